@@ -1,0 +1,47 @@
+/**
+ * Layer rules of DESIGN.md "Layout": dependencies point inward.
+ * lib ← model ← mapping; adapters know nothing of the hub; gateway and queue never import each other;
+ * only main.ts (the composition root) imports everything.
+ */
+const layer = (from, allowed, comment) => ({
+  name: `${from}-layers`,
+  comment,
+  severity: 'error',
+  from: { path: `^src/${from}/` },
+  to: { path: '^src/', pathNot: [`^src/${from}/`, ...allowed.map((a) => `^src/${a}(/|\\.ts$)`)] },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    layer('lib', [], 'lib imports nothing of ours'),
+    layer('model', ['lib'], 'model only imports lib'),
+    layer('adapters', ['lib'], 'adapters know nothing of the hub'),
+    layer('mapping', ['model', 'lib', 'adapters'], 'mapping is pure: model, lib and raw adapter types'),
+    layer('firewall', ['model', 'lib', 'audit', 'store'], 'firewall: model, audit, store'),
+    layer('audit', ['model', 'lib', 'store'], 'audit: model, lib, store'),
+    layer('host', ['model', 'lib'], 'host only model and lib'),
+    layer('store', ['model', 'lib'], 'store: model and lib'),
+    layer('gateway', ['model', 'lib', 'store', 'firewall', 'audit', 'mapping', 'config', 'host'], 'gateway never imports queue'),
+    layer('queue', ['model', 'lib', 'store', 'adapters', 'mapping', 'firewall', 'audit', 'host', 'config'], 'queue never imports gateway'),
+    {
+      name: 'only-main-imports-everything',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/cli/'] },
+      to: { path: '^src/(main\\.ts|cli/)' },
+    },
+    {
+      name: 'src-not-from-tests',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['\\.test\\.ts$', '^src/main\\.ts$'] },
+      to: { path: '^(test|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    exclude: { path: '\\.test\\.ts$' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

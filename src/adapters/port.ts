@@ -1,0 +1,83 @@
+/**
+ * The one adapter port (CONVENTIONS.md §5). An adapter speaks one agency protocol: a subject
+ * query goes in, the agency's raw records and the orchestrations it performed come out.
+ * Adapters import nothing of the hub; these types are their whole world.
+ */
+
+/** Who we are asking about, in the terms every agency protocol can search on. */
+export interface SubjectQuery {
+  readonly given: readonly string[];
+  readonly family: string;
+  readonly otherNames: readonly { readonly given: readonly string[]; readonly family: string }[];
+  readonly birthDate?: string | undefined;
+  readonly sex?: 'female' | 'male' | 'other' | 'unknown' | undefined;
+  readonly postcode?: string | undefined;
+  readonly addressLines: readonly string[];
+  readonly identifiers: readonly { readonly system: string; readonly value: string }[];
+}
+
+/** How an adapter authenticates to its agency. Secrets arrive resolved; never logged. */
+export type ConnectorAuth =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'bearer'; readonly token: string }
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string }
+  | {
+      readonly kind: 'oauth2-client-credentials';
+      readonly tokenUrl: string;
+      readonly clientId: string;
+      /** Either a shared secret, or a private key (PKCS#8 PEM) for a signed JWT client assertion (SMART backend services). */
+      readonly clientSecret?: string | undefined;
+      readonly privateKeyPem?: string | undefined;
+      readonly keyId?: string | undefined;
+      readonly scope?: string | undefined;
+    }
+  | { readonly kind: 'ws-security'; readonly username: string; readonly password: string };
+
+/** What an adapter needs of its connector: where, how, and how long to wait. */
+export interface ConnectorSettings {
+  readonly id: string;
+  readonly baseUrl: string;
+  readonly auth: ConnectorAuth;
+  /** Budget for the whole lookup, all pages and follow-up calls included. */
+  readonly timeoutMs: number;
+  /** Largest response body accepted, in bytes; bigger ones fail the lookup. */
+  readonly maxResponseBytes: number;
+  /** Page limit when following `next` links. */
+  readonly maxPages: number;
+}
+
+/** One outbound call: redacted metadata, never bodies or secrets (OpenHIM orchestrations). */
+export interface Orchestration {
+  readonly name: string;
+  readonly method: string;
+  /** The URL with query values of identifying parameters and any credentials removed. */
+  readonly url: string;
+  readonly status: number | null;
+  readonly durationMs: number;
+  readonly startedAt: string;
+  readonly error?: string;
+}
+
+export type AdapterFailureKind = 'timeout' | 'http-error' | 'protocol-error' | 'malformed-response' | 'too-large' | 'auth-failed' | 'unreachable';
+
+/** An expected failure, as a value (CONVENTIONS.md §3). `reason` is safe to show: no payload text. */
+export interface AdapterFailure {
+  readonly kind: AdapterFailureKind;
+  readonly code: string;
+  readonly reason: string;
+}
+
+export type AdapterOutcome<Raw> =
+  | { readonly kind: 'found'; readonly records: Raw; readonly orchestrations: readonly Orchestration[] }
+  | { readonly kind: 'failed'; readonly failure: AdapterFailure; readonly orchestrations: readonly Orchestration[] };
+
+export interface AdapterContext {
+  readonly signal?: AbortSignal | undefined;
+  readonly fetch?: typeof globalThis.fetch | undefined;
+}
+
+/** One agency protocol. `Raw` is the adapter's own record shape, handed to its mapper. */
+export interface AgencyAdapter<Raw> {
+  readonly type: string;
+  search(query: SubjectQuery, settings: ConnectorSettings, context?: AdapterContext): Promise<AdapterOutcome<Raw>>;
+}

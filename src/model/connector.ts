@@ -1,0 +1,60 @@
+/**
+ * Connectors: the configured link to one agency system. Declared in a file (MASH_CONNECTORS)
+ * or stored in the database. Secrets are referenced by environment variable or file, so
+ * configuration files never hold them (CONVENTIONS.md anti-patterns).
+ */
+import { z } from 'zod';
+import { Agency, Sensitivity } from './agency.ts';
+
+/** A secret given indirectly: `{ env: "NAME" }` or `{ file: "/run/secrets/x" }`, or inline for local development. */
+export const SecretRef = z.union([
+  z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) }).strict(),
+  z.object({ file: z.string().min(1) }).strict(),
+  z.object({ value: z.string().min(1) }).strict(),
+]);
+export type SecretRef = z.infer<typeof SecretRef>;
+
+export const ConnectorAuthConfig = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }).strict(),
+  z.object({ kind: z.literal('bearer'), token: SecretRef }).strict(),
+  z.object({ kind: z.literal('basic'), username: z.string().min(1), password: SecretRef }).strict(),
+  z
+    .object({
+      kind: z.literal('oauth2-client-credentials'),
+      tokenUrl: z.url(),
+      clientId: z.string().min(1),
+      clientSecret: SecretRef.optional(),
+      privateKey: SecretRef.optional(),
+      keyId: z.string().optional(),
+      scope: z.string().optional(),
+    })
+    .strict()
+    .refine((a) => (a.clientSecret === undefined) !== (a.privateKey === undefined), 'give exactly one of clientSecret or privateKey'),
+  z.object({ kind: z.literal('ws-security'), username: z.string().min(1), password: SecretRef }).strict(),
+]);
+export type ConnectorAuthConfig = z.infer<typeof ConnectorAuthConfig>;
+
+export const CONNECTOR_TYPES = ['fhir-r4', 'police-soap', 'education-xml', 'housing-rest', 'social-care-rest'] as const;
+export const ConnectorType = z.enum(CONNECTOR_TYPES);
+export type ConnectorType = z.infer<typeof ConnectorType>;
+
+export const Connector = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and "-"'),
+    agency: Agency,
+    type: ConnectorType,
+    /** The agency system's name as it appears in provenance ("GP Connect", "Niche RMS"). */
+    sourceSystem: z.string().min(1).max(100),
+    baseUrl: z.url(),
+    auth: ConnectorAuthConfig.default({ kind: 'none' }),
+    enabled: z.boolean().default(true),
+    timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    maxResponseBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
+    maxPages: z.number().int().min(1).max(100).default(10),
+    /** Sensitivities revealed to the hub without a practitioner's action (firewall issue). */
+    autoReveal: z.array(Sensitivity).default(['open']),
+  })
+  .strict();
+export type Connector = z.infer<typeof Connector>;
+
+export const ConnectorFile = z.object({ connectors: z.array(Connector) }).strict();
