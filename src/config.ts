@@ -1,0 +1,139 @@
+/**
+ * One configuration object, parsed once at boot from the environment (CONVENTIONS.md §1, §2).
+ * A bad value stops the process with a one-line message naming the variable.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './lib/errors.ts';
+import { ConnectorFile, type Connector } from './model/connector.ts';
+
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
+/** The environment variables we read, with their defaults. Documented in README "Configuration". */
+export const EnvSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  MASH_PUBLIC_URL: z.url().optional(),
+  MASH_ROLE: z.enum(['all', 'gateway', 'worker']).default('all'),
+  MASH_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  MASH_CONNECTORS: z.string().min(1).optional(),
+  MASH_SIMULATORS: z.enum(['auto', 'on', 'off']).default('auto'),
+  MASH_SIMULATOR_HOST: z.string().default('127.0.0.1'),
+  MASH_JWT_PUBLIC_KEY: z.string().min(1).optional(),
+  MASH_JWKS_URL: z.url().optional(),
+  MASH_JWT_ISSUER: z.string().min(1).default('mash-gateway'),
+  MASH_JWT_AUDIENCE: z.string().min(1).default('mash-gateway'),
+  MASH_WORKER_CONCURRENCY: positiveInt(8, 256),
+  MASH_JOB_ATTEMPTS: positiveInt(5, 50),
+  MASH_JOB_BACKOFF_MS: positiveInt(1000, 600_000),
+  MASH_SHUTDOWN_GRACE_MS: positiveInt(10_000, 600_000),
+  LOG_LEVEL: LogLevel.default('info'),
+});
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly publicUrl: string | undefined;
+  readonly role: 'all' | 'gateway' | 'worker';
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  /** Connectors declared in MASH_CONNECTORS, already validated. */
+  readonly declaredConnectors: readonly Connector[];
+  readonly connectorsFile: string | undefined;
+  readonly simulators: 'auto' | 'on' | 'off';
+  readonly simulatorHost: string;
+  readonly jwt: { readonly publicKeyPem: string | undefined; readonly jwksUrl: string | undefined; readonly issuer: string; readonly audience: string };
+  readonly jobs: { readonly concurrency: number; readonly attempts: number; readonly backoffMs: number };
+  readonly shutdownGraceMs: number;
+  readonly logLevel: z.infer<typeof LogLevel>;
+}
+
+/** Parse the environment. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  // Empty strings count as unset: compose files and shells often export `VAR=`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(variable, issue?.message ?? 'invalid');
+  }
+  const e = parsed.data;
+  if (e.MASH_ROLE !== 'all' && (e.DATABASE_URL === undefined || e.REDIS_URL === undefined)) {
+    // Separate gateway and worker processes share work only through PostgreSQL and Redis.
+    throw new ConfigError('MASH_ROLE', `"${e.MASH_ROLE}" needs DATABASE_URL and REDIS_URL (embedded mode runs as "all")`);
+  }
+  if (e.MASH_JWT_PUBLIC_KEY !== undefined && e.MASH_JWKS_URL !== undefined) {
+    throw new ConfigError('MASH_JWKS_URL', 'give either MASH_JWKS_URL or MASH_JWT_PUBLIC_KEY, not both');
+  }
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.MASH_PUBLIC_URL,
+    role: e.MASH_ROLE,
+    dataDir: path.resolve(e.MASH_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    declaredConnectors: e.MASH_CONNECTORS === undefined ? [] : readConnectorFile(e.MASH_CONNECTORS),
+    connectorsFile: e.MASH_CONNECTORS,
+    simulators: e.MASH_SIMULATORS,
+    simulatorHost: e.MASH_SIMULATOR_HOST,
+    jwt: {
+      publicKeyPem: e.MASH_JWT_PUBLIC_KEY === undefined ? undefined : readPem(e.MASH_JWT_PUBLIC_KEY),
+      jwksUrl: e.MASH_JWKS_URL,
+      issuer: e.MASH_JWT_ISSUER,
+      audience: e.MASH_JWT_AUDIENCE,
+    },
+    jobs: { concurrency: e.MASH_WORKER_CONCURRENCY, attempts: e.MASH_JOB_ATTEMPTS, backoffMs: e.MASH_JOB_BACKOFF_MS },
+    shutdownGraceMs: e.MASH_SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** MASH_JWT_PUBLIC_KEY holds a PEM, or the path of a file holding one. */
+function readPem(value: string): string {
+  if (value.includes('-----BEGIN')) return value.replaceAll('\\n', '\n');
+  try {
+    return readFileSync(value, 'utf8');
+  } catch {
+    throw new ConfigError('MASH_JWT_PUBLIC_KEY', `neither a PEM nor a readable file: ${value}`);
+  }
+}
+
+/** Read and validate a connector declaration file, JSON or YAML. */
+export function readConnectorFile(file: string): Connector[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError('MASH_CONNECTORS', `cannot read ${file}`);
+  }
+  let document: unknown;
+  try {
+    document = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch {
+    throw new ConfigError('MASH_CONNECTORS', `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}`);
+  }
+  const parsed = ConnectorFile.safeParse(document);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError('MASH_CONNECTORS', `${file}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const ids = parsed.data.connectors.map((c) => c.id);
+  const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (duplicate !== undefined) throw new ConfigError('MASH_CONNECTORS', `${file}: connector id "${duplicate}" is declared twice`);
+  return parsed.data.connectors;
+}

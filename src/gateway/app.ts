@@ -1,0 +1,71 @@
+/**
+ * The gateway's HTTP application: routes, auth, problem documents, OpenAPI. Built by
+ * `createApp(deps)` from its dependencies; tests drive it in-process with `app.request()`.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { ERROR_STATUS, MashError, describeError } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
+import { bearerAuth } from './auth.ts';
+import { mountDocs } from './docs.ts';
+import type { AppDeps, AppEnv } from './env.ts';
+import { problem, problemResponse } from './problem.ts';
+import { referralRoutes } from './routes/referrals.ts';
+import { validationHook } from './validation.ts';
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use('*', async (c, next) => {
+    const requestId = c.req.header('x-request-id') ?? newId();
+    c.set('requestId', requestId);
+    c.header('x-request-id', requestId);
+    const started = performance.now();
+    await next();
+    // Method, route pattern, status and timing only: never the path's ids' content or bodies.
+    deps.logger.info({ requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const [store, queue] = await Promise.all([
+      deps.db.query('SELECT 1').then(() => true, () => false),
+      deps.scheduler.ping().catch(() => false),
+    ]);
+    const ready = store && queue;
+    return c.json({ status: ready ? 'ready' : 'not-ready', store: store ? 'up' : 'down', queue: queue ? 'up' : 'down' }, ready ? 200 : 503);
+  });
+  mountDocs(app);
+
+  app.use('/v1/*', bodyLimit({ maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY, onError: () => { throw new MashError('REQUEST.TOO_LARGE', 'the request body is too large'); } }));
+  app.use('/v1/*', async (c, next) => {
+    // JSON only; say so clearly rather than letting a form body fail validation obscurely.
+    if ((c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') && !/^application\/(.+\+)?json\b/i.test(c.req.header('content-type') ?? '')) {
+      throw new MashError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+    }
+    await next();
+  });
+  app.use('/v1/*', bearerAuth(deps));
+  app.route('/v1/referrals', referralRoutes(deps));
+
+  app.notFound((c) => problemResponse(problem('ROUTE.NOT_FOUND', 404, `no route for ${c.req.method} ${c.req.path}`, { instance: c.req.path })));
+
+  app.onError((error, c) => {
+    const instance = c.req.path;
+    if (error instanceof MashError) {
+      const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': `Bearer realm="mash", error="${error.code === 'AUTH.MISSING_TOKEN' ? 'invalid_request' : 'invalid_token'}"` } : {};
+      return problemResponse(problem(error.code, error.status, error.message, { instance, invalidParams: error.invalidParams }), headers);
+    }
+    if (error instanceof HTTPException && error.status === 400) {
+      // Hono's JSON validator raises this for a body that is not JSON at all.
+      return problemResponse(problem('REQUEST.MALFORMED_JSON', 400, 'the request body is not valid JSON', { instance }));
+    }
+    deps.logger.error({ requestId: c.get('requestId'), code: 'INTERNAL', error: describeError(error) }, 'unhandled error');
+    return problemResponse(problem('INTERNAL', ERROR_STATUS.INTERNAL, 'an internal error occurred; it has been logged', { instance }));
+  });
+
+  return app;
+}

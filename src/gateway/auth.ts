@@ -1,0 +1,36 @@
+/**
+ * Bearer JWT on every /v1 route (issue 2 §6). No token or a bad one is a 401 problem with a
+ * `WWW-Authenticate` challenge (RFC 6750 §3); each failure is written to the audit log.
+ */
+import { createMiddleware } from 'hono/factory';
+import { appendAudit } from '../audit/log.ts';
+import { MashError } from '../lib/errors.ts';
+import type { Action } from '../firewall/policy.ts';
+import { authorize } from '../firewall/policy.ts';
+import type { AppDeps, AppEnv } from './env.ts';
+
+export function bearerAuth(deps: Pick<AppDeps, 'verifyToken' | 'db' | 'clock'>) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const header = c.req.header('authorization');
+    const match = header === undefined ? null : /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header);
+    if (match?.[1] === undefined) {
+      throw new MashError('AUTH.MISSING_TOKEN', 'this route needs a bearer token (Authorization: Bearer <jwt>)');
+    }
+    try {
+      c.set('principal', await deps.verifyToken(match[1]));
+    } catch (error) {
+      await appendAudit(deps.db, { at: deps.clock.now(), actor: 'anonymous', action: 'auth.failed', subject: `${c.req.method} ${c.req.routePath}` });
+      throw error;
+    }
+    await next();
+  });
+}
+
+/** Ask the policy function; a denial is audited and answered 403. */
+export async function requirePermission(c: { get(key: 'principal'): AppEnv['Variables']['principal']; req: { method: string; path: string } }, action: Action, deps: Pick<AppDeps, 'db' | 'clock'>, referralId?: string): Promise<void> {
+  const principal = c.get('principal');
+  const decision = authorize(principal, action);
+  if (decision.allowed) return;
+  await appendAudit(deps.db, { at: deps.clock.now(), actor: principal.sub, action: 'access.denied', referralId, subject: action, detail: { role: principal.role, reason: decision.reason } });
+  throw new MashError('FIREWALL.DENIED', decision.reason);
+}

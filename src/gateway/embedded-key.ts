@@ -1,0 +1,54 @@
+/**
+ * The embedded signing key: in embedded mode (no identity provider configured) the gateway
+ * creates an Ed25519 key pair in its data directory, verifies tokens with its public half, and
+ * `npm run token` signs with the private half. The file is created owner-only (0600).
+ */
+import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SignJWT } from 'jose';
+import type { Agency } from '../model/agency.ts';
+import type { Role } from '../model/principal.ts';
+
+export const EMBEDDED_KEY_FILE = 'jwt-signing-key.pem';
+
+export interface SigningKey {
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+}
+
+/** Load the data directory's signing key, creating it the first time. */
+export function loadOrCreateSigningKey(dataDir: string): SigningKey {
+  const file = path.join(dataDir, EMBEDDED_KEY_FILE);
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    try {
+      writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
+    } catch {
+      // Another process created it first: use theirs.
+      pem = readFileSync(file, 'utf8');
+    }
+  }
+  const privateKey = createPrivateKey(pem);
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
+
+export async function signToken(
+  key: SigningKey,
+  claims: { sub: string; role: Role; agency?: Agency | undefined },
+  options: { issuer: string; audience: string; expiresIn?: string },
+): Promise<string> {
+  return new SignJWT({ role: claims.role, ...(claims.agency === undefined ? {} : { agency: claims.agency }) })
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setIssuer(options.issuer)
+    .setAudience(options.audience)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '8h')
+    .sign(key.privateKey);
+}

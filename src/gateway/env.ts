@@ -1,0 +1,26 @@
+/** The typed Hono environment shared by every route (CONVENTIONS.md §10) and the app's dependencies. */
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { ResearchScheduler } from '../model/jobs.ts';
+import type { Principal } from '../model/principal.ts';
+import type { Db } from '../store/db.ts';
+import type { TokenVerifier } from './token-verifier.ts';
+
+export interface AppEnv {
+  Variables: {
+    principal: Principal;
+    requestId: string;
+  };
+}
+
+export interface AppDeps {
+  readonly db: Db;
+  readonly scheduler: ResearchScheduler;
+  readonly verifyToken: TokenVerifier;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Base for absolute `Location` headers; the request's own origin when unset. */
+  readonly publicUrl?: string | undefined;
+  /** Largest request body accepted, in bytes. */
+  readonly maxBodyBytes?: number | undefined;
+}

@@ -1,0 +1,132 @@
+/**
+ * /v1/referrals: intake, status and the picture (issue 2 §6). Reading the picture is a view of
+ * case content, so it is written to the audit log in the same transaction as the read.
+ */
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { appendAudit } from '../../audit/log.ts';
+import { MashError } from '../../lib/errors.ts';
+import type { LookupView } from '../../model/lookup.ts';
+import { Picture } from '../../model/picture.ts';
+import { ReferralInput } from '../../model/referral.ts';
+import { submitReferral } from '../../research/intake.ts';
+import { getReferral, listFacts, listLookups, type LookupRecord } from '../../store/referrals.ts';
+import { requirePermission } from '../auth.ts';
+import type { AppDeps, AppEnv } from '../env.ts';
+import { problemResponses, ReferralAccepted, ReferralIdParam, ReferralStatusView } from '../schemas.ts';
+import { validationHook } from '../validation.ts';
+
+const IdempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(8).max(200).optional().meta({ description: 'Repeat a POST safely: the same key returns the same referral.' }),
+});
+
+const createReferralRoute = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Submit a referral; research starts at once',
+  request: {
+    headers: IdempotencyHeaders,
+    body: { required: true, content: { 'application/json': { schema: ReferralInput } } },
+  },
+  responses: {
+    202: { description: 'Accepted; research has started', content: { 'application/json': { schema: ReferralAccepted } } },
+    200: { description: 'Already submitted with this Idempotency-Key', content: { 'application/json': { schema: ReferralAccepted } } },
+    ...problemResponses(400, 401, 403, 413, 415),
+  },
+});
+
+const getReferralRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'Referral status, SLA due time and every lookup',
+  request: { params: ReferralIdParam },
+  responses: {
+    200: { description: 'Status', content: { 'application/json': { schema: ReferralStatusView } } },
+    ...problemResponses(400, 401, 403, 404),
+  },
+});
+
+const getPictureRoute = createRoute({
+  method: 'get',
+  path: '/{id}/picture',
+  summary: 'The facts gathered, each with its provenance',
+  request: { params: ReferralIdParam },
+  responses: {
+    200: { description: 'Picture', content: { 'application/json': { schema: Picture } } },
+    ...problemResponses(400, 401, 403, 404),
+  },
+});
+
+const toLookupView = ({ referralId: _referralId, ...view }: LookupRecord): LookupView => view;
+
+export function referralRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(createReferralRoute, async (c) => {
+    await requirePermission(c, 'referral:create', deps);
+    const principal = c.get('principal');
+    const key = c.req.valid('header')['idempotency-key'];
+    // Keys are scoped to the caller so two systems cannot collide.
+    const submitted = await submitReferral(c.req.valid('json'), principal.sub, key === undefined ? null : `${principal.sub} ${key}`, deps);
+    const location = `${deps.publicUrl ?? new URL(c.req.url).origin}/v1/referrals/${submitted.id}`;
+    const referral = await getReferral(deps.db, submitted.id);
+    const body = { id: submitted.id, status: referral?.status ?? 'received', location };
+    c.header('Location', location);
+    return submitted.created ? c.json(body, 202) : c.json(body, 200);
+  });
+
+  app.openapi(getReferralRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    await requirePermission(c, 'referral:read', deps, id);
+    const referral = await getReferral(deps.db, id);
+    if (referral === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${id}`);
+    const lookups = (await listLookups(deps.db, id)).map(toLookupView);
+    const count = (status: LookupView['status']) => lookups.filter((l) => l.status === status).length;
+    return c.json(
+      {
+        id: referral.id,
+        status: referral.status,
+        rag: referral.rag,
+        threshold: referral.threshold,
+        externalReference: referral.externalReference,
+        receivedAt: referral.receivedAt.toISOString(),
+        slaDueAt: referral.slaDueAt.toISOString(),
+        pictureReadyAt: referral.pictureReadyAt?.toISOString() ?? null,
+        lookupCounts: {
+          total: lookups.length,
+          queued: count('queued'),
+          running: count('running'),
+          done: count('done'),
+          failed: count('failed'),
+          notPermitted: count('not-permitted'),
+          timedOut: count('timed-out'),
+        },
+        lookups,
+      },
+      200,
+    );
+  });
+
+  app.openapi(getPictureRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    await requirePermission(c, 'picture:read', deps, id);
+    const principal = c.get('principal');
+    const picture = await deps.db.transaction(async (tx) => {
+      const referral = await getReferral(tx, id);
+      if (referral === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${id}`);
+      const facts = await listFacts(tx, id);
+      const lookups = (await listLookups(tx, id)).map(toLookupView);
+      await appendAudit(tx, {
+        at: deps.clock.now(),
+        actor: principal.sub,
+        action: 'picture.viewed',
+        referralId: id,
+        detail: { role: principal.role, agency: principal.agency ?? null, facts: facts.length, factIds: facts.map((f) => f.id) },
+      });
+      return { referralId: id, status: referral.status, generatedAt: deps.clock.now().toISOString(), lookups, facts };
+    });
+    return c.json(picture, 200);
+  });
+
+  return app;
+}

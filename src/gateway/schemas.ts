@@ -1,0 +1,48 @@
+/** Response schemas of the HTTP contract, shared by routes and the OpenAPI document. */
+import { z } from 'zod';
+import { LookupView } from '../model/lookup.ts';
+import { Rag, ReferralStatus, Threshold } from '../model/referral.ts';
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    instance: z.string().optional(),
+    invalidParams: z.array(z.object({ name: z.string(), reason: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable `code`.' });
+
+export const ReferralAccepted = z.object({ id: z.uuid(), status: ReferralStatus, location: z.string() }).meta({ id: 'ReferralAccepted' });
+
+export const LookupCounts = z.object({
+  total: z.number().int(),
+  queued: z.number().int(),
+  running: z.number().int(),
+  done: z.number().int(),
+  failed: z.number().int(),
+  notPermitted: z.number().int(),
+  timedOut: z.number().int(),
+});
+
+export const ReferralStatusView = z
+  .object({
+    id: z.uuid(),
+    status: ReferralStatus,
+    rag: Rag,
+    threshold: Threshold,
+    externalReference: z.string().nullable(),
+    receivedAt: z.iso.datetime({ offset: true }),
+    slaDueAt: z.iso.datetime({ offset: true }),
+    pictureReadyAt: z.iso.datetime({ offset: true }).nullable(),
+    lookupCounts: LookupCounts,
+    lookups: z.array(LookupView),
+  })
+  .meta({ id: 'ReferralStatus' });
+
+export const ReferralIdParam = z.object({ id: z.uuid({ message: 'must be a referral id (UUID)' }) });
+
+export const problemResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, { description: 'Problem', content: { 'application/problem+json': { schema: ProblemSchema } } }]));

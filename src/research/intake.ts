@@ -1,0 +1,82 @@
+/**
+ * Intake: a referral in, its research planned, stored and started. The store is the source of
+ * truth — the referral, its lookups and the audit entry commit together before any job exists —
+ * and `resumeResearch` re-enqueues whatever the store shows unfinished (on start, and on a sweep).
+ */
+import { appendAudit } from '../audit/log.ts';
+import { newId } from '../lib/ids.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import { describeError } from '../lib/errors.ts';
+import type { ResearchScheduler } from '../model/jobs.ts';
+import { RAG_PRIORITY, slaDueAt, type ReferralInput } from '../model/referral.ts';
+import { listConnectors } from '../store/connectors.ts';
+import type { Db } from '../store/db.ts';
+import { insertReferral, listUnfinishedResearch } from '../store/referrals.ts';
+import { planLookups } from './plan.ts';
+
+export interface IntakeDeps {
+  readonly db: Db;
+  readonly scheduler: ResearchScheduler;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export interface SubmittedReferral {
+  readonly id: string;
+  readonly created: boolean;
+}
+
+export async function submitReferral(
+  input: ReferralInput,
+  submittedBy: string,
+  idempotencyKey: string | null,
+  deps: IntakeDeps,
+): Promise<SubmittedReferral> {
+  const { db, clock } = deps;
+  const id = newId();
+  const receivedAt = input.receivedAt === undefined ? clock.now() : new Date(input.receivedAt);
+  const connectors = await listConnectors(db, { enabledOnly: true });
+  const lookups = planLookups(id, input, connectors);
+  const result = await db.transaction(async (tx) => {
+    const inserted = await insertReferral(tx, { id, idempotencyKey, input, receivedAt, slaDueAt: slaDueAt(receivedAt, input.rag), submittedBy, lookups });
+    if (!inserted.created) return inserted;
+    await appendAudit(tx, {
+      at: clock.now(),
+      actor: submittedBy,
+      action: 'referral.received',
+      referralId: id,
+      detail: { rag: input.rag, threshold: input.threshold, subjects: input.subjects.length, lookups: lookups.length },
+    });
+    for (const lookup of lookups.filter((l) => l.status === 'not-permitted')) {
+      await appendAudit(tx, {
+        at: clock.now(),
+        actor: submittedBy,
+        action: 'lookup.not-permitted',
+        referralId: id,
+        subject: lookup.id,
+        detail: { connectorId: lookup.connectorId, agency: lookup.agency, reason: lookup.reason },
+      });
+    }
+    return inserted;
+  });
+  if (result.created) {
+    try {
+      await deps.scheduler.schedule({ referralId: id, priority: RAG_PRIORITY[input.rag], lookupIds: lookups.filter((l) => l.status === 'queued').map((l) => l.id) });
+    } catch (error) {
+      // The referral is safely stored; the recovery sweep schedules it once the queue is back.
+      deps.logger.error({ referralId: id, code: 'QUEUE.UNAVAILABLE', error: describeError(error) }, 'could not schedule research; left for the recovery sweep');
+    }
+  }
+  return result;
+}
+
+/** Re-enqueue every unfinished referral from the store. Safe to run at any time: job ids are deterministic. */
+export async function resumeResearch(deps: Omit<IntakeDeps, 'clock'>): Promise<number> {
+  const unfinished = await listUnfinishedResearch(deps.db);
+  for (const work of unfinished) {
+    await deps.scheduler.schedule({ referralId: work.referralId, priority: RAG_PRIORITY[work.rag], lookupIds: work.lookupIds });
+  }
+  if (unfinished.length > 0) deps.logger.info({ referrals: unfinished.length }, 'resumed unfinished research');
+  return unfinished.length;
+}

@@ -1,0 +1,125 @@
+/**
+ * Running one lookup: the body of the lookup job. Idempotent — a lookup that already finished
+ * is left alone, and its outcome, its facts and its audit entry are written in one transaction,
+ * so a crash at any point leaves it either unrecorded (and retried) or recorded exactly once.
+ */
+import type { SubjectQuery } from '../adapters/port.ts';
+import { appendAudit } from '../audit/log.ts';
+import { describeError } from '../lib/errors.ts';
+import { sha256Hex } from '../lib/ids.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import { Fact } from '../model/fact.ts';
+import type { LookupJobData } from '../model/jobs.ts';
+import type { Orchestration } from '../model/lookup.ts';
+import type { Subject } from '../model/referral.ts';
+import { getConnector } from '../store/connectors.ts';
+import type { Db } from '../store/db.ts';
+import { finishLookup, getLookup, getReferral, setReferralStatus, startLookup } from '../store/referrals.ts';
+import type { ConnectorRegistry, KitOutcome } from './registry.ts';
+import { connectorSettings } from './secrets.ts';
+
+export interface ResearchDeps {
+  readonly db: Db;
+  readonly registry: ConnectorRegistry;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Who the audit log names for the system's own actions. */
+  readonly actor: string;
+}
+
+/** The adapter's view of a referral subject. */
+export function subjectQuery(subject: Subject): SubjectQuery {
+  return {
+    given: subject.name.given,
+    family: subject.name.family,
+    otherNames: subject.otherNames.map((n) => ({ given: n.given, family: n.family })),
+    birthDate: subject.birthDate,
+    sex: subject.sex,
+    postcode: subject.address?.postcode,
+    addressLines: subject.address?.lines ?? [],
+    identifiers: subject.identifiers.map((i) => ({ system: i.system, value: i.value })),
+  };
+}
+
+type Finish = { status: 'done' | 'failed' | 'timed-out'; reason: string | null; facts: Fact[]; orchestrations: readonly Orchestration[] };
+
+/** Run the lookup named by the job. Throws only for infrastructure faults, which the job system retries. */
+export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Promise<void> {
+  const { db, clock, logger } = deps;
+  const lookup = await getLookup(db, data.lookupId);
+  if (lookup === undefined || lookup.referralId !== data.referralId) {
+    logger.warn({ lookupId: data.lookupId, code: 'LOOKUP.UNKNOWN' }, 'lookup job names no lookup; dropped');
+    return;
+  }
+  if (!(await startLookup(db, lookup.id, clock.now()))) return;
+  await setReferralStatus(db, lookup.referralId, ['received'], 'researching', clock.now());
+
+  const referral = await getReferral(db, lookup.referralId);
+  const subject = referral?.input.subjects.find((s) => s.ref === lookup.subjectRef);
+  const connector = await getConnector(db, lookup.connectorId);
+  const kit = connector === undefined ? undefined : deps.registry.get(connector.type);
+  let finish: Finish;
+  if (referral === undefined || subject === undefined || connector === undefined || kit === undefined || lookup.lawfulBasis === null) {
+    const missing = connector === undefined ? `connector ${lookup.connectorId} is not configured` : kit === undefined ? `no adapter for connector type ${connector.type}` : 'referral subject missing';
+    finish = { status: 'failed', reason: missing, facts: [], orchestrations: [] };
+  } else {
+    const retrievedAt = clock.now().toISOString();
+    let outcome: KitOutcome;
+    try {
+      outcome = await kit.lookup(subjectQuery(subject), connectorSettings(connector, deps.env), {
+        connectorId: connector.id,
+        sourceSystem: connector.sourceSystem,
+        lookupId: lookup.id,
+        retrievedAt,
+        lawfulBasis: lookup.lawfulBasis,
+      });
+    } catch (error) {
+      // An adapter or mapper bug must end as a failed lookup with a reason, not a silent gap.
+      logger.error({ lookupId: lookup.id, connectorId: connector.id, code: 'LOOKUP.ADAPTER_BUG', error: describeError(error) }, 'adapter threw');
+      outcome = { kind: 'failed', failure: { kind: 'protocol-error', code: 'ADAPTER.UNEXPECTED', reason: 'the adapter failed unexpectedly' }, orchestrations: [] };
+    }
+    finish = toFinish(outcome);
+  }
+
+  const at = clock.now();
+  await db.transaction(async (tx) => {
+    const recorded = await finishLookup(tx, { lookupId: lookup.id, referralId: lookup.referralId, ...finish, at });
+    if (!recorded) return;
+    await appendAudit(tx, {
+      at,
+      actor: deps.actor,
+      action: 'lookup.completed',
+      referralId: lookup.referralId,
+      subject: lookup.id,
+      detail: {
+        connectorId: lookup.connectorId,
+        agency: lookup.agency,
+        status: finish.status,
+        lawfulBasis: lookup.lawfulBasis,
+        factCount: finish.facts.length,
+        // A hash of what came back proves later what was exchanged, without holding it here.
+        factsSha256: sha256Hex(JSON.stringify(finish.facts.map((f) => f.id).sort())),
+        calls: finish.orchestrations.length,
+      },
+    });
+  });
+  logger.info({ lookupId: lookup.id, connectorId: lookup.connectorId, status: finish.status, facts: finish.facts.length }, 'lookup finished');
+}
+
+function toFinish(outcome: KitOutcome): Finish {
+  if (outcome.kind === 'failed') {
+    return { status: outcome.failure.kind === 'timeout' ? 'timed-out' : 'failed', reason: `${outcome.failure.code}: ${outcome.failure.reason}`, facts: [], orchestrations: outcome.orchestrations };
+  }
+  // The schema is the last word: a fact the mapper built without full provenance cannot be stored.
+  const facts: Fact[] = [];
+  for (const candidate of outcome.facts) {
+    const parsed = Fact.safeParse(candidate);
+    if (!parsed.success) {
+      return { status: 'failed', reason: `MAPPING.INVALID_FACT: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(), facts: [], orchestrations: outcome.orchestrations };
+    }
+    facts.push(parsed.data);
+  }
+  return { status: 'done', reason: null, facts, orchestrations: outcome.orchestrations };
+}

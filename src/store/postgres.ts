@@ -1,0 +1,38 @@
+/** PostgreSQL through node-postgres: the production store (DATABASE_URL). */
+import pg from 'pg';
+import type { Db, Sql, SqlParam } from './db.ts';
+
+// int8 (counts, sequences) as JS numbers: our counts stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export function openPostgres(url: string, options: { max?: number } = {}): Db {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, connectionTimeoutMillis: 5_000 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const run = async <Row extends object>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly SqlParam[]): Promise<Row[]> => {
+    const result = await client.query<Row>(text, params === undefined ? undefined : [...params]);
+    return result.rows;
+  };
+  return {
+    kind: 'postgres',
+    query: (text, params) => run(pool, text, params),
+    async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const value = await work({ query: (text, params) => run(client, text, params) });
+        await client.query('COMMIT');
+        return value;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(script) {
+      await pool.query(script);
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * Referral, lookup and fact rows. Every function takes `Sql` — the database or an open
+ * transaction — so callers write a change and its audit entry in one transaction.
+ */
+import type { Agency } from '../model/agency.ts';
+import { Fact } from '../model/fact.ts';
+import type { LookupStatus, LookupView, Orchestration } from '../model/lookup.ts';
+import type { LawfulBasis } from '../model/provenance.ts';
+import { ReferralInput, type Rag, type ReferralStatus, type Threshold } from '../model/referral.ts';
+import type { Sql } from './db.ts';
+
+export interface NewLookup {
+  readonly id: string;
+  readonly connectorId: string;
+  readonly agency: Agency;
+  readonly subjectRef: string;
+  readonly status: 'queued' | 'not-permitted';
+  readonly lawfulBasis: LawfulBasis | null;
+  readonly reason: string | null;
+}
+
+export interface NewReferral {
+  readonly id: string;
+  readonly idempotencyKey: string | null;
+  readonly input: ReferralInput;
+  readonly receivedAt: Date;
+  readonly slaDueAt: Date;
+  readonly submittedBy: string;
+  readonly lookups: readonly NewLookup[];
+}
+
+export interface ReferralRecord {
+  readonly id: string;
+  readonly status: ReferralStatus;
+  readonly rag: Rag;
+  readonly threshold: Threshold;
+  readonly receivedAt: Date;
+  readonly slaDueAt: Date;
+  readonly pictureReadyAt: Date | null;
+  readonly externalReference: string | null;
+  readonly input: ReferralInput;
+}
+
+interface ReferralRow {
+  id: string;
+  status: ReferralStatus;
+  rag: Rag;
+  threshold: Threshold;
+  received_at: Date;
+  sla_due_at: Date;
+  picture_ready_at: Date | null;
+  external_reference: string | null;
+  body: unknown;
+}
+
+const toReferral = (row: ReferralRow): ReferralRecord => ({
+  id: row.id,
+  status: row.status,
+  rag: row.rag,
+  threshold: row.threshold,
+  receivedAt: new Date(row.received_at),
+  slaDueAt: new Date(row.sla_due_at),
+  pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
+  externalReference: row.external_reference,
+  // Rows we wrote ourselves, but parsed all the same: the store is a trust boundary too.
+  input: ReferralInput.parse(row.body),
+});
+
+/**
+ * Insert a referral and its planned lookups. With an idempotency key already used, nothing is
+ * written and the existing referral's id is returned with `created: false`.
+ */
+export async function insertReferral(sql: Sql, referral: NewReferral): Promise<{ created: boolean; id: string }> {
+  if (referral.idempotencyKey !== null) {
+    const existing = await sql.query<{ id: string }>('SELECT id FROM referrals WHERE idempotency_key = $1', [referral.idempotencyKey]);
+    if (existing[0] !== undefined) return { created: false, id: existing[0].id };
+  }
+  await sql.query(
+    `INSERT INTO referrals (id, idempotency_key, external_reference, status, rag, threshold, received_at, sla_due_at, submitted_by, body)
+     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9)`,
+    [
+      referral.id,
+      referral.idempotencyKey,
+      referral.input.externalReference ?? null,
+      referral.input.rag,
+      referral.input.threshold,
+      referral.receivedAt,
+      referral.slaDueAt,
+      referral.submittedBy,
+      JSON.stringify(referral.input),
+    ],
+  );
+  for (const lookup of referral.lookups) {
+    await sql.query(
+      `INSERT INTO lookups (id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        lookup.id,
+        referral.id,
+        lookup.connectorId,
+        lookup.agency,
+        lookup.subjectRef,
+        lookup.status,
+        lookup.lawfulBasis,
+        lookup.reason,
+        lookup.status === 'not-permitted' ? referral.receivedAt : null,
+      ],
+    );
+  }
+  return { created: true, id: referral.id };
+}
+
+export async function getReferral(sql: Sql, id: string): Promise<ReferralRecord | undefined> {
+  const rows = await sql.query<ReferralRow>(
+    'SELECT id, status, rag, threshold, received_at, sla_due_at, picture_ready_at, external_reference, body FROM referrals WHERE id = $1',
+    [id],
+  );
+  return rows[0] === undefined ? undefined : toReferral(rows[0]);
+}
+
+interface LookupRow {
+  id: string;
+  referral_id: string;
+  connector_id: string;
+  agency: Agency;
+  subject_ref: string;
+  status: LookupStatus;
+  lawful_basis: LawfulBasis | null;
+  reason: string | null;
+  attempts: number;
+  fact_count: number;
+  orchestrations: Orchestration[];
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+const LOOKUP_COLUMNS =
+  'id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, attempts, fact_count, orchestrations, started_at, finished_at';
+
+const toLookup = (row: LookupRow): LookupView & { referralId: string } => ({
+  id: row.id,
+  referralId: row.referral_id,
+  connectorId: row.connector_id,
+  agency: row.agency,
+  subjectRef: row.subject_ref,
+  status: row.status,
+  lawfulBasis: row.lawful_basis,
+  reason: row.reason,
+  attempts: row.attempts,
+  factCount: row.fact_count,
+  startedAt: row.started_at === null ? null : new Date(row.started_at).toISOString(),
+  finishedAt: row.finished_at === null ? null : new Date(row.finished_at).toISOString(),
+  orchestrations: row.orchestrations,
+});
+
+export type LookupRecord = ReturnType<typeof toLookup>;
+
+export async function listLookups(sql: Sql, referralId: string): Promise<LookupRecord[]> {
+  const rows = await sql.query<LookupRow>(`SELECT ${LOOKUP_COLUMNS} FROM lookups WHERE referral_id = $1 ORDER BY agency, connector_id, subject_ref`, [referralId]);
+  return rows.map(toLookup);
+}
+
+export async function getLookup(sql: Sql, lookupId: string): Promise<LookupRecord | undefined> {
+  const rows = await sql.query<LookupRow>(`SELECT ${LOOKUP_COLUMNS} FROM lookups WHERE id = $1`, [lookupId]);
+  return rows[0] === undefined ? undefined : toLookup(rows[0]);
+}
+
+/**
+ * Mark a lookup running and count the attempt. Returns false when it already finished, so a
+ * redelivered job does nothing.
+ */
+export async function startLookup(sql: Sql, lookupId: string, at: Date): Promise<boolean> {
+  const rows = await sql.query<{ id: string }>(
+    `UPDATE lookups SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, $2)
+     WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+    [lookupId, at],
+  );
+  return rows.length === 1;
+}
+
+export interface LookupFinish {
+  readonly lookupId: string;
+  readonly referralId: string;
+  readonly status: 'done' | 'failed' | 'timed-out';
+  readonly reason: string | null;
+  readonly facts: readonly Fact[];
+  readonly orchestrations: readonly Orchestration[];
+  readonly at: Date;
+}
+
+/**
+ * Record a lookup's outcome and its facts. Returns false — writing nothing — when the lookup
+ * had already finished: that is what keeps a lookup from being recorded twice.
+ */
+export async function finishLookup(sql: Sql, finish: LookupFinish): Promise<boolean> {
+  const rows = await sql.query<{ id: string }>(
+    `UPDATE lookups SET status = $2, reason = $3, fact_count = $4, orchestrations = $5, finished_at = $6
+     WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+    [finish.lookupId, finish.status, finish.reason, finish.facts.length, JSON.stringify(finish.orchestrations), finish.at],
+  );
+  if (rows.length === 0) return false;
+  for (const fact of finish.facts) {
+    await sql.query(
+      `INSERT INTO facts (id, referral_id, lookup_id, agency, kind, person_ref, sensitivity, content)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+      [fact.id, finish.referralId, finish.lookupId, fact.provenance.agency, fact.kind, fact.personRef, fact.provenance.sensitivity, JSON.stringify(fact)],
+    );
+  }
+  return true;
+}
+
+export async function listFacts(sql: Sql, referralId: string): Promise<Fact[]> {
+  const rows = await sql.query<{ content: unknown }>('SELECT content FROM facts WHERE referral_id = $1 ORDER BY agency, kind, id', [referralId]);
+  return rows.map((row) => Fact.parse(row.content));
+}
+
+export async function setReferralStatus(sql: Sql, referralId: string, from: readonly ReferralStatus[], to: ReferralStatus, at: Date): Promise<boolean> {
+  const rows = await sql.query<{ id: string }>(
+    `UPDATE referrals SET status = $3, updated_at = $4, picture_ready_at = CASE WHEN $3 = 'picture-ready' THEN $4 ELSE picture_ready_at END
+     WHERE id = $1 AND status = ANY($2::text[]) RETURNING id`,
+    [referralId, from, to, at],
+  );
+  return rows.length === 1;
+}
+
+/** Referrals whose research has not finished, with their unfinished lookups: what a restart resumes. */
+export async function listUnfinishedResearch(sql: Sql): Promise<{ referralId: string; rag: Rag; lookupIds: string[] }[]> {
+  const rows = await sql.query<{ referral_id: string; rag: Rag; lookup_ids: string[] | null }>(
+    `SELECT r.id AS referral_id, r.rag,
+            array_remove(array_agg(l.id ORDER BY l.id) FILTER (WHERE l.status IN ('queued', 'running')), NULL) AS lookup_ids
+       FROM referrals r LEFT JOIN lookups l ON l.referral_id = r.id
+      WHERE r.status IN ('received', 'researching')
+      GROUP BY r.id, r.rag, r.received_at
+      ORDER BY r.received_at`,
+  );
+  return rows.map((row) => ({ referralId: row.referral_id, rag: row.rag, lookupIds: row.lookup_ids ?? [] }));
+}
