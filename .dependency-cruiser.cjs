@@ -22,8 +22,9 @@ module.exports = {
     layer('audit', ['model', 'lib', 'store'], 'audit: model, lib, store'),
     layer('host', ['model', 'lib'], 'host only model and lib'),
     layer('store', ['model', 'lib'], 'store: model and lib'),
-    layer('gateway', ['model', 'lib', 'store', 'firewall', 'audit', 'mapping', 'config', 'host'], 'gateway never imports queue'),
-    layer('queue', ['model', 'lib', 'store', 'adapters', 'mapping', 'firewall', 'audit', 'host', 'config'], 'queue never imports gateway'),
+    layer('research', ['model', 'lib', 'store', 'audit', 'adapters', 'mapping', 'firewall'], 'the research workflow: no transport (docs/decisions.md)'),
+    layer('gateway', ['model', 'lib', 'store', 'firewall', 'audit', 'research', 'config', 'host'], 'gateway never imports queue'),
+    layer('queue', ['model', 'lib', 'store', 'research', 'firewall', 'audit', 'host', 'config'], 'queue never imports gateway'),
     {
       name: 'only-main-imports-everything',
       severity: 'error',

@@ -39,6 +39,7 @@ export const EnvSchema = z.object({
   MASH_JOB_ATTEMPTS: positiveInt(5, 50),
   MASH_JOB_BACKOFF_MS: positiveInt(1000, 600_000),
   MASH_SHUTDOWN_GRACE_MS: positiveInt(10_000, 600_000),
+  MASH_RECOVERY_SWEEP_MS: positiveInt(60_000, 86_400_000),
   LOG_LEVEL: LogLevel.default('info'),
 });
 
@@ -58,6 +59,8 @@ export interface Config {
   readonly jwt: { readonly publicKeyPem: string | undefined; readonly jwksUrl: string | undefined; readonly issuer: string; readonly audience: string };
   readonly jobs: { readonly concurrency: number; readonly attempts: number; readonly backoffMs: number };
   readonly shutdownGraceMs: number;
+  /** How often workers re-schedule unfinished research found in the store. */
+  readonly recoverySweepMs: number;
   readonly logLevel: z.infer<typeof LogLevel>;
 }
 
@@ -99,6 +102,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     },
     jobs: { concurrency: e.MASH_WORKER_CONCURRENCY, attempts: e.MASH_JOB_ATTEMPTS, backoffMs: e.MASH_JOB_BACKOFF_MS },
     shutdownGraceMs: e.MASH_SHUTDOWN_GRACE_MS,
+    recoverySweepMs: e.MASH_RECOVERY_SWEEP_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

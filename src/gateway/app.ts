@@ -5,6 +5,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
 import { ERROR_STATUS, MashError, describeError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { bearerAuth } from './auth.ts';
@@ -26,7 +27,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     const started = performance.now();
     await next();
     // Method, route pattern, status and timing only: never the path's ids' content or bodies.
-    deps.logger.info({ requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    deps.logger.info({ requestId, method: c.req.method, route: routePath(c, -1), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

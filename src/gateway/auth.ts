@@ -3,6 +3,7 @@
  * `WWW-Authenticate` challenge (RFC 6750 §3); each failure is written to the audit log.
  */
 import { createMiddleware } from 'hono/factory';
+import { routePath } from 'hono/route';
 import { appendAudit } from '../audit/log.ts';
 import { MashError } from '../lib/errors.ts';
 import type { Action } from '../firewall/policy.ts';
@@ -19,7 +20,7 @@ export function bearerAuth(deps: Pick<AppDeps, 'verifyToken' | 'db' | 'clock'>) 
     try {
       c.set('principal', await deps.verifyToken(match[1]));
     } catch (error) {
-      await appendAudit(deps.db, { at: deps.clock.now(), actor: 'anonymous', action: 'auth.failed', subject: `${c.req.method} ${c.req.routePath}` });
+      await appendAudit(deps.db, { at: deps.clock.now(), actor: 'anonymous', action: 'auth.failed', subject: `${c.req.method} ${routePath(c, -1)}` });
       throw error;
     }
     await next();

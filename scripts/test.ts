@@ -1,0 +1,72 @@
+/**
+ * The test command (`npm test`): every check and every suite, the distributed ones included.
+ * 1. Makes sure the OS `redis-server` and PostgreSQL binaries the distributed suites start are
+ *    present — installing them with apt-get when it can, or stopping with a one-line instruction.
+ * 2. Type check, lint and the layer check.
+ * 3. vitest, with a JSON report; prints `N passed, N failed` alone on the last line.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+const REPORT = '.vitest-report.json';
+
+function which(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+function postgresBin(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  return versions[0] === undefined ? undefined : path.join(root, versions[0], 'bin');
+}
+
+function ensureServers(): void {
+  const missing: string[] = [];
+  if (!which('redis-server')) missing.push('redis-server');
+  if (postgresBin() === undefined) missing.push('postgresql');
+  if (missing.length === 0) return;
+  const canInstall = process.getuid?.() === 0 && which('apt-get');
+  if (!canInstall) {
+    process.stderr.write(`npm test needs ${missing.join(' and ')}: run  sudo apt-get install -y redis-server postgresql  (or your OS's packages) and try again\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`installing ${missing.join(', ')} with apt-get...\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server', 'postgresql'], { stdio: 'inherit', env });
+  if (update.status !== 0 || install.status !== 0 || !which('redis-server') || postgresBin() === undefined) {
+    process.stderr.write('npm test could not install redis-server and postgresql with apt-get; install them and try again\n');
+    process.exit(1);
+  }
+}
+
+function step(name: string, command: string, args: string[]): boolean {
+  process.stdout.write(`\n== ${name}\n`);
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  if (result.status !== 0) process.stdout.write(`== ${name} FAILED\n`);
+  return result.status === 0;
+}
+
+ensureServers();
+const checks = [
+  step('type check', 'node', ['node_modules/typescript7/bin/tsc', '--noEmit', '-p', 'tsconfig.json']),
+  step('lint', 'eslint', ['.', '--max-warnings=0']),
+  step('layers', 'depcruise', ['src', '--config', '.dependency-cruiser.cjs']),
+];
+rmSync(REPORT, { force: true });
+const suites = step('tests', 'vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${REPORT}`, ...process.argv.slice(2)]);
+
+let passed = 0;
+let failed = 0;
+if (existsSync(REPORT)) {
+  const report = JSON.parse(readFileSync(REPORT, 'utf8')) as { numPassedTests?: number; numFailedTests?: number };
+  passed = report.numPassedTests ?? 0;
+  failed = report.numFailedTests ?? 0;
+}
+// A failed check counts as a failure, so the summary can never read green over a red check.
+failed += checks.filter((ok) => !ok).length;
+if (!suites && failed === 0) failed = 1;
+process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -1,0 +1,51 @@
+/**
+ * `npm run --silent token -- --role <role> [--agency <agency>] [--sub <subject>] [--expires 8h]`
+ * prints a bearer token signed with the embedded key in MASH_DATA_DIR (created if missing), for
+ * trying the gateway in embedded mode. With an identity provider configured, use its tokens.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { loadOrCreateSigningKey, signToken } from '../gateway/embedded-key.ts';
+import { ConfigError } from '../lib/errors.ts';
+import { Agency } from '../model/agency.ts';
+import { Role, ROLES } from '../model/principal.ts';
+
+function fail(message: string): never {
+  process.stderr.write(`token: ${message}\n`);
+  process.exit(2);
+}
+
+async function run(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { role: { type: 'string' }, agency: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '8h' } },
+      strict: true,
+    }));
+  } catch (error) {
+    fail(error instanceof Error ? error.message : 'bad arguments');
+  }
+  const role = Role.safeParse(values.role);
+  if (!role.success) fail(`--role must be one of: ${ROLES.join(', ')}`);
+  const agency = values.agency === undefined ? undefined : Agency.safeParse(values.agency);
+  if (agency !== undefined && !agency.success) fail(`--agency must be one of: ${Agency.options.join(', ')}`);
+  if ((role.data === 'hub-practitioner' || role.data === 'connector-admin') && agency === undefined) fail(`--role ${role.data} needs --agency`);
+  if (!/^\d+[smhd]$/.test(values.expires)) fail('--expires takes a number and a unit: 30m, 8h, 1d');
+
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
+    throw error;
+  }
+  const key = loadOrCreateSigningKey(config.dataDir);
+  const token = await signToken(
+    key,
+    { sub: values.sub ?? `local-${role.data}${agency?.data === undefined ? '' : `-${agency.data}`}`, role: role.data, agency: agency?.data },
+    { issuer: config.jwt.issuer, audience: config.jwt.audience, expiresIn: values.expires },
+  );
+  process.stdout.write(`${token}\n`);
+}
+
+await run();

@@ -1,0 +1,265 @@
+/**
+ * One behavioural contract for both job systems: the in-process runner (embedded mode) and
+ * BullMQ on a real Redis (distributed mode). Whatever the gateway and the recovery sweep may
+ * rely on is proven here against both, so the two cannot drift apart.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MashError } from '../../src/lib/errors.ts';
+import type { Logger } from '../../src/lib/logger.ts';
+import type { ResearchPlan } from '../../src/model/jobs.ts';
+import { UnrecoverableJobError, type ResearchProcessors, type RunnerOptions } from '../../src/queue/runner.ts';
+import { startRedis, type TestRedis } from '../support/redis.ts';
+import {
+  bullmqSystem,
+  capturingLogger,
+  deferred,
+  inProcessSystem,
+  recordingProcessors,
+  sleep,
+  type JobSystem,
+  type JobSystemFactory,
+  type LogLine,
+} from './harness.ts';
+
+let redis: TestRedis | undefined;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const redisUrl = (): string => {
+  if (redis === undefined) throw new Error('redis not started');
+  return redis.url;
+};
+
+const FAST: RunnerOptions = { concurrency: 2, attempts: 3, backoffMs: 20 };
+
+const plan = (referralId: string, lookupIds: readonly string[], priority = 2): ResearchPlan => ({ referralId, priority, lookupIds });
+
+describe.each<{ name: string; factory: JobSystemFactory }>([
+  { name: 'in-process', factory: inProcessSystem },
+  { name: 'bullmq', factory: bullmqSystem(redisUrl) },
+])('job system contract: $name', ({ factory }) => {
+  let systems: JobSystem[] = [];
+
+  const create = (processors: ResearchProcessors, options: Partial<RunnerOptions> = {}, logger?: Logger): JobSystem => {
+    const system = factory(processors, { ...FAST, ...options }, logger ?? capturingLogger().logger);
+    systems.push(system);
+    return system;
+  };
+
+  afterEach(async () => {
+    await Promise.all(systems.map((system) => system.close()));
+    systems = [];
+  });
+
+  it('runs the referral once, after every lookup has finished', async () => {
+    const recorder = recordingProcessors({ lookup: (id) => sleep(id === 'l2' ? 30 : 5) });
+    const system = create(recorder.processors, { concurrency: 3 });
+    system.start();
+
+    await system.scheduler.schedule(plan('r1', ['l1', 'l2', 'l3']));
+    await system.idle();
+
+    const lookups = recorder.calls.filter((call) => call.kind === 'lookup');
+    expect(lookups.map((call) => call.id).sort()).toEqual(['l1', 'l2', 'l3']);
+    const referrals = recorder.callsOf('referral', 'r1');
+    expect(referrals).toHaveLength(1);
+    const lastLookupEnd = Math.max(...lookups.map((call) => call.endSeq ?? Infinity));
+    expect(referrals[0]!.startSeq).toBeGreaterThan(lastLookupEnd);
+  });
+
+  it('runs a plan with no lookups straight away', async () => {
+    const recorder = recordingProcessors();
+    const system = create(recorder.processors);
+    system.start();
+
+    await system.scheduler.schedule(plan('lonely', []));
+    await system.idle();
+
+    expect(recorder.callsOf('referral', 'lonely')).toHaveLength(1);
+  });
+
+  it('runs ready jobs lowest priority number first', async () => {
+    const recorder = recordingProcessors({ lookup: () => sleep(5) });
+    const system = create(recorder.processors, { concurrency: 1 });
+
+    // All queued before any work starts: green first, red last.
+    await system.scheduler.schedule(plan('green', ['g1', 'g2'], 3));
+    await system.scheduler.schedule(plan('amber', ['a1', 'a2'], 2));
+    await system.scheduler.schedule(plan('red', ['r1', 'r2'], 1));
+    system.start();
+    await system.idle();
+
+    const lookupOrder = recorder.calls.filter((call) => call.kind === 'lookup').map((call) => call.id);
+    expect(lookupOrder).toHaveLength(6);
+    expect(new Set(lookupOrder.slice(0, 2))).toEqual(new Set(['r1', 'r2']));
+    expect(new Set(lookupOrder.slice(2, 4))).toEqual(new Set(['a1', 'a2']));
+    expect(new Set(lookupOrder.slice(4, 6))).toEqual(new Set(['g1', 'g2']));
+    const referralOrder = recorder.calls.filter((call) => call.kind === 'referral').map((call) => call.id);
+    expect(referralOrder).toEqual(['red', 'amber', 'green']);
+  });
+
+  it('retries a failing lookup with exponential backoff, then runs the referral', async () => {
+    const backoffMs = 40;
+    const recorder = recordingProcessors({
+      lookup: (id, attempt) => (attempt < 3 ? Promise.reject(new Error(`agency down (${id})`)) : Promise.resolve()),
+    });
+    const { logger, lines } = capturingLogger();
+    const system = create(recorder.processors, { attempts: 3, backoffMs }, logger);
+    system.start();
+
+    await system.scheduler.schedule(plan('r-retry', ['flaky']));
+    await system.idle();
+
+    const attempts = recorder.callsOf('lookup', 'flaky');
+    expect(attempts).toHaveLength(3);
+    const [first, second, third] = attempts;
+    // Timers may fire a millisecond early relative to performance.now(); allow 2 ms.
+    expect(second!.startedAt - first!.endedAt!).toBeGreaterThanOrEqual(backoffMs - 2);
+    expect(third!.startedAt - second!.endedAt!).toBeGreaterThanOrEqual(2 * backoffMs - 2);
+    expect(retryLines(lines, 'lookup-flaky').map((line) => line.retryInMs)).toEqual([backoffMs, 2 * backoffMs]);
+
+    const referrals = recorder.callsOf('referral', 'r-retry');
+    expect(referrals).toHaveLength(1);
+    expect(referrals[0]!.startSeq).toBeGreaterThan(third!.endSeq!);
+  });
+
+  it('still runs the referral when a lookup fails every attempt or unrecoverably', async () => {
+    const recorder = recordingProcessors({
+      lookup: (id) => {
+        if (id === 'down') return Promise.reject(new Error('agency down'));
+        if (id === 'refused') return Promise.reject(new UnrecoverableJobError('TEST.REFUSED', 'agency refused the request'));
+        return Promise.resolve();
+      },
+    });
+    const { logger, lines } = capturingLogger();
+    const system = create(recorder.processors, { attempts: 2, backoffMs: 10 }, logger);
+    system.start();
+
+    await system.scheduler.schedule(plan('r-partial', ['down', 'refused', 'fine']));
+    await system.idle();
+
+    expect(recorder.callsOf('lookup', 'down')).toHaveLength(2);
+    expect(recorder.callsOf('lookup', 'refused')).toHaveLength(1);
+    expect(recorder.callsOf('lookup', 'fine')).toHaveLength(1);
+    const referrals = recorder.callsOf('referral', 'r-partial');
+    expect(referrals).toHaveLength(1);
+    const lastLookupEnd = Math.max(...recorder.calls.filter((call) => call.kind === 'lookup').map((call) => call.endSeq!));
+    expect(referrals[0]!.startSeq).toBeGreaterThan(lastLookupEnd);
+
+    expect(finalFailure(lines, 'lookup-down')).toMatchObject({ attempt: 2, final: true });
+    expect(finalFailure(lines, 'lookup-refused')).toMatchObject({ attempt: 1, final: true, code: 'TEST.REFUSED' });
+  });
+
+  it('never runs more than `concurrency` jobs of a kind at once, and does reach it', async () => {
+    const recorder = recordingProcessors({ lookup: () => sleep(25), referral: () => sleep(25) });
+    const system = create(recorder.processors, { concurrency: 3 });
+
+    for (let index = 0; index < 4; index += 1) {
+      await system.scheduler.schedule(plan(`busy${index}`, [`b${index}a`, `b${index}b`, `b${index}c`]));
+    }
+    // Referrals without lookups are all ready at once: they load the referral lane.
+    for (let index = 0; index < 5; index += 1) await system.scheduler.schedule(plan(`bare${index}`, []));
+    system.start();
+    await system.idle();
+
+    expect(recorder.calls.filter((call) => call.kind === 'lookup')).toHaveLength(12);
+    expect(recorder.calls.filter((call) => call.kind === 'referral')).toHaveLength(9);
+    expect(recorder.peak).toEqual({ lookup: 3, referral: 3 });
+  });
+
+  it('dedupes a plan scheduled again while queued or running', async () => {
+    const firstStarted = deferred();
+    const release = deferred();
+    const recorder = recordingProcessors({
+      lookup: async (id) => {
+        if (id === 'd1') {
+          firstStarted.resolve();
+          await release.promise;
+        }
+      },
+    });
+    const system = create(recorder.processors, { concurrency: 1 });
+    const twice = plan('r-dup', ['d1', 'd2', 'd3'], 1);
+
+    await system.scheduler.schedule(twice);
+    await system.scheduler.schedule(twice);
+    system.start();
+    await firstStarted.promise;
+    await system.scheduler.schedule(twice); // d1 running, d2 and d3 queued, referral waiting
+    release.resolve();
+    await system.idle();
+
+    for (const lookupId of ['d1', 'd2', 'd3']) expect(recorder.callsOf('lookup', lookupId)).toHaveLength(1);
+    expect(recorder.callsOf('referral', 'r-dup')).toHaveLength(1);
+  });
+
+  it('takes a repeat of a finished plan harmlessly: nothing is left stuck', async () => {
+    const recorder = recordingProcessors();
+    const system = create(recorder.processors);
+    system.start();
+    const again = plan('r-again', ['x1', 'x2']);
+
+    await system.scheduler.schedule(again);
+    await system.idle();
+    await system.scheduler.schedule(again);
+    await system.idle();
+
+    // In-process forgets finished jobs (runs again); BullMQ keeps them a while (no-op).
+    for (const lookupId of ['x1', 'x2']) expect(recorder.callsOf('lookup', lookupId).length).toBeOneOf([1, 2]);
+    expect(recorder.callsOf('referral', 'r-again').length).toBeOneOf([1, 2]);
+  });
+
+  it('fails jobs whose data does not parse, without retrying or calling the processor', async () => {
+    const recorder = recordingProcessors();
+    const { logger, lines } = capturingLogger();
+    const system = create(recorder.processors, { attempts: 3, backoffMs: 10 }, logger);
+    system.start();
+
+    // Empty ids pass the scheduler (it only keys jobs) but not the processors' zod parse.
+    await system.scheduler.schedule(plan('', ['orphan']));
+    await system.scheduler.schedule(plan('r-blank', ['']));
+    await system.idle();
+
+    // Only the one job with good data ran: r-blank's referral, its lookup having failed.
+    expect(recorder.calls.map((call) => `${call.kind} ${call.id}`)).toEqual(['referral r-blank']);
+    for (const jobId of ['lookup-orphan', 'referral-', 'lookup-']) {
+      expect(finalFailure(lines, jobId)).toMatchObject({ attempt: 1, final: true, code: 'JOB.INVALID_DATA' });
+      expect(retryLines(lines, jobId)).toEqual([]);
+    }
+  });
+
+  it('answers ping while open; refuses work once closed', async () => {
+    const system = create(recordingProcessors().processors);
+    system.start();
+    expect(await system.scheduler.ping()).toBe(true);
+
+    await system.close();
+
+    expect(await system.scheduler.ping()).toBe(false);
+    await expect(system.scheduler.schedule(plan('late', ['z']))).rejects.toSatisfy(
+      (error) => error instanceof MashError && error.code === 'QUEUE.UNAVAILABLE',
+    );
+  });
+
+  it('rejects a priority neither runner can honour', async () => {
+    const system = create(recordingProcessors().processors);
+    await expect(system.scheduler.schedule(plan('bad-priority', ['p'], 1.5))).rejects.toThrow(RangeError);
+    await expect(system.scheduler.schedule(plan('bad-priority', ['p'], -1))).rejects.toThrow(RangeError);
+  });
+});
+
+function retryLines(lines: readonly LogLine[], jobId: string): LogLine[] {
+  return lines.filter((line) => line.jobId === jobId && line.final === false);
+}
+
+function finalFailure(lines: readonly LogLine[], jobId: string): LogLine | undefined {
+  const finals = lines.filter((line) => line.jobId === jobId && line.final === true);
+  expect(finals, `one final failure logged for ${jobId}`).toHaveLength(1);
+  return finals[0];
+}
