@@ -1,0 +1,193 @@
+/**
+ * Composition root (CONVENTIONS.md §1): config → store → connectors → job runner → adapters →
+ * app and workers. The only module that imports everything. `MASH_ROLE` picks what this process
+ * runs: `all` (embedded default), `gateway` (HTTP only) or `worker` (jobs only).
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { loadConfig, type Config } from './config.ts';
+import { createApp } from './gateway/app.ts';
+import { loadOrCreateSigningKey } from './gateway/embedded-key.ts';
+import { createTokenVerifier, type TokenVerifier } from './gateway/token-verifier.ts';
+import { ConfigError, describeError } from './lib/errors.ts';
+import { systemClock } from './lib/clock.ts';
+import { createLogger, type Logger } from './lib/logger.ts';
+import type { ResearchScheduler } from './model/jobs.ts';
+import { createBullmqScheduler, startBullmqWorkers } from './queue/bullmq.ts';
+import { createInProcessRunner } from './queue/in-process.ts';
+import type { ResearchProcessors } from './queue/runner.ts';
+import { completeResearch } from './research/complete.ts';
+import { resumeResearch } from './research/intake.ts';
+import { executeLookup, type ResearchDeps } from './research/lookup.ts';
+import { defaultRegistry } from './research/kits.ts';
+import { upsertConnector } from './store/connectors.ts';
+import type { Db } from './store/db.ts';
+import { DataDirLockedError } from './store/lock.ts';
+import { openStore } from './store/open.ts';
+import { startEmbeddedSimulators, type EmbeddedSimulators } from '../test/simulators/embedded.ts';
+
+type Closer = () => Promise<void>;
+
+async function main(): Promise<void> {
+  const config = readConfigOrExit();
+  const logger = createLogger({ level: config.logLevel, name: `mash-${config.role}` });
+  const closers: Closer[] = [];
+  installShutdown(closers, logger, config.shutdownGraceMs);
+
+  let db: Db;
+  try {
+    db = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (error) {
+    exitWith(error instanceof DataDirLockedError ? error.message : `cannot open the store: ${describeError(error)}`);
+  }
+  closers.unshift(() => db.close());
+
+  const simulators = await declareConnectors(config, db, logger);
+  if (simulators !== undefined) closers.unshift(() => simulators.close());
+
+  const actor = `system:${config.role}`;
+  const researchDeps: ResearchDeps = { db, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
+  const processors: ResearchProcessors = {
+    lookup: (data) => executeLookup(data, researchDeps),
+    referral: (data) => completeResearch(data, researchDeps),
+  };
+  const runsJobs = config.role === 'all' || config.role === 'worker';
+
+  let scheduler: ResearchScheduler;
+  if (config.redisUrl === undefined) {
+    const runner = createInProcessRunner(processors, config.jobs, logger);
+    closers.unshift(() => runner.close());
+    scheduler = runner;
+  } else {
+    const bullmq = createBullmqScheduler({ connection: config.redisUrl, ...config.jobs, logger });
+    closers.unshift(() => bullmq.close());
+    scheduler = bullmq;
+    if (runsJobs) {
+      const workers = startBullmqWorkers({ connection: config.redisUrl, processors, concurrency: config.jobs.concurrency, logger });
+      closers.unshift(() => workers.close());
+    }
+  }
+
+  if (runsJobs) {
+    // The store is the source of truth: whatever it shows unfinished is scheduled again, now and
+    // on a sweep (a referral stored while Redis was unreachable is picked up once it is back).
+    await resumeResearch({ db, scheduler, logger });
+    const sweep = setInterval(() => {
+      resumeResearch({ db, scheduler, logger }).catch((error: unknown) => logger.warn({ code: 'RECOVERY.SWEEP_FAILED', error: describeError(error) }, 'recovery sweep failed'));
+    }, config.recoverySweepMs);
+    sweep.unref();
+    closers.unshift(() => {
+      clearInterval(sweep);
+      return Promise.resolve();
+    });
+  }
+
+  if (config.role === 'all' || config.role === 'gateway') {
+    const verifyToken = tokenVerifier(config, logger);
+    const app = createApp({ db, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl });
+    const server = await listen(app.fetch, config);
+    closers.unshift(() => closeServer(server));
+    printBanner(config, serverUrl(server, config));
+  } else {
+    logger.info({ role: config.role }, 'worker started');
+  }
+}
+
+function readConfigOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) exitWith(`configuration error: ${error.message}`);
+    throw error;
+  }
+}
+
+function exitWith(message: string): never {
+  process.stderr.write(`mash: ${message}\n`);
+  process.exit(1);
+}
+
+/** Connectors from MASH_CONNECTORS go into the store; with none anywhere, embedded mode starts the simulators. */
+async function declareConnectors(config: Config, db: Db, logger: Logger): Promise<EmbeddedSimulators | undefined> {
+  const now = systemClock.now();
+  for (const connector of config.declaredConnectors) await upsertConnector(db, connector, 'file', now);
+  const wantSimulators = config.simulators === 'on' || (config.simulators === 'auto' && config.databaseUrl === undefined && config.declaredConnectors.length === 0);
+  if (!wantSimulators || config.role === 'worker') return undefined;
+  const simulators = await startEmbeddedSimulators({ host: config.simulatorHost });
+  for (const connector of simulators.connectors) await upsertConnector(db, connector, 'embedded', now);
+  logger.info({ connectors: simulators.connectors.map((c) => c.id) }, 'agency simulators started');
+  return simulators;
+}
+
+function tokenVerifier(config: Config, logger: Logger): TokenVerifier {
+  const { jwt } = config;
+  if (jwt.jwksUrl !== undefined) return createTokenVerifier({ jwksUrl: jwt.jwksUrl, issuer: jwt.issuer, audience: jwt.audience });
+  if (jwt.publicKeyPem !== undefined) return createTokenVerifier({ publicKey: jwt.publicKeyPem, issuer: jwt.issuer, audience: jwt.audience });
+  if (config.databaseUrl !== undefined) logger.warn({ code: 'AUTH.EMBEDDED_KEY' }, 'no MASH_JWKS_URL or MASH_JWT_PUBLIC_KEY: verifying tokens with the data directory key');
+  return createTokenVerifier({ publicKey: loadOrCreateSigningKey(config.dataDir).publicKey, issuer: jwt.issuer, audience: jwt.audience });
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, config: Config): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname: config.host, port: config.port }, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+function serverUrl(server: ServerType, config: Config): string {
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function printBanner(config: Config, url: string): void {
+  const embeddedKey = config.jwt.jwksUrl === undefined && config.jwt.publicKeyPem === undefined;
+  const lines = [
+    `MASH Gateway listening on ${url}  (role ${config.role}, store ${config.databaseUrl === undefined ? `PGlite in ${config.dataDir}` : 'PostgreSQL'}, jobs ${config.redisUrl === undefined ? 'in-process' : 'BullMQ'})`,
+    `  ready:    curl ${url}/readyz`,
+    `  API docs: ${url}/docs`,
+  ];
+  if (embeddedKey) {
+    lines.push(
+      '  send the example referral:',
+      '    TOKEN=$(npm run --silent token -- --role referral-intake)',
+      `    curl -s -X POST ${url}/v1/referrals -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data @examples/referral.json`,
+      '  then read its picture (use the id from the answer):',
+      '    TOKEN=$(npm run --silent token -- --role hub-manager)',
+      `    curl -s ${url}/v1/referrals/<id>/picture -H "Authorization: Bearer $TOKEN"`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** SIGTERM/SIGINT: stop taking work, finish what is running (up to the grace period), close the store. */
+function installShutdown(closers: Closer[], logger: Logger, graceMs: number): void {
+  let stopping = false;
+  const shutdown = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => {
+      logger.error({ code: 'SHUTDOWN.TIMEOUT' }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, graceMs);
+    force.unref();
+    for (const close of closers) {
+      try {
+        await close();
+      } catch (error) {
+        logger.warn({ code: 'SHUTDOWN.CLOSE_FAILED', error: describeError(error) }, 'a component failed to close');
+      }
+    }
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}
+
+main().catch((error: unknown) => {
+  exitWith(`failed to start: ${describeError(error)}`);
+});

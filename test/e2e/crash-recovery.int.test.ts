@@ -1,0 +1,88 @@
+/**
+ * Issue 2: the store is the source of truth. The gateway is killed with SIGKILL while lookups
+ * are in flight; after a restart on the same data directory the referral completes, and no
+ * lookup is recorded twice (one completion audit entry and one set of facts per lookup).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPglite } from '../../src/store/pglite.ts';
+import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
+import { makeTempDir } from '../support/tmp.ts';
+import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
+import { EXAMPLE_REFERRAL, readStatus, tokenIn, waitForPicture } from './support.ts';
+
+describe('SIGKILL while lookups are in flight (embedded: PGlite + in-process runner)', () => {
+  const tmp = makeTempDir('mash-e2e-crash-');
+  let simulators: EmbeddedSimulators;
+  let gateway: GatewayProcess | undefined;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    simulators = await startEmbeddedSimulators();
+    const connectorsFile = path.join(tmp.dir, 'connectors.json');
+    writeFileSync(connectorsFile, JSON.stringify({ connectors: simulators.connectors }));
+    env = { MASH_DATA_DIR: path.join(tmp.dir, 'data'), MASH_CONNECTORS: connectorsFile, MASH_JOB_BACKOFF_MS: '100' };
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.kill('SIGKILL');
+    await simulators.close();
+    tmp.remove();
+  });
+
+  it('completes the referral after a restart, with every lookup recorded exactly once', async () => {
+    const dataDir = env.MASH_DATA_DIR!;
+    // A slow agency keeps the lookups in flight long enough to kill the process under them.
+    simulators.health.setFaults({ latencyMs: 4_000 });
+    gateway = await startGatewayProcess({ env });
+    const referral = structuredClone(EXAMPLE_REFERRAL) as { subjects: unknown[] };
+    referral.subjects.push({ ref: 'mother-1', role: 'parent', name: { given: ['Claire'], family: 'Smith' }, birthDate: '1991-02-17', sex: 'female' });
+    const intake = await tokenIn(dataDir, 'referral-intake');
+    const posted = await fetch(`${gateway.url}/v1/referrals`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${intake}`, 'content-type': 'application/json' },
+      body: JSON.stringify(referral),
+    });
+    expect(posted.status).toBe(202);
+    const { id } = (await posted.json()) as { id: string };
+    const manager = await tokenIn(dataDir, 'hub-manager');
+    const url = gateway.url;
+    await waitFor(async () => {
+      const view = await readStatus(url, manager, id);
+      return view.lookups.length > 0 && view.lookups.every((l) => l.status === 'running') ? view : undefined;
+    }, 15_000, 'every lookup to be in flight');
+
+    await gateway.kill('SIGKILL');
+    simulators.health.setFaults({ latencyMs: 50 });
+
+    // The lock file of the killed process is stale: the restart takes it over.
+    gateway = await startGatewayProcess({ env });
+    const done = await waitForPicture(gateway.url, manager, id);
+    expect(done.lookups).toHaveLength(2);
+    for (const lookup of done.lookups) {
+      expect(lookup.status).toBe('done');
+      // Attempt 1 died with the process; attempt 2 ran after the restart.
+      expect(lookup.attempts).toBe(2);
+    }
+    await gateway.kill('SIGTERM');
+    gateway = undefined;
+
+    const db = await openPglite(dataDir);
+    try {
+      const completions = await db.query<{ subject: string; n: number }>(
+        "SELECT subject, count(*)::int AS n FROM audit_log WHERE action = 'lookup.completed' AND referral_id = $1 GROUP BY subject",
+        [id],
+      );
+      expect(completions.map((c) => c.n)).toEqual([1, 1]);
+      const facts = await db.query<{ lookup_id: string; n: number; recorded: number }>(
+        'SELECT f.lookup_id, count(*)::int AS n, max(l.fact_count) AS recorded FROM facts f JOIN lookups l ON l.id = f.lookup_id WHERE f.referral_id = $1 GROUP BY f.lookup_id',
+        [id],
+      );
+      expect(facts.length).toBeGreaterThan(0);
+      for (const row of facts) expect(row.n).toBe(row.recorded);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
+});

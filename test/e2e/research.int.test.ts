@@ -1,0 +1,97 @@
+/**
+ * Issue 2 end to end, in both deployment modes, each started by the test itself:
+ * - embedded: one `node src/main.ts` process on PGlite with the in-process runner and the
+ *   simulators it starts by default (what `npm start` does);
+ * - distributed: a gateway process and a separate BullMQ worker process on a real PostgreSQL and
+ *   a real Redis, with the health simulator declared through MASH_CONNECTORS.
+ * The same journey runs in both: submit the example referral, wait for the picture, and find the
+ * child's health record in it with full provenance on every fact.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
+import { startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { startRedis, type TestRedis } from '../support/redis.ts';
+import { makeTempDir } from '../support/tmp.ts';
+import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
+import { exampleNhsNumber, expectFullProvenance, readPicture, submitExample, tokenIn, waitForPicture } from './support.ts';
+
+interface Deployment {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+async function embedded(): Promise<Deployment> {
+  const tmp = makeTempDir('mash-e2e-embedded-');
+  const gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: tmp.dir } });
+  return {
+    url: gateway.url,
+    dataDir: tmp.dir,
+    async stop() {
+      await gateway.kill('SIGTERM');
+      tmp.remove();
+    },
+  };
+}
+
+async function distributed(): Promise<Deployment> {
+  const tmp = makeTempDir('mash-e2e-distributed-');
+  const processes: GatewayProcess[] = [];
+  let postgres: TestPostgres | undefined;
+  let redis: TestRedis | undefined;
+  let simulators: EmbeddedSimulators | undefined;
+  const stop = async (): Promise<void> => {
+    for (const p of processes.reverse()) await p.kill('SIGTERM');
+    await simulators?.close();
+    await redis?.stop();
+    await postgres?.stop();
+    tmp.remove();
+  };
+  try {
+    [postgres, redis, simulators] = await Promise.all([startPostgres(), startRedis(), startEmbeddedSimulators()]);
+    const connectorsFile = path.join(tmp.dir, 'connectors.json');
+    writeFileSync(connectorsFile, JSON.stringify({ connectors: simulators.connectors }));
+    const env = { MASH_DATA_DIR: tmp.dir, DATABASE_URL: postgres.url, REDIS_URL: redis.url, MASH_CONNECTORS: connectorsFile };
+    processes.push(await startGatewayProcess({ env: { ...env, MASH_ROLE: 'gateway' } }));
+    processes.push(await startGatewayProcess({ env: { ...env, MASH_ROLE: 'worker' }, waitFor: 'worker' }));
+    return { url: processes[0]!.url, dataDir: tmp.dir, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+describe.each([
+  ['embedded (PGlite + in-process runner)', embedded],
+  ['distributed (PostgreSQL + Redis + separate BullMQ worker)', distributed],
+])('a referral in, a health picture out — %s', (_mode, deploy) => {
+  let deployment: Deployment;
+
+  beforeAll(async () => {
+    deployment = await deploy();
+  }, 120_000);
+
+  afterAll(async () => {
+    await deployment.stop();
+  });
+
+  it('is ready, researches the example referral and returns a picture whose facts all carry full provenance', async () => {
+    const ready = await fetch(`${deployment.url}/readyz`);
+    expect(ready.status).toBe(200);
+
+    const id = await submitExample(deployment.url, await tokenIn(deployment.dataDir, 'referral-intake'));
+    const manager = await tokenIn(deployment.dataDir, 'hub-manager');
+    const status = await waitForPicture(deployment.url, manager, id);
+    expect(status.lookups.length).toBeGreaterThan(0);
+    expect(status.lookups.every((l) => l.status === 'done')).toBe(true);
+
+    const picture = await readPicture(deployment.url, manager, id);
+    expectFullProvenance(picture.facts);
+    const child = picture.facts.find((f) => f.kind === 'person' && f.identifiers?.some((i) => i.system === 'nhs-number' && i.value === exampleNhsNumber()));
+    expect(child, 'the child found by NHS number').toBeDefined();
+    expect(picture.facts.some((f) => f.kind === 'event')).toBe(true);
+    expect(new Set(picture.facts.map((f) => f.id)).size).toBe(picture.facts.length);
+  });
+});

@@ -1,0 +1,72 @@
+/** Shared steps of the end-to-end suites: tokens for a data directory, submitting, waiting, reading. */
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { loadOrCreateSigningKey, signToken } from '../../src/gateway/embedded-key.ts';
+import type { Role } from '../../src/model/principal.ts';
+import { waitFor } from '../support/gateway-process.ts';
+
+export const EXAMPLE_REFERRAL: unknown = JSON.parse(readFileSync(new URL('../../examples/referral.json', import.meta.url), 'utf8'));
+
+export function tokenIn(dataDir: string, role: Role): Promise<string> {
+  return signToken(loadOrCreateSigningKey(dataDir), { sub: `e2e-${role}`, role }, { issuer: 'mash-gateway', audience: 'mash-gateway' });
+}
+
+export async function submitExample(url: string, token: string): Promise<string> {
+  const response = await fetch(`${url}/v1/referrals`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(EXAMPLE_REFERRAL),
+  });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { id: string }).id;
+}
+
+export interface StatusView {
+  status: string;
+  lookups: { id: string; status: string; attempts: number; factCount: number; reason: string | null }[];
+}
+
+export async function readStatus(url: string, token: string, id: string): Promise<StatusView> {
+  const response = await fetch(`${url}/v1/referrals/${id}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as StatusView;
+}
+
+export function waitForPicture(url: string, token: string, id: string, timeoutMs = 30_000): Promise<StatusView> {
+  return waitFor(async () => {
+    const view = await readStatus(url, token, id);
+    return view.status === 'picture-ready' ? view : undefined;
+  }, timeoutMs, `referral ${id} to reach picture-ready`);
+}
+
+export interface PictureFact {
+  id: string;
+  kind: string;
+  personRef: string;
+  identifiers?: { system: string; value: string }[];
+  provenance: Record<string, unknown>;
+}
+
+export async function readPicture(url: string, token: string, id: string): Promise<{ facts: PictureFact[]; lookups: StatusView['lookups'] }> {
+  const response = await fetch(`${url}/v1/referrals/${id}/picture`, { headers: { authorization: `Bearer ${token}` } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { facts: PictureFact[]; lookups: StatusView['lookups'] };
+}
+
+/** DESIGN.md: every fact carries agency, connector, source system and record, lookup, retrieval time, lawful basis and sensitivity. */
+export function expectFullProvenance(facts: readonly PictureFact[]): void {
+  expect(facts.length).toBeGreaterThan(0);
+  for (const fact of facts) {
+    for (const field of ['agency', 'connectorId', 'sourceSystem', 'sourceRecordId', 'lookupId', 'retrievedAt', 'lawfulBasis', 'sensitivity']) {
+      expect(fact.provenance[field], `${fact.id} provenance.${field}`).toEqual(expect.any(String));
+    }
+  }
+}
+
+/** The referred child, as the health record names it: the example's exact NHS number. */
+export function exampleNhsNumber(): string {
+  const referral = EXAMPLE_REFERRAL as { subjects: { identifiers: { system: string; value: string }[] }[] };
+  const nhs = referral.subjects[0]?.identifiers.find((i) => i.system === 'nhs-number')?.value;
+  if (nhs === undefined) throw new Error('the example referral has no NHS number');
+  return nhs;
+}
