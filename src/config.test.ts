@@ -1,0 +1,71 @@
+/** Configuration is parsed once; a bad value names its variable, and declared connectors are validated. */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, readConnectorFile } from './config.ts';
+import { ConfigError } from './lib/errors.ts';
+import { makeTempDir } from '../test/support/tmp.ts';
+
+const failure = (env: Record<string, string>): ConfigError => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadConfig', () => {
+  it('defaults to embedded mode on loopback', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ role: 'all', host: '127.0.0.1', port: 8080, databaseUrl: undefined, redisUrl: undefined, simulators: 'auto' });
+    expect(path.isAbsolute(config.dataDir)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ MASH_ROLE: 'boss' }, 'MASH_ROLE'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ MASH_ROLE: 'worker' }, 'MASH_ROLE'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ MASH_CONNECTORS: '/nonexistent/connectors.yaml' }, 'MASH_CONNECTORS'],
+    [{ MASH_JWKS_URL: 'https://idp.example/jwks', MASH_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----' }, 'MASH_JWKS_URL'],
+  ])('names the variable of a bad value: %o', (env, variable) => {
+    const error = failure(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
+  });
+});
+
+describe('connector files', () => {
+  it('reads the compose example (YAML)', () => {
+    const connectors = readConnectorFile(path.resolve(import.meta.dirname, '../examples/connectors.compose.yaml'));
+    expect(connectors.map((c) => c.agency)).toContain('health');
+  });
+
+  it('refuses an invalid declaration, naming the file and the field', () => {
+    const tmp = makeTempDir();
+    try {
+      const file = path.join(tmp.dir, 'connectors.json');
+      writeFileSync(file, JSON.stringify({ connectors: [{ id: 'Bad Id', agency: 'health', type: 'fhir-r4', sourceSystem: 'x', baseUrl: 'http://127.0.0.1:1' }] }));
+      expect(() => readConnectorFile(file)).toThrow(/connectors\.0\.id/);
+      writeFileSync(file, JSON.stringify({ connectors: [
+        { id: 'a', agency: 'health', type: 'fhir-r4', sourceSystem: 'x', baseUrl: 'http://127.0.0.1:1' },
+        { id: 'a', agency: 'police', type: 'police-soap', sourceSystem: 'y', baseUrl: 'http://127.0.0.1:2' },
+      ] }));
+      expect(() => readConnectorFile(file)).toThrow(/declared twice/);
+      writeFileSync(file, '{ not json');
+      expect(() => readConnectorFile(file)).toThrow(/not valid JSON/);
+    } finally {
+      tmp.remove();
+    }
+  });
+});
