@@ -4,10 +4,12 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { ERROR_STATUS, MashError, describeError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
+import type { Logger } from '../lib/logger.ts';
 import { bearerAuth } from './auth.ts';
 import { mountDocs } from './docs.ts';
 import type { AppDeps, AppEnv } from './env.ts';
@@ -17,18 +19,24 @@ import { validationHook } from './validation.ts';
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
-export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-
-  app.use('*', async (c, next) => {
-    const requestId = c.req.header('x-request-id') ?? newId();
+/** Request id in and out, and one log line per request: method, route pattern, status, timing — never ids' content or bodies. */
+function requestLog(logger: Logger) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    // A caller's request id is kept only if it is a plain token, so it cannot forge log lines.
+    const offered = c.req.header('x-request-id');
+    const requestId = offered !== undefined && /^[A-Za-z0-9._-]{1,100}$/.test(offered) ? offered : newId();
     c.set('requestId', requestId);
     c.header('x-request-id', requestId);
     const started = performance.now();
     await next();
-    // Method, route pattern, status and timing only: never the path's ids' content or bodies.
-    deps.logger.info({ requestId, method: c.req.method, route: routePath(c, -1), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    logger.info({ requestId, method: c.req.method, route: routePath(c, -1), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
+}
+
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use('*', requestLog(deps.logger));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

@@ -2,8 +2,8 @@
  * examples/referral.json must stay a valid `POST /v1/referrals` body naming the featured child
  * of the default population, so the README walk-through finds him in every agency.
  */
+import { externalPath } from '../../support/external.ts';
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,8 +60,8 @@ describe('writeGroundTruth', () => {
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 describe('UKHDS person-alert codes', () => {
-  const sql = '/work/shared/data/external/housing/ukhds-person-alert-codes/person_alert_codes.sql';
-  it.skipIf(!existsSync(sql))('are copied verbatim from the UKHDS code list', async () => {
+  const sql = externalPath('housing', 'ukhds-person-alert-codes', 'person_alert_codes.sql');
+  it('are copied verbatim from the UKHDS code list', async () => {
     const text = await readFile(sql, 'utf8');
     for (const a of Object.values(UKHDS_ALERTS)) {
       expect(text, a.code).toContain(`'${a.code}', `);

@@ -366,7 +366,7 @@ export interface EducationView {
 
 // ---- housing (REST) ----
 
-/** A UKHDS person-alert (codes from /work/shared/data/external/housing/ukhds-person-alert-codes). */
+/** A UKHDS person-alert (codes from ../shared/data/external/housing/ukhds-person-alert-codes). */
 export interface HousingPersonAlert {
   /** UKHDS sub-code, e.g. "SAF1.02". */
   readonly code: string;

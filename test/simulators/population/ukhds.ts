@@ -3,7 +3,7 @@
  *
  * Why a copy: the generator must run without the shared data folder, so the handful of codes
  * used are copied here verbatim (sub-code, alert name, sub-name) from
- * /work/shared/data/external/housing/ukhds-person-alert-codes/person_alert_codes.sql (UKHDS
+ * ../shared/data/external/housing/ukhds-person-alert-codes/person_alert_codes.sql (UKHDS
  * Person Alert Codes draft v1.1, data-futurists, MIT). A test checks each against that file
  * when it is present.
  */

@@ -1,0 +1,359 @@
+/**
+ * The FHIR R4 (UK Core) adapter: a subject query in, candidate patients and their
+ * encounters, conditions, flags, episodes of care and related persons out.
+ *
+ * Why this file exists: health is the one agency that speaks FHIR REST. The search strategy
+ * lives here — NHS number first, then demographic searches from most to least specific —
+ * because what a FHIR server can search on is protocol knowledge; deciding which candidate is
+ * the referred child is the hub's job (identity matching), so several candidates may return.
+ *
+ * Every call shares one deadline (`settings.timeoutMs`, all pages included); the first
+ * failure cancels the calls still running and fails the lookup with its reason. Expected
+ * failures are values (CONVENTIONS.md §3); nothing here throws for them.
+ */
+import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import { bulkhead, type BulkheadPolicy } from 'cockatiel';
+import { systemClock, type Clock } from '../../lib/clock.ts';
+import { authorize, createTokenCache, forgetToken, type TokenCache } from '../http/auth.ts';
+import { adapterFailure, exchange, failureKindForStatus, type HttpEnvironment } from '../http/exchange.ts';
+import {
+  FhirCondition,
+  FhirEncounter,
+  FhirEpisodeOfCare,
+  FhirFlag,
+  FhirOperationOutcome,
+  FhirPatient,
+  FhirRelatedPerson,
+  FhirSearchBundle,
+  NHS_NUMBER_SYSTEM,
+  type HealthPatientRecords,
+  type HealthRaw,
+} from './types.ts';
+
+/** Tuning of one adapter instance; the defaults suit a trust or national endpoint. */
+export interface FhirAdapterOptions {
+  readonly clock?: Clock;
+  /** Most candidate patients whose records are fetched. Default 5. */
+  readonly maxCandidates?: number;
+  /** Most calls in flight at once for one lookup. Default 4. */
+  readonly concurrency?: number;
+  /** `_count` asked for on searches of a patient's records. Default 100. */
+  readonly pageSize?: number;
+}
+
+type SearchParams = readonly (readonly [string, string])[];
+
+interface ParsedSchema<T> {
+  safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+}
+
+type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AdapterFailure };
+
+interface SearchResult<T> {
+  readonly resources: readonly T[];
+  /** A further page or match existed but was not read. */
+  readonly truncated: boolean;
+}
+
+/** One lookup's state: where, how, by when, what it has called, and its first failure. */
+interface LookupRun {
+  readonly settings: ConnectorSettings;
+  readonly base: string;
+  readonly signal: AbortSignal;
+  readonly env: HttpEnvironment;
+  readonly tokens: TokenCache;
+  /** Bounds the searches in flight at once for this lookup. */
+  readonly slots: BulkheadPolicy;
+  /** Aborted at the first failure, so the searches still running stop. */
+  readonly stop: AbortController;
+  firstFailure: AdapterFailure | undefined;
+}
+
+const ADAPTER_TYPE = 'fhir-r4';
+
+/**
+ * Creates the FHIR R4 adapter. One instance serves every FHIR connector; it holds the
+ * OAuth token cache, so make it once in the composition root.
+ */
+export function createFhirAdapter(options: FhirAdapterOptions = {}): AgencyAdapter<HealthRaw> {
+  const clock = options.clock ?? systemClock;
+  const maxCandidates = options.maxCandidates ?? 5;
+  const concurrency = options.concurrency ?? 4;
+  const pageSize = options.pageSize ?? 100;
+  const tokens = createTokenCache();
+
+  return {
+    type: ADAPTER_TYPE,
+    async search(query: SubjectQuery, settings: ConnectorSettings, context?: AdapterContext): Promise<AdapterOutcome<HealthRaw>> {
+      const orchestrations: Orchestration[] = [];
+      const deadline = AbortSignal.timeout(settings.timeoutMs);
+      const stop = new AbortController();
+      const signals = [deadline, stop.signal, ...(context?.signal === undefined ? [] : [context.signal])];
+      const fetchImpl = context?.fetch ?? ((input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init));
+      const run: LookupRun = {
+        settings,
+        base: settings.baseUrl.replace(/\/+$/, ''),
+        signal: AbortSignal.any(signals),
+        env: { fetch: fetchImpl, clock, orchestrations, abortKind: () => (deadline.aborted ? 'timeout' : 'cancelled') },
+        tokens,
+        slots: bulkhead(concurrency, Number.MAX_SAFE_INTEGER),
+        stop,
+        firstFailure: undefined,
+      };
+      try {
+        const candidates = await findPatients(run, query, maxCandidates);
+        if (!candidates.ok) return { kind: 'failed', failure: candidates.failure, orchestrations };
+
+        const fetched = await Promise.all(candidates.value.resources.map((patient) => patientRecords(run, patient, pageSize)));
+        if (run.firstFailure !== undefined) return { kind: 'failed', failure: run.firstFailure, orchestrations };
+        const patients: HealthPatientRecords[] = [];
+        let truncated = candidates.value.truncated;
+        for (const step of fetched) {
+          if (!step.ok) return { kind: 'failed', failure: step.failure, orchestrations };
+          patients.push(step.value.records);
+          truncated ||= step.value.truncated;
+        }
+        return { kind: 'found', records: { patients, truncated }, orchestrations };
+      } finally {
+        // Ends anything still in flight; the deadline timer itself is unref'd by Node.
+        stop.abort();
+      }
+    },
+  };
+}
+
+/** NHS number first; when it finds no one (or there is none), demographic searches, most specific first. */
+async function findPatients(run: LookupRun, query: SubjectQuery, maxCandidates: number): Promise<Step<SearchResult<FhirPatient>>> {
+  for (const params of patientSearches(query)) {
+    const found = await searchAll(run, 'Patient', FhirPatient, params, { pageSize: maxCandidates, limit: maxCandidates });
+    if (!found.ok || found.value.resources.length > 0) return found;
+  }
+  return { ok: true, value: { resources: [], truncated: false } };
+}
+
+/**
+ * The Patient searches to try, in order, without duplicates. Each later search drops a
+ * criterion that agency records often get wrong: the postcode (people move), the given name
+ * (nicknames, initials), the family name (step-families, typos); aliases come last.
+ */
+export function patientSearches(query: SubjectQuery): SearchParams[] {
+  const searches: SearchParams[] = [];
+  const seen = new Set<string>();
+  const add = (params: SearchParams): void => {
+    const key = JSON.stringify(params);
+    if (params.length > 0 && !seen.has(key)) {
+      seen.add(key);
+      searches.push(params);
+    }
+  };
+
+  const nhsNumber = query.identifiers.find((i) => i.system === 'nhs-number')?.value.replace(/\s+/g, '');
+  if (nhsNumber !== undefined && nhsNumber !== '') add([['identifier', `${NHS_NUMBER_SYSTEM}|${nhsNumber}`]]);
+
+  const birthDate = query.birthDate;
+  const postcode = query.postcode === undefined ? undefined : normalisePostcode(query.postcode);
+  const names = [{ given: query.given, family: query.family }, ...query.otherNames].map((n) => ({ given: n.given[0]?.trim() ?? '', family: n.family.trim() }));
+  const primary = names[0];
+  if (primary === undefined) return searches;
+  const p = (name: string, value: string | undefined): readonly (readonly [string, string])[] => (value === undefined || value === '' ? [] : [[name, value]]);
+
+  if (birthDate !== undefined) {
+    if (postcode !== undefined) add([...p('family', primary.family), ...p('given', primary.given), ['birthdate', birthDate], ['address-postalcode', postcode]]);
+    add([...p('family', primary.family), ...p('given', primary.given), ['birthdate', birthDate]]);
+    add([...p('family', primary.family), ['birthdate', birthDate]]);
+    if (postcode !== undefined) add([...p('given', primary.given), ['birthdate', birthDate], ['address-postalcode', postcode]]);
+    for (const alias of names.slice(1)) add([...p('family', alias.family), ...p('given', alias.given), ['birthdate', birthDate]]);
+  } else if (primary.family !== '') {
+    // Without a birth date a name alone matches too many people; the postcode must narrow it.
+    if (postcode !== undefined) add([['family', primary.family], ...p('given', primary.given), ['address-postalcode', postcode]]);
+    for (const alias of names.slice(1)) {
+      if (postcode !== undefined && alias.family !== '') add([['family', alias.family], ...p('given', alias.given), ['address-postalcode', postcode]]);
+    }
+  }
+  return searches;
+}
+
+/** "ls62qr" → "LS6 2QR": FHIR string search is a prefix match, so the space must be where the server has it. */
+function normalisePostcode(raw: string): string | undefined {
+  const compact = raw.replace(/\s+/g, '').toUpperCase();
+  if (compact === '') return undefined;
+  return compact.length >= 5 && compact.length <= 7 ? `${compact.slice(0, -3)} ${compact.slice(-3)}` : compact;
+}
+
+interface PatientFetch {
+  readonly records: HealthPatientRecords;
+  readonly truncated: boolean;
+}
+
+/** Everything recorded against one patient: five searches, run within the lookup's slots. */
+async function patientRecords(run: LookupRun, patient: FhirPatient, pageSize: number): Promise<Step<PatientFetch>> {
+  const byPatient: SearchParams = [['patient', patient.id]];
+  const options = { pageSize, limit: Number.POSITIVE_INFINITY };
+  const [encounters, conditions, flags, episodes, related] = await Promise.all([
+    inSlot(run, () => searchAll(run, 'Encounter', FhirEncounter, byPatient, options)),
+    inSlot(run, () => searchAll(run, 'Condition', FhirCondition, byPatient, options)),
+    inSlot(run, () => searchAll(run, 'Flag', FhirFlag, byPatient, options)),
+    inSlot(run, () => searchAll(run, 'EpisodeOfCare', FhirEpisodeOfCare, byPatient, options)),
+    inSlot(run, () => searchAll(run, 'RelatedPerson', FhirRelatedPerson, byPatient, options)),
+  ]);
+  if (!encounters.ok) return encounters;
+  if (!conditions.ok) return conditions;
+  if (!flags.ok) return flags;
+  if (!episodes.ok) return episodes;
+  if (!related.ok) return related;
+  return {
+    ok: true,
+    value: {
+      records: {
+        patient,
+        encounters: encounters.value.resources,
+        conditions: conditions.value.resources,
+        flags: flags.value.resources,
+        episodesOfCare: episodes.value.resources,
+        relatedPersons: related.value.resources,
+      },
+      truncated: [encounters, conditions, flags, episodes, related].some((s) => s.value.truncated),
+    },
+  };
+}
+
+/**
+ * Runs a task in one of the lookup's slots. The first failure is kept as the lookup's reason
+ * and stops the rest: they then end as "cancelled", which is not the cause worth reporting.
+ */
+async function inSlot<T>(run: LookupRun, task: () => Promise<Step<T>>): Promise<Step<T>> {
+  const result = await run.slots.execute(task);
+  if (!result.ok && run.firstFailure === undefined) {
+    run.firstFailure = result.failure;
+    run.stop.abort();
+  }
+  return result;
+}
+
+/**
+ * Runs a search and follows `Bundle.link[next]` up to `maxPages`, parsing every entry of the
+ * asked-for type with its schema. Stops early once `limit` resources are in hand.
+ */
+async function searchAll<T extends { readonly id: string }>(
+  run: LookupRun,
+  resourceType: string,
+  schema: ParsedSchema<T>,
+  params: SearchParams,
+  options: { readonly pageSize: number; readonly limit: number },
+): Promise<Step<SearchResult<T>>> {
+  const query = new URLSearchParams([...params.map(([k, v]): [string, string] => [k, v]), ['_count', String(options.pageSize)]]);
+  let url = `${run.base}/${resourceType}?${query.toString()}`;
+  const byId = new Map<string, T>();
+  for (let page = 1; ; page += 1) {
+    const name = page === 1 ? `${resourceType} search` : `${resourceType} search page ${page}`;
+    const bundle = await getBundle(run, name, url);
+    if (!bundle.ok) return bundle;
+
+    for (const [index, entry] of (bundle.value.entry ?? []).entries()) {
+      // Included resources and outcome warnings are not matches (FHIR R4 §3.1.1.5.6).
+      if (entry.search?.mode === 'include' || entry.search?.mode === 'outcome') continue;
+      if (entry.resource === undefined || entry.resource.resourceType !== resourceType) continue;
+      const parsed = schema.safeParse(entry.resource);
+      if (!parsed.success) {
+        return { ok: false, failure: adapterFailure('malformed-response', `${name}: entry ${index} is not a valid ${resourceType} (${describeIssue(parsed.error.issues)})`) };
+      }
+      byId.set(parsed.data.id, parsed.data);
+    }
+
+    const next = bundle.value.link?.find((l) => l.relation === 'next')?.url;
+    if (byId.size >= options.limit) {
+      const resources = [...byId.values()];
+      return { ok: true, value: { resources: resources.slice(0, options.limit), truncated: resources.length > options.limit || next !== undefined } };
+    }
+    if (next === undefined) return { ok: true, value: { resources: [...byId.values()], truncated: false } };
+    if (page >= run.settings.maxPages) return { ok: true, value: { resources: [...byId.values()], truncated: true } };
+    const nextUrl = sameServerUrl(run.base, next);
+    if (nextUrl === undefined) {
+      // Following it would send our Authorization header to a server the connector does not name.
+      return { ok: false, failure: adapterFailure('protocol-error', `${name}: next link points outside the connector's base URL`) };
+    }
+    url = nextUrl;
+  }
+}
+
+/** GET one searchset Bundle, authorising (and once re-authorising, for a refused cached token). */
+async function getBundle(run: LookupRun, name: string, url: string): Promise<Step<ReturnType<typeof FhirSearchBundle.parse>>> {
+  let auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env });
+  for (let attempt = 1; ; attempt += 1) {
+    if (!auth.ok) return auth;
+    const headers: Record<string, string> = { accept: 'application/fhir+json' };
+    if (auth.header !== undefined) headers.authorization = auth.header;
+    const result = await exchange({ name, method: 'GET', url, headers, signal: run.signal, maxBytes: run.settings.maxResponseBytes }, run.env);
+    if (!result.ok) return result;
+    const { status, json } = result.response;
+    if (status === 401 && auth.fromCache && attempt === 1) {
+      // The server refused a cached token (revoked, or its clock differs): fetch a fresh one, once.
+      forgetToken(run.settings.auth, run.tokens);
+      auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env, forceRefresh: true });
+      continue;
+    }
+    return readBundle(name, status, json);
+  }
+}
+
+/** Turns a JSON body into a searchset Bundle, or the failure it represents. */
+function readBundle(name: string, status: number, json: unknown): Step<ReturnType<typeof FhirSearchBundle.parse>> {
+  const outcome = FhirOperationOutcome.safeParse(json);
+  if (outcome.success) {
+    const reason = `${name}: HTTP ${status}, OperationOutcome ${describeOutcome(outcome.data)}`;
+    if (status >= 200 && status < 300) return { ok: false, failure: adapterFailure('protocol-error', reason) };
+    return { ok: false, failure: adapterFailure(failureKindForStatus(status), reason) };
+  }
+  if (status < 200 || status >= 300) return { ok: false, failure: adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}`) };
+  const bundle = FhirSearchBundle.safeParse(json);
+  if (!bundle.success) {
+    const resourceType = typeof json === 'object' && json !== null && 'resourceType' in json ? json.resourceType : undefined;
+    if (typeof resourceType === 'string' && resourceType !== 'Bundle') {
+      const shown = /^[A-Za-z]{1,64}$/.test(resourceType) ? resourceType : 'another resource';
+      return { ok: false, failure: adapterFailure('protocol-error', `${name}: expected a searchset Bundle, got ${shown}`) };
+    }
+    return { ok: false, failure: adapterFailure('malformed-response', `${name}: response is not a FHIR Bundle (${describeIssue(bundle.error.issues)})`) };
+  }
+  if (bundle.data.type !== undefined && bundle.data.type !== 'searchset') {
+    return { ok: false, failure: adapterFailure('protocol-error', `${name}: expected a searchset Bundle, got Bundle.type ${bundle.data.type.slice(0, 30)}`) };
+  }
+  return { ok: true, value: bundle.data };
+}
+
+/** "not-found: <diagnostics>" from the first issue; server text is cut short and stripped of control characters. */
+function describeOutcome(outcome: ReturnType<typeof FhirOperationOutcome.parse>): string {
+  const issue = outcome.issue[0];
+  if (issue === undefined) return 'without issues';
+  const code = issue.code !== undefined && /^[a-z-]{1,40}$/.test(issue.code) ? issue.code : 'unknown';
+  const text = issue.diagnostics ?? issue.details?.text;
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  const cleaned = text?.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
+  return cleaned === undefined || cleaned === '' ? code : `${code}: ${cleaned}`;
+}
+
+/** The path and message of a zod issue: element names only, never values. */
+function describeIssue(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const first = issues[0];
+  if (first === undefined) return 'invalid';
+  const path = first.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
+  return `${path === '' ? '(root)' : path}: ${first.message}`;
+}
+
+/**
+ * The next-page URL resolved against the base, if it stays on the connector's server and
+ * under its base path; undefined otherwise.
+ */
+export function sameServerUrl(base: string, link: string): string | undefined {
+  let resolved: URL;
+  let baseUrl: URL;
+  try {
+    baseUrl = new URL(`${base}/`);
+    resolved = new URL(link, baseUrl);
+  } catch {
+    return undefined;
+  }
+  if (resolved.origin !== baseUrl.origin || !resolved.pathname.startsWith(baseUrl.pathname)) return undefined;
+  if (resolved.username !== '' || resolved.password !== '') return undefined;
+  resolved.hash = '';
+  return resolved.toString();
+}
