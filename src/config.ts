@@ -40,6 +40,9 @@ export const EnvSchema = z.object({
   MASH_JOB_BACKOFF_MS: positiveInt(1000, 600_000),
   MASH_SHUTDOWN_GRACE_MS: positiveInt(10_000, 600_000),
   MASH_RECOVERY_SWEEP_MS: positiveInt(60_000, 86_400_000),
+  MASH_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  MASH_AUDIT_CHECKPOINT_EVERY: positiveInt(1000, 10_000_000),
+  MASH_AUDIT_CHECKPOINT_MS: positiveInt(60_000, 86_400_000),
   LOG_LEVEL: LogLevel.default('info'),
 });
 
@@ -61,6 +64,7 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** How often workers re-schedule unfinished research found in the store. */
   readonly recoverySweepMs: number;
+  readonly audit: { readonly signingKeyPem: string | undefined; readonly checkpointEvery: number; readonly checkpointMaxAgeMs: number };
   readonly logLevel: z.infer<typeof LogLevel>;
 }
 
@@ -95,7 +99,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     simulators: e.MASH_SIMULATORS,
     simulatorHost: e.MASH_SIMULATOR_HOST,
     jwt: {
-      publicKeyPem: e.MASH_JWT_PUBLIC_KEY === undefined ? undefined : readPem(e.MASH_JWT_PUBLIC_KEY),
+      publicKeyPem: e.MASH_JWT_PUBLIC_KEY === undefined ? undefined : readPem(e.MASH_JWT_PUBLIC_KEY, 'MASH_JWT_PUBLIC_KEY'),
       jwksUrl: e.MASH_JWKS_URL,
       issuer: e.MASH_JWT_ISSUER,
       audience: e.MASH_JWT_AUDIENCE,
@@ -103,17 +107,22 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     jobs: { concurrency: e.MASH_WORKER_CONCURRENCY, attempts: e.MASH_JOB_ATTEMPTS, backoffMs: e.MASH_JOB_BACKOFF_MS },
     shutdownGraceMs: e.MASH_SHUTDOWN_GRACE_MS,
     recoverySweepMs: e.MASH_RECOVERY_SWEEP_MS,
+    audit: {
+      signingKeyPem: e.MASH_AUDIT_SIGNING_KEY === undefined ? undefined : readPem(e.MASH_AUDIT_SIGNING_KEY, 'MASH_AUDIT_SIGNING_KEY'),
+      checkpointEvery: e.MASH_AUDIT_CHECKPOINT_EVERY,
+      checkpointMaxAgeMs: e.MASH_AUDIT_CHECKPOINT_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }
 
-/** MASH_JWT_PUBLIC_KEY holds a PEM, or the path of a file holding one. */
-function readPem(value: string): string {
+/** A key variable holds a PEM, or the path of a file holding one. */
+function readPem(value: string, variable: string): string {
   if (value.includes('-----BEGIN')) return value.replaceAll('\\n', '\n');
   try {
     return readFileSync(value, 'utf8');
   } catch {
-    throw new ConfigError('MASH_JWT_PUBLIC_KEY', `neither a PEM nor a readable file: ${value}`);
+    throw new ConfigError(variable, 'neither a PEM nor a readable file');
   }
 }
 

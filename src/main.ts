@@ -4,6 +4,8 @@
  * runs: `all` (embedded default), `gateway` (HTTP only) or `worker` (jobs only).
  */
 import { serve, type ServerType } from '@hono/node-server';
+import { startCheckpointer } from './audit/checkpoints.ts';
+import { loadAuditSigner } from './audit/signing.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createApp } from './gateway/app.ts';
 import { loadOrCreateSigningKey } from './gateway/embedded-key.ts';
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
   const simulators = await declareConnectors(config, db, logger);
   if (simulators !== undefined) closers.unshift(() => simulators.close());
 
+  const auditSigner = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir });
   const actor = `system:${config.role}`;
   const researchDeps: ResearchDeps = { db, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
   const processors: ResearchProcessors = {
@@ -68,6 +71,14 @@ async function main(): Promise<void> {
   }
 
   if (runsJobs) {
+    const stopCheckpointer = startCheckpointer(
+      db,
+      auditSigner,
+      { every: config.audit.checkpointEvery, maxAgeMs: config.audit.checkpointMaxAgeMs },
+      systemClock,
+      (error) => logger.warn({ code: 'AUDIT.CHECKPOINT_FAILED', error: describeError(error) }, 'audit checkpoint failed'),
+    );
+    closers.unshift(stopCheckpointer);
     // The store is the source of truth: whatever it shows unfinished is scheduled again, now and
     // on a sweep (a referral stored while Redis was unreachable is picked up once it is back).
     await resumeResearch({ db, scheduler, logger });
@@ -83,7 +94,8 @@ async function main(): Promise<void> {
 
   if (config.role === 'all' || config.role === 'gateway') {
     const verifyToken = tokenVerifier(config, logger);
-    const app = createApp({ db, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl });
+    const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
+    const app = createApp({ db, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config));

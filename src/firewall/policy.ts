@@ -5,7 +5,7 @@
  */
 import type { Principal, Role } from '../model/principal.ts';
 
-export const ACTIONS = ['referral:create', 'referral:read', 'picture:read'] as const;
+export const ACTIONS = ['referral:create', 'referral:read', 'picture:read', 'audit:verify'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const GRANTS: Readonly<Record<Role, readonly Action[]>> = {
@@ -16,7 +16,7 @@ const GRANTS: Readonly<Record<Role, readonly Action[]>> = {
   'connector-admin': [],
   // Hosts read published products only.
   'host-system': [],
-  auditor: [],
+  auditor: ['audit:verify'],
 };
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };

@@ -4,7 +4,7 @@
  */
 import { createMiddleware } from 'hono/factory';
 import { routePath } from 'hono/route';
-import { appendAudit } from '../audit/log.ts';
+import { recordAudit } from '../audit/log.ts';
 import { MashError } from '../lib/errors.ts';
 import type { Action } from '../firewall/policy.ts';
 import { authorize } from '../firewall/policy.ts';
@@ -20,7 +20,7 @@ export function bearerAuth(deps: Pick<AppDeps, 'verifyToken' | 'db' | 'clock'>) 
     try {
       c.set('principal', await deps.verifyToken(match[1]));
     } catch (error) {
-      await appendAudit(deps.db, { at: deps.clock.now(), actor: 'anonymous', action: 'auth.failed', subject: `${c.req.method} ${routePath(c, -1)}` });
+      await recordAudit(deps.db, { at: deps.clock.now(), actor: 'anonymous', action: 'auth.failed', subject: `${c.req.method} ${routePath(c, -1)}` });
       throw error;
     }
     await next();
@@ -32,6 +32,6 @@ export async function requirePermission(c: { get(key: 'principal'): AppEnv['Vari
   const principal = c.get('principal');
   const decision = authorize(principal, action);
   if (decision.allowed) return;
-  await appendAudit(deps.db, { at: deps.clock.now(), actor: principal.sub, action: 'access.denied', referralId, subject: action, detail: { role: principal.role, reason: decision.reason } });
+  await recordAudit(deps.db, { at: deps.clock.now(), actor: principal.sub, action: 'access.denied', referralId, subject: action, detail: { role: principal.role, reason: decision.reason } });
   throw new MashError('FIREWALL.DENIED', decision.reason);
 }

@@ -21,6 +21,8 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Base for absolute `Location` headers; the request's own origin when unset. */
   readonly publicUrl?: string | undefined;
+  /** Public keys (SPKI PEM by key id) that may have signed audit checkpoints. */
+  readonly auditKeys: ReadonlyMap<string, string>;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number | undefined;
 }

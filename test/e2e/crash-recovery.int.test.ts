@@ -3,6 +3,7 @@
  * are in flight; after a restart on the same data directory the referral completes, and no
  * lookup is recorded twice (one completion audit entry and one set of facts per lookup).
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +68,11 @@ describe('SIGKILL while lookups are in flight (embedded: PGlite + in-process run
     }
     await gateway.kill('SIGTERM');
     gateway = undefined;
+
+    // Issue 6: after the flow, crash included, `audit:verify` finds the chain intact.
+    const verify = spawnSync(process.execPath, ['src/cli/audit-verify.ts'], { cwd: path.resolve(import.meta.dirname, '..', '..'), env: { PATH: process.env.PATH ?? '', MASH_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 60_000 });
+    expect(verify.stdout).toMatch(/^audit log intact: /);
+    expect(verify.status).toBe(0);
 
     const db = await openPglite(dataDir);
     try {

@@ -93,5 +93,12 @@ describe.each([
     expect(child, 'the child found by NHS number').toBeDefined();
     expect(picture.facts.some((f) => f.kind === 'event')).toBe(true);
     expect(new Set(picture.facts.map((f) => f.id)).size).toBe(picture.facts.length);
+
+    // Issue 6: after the flow the audit chain verifies, for an auditor and only for an auditor.
+    const verify = await fetch(`${deployment.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${await tokenIn(deployment.dataDir, 'auditor')}` } });
+    expect(verify.status).toBe(200);
+    expect(await verify.json()).toMatchObject({ ok: true });
+    const denied = await fetch(`${deployment.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${manager}` } });
+    expect(denied.status).toBe(403);
   });
 });

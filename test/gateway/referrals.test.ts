@@ -37,7 +37,7 @@ beforeAll(async () => {
   db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
   const connector = Connector.parse({ id: 'health-test', agency: 'health', type: 'fhir-r4', sourceSystem: 'Test FHIR', baseUrl: 'http://127.0.0.1:9/fhir' });
   await upsertConnector(db, connector, 'file', clock.now());
-  app = createApp({ db, scheduler, clock, logger: silentLogger(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }) });
+  app = createApp({ db, scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }) });
 });
 
 afterAll(async () => {

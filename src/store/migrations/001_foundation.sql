@@ -59,14 +59,36 @@ CREATE TABLE facts (
 );
 CREATE INDEX facts_by_referral ON facts (referral_id);
 
--- Append-only: the audit issue adds the hash chain and checkpoints over these rows.
+-- Append-only, hash-chained audit log. `seq` is assigned under the head row's lock, so it is
+-- contiguous (a rolled-back transaction leaves no gap that could pass for a deletion).
+-- `hash` = SHA-256 of the entry's canonical form, which includes `prev_hash` (src/audit/chain.ts).
 CREATE TABLE audit_log (
-  seq          bigserial PRIMARY KEY,
+  seq          bigint PRIMARY KEY,
   at           timestamptz NOT NULL,
   actor        text NOT NULL,
   action       text NOT NULL,
   referral_id  uuid,
+  agency       text,
   subject      text,
-  detail       jsonb NOT NULL DEFAULT '{}'::jsonb
+  detail       text NOT NULL,
+  prev_hash    text NOT NULL,
+  hash         text NOT NULL
 );
 CREATE INDEX audit_by_referral ON audit_log (referral_id);
+CREATE INDEX audit_by_at ON audit_log (at);
+
+CREATE TABLE audit_head (
+  id    integer PRIMARY KEY CHECK (id = 1),
+  seq   bigint NOT NULL,
+  hash  text NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+-- Signed checkpoints (Ed25519) over the chain head, so a copy of the log can be verified outside.
+CREATE TABLE audit_checkpoints (
+  seq        bigint PRIMARY KEY,
+  hash       text NOT NULL,
+  signed_at  timestamptz NOT NULL,
+  key_id     text NOT NULL,
+  signature  text NOT NULL
+);

@@ -1,0 +1,96 @@
+/**
+ * Verification (issue 6 §3): recompute the whole chain from the store, check it ends at the
+ * recorded head, and check every checkpoint's signature and that the chain passes through it.
+ * Streams in batches so memory stays flat however long the log.
+ */
+import type { Db } from '../store/db.ts';
+import { GENESIS_HASH, verifyRun, type ChainBreak, type ChainEntry } from './chain.ts';
+import { listCheckpoints } from './checkpoints.ts';
+import { verifyCheckpointSignature } from './signing.ts';
+
+const BATCH = 10_000;
+
+export interface AuditVerification {
+  readonly ok: boolean;
+  readonly entries: number;
+  readonly checkpoints: number;
+  readonly headSeq: number;
+  /** The first bad entry, when not ok. */
+  readonly failure?: ChainBreak;
+}
+
+interface EntryRow {
+  seq: number | string;
+  at: Date;
+  actor: string;
+  action: string;
+  referral_id: string | null;
+  agency: string | null;
+  subject: string | null;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export const toChainEntry = (row: EntryRow): ChainEntry => ({
+  seq: Number(row.seq),
+  at: new Date(row.at).toISOString(),
+  actor: row.actor,
+  action: row.action,
+  referralId: row.referral_id,
+  agency: row.agency,
+  subject: row.subject,
+  detail: row.detail,
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});
+
+/** Verify the store's log. `publicKeys` maps key id → SPKI PEM of every key that may have signed. */
+export async function verifyAuditLog(db: Pick<Db, 'query'>, publicKeys: ReadonlyMap<string, string>): Promise<AuditVerification> {
+  const checkpoints = await listCheckpoints(db);
+  const bySeq = new Map(checkpoints.map((c) => [c.seq, c]));
+  const [head] = await db.query<{ seq: number | string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
+  const headSeq = head === undefined ? 0 : Number(head.seq);
+  const fail = (failure: ChainBreak, entries: number): AuditVerification => ({ ok: false, entries, checkpoints: checkpoints.length, headSeq, failure });
+
+  for (const checkpoint of checkpoints) {
+    const key = publicKeys.get(checkpoint.keyId);
+    if (key === undefined || !verifyCheckpointSignature(key, checkpoint.seq, checkpoint.hash, checkpoint.signature)) {
+      return fail({ seq: checkpoint.seq, reason: `checkpoint at entry ${checkpoint.seq} has no valid signature` }, 0);
+    }
+  }
+
+  let afterSeq = 0;
+  let afterHash = GENESIS_HASH;
+  let total = 0;
+  for (;;) {
+    const rows = await db.query<EntryRow>(
+      'SELECT seq, at, actor, action, referral_id, agency, subject, detail, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2',
+      [afterSeq, BATCH],
+    );
+    if (rows.length === 0) break;
+    const entries = rows.map(toChainEntry);
+    const run = verifyRun(entries, { afterSeq, afterHash });
+    if (!run.ok) return fail(run.failure, total);
+    for (const entry of entries) {
+      const checkpoint = bySeq.get(entry.seq);
+      if (checkpoint !== undefined && checkpoint.hash !== entry.hash) return fail({ seq: entry.seq, reason: `entry ${entry.seq} differs from its signed checkpoint` }, total);
+    }
+    afterSeq = run.lastSeq;
+    afterHash = run.lastHash;
+    total += run.count;
+  }
+  if (head !== undefined && (afterSeq !== headSeq || afterHash !== head.hash)) {
+    return fail(
+      afterSeq < headSeq
+        ? { seq: afterSeq + 1, reason: `entry ${afterSeq + 1} is missing (the log ends at ${afterSeq}, its head is at ${headSeq})` }
+        : { seq: afterSeq, reason: `entry ${afterSeq} is not the recorded head of the log` },
+      total,
+    );
+  }
+  const lastCheckpoint = checkpoints.at(-1);
+  if (lastCheckpoint !== undefined && lastCheckpoint.seq > afterSeq) {
+    return fail({ seq: afterSeq + 1, reason: `entry ${afterSeq + 1} is missing (a signed checkpoint covers entry ${lastCheckpoint.seq})` }, total);
+  }
+  return { ok: true, entries: total, checkpoints: checkpoints.length, headSeq };
+}
