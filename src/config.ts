@@ -41,6 +41,8 @@ export const EnvSchema = z.object({
   MASH_SHUTDOWN_GRACE_MS: positiveInt(10_000, 600_000),
   MASH_RECOVERY_SWEEP_MS: positiveInt(60_000, 86_400_000),
   MASH_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  MASH_MASTER_KEY: z.string().min(1).optional(),
+  MASH_MASTER_KEY_FILE: z.string().min(1).optional(),
   MASH_AUDIT_CHECKPOINT_EVERY: positiveInt(1000, 10_000_000),
   MASH_AUDIT_CHECKPOINT_MS: positiveInt(60_000, 86_400_000),
   LOG_LEVEL: LogLevel.default('info'),
@@ -65,6 +67,8 @@ export interface Config {
   /** How often workers re-schedule unfinished research found in the store. */
   readonly recoverySweepMs: number;
   readonly audit: { readonly signingKeyPem: string | undefined; readonly checkpointEvery: number; readonly checkpointMaxAgeMs: number };
+  /** Where the master key comes from; resolved (and, embedded, created) by src/store/master-key.ts. */
+  readonly masterKey: { readonly base64: string | undefined; readonly file: string | undefined };
   readonly logLevel: z.infer<typeof LogLevel>;
 }
 
@@ -112,6 +116,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       checkpointEvery: e.MASH_AUDIT_CHECKPOINT_EVERY,
       checkpointMaxAgeMs: e.MASH_AUDIT_CHECKPOINT_MS,
     },
+    masterKey: { base64: e.MASH_MASTER_KEY, file: e.MASH_MASTER_KEY_FILE },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -24,7 +24,9 @@ import { defaultRegistry } from './research/kits.ts';
 import { upsertConnector } from './store/connectors.ts';
 import type { Db } from './store/db.ts';
 import { DataDirLockedError } from './store/lock.ts';
+import { resolveMasterKey } from './store/master-key.ts';
 import { openStore } from './store/open.ts';
+import { createVault, type Vault } from './store/vault.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../test/simulators/embedded.ts';
 
 type Closer = () => Promise<void>;
@@ -46,9 +48,15 @@ async function main(): Promise<void> {
   const simulators = await declareConnectors(config, db, logger);
   if (simulators !== undefined) closers.unshift(() => simulators.close());
 
+  let vault: Vault;
+  try {
+    vault = createVault(resolveMasterKey({ ...config.masterKey, embedded: config.databaseUrl === undefined, env: process.env }));
+  } catch (error) {
+    exitWith(error instanceof ConfigError ? `configuration error: ${error.message}` : `cannot load the master key: ${describeError(error)}`);
+  }
   const auditSigner = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir });
   const actor = `system:${config.role}`;
-  const researchDeps: ResearchDeps = { db, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
+  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
     referral: (data) => completeResearch(data, researchDeps),
@@ -95,7 +103,7 @@ async function main(): Promise<void> {
   if (config.role === 'all' || config.role === 'gateway') {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
-    const app = createApp({ db, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
+    const app = createApp({ db, vault, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config));

@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { ResearchScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Db } from '../store/db.ts';
+import type { Vault } from '../store/vault.ts';
 import type { TokenVerifier } from './token-verifier.ts';
 
 export interface AppEnv {
@@ -15,6 +16,7 @@ export interface AppEnv {
 
 export interface AppDeps {
   readonly db: Db;
+  readonly vault: Vault;
   readonly scheduler: ResearchScheduler;
   readonly verifyToken: TokenVerifier;
   readonly clock: Clock;

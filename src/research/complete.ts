@@ -9,15 +9,15 @@ import { isTerminalLookup } from '../model/lookup.ts';
 import { finishLookup, getReferral, listLookups, setReferralStatus } from '../store/referrals.ts';
 import type { ResearchDeps } from './lookup.ts';
 
-export async function completeResearch(data: ReferralJobData, deps: Pick<ResearchDeps, 'db' | 'clock' | 'logger' | 'actor'>): Promise<void> {
+export async function completeResearch(data: ReferralJobData, deps: Pick<ResearchDeps, 'db' | 'vault' | 'clock' | 'logger' | 'actor'>): Promise<void> {
   const { db, clock } = deps;
-  const referral = await getReferral(db, data.referralId);
+  const referral = await getReferral(db, deps.vault, data.referralId);
   if (referral === undefined || referral.status === 'picture-ready' || referral.status === 'failed') return;
   const at = clock.now();
   await db.transaction(async (tx) => {
     const lookups = await listLookups(tx, data.referralId);
     for (const lookup of lookups.filter((l) => !isTerminalLookup(l.status))) {
-      await finishLookup(tx, {
+      await finishLookup(tx, deps.vault, {
         lookupId: lookup.id,
         referralId: lookup.referralId,
         status: 'failed',

@@ -12,11 +12,13 @@ import type { ResearchScheduler } from '../model/jobs.ts';
 import { RAG_PRIORITY, slaDueAt, type ReferralInput } from '../model/referral.ts';
 import { listConnectors } from '../store/connectors.ts';
 import type { Db } from '../store/db.ts';
+import type { Vault } from '../store/vault.ts';
 import { insertReferral, listUnfinishedResearch } from '../store/referrals.ts';
 import { planLookups } from './plan.ts';
 
 export interface IntakeDeps {
   readonly db: Db;
+  readonly vault: Vault;
   readonly scheduler: ResearchScheduler;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -39,7 +41,7 @@ export async function submitReferral(
   const connectors = await listConnectors(db, { enabledOnly: true });
   const lookups = planLookups(id, input, connectors);
   const result = await db.transaction(async (tx) => {
-    const inserted = await insertReferral(tx, { id, idempotencyKey, input, receivedAt, slaDueAt: slaDueAt(receivedAt, input.rag), submittedBy, lookups });
+    const inserted = await insertReferral(tx, deps.vault, { id, idempotencyKey, input, receivedAt, slaDueAt: slaDueAt(receivedAt, input.rag), submittedBy, lookups });
     if (!inserted.created) return inserted;
     await appendAudit(tx, {
       at: clock.now(),
@@ -72,7 +74,7 @@ export async function submitReferral(
 }
 
 /** Re-enqueue every unfinished referral from the store. Safe to run at any time: job ids are deterministic. */
-export async function resumeResearch(deps: Omit<IntakeDeps, 'clock'>): Promise<number> {
+export async function resumeResearch(deps: Omit<IntakeDeps, 'clock' | 'vault'>): Promise<number> {
   const unfinished = await listUnfinishedResearch(deps.db);
   for (const work of unfinished) {
     await deps.scheduler.schedule({ referralId: work.referralId, priority: RAG_PRIORITY[work.rag], lookupIds: work.lookupIds });

@@ -15,12 +15,14 @@ import type { Orchestration } from '../model/lookup.ts';
 import type { Subject } from '../model/referral.ts';
 import { getConnector } from '../store/connectors.ts';
 import type { Db } from '../store/db.ts';
+import type { Vault } from '../store/vault.ts';
 import { finishLookup, getLookup, getReferral, setReferralStatus, startLookup } from '../store/referrals.ts';
 import type { ConnectorRegistry, KitOutcome } from './registry.ts';
 import { connectorSettings } from './secrets.ts';
 
 export interface ResearchDeps {
   readonly db: Db;
+  readonly vault: Vault;
   readonly registry: ConnectorRegistry;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -56,7 +58,7 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
   if (!(await startLookup(db, lookup.id, clock.now()))) return;
   await setReferralStatus(db, lookup.referralId, ['received'], 'researching', clock.now());
 
-  const referral = await getReferral(db, lookup.referralId);
+  const referral = await getReferral(db, deps.vault, lookup.referralId);
   const subject = referral?.input.subjects.find((s) => s.ref === lookup.subjectRef);
   const connector = await getConnector(db, lookup.connectorId);
   const kit = connector === undefined ? undefined : deps.registry.get(connector.type);
@@ -85,7 +87,7 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
 
   const at = clock.now();
   await db.transaction(async (tx) => {
-    const recorded = await finishLookup(tx, { lookupId: lookup.id, referralId: lookup.referralId, ...finish, at });
+    const recorded = await finishLookup(tx, deps.vault, { lookupId: lookup.id, referralId: lookup.referralId, ...finish, at });
     if (!recorded) return;
     await appendAudit(tx, {
       at,

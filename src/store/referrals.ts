@@ -8,6 +8,7 @@ import type { LookupStatus, LookupView, Orchestration } from '../model/lookup.ts
 import type { LawfulBasis } from '../model/provenance.ts';
 import { ReferralInput, type Rag, type ReferralStatus, type Threshold } from '../model/referral.ts';
 import type { Sql } from './db.ts';
+import type { ContentOwner, Vault } from './vault.ts';
 
 export interface NewLookup {
   readonly id: string;
@@ -50,10 +51,13 @@ interface ReferralRow {
   sla_due_at: Date;
   picture_ready_at: Date | null;
   external_reference: string | null;
-  body: unknown;
+  sealed_body: Uint8Array;
 }
 
-const toReferral = (row: ReferralRow): ReferralRecord => ({
+const referralAad = (id: string): string => `referral:${id}`;
+const factAad = (id: string): string => `fact:${id}`;
+
+const toReferral = (row: ReferralRow, body: unknown): ReferralRecord => ({
   id: row.id,
   status: row.status,
   rag: row.rag,
@@ -63,21 +67,21 @@ const toReferral = (row: ReferralRow): ReferralRecord => ({
   pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
   externalReference: row.external_reference,
   // Rows we wrote ourselves, but parsed all the same: the store is a trust boundary too.
-  input: ReferralInput.parse(row.body),
+  input: ReferralInput.parse(body),
 });
 
 /**
  * Insert a referral and its planned lookups. With an idempotency key already used, nothing is
  * written and the existing referral's id is returned with `created: false`.
  */
-export async function insertReferral(sql: Sql, referral: NewReferral): Promise<{ created: boolean; id: string }> {
+export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferral): Promise<{ created: boolean; id: string }> {
   if (referral.idempotencyKey !== null) {
     const existing = await sql.query<{ id: string }>('SELECT id FROM referrals WHERE idempotency_key = $1', [referral.idempotencyKey]);
     if (existing[0] !== undefined) return { created: false, id: existing[0].id };
   }
   await sql.query(
-    `INSERT INTO referrals (id, idempotency_key, external_reference, status, rag, threshold, received_at, sla_due_at, submitted_by, body)
-     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9)`,
+    `INSERT INTO referrals (id, idempotency_key, external_reference, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body)
+     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, '\\x00'::bytea)`,
     [
       referral.id,
       referral.idempotencyKey,
@@ -87,9 +91,11 @@ export async function insertReferral(sql: Sql, referral: NewReferral): Promise<{
       referral.receivedAt,
       referral.slaDueAt,
       referral.submittedBy,
-      JSON.stringify(referral.input),
     ],
   );
+  // The key row references the referral, so the body is sealed once the row exists.
+  const sealed = await vault.keyRing(sql, referral.id).seal('hub', JSON.stringify(referral.input), referralAad(referral.id));
+  await sql.query('UPDATE referrals SET sealed_body = $2 WHERE id = $1', [referral.id, sealed]);
   for (const lookup of referral.lookups) {
     await sql.query(
       `INSERT INTO lookups (id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, finished_at)
@@ -110,12 +116,15 @@ export async function insertReferral(sql: Sql, referral: NewReferral): Promise<{
   return { created: true, id: referral.id };
 }
 
-export async function getReferral(sql: Sql, id: string): Promise<ReferralRecord | undefined> {
+export async function getReferral(sql: Sql, vault: Vault, id: string): Promise<ReferralRecord | undefined> {
   const rows = await sql.query<ReferralRow>(
-    'SELECT id, status, rag, threshold, received_at, sla_due_at, picture_ready_at, external_reference, body FROM referrals WHERE id = $1',
+    'SELECT id, status, rag, threshold, received_at, sla_due_at, picture_ready_at, external_reference, sealed_body FROM referrals WHERE id = $1',
     [id],
   );
-  return rows[0] === undefined ? undefined : toReferral(rows[0]);
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  const body: unknown = JSON.parse(await vault.keyRing(sql, id).open('hub', row.sealed_body, referralAad(id)));
+  return toReferral(row, body);
 }
 
 interface LookupRow {
@@ -192,26 +201,32 @@ export interface LookupFinish {
  * Record a lookup's outcome and its facts. Returns false — writing nothing — when the lookup
  * had already finished: that is what keeps a lookup from being recorded twice.
  */
-export async function finishLookup(sql: Sql, finish: LookupFinish): Promise<boolean> {
+export async function finishLookup(sql: Sql, vault: Vault, finish: LookupFinish): Promise<boolean> {
   const rows = await sql.query<{ id: string }>(
     `UPDATE lookups SET status = $2, reason = $3, fact_count = $4, orchestrations = $5, finished_at = $6
      WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
     [finish.lookupId, finish.status, finish.reason, finish.facts.length, JSON.stringify(finish.orchestrations), finish.at],
   );
   if (rows.length === 0) return false;
+  const keys = vault.keyRing(sql, finish.referralId);
   for (const fact of finish.facts) {
+    // Sealed with the owning agency's key: that agency's content can be destroyed on its own.
+    const sealed = await keys.seal(fact.provenance.agency, JSON.stringify(fact), factAad(fact.id));
     await sql.query(
-      `INSERT INTO facts (id, referral_id, lookup_id, agency, kind, person_ref, sensitivity, content)
+      `INSERT INTO facts (id, referral_id, lookup_id, agency, kind, person_ref, sensitivity, sealed)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-      [fact.id, finish.referralId, finish.lookupId, fact.provenance.agency, fact.kind, fact.personRef, fact.provenance.sensitivity, JSON.stringify(fact)],
+      [fact.id, finish.referralId, finish.lookupId, fact.provenance.agency, fact.kind, fact.personRef, fact.provenance.sensitivity, sealed],
     );
   }
   return true;
 }
 
-export async function listFacts(sql: Sql, referralId: string): Promise<Fact[]> {
-  const rows = await sql.query<{ content: unknown }>('SELECT content FROM facts WHERE referral_id = $1 ORDER BY agency, kind, id', [referralId]);
-  return rows.map((row) => Fact.parse(row.content));
+export async function listFacts(sql: Sql, vault: Vault, referralId: string): Promise<Fact[]> {
+  const rows = await sql.query<{ id: string; agency: ContentOwner; sealed: Uint8Array }>('SELECT id, agency, sealed FROM facts WHERE referral_id = $1 ORDER BY agency, kind, id', [referralId]);
+  const keys = vault.keyRing(sql, referralId);
+  const facts: Fact[] = [];
+  for (const row of rows) facts.push(Fact.parse(JSON.parse(await keys.open(row.agency, row.sealed, factAad(row.id)))));
+  return facts;
 }
 
 export async function setReferralStatus(sql: Sql, referralId: string, from: readonly ReferralStatus[], to: ReferralStatus, at: Date): Promise<boolean> {

@@ -5,7 +5,7 @@
  * entry otherwise; and a failing audit write makes the action it records fail.
  */
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -21,6 +21,7 @@ import { fixedClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import type { Db } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
+import { createVault } from '../../src/store/vault.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER } from '../support/tokens.ts';
@@ -169,6 +170,7 @@ describe('a failing audit write', () => {
     const key = testSigningKey();
     const app = createApp({
       db,
+      vault: createVault(randomBytes(32)),
       scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       clock,
       logger: silentLogger(),

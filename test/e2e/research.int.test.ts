@@ -7,6 +7,7 @@
  * The same journey runs in both: submit the example referral, wait for the picture, and find the
  * child's health record in it with full provenance on every fact.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +54,7 @@ async function distributed(): Promise<Deployment> {
     [postgres, redis, simulators] = await Promise.all([startPostgres(), startRedis(), startEmbeddedSimulators()]);
     const connectorsFile = path.join(tmp.dir, 'connectors.json');
     writeFileSync(connectorsFile, JSON.stringify({ connectors: simulators.connectors }));
-    const env = { MASH_DATA_DIR: tmp.dir, DATABASE_URL: postgres.url, REDIS_URL: redis.url, MASH_CONNECTORS: connectorsFile };
+    const env = { MASH_DATA_DIR: tmp.dir, DATABASE_URL: postgres.url, REDIS_URL: redis.url, MASH_CONNECTORS: connectorsFile, MASH_MASTER_KEY: randomBytes(32).toString('base64') };
     processes.push(await startGatewayProcess({ env: { ...env, MASH_ROLE: 'gateway' } }));
     processes.push(await startGatewayProcess({ env: { ...env, MASH_ROLE: 'worker' }, waitFor: 'worker' }));
     return { url: processes[0]!.url, dataDir: tmp.dir, stop };

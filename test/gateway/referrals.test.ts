@@ -3,6 +3,7 @@
  * /v1 route needs a valid token, unknown routes are problem documents, and intake stores the
  * referral with its planned lookups and hands the plan to the scheduler.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/gateway/app.ts';
@@ -14,6 +15,7 @@ import { Connector } from '../../src/model/connector.ts';
 import type { Db } from '../../src/store/db.ts';
 import { upsertConnector } from '../../src/store/connectors.ts';
 import { openStore } from '../../src/store/open.ts';
+import { createVault } from '../../src/store/vault.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER } from '../support/tokens.ts';
 
@@ -37,7 +39,7 @@ beforeAll(async () => {
   db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
   const connector = Connector.parse({ id: 'health-test', agency: 'health', type: 'fhir-r4', sourceSystem: 'Test FHIR', baseUrl: 'http://127.0.0.1:9/fhir' });
   await upsertConnector(db, connector, 'file', clock.now());
-  app = createApp({ db, scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }) });
+  app = createApp({ db, vault: createVault(randomBytes(32)), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }) });
 });
 
 afterAll(async () => {

@@ -69,7 +69,7 @@ export function referralRoutes(deps: AppDeps) {
     // Keys are scoped to the caller so two systems cannot collide.
     const submitted = await submitReferral(c.req.valid('json'), principal.sub, key === undefined ? null : `${principal.sub} ${key}`, deps);
     const location = `${deps.publicUrl ?? new URL(c.req.url).origin}/v1/referrals/${submitted.id}`;
-    const referral = await getReferral(deps.db, submitted.id);
+    const referral = await getReferral(deps.db, deps.vault, submitted.id);
     const body = { id: submitted.id, status: referral?.status ?? 'received', location };
     c.header('Location', location);
     return submitted.created ? c.json(body, 202) : c.json(body, 200);
@@ -78,7 +78,7 @@ export function referralRoutes(deps: AppDeps) {
   app.openapi(getReferralRoute, async (c) => {
     const { id } = c.req.valid('param');
     await requirePermission(c, 'referral:read', deps, id);
-    const referral = await getReferral(deps.db, id);
+    const referral = await getReferral(deps.db, deps.vault, id);
     if (referral === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${id}`);
     const lookups = (await listLookups(deps.db, id)).map(toLookupView);
     const count = (status: LookupView['status']) => lookups.filter((l) => l.status === status).length;
@@ -112,9 +112,9 @@ export function referralRoutes(deps: AppDeps) {
     await requirePermission(c, 'picture:read', deps, id);
     const principal = c.get('principal');
     const picture = await deps.db.transaction(async (tx) => {
-      const referral = await getReferral(tx, id);
+      const referral = await getReferral(tx, deps.vault, id);
       if (referral === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${id}`);
-      const facts = await listFacts(tx, id);
+      const facts = await listFacts(tx, deps.vault, id);
       const lookups = (await listLookups(tx, id)).map(toLookupView);
       await appendAudit(tx, {
         at: deps.clock.now(),

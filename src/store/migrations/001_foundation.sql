@@ -22,7 +22,8 @@ CREATE TABLE referrals (
   sla_due_at          timestamptz NOT NULL,
   picture_ready_at    timestamptz,
   submitted_by        text NOT NULL,
-  body                jsonb NOT NULL,
+  -- The referral itself (names, concern) is case content: sealed with the referral's `hub` key.
+  sealed_body         bytea NOT NULL,
   created_at          timestamptz NOT NULL DEFAULT now(),
   updated_at          timestamptz NOT NULL DEFAULT now()
 );
@@ -54,10 +55,21 @@ CREATE TABLE facts (
   kind          text NOT NULL,
   person_ref    text NOT NULL,
   sensitivity   text NOT NULL,
-  content       jsonb NOT NULL,
+  -- The fact, sealed with its owning agency's data key for this referral (src/store/vault.ts).
+  sealed        bytea NOT NULL,
   created_at    timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX facts_by_referral ON facts (referral_id);
+
+-- Data keys, wrapped by the master key. A NULL wrapped_key means destroyed (crypto-shredded).
+CREATE TABLE content_keys (
+  referral_id   uuid NOT NULL REFERENCES referrals (id),
+  owner         text NOT NULL,
+  wrapped_key   bytea,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  destroyed_at  timestamptz,
+  PRIMARY KEY (referral_id, owner)
+);
 
 -- Append-only, hash-chained audit log. `seq` is assigned under the head row's lock, so it is
 -- contiguous (a rolled-back transaction leaves no gap that could pass for a deletion).

@@ -1,0 +1,77 @@
+/**
+ * Encryption at rest (issue 5 §7): content sealed per referral and owning agency, bound to its
+ * row, unreadable with another master key, and gone for good once its data key is destroyed.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { open, seal, SealError } from '../../src/lib/envelope.ts';
+import type { Db } from '../../src/store/db.ts';
+import { openStore } from '../../src/store/open.ts';
+import { ContentDestroyedError, createVault } from '../../src/store/vault.ts';
+import { makeTempDir } from '../support/tmp.ts';
+
+describe('envelope', () => {
+  it('opens what it sealed, and refuses another key or another binding', () => {
+    const key = randomBytes(32);
+    const sealed = seal(key, Buffer.from('synthetic note'), 'fact:1');
+    expect(open(key, sealed, 'fact:1').toString()).toBe('synthetic note');
+    expect(() => open(randomBytes(32), sealed, 'fact:1')).toThrow(SealError);
+    expect(() => open(key, sealed, 'fact:2')).toThrow(SealError);
+    const altered = Buffer.from(sealed);
+    altered[altered.length - 1] = (altered[altered.length - 1] ?? 0) ^ 1;
+    expect(() => open(key, altered, 'fact:1')).toThrow(SealError);
+  });
+});
+
+describe('vault', () => {
+  const tmp = makeTempDir();
+  let db: Db;
+  const referralId = randomUUID();
+
+  beforeAll(async () => {
+    db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
+    await db.query(
+      `INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), 'test', '\\x00'::bytea)`,
+      [referralId],
+    );
+  });
+
+  afterAll(async () => {
+    await db.close();
+    tmp.remove();
+  });
+
+  it('keeps one data key per referral and owner, wrapped, and destroys one owner without the others', async () => {
+    const master = randomBytes(32);
+    const vault = createVault(master);
+    const sealedPolice = await db.transaction((tx) => vault.keyRing(tx, referralId).seal('police', 'synthetic intelligence text', 'fact:p'));
+    const sealedHealth = await db.transaction((tx) => vault.keyRing(tx, referralId).seal('health', 'synthetic diagnosis', 'fact:h'));
+    const keys = await db.query<{ owner: string; wrapped_key: Uint8Array }>('SELECT owner, wrapped_key FROM content_keys WHERE referral_id = $1 ORDER BY owner', [referralId]);
+    expect(keys.map((k) => k.owner)).toEqual(['health', 'police']);
+    // Stored wrapped: neither the data key nor the plaintext appears in the rows.
+    expect(Buffer.from(sealedPolice).includes(Buffer.from('synthetic'))).toBe(false);
+
+    expect(await vault.keyRing(db, referralId).open('police', sealedPolice, 'fact:p')).toBe('synthetic intelligence text');
+    await expect(createVault(randomBytes(32)).keyRing(db, referralId).open('police', sealedPolice, 'fact:p')).rejects.toThrow(SealError);
+
+    expect(await vault.destroy(db, referralId, 'police', new Date())).toBe(true);
+    await expect(vault.keyRing(db, referralId).open('police', sealedPolice, 'fact:p')).rejects.toThrow(ContentDestroyedError);
+    await expect(vault.keyRing(db, referralId).seal('police', 'more', 'fact:q')).rejects.toThrow(ContentDestroyedError);
+    expect(await vault.keyRing(db, referralId).open('health', sealedHealth, 'fact:h')).toBe('synthetic diagnosis');
+    expect(await vault.destroy(db, referralId, 'police', new Date())).toBe(false);
+  });
+
+  it('does not keep a key created in a transaction that rolled back', async () => {
+    const vault = createVault(randomBytes(32));
+    const otherReferral = randomUUID();
+    await db.query(`INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), 'test', '\\x00'::bytea)`, [otherReferral]);
+    await expect(
+      db.transaction(async (tx) => {
+        await vault.keyRing(tx, otherReferral).seal('education', 'x', 'a');
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    const sealed = await db.transaction((tx) => vault.keyRing(tx, otherReferral).seal('education', 'kept', 'b'));
+    expect(await vault.keyRing(db, otherReferral).open('education', sealed, 'b')).toBe('kept');
+  });
+});
