@@ -20,7 +20,18 @@ export type AuditAction =
   | 'access.denied'
   | 'auth.failed'
   | 'audit.verified'
-  | 'audit.exported';
+  | 'audit.exported'
+  | 'referral.assigned'
+  | 'referral.decided'
+  | 'item.revealed'
+  | 'item.release-decided'
+  | 'product.published'
+  | 'product.read'
+  | 'publication.delivered'
+  | 'publication.failed'
+  | 'feedback.queued'
+  | 'feedback.delivered'
+  | 'feedback.failed';
 
 export type AuditDetailValue = string | number | boolean | null | readonly string[];
 

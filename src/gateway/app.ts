@@ -15,6 +15,8 @@ import { mountDocs } from './docs.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 import { problem, problemResponse } from './problem.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { firewallRoutes } from './routes/firewall.ts';
+import { productRoutes } from './routes/products.ts';
 import { referralRoutes } from './routes/referrals.ts';
 import { validationHook } from './validation.ts';
 
@@ -60,6 +62,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   app.use('/v1/*', bearerAuth(deps));
   app.route('/v1/referrals', referralRoutes(deps));
+  app.route('/v1/referrals', firewallRoutes(deps));
+  app.route('/v1/products', productRoutes(deps));
   app.route('/v1/audit', auditRoutes(deps));
 
   app.notFound((c) => problemResponse(problem('ROUTE.NOT_FOUND', 404, `no route for ${c.req.method} ${c.req.path}`, { instance: c.req.path })));

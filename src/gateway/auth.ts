@@ -7,7 +7,7 @@ import { routePath } from 'hono/route';
 import { recordAudit } from '../audit/log.ts';
 import { MashError } from '../lib/errors.ts';
 import type { Action } from '../firewall/policy.ts';
-import { authorize } from '../firewall/policy.ts';
+import { enforce, referralContext } from '../firewall/workflow.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 
 export function bearerAuth(deps: Pick<AppDeps, 'verifyToken' | 'db' | 'clock'>) {
@@ -27,11 +27,13 @@ export function bearerAuth(deps: Pick<AppDeps, 'verifyToken' | 'db' | 'clock'>) 
   });
 }
 
-/** Ask the policy function; a denial is audited and answered 403. */
-export async function requirePermission(c: { get(key: 'principal'): AppEnv['Variables']['principal']; req: { method: string; path: string } }, action: Action, deps: Pick<AppDeps, 'db' | 'clock'>, referralId?: string): Promise<void> {
-  const principal = c.get('principal');
-  const decision = authorize(principal, action);
-  if (decision.allowed) return;
-  await recordAudit(deps.db, { at: deps.clock.now(), actor: principal.sub, action: 'access.denied', referralId, subject: action, detail: { role: principal.role, reason: decision.reason } });
-  throw new MashError('FIREWALL.DENIED', decision.reason);
+/** Ask the policy function (with the referral's context when there is one); a denial is audited and answered 403. */
+export async function requirePermission(
+  c: { get(key: 'principal'): AppEnv['Variables']['principal'] },
+  action: Action,
+  deps: Pick<AppDeps, 'db' | 'vault' | 'clock'>,
+  referralId?: string,
+): Promise<void> {
+  const context = referralId === undefined ? {} : { referral: await referralContext(deps.db, referralId) };
+  await enforce(deps, c.get('principal'), action, context, referralId);
 }

@@ -1,5 +1,6 @@
 /** The picture: every fact gathered for one referral, and the status of every lookup. */
 import { z } from 'zod';
+import { Agency, Sensitivity } from './agency.ts';
 import { Fact } from './fact.ts';
 import { LookupView } from './lookup.ts';
 import { ReferralStatus } from './referral.ts';
@@ -10,5 +11,15 @@ export const Picture = z.object({
   generatedAt: z.iso.datetime({ offset: true }),
   lookups: z.array(LookupView),
   facts: z.array(Fact),
+  /** Each item's state behind the firewall: whether revealed, and its owner's release decision. */
+  items: z.array(
+    z.object({
+      itemId: z.string(),
+      agency: Agency,
+      sensitivity: Sensitivity,
+      revealed: z.boolean(),
+      release: z.object({ decision: z.enum(['release', 'redact', 'withhold']), revision: z.number().int(), decidedAt: z.string(), decidedBy: z.string() }).nullable(),
+    }),
+  ),
 });
 export type Picture = z.infer<typeof Picture>;

@@ -20,6 +20,12 @@ export async function listConnectors(sql: Sql, options: { enabledOnly?: boolean 
   return rows.map((row) => Connector.parse(row.definition));
 }
 
+/** Enabled connectors of these agencies that take outcome notifications. */
+export async function feedbackConnectorIds(sql: Sql, agencies: readonly string[]): Promise<string[]> {
+  const connectors = await listConnectors(sql, { enabledOnly: true });
+  return connectors.filter((c) => agencies.includes(c.agency) && c.feedbackUrl !== undefined).map((c) => c.id);
+}
+
 export async function getConnector(sql: Sql, id: string): Promise<Connector | undefined> {
   const rows = await sql.query<{ definition: unknown }>('SELECT definition FROM connectors WHERE id = $1', [id]);
   return rows[0] === undefined ? undefined : Connector.parse(rows[0].definition);

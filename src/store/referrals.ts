@@ -2,7 +2,7 @@
  * Referral, lookup and fact rows. Every function takes `Sql` — the database or an open
  * transaction — so callers write a change and its audit entry in one transaction.
  */
-import type { Agency } from '../model/agency.ts';
+import type { Agency, Sensitivity } from '../model/agency.ts';
 import { Fact } from '../model/fact.ts';
 import type { LookupStatus, LookupView, Orchestration } from '../model/lookup.ts';
 import type { LawfulBasis } from '../model/provenance.ts';
@@ -195,6 +195,8 @@ export interface LookupFinish {
   readonly facts: readonly Fact[];
   readonly orchestrations: readonly Orchestration[];
   readonly at: Date;
+  /** Sensitivities revealed to the hub on arrival (the connector's policy; DESIGN rule 2). */
+  readonly autoReveal: readonly Sensitivity[];
 }
 
 /**
@@ -213,9 +215,20 @@ export async function finishLookup(sql: Sql, vault: Vault, finish: LookupFinish)
     // Sealed with the owning agency's key: that agency's content can be destroyed on its own.
     const sealed = await keys.seal(fact.provenance.agency, JSON.stringify(fact), factAad(fact.id));
     await sql.query(
-      `INSERT INTO facts (id, referral_id, lookup_id, agency, kind, person_ref, sensitivity, sealed)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-      [fact.id, finish.referralId, finish.lookupId, fact.provenance.agency, fact.kind, fact.personRef, fact.provenance.sensitivity, sealed],
+      `INSERT INTO facts (id, referral_id, lookup_id, agency, kind, person_ref, sensitivity, sealed, revealed_at, revealed_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+      [
+        fact.id,
+        finish.referralId,
+        finish.lookupId,
+        fact.provenance.agency,
+        fact.kind,
+        fact.personRef,
+        fact.provenance.sensitivity,
+        sealed,
+        finish.autoReveal.includes(fact.provenance.sensitivity) ? finish.at : null,
+        finish.autoReveal.includes(fact.provenance.sensitivity) ? 'policy:auto-reveal' : null,
+      ],
     );
   }
   return true;

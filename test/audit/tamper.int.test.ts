@@ -171,6 +171,7 @@ describe('a failing audit write', () => {
     const app = createApp({
       db,
       vault: createVault(randomBytes(32)),
+      feedbackTargets: () => Promise.resolve([]),
       scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       clock,
       logger: silentLogger(),

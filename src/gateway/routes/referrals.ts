@@ -4,13 +4,13 @@
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { appendAudit } from '../../audit/log.ts';
 import { MashError } from '../../lib/errors.ts';
 import type { LookupView } from '../../model/lookup.ts';
 import { Picture } from '../../model/picture.ts';
 import { ReferralInput } from '../../model/referral.ts';
 import { submitReferral } from '../../research/intake.ts';
-import { getReferral, listFacts, listLookups, type LookupRecord } from '../../store/referrals.ts';
+import { getReferral, listLookups, type LookupRecord } from '../../store/referrals.ts';
+import { viewPicture } from '../../firewall/workflow.ts';
 import { requirePermission } from '../auth.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { problemResponses, ReferralAccepted, ReferralIdParam, ReferralStatusView } from '../schemas.ts';
@@ -109,23 +109,27 @@ export function referralRoutes(deps: AppDeps) {
 
   app.openapi(getPictureRoute, async (c) => {
     const { id } = c.req.valid('param');
-    await requirePermission(c, 'picture:read', deps, id);
-    const principal = c.get('principal');
-    const picture = await deps.db.transaction(async (tx) => {
-      const referral = await getReferral(tx, deps.vault, id);
-      if (referral === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${id}`);
-      const facts = await listFacts(tx, deps.vault, id);
-      const lookups = (await listLookups(tx, id)).map(toLookupView);
-      await appendAudit(tx, {
-        at: deps.clock.now(),
-        actor: principal.sub,
-        action: 'picture.viewed',
+    // The firewall decides what this caller may see, and audits the view with the items shown.
+    const items = await viewPicture(deps, c.get('principal'), id);
+    const [status] = await deps.db.query<{ status: Picture['status'] }>('SELECT status FROM referrals WHERE id = $1', [id]);
+    const lookups = (await listLookups(deps.db, id)).map(toLookupView);
+    return c.json(
+      {
         referralId: id,
-        detail: { role: principal.role, agency: principal.agency ?? null, facts: facts.length, factIds: facts.map((f) => f.id) },
-      });
-      return { referralId: id, status: referral.status, generatedAt: deps.clock.now().toISOString(), lookups, facts };
-    });
-    return c.json(picture, 200);
+        status: status?.status ?? 'received',
+        generatedAt: deps.clock.now().toISOString(),
+        lookups,
+        facts: items.map((i) => i.fact),
+        items: items.map((i) => ({
+          itemId: i.fact.id,
+          agency: i.agency,
+          sensitivity: i.fact.provenance.sensitivity,
+          revealed: i.revealedAt !== null,
+          release: i.release === null ? null : { decision: i.release.decision, revision: i.release.revision, decidedAt: i.release.decidedAt, decidedBy: i.release.decidedBy },
+        })),
+      },
+      200,
+    );
   });
 
   return app;

@@ -1,0 +1,148 @@
+/**
+ * The firewall's HTTP contract (issue 5 §8): reveal an item, decide its release, record the
+ * manager's decision, publish the product, assign a practitioner. The firewall module decides and
+ * audits; these routes only parse and answer.
+ */
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { appendAudit } from '../../audit/log.ts';
+import { decide, enforce, publish, recordDecision, referralContext, reveal } from '../../firewall/workflow.ts';
+import { MashError } from '../../lib/errors.ts';
+import type { Agency } from '../../model/agency.ts';
+import { Outcome, Redaction } from '../../model/product.ts';
+import { Rag } from '../../model/referral.ts';
+import { assign } from '../../store/items.ts';
+import type { AppDeps, AppEnv } from '../env.ts';
+import { problemResponses, ReferralIdParam } from '../schemas.ts';
+import { validationHook } from '../validation.ts';
+
+const ItemParams = ReferralIdParam.extend({ itemId: z.string().regex(/^[a-z]+_[0-9a-f]{32}$/, 'must be an item id') });
+
+export const ReleaseBody = z
+  .object({
+    decision: z.enum(['release', 'redact', 'withhold']),
+    rationale: z.string().trim().min(1).max(4000),
+    redactions: z.array(Redaction.strict()).max(50).optional(),
+    signpost: z.object({ contact: z.string().trim().min(1).max(500) }).strict().optional(),
+  })
+  .strict()
+  .meta({ id: 'ReleaseDecision' });
+
+export const DecisionBody = z.object({ rag: Rag, outcome: Outcome, rationale: z.string().trim().min(1).max(4000) }).strict().meta({ id: 'ManagerDecision' });
+
+export const PublishBody = z
+  .object({ withholdUndecided: z.object({ rationale: z.string().trim().min(1).max(4000) }).strict().optional() })
+  .strict()
+  .meta({ id: 'PublishRequest' });
+
+const AssignBody = z.object({ subject: z.string().min(1).max(200) }).strict();
+
+const json = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+
+const revealRoute = createRoute({
+  method: 'post',
+  path: '/{id}/items/{itemId}/reveal',
+  summary: "Reveal one of your agency's items to the hub",
+  request: { params: ItemParams },
+  responses: { 200: { description: 'Revealed', content: { 'application/json': { schema: z.object({ itemId: z.string(), revealed: z.literal(true), changed: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404) },
+});
+
+const releaseRoute = createRoute({
+  method: 'put',
+  path: '/{id}/items/{itemId}/release',
+  summary: "Decide release, redaction or withholding of one of your agency's items",
+  request: { params: ItemParams, body: json(ReleaseBody) },
+  responses: { 200: { description: 'Recorded', content: { 'application/json': { schema: z.object({ itemId: z.string(), decision: ReleaseBody.shape.decision, revision: z.number().int() }) } } }, ...problemResponses(400, 401, 403, 404) },
+});
+
+const decisionRoute = createRoute({
+  method: 'post',
+  path: '/{id}/decision',
+  summary: "Record the manager's RAG, outcome and rationale; contributing agencies are told the outcome",
+  request: { params: ReferralIdParam, body: json(DecisionBody) },
+  responses: { 200: { description: 'Recorded', content: { 'application/json': { schema: z.object({ revision: z.number().int(), notified: z.number().int() }) } } }, ...problemResponses(400, 401, 403, 404) },
+});
+
+const publishRoute = createRoute({
+  method: 'post',
+  path: '/{id}/products',
+  summary: 'Publish the product: released and redacted items, signposts, and the decision',
+  request: { params: ReferralIdParam, body: { required: false, content: { 'application/json': { schema: PublishBody } } } },
+  responses: {
+    201: { description: 'A new version', content: { 'application/json': { schema: z.object({ productId: z.string(), version: z.number().int(), contentHash: z.string(), created: z.boolean() }) } } },
+    200: { description: 'Nothing changed since the latest version', content: { 'application/json': { schema: z.object({ productId: z.string(), version: z.number().int(), contentHash: z.string(), created: z.boolean() }) } } },
+    ...problemResponses(400, 401, 403, 404, 409),
+  },
+});
+
+const assignRoute = createRoute({
+  method: 'post',
+  path: '/{id}/assignments',
+  summary: 'Assign a practitioner to the referral',
+  request: { params: ReferralIdParam, body: json(AssignBody) },
+  responses: { 200: { description: 'Assigned', content: { 'application/json': { schema: z.object({ subject: z.string(), assigned: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404) },
+});
+
+export function firewallRoutes(deps: AppDeps & { readonly feedbackTargets: (agencies: readonly Agency[]) => Promise<readonly string[]> }) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(revealRoute, async (c) => {
+    const { id, itemId } = c.req.valid('param');
+    const { revealed } = await reveal(deps, c.get('principal'), id, itemId);
+    return c.json({ itemId, revealed: true as const, changed: revealed }, 200);
+  });
+
+  app.openapi(releaseRoute, async (c) => {
+    const { id, itemId } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const { revision } = await decide(deps, c.get('principal'), id, itemId, body);
+    return c.json({ itemId, decision: body.decision, revision }, 200);
+  });
+
+  app.openapi(decisionRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const result = await recordDecision(deps, c.get('principal'), id, c.req.valid('json'), deps.feedbackTargets);
+    return c.json(result, 200);
+  });
+
+  app.openapi(publishRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    // The body is optional; when present it must parse.
+    const text = await c.req.text();
+    let request: z.infer<typeof PublishBody> = {};
+    if (text.trim() !== '') {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        throw new MashError('REQUEST.MALFORMED_JSON', 'the request body is not valid JSON');
+      }
+      const parsed = PublishBody.safeParse(raw);
+      if (!parsed.success) throw new MashError('REQUEST.INVALID', parsed.error.issues[0]?.message ?? 'invalid', { invalidParams: parsed.error.issues.map((i) => ({ name: ['json', ...i.path.map(String)].join('.'), reason: i.message })) });
+      request = parsed.data;
+    }
+    const { product, created } = await publish(deps, c.get('principal'), id, request);
+    const body = { productId: product.productId, version: product.version, contentHash: product.contentHash, created };
+    c.header('Location', `${deps.publicUrl ?? new URL(c.req.url).origin}/v1/products/${product.productId}?version=${product.version}`);
+    return created ? c.json(body, 201) : c.json(body, 200);
+  });
+
+  app.openapi(assignRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const principal = c.get('principal');
+    const exists = await deps.db.query<{ id: string }>('SELECT id FROM referrals WHERE id = $1', [id]);
+    if (exists.length === 0) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${id}`);
+    await enforce(deps, principal, 'referral:assign', { referral: await referralContext(deps.db, id) }, id);
+    const { subject } = c.req.valid('json');
+    const assigned = await deps.db.transaction(async (tx) => {
+      const at = deps.clock.now();
+      const added = await assign(tx, id, subject, principal.sub, at);
+      if (added) await appendAudit(tx, { at, actor: principal.sub, action: 'referral.assigned', referralId: id, subject });
+      return added;
+    });
+    return c.json({ subject, assigned }, 200);
+  });
+
+  return app;
+}
+
