@@ -25,6 +25,7 @@ export async function completeResearch(data: ReferralJobData, deps: Pick<Researc
         facts: [],
         orchestrations: lookup.orchestrations,
         at,
+        autoReveal: [],
       });
     }
     if (!(await setReferralStatus(tx, data.referralId, ['received', 'researching'], 'picture-ready', at))) return;

@@ -47,6 +47,9 @@ export function subjectQuery(subject: Subject): SubjectQuery {
 
 type Finish = { status: 'done' | 'failed' | 'timed-out'; reason: string | null; facts: Fact[]; orchestrations: readonly Orchestration[] };
 
+// Without a connector, nothing arrives to reveal; the default policy reveals open items only.
+const DEFAULT_AUTO_REVEAL = ['open'] as const;
+
 /** Run the lookup named by the job. Throws only for infrastructure faults, which the job system retries. */
 export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Promise<void> {
   const { db, clock, logger } = deps;
@@ -87,7 +90,7 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
 
   const at = clock.now();
   await db.transaction(async (tx) => {
-    const recorded = await finishLookup(tx, deps.vault, { lookupId: lookup.id, referralId: lookup.referralId, ...finish, at });
+    const recorded = await finishLookup(tx, deps.vault, { lookupId: lookup.id, referralId: lookup.referralId, ...finish, at, autoReveal: connector?.autoReveal ?? DEFAULT_AUTO_REVEAL });
     if (!recorded) return;
     await appendAudit(tx, {
       at,
