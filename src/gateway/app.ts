@@ -15,6 +15,7 @@ import { mountDocs } from './docs.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 import { problem, problemResponse } from './problem.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { connectorRoutes } from './routes/connectors.ts';
 import { firewallRoutes } from './routes/firewall.ts';
 import { productRoutes } from './routes/products.ts';
 import { referralRoutes } from './routes/referrals.ts';
@@ -55,7 +56,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/v1/*', bodyLimit({ maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY, onError: () => { throw new MashError('REQUEST.TOO_LARGE', 'the request body is too large'); } }));
   app.use('/v1/*', async (c, next) => {
     // JSON only; say so clearly rather than letting a form body fail validation obscurely.
-    if ((c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') && !/^application\/(.+\+)?json\b/i.test(c.req.header('content-type') ?? '')) {
+    const contentType = c.req.header('content-type');
+    if ((c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') && contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
       throw new MashError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
     }
     await next();
@@ -64,6 +66,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/v1/referrals', referralRoutes(deps));
   app.route('/v1/referrals', firewallRoutes(deps));
   app.route('/v1/products', productRoutes(deps));
+  app.route('/v1/connectors', connectorRoutes(deps));
   app.route('/v1/audit', auditRoutes(deps));
 
   app.notFound((c) => problemResponse(problem('ROUTE.NOT_FOUND', 404, `no route for ${c.req.method} ${c.req.path}`, { instance: c.req.path })));

@@ -1,0 +1,116 @@
+/**
+ * An in-process gateway over a real embedded store, seeded with one referral whose five agencies
+ * each returned a few synthetic items — for the firewall's policy, workflow and product tests.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createApp } from '../../src/gateway/app.ts';
+import { createTokenVerifier } from '../../src/gateway/token-verifier.ts';
+import { fixedClock } from '../../src/lib/clock.ts';
+import { stableId } from '../../src/lib/ids.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
+import { AGENCIES, type Agency, type Sensitivity } from '../../src/model/agency.ts';
+import type { Fact } from '../../src/model/fact.ts';
+import type { Role } from '../../src/model/principal.ts';
+import { ReferralInput } from '../../src/model/referral.ts';
+import { lookupIdFor } from '../../src/research/plan.ts';
+import type { Db } from '../../src/store/db.ts';
+import { openStore } from '../../src/store/open.ts';
+import { finishLookup, insertReferral } from '../../src/store/referrals.ts';
+import { createVault, type Vault } from '../../src/store/vault.ts';
+import { makeTempDir } from '../support/tmp.ts';
+import { testSigningKey, tokenFor } from '../support/tokens.ts';
+
+export const EXAMPLE = ReferralInput.parse(JSON.parse(readFileSync(new URL('../../examples/referral.json', import.meta.url), 'utf8')));
+
+export interface SeededItem {
+  readonly id: string;
+  readonly agency: Agency;
+  readonly sensitivity: Sensitivity;
+  readonly summary: string;
+  readonly detail: string;
+}
+
+export interface FirewallHarness {
+  readonly app: ReturnType<typeof createApp>;
+  readonly db: Db;
+  readonly vault: Vault;
+  readonly clock: ReturnType<typeof fixedClock>;
+  token(role: Role, agency?: Agency, sub?: string): Promise<string>;
+  /** Seed a referral with items of the given agencies (default all five); returns its id and items. */
+  seedReferral(agencies?: readonly Agency[]): Promise<{ referralId: string; items: SeededItem[] }>;
+  close(): Promise<void>;
+}
+
+const SENSITIVITIES: readonly Sensitivity[] = ['open', 'sensitive', 'restricted'];
+
+export async function startFirewallHarness(): Promise<FirewallHarness> {
+  const tmp = makeTempDir('mash-firewall-');
+  const db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
+  const vault = createVault(randomBytes(32));
+  const clock = fixedClock(new Date('2026-11-21T09:00:00Z'));
+  const key = testSigningKey();
+  const app = createApp({
+    db,
+    vault,
+    clock,
+    logger: silentLogger(),
+    auditKeys: new Map(),
+    feedbackTargets: (agencies) => Promise.resolve(agencies.map((a) => `${a}-sim`)),
+    scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
+    verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway' }),
+  });
+
+  return {
+    app,
+    db,
+    vault,
+    clock,
+    token: (role, agency, sub) => (sub === undefined ? tokenFor(key, role, agency) : tokenForSub(key, role, agency, sub)),
+    async seedReferral(agencies = AGENCIES) {
+      const referralId = randomUUID();
+      const at = clock.now();
+      const lookups = agencies.map((agency) => ({ id: lookupIdFor(referralId, `${agency}-sim`, 'child-1'), connectorId: `${agency}-sim`, agency, subjectRef: 'child-1', status: 'queued' as const, lawfulBasis: 'children-act-1989-s47' as const, reason: null }));
+      await db.transaction((tx) => insertReferral(tx, vault, { id: referralId, idempotencyKey: null, input: EXAMPLE, receivedAt: at, slaDueAt: at, submittedBy: 'seed', lookups }));
+      const items: SeededItem[] = [];
+      for (const lookup of lookups) {
+        const facts: Fact[] = SENSITIVITIES.map((sensitivity, n) => {
+          const summary = `Synthetic ${lookup.agency} ${sensitivity} summary ${n} ${referralId.slice(0, 8)}`;
+          const detail = `Synthetic ${lookup.agency} ${sensitivity} detail ${n} ${referralId.slice(0, 8)}`;
+          const id = stableId('fact', lookup.id, `rec-${n}`, 'event');
+          items.push({ id, agency: lookup.agency, sensitivity, summary, detail });
+          return {
+            id,
+            kind: 'event',
+            personRef: `Record/${lookup.agency}-1`,
+            eventKind: 'incident',
+            date: '2026-09-12',
+            summary,
+            detail,
+            provenance: {
+              agency: lookup.agency,
+              connectorId: lookup.connectorId,
+              sourceSystem: `Synthetic ${lookup.agency} system`,
+              sourceRecordId: `rec-${n}`,
+              lookupId: lookup.id,
+              retrievedAt: at.toISOString(),
+              lawfulBasis: 'children-act-1989-s47',
+              sensitivity,
+            },
+          };
+        });
+        await db.transaction((tx) => finishLookup(tx, vault, { lookupId: lookup.id, referralId, status: 'done', reason: null, facts, orchestrations: [], at, autoReveal: ['open'] }));
+      }
+      return { referralId, items };
+    },
+    async close() {
+      await db.close();
+      tmp.remove();
+    },
+  };
+}
+
+async function tokenForSub(key: ReturnType<typeof testSigningKey>, role: Role, agency: Agency | undefined, sub: string): Promise<string> {
+  const { signToken } = await import('../../src/gateway/embedded-key.ts');
+  return signToken(key, { sub, role, agency }, { issuer: 'mash-gateway', audience: 'mash-gateway' });
+}

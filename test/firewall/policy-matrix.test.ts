@@ -1,0 +1,133 @@
+/**
+ * Issue 5 acceptance: every role × every route, allow or deny, through the real app. Deny by
+ * default: a connector admin never reads case content, one agency's practitioner never decides
+ * another's items, a practitioner sees only referrals their agency contributed to (or is assigned
+ * to), and a host system sees only published products.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Agency } from '../../src/model/agency.ts';
+import type { Role } from '../../src/model/principal.ts';
+import { startFirewallHarness, type FirewallHarness, EXAMPLE } from './harness.ts';
+
+type Who = 'intake' | 'manager' | 'police-practitioner' | 'health-practitioner' | 'outsider-practitioner' | 'police-admin' | 'host' | 'auditor';
+const PRINCIPALS: Record<Who, { role: Role; agency?: Agency; sub?: string }> = {
+  intake: { role: 'referral-intake' },
+  manager: { role: 'hub-manager' },
+  'police-practitioner': { role: 'hub-practitioner', agency: 'police' },
+  'health-practitioner': { role: 'hub-practitioner', agency: 'health' },
+  // Housing did not contribute to the referral under test.
+  'outsider-practitioner': { role: 'hub-practitioner', agency: 'housing', sub: 'outsider-housing' },
+  'police-admin': { role: 'connector-admin', agency: 'police' },
+  host: { role: 'host-system' },
+  auditor: { role: 'auditor' },
+};
+const WHO = Object.keys(PRINCIPALS) as Who[];
+
+interface RouteCase {
+  readonly name: string;
+  readonly allowed: readonly Who[];
+  request(ids: { referralId: string; policeItem: string; productId: string }): { method: string; path: string; body?: unknown };
+}
+
+const ROUTES: readonly RouteCase[] = [
+  { name: 'POST /v1/referrals', allowed: ['intake'], request: () => ({ method: 'POST', path: '/v1/referrals', body: EXAMPLE }) },
+  { name: 'GET /v1/referrals/:id', allowed: ['intake', 'manager', 'police-practitioner', 'health-practitioner'], request: ({ referralId }) => ({ method: 'GET', path: `/v1/referrals/${referralId}` }) },
+  { name: 'GET /v1/referrals/:id/picture', allowed: ['manager', 'police-practitioner', 'health-practitioner'], request: ({ referralId }) => ({ method: 'GET', path: `/v1/referrals/${referralId}/picture` }) },
+  { name: 'POST …/items/:itemId/reveal (a police item)', allowed: ['police-practitioner'], request: ({ referralId, policeItem }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/items/${policeItem}/reveal` }) },
+  {
+    name: 'PUT …/items/:itemId/release (a police item)',
+    allowed: ['police-practitioner'],
+    request: ({ referralId, policeItem }) => ({ method: 'PUT', path: `/v1/referrals/${referralId}/items/${policeItem}/release`, body: { decision: 'withhold', rationale: 'Source protection.' } }),
+  },
+  { name: 'POST /v1/referrals/:id/decision', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/decision`, body: { rag: 'red', outcome: 'strategy-discussion', rationale: 'Synthetic rationale.' } }) },
+  { name: 'POST /v1/referrals/:id/products', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/products`, body: {} }) },
+  { name: 'POST /v1/referrals/:id/assignments', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/assignments`, body: { subject: 'someone' } }) },
+  { name: 'GET /v1/products/:id', allowed: ['manager', 'host'], request: ({ productId }) => ({ method: 'GET', path: `/v1/products/${productId}` }) },
+  { name: 'GET /v1/products?after=', allowed: ['manager', 'host'], request: () => ({ method: 'GET', path: '/v1/products?after=0' }) },
+  { name: 'GET /v1/audit/verify', allowed: ['auditor'], request: () => ({ method: 'GET', path: '/v1/audit/verify' }) },
+  { name: 'GET /v1/connectors', allowed: ['police-admin'], request: () => ({ method: 'GET', path: '/v1/connectors' }) },
+  {
+    name: 'PUT /v1/connectors/:id (a police connector)',
+    allowed: ['police-admin'],
+    request: () => ({ method: 'PUT', path: '/v1/connectors/police-matrix', body: { id: 'police-matrix', agency: 'police', type: 'police-soap', sourceSystem: 'Synthetic RMS', baseUrl: 'http://127.0.0.1:9/soap' } }),
+  },
+  {
+    name: 'PUT /v1/connectors/:id (a health connector)',
+    allowed: [],
+    request: () => ({ method: 'PUT', path: '/v1/connectors/health-matrix', body: { id: 'health-matrix', agency: 'health', type: 'fhir-r4', sourceSystem: 'Synthetic FHIR', baseUrl: 'http://127.0.0.1:9/fhir' } }),
+  },
+];
+
+let harness: FirewallHarness;
+let ids: { referralId: string; policeItem: string; productId: string };
+
+beforeAll(async () => {
+  harness = await startFirewallHarness();
+  const seeded = await harness.seedReferral(['health', 'police', 'education', 'social-care']);
+  const policeItem = seeded.items.find((i) => i.agency === 'police')?.id ?? '';
+  ids = { referralId: seeded.referralId, policeItem, productId: 'prd_00000000000000000000000000000000' };
+});
+
+afterAll(async () => {
+  await harness.close();
+});
+
+async function call(who: Who, route: RouteCase): Promise<Response> {
+  const principal = PRINCIPALS[who];
+  const { method, path, body } = route.request(ids);
+  return harness.app.request(path, {
+    method,
+    headers: { authorization: `Bearer ${await harness.token(principal.role, principal.agency, principal.sub)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+describe('role × route matrix', () => {
+  const cases = ROUTES.flatMap((route) => WHO.map((who) => ({ route, who, allowed: route.allowed.includes(who) })));
+  it.each(cases.map((c) => [c.route.name, c.who, c.allowed ? 'allow' : 'deny', c] as const))('%s as %s: %s', async (_name, _who, _expected, { route, who, allowed }) => {
+    const response = await call(who, route);
+    if (allowed) {
+      expect(response.status, `${who} ${route.name}`).not.toBe(403);
+      expect(response.status).not.toBe(401);
+      expect(response.status).toBeLessThan(500);
+    } else {
+      expect(response.status, `${who} ${route.name}`).toBe(403);
+      expect(((await response.json()) as { code: string }).code).toBe('FIREWALL.DENIED');
+    }
+  });
+
+  it('covers every route of the /v1 API', async () => {
+    const document = (await (await harness.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`)).filter((r) => r.includes('/v1/'));
+    const walked = new Set(ROUTES.map((r) => r.request(ids)).map((r) => `${r.method} ${r.path.split('?')[0]!.replace(ids.referralId, '{id}').replace(ids.policeItem, '{itemId}').replace(ids.productId, '{productId}').replace(/\/v1\/connectors\/[a-z-]+$/, '/v1/connectors/{connectorId}')}`));
+    for (const route of documented) expect(walked, route).toContain(route.replace(/\/$/, '').replace('/v1/products', '/v1/products').replace(/^GET \/v1\/products$/, 'GET /v1/products'));
+  });
+});
+
+describe('need-to-know beyond the matrix', () => {
+  it('lets a practitioner of a non-contributing agency in once the manager assigns them', async () => {
+    const before = await call('outsider-practitioner', ROUTES[2]!);
+    expect(before.status).toBe(403);
+    const assigned = await harness.app.request(`/v1/referrals/${ids.referralId}/assignments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await harness.token('hub-manager')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ subject: 'outsider-housing' }),
+    });
+    expect(assigned.status).toBe(200);
+    const after = await call('outsider-practitioner', ROUTES[2]!);
+    expect(after.status).toBe(200);
+  });
+
+  it('shows the manager only revealed items, and a practitioner their own agency in full', async () => {
+    const picture = async (who: Who) => {
+      const response = await call(who, ROUTES[2]!);
+      return ((await response.json()) as { items: { agency: string; revealed: boolean }[] }).items;
+    };
+    const manager = await picture('manager');
+    expect(manager.length).toBeGreaterThan(0);
+    expect(manager.every((i) => i.revealed)).toBe(true);
+    const police = await picture('police-practitioner');
+    expect(police.filter((i) => i.agency === 'police')).toHaveLength(3);
+    expect(police.filter((i) => i.agency !== 'police').every((i) => i.revealed)).toBe(true);
+  });
+});
