@@ -20,7 +20,7 @@ module.exports = {
     layer('mapping', ['model', 'lib', 'adapters'], 'mapping is pure: model, lib and raw adapter types'),
     layer('firewall', ['model', 'lib', 'audit', 'store'], 'firewall: model, audit, store'),
     layer('audit', ['model', 'lib', 'store'], 'audit: model, lib, store'),
-    layer('host', ['model', 'lib'], 'host only model and lib'),
+    layer('host', ['model', 'lib', 'adapters/http', 'adapters/port'], 'host: model, lib and the shared outbound transport'),
     layer('store', ['model', 'lib'], 'store: model and lib'),
     layer('research', ['model', 'lib', 'store', 'audit', 'adapters', 'mapping', 'firewall'], 'the research workflow: no transport (docs/decisions.md)'),
     layer('gateway', ['model', 'lib', 'store', 'firewall', 'audit', 'research', 'config', 'host'], 'gateway never imports queue'),

@@ -1,52 +1,88 @@
 /**
  * The agency simulators `npm start` runs in embedded mode, over one synthetic population, and
- * the connectors that point at them. Also used by `serve.ts` (compose) and the end-to-end tests.
+ * the connectors that point at them; plus the host case system and the agencies' outcome
+ * endpoints. Also used by `serve.ts` (compose) and the end-to-end tests.
  */
-import type { Connector } from '../../src/model/connector.ts';
+import type { Agency } from '../../src/model/agency.ts';
+import type { Connector, ConnectorType } from '../../src/model/connector.ts';
+import { startFeedbackSink, type FeedbackSink } from './feedback.ts';
 import { startHealthSimulator, type HealthSimulator } from './health/server.ts';
 import { healthResources } from './health/resources.ts';
 import { DEFAULT_SEED, generatePopulation } from './population/index.ts';
+import type { SimulatorFaults } from './health/faults.ts';
+import { startSocialCareSimulator } from './social-care/server.ts';
+
+/** What every agency simulator offers the harness. */
+export interface AgencySimulator {
+  readonly url: string;
+  setFaults(faults: SimulatorFaults): void;
+  close(): Promise<void>;
+}
 
 export interface EmbeddedSimulators {
   readonly connectors: readonly Connector[];
+  readonly agencies: Readonly<Partial<Record<Agency, AgencySimulator>>>;
   readonly health: HealthSimulator;
+  readonly feedback: FeedbackSink;
   close(): Promise<void>;
 }
 
 export interface EmbeddedSimulatorOptions {
   readonly host?: string;
-  /** Fixed ports, in agency order, for deployments that name them; random when absent. */
-  readonly ports?: { readonly health?: number };
+  /** Fixed ports for deployments that name them; random when absent. */
+  readonly ports?: Partial<Record<Agency | 'feedback', number>>;
   /** The host name connectors use to reach the simulators, when not `host` (compose service name). */
   readonly advertisedHost?: string;
   readonly seed?: number;
 }
 
+const SOURCE_SYSTEMS: Readonly<Record<Agency, { type: ConnectorType; sourceSystem: string }>> = {
+  health: { type: 'fhir-r4', sourceSystem: 'Simulated NHS trust and GP records (FHIR R4, UK Core)' },
+  police: { type: 'police-soap', sourceSystem: 'Simulated police records management system (SOAP, POLE)' },
+  education: { type: 'education-xml', sourceSystem: 'Simulated school information management (CTF-shaped XML)' },
+  housing: { type: 'housing-rest', sourceSystem: 'Simulated housing management system (REST)' },
+  'social-care': { type: 'social-care-rest', sourceSystem: "Simulated children's services case system (MASH read API)" },
+};
+
 export async function startEmbeddedSimulators(options: EmbeddedSimulatorOptions = {}): Promise<EmbeddedSimulators> {
   const population = generatePopulation({ seed: options.seed ?? DEFAULT_SEED });
   const host = options.host ?? '127.0.0.1';
-  const health = await startHealthSimulator({ resources: healthResources(population), host, port: options.ports?.health ?? 0 });
+  const port = (name: Agency | 'feedback'): number => options.ports?.[name] ?? 0;
   const advertise = (url: string): string => (options.advertisedHost === undefined ? url : url.replace(/\/\/[^/:]+/, `//${options.advertisedHost}`));
-  const connectors: Connector[] = [
-    {
-      id: 'health-sim',
-      agency: 'health',
-      type: 'fhir-r4',
-      sourceSystem: 'Simulated NHS trust and GP records (FHIR R4, UK Core)',
-      baseUrl: advertise(health.url),
+
+  const started: { agency: Agency; simulator: AgencySimulator }[] = [];
+  const feedback = await startFeedbackSink({ host, port: port('feedback') });
+  const closeAll = async (): Promise<void> => {
+    await Promise.all([...started.map((s) => s.simulator.close()), feedback.close()]);
+  };
+  try {
+    const health = await startHealthSimulator({ resources: healthResources(population), host, port: port('health') });
+    started.push({ agency: 'health', simulator: health });
+    started.push({ agency: 'social-care', simulator: await startSocialCareSimulator({ population, host, port: port('social-care') }) });
+
+    const connectors: Connector[] = started.map(({ agency, simulator }) => ({
+      id: `${agency}-sim`,
+      agency,
+      type: SOURCE_SYSTEMS[agency].type,
+      sourceSystem: SOURCE_SYSTEMS[agency].sourceSystem,
+      baseUrl: advertise(simulator.url),
       auth: { kind: 'none' },
       enabled: true,
       timeoutMs: 10_000,
       maxResponseBytes: 5 * 1024 * 1024,
       maxPages: 10,
+      feedbackUrl: `${advertise(feedback.url)}/agencies/${agency}`,
       autoReveal: ['open'],
-    },
-  ];
-  return {
-    connectors,
-    health,
-    async close() {
-      await health.close();
-    },
-  };
+    }));
+    return {
+      connectors,
+      agencies: Object.fromEntries(started.map((s) => [s.agency, s.simulator])),
+      health,
+      feedback,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
 }

@@ -1,0 +1,283 @@
+/**
+ * The children's social care adapter: a subject query in, candidate people from the host case
+ * system's REST API (contracts/social-care) and each one's contacts, referrals, assessments,
+ * section 47 enquiries, CIN and CP plans, looked-after episodes and relationships out.
+ *
+ * Why this file exists: social care is the hub's host agency, reached over plain REST JSON with
+ * a static bearer token or OAuth2 client credentials. The calls go through the shared bounded
+ * transport (src/adapters/http), so every call is capped, timed and recorded as an orchestration
+ * without bodies; every page is parsed with the schemas in types.ts, item by item.
+ *
+ * Paging is by page number, never by following a URL the server gave: the adapter asks its own
+ * base URL for page n+1 while `page.number < page.totalPages`, up to `settings.maxPages`. One
+ * deadline covers the whole lookup; the first failure cancels the calls still running and fails
+ * the lookup with its reason. Expected failures are values (CONVENTIONS.md §3).
+ */
+import { bulkhead, type BulkheadPolicy } from 'cockatiel';
+import type { ZodType } from 'zod';
+import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import { systemClock, type Clock } from '../../lib/clock.ts';
+import { authorize, createTokenCache, forgetToken, type TokenCache } from '../http/auth.ts';
+import { adapterFailure, exchange, failureKindForStatus, type HttpEnvironment } from '../http/exchange.ts';
+import { peopleSearches, type SearchParams } from './search.ts';
+import {
+  ScAssessment,
+  ScChildProtectionPlan,
+  ScCinPlan,
+  ScContact,
+  ScLookedAfterEpisode,
+  ScPage,
+  ScPerson,
+  ScProblem,
+  ScRelationship,
+  ScSection47,
+  type SocialCarePersonRecords,
+  type SocialCareRaw,
+} from './types.ts';
+
+/** The connector type this adapter speaks (src/model/connector.ts). */
+export const SOCIAL_CARE_ADAPTER_TYPE = 'social-care-rest';
+
+/** Tuning of one adapter instance. */
+export interface SocialCareAdapterOptions {
+  readonly clock?: Clock;
+  /** Most candidate people whose records are fetched. Default 5. */
+  readonly maxCandidates?: number;
+  /** Most calls in flight at once for one lookup. Default 4. */
+  readonly concurrency?: number;
+  /** `pageSize` asked for on a person's collections (the API allows 1–100). Default 50. */
+  readonly pageSize?: number;
+}
+
+type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AdapterFailure };
+
+interface Listing<T> {
+  readonly items: readonly T[];
+  /** A further page or match existed but was not read. */
+  readonly truncated: boolean;
+}
+
+/** One lookup's state: where, how, by when, what it has called, and its first failure. */
+interface LookupRun {
+  readonly settings: ConnectorSettings;
+  readonly base: string;
+  readonly signal: AbortSignal;
+  readonly env: HttpEnvironment;
+  readonly tokens: TokenCache;
+  readonly slots: BulkheadPolicy;
+  readonly stop: AbortController;
+  firstFailure: AdapterFailure | undefined;
+}
+
+/** A person's collections: endpoint, orchestration name, item schema. */
+const COLLECTIONS = {
+  contacts: { path: 'contacts', name: 'Contacts', schema: ScContact },
+  assessments: { path: 'assessments', name: 'Assessments', schema: ScAssessment },
+  section47Enquiries: { path: 'section47-enquiries', name: 'Section 47 enquiries', schema: ScSection47 },
+  cinPlans: { path: 'cin-plans', name: 'CIN plans', schema: ScCinPlan },
+  childProtectionPlans: { path: 'child-protection-plans', name: 'Child protection plans', schema: ScChildProtectionPlan },
+  lookedAfterEpisodes: { path: 'looked-after-episodes', name: 'Looked-after episodes', schema: ScLookedAfterEpisode },
+  relationships: { path: 'relationships', name: 'Relationships', schema: ScRelationship },
+} as const;
+
+/** Largest page the API serves (contract: pageSize 1–100). */
+const MAX_PAGE_SIZE = 100;
+
+/**
+ * Creates the social care adapter. One instance serves every social-care-rest connector; it
+ * holds the OAuth token cache, so make it once in the composition root.
+ */
+export function createSocialCareAdapter(options: SocialCareAdapterOptions = {}): AgencyAdapter<SocialCareRaw> {
+  const clock = options.clock ?? systemClock;
+  const maxCandidates = Math.min(MAX_PAGE_SIZE, Math.max(1, options.maxCandidates ?? 5));
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, options.pageSize ?? 50));
+  const tokens = createTokenCache();
+
+  return {
+    type: SOCIAL_CARE_ADAPTER_TYPE,
+    async search(query: SubjectQuery, settings: ConnectorSettings, context?: AdapterContext): Promise<AdapterOutcome<SocialCareRaw>> {
+      const orchestrations: Orchestration[] = [];
+      if (settings.auth.kind === 'ws-security') {
+        return { kind: 'failed', failure: adapterFailure('auth-failed', 'WS-Security credentials do not apply to a social care REST connector', 'ADAPTER.AUTH_MISCONFIGURED'), orchestrations };
+      }
+      const deadline = AbortSignal.timeout(settings.timeoutMs);
+      const stop = new AbortController();
+      const fetchImpl = context?.fetch ?? ((input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init));
+      const run: LookupRun = {
+        settings,
+        base: settings.baseUrl.replace(/\/+$/, ''),
+        signal: AbortSignal.any([deadline, stop.signal, ...(context?.signal === undefined ? [] : [context.signal])]),
+        env: { fetch: fetchImpl, clock, orchestrations, abortKind: () => (deadline.aborted ? 'timeout' : 'cancelled') },
+        tokens,
+        slots: bulkhead(concurrency, Number.MAX_SAFE_INTEGER),
+        stop,
+        firstFailure: undefined,
+      };
+      try {
+        const candidates = await findPeople(run, query, maxCandidates);
+        if (!candidates.ok) return { kind: 'failed', failure: candidates.failure, orchestrations };
+
+        const fetched = await Promise.all(candidates.value.items.map((person) => personRecords(run, person, pageSize)));
+        if (run.firstFailure !== undefined) return { kind: 'failed', failure: run.firstFailure, orchestrations };
+        const people: SocialCarePersonRecords[] = [];
+        let truncated = candidates.value.truncated;
+        for (const step of fetched) {
+          if (!step.ok) return { kind: 'failed', failure: step.failure, orchestrations };
+          people.push(step.value.records);
+          truncated ||= step.value.truncated;
+        }
+        return { kind: 'found', records: { people, truncated }, orchestrations };
+      } finally {
+        stop.abort();
+      }
+    },
+  };
+}
+
+/** The searches of `peopleSearches` in order, stopping at the first that finds anyone. */
+async function findPeople(run: LookupRun, query: SubjectQuery, maxCandidates: number): Promise<Step<Listing<ScPerson>>> {
+  for (const params of peopleSearches(query)) {
+    const found = await listAll(run, 'People search', 'people', params, ScPerson, { pageSize: maxCandidates, limit: maxCandidates, idOf: (p) => p.personId });
+    if (!found.ok || found.value.items.length > 0) return found;
+  }
+  return { ok: true, value: { items: [], truncated: false } };
+}
+
+interface PersonFetch {
+  readonly records: SocialCarePersonRecords;
+  readonly truncated: boolean;
+}
+
+/** Everything recorded about one person: seven collections, run within the lookup's slots. */
+async function personRecords(run: LookupRun, person: ScPerson, pageSize: number): Promise<Step<PersonFetch>> {
+  const byPerson: SearchParams = [['personId', person.personId]];
+  const options = { pageSize, limit: Number.POSITIVE_INFINITY };
+  const list = <T extends { readonly id: string }>(c: { readonly path: string; readonly name: string; readonly schema: ZodType<T> }): Promise<Step<Listing<T>>> =>
+    inSlot(run, () => listAll(run, c.name, c.path, byPerson, c.schema, { ...options, idOf: (item) => item.id }));
+  const [contacts, assessments, section47Enquiries, cinPlans, childProtectionPlans, lookedAfterEpisodes, relationships] = await Promise.all([
+    list(COLLECTIONS.contacts),
+    list(COLLECTIONS.assessments),
+    list(COLLECTIONS.section47Enquiries),
+    list(COLLECTIONS.cinPlans),
+    list(COLLECTIONS.childProtectionPlans),
+    list(COLLECTIONS.lookedAfterEpisodes),
+    list(COLLECTIONS.relationships),
+  ]);
+  if (!contacts.ok) return contacts;
+  if (!assessments.ok) return assessments;
+  if (!section47Enquiries.ok) return section47Enquiries;
+  if (!cinPlans.ok) return cinPlans;
+  if (!childProtectionPlans.ok) return childProtectionPlans;
+  if (!lookedAfterEpisodes.ok) return lookedAfterEpisodes;
+  if (!relationships.ok) return relationships;
+  const all = [contacts, assessments, section47Enquiries, cinPlans, childProtectionPlans, lookedAfterEpisodes, relationships];
+  return {
+    ok: true,
+    value: {
+      records: {
+        person,
+        contacts: contacts.value.items,
+        assessments: assessments.value.items,
+        section47Enquiries: section47Enquiries.value.items,
+        cinPlans: cinPlans.value.items,
+        childProtectionPlans: childProtectionPlans.value.items,
+        lookedAfterEpisodes: lookedAfterEpisodes.value.items,
+        relationships: relationships.value.items,
+      },
+      truncated: all.some((s) => s.value.truncated),
+    },
+  };
+}
+
+/** Runs a task in one of the lookup's slots; the first failure is the lookup's reason and stops the rest. */
+async function inSlot<T>(run: LookupRun, task: () => Promise<Step<T>>): Promise<Step<T>> {
+  const result = await run.slots.execute(task);
+  if (!result.ok && run.firstFailure === undefined) {
+    run.firstFailure = result.failure;
+    run.stop.abort();
+  }
+  return result;
+}
+
+/**
+ * Reads a collection page by page (page 1, 2, … while the server says there are more), up to
+ * `maxPages`, parsing every item with its schema; stops early once `limit` items are in hand.
+ */
+async function listAll<T>(
+  run: LookupRun,
+  collectionName: string,
+  path: string,
+  params: SearchParams,
+  schema: ZodType<T>,
+  options: { readonly pageSize: number; readonly limit: number; readonly idOf: (item: T) => string },
+): Promise<Step<Listing<T>>> {
+  const byId = new Map<string, T>();
+  for (let pageNumber = 1; ; pageNumber += 1) {
+    const name = pageNumber === 1 ? collectionName : `${collectionName} page ${pageNumber}`;
+    const query = new URLSearchParams([...params.map(([k, v]): [string, string] => [k, v]), ['page', String(pageNumber)], ['pageSize', String(options.pageSize)]]);
+    const page = await getPage(run, name, `${run.base}/${path}?${query.toString()}`);
+    if (!page.ok) return page;
+    if (page.value.page.number !== pageNumber) {
+      return { ok: false, failure: adapterFailure('protocol-error', `${name}: asked for page ${pageNumber}, got page ${page.value.page.number}`) };
+    }
+    for (const [index, raw] of page.value.items.entries()) {
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) {
+        return { ok: false, failure: adapterFailure('malformed-response', `${name}: item ${index} is not a valid record (${describeIssue(parsed.error.issues)})`) };
+      }
+      byId.set(options.idOf(parsed.data), parsed.data);
+    }
+    const more = page.value.page.number < page.value.page.totalPages && page.value.items.length > 0;
+    if (byId.size >= options.limit) {
+      const items = [...byId.values()];
+      return { ok: true, value: { items: items.slice(0, options.limit), truncated: items.length > options.limit || more || page.value.page.totalItems > options.limit } };
+    }
+    if (!more) return { ok: true, value: { items: [...byId.values()], truncated: false } };
+    if (pageNumber >= run.settings.maxPages) return { ok: true, value: { items: [...byId.values()], truncated: true } };
+  }
+}
+
+type Page = ReturnType<typeof ScPage.parse>;
+
+/** GETs one page, authorising (and once re-authorising, for a refused cached token). */
+async function getPage(run: LookupRun, name: string, url: string): Promise<Step<Page>> {
+  let auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env });
+  for (let attempt = 1; ; attempt += 1) {
+    if (!auth.ok) return auth;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (auth.header !== undefined) headers.authorization = auth.header;
+    const result = await exchange({ name, method: 'GET', url, headers, signal: run.signal, maxBytes: run.settings.maxResponseBytes }, run.env);
+    if (!result.ok) return result;
+    const { status, json } = result.response;
+    if (status === 401 && auth.fromCache && attempt === 1) {
+      // The server refused a cached token (revoked, or its clock differs): fetch a fresh one, once.
+      forgetToken(run.settings.auth, run.tokens);
+      auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env, forceRefresh: true });
+      continue;
+    }
+    return readPage(name, status, json);
+  }
+}
+
+/**
+ * Turns a JSON body into a page, or the failure it represents. A problem document's text is
+ * never copied into the reason: it is the server's free text and could name someone.
+ */
+function readPage(name: string, status: number, json: unknown): Step<Page> {
+  if (status < 200 || status >= 300) {
+    const detail = ScProblem.safeParse(json).success ? ' (problem details)' : '';
+    return { ok: false, failure: adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${detail}`) };
+  }
+  const page = ScPage.safeParse(json);
+  if (!page.success) return { ok: false, failure: adapterFailure('malformed-response', `${name}: response is not a page of records (${describeIssue(page.error.issues)})`) };
+  return { ok: true, value: page.data };
+}
+
+/** The path and message of a zod issue: field names only, never values. */
+function describeIssue(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const first = issues[0];
+  if (first === undefined) return 'invalid';
+  const path = first.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
+  return `${path === '' ? '(root)' : path}: ${first.message}`;
+}
