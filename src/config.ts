@@ -42,6 +42,11 @@ export const EnvSchema = z.object({
   MASH_RECOVERY_SWEEP_MS: positiveInt(60_000, 86_400_000),
   MASH_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   MASH_MASTER_KEY: z.string().min(1).optional(),
+  MASH_HOST_URL: z.url().optional(),
+  MASH_HOST_FORMAT: z.enum(['rest', 'fhir']).default('rest'),
+  MASH_HOST_TOKEN_FILE: z.string().min(1).optional(),
+  MASH_OUTBOX_ATTEMPTS: positiveInt(10, 100),
+  MASH_OUTBOX_BACKOFF_MS: positiveInt(2_000, 3_600_000),
   MASH_MASTER_KEY_FILE: z.string().min(1).optional(),
   MASH_AUDIT_CHECKPOINT_EVERY: positiveInt(1000, 10_000_000),
   MASH_AUDIT_CHECKPOINT_MS: positiveInt(60_000, 86_400_000),
@@ -67,6 +72,9 @@ export interface Config {
   /** How often workers re-schedule unfinished research found in the store. */
   readonly recoverySweepMs: number;
   readonly audit: { readonly signingKeyPem: string | undefined; readonly checkpointEvery: number; readonly checkpointMaxAgeMs: number };
+  /** The host case system products are pushed to; without a URL hosts pull (GET /v1/products). */
+  readonly hostSystem: { readonly url: string | undefined; readonly format: 'rest' | 'fhir'; readonly tokenFile: string | undefined };
+  readonly outbox: { readonly attempts: number; readonly backoffMs: number };
   /** Where the master key comes from; resolved (and, embedded, created) by src/store/master-key.ts. */
   readonly masterKey: { readonly base64: string | undefined; readonly file: string | undefined };
   readonly logLevel: z.infer<typeof LogLevel>;
@@ -117,6 +125,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       checkpointMaxAgeMs: e.MASH_AUDIT_CHECKPOINT_MS,
     },
     masterKey: { base64: e.MASH_MASTER_KEY, file: e.MASH_MASTER_KEY_FILE },
+    hostSystem: { url: e.MASH_HOST_URL, format: e.MASH_HOST_FORMAT, tokenFile: e.MASH_HOST_TOKEN_FILE },
+    outbox: { attempts: e.MASH_OUTBOX_ATTEMPTS, backoffMs: e.MASH_OUTBOX_BACKOFF_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -3,6 +3,7 @@
  * app and workers. The only module that imports everything. `MASH_ROLE` picks what this process
  * runs: `all` (embedded default), `gateway` (HTTP only) or `worker` (jobs only).
  */
+import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { startCheckpointer } from './audit/checkpoints.ts';
 import { loadAuditSigner } from './audit/signing.ts';
@@ -16,6 +17,9 @@ import { createLogger, type Logger } from './lib/logger.ts';
 import type { ResearchScheduler } from './model/jobs.ts';
 import { createBullmqScheduler, startBullmqWorkers } from './queue/bullmq.ts';
 import { createInProcessRunner } from './queue/in-process.ts';
+import { startOutboxDispatcher } from './queue/outbox.ts';
+import { createFeedbackNotifier } from './host/feedback.ts';
+import { createHostPublisher, type HostSettings } from './host/publisher.ts';
 import type { ResearchProcessors } from './queue/runner.ts';
 import { completeResearch } from './research/complete.ts';
 import { resumeResearch } from './research/intake.ts';
@@ -79,6 +83,22 @@ async function main(): Promise<void> {
   }
 
   if (runsJobs) {
+    const hostUrl = config.hostSystem.url ?? simulators?.host.url;
+    if (hostUrl === undefined) logger.warn({ code: 'HOST.NOT_CONFIGURED' }, 'no MASH_HOST_URL: products wait for hosts to pull them (GET /v1/products)');
+    const stopDispatcher = startOutboxDispatcher({
+      db,
+      vault,
+      clock: systemClock,
+      logger,
+      actor,
+      env: process.env,
+      host: hostUrl === undefined ? undefined : { publisher: createHostPublisher({ format: config.hostSystem.format }), settings: hostSettings(hostUrl, config) },
+      feedback: createFeedbackNotifier(),
+      maxAttempts: config.outbox.attempts,
+      backoffMs: config.outbox.backoffMs,
+      leaseMs: 60_000,
+    });
+    closers.unshift(stopDispatcher);
     const stopCheckpointer = startCheckpointer(
       db,
       auditSigner,
@@ -137,6 +157,18 @@ async function declareConnectors(config: Config, db: Db, logger: Logger): Promis
   for (const connector of simulators.connectors) await upsertConnector(db, connector, 'embedded', now);
   logger.info({ connectors: simulators.connectors.map((c) => c.id) }, 'agency simulators started');
   return simulators;
+}
+
+function hostSettings(baseUrl: string, config: Config): HostSettings {
+  let auth: HostSettings['auth'] = { kind: 'none' };
+  if (config.hostSystem.tokenFile !== undefined) {
+    try {
+      auth = { kind: 'bearer', token: readFileSync(config.hostSystem.tokenFile, 'utf8').trim() };
+    } catch {
+      exitWith('configuration error: MASH_HOST_TOKEN_FILE: cannot read the file');
+    }
+  }
+  return { baseUrl, auth, timeoutMs: 15_000, maxResponseBytes: 1024 * 1024 };
 }
 
 function tokenVerifier(config: Config, logger: Logger): TokenVerifier {

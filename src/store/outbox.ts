@@ -29,11 +29,11 @@ export async function enqueueOutbox(sql: Sql, message: Omit<OutboxMessage, 'atte
 }
 
 /** Claim due messages inside the caller's transaction; other dispatchers skip the locked rows. */
-export async function claimDue(sql: Sql, at: Date, limit: number): Promise<OutboxMessage[]> {
+export async function claimDue(sql: Sql, at: Date, limit: number, onlyKind?: OutboxKind): Promise<OutboxMessage[]> {
   const rows = await sql.query<{ id: string; kind: OutboxKind; referral_id: string; target: string; reference: string; idempotency_key: string; attempts: number }>(
     `SELECT id, kind, referral_id, target, reference, idempotency_key, attempts FROM outbox
-      WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-    [at, limit],
+      WHERE status = 'pending' AND next_attempt_at <= $1 AND ($3::text IS NULL OR kind = $3) ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [at, limit, onlyKind ?? null],
   );
   return rows.map((r) => ({ id: r.id, kind: r.kind, referralId: r.referral_id, target: r.target, reference: r.reference, idempotencyKey: r.idempotency_key, attempts: r.attempts }));
 }

@@ -6,6 +6,7 @@
 import type { Agency } from '../../src/model/agency.ts';
 import type { Connector, ConnectorType } from '../../src/model/connector.ts';
 import { startFeedbackSink, type FeedbackSink } from './feedback.ts';
+import { startHostSimulator, type HostSimulator } from './host/server.ts';
 import { startHealthSimulator, type HealthSimulator } from './health/server.ts';
 import { healthResources } from './health/resources.ts';
 import { DEFAULT_SEED, generatePopulation } from './population/index.ts';
@@ -24,13 +25,15 @@ export interface EmbeddedSimulators {
   readonly agencies: Readonly<Partial<Record<Agency, AgencySimulator>>>;
   readonly health: HealthSimulator;
   readonly feedback: FeedbackSink;
+  /** The host children's services case system that receives published products. */
+  readonly host: HostSimulator;
   close(): Promise<void>;
 }
 
 export interface EmbeddedSimulatorOptions {
   readonly host?: string;
   /** Fixed ports for deployments that name them; random when absent. */
-  readonly ports?: Partial<Record<Agency | 'feedback', number>>;
+  readonly ports?: Partial<Record<Agency | 'feedback' | 'host', number>>;
   /** The host name connectors use to reach the simulators, when not `host` (compose service name). */
   readonly advertisedHost?: string;
   readonly seed?: number;
@@ -47,13 +50,14 @@ const SOURCE_SYSTEMS: Readonly<Record<Agency, { type: ConnectorType; sourceSyste
 export async function startEmbeddedSimulators(options: EmbeddedSimulatorOptions = {}): Promise<EmbeddedSimulators> {
   const population = generatePopulation({ seed: options.seed ?? DEFAULT_SEED });
   const host = options.host ?? '127.0.0.1';
-  const port = (name: Agency | 'feedback'): number => options.ports?.[name] ?? 0;
+  const port = (name: Agency | 'feedback' | 'host'): number => options.ports?.[name] ?? 0;
   const advertise = (url: string): string => (options.advertisedHost === undefined ? url : url.replace(/\/\/[^/:]+/, `//${options.advertisedHost}`));
 
   const started: { agency: Agency; simulator: AgencySimulator }[] = [];
   const feedback = await startFeedbackSink({ host, port: port('feedback') });
+  const hostSystem = await startHostSimulator({ host, port: port('host') });
   const closeAll = async (): Promise<void> => {
-    await Promise.all([...started.map((s) => s.simulator.close()), feedback.close()]);
+    await Promise.all([...started.map((s) => s.simulator.close()), feedback.close(), hostSystem.close()]);
   };
   try {
     const health = await startHealthSimulator({ resources: healthResources(population), host, port: port('health') });
@@ -79,6 +83,7 @@ export async function startEmbeddedSimulators(options: EmbeddedSimulatorOptions 
       agencies: Object.fromEntries(started.map((s) => [s.agency, s.simulator])),
       health,
       feedback,
+      host: hostSystem,
       close: closeAll,
     };
   } catch (error) {
