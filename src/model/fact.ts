@@ -35,6 +35,8 @@ export const RelationshipFact = z.object({
   relatedRef: PersonRef,
   relatedName: HumanName.optional(),
   relatedBirthDate: IsoDate.optional(),
+  /** Whether the related person holds parental responsibility, where the source says (education contacts). */
+  parentalResponsibility: z.boolean().optional(),
   period: Period.optional(),
 });
 

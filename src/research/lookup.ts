@@ -41,7 +41,11 @@ export function subjectQuery(subject: Subject): SubjectQuery {
     sex: subject.sex,
     postcode: subject.address?.postcode,
     addressLines: subject.address?.lines ?? [],
-    identifiers: subject.identifiers.map((i) => ({ system: i.system, value: i.value })),
+    identifiers: [
+      ...subject.identifiers.map((i) => ({ system: i.system, value: i.value })),
+      // The address's UPRN is an identifier housing systems search on.
+      ...(subject.address?.uprn === undefined ? [] : [{ system: 'uprn', value: subject.address.uprn }]),
+    ],
   };
 }
 

@@ -92,6 +92,9 @@ describe.each([
     expectFullProvenance(picture.facts);
     const child = picture.facts.find((f) => f.kind === 'person' && f.identifiers?.some((i) => i.system === 'nhs-number' && i.value === exampleNhsNumber()));
     expect(child, 'the child found by NHS number').toBeDefined();
+    // Issue 3: facts from all five agencies, each with a sensitivity.
+    expect(new Set(picture.facts.map((f) => f.provenance.agency))).toEqual(new Set(['health', 'police', 'education', 'housing', 'social-care']));
+    expect(picture.facts.every((f) => ['open', 'sensitive', 'restricted'].includes(String(f.provenance.sensitivity)))).toBe(true);
     expect(picture.facts.some((f) => f.kind === 'event')).toBe(true);
     expect(new Set(picture.facts.map((f) => f.id)).size).toBe(picture.facts.length);
 

@@ -11,6 +11,9 @@ import { startHealthSimulator, type HealthSimulator } from './health/server.ts';
 import { healthResources } from './health/resources.ts';
 import { DEFAULT_SEED, generatePopulation } from './population/index.ts';
 import type { SimulatorFaults } from './health/faults.ts';
+import { startEducationSimulator } from './education/server.ts';
+import { startHousingSimulator } from './housing/server.ts';
+import { startPoliceSimulator } from './police/server.ts';
 import { startSocialCareSimulator } from './social-care/server.ts';
 
 /** What every agency simulator offers the harness. */
@@ -42,7 +45,7 @@ export interface EmbeddedSimulatorOptions {
 const SOURCE_SYSTEMS: Readonly<Record<Agency, { type: ConnectorType; sourceSystem: string }>> = {
   health: { type: 'fhir-r4', sourceSystem: 'Simulated NHS trust and GP records (FHIR R4, UK Core)' },
   police: { type: 'police-soap', sourceSystem: 'Simulated police records management system (SOAP, POLE)' },
-  education: { type: 'education-xml', sourceSystem: 'Simulated school information management (CTF-shaped XML)' },
+  education: { type: 'education-xml', sourceSystem: 'Simulated LA pupil database (CTF-shaped XML)' },
   housing: { type: 'housing-rest', sourceSystem: 'Simulated housing management system (REST)' },
   'social-care': { type: 'social-care-rest', sourceSystem: "Simulated children's services case system (MASH read API)" },
 };
@@ -62,6 +65,9 @@ export async function startEmbeddedSimulators(options: EmbeddedSimulatorOptions 
   try {
     const health = await startHealthSimulator({ resources: healthResources(population), host, port: port('health') });
     started.push({ agency: 'health', simulator: health });
+    started.push({ agency: 'police', simulator: await startPoliceSimulator({ population, host, port: port('police') }) });
+    started.push({ agency: 'education', simulator: await startEducationSimulator({ population, host, port: port('education') }) });
+    started.push({ agency: 'housing', simulator: await startHousingSimulator({ population, host, port: port('housing') }) });
     started.push({ agency: 'social-care', simulator: await startSocialCareSimulator({ population, host, port: port('social-care') }) });
 
     const connectors: Connector[] = started.map(({ agency, simulator }) => ({
@@ -76,7 +82,9 @@ export async function startEmbeddedSimulators(options: EmbeddedSimulatorOptions 
       maxResponseBytes: 5 * 1024 * 1024,
       maxPages: 10,
       feedbackUrl: `${advertise(feedback.url)}/agencies/${agency}`,
-      autoReveal: ['open'],
+      // Demo policy: open and sensitive items reach the hub at once; restricted ones wait for their
+      // agency's practitioner to reveal them (the production default reveals open items only).
+      autoReveal: ['open', 'sensitive'],
     }));
     return {
       connectors,

@@ -69,7 +69,7 @@ export async function authorize(auth: ConnectorAuth, cache: TokenCache, call: Au
     case 'oauth2-client-credentials':
       return oauth2Token(auth, cache, call);
     case 'ws-security':
-      return { ok: false, failure: adapterFailure('auth-failed', 'WS-Security credentials do not apply to a FHIR connector', 'ADAPTER.AUTH_MISCONFIGURED') };
+      return { ok: false, failure: adapterFailure('auth-failed', 'WS-Security credentials apply only to SOAP connectors', 'ADAPTER.AUTH_MISCONFIGURED') };
     default:
       return auth satisfies never;
   }

@@ -1,0 +1,240 @@
+/**
+ * The education adapter: a subject query in, candidate pupils out, each with the contacts,
+ * attendance, exclusions, school history, SEN history and children-missing-education status
+ * the local authority's education system holds (contracts/education/).
+ *
+ * Why this file exists: education systems (school MIS, the LA's pupil database) speak XML
+ * shaped on the DfE Common Transfer File, searched like a MIS: by UPN exactly, or by surname
+ * (fuzzy), forename, date of birth and postcode. The search strategy lives here because what
+ * the system can search on is protocol knowledge; deciding which candidate is the referred
+ * child is the hub's job (identity matching), so several candidates may come back.
+ *
+ * Protocol: `GET {base}/pupils?upn=|surname=&forename=&dob=&postcode=&fuzzy=true&pageSize=&page=`
+ * with `Accept: application/xml`, answered by a PupilSearchResponse (a page of pupils, and
+ * `NextPage` while more remain) or, with a 4xx/5xx status, a PupilSearchError. Each pupil comes
+ * whole, so there are no follow-up calls. Every call goes through the shared bounded transport
+ * (one deadline for the lookup, capped bodies, redirects refused, an orchestration per call);
+ * a body with a DTD is refused before parsing (xml.ts). Expected failures are values
+ * (CONVENTIONS.md §3); nothing here throws for them.
+ */
+import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import { systemClock, type Clock } from '../../lib/clock.ts';
+import { authorize, createTokenCache, forgetToken, type TokenCache } from '../http/auth.ts';
+import { adapterFailure, decodeText, exchangeWith, failureKindForStatus, type BodyDecoder, type HttpEnvironment } from '../http/exchange.ts';
+import type { CtfPupil, EducationRaw, PupilSearchResponse } from './types.ts';
+import { Upn } from './types.ts';
+import { hasMarkupDeclaration, readPupilSearch } from './xml.ts';
+
+/** The connector type this adapter serves (src/model/connector.ts). */
+export const ADAPTER_TYPE = 'education-xml';
+
+/** Tuning of one adapter instance. */
+export interface EducationAdapterOptions {
+  readonly clock?: Clock;
+  /** Most candidate pupils returned. Default 5. */
+  readonly maxCandidates?: number;
+  /** `pageSize` asked of the server (which may send fewer). Default: `maxCandidates`. */
+  readonly pageSize?: number;
+}
+
+/** Query parameters of one pupil search, in order. */
+export type SearchParams = readonly (readonly [string, string])[];
+
+type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AdapterFailure };
+
+interface LookupRun {
+  readonly settings: ConnectorSettings;
+  readonly base: string;
+  readonly signal: AbortSignal;
+  readonly env: HttpEnvironment;
+  readonly tokens: TokenCache;
+}
+
+interface Candidates {
+  readonly pupils: readonly CtfPupil[];
+  readonly truncated: boolean;
+}
+
+/**
+ * Creates the education adapter. One instance serves every education connector; it holds the
+ * OAuth token cache, so make it once in the composition root.
+ */
+export function createEducationAdapter(options: EducationAdapterOptions = {}): AgencyAdapter<EducationRaw> {
+  const clock = options.clock ?? systemClock;
+  const maxCandidates = options.maxCandidates ?? 5;
+  const pageSize = options.pageSize ?? maxCandidates;
+  const tokens = createTokenCache();
+
+  return {
+    type: ADAPTER_TYPE,
+    async search(query: SubjectQuery, settings: ConnectorSettings, context?: AdapterContext): Promise<AdapterOutcome<EducationRaw>> {
+      const orchestrations: Orchestration[] = [];
+      const deadline = AbortSignal.timeout(settings.timeoutMs);
+      const stop = new AbortController();
+      const signals = [deadline, stop.signal, ...(context?.signal === undefined ? [] : [context.signal])];
+      const fetchImpl = context?.fetch ?? ((input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init));
+      const run: LookupRun = {
+        settings,
+        base: settings.baseUrl.replace(/\/+$/, ''),
+        signal: AbortSignal.any(signals),
+        env: { fetch: fetchImpl, clock, orchestrations, abortKind: () => (deadline.aborted ? 'timeout' : 'cancelled') },
+        tokens,
+      };
+      try {
+        if (settings.auth.kind === 'ws-security') {
+          const failure = adapterFailure('auth-failed', 'WS-Security credentials do not apply to an education connector', 'ADAPTER.AUTH_MISCONFIGURED');
+          return { kind: 'failed', failure, orchestrations };
+        }
+        for (const params of pupilSearches(query)) {
+          const found = await searchPages(run, params, { pageSize, limit: maxCandidates });
+          if (!found.ok) return { kind: 'failed', failure: found.failure, orchestrations };
+          if (found.value.pupils.length > 0) return { kind: 'found', records: found.value, orchestrations };
+        }
+        return { kind: 'found', records: { pupils: [], truncated: false }, orchestrations };
+      } finally {
+        stop.abort();
+      }
+    },
+  };
+}
+
+/**
+ * The pupil searches to try, in order, without duplicates; the first that finds anyone wins.
+ * A UPN is exact, so it comes first. Then demographics, each later search dropping a criterion
+ * school records often get wrong: the postcode (families move), the forename (schools record
+ * the name a child is known by: "Bobby" for Robert), the surname (step-families, hyphenation;
+ * the surname match is fuzzy anyway), and last the birth date (typos, day and month swapped).
+ * Aliases follow the primary name. The server refuses searches with fewer than two criteria,
+ * so none is sent; without a birth date a name must be narrowed by the postcode.
+ */
+export function pupilSearches(query: SubjectQuery): SearchParams[] {
+  const searches: SearchParams[] = [];
+  const seen = new Set<string>();
+  const add = (params: readonly (readonly [string, string] | undefined)[]): void => {
+    const defined = params.filter((p) => p !== undefined);
+    const criteria = defined.filter(([k]) => k !== 'fuzzy').length;
+    if (criteria === 0 || (criteria < 2 && !defined.some(([k]) => k === 'upn'))) return;
+    const key = JSON.stringify(defined);
+    if (!seen.has(key)) {
+      seen.add(key);
+      searches.push(defined);
+    }
+  };
+
+  for (const identifier of query.identifiers) {
+    if (identifier.system !== 'upn') continue;
+    const upn = identifier.value.replace(/\s+/g, '').toUpperCase();
+    if (Upn.safeParse(upn).success) add([['upn', upn]]);
+  }
+
+  const param = (name: string, value: string | undefined): readonly [string, string] | undefined => (value === undefined || value === '' ? undefined : [name, value]);
+  const names = [{ given: query.given, family: query.family }, ...query.otherNames].map((n) => ({ forename: n.given[0]?.trim() ?? '', surname: n.family.trim() }));
+  const dob = param('dob', query.birthDate);
+  const postcode = param('postcode', query.postcode === undefined ? undefined : normalisePostcode(query.postcode));
+  const fuzzy = ['fuzzy', 'true'] as const;
+  const [primary, ...aliases] = names;
+  if (primary === undefined) return searches;
+  const surname = (n: { surname: string }): readonly [string, string] | undefined => param('surname', n.surname);
+  const forename = (n: { forename: string }): readonly [string, string] | undefined => param('forename', n.forename);
+
+  if (dob !== undefined) {
+    add([surname(primary), forename(primary), dob, postcode, fuzzy]);
+    add([surname(primary), forename(primary), dob, fuzzy]);
+    add([surname(primary), dob, fuzzy]);
+    add([forename(primary), dob, postcode, fuzzy]);
+    add([dob, postcode]);
+    for (const alias of aliases) {
+      add([surname(alias), forename(alias), dob, fuzzy]);
+      add([surname(alias), dob, fuzzy]);
+    }
+  }
+  // Without a birth date, or when the one given is wrong in the school's records.
+  if (postcode !== undefined) {
+    for (const n of names) add([surname(n), forename(n), postcode, fuzzy]);
+  }
+  return searches;
+}
+
+/** "wf132qp" → "WF13 2QP": the form schools record. */
+function normalisePostcode(raw: string): string | undefined {
+  const compact = raw.replace(/\s+/g, '').toUpperCase();
+  if (compact === '') return undefined;
+  return compact.length >= 5 && compact.length <= 7 ? `${compact.slice(0, -3)} ${compact.slice(-3)}` : compact;
+}
+
+/** Runs one search, following `NextPage` up to `maxPages` and stopping once `limit` pupils are in hand. */
+async function searchPages(run: LookupRun, params: SearchParams, options: { readonly pageSize: number; readonly limit: number }): Promise<Step<Candidates>> {
+  const byRecord = new Map<string, CtfPupil>();
+  for (let page = 1; ; page += 1) {
+    const name = page === 1 ? 'Pupil search' : `Pupil search page ${page}`;
+    const query = new URLSearchParams([...params.map(([k, v]): [string, string] => [k, v]), ['pageSize', String(options.pageSize)], ['page', String(page)]]);
+    const response = await getPage(run, name, `${run.base}/pupils?${query.toString()}`);
+    if (!response.ok) return response;
+
+    const paging = response.value.PupilSearchResponse.Paging;
+    if (paging.Page !== page) return { ok: false, failure: adapterFailure('protocol-error', `${name}: the server answered page ${paging.Page} instead`) };
+    if (paging.NextPage !== undefined && paging.NextPage !== page + 1) {
+      return { ok: false, failure: adapterFailure('protocol-error', `${name}: NextPage is not the following page`) };
+    }
+    for (const pupil of response.value.PupilSearchResponse.CTfile.CTFpupilData.Pupil) byRecord.set(pupil.RecordID, pupil);
+
+    const more = paging.NextPage !== undefined;
+    if (byRecord.size >= options.limit) {
+      const pupils = [...byRecord.values()];
+      return { ok: true, value: { pupils: pupils.slice(0, options.limit), truncated: pupils.length > options.limit || more } };
+    }
+    if (!more) return { ok: true, value: { pupils: [...byRecord.values()], truncated: false } };
+    if (page >= run.settings.maxPages) return { ok: true, value: { pupils: [...byRecord.values()], truncated: true } };
+  }
+}
+
+/**
+ * The transport's text decoder, refusing a DTD before anything else sees the body — so the
+ * refusal is also in the call's orchestration. An error status with a DTD is reported by its
+ * status alone.
+ */
+const decodeXmlText: BodyDecoder<string> = (text, response, callName) => {
+  if (hasMarkupDeclaration(text)) {
+    return response.ok
+      ? { ok: false, kind: 'malformed-response', reason: `${callName}: response contains a DOCTYPE or entity declaration, refused unparsed` }
+      : { ok: false, kind: failureKindForStatus(response.status), reason: `${callName}: HTTP ${response.status}` };
+  }
+  return decodeText(text, response, callName);
+};
+
+/** GET one page, authorising (and once re-authorising, for a refused cached token). */
+async function getPage(run: LookupRun, name: string, url: string): Promise<Step<PupilSearchResponse>> {
+  let auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env });
+  for (let attempt = 1; ; attempt += 1) {
+    if (!auth.ok) return auth;
+    const headers: Record<string, string> = { accept: 'application/xml' };
+    if (auth.header !== undefined) headers.authorization = auth.header;
+    const result = await exchangeWith({ name, method: 'GET', url, headers, signal: run.signal, maxBytes: run.settings.maxResponseBytes }, run.env, decodeXmlText);
+    if (!result.ok) return result;
+    const { status, body } = result.response;
+    if (status === 401 && auth.fromCache && attempt === 1) {
+      // The server refused a cached token (revoked, or its clock differs): fetch a fresh one, once.
+      forgetToken(run.settings.auth, run.tokens);
+      auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env, forceRefresh: true });
+      continue;
+    }
+    return readPage(name, status, body);
+  }
+}
+
+/** Turns a body into a PupilSearchResponse, or the failure it represents. */
+async function readPage(name: string, status: number, body: string): Promise<Step<PupilSearchResponse>> {
+  const success = status >= 200 && status < 300;
+  if (!success) {
+    // Only the error code of a PupilSearchError is reported; its message is server text.
+    const document = await readPupilSearch(body, name);
+    const code = document.ok && document.value.kind === 'error' ? `, ${document.value.code}` : '';
+    return { ok: false, failure: adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${code}`) };
+  }
+  const document = await readPupilSearch(body, name);
+  if (!document.ok) return { ok: false, failure: adapterFailure(document.kind, document.reason) };
+  if (document.value.kind === 'error') {
+    return { ok: false, failure: adapterFailure('protocol-error', `${name}: HTTP ${status} with a PupilSearchError (${document.value.code})`) };
+  }
+  return { ok: true, value: document.value.response };
+}

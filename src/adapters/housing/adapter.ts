@@ -1,0 +1,203 @@
+/**
+ * The housing adapter: a subject query in, candidate persons from a housing management REST
+ * API out, each with their tenancies (and household members), anti-social behaviour cases,
+ * homelessness applications and UKHDS person alerts, plus the rent accounts and possession
+ * notices of those tenancies.
+ *
+ * Why this file exists: housing is the agency that speaks plain REST JSON (contracts/housing/
+ * openapi.json) behind OAuth 2.0 client credentials. The lookup is: person searches from most
+ * to least specific (searches.ts) until one finds someone, capped at `maxCandidates`; then, per
+ * candidate, four person-filtered collections; then, per tenancy found, the rent account and
+ * notices — because arrears and a Notice of Seeking Possession belong to the household's
+ * tenancy, and the referred child is a household member, never the account holder.
+ *
+ * Identifying values travel only in query strings (`?personRef=`, `?tenancyRef=`), which the
+ * shared transport redacts from orchestrations; paths carry none. One deadline covers every
+ * call (`settings.timeoutMs`); the first failure cancels the calls still running and fails the
+ * lookup with its reason. Expected failures are values (CONVENTIONS.md §3).
+ */
+import { bulkhead } from 'cockatiel';
+import type { AdapterContext, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import { systemClock, type Clock } from '../../lib/clock.ts';
+import { createTokenCache } from '../http/auth.ts';
+import { inSlot, readCollection, type Collection, type LookupRun, type Step } from './client.ts';
+import { personSearches } from './searches.ts';
+import {
+  HousingAsbCase,
+  HousingHomelessnessApplication,
+  HousingNotice,
+  HousingPerson,
+  HousingRentAccount,
+  HousingTenancy,
+  UkhdsPersonAlert,
+  type HousingPersonRecords,
+  type HousingRaw,
+  type HousingTenancyRecords,
+} from './types.ts';
+
+/** The connector type this adapter serves. */
+export const HOUSING_ADAPTER_TYPE = 'housing-rest';
+
+/** Tuning of one adapter instance; the defaults suit a council housing system. */
+export interface HousingAdapterOptions {
+  readonly clock?: Clock;
+  /** Most candidate persons whose records are fetched. Default 5. */
+  readonly maxCandidates?: number;
+  /** Most calls in flight at once for one lookup. Default 4. */
+  readonly concurrency?: number;
+  /** `pageSize` asked for on a person's or tenancy's collections. Default 50. */
+  readonly pageSize?: number;
+}
+
+/**
+ * Creates the housing adapter. One instance serves every housing connector; it holds the
+ * OAuth token cache, so make it once in the composition root.
+ */
+export function createHousingAdapter(options: HousingAdapterOptions = {}): AgencyAdapter<HousingRaw> {
+  const clock = options.clock ?? systemClock;
+  const maxCandidates = options.maxCandidates ?? 5;
+  const concurrency = options.concurrency ?? 4;
+  const pageSize = options.pageSize ?? 50;
+  const tokens = createTokenCache();
+
+  return {
+    type: HOUSING_ADAPTER_TYPE,
+    async search(query: SubjectQuery, settings: ConnectorSettings, context?: AdapterContext): Promise<AdapterOutcome<HousingRaw>> {
+      const orchestrations: Orchestration[] = [];
+      const deadline = AbortSignal.timeout(settings.timeoutMs);
+      const stop = new AbortController();
+      const signals = [deadline, stop.signal, ...(context?.signal === undefined ? [] : [context.signal])];
+      const fetchImpl = context?.fetch ?? ((input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init));
+      const run: LookupRun = {
+        settings,
+        base: settings.baseUrl.replace(/\/+$/, ''),
+        signal: AbortSignal.any(signals),
+        env: { fetch: fetchImpl, clock, orchestrations, abortKind: () => (deadline.aborted ? 'timeout' : 'cancelled') },
+        tokens,
+        slots: bulkhead(concurrency, Number.MAX_SAFE_INTEGER),
+        stop,
+        firstFailure: undefined,
+      };
+      try {
+        const outcome = await lookup(run, query, maxCandidates, pageSize);
+        return outcome.ok ? { kind: 'found', records: outcome.value, orchestrations } : { kind: 'failed', failure: outcome.failure, orchestrations };
+      } finally {
+        // Ends anything still in flight; the deadline timer itself is unref'd by Node.
+        stop.abort();
+      }
+    },
+  };
+}
+
+async function lookup(run: LookupRun, query: SubjectQuery, maxCandidates: number, pageSize: number): Promise<Step<HousingRaw>> {
+  const candidates = await findPersons(run, query, maxCandidates);
+  if (!candidates.ok) return candidates;
+
+  const fetched = await Promise.all(candidates.value.items.map((person) => personRecords(run, person, pageSize)));
+  if (run.firstFailure !== undefined) return { ok: false, failure: run.firstFailure };
+  const persons: HousingPersonRecords[] = [];
+  let truncated = candidates.value.truncated;
+  for (const step of fetched) {
+    if (!step.ok) return step;
+    persons.push(step.value.records);
+    truncated ||= step.value.truncated;
+  }
+
+  const tenancyRefs = [...new Set(persons.flatMap((p) => p.tenancies.map((t) => t.tenancyRef)))];
+  const tenancyFetches = await Promise.all(tenancyRefs.map((ref) => tenancyRecords(run, ref, pageSize)));
+  if (run.firstFailure !== undefined) return { ok: false, failure: run.firstFailure };
+  const tenancies: HousingTenancyRecords[] = [];
+  for (const step of tenancyFetches) {
+    if (!step.ok) return step;
+    tenancies.push(step.value.records);
+    truncated ||= step.value.truncated;
+  }
+  return { ok: true, value: { persons, tenancies, truncated } };
+}
+
+/** Each search in turn until one finds someone; at most `maxCandidates` of them. */
+async function findPersons(run: LookupRun, query: SubjectQuery, maxCandidates: number): Promise<Step<Collection<HousingPerson>>> {
+  for (const params of personSearches(query)) {
+    const found = await readCollection(run, {
+      name: 'Person search',
+      path: '/persons',
+      params,
+      schema: HousingPerson,
+      pageSize: maxCandidates,
+      limit: maxCandidates,
+      key: (p) => p.personRef,
+    });
+    if (!found.ok || found.value.items.length > 0) return found;
+  }
+  return { ok: true, value: { items: [], truncated: false } };
+}
+
+interface Fetched<T> {
+  readonly records: T;
+  readonly truncated: boolean;
+}
+
+/** Everything filed against one person: four collections, run within the lookup's slots. */
+async function personRecords(run: LookupRun, person: HousingPerson, pageSize: number): Promise<Step<Fetched<HousingPersonRecords>>> {
+  const ref = person.personRef;
+  const byPerson = [['personRef', ref]] as const;
+  const common = { params: byPerson, pageSize, limit: Number.POSITIVE_INFINITY };
+  const [tenancies, asbCases, applications, alerts] = await Promise.all([
+    inSlot(run, () =>
+      readCollection(run, { ...common, name: 'Tenancies', path: '/tenancies', schema: HousingTenancy, key: (t) => t.tenancyRef, belongs: (t) => t.members.some((m) => m.personRef === ref) }),
+    ),
+    inSlot(run, () =>
+      readCollection(run, { ...common, name: 'ASB cases', path: '/asb-cases', schema: HousingAsbCase, key: (c) => c.caseRef, belongs: (c) => c.parties.some((p) => p.personRef === ref) }),
+    ),
+    inSlot(run, () =>
+      readCollection(run, {
+        ...common,
+        name: 'Homelessness applications',
+        path: '/homelessness-applications',
+        schema: HousingHomelessnessApplication,
+        key: (a) => a.applicationRef,
+        belongs: (a) => a.applicant.personRef === ref || a.householdMembers.some((m) => m.personRef === ref),
+      }),
+    ),
+    inSlot(run, () =>
+      readCollection(run, {
+        ...common,
+        name: 'Person alerts',
+        path: '/person-alerts',
+        schema: UkhdsPersonAlert,
+        key: (a) => String(a.person_alert_id),
+        belongs: (a) => a.person_id === person.personId,
+      }),
+    ),
+  ]);
+  if (!tenancies.ok) return tenancies;
+  if (!asbCases.ok) return asbCases;
+  if (!applications.ok) return applications;
+  if (!alerts.ok) return alerts;
+  return {
+    ok: true,
+    value: {
+      records: { person, tenancies: tenancies.value.items, asbCases: asbCases.value.items, homelessnessApplications: applications.value.items, alerts: alerts.value.items },
+      truncated: [tenancies, asbCases, applications, alerts].some((s) => s.value.truncated),
+    },
+  };
+}
+
+/** A tenancy's rent accounts and possession notices. */
+async function tenancyRecords(run: LookupRun, tenancyRef: string, pageSize: number): Promise<Step<Fetched<HousingTenancyRecords>>> {
+  const common = { params: [['tenancyRef', tenancyRef]] as const, pageSize, limit: Number.POSITIVE_INFINITY };
+  const [accounts, notices] = await Promise.all([
+    inSlot(run, () =>
+      readCollection(run, { ...common, name: 'Rent accounts', path: '/rent-accounts', schema: HousingRentAccount, key: (a) => a.accountRef, belongs: (a) => a.tenancyRef === tenancyRef }),
+    ),
+    inSlot(run, () =>
+      readCollection(run, { ...common, name: 'Notices', path: '/notices', schema: HousingNotice, key: (n) => n.noticeRef, belongs: (n) => n.tenancyRef === tenancyRef }),
+    ),
+  ]);
+  if (!accounts.ok) return accounts;
+  if (!notices.ok) return notices;
+  return {
+    ok: true,
+    value: { records: { tenancyRef, rentAccounts: accounts.value.items, notices: notices.value.items }, truncated: accounts.value.truncated || notices.value.truncated },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * The housing adapter's HTTP client: one authorised GET, and a paged collection read that
+ * follows `links.next` (or `page`/`totalPages`) and parses every item with its schema.
+ *
+ * Why this file exists: the housing API is plain REST JSON, so the rules that keep a lookup
+ * bounded and honest live here, over the shared transport (`exchange`, `authorize`): a refused
+ * cached token is refreshed once; a `next` link may only lead back under the connector's base
+ * URL (our Authorization header must not travel elsewhere) and may not loop; paging stops at
+ * `maxPages`; error bodies are recognised but never echoed; and every item must belong to the
+ * person or tenancy it was asked for — a server that ignored the filter would otherwise pin
+ * someone else's records on the subject.
+ */
+import type { BulkheadPolicy } from 'cockatiel';
+import { z } from 'zod';
+import type { AdapterFailure, ConnectorSettings } from '../port.ts';
+import { authorize, forgetToken, type TokenCache } from '../http/auth.ts';
+import { adapterFailure, exchange, failureKindForStatus, type HttpEnvironment } from '../http/exchange.ts';
+import { pageOf, ProblemDocument } from './types.ts';
+import type { SearchParams } from './searches.ts';
+
+export type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AdapterFailure };
+
+/** One lookup's state: where, how, by when, what it has called, and its first failure. */
+export interface LookupRun {
+  readonly settings: ConnectorSettings;
+  /** Base URL without a trailing slash. */
+  readonly base: string;
+  readonly signal: AbortSignal;
+  readonly env: HttpEnvironment;
+  readonly tokens: TokenCache;
+  /** Bounds the calls in flight at once for this lookup. */
+  readonly slots: BulkheadPolicy;
+  /** Aborted at the first failure, so the calls still running stop. */
+  readonly stop: AbortController;
+  firstFailure: AdapterFailure | undefined;
+}
+
+export interface Collection<T> {
+  readonly items: readonly T[];
+  /** A further page existed but was not read (`maxPages` or `limit`). */
+  readonly truncated: boolean;
+}
+
+interface ItemSchema<T> {
+  safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+}
+
+export interface CollectionRequest<T> {
+  /** Orchestration name, e.g. "Tenancies" — no personal data. */
+  readonly name: string;
+  /** Path under the base URL, e.g. "/persons". */
+  readonly path: string;
+  readonly params: SearchParams;
+  readonly schema: ItemSchema<T>;
+  readonly pageSize: number;
+  /** Stop once this many distinct items are in hand. */
+  readonly limit: number;
+  /** Identity of an item, to drop repeats across pages. */
+  readonly key: (item: T) => string;
+  /** False for an item that does not concern what was asked for (the server ignored the filter). */
+  readonly belongs?: (item: T) => boolean;
+}
+
+const Envelope = pageOf(z.unknown());
+
+/** Reads a paged collection, following its pages up to `maxPages`. */
+export async function readCollection<T>(run: LookupRun, request: CollectionRequest<T>): Promise<Step<Collection<T>>> {
+  const first = new URLSearchParams([...request.params.map(([k, v]): [string, string] => [k, v]), ['page', '1'], ['pageSize', String(request.pageSize)]]);
+  let url = `${run.base}${request.path}?${first.toString()}`;
+  const visited = new Set<string>();
+  const byKey = new Map<string, T>();
+  for (let pageNumber = 1; ; pageNumber += 1) {
+    const name = pageNumber === 1 ? request.name : `${request.name} page ${pageNumber}`;
+    visited.add(url);
+    const fetched = await getJson(run, name, url);
+    if (!fetched.ok) return fetched;
+    const envelope = Envelope.safeParse(fetched.value);
+    if (!envelope.success) return malformed(name, `response is not a page of results (${describeIssue(envelope.error.issues)})`);
+
+    for (const [index, raw] of envelope.data.items.entries()) {
+      const parsed = request.schema.safeParse(raw);
+      if (!parsed.success) return malformed(name, `item ${index} is not valid (${describeIssue(parsed.error.issues)})`);
+      if (request.belongs !== undefined && !request.belongs(parsed.data)) {
+        return { ok: false, failure: adapterFailure('protocol-error', `${name}: item ${index} is not about the record asked for`) };
+      }
+      byKey.set(request.key(parsed.data), parsed.data);
+    }
+
+    const next = nextPage(run.base, url, envelope.data);
+    if (!next.ok) return { ok: false, failure: adapterFailure('protocol-error', `${name}: ${next.reason}`) };
+    if (byKey.size >= request.limit) {
+      const items = [...byKey.values()];
+      return { ok: true, value: { items: items.slice(0, request.limit), truncated: items.length > request.limit || next.url !== undefined } };
+    }
+    if (next.url === undefined) return { ok: true, value: { items: [...byKey.values()], truncated: false } };
+    if (pageNumber >= run.settings.maxPages) return { ok: true, value: { items: [...byKey.values()], truncated: true } };
+    if (visited.has(next.url)) return { ok: false, failure: adapterFailure('protocol-error', `${name}: the next page link repeats a page already read`) };
+    url = next.url;
+  }
+}
+
+type NextPage = { readonly ok: true; readonly url: string | undefined } | { readonly ok: false; readonly reason: string };
+
+/**
+ * The next page: `links.next` when given (it must stay under the base URL), else — for servers
+ * that only count pages — this URL with `page` + 1 while `page < totalPages`.
+ */
+function nextPage(base: string, current: string, envelope: z.infer<typeof Envelope>): NextPage {
+  const link = envelope.links?.next;
+  if (link !== undefined && link !== '') {
+    const url = sameServerUrl(base, link);
+    return url === undefined ? { ok: false, reason: "next link points outside the connector's base URL" } : { ok: true, url };
+  }
+  if (envelope.totalPages !== undefined && envelope.page < envelope.totalPages && envelope.items.length > 0) {
+    const url = new URL(current);
+    url.searchParams.set('page', String(envelope.page + 1));
+    return { ok: true, url: url.toString() };
+  }
+  return { ok: true, url: undefined };
+}
+
+/** GET one JSON document, authorising (and once re-authorising, for a refused cached token). */
+export async function getJson(run: LookupRun, name: string, url: string): Promise<Step<unknown>> {
+  let auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env });
+  for (let attempt = 1; ; attempt += 1) {
+    if (!auth.ok) return auth;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (auth.header !== undefined) headers.authorization = auth.header;
+    const result = await exchange({ name, method: 'GET', url, headers, signal: run.signal, maxBytes: run.settings.maxResponseBytes }, run.env);
+    if (!result.ok) return result;
+    const { status, json } = result.response;
+    if (status === 401 && auth.fromCache && attempt === 1) {
+      // The server refused a cached token (revoked, or its clock differs): fetch a fresh one, once.
+      forgetToken(run.settings.auth, run.tokens);
+      auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env, forceRefresh: true });
+      continue;
+    }
+    if (status >= 200 && status < 300) return { ok: true, value: json };
+    // RFC 9457 problem documents are recognised, but their text is the server's: not echoed.
+    const problem = ProblemDocument.safeParse(json).success ? ', problem document' : '';
+    return { ok: false, failure: adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${problem}`) };
+  }
+}
+
+/** Runs a task in one of the lookup's slots; the first failure is kept and stops the rest. */
+export async function inSlot<T>(run: LookupRun, task: () => Promise<Step<T>>): Promise<Step<T>> {
+  const result = await run.slots.execute(task);
+  if (!result.ok && run.firstFailure === undefined) {
+    run.firstFailure = result.failure;
+    run.stop.abort();
+  }
+  return result;
+}
+
+function malformed<T>(name: string, detail: string): Step<T> {
+  return { ok: false, failure: adapterFailure('malformed-response', `${name}: ${detail}`) };
+}
+
+/** The path and message of the first zod issue: property names only, never values. */
+export function describeIssue(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const first = issues[0];
+  if (first === undefined) return 'invalid';
+  const path = first.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
+  return `${path === '' ? '(root)' : path}: ${first.message}`;
+}
+
+/**
+ * The link resolved against the base, if it stays on the connector's server and under its
+ * base path (no user-info); undefined otherwise.
+ */
+export function sameServerUrl(base: string, link: string): string | undefined {
+  let resolved: URL;
+  let baseUrl: URL;
+  try {
+    baseUrl = new URL(`${base}/`);
+    resolved = new URL(link, baseUrl);
+  } catch {
+    return undefined;
+  }
+  if (resolved.origin !== baseUrl.origin || !resolved.pathname.startsWith(baseUrl.pathname)) return undefined;
+  if (resolved.username !== '' || resolved.password !== '') return undefined;
+  resolved.hash = '';
+  return resolved.toString();
+}

@@ -1,0 +1,278 @@
+/**
+ * The housing agency simulator: a real HTTP server on loopback serving the population's
+ * housing view as the housing management API of contracts/housing/openapi.json.
+ *
+ * Why this file exists: the housing adapter must be proven against real search semantics
+ * (surname parts, forename prefixes, postcode spacing, refusal of over-broad searches), real
+ * paging (`page`, `pageSize`, `totalPages` and `links.next` pointing back at this server),
+ * real OAuth 2.0 client credentials with a client secret, and real misbehaviour on the wire
+ * (the faults of faults.ts) — not against hand-written mocks.
+ *
+ * Endpoints: `GET /persons?surname&forename&dateOfBirth&postcode&uprn&page&pageSize`,
+ * `GET /persons/{personRef}`, `GET /tenancies|/asb-cases|/homelessness-applications|
+ * /person-alerts?personRef=`, `GET /rent-accounts|/notices?tenancyRef=`, `POST /oauth2/token`,
+ * `GET|POST|DELETE /_sim/faults`. Synthetic data only.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Population } from '../population/index.ts';
+import { createTokenIssuer, type SimulatorAuth, type TokenIssuer } from '../health/oauth.ts';
+import { loadCodeList } from './alerts.ts';
+import { deliverWithFaults, formatHost, jsonReply, listen, problemReply, readBody, send, type Reply } from './delivery.ts';
+import { faultsApply, HousingSimulatorFaults, type ParsedHousingFaults } from './faults.ts';
+import { housingRecords, type HousingRecords } from './records.ts';
+import { createPersonSearch, type SearchOutcome } from './search.ts';
+
+export type { HousingSimulatorFaults } from './faults.ts';
+export type { SimulatorAuth, SimulatorClient } from '../health/oauth.ts';
+
+/** Options of `startHousingSimulator`. */
+export interface HousingSimulatorOptions {
+  /** The synthetic population whose housing view is served. */
+  readonly population: Population;
+  /** Default 127.0.0.1 (loopback only). */
+  readonly host?: string;
+  /** Default 0: any free port. */
+  readonly port?: number;
+  /** When given, every API call needs a bearer token from `/oauth2/token` (client secret) or `staticTokens`. */
+  readonly auth?: SimulatorAuth;
+  /** The base URL clients use, when fixed (behind a proxy); otherwise paging links follow each request's Host header. */
+  readonly publicUrl?: string;
+}
+
+/** A running housing simulator. */
+export interface HousingSimulator {
+  /** API base URL, e.g. http://127.0.0.1:43127 (no trailing slash). */
+  readonly url: string;
+  /** `${url}/oauth2/token`. */
+  readonly tokenUrl: string;
+  /** Replaces the current faults; `{}` clears them. */
+  setFaults(faults: HousingSimulatorFaults): void;
+  /** Refuses every token issued so far (as after a key rotation); static tokens stay valid. */
+  revokeTokens(): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
+
+interface ServerState {
+  readonly records: HousingRecords;
+  readonly search: (params: URLSearchParams) => SearchOutcome;
+  /** Replaced whole by `setFaults` or the control endpoint; read once per request. */
+  faults: ParsedHousingFaults;
+  readonly closing: AbortSignal;
+  base: string;
+  readonly publicUrl: string | undefined;
+  issuer: TokenIssuer | undefined;
+  readonly issued: Set<string>;
+  readonly revoked: Set<string>;
+}
+
+/** Starts the simulator; resolves once it listens. */
+export async function startHousingSimulator(options: HousingSimulatorOptions): Promise<HousingSimulator> {
+  const { population } = options;
+  const records = housingRecords(population.views.housing, population.referenceDate, loadCodeList());
+  const closing = new AbortController();
+  const state: ServerState = {
+    records,
+    search: createPersonSearch(records.persons),
+    faults: {},
+    closing: closing.signal,
+    base: '',
+    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+    issuer: undefined,
+    issued: new Set(),
+    revoked: new Set(),
+  };
+  const server = createServer((req, res) => {
+    handle(req, res, state).catch(() => {
+      // A bug in the simulator: answer 500 rather than leave the client hanging.
+      if (!res.headersSent) send(res, problemReply(500, 'simulator error'));
+      else res.destroy();
+    });
+  });
+  await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('housing simulator: no TCP address');
+  const url = `http://${formatHost(address)}:${address.port}`;
+  const tokenUrl = `${url}/oauth2/token`;
+  state.base = url;
+  state.issuer = options.auth === undefined ? undefined : createTokenIssuer(options.auth, tokenUrl);
+
+  return {
+    url,
+    tokenUrl,
+    setFaults(next) {
+      state.faults = HousingSimulatorFaults.parse(next);
+    },
+    revokeTokens() {
+      for (const token of state.issued) state.revoked.add(token);
+      state.issued.clear();
+    },
+    async close() {
+      closing.abort();
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, state: ServerState): Promise<void> {
+  const base = requestBase(req, state);
+  const requestUrl = new URL(req.url ?? '/', base);
+  const path = requestUrl.pathname;
+  const method = req.method ?? 'GET';
+
+  if (path === '/_sim/faults') {
+    await controlFaults(req, res, state, method);
+    return;
+  }
+  const isToken = path === '/oauth2/token';
+  const faults = state.faults;
+  const applies = faultsApply(faults, `${path}${requestUrl.search}`, !isToken);
+
+  let reply: Reply;
+  if (isToken) reply = await tokenReply(req, state, method);
+  else if (method !== 'GET') reply = problemReply(405, 'Method not allowed', 'the housing API serves reads only');
+  else if (state.issuer !== undefined && !accepts(state, req.headers.authorization)) {
+    reply = { ...problemReply(401, 'Unauthorized', 'a valid bearer token is required'), headers: { 'www-authenticate': 'Bearer' } };
+  } else reply = apiReply(requestUrl, state, base);
+
+  if (!applies) send(res, reply);
+  else await deliverWithFaults(res, reply, faults, state.closing);
+}
+
+function accepts(state: ServerState, authorization: string | undefined): boolean {
+  if (state.issuer?.accepts(authorization) !== true) return false;
+  return !state.revoked.has(authorization?.slice('Bearer '.length).trim() ?? '');
+}
+
+/** The API proper: person search and read, and the filtered, paged record collections. */
+function apiReply(requestUrl: URL, state: ServerState, base: string): Reply {
+  const { records } = state;
+  const params = requestUrl.searchParams;
+  const paging = pagingOf(params);
+  if (!paging.ok) return problemReply(400, 'Invalid paging', paging.detail);
+  const path = requestUrl.pathname.replace(/\/+$/, '');
+  const pageOf = (items: readonly unknown[]): Reply => jsonReply(200, page(items, paging.page, paging.pageSize, requestUrl, base));
+  const filter = (name: 'personRef' | 'tenancyRef'): string | Reply => {
+    const value = params.get(name)?.trim();
+    return value === undefined || value === '' ? problemReply(400, 'Missing filter', `${name} is required`) : value;
+  };
+  const byPerson = <T>(index: ReadonlyMap<string, readonly T[]>): Reply => {
+    const ref = filter('personRef');
+    return typeof ref === 'string' ? pageOf(index.get(ref) ?? []) : ref;
+  };
+  const byTenancy = <T>(index: ReadonlyMap<string, readonly T[]>): Reply => {
+    const ref = filter('tenancyRef');
+    return typeof ref === 'string' ? pageOf(index.get(ref) ?? []) : ref;
+  };
+
+  switch (path) {
+    case '/persons': {
+      const found = state.search(params);
+      return found.ok ? pageOf(found.persons) : problemReply(400, 'Invalid search', found.detail);
+    }
+    case '/tenancies':
+      return byPerson(records.tenanciesByPerson);
+    case '/asb-cases':
+      return byPerson(records.asbByPerson);
+    case '/homelessness-applications':
+      return byPerson(records.applicationsByPerson);
+    case '/person-alerts':
+      return byPerson(records.alertsByPerson);
+    case '/rent-accounts':
+      return byTenancy(records.rentAccountsByTenancy);
+    case '/notices':
+      return byTenancy(records.noticesByTenancy);
+    default: {
+      const personRef = /^\/persons\/([^/]+)$/.exec(path)?.[1];
+      const person = personRef === undefined ? undefined : records.personByRef.get(decodeURIComponent(personRef));
+      if (person !== undefined) return jsonReply(200, person);
+      return problemReply(404, 'Not found', personRef === undefined ? 'no such endpoint' : 'no such person');
+    }
+  }
+}
+
+type Paging = { readonly ok: true; readonly page: number; readonly pageSize: number } | { readonly ok: false; readonly detail: string };
+
+function pagingOf(params: URLSearchParams): Paging {
+  const read = (name: string, fallback: number): number | undefined => {
+    const raw = params.get(name);
+    if (raw === null || raw === '') return fallback;
+    return /^\d{1,6}$/.test(raw) ? Number(raw) : undefined;
+  };
+  const pageNumber = read('page', 1);
+  const pageSize = read('pageSize', DEFAULT_PAGE_SIZE);
+  if (pageNumber === undefined || pageNumber < 1) return { ok: false, detail: 'page must be a whole number from 1' };
+  if (pageSize === undefined || pageSize < 1 || pageSize > MAX_PAGE_SIZE) return { ok: false, detail: `pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}` };
+  return { ok: true, page: pageNumber, pageSize };
+}
+
+/** The contract's paging envelope; `links.next` repeats the request with the next page number. */
+function page(items: readonly unknown[], pageNumber: number, pageSize: number, requestUrl: URL, base: string): object {
+  const totalPages = Math.ceil(items.length / pageSize);
+  const self = new URL(`${requestUrl.pathname}${requestUrl.search}`, base);
+  const links: { self: string; next?: string } = { self: self.toString() };
+  if (pageNumber < totalPages) {
+    const next = new URL(self);
+    next.searchParams.set('page', String(pageNumber + 1));
+    next.searchParams.set('pageSize', String(pageSize));
+    links.next = next.toString();
+  }
+  return { items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize), page: pageNumber, pageSize, totalItems: items.length, totalPages, links };
+}
+
+async function controlFaults(req: IncomingMessage, res: ServerResponse, state: ServerState, method: string): Promise<void> {
+  if (method === 'GET') {
+    send(res, jsonReply(200, state.faults));
+    return;
+  }
+  if (method === 'DELETE') {
+    state.faults = {};
+    res.writeHead(204).end();
+    return;
+  }
+  if (method !== 'POST') {
+    send(res, jsonReply(405, { error: 'use GET, POST or DELETE' }));
+    return;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse((await readBody(req)) ?? '');
+  } catch {
+    send(res, jsonReply(400, { error: 'body must be JSON' }));
+    return;
+  }
+  const parsed = HousingSimulatorFaults.safeParse(json);
+  if (!parsed.success) {
+    send(res, jsonReply(400, { error: 'invalid faults', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }));
+    return;
+  }
+  state.faults = parsed.data;
+  res.writeHead(204).end();
+}
+
+/** RFC 6749 §4.4 token endpoint: client secret by HTTP Basic (or in the form). */
+async function tokenReply(req: IncomingMessage, state: ServerState, method: string): Promise<Reply> {
+  const reply = (status: number, body: unknown): Reply => ({ ...jsonReply(status, body), headers: { 'cache-control': 'no-store' } });
+  if (method !== 'POST') return reply(405, { error: 'invalid_request', error_description: 'use POST' });
+  if (state.issuer === undefined) return reply(400, { error: 'unauthorized_client', error_description: 'this simulator was started without auth' });
+  const body = await readBody(req);
+  if (body === undefined) return reply(400, { error: 'invalid_request', error_description: 'body too large' });
+  const outcome = await state.issuer.issue(new URLSearchParams(body), req.headers.authorization);
+  if (outcome.status === 200) state.issued.add(outcome.body.access_token);
+  return reply(outcome.status, outcome.body);
+}
+
+/** `publicUrl`, else http://<Host header> when it is a plain host[:port], else the bound address. */
+function requestBase(req: IncomingMessage, state: ServerState): string {
+  if (state.publicUrl !== undefined) return state.publicUrl;
+  const host = req.headers.host;
+  const plainHost = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+  return host !== undefined && plainHost.test(host) ? `http://${host}` : state.base;
+}

@@ -1,0 +1,41 @@
+/**
+ * Runs the police simulator on its own, serving the synthetic population — for benchmarks,
+ * manual exploration (SoapUI and friends can read `GET /?wsdl`) and tests that drive a separate
+ * process (faults then go through `POST /_sim/faults`).
+ *
+ *   npm exec -- node test/simulators/police/main.ts [--port 8082] [--host 127.0.0.1]
+ *       [--seed 20261121] [--households 2000] [--username U --password P]
+ *
+ * Prints one JSON line `{"url":…,"wsdl":…,"nominals":…}` once listening; stops on SIGINT/SIGTERM.
+ * With `--username`/`--password`, requests need a WS-Security UsernameToken.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_HOUSEHOLDS, DEFAULT_SEED, generatePopulation } from '../population/index.ts';
+import { startPoliceSimulator } from './server.ts';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    seed: { type: 'string', default: String(DEFAULT_SEED) },
+    households: { type: 'string', default: String(DEFAULT_HOUSEHOLDS) },
+    username: { type: 'string' },
+    password: { type: 'string' },
+  },
+});
+
+const population = generatePopulation({ seed: Number(values.seed), households: Number(values.households) });
+const { username, password } = values;
+const simulator = await startPoliceSimulator({
+  population,
+  port: Number(values.port),
+  host: values.host,
+  ...(username !== undefined && password !== undefined ? { auth: { users: [{ username, password }] } } : {}),
+});
+console.log(JSON.stringify({ url: simulator.url, wsdl: `${simulator.url}/?wsdl`, nominals: population.views.police.nominals.length }));
+
+const stop = (): void => {
+  void simulator.close().then(() => process.exit(0));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
