@@ -96,7 +96,7 @@ async function main(): Promise<void> {
       feedback: createFeedbackNotifier(),
       maxAttempts: config.outbox.attempts,
       backoffMs: config.outbox.backoffMs,
-      leaseMs: 60_000,
+      leaseMs: config.outbox.leaseMs,
     });
     closers.unshift(stopDispatcher);
     const stopCheckpointer = startCheckpointer(

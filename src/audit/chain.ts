@@ -24,15 +24,6 @@ export interface ChainEntry {
   readonly hash: string;
 }
 
-/** JSON with object keys sorted at every level: one byte sequence per value. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
 
 /** The bytes an entry's hash is taken over: a version tag and every column but the hash. */
 export function canonicalEntry(entry: Omit<ChainEntry, 'hash'>): string {

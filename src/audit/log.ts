@@ -8,7 +8,8 @@
  * The lock is held only until the enclosing transaction commits.
  */
 import type { Sql } from '../store/db.ts';
-import { canonicalJson, entryHash } from './chain.ts';
+import { canonicalJson } from '../lib/canonical-json.ts';
+import { entryHash } from './chain.ts';
 
 export type AuditAction =
   | 'referral.received'

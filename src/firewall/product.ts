@@ -5,7 +5,7 @@
  * with markers, signposts for withheld ones — and its content hash.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../audit/chain.ts';
+import { canonicalJson } from '../lib/canonical-json.ts';
 import type { Agency } from '../model/agency.ts';
 import type { ManagerDecision, Product, ProductItem, Signpost } from '../model/product.ts';
 import type { ReferralInput } from '../model/referral.ts';
