@@ -18,6 +18,7 @@ import type { ResearchScheduler } from './model/jobs.ts';
 import { createBullmqScheduler, startBullmqWorkers } from './queue/bullmq.ts';
 import { createInProcessRunner } from './queue/in-process.ts';
 import { startOutboxDispatcher } from './queue/outbox.ts';
+import { applyRetention } from './firewall/retention.ts';
 import { createFeedbackNotifier } from './host/feedback.ts';
 import { createHostPublisher, type HostSettings } from './host/publisher.ts';
 import type { ResearchProcessors } from './queue/runner.ts';
@@ -99,6 +100,21 @@ async function main(): Promise<void> {
       leaseMs: config.outbox.leaseMs,
     });
     closers.unshift(stopDispatcher);
+    const retentionDays = config.retention.days;
+    if (retentionDays !== undefined) {
+      const retention = setInterval(() => {
+        applyRetention({ db, vault, clock: systemClock }, retentionDays, actor)
+          .then((destroyed) => {
+            if (destroyed.length > 0) logger.info({ referrals: destroyed.length }, 'retention destroyed case content');
+          })
+          .catch((error: unknown) => logger.warn({ code: 'RETENTION.FAILED', error: describeError(error) }, 'retention sweep failed'));
+      }, config.retention.sweepMs);
+      retention.unref();
+      closers.unshift(() => {
+        clearInterval(retention);
+        return Promise.resolve();
+      });
+    }
     const stopCheckpointer = startCheckpointer(
       db,
       auditSigner,

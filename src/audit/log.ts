@@ -32,7 +32,9 @@ export type AuditAction =
   | 'publication.failed'
   | 'feedback.queued'
   | 'feedback.delivered'
-  | 'feedback.failed';
+  | 'feedback.failed'
+  | 'referral.closed'
+  | 'retention.destroyed';
 
 export type AuditDetailValue = string | number | boolean | null | readonly string[];
 

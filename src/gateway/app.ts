@@ -10,6 +10,7 @@ import { routePath } from 'hono/route';
 import { ERROR_STATUS, MashError, describeError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import type { Logger } from '../lib/logger.ts';
+import { ContentDestroyedError } from '../store/vault.ts';
 import { bearerAuth } from './auth.ts';
 import { mountDocs } from './docs.ts';
 import type { AppDeps, AppEnv } from './env.ts';
@@ -76,6 +77,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (error instanceof MashError) {
       const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': `Bearer realm="mash", error="${error.code === 'AUTH.MISSING_TOKEN' ? 'invalid_request' : 'invalid_token'}"` } : {};
       return problemResponse(problem(error.code, error.status, error.message, { instance, invalidParams: error.invalidParams }), headers);
+    }
+    if (error instanceof ContentDestroyedError) {
+      // Retention destroyed this case's content: it is gone for good, not merely hidden.
+      return problemResponse(problem('CONTENT.DESTROYED', 410, 'this case content was destroyed under the retention policy', { instance }));
     }
     if (error instanceof HTTPException && error.status === 400) {
       // Hono's JSON validator raises this for a body that is not JSON at all.

@@ -139,7 +139,7 @@ describe('the firewall, end to end', () => {
     const published = await call('hub-manager', undefined, 'POST', `/v1/referrals/${referralId}/products`, {});
     expect(published.status).toBe(201);
     const { productId, version } = (await published.json()) as { productId: string; version: number };
-    await waitFor(async () => (simulators.host.deliveries() >= 1 ? true : undefined), 20_000, 'the host to receive the product');
+    await waitFor(() => Promise.resolve(simulators.host.deliveries() >= 1 ? true : undefined), 20_000, 'the host to receive the product');
     await worker.kill('SIGKILL');
     simulators.host.setFaults({});
     worker = await startGatewayProcess({ env: { ...env, MASH_ROLE: 'worker' }, waitFor: 'worker' });
@@ -171,7 +171,7 @@ describe('the firewall, end to end', () => {
   }, 120_000);
 
   it('tells every contributing agency the outcome', async () => {
-    await waitFor(async () => (simulators.feedback.received().length >= AGENCIES.length ? true : undefined), 30_000, 'outcome notifications');
+    await waitFor(() => Promise.resolve(simulators.feedback.received().length >= AGENCIES.length ? true : undefined), 30_000, 'outcome notifications');
     expect(simulators.feedback.received().map((n) => n.agency).sort()).toEqual([...AGENCIES].sort());
   }, 60_000);
 

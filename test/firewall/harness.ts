@@ -44,9 +44,10 @@ export interface FirewallHarness {
 
 const SENSITIVITIES: readonly Sensitivity[] = ['open', 'sensitive', 'restricted'];
 
-export async function startFirewallHarness(): Promise<FirewallHarness> {
+/** With `databaseUrl`, the harness runs on that PostgreSQL; otherwise on embedded PGlite. */
+export async function startFirewallHarness(options: { databaseUrl?: string } = {}): Promise<FirewallHarness> {
   const tmp = makeTempDir('mash-firewall-');
-  const db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
+  const db = await openStore({ databaseUrl: options.databaseUrl, dataDir: tmp.dir });
   const vault = createVault(randomBytes(32));
   const clock = fixedClock(new Date('2026-11-21T09:00:00Z'));
   const key = testSigningKey();

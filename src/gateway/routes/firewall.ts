@@ -6,6 +6,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { appendAudit } from '../../audit/log.ts';
+import { closeCase } from '../../firewall/retention.ts';
 import { decide, enforce, publish, recordDecision, referralContext, reveal } from '../../firewall/workflow.ts';
 import { MashError } from '../../lib/errors.ts';
 import type { Agency } from '../../model/agency.ts';
@@ -15,6 +16,8 @@ import { assign } from '../../store/items.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { problemResponses, ReferralIdParam } from '../schemas.ts';
 import { validationHook } from '../validation.ts';
+
+const json = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 
 const ItemParams = ReferralIdParam.extend({ itemId: z.string().regex(/^[a-z]+_[0-9a-f]{32}$/, 'must be an item id') });
 
@@ -37,7 +40,15 @@ export const PublishBody = z
 
 const AssignBody = z.object({ subject: z.string().min(1).max(200) }).strict();
 
-const json = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+const CloseBody = z.object({ rationale: z.string().trim().min(1).max(4000) }).strict().meta({ id: 'CloseCase' });
+
+const closeRoute = createRoute({
+  method: 'post',
+  path: '/{id}/close',
+  summary: 'Close the case; its content is destroyed once the retention period has passed',
+  request: { params: ReferralIdParam, body: json(CloseBody) },
+  responses: { 200: { description: 'Closed', content: { 'application/json': { schema: z.object({ closedAt: z.string(), changed: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404) },
+});
 
 const revealRoute = createRoute({
   method: 'post',
@@ -125,6 +136,11 @@ export function firewallRoutes(deps: AppDeps & { readonly feedbackTargets: (agen
     const body = { productId: product.productId, version: product.version, contentHash: product.contentHash, created };
     c.header('Location', `${deps.publicUrl ?? new URL(c.req.url).origin}/v1/products/${product.productId}?version=${product.version}`);
     return created ? c.json(body, 201) : c.json(body, 200);
+  });
+
+  app.openapi(closeRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    return c.json(await closeCase(deps, c.get('principal'), id, c.req.valid('json').rationale), 200);
   });
 
   app.openapi(assignRoute, async (c) => {
