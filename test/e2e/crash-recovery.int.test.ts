@@ -23,7 +23,7 @@ describe('SIGKILL while lookups are in flight (embedded: PGlite + in-process run
     simulators = await startEmbeddedSimulators();
     const connectorsFile = path.join(tmp.dir, 'connectors.json');
     writeFileSync(connectorsFile, JSON.stringify({ connectors: simulators.connectors }));
-    env = { MASH_DATA_DIR: path.join(tmp.dir, 'data'), MASH_CONNECTORS: connectorsFile, MASH_JOB_BACKOFF_MS: '100' };
+    env = { MASH_DATA_DIR: path.join(tmp.dir, 'data'), MASH_CONNECTORS: connectorsFile, MASH_JOB_BACKOFF_MS: '100', MASH_WORKER_CONCURRENCY: '32' };
   }, 60_000);
 
   afterAll(async () => {

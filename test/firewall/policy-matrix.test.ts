@@ -41,6 +41,7 @@ const ROUTES: readonly RouteCase[] = [
   },
   { name: 'POST /v1/referrals/:id/decision', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/decision`, body: { rag: 'red', outcome: 'strategy-discussion', rationale: 'Synthetic rationale.' } }) },
   { name: 'POST /v1/referrals/:id/products', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/products`, body: {} }) },
+  { name: 'POST /v1/referrals/:id/close', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/close`, body: { rationale: 'Synthetic closure.' } }) },
   { name: 'POST /v1/referrals/:id/assignments', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/assignments`, body: { subject: 'someone' } }) },
   { name: 'GET /v1/products/:id', allowed: ['manager', 'host'], request: ({ productId }) => ({ method: 'GET', path: `/v1/products/${productId}` }) },
   { name: 'GET /v1/products?after=', allowed: ['manager', 'host'], request: () => ({ method: 'GET', path: '/v1/products?after=0' }) },
