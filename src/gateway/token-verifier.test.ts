@@ -1,0 +1,63 @@
+/**
+ * Bearer tokens are verified against the council's identity provider (a JWKS URL) or one
+ * configured public key; wrong issuer, audience, signature or claims are refused.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MashError } from '../lib/errors.ts';
+import { createTokenVerifier } from './token-verifier.ts';
+
+const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+let server: Server;
+let jwksUrl: string;
+
+beforeAll(async () => {
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-key-1', alg: 'ES256', use: 'sig' };
+  server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const sign = (claims: Record<string, unknown>, options: { issuer?: string; audience?: string; kid?: string } = {}): Promise<string> =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? 'idp-key-1' })
+    .setSubject('practitioner-42')
+    .setIssuer(options.issuer ?? 'https://idp.council.example')
+    .setAudience(options.audience ?? 'mash-gateway')
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(privateKey);
+
+describe('token verification', () => {
+  const options = { issuer: 'https://idp.council.example', audience: 'mash-gateway' };
+
+  it('accepts a token signed by a key from the JWKS, and reads role and agency', async () => {
+    const verify = createTokenVerifier({ jwksUrl, ...options });
+    expect(await verify(await sign({ role: 'hub-practitioner', agency: 'police' }))).toEqual({ sub: 'practitioner-42', role: 'hub-practitioner', agency: 'police' });
+  });
+
+  it('accepts a token signed by the configured public key (PEM)', async () => {
+    const verify = createTokenVerifier({ publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(), ...options });
+    expect((await verify(await sign({ role: 'hub-manager' }))).role).toBe('hub-manager');
+  });
+
+  it.each([
+    ['another issuer', () => sign({ role: 'hub-manager' }, { issuer: 'https://elsewhere.example' })],
+    ['another audience', () => sign({ role: 'hub-manager' }, { audience: 'other-service' })],
+    ['an unknown role', () => sign({ role: 'superuser' })],
+    ['a practitioner without an agency', () => sign({ role: 'hub-practitioner' })],
+    ['a key the JWKS does not hold', () => sign({ role: 'hub-manager' }, { kid: 'unknown-key' })],
+  ])('refuses a token with %s', async (_label, make) => {
+    const verify = createTokenVerifier({ jwksUrl, ...options });
+    const token = await make();
+    await expect(verify(token)).rejects.toBeInstanceOf(MashError);
+    await expect(verify(token)).rejects.toMatchObject({ code: 'AUTH.INVALID_TOKEN' });
+  });
+});
