@@ -48,6 +48,7 @@ export const EnvSchema = z.object({
   MASH_OUTBOX_ATTEMPTS: positiveInt(10, 100),
   MASH_OUTBOX_BACKOFF_MS: positiveInt(2_000, 3_600_000),
   MASH_OUTBOX_LEASE_MS: positiveInt(60_000, 3_600_000),
+  MASH_FAMILY_DEPTH: z.coerce.number().int().min(0).max(3).default(1),
   MASH_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).optional(),
   MASH_RETENTION_SWEEP_MS: positiveInt(3_600_000, 86_400_000),
   MASH_MASTER_KEY_FILE: z.string().min(1).optional(),
@@ -78,6 +79,8 @@ export interface Config {
   /** The host case system products are pushed to; without a URL hosts pull (GET /v1/products). */
   readonly hostSystem: { readonly url: string | undefined; readonly format: 'rest' | 'fhir'; readonly tokenFile: string | undefined };
   readonly outbox: { readonly attempts: number; readonly backoffMs: number; readonly leaseMs: number };
+  /** Waves of household members looked up beyond the referral's subjects (0: none). */
+  readonly familyDepth: number;
   /** Days after publication and closure before a case's content is destroyed; unset keeps it. */
   readonly retention: { readonly days: number | undefined; readonly sweepMs: number };
   /** Where the master key comes from; resolved (and, embedded, created) by src/store/master-key.ts. */
@@ -131,6 +134,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     },
     masterKey: { base64: e.MASH_MASTER_KEY, file: e.MASH_MASTER_KEY_FILE },
     hostSystem: { url: e.MASH_HOST_URL, format: e.MASH_HOST_FORMAT, tokenFile: e.MASH_HOST_TOKEN_FILE },
+    familyDepth: e.MASH_FAMILY_DEPTH,
     retention: { days: e.MASH_RETENTION_DAYS, sweepMs: e.MASH_RETENTION_SWEEP_MS },
     outbox: { attempts: e.MASH_OUTBOX_ATTEMPTS, backoffMs: e.MASH_OUTBOX_BACKOFF_MS, leaseMs: e.MASH_OUTBOX_LEASE_MS },
     logLevel: e.LOG_LEVEL,

@@ -64,7 +64,8 @@ async function main(): Promise<void> {
   const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
-    referral: (data) => completeResearch(data, researchDeps),
+    // The next wave is scheduled through whichever job system is built below (late bound).
+    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: config.familyDepth, schedule: (plan) => scheduler.schedule(plan) }),
   };
   const runsJobs = config.role === 'all' || config.role === 'worker';
 

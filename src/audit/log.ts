@@ -34,7 +34,9 @@ export type AuditAction =
   | 'feedback.delivered'
   | 'feedback.failed'
   | 'referral.closed'
-  | 'retention.destroyed';
+  | 'retention.destroyed'
+  | 'research.next-wave'
+  | 'identity.match-decided';
 
 export type AuditDetailValue = string | number | boolean | null | readonly string[];
 

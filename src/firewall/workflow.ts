@@ -21,6 +21,8 @@ import type { Vault } from '../store/vault.ts';
 import { authorize, type Action, type PolicyContext } from './policy.ts';
 import { buildProduct, productSubstanceHash } from './product.ts';
 import { redactionProblem } from './redact.ts';
+import { relevantItems } from './relevance.ts';
+import { listSubjectMatches } from '../store/identity.ts';
 
 export interface FirewallDeps {
   readonly db: Db;
@@ -59,7 +61,7 @@ export async function viewPicture(deps: FirewallDeps, principal: Principal, refe
   await requireReferral(deps, referralId);
   await enforce(deps, principal, 'picture:read', { referral: await referralContext(deps.db, referralId) }, referralId);
   return deps.db.transaction(async (tx) => {
-    const all = await listItems(tx, deps.vault, referralId);
+    const all = relevantItems(await listItems(tx, deps.vault, referralId), await listSubjectMatches(tx, referralId));
     const visible = all.filter((i) => i.revealedAt !== null || (principal.role === 'hub-practitioner' && i.agency === principal.agency));
     await appendAudit(tx, {
       at: deps.clock.now(),
@@ -204,7 +206,7 @@ export async function publish(deps: FirewallDeps, principal: Principal, referral
       publishedBy: principal.sub,
       referral: referral.input,
       decision: { rag: decision.rag, outcome: decision.outcome, rationale: decision.rationale, decidedAt: decision.decidedAt, decidedBy: decision.decidedBy },
-      items: await listItems(tx, deps.vault, referralId),
+      items: relevantItems(await listItems(tx, deps.vault, referralId), await listSubjectMatches(tx, referralId)),
       withholdUndecidedRationale: request.withholdUndecided?.rationale,
     });
     if (!built.ok) {

@@ -9,7 +9,7 @@ export const QUEUE_NAMES = { referral: 'mash-referral', lookup: 'mash-lookup' } 
 export const LookupJobData = z.object({ referralId: z.string().min(1), lookupId: z.string().min(1) }).strict();
 export type LookupJobData = z.infer<typeof LookupJobData>;
 
-export const ReferralJobData = z.object({ referralId: z.string().min(1) }).strict();
+export const ReferralJobData = z.object({ referralId: z.string().min(1), wave: z.number().int().min(1).max(9).default(1) }).strict();
 export type ReferralJobData = z.infer<typeof ReferralJobData>;
 
 /** What a new or resumed referral needs from the job system. */
@@ -18,6 +18,8 @@ export interface ResearchPlan {
   /** Lower runs first. */
   readonly priority: number;
   readonly lookupIds: readonly string[];
+  /** 1 for the referral's subjects; 2 for the household members the first wave found. */
+  readonly wave?: number;
 }
 
 /**
@@ -31,5 +33,5 @@ export interface ResearchScheduler {
 }
 
 /** Deterministic job ids: one parent per referral, one child per lookup. No ':' (BullMQ). */
-export const referralJobId = (referralId: string): string => `referral-${referralId}`;
+export const referralJobId = (referralId: string, wave = 1): string => (wave === 1 ? `referral-${referralId}` : `referral-${referralId}-w${wave}`);
 export const lookupJobId = (lookupId: string): string => `lookup-${lookupId}`;

@@ -38,5 +38,7 @@ export const LookupView = z.object({
   startedAt: z.iso.datetime({ offset: true }).nullable(),
   finishedAt: z.iso.datetime({ offset: true }).nullable(),
   orchestrations: z.array(Orchestration),
+  /** 1: the referral's subjects; 2: household members found in the first wave's records. */
+  wave: z.number().int().min(1),
 });
 export type LookupView = z.infer<typeof LookupView>;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { Agency, Sensitivity } from './agency.ts';
 import { Fact } from './fact.ts';
+import { HumanName } from './person.ts';
 import { LookupView } from './lookup.ts';
 import { ReferralStatus } from './referral.ts';
 
@@ -10,6 +11,28 @@ export const Picture = z.object({
   status: ReferralStatus,
   generatedAt: z.iso.datetime({ offset: true }),
   lookups: z.array(LookupView),
+  /** The people of the picture: the referral's subjects and the household members found, each with the agency records matched to them. */
+  persons: z.array(
+    z.object({
+      subjectRef: z.string(),
+      role: z.string(),
+      wave: z.number().int(),
+      relationship: z.string().nullable(),
+      name: HumanName,
+      birthDate: z.string().optional(),
+      records: z.array(
+        z.object({
+          personRef: z.string(),
+          agency: Agency,
+          factId: z.string(),
+          outcome: z.enum(['match', 'possible', 'non-match']),
+          score: z.number(),
+          probability: z.number(),
+          evidence: z.array(z.object({ field: z.string(), level: z.string(), weight: z.number() })),
+        }),
+      ),
+    }),
+  ),
   facts: z.array(Fact),
   /** Each item's state behind the firewall: whether revealed, and its owner's release decision. */
   items: z.array(

@@ -96,7 +96,8 @@ export function planJobs(plan: ResearchPlan): PlannedJobs {
   if (!Number.isInteger(plan.priority) || plan.priority < 0 || plan.priority > MAX_PRIORITY) {
     throw new RangeError(`priority must be an integer in 0..${MAX_PRIORITY}`);
   }
-  const referral = { jobId: checkedJobId(referralJobId(plan.referralId)), jobData: { referralId: plan.referralId } };
+  const wave = plan.wave ?? 1;
+  const referral = { jobId: checkedJobId(referralJobId(plan.referralId, wave)), jobData: { referralId: plan.referralId, wave } };
   const lookupIds = [...new Set(plan.lookupIds)];
   const lookups = lookupIds.map((lookupId) => ({
     jobId: checkedJobId(lookupJobId(lookupId)),

@@ -1,22 +1,41 @@
 /**
- * Completing research: the body of the referral (parent) job, which runs after every lookup
- * job has finished. A lookup whose job gave up after its last attempt is recorded as failed
- * with that reason, so the picture is honest about the gap.
+ * Completing a wave of research: the body of the referral (parent) job, which runs after every
+ * lookup job of the wave has finished. A lookup whose job gave up after its last attempt is
+ * recorded as failed with that reason, so the picture is honest about the gap. Each person record
+ * found is matched to its subject; then either the household members found become the next wave
+ * (up to the configured depth), or the picture is ready.
  */
 import { appendAudit } from '../audit/log.ts';
-import type { ReferralJobData } from '../model/jobs.ts';
+import type { Fact } from '../model/fact.ts';
+import type { ReferralJobData, ResearchPlan } from '../model/jobs.ts';
 import { isTerminalLookup } from '../model/lookup.ts';
+import { RAG_PRIORITY } from '../model/referral.ts';
+import { listConnectors } from '../store/connectors.ts';
+import { insertDiscoveredSubject, insertWaveLookups, listDiscoveredSubjects, recordSubjectMatch } from '../store/identity.ts';
+import { listItems } from '../store/items.ts';
 import { finishLookup, getReferral, listLookups, setReferralStatus } from '../store/referrals.ts';
+import { discoverHousehold, matchRecords } from './identity.ts';
 import type { ResearchDeps } from './lookup.ts';
+import { planLookups } from './plan.ts';
 
-export async function completeResearch(data: ReferralJobData, deps: Pick<ResearchDeps, 'db' | 'vault' | 'clock' | 'logger' | 'actor'>): Promise<void> {
+export interface CompletionDeps extends Pick<ResearchDeps, 'db' | 'vault' | 'clock' | 'logger' | 'actor'> {
+  /** How many waves of household members to look up beyond the referral's subjects (default 1). */
+  readonly familyDepth: number;
+  /** Start the next wave's jobs. */
+  readonly schedule: (plan: ResearchPlan) => Promise<void>;
+}
+
+export async function completeResearch(data: ReferralJobData, deps: CompletionDeps): Promise<void> {
   const { db, clock } = deps;
+  const wave = data.wave;
   const referral = await getReferral(db, deps.vault, data.referralId);
   if (referral === undefined || referral.status === 'picture-ready' || referral.status === 'failed') return;
   const at = clock.now();
-  await db.transaction(async (tx) => {
+  const next = await db.transaction(async (tx) => {
     const lookups = await listLookups(tx, data.referralId);
-    for (const lookup of lookups.filter((l) => !isTerminalLookup(l.status))) {
+    // A later wave already exists: this job is a redelivery of a finished wave.
+    if (lookups.some((l) => (l.wave ?? 1) > wave)) return undefined;
+    for (const lookup of lookups.filter((l) => (l.wave ?? 1) === wave && !isTerminalLookup(l.status))) {
       await finishLookup(tx, deps.vault, {
         lookupId: lookup.id,
         referralId: lookup.referralId,
@@ -28,7 +47,37 @@ export async function completeResearch(data: ReferralJobData, deps: Pick<Researc
         autoReveal: [],
       });
     }
-    if (!(await setReferralStatus(tx, data.referralId, ['received', 'researching'], 'picture-ready', at))) return;
+
+    const discovered = await listDiscoveredSubjects(tx, deps.vault, data.referralId);
+    const subjects = [...referral.input.subjects, ...discovered.map((d) => d.subject)];
+    const facts: Fact[] = (await listItems(tx, deps.vault, data.referralId)).map((i) => i.fact);
+    const waveLookups = lookups.filter((l) => (l.wave ?? 1) === wave && l.status === 'done');
+    const matches = waveLookups.flatMap((lookup) => {
+      const subject = subjects.find((s) => s.ref === lookup.subjectRef);
+      return subject === undefined ? [] : matchRecords(lookup.id, subject, facts);
+    });
+    for (const match of matches) await recordSubjectMatch(tx, data.referralId, match);
+
+    if (wave <= deps.familyDepth) {
+      // Wave 1 searches around the referred children; later waves around the members found.
+      const around = wave === 1 ? referral.input.subjects.filter((s) => s.role === 'child') : discovered.filter((d) => d.wave === wave).map((d) => d.subject);
+      const members = discoverHousehold(around, matches, facts, subjects, (n) => `hh-${wave + 1}-${n}`, wave + 1);
+      if (members.length > 0) {
+        for (const member of members) await insertDiscoveredSubject(tx, deps.vault, data.referralId, member, at);
+        const planned = planLookups(data.referralId, { ...referral.input, subjects: members.map((m) => m.subject) }, await listConnectors(tx, { enabledOnly: true }));
+        await insertWaveLookups(tx, data.referralId, planned, wave + 1, at);
+        await appendAudit(tx, {
+          at,
+          actor: deps.actor,
+          action: 'research.next-wave',
+          referralId: data.referralId,
+          detail: { wave: wave + 1, subjects: members.length, relationships: members.map((m) => m.relationship), lookups: planned.length },
+        });
+        return { referralId: data.referralId, priority: RAG_PRIORITY[referral.rag], wave: wave + 1, lookupIds: planned.filter((l) => l.status === 'queued').map((l) => l.id) };
+      }
+    }
+
+    if (!(await setReferralStatus(tx, data.referralId, ['received', 'researching'], 'picture-ready', at))) return undefined;
     const finished = await listLookups(tx, data.referralId);
     await appendAudit(tx, {
       at,
@@ -36,12 +85,20 @@ export async function completeResearch(data: ReferralJobData, deps: Pick<Researc
       action: 'referral.picture-ready',
       referralId: data.referralId,
       detail: {
+        waves: wave,
         lookups: finished.length,
         done: finished.filter((l) => l.status === 'done').length,
         failed: finished.filter((l) => l.status === 'failed' || l.status === 'timed-out').length,
         notPermitted: finished.filter((l) => l.status === 'not-permitted').length,
+        personRecordsMatched: matches.filter((m) => m.outcome === 'match').length,
       },
     });
+    return undefined;
   });
+  if (next !== undefined) {
+    await deps.schedule(next);
+    deps.logger.info({ referralId: data.referralId, wave: next.wave, lookups: next.lookupIds.length }, 'next wave of research scheduled');
+    return;
+  }
   deps.logger.info({ referralId: data.referralId }, 'picture ready');
 }

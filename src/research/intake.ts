@@ -77,7 +77,7 @@ export async function submitReferral(
 export async function resumeResearch(deps: Omit<IntakeDeps, 'clock' | 'vault'>): Promise<number> {
   const unfinished = await listUnfinishedResearch(deps.db);
   for (const work of unfinished) {
-    await deps.scheduler.schedule({ referralId: work.referralId, priority: RAG_PRIORITY[work.rag], lookupIds: work.lookupIds });
+    await deps.scheduler.schedule({ referralId: work.referralId, priority: RAG_PRIORITY[work.rag], lookupIds: work.lookupIds, wave: work.wave });
   }
   if (unfinished.length > 0) deps.logger.info({ referrals: unfinished.length }, 'resumed unfinished research');
   return unfinished.length;

@@ -14,6 +14,7 @@ import type { LookupJobData } from '../model/jobs.ts';
 import type { Orchestration } from '../model/lookup.ts';
 import type { Subject } from '../model/referral.ts';
 import { getConnector } from '../store/connectors.ts';
+import { listDiscoveredSubjects } from '../store/identity.ts';
 import type { Db } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
 import { finishLookup, getLookup, getReferral, setReferralStatus, startLookup } from '../store/referrals.ts';
@@ -66,7 +67,9 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
   await setReferralStatus(db, lookup.referralId, ['received'], 'researching', clock.now());
 
   const referral = await getReferral(db, deps.vault, lookup.referralId);
-  const subject = referral?.input.subjects.find((s) => s.ref === lookup.subjectRef);
+  const subject =
+    referral?.input.subjects.find((s) => s.ref === lookup.subjectRef) ??
+    (await listDiscoveredSubjects(db, deps.vault, lookup.referralId)).find((d) => d.subject.ref === lookup.subjectRef)?.subject;
   const connector = await getConnector(db, lookup.connectorId);
   const kit = connector === undefined ? undefined : deps.registry.get(connector.type);
   let finish: Finish;

@@ -10,7 +10,7 @@ import { decideLawfulBasis } from './lawful-basis.ts';
 
 export const lookupIdFor = (referralId: string, connectorId: string, subjectRef: string): string => stableId('lkp', referralId, connectorId, subjectRef);
 
-export function planLookups(referralId: string, input: ReferralInput, connectors: readonly Connector[]): NewLookup[] {
+export function planLookups(referralId: string, input: Pick<ReferralInput, 'threshold' | 'consent' | 'subjects'>, connectors: readonly Connector[]): NewLookup[] {
   const lookups: NewLookup[] = [];
   for (const connector of connectors) {
     if (!connector.enabled) continue;

@@ -141,10 +141,11 @@ interface LookupRow {
   orchestrations: Orchestration[];
   started_at: Date | null;
   finished_at: Date | null;
+  wave: number;
 }
 
 const LOOKUP_COLUMNS =
-  'id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, attempts, fact_count, orchestrations, started_at, finished_at';
+  'id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, attempts, fact_count, orchestrations, started_at, finished_at, wave';
 
 const toLookup = (row: LookupRow): LookupView & { referralId: string } => ({
   id: row.id,
@@ -160,12 +161,13 @@ const toLookup = (row: LookupRow): LookupView & { referralId: string } => ({
   startedAt: row.started_at === null ? null : new Date(row.started_at).toISOString(),
   finishedAt: row.finished_at === null ? null : new Date(row.finished_at).toISOString(),
   orchestrations: row.orchestrations,
+  wave: row.wave,
 });
 
 export type LookupRecord = ReturnType<typeof toLookup>;
 
 export async function listLookups(sql: Sql, referralId: string): Promise<LookupRecord[]> {
-  const rows = await sql.query<LookupRow>(`SELECT ${LOOKUP_COLUMNS} FROM lookups WHERE referral_id = $1 ORDER BY agency, connector_id, subject_ref`, [referralId]);
+  const rows = await sql.query<LookupRow>(`SELECT ${LOOKUP_COLUMNS} FROM lookups WHERE referral_id = $1 ORDER BY wave, agency, connector_id, subject_ref`, [referralId]);
   return rows.map(toLookup);
 }
 
@@ -252,14 +254,17 @@ export async function setReferralStatus(sql: Sql, referralId: string, from: read
 }
 
 /** Referrals whose research has not finished, with their unfinished lookups: what a restart resumes. */
-export async function listUnfinishedResearch(sql: Sql): Promise<{ referralId: string; rag: Rag; lookupIds: string[] }[]> {
-  const rows = await sql.query<{ referral_id: string; rag: Rag; lookup_ids: string[] | null }>(
-    `SELECT r.id AS referral_id, r.rag,
-            array_remove(array_agg(l.id ORDER BY l.id) FILTER (WHERE l.status IN ('queued', 'running')), NULL) AS lookup_ids
-       FROM referrals r LEFT JOIN lookups l ON l.referral_id = r.id
+export async function listUnfinishedResearch(sql: Sql): Promise<{ referralId: string; rag: Rag; wave: number; lookupIds: string[] }[]> {
+  // The latest wave is the one in progress; its unfinished lookups are what remain to run.
+  const rows = await sql.query<{ referral_id: string; rag: Rag; wave: number | null; lookup_ids: string[] | null }>(
+    `SELECT r.id AS referral_id, r.rag, w.wave,
+            array_remove(array_agg(l.id ORDER BY l.id) FILTER (WHERE l.status IN ('queued', 'running') AND l.wave = w.wave), NULL) AS lookup_ids
+       FROM referrals r
+       LEFT JOIN LATERAL (SELECT max(wave) AS wave FROM lookups WHERE referral_id = r.id) w ON true
+       LEFT JOIN lookups l ON l.referral_id = r.id
       WHERE r.status IN ('received', 'researching')
-      GROUP BY r.id, r.rag, r.received_at
+      GROUP BY r.id, r.rag, r.received_at, w.wave
       ORDER BY r.received_at`,
   );
-  return rows.map((row) => ({ referralId: row.referral_id, rag: row.rag, lookupIds: row.lookup_ids ?? [] }));
+  return rows.map((row) => ({ referralId: row.referral_id, rag: row.rag, wave: row.wave ?? 1, lookupIds: row.lookup_ids ?? [] }));
 }

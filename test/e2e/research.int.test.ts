@@ -98,6 +98,17 @@ describe.each([
     expect(picture.facts.some((f) => f.kind === 'event')).toBe(true);
     expect(new Set(picture.facts.map((f) => f.id)).size).toBe(picture.facts.length);
 
+    // Issue 4: the child, both parent figures and the sibling as persons with matched records and
+    // scores; the household members were found in the records and looked up in a second wave.
+    const childPerson = picture.persons.find((p) => p.role === 'child');
+    expect(childPerson?.records.filter((r) => r.outcome === 'match').map((r) => r.agency).sort()).toEqual(['education', 'health', 'housing', 'police', 'social-care']);
+    expect(childPerson?.records.every((r) => r.score > 0 && r.evidence.length > 0)).toBe(true);
+    const household = picture.persons.filter((p) => p.wave === 2);
+    expect(household.map((p) => p.role).sort()).toEqual(expect.arrayContaining(['carer', 'parent', 'sibling']));
+    for (const member of household) expect(member.records.some((r) => r.outcome === 'match'), `${member.role} matched in some agency`).toBe(true);
+    const secondWave = picture.lookups.filter((l) => l.wave === 2);
+    expect(new Set(secondWave.map((l) => l.subjectRef))).toEqual(new Set(household.map((p) => p.subjectRef)));
+
     // Issue 6: after the flow the audit chain verifies, for an auditor and only for an auditor.
     const verify = await fetch(`${deployment.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${await tokenIn(deployment.dataDir, 'auditor')}` } });
     expect(verify.status).toBe(200);

@@ -47,10 +47,25 @@ export interface PictureFact {
   provenance: Record<string, unknown>;
 }
 
-export async function readPicture(url: string, token: string, id: string): Promise<{ facts: PictureFact[]; lookups: StatusView['lookups'] }> {
+export interface PicturePerson {
+  subjectRef: string;
+  role: string;
+  wave: number;
+  name: { given: string[]; family: string };
+  records: { agency: string; outcome: string; score: number; evidence: { field: string; level: string; weight: number }[] }[];
+}
+
+export interface PictureView {
+  facts: PictureFact[];
+  lookups: (StatusView['lookups'][number] & { wave: number; subjectRef: string })[];
+  persons: PicturePerson[];
+  chronology?: { date: string; sources: { agency: string }[] }[];
+}
+
+export async function readPicture(url: string, token: string, id: string): Promise<PictureView> {
   const response = await fetch(`${url}/v1/referrals/${id}/picture`, { headers: { authorization: `Bearer ${token}` } });
   expect(response.status).toBe(200);
-  return (await response.json()) as { facts: PictureFact[]; lookups: StatusView['lookups'] };
+  return (await response.json()) as PictureView;
 }
 
 /** DESIGN.md: every fact carries agency, connector, source system and record, lookup, retrieval time, lawful basis and sensitivity. */

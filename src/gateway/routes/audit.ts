@@ -1,12 +1,25 @@
-/** /v1/audit: verification of the hash-chained audit log, for auditors (issue 6 §3). */
+/**
+ * /v1/audit, for auditors (issue 6 §3, §4, §6): verification of the hash-chained log, search by
+ * referral, actor, agency, action and time, export as FHIR R4 AuditEvent NDJSON, and the
+ * information audit report. Every use of the log is itself audited (DICOM "Audit Log Used"), and
+ * the audit entry commits before anything is answered.
+ */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { toFhirNdjsonLine } from '../../audit/fhir-export.ts';
 import { recordAudit } from '../../audit/log.ts';
+import { buildAuditReport, reportCsv } from '../../audit/report.ts';
+import { auditHead, MAX_PAGE, scanAudit, searchAudit } from '../../audit/search.ts';
 import { verifyAuditLog } from '../../audit/verify.ts';
+import { MashError } from '../../lib/errors.ts';
+import { Agency } from '../../model/agency.ts';
 import { requirePermission } from '../auth.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { problemResponses } from '../schemas.ts';
 import { validationHook } from '../validation.ts';
+
+/** The audit source's site in exported AuditEvents. */
+const SITE = 'MASH Gateway';
 
 const Verification = z
   .object({
@@ -29,8 +42,108 @@ const verifyRoute = createRoute({
   },
 });
 
+const Instant = z.iso.datetime({ offset: true });
+
+const AuditEntryView = z
+  .object({
+    seq: z.number().int(),
+    at: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    referralId: z.string().nullable(),
+    agency: z.string().nullable(),
+    subject: z.string().nullable(),
+    detail: z.string().meta({ description: 'The canonical JSON text the hash covers (ids, hashes and counts).' }),
+    prevHash: z.string(),
+    hash: z.string(),
+  })
+  .meta({ id: 'AuditEntry', description: 'An audit entry with every column of the hash chain (src/audit/chain.ts).' });
+
+const entriesRoute = createRoute({
+  method: 'get',
+  path: '/entries',
+  summary: 'Search the audit log: by referral, actor, agency, action and time, in pages ordered by seq',
+  request: {
+    query: z.object({
+      referralId: z.uuid().optional(),
+      actor: z.string().min(1).max(200).optional(),
+      agency: Agency.optional().meta({ description: "The entry's agency column or, for lookups and notices, the agency in its detail." }),
+      action: z.string().regex(/^[a-z]+(\.[a-z-]+)+$/, 'must be an audit action such as picture.viewed').max(60).optional(),
+      from: Instant.optional().meta({ description: 'Inclusive.' }),
+      to: Instant.optional().meta({ description: 'Exclusive.' }),
+      after: z.string().regex(/^\d{1,18}$/, 'must be a seq from a previous page').default('0'),
+      limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of entries, oldest first',
+      content: { 'application/json': { schema: z.object({ entries: z.array(AuditEntryView), nextAfter: z.string().nullable().meta({ description: 'Pass as `after` for the next page; null at the end.' }) }) } },
+    },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+const ExportQuery = z.object({
+  format: z.enum(['fhir-ndjson']),
+  from: Instant.optional(),
+  to: Instant.optional(),
+  referralId: z.uuid().optional(),
+});
+
+const exportRoute = createRoute({
+  method: 'get',
+  path: '/export',
+  summary: 'Export the audit log as FHIR R4 AuditEvent NDJSON (IHE BALP patterns)',
+  request: { query: ExportQuery },
+  responses: {
+    200: { description: 'One AuditEvent per line, oldest first, up to the head when the export began', content: { 'application/fhir+ndjson': { schema: z.string() } } },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+const count = z.number().int();
+const AuditReportSchema = z
+  .object({
+    period: z.object({ from: z.string(), to: z.string() }),
+    generatedAt: z.string(),
+    throughSeq: count,
+    entriesRead: count,
+    unreadableEntries: count,
+    lookups: z.array(z.object({ agency: z.string(), lawfulBasis: z.string(), done: count, failed: count, timedOut: count, notPermitted: count })),
+    items: z.array(z.object({ agency: z.string(), revealed: count, released: count, redacted: count, withheld: count, decisions: count })),
+    products: z.object({ published: count, referrals: count, delivered: count, deliveryFailed: count }),
+    cases: z.object({ closed: count, contentDestroyed: count }),
+    contentAccess: z.array(z.object({ role: z.string(), pictureViews: count, itemsShown: count, productReads: count })),
+    failedAccess: z.array(z.object({ role: z.string(), failedLogins: count, deniedAccesses: count })),
+  })
+  .meta({ id: 'AuditReport', description: 'Information audit report for a period (governance recommendation 8); see src/audit/report.ts for the counting rules.' });
+
+const reportRoute = createRoute({
+  method: 'get',
+  path: '/report',
+  summary: 'Information audit report for a period, from the audit log (JSON or CSV)',
+  request: { query: z.object({ from: Instant, to: Instant, format: z.enum(['json', 'csv']).default('json') }) },
+  responses: {
+    200: {
+      description: 'The report; CSV rows are section,agency,basis,role,metric,count',
+      content: { 'application/json': { schema: AuditReportSchema }, 'text/csv': { schema: z.string() } },
+    },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+const period = (from: string | undefined, to: string | undefined): { from?: Date; to?: Date } => {
+  const range = { ...(from === undefined ? {} : { from: new Date(from) }), ...(to === undefined ? {} : { to: new Date(to) }) };
+  if (range.from !== undefined && range.to !== undefined && range.from.getTime() >= range.to.getTime()) {
+    throw new MashError('REQUEST.INVALID', '`to` must be after `from`', { invalidParams: [{ name: 'query.to', reason: 'not after query.from' }] });
+  }
+  return range;
+};
+
 export function auditRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
   app.openapi(verifyRoute, async (c) => {
     await requirePermission(c, 'audit:verify', deps);
     const result = await verifyAuditLog(deps.db, deps.auditKeys);
@@ -43,5 +156,72 @@ export function auditRoutes(deps: AppDeps) {
     });
     return result.ok ? c.json(result, 200) : c.json(result, 409);
   });
+
+  app.openapi(entriesRoute, async (c) => {
+    await requirePermission(c, 'audit:read', deps);
+    const q = c.req.valid('query');
+    const page = await searchAudit(deps.db, { referralId: q.referralId, actor: q.actor, agency: q.agency, actions: q.action === undefined ? undefined : [q.action], ...period(q.from, q.to), after: Number(q.after) }, q.limit);
+    await recordAudit(deps.db, {
+      at: deps.clock.now(),
+      actor: c.get('principal').sub,
+      action: 'audit.exported',
+      referralId: q.referralId,
+      detail: { via: 'search', entries: page.entries.length, after: Number(q.after), actor: q.actor ?? null, agency: q.agency ?? null, action: q.action ?? null, from: q.from ?? null, to: q.to ?? null },
+    });
+    return c.json({ entries: [...page.entries], nextAfter: page.nextAfter === null ? null : String(page.nextAfter) }, 200);
+  });
+
+  // Registered for the OpenAPI document, served by a plain handler: the typed handler of
+  // @hono/zod-openapi only answers JSON or text, and this answer is an NDJSON stream.
+  app.openAPIRegistry.registerPath(exportRoute);
+  app.get('/export', async (c) => {
+    await requirePermission(c, 'audit:read', deps);
+    const parsed = ExportQuery.safeParse(c.req.query());
+    if (!parsed.success) {
+      const invalidParams = parsed.error.issues.slice(0, 20).map((issue) => ({ name: ['query', ...issue.path.map(String)].join('.'), reason: issue.message }));
+      throw new MashError('REQUEST.INVALID', invalidParams[0] === undefined ? 'the request is invalid' : `${invalidParams[0].name}: ${invalidParams[0].reason}`, { invalidParams });
+    }
+    const q = parsed.data;
+    const range = period(q.from, q.to);
+    // The export ends at the head as it is now: a consistent snapshot however the log grows.
+    const head = await auditHead(deps.db);
+    await recordAudit(deps.db, {
+      at: deps.clock.now(),
+      actor: c.get('principal').sub,
+      action: 'audit.exported',
+      referralId: q.referralId,
+      detail: { via: 'export', format: q.format, throughSeq: head.seq, from: q.from ?? null, to: q.to ?? null },
+    });
+    const batches = scanAudit(deps.db, { referralId: q.referralId, ...range, through: head.seq });
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await batches.next();
+        if (next.done === true) controller.close();
+        else controller.enqueue(encoder.encode(next.value.map((entry) => toFhirNdjsonLine(entry, { site: SITE })).join('')));
+      },
+      async cancel() {
+        await batches.return(undefined);
+      },
+    });
+    return c.body(body, 200, { 'content-type': 'application/fhir+ndjson' });
+  });
+
+  app.openapi(reportRoute, async (c) => {
+    await requirePermission(c, 'audit:read', deps);
+    const q = c.req.valid('query');
+    const range = period(q.from, q.to);
+    if (range.from === undefined || range.to === undefined) throw new MashError('REQUEST.INVALID', 'give the period as `from` and `to`');
+    const report = await buildAuditReport(deps.db, { from: range.from, to: range.to }, deps.clock.now());
+    await recordAudit(deps.db, {
+      at: deps.clock.now(),
+      actor: c.get('principal').sub,
+      action: 'audit.exported',
+      detail: { via: 'report', format: q.format, throughSeq: report.throughSeq, from: report.period.from, to: report.period.to },
+    });
+    if (q.format === 'csv') return c.body(reportCsv(report), 200, { 'content-type': 'text/csv; charset=utf-8' });
+    return c.json(report, 200);
+  });
+
   return app;
 }

@@ -11,6 +11,7 @@ import { ReferralInput } from '../../model/referral.ts';
 import { submitReferral } from '../../research/intake.ts';
 import { getReferral, listLookups, type LookupRecord } from '../../store/referrals.ts';
 import { viewPicture } from '../../firewall/workflow.ts';
+import { picturePersons } from '../persons.ts';
 import { requirePermission } from '../auth.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { problemResponses, ReferralAccepted, ReferralIdParam, ReferralStatusView } from '../schemas.ts';
@@ -113,9 +114,11 @@ export function referralRoutes(deps: AppDeps) {
     const items = await viewPicture(deps, c.get('principal'), id);
     const [status] = await deps.db.query<{ status: Picture['status'] }>('SELECT status FROM referrals WHERE id = $1', [id]);
     const lookups = (await listLookups(deps.db, id)).map(toLookupView);
+    const persons = await picturePersons(deps, id, items);
     return c.json(
       {
         referralId: id,
+        persons,
         status: status?.status ?? 'received',
         generatedAt: deps.clock.now().toISOString(),
         lookups,

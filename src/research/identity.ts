@@ -1,0 +1,135 @@
+/**
+ * Identity in the research flow (issue 4 §1, §3): after each wave of lookups, every agency person
+ * record is matched against the subject it was found for (Fellegi–Sunter, with its evidence), and
+ * the household members the records name around the referred child — parents, carers, siblings,
+ * household members — become the subjects of the next wave, so their records are searched too.
+ */
+import { createMatcher, defaultModel, personRecordFromFact, type PersonRecord } from '../mapping/identity/index.ts';
+import type { Fact, PersonFact, RelationshipFact } from '../model/fact.ts';
+import type { Subject, SubjectRole } from '../model/referral.ts';
+import type { z } from 'zod';
+import type { DiscoveredSubject, SubjectMatch } from '../store/identity.ts';
+
+type Role = z.infer<typeof SubjectRole>;
+
+// The model is configuration, immutable once built: one matcher serves every referral.
+const matcher = createMatcher(defaultModel());
+
+/** The subject as a record the matcher compares. */
+export function subjectRecord(subject: Subject): PersonRecord {
+  const id = (system: string): string | undefined => subject.identifiers.find((i) => i.system === system)?.value;
+  return {
+    id: `subject:${subject.ref}`,
+    given: subject.name.given,
+    family: subject.name.family,
+    ...(subject.birthDate === undefined ? {} : { birthDate: subject.birthDate }),
+    ...(subject.sex === undefined ? {} : { sex: subject.sex }),
+    ...(subject.address === undefined
+      ? {}
+      : {
+          addressLines: subject.address.lines,
+          ...(subject.address.postcode === undefined ? {} : { postcode: subject.address.postcode }),
+          ...(subject.address.town === undefined ? {} : { town: subject.address.town }),
+          ...(subject.address.uprn === undefined ? {} : { uprn: subject.address.uprn }),
+        }),
+    ...(id('nhs-number') === undefined ? {} : { nhsNumber: id('nhs-number') }),
+    ...(id('upn') === undefined ? {} : { upn: id('upn') }),
+    ...(id('pnc-id') === undefined ? {} : { pncId: id('pnc-id') }),
+  };
+}
+
+/** Match every person record a lookup returned against the lookup's subject. */
+export function matchRecords(lookupId: string, subject: Subject, facts: readonly Fact[]): SubjectMatch[] {
+  const target = subjectRecord(subject);
+  return facts
+    .filter((f): f is PersonFact => f.kind === 'person' && f.provenance.lookupId === lookupId)
+    .map((fact) => {
+      const comparison = matcher.compare(target, personRecordFromFact(fact));
+      return {
+        lookupId,
+        personRef: fact.personRef,
+        subjectRef: subject.ref,
+        outcome: comparison.outcome,
+        score: Math.round(comparison.score * 100) / 100,
+        probability: Math.round(comparison.probability * 10_000) / 10_000,
+        evidence: comparison.evidence.map((e) => ({ field: e.field, level: e.level, weight: Math.round(e.weight * 100) / 100 })),
+      };
+    });
+}
+
+const HOUSEHOLD: Readonly<Partial<Record<RelationshipFact['relationship'], Role>>> = {
+  parent: 'parent',
+  carer: 'carer',
+  sibling: 'sibling',
+  'household-member': 'household-member',
+};
+
+const MAX_DISCOVERED = 8;
+
+/** A household member who is a child of an age with the referred child is, for the hub, a sibling. */
+function siblingOrRole(candidate: Subject, child: Subject, role: Role): Role {
+  if (role !== 'household-member' || candidate.birthDate === undefined || child.birthDate === undefined || child.role !== 'child') return role;
+  const years = Math.abs(Date.parse(candidate.birthDate) - Date.parse(child.birthDate)) / (365.25 * 86_400_000);
+  return years < 12 && Date.parse(candidate.birthDate) > Date.parse(child.birthDate) - 12 * 365.25 * 86_400_000 ? 'sibling' : role;
+}
+
+/**
+ * The household members named in the records matched to `around` (the subjects of this wave), not
+ * already subjects, de-duplicated across agencies by the matcher. Each becomes a subject of the
+ * next wave, living at the child's address unless its own record says otherwise.
+ */
+export function discoverHousehold(
+  around: readonly Subject[],
+  matches: readonly SubjectMatch[],
+  facts: readonly Fact[],
+  existing: readonly Subject[],
+  nextRef: (n: number) => string,
+  wave: number,
+): DiscoveredSubject[] {
+  const found: { subject: Subject; record: PersonRecord; relationship: string }[] = [];
+  const known = existing.map(subjectRecord);
+  for (const subject of around) {
+    const own = new Set(matches.filter((m) => m.subjectRef === subject.ref && m.outcome !== 'non-match').map((m) => m.personRef));
+    for (const fact of facts) {
+      if (fact.kind !== 'relationship' || !own.has(fact.personRef)) continue;
+      const role = HOUSEHOLD[fact.relationship];
+      if (role === undefined) continue;
+      const person = facts.find((f): f is PersonFact => f.kind === 'person' && f.personRef === fact.relatedRef && f.provenance.lookupId === fact.provenance.lookupId);
+      const name = person?.names[0] ?? fact.relatedName;
+      if (name === undefined) continue;
+      const address = person?.addresses.find((a) => a.period?.end === undefined) ?? person?.addresses[0];
+      const candidate: Subject = {
+        ref: nextRef(found.length + 1),
+        role,
+        name: { given: name.given, family: name.family },
+        otherNames: (person?.names.slice(1) ?? []).map((n) => ({ given: n.given, family: n.family })),
+        ...((person?.birthDate ?? fact.relatedBirthDate) === undefined ? {} : { birthDate: person?.birthDate ?? fact.relatedBirthDate }),
+        ...(person?.sex === undefined ? {} : { sex: person.sex }),
+        ...(address !== undefined ? { address } : subject.address === undefined ? {} : { address: subject.address }),
+        identifiers: (person?.identifiers ?? []).filter((i) => i.system !== 'local' && i.system !== 'uprn'),
+      };
+      const record = subjectRecord(candidate);
+      const same = (other: PersonRecord): boolean => matcher.compare(record, other).outcome !== 'non-match';
+      if (known.some(same)) continue;
+      const duplicate = found.findIndex((f) => same(f.record));
+      if (duplicate >= 0) {
+        // The same person named by another agency: keep what either knows (birth date, identifiers).
+        const kept = found[duplicate];
+        if (kept !== undefined) {
+          const merged: Subject = {
+            ...kept.subject,
+            ...(kept.subject.birthDate === undefined && candidate.birthDate !== undefined ? { birthDate: candidate.birthDate } : {}),
+            ...(kept.subject.sex === undefined && candidate.sex !== undefined ? { sex: candidate.sex } : {}),
+            identifiers: [...kept.subject.identifiers, ...candidate.identifiers.filter((i) => !kept.subject.identifiers.some((k) => k.system === i.system))],
+            otherNames: [...kept.subject.otherNames, { given: candidate.name.given, family: candidate.name.family }].slice(0, 10),
+          };
+          found[duplicate] = { subject: merged, record: subjectRecord(merged), relationship: kept.relationship };
+        }
+        continue;
+      }
+      found.push({ subject: { ...candidate, role: siblingOrRole(candidate, subject, role) }, record, relationship: fact.relationship });
+      if (found.length >= MAX_DISCOVERED) break;
+    }
+  }
+  return found.map((f) => ({ subject: f.subject, wave, relationship: f.relationship }));
+}
