@@ -72,5 +72,5 @@ export async function listSubjectMatches(sql: Sql, referralId: string): Promise<
     'SELECT lookup_id, person_ref, subject_ref, outcome, score, probability, evidence FROM subject_matches WHERE referral_id = $1 ORDER BY subject_ref, score DESC',
     [referralId],
   );
-  return rows.map((r) => ({ lookupId: r.lookup_id, personRef: r.person_ref, subjectRef: r.subject_ref, outcome: r.outcome, score: Number(r.score), probability: Number(r.probability), evidence: r.evidence }));
+  return rows.map((r) => ({ lookupId: r.lookup_id, personRef: r.person_ref, subjectRef: r.subject_ref, outcome: r.outcome, score: r.score, probability: r.probability, evidence: r.evidence }));
 }
