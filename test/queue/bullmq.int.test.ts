@@ -50,7 +50,7 @@ describe('BullMQ job system', () => {
 
     const parent = await referrals.getJob('referral-r1');
     expect(await parent?.getState()).toBe('waiting-children');
-    expect(parent?.data).toEqual({ referralId: 'r1' });
+    expect(parent?.data).toEqual({ referralId: 'r1', wave: 1 });
     expect((await parent?.getDependencies())?.unprocessed?.sort()).toEqual([
       `${prefix}:${QUEUE_NAMES.lookup}:lookup-a`,
       `${prefix}:${QUEUE_NAMES.lookup}:lookup-b`,

@@ -66,12 +66,16 @@ describe('planJobs', () => {
   it('keys the referral and each distinct lookup deterministically', () => {
     expect(planJobs({ referralId: 'r1', priority: 3, lookupIds: ['a', 'b', 'a'] })).toEqual({
       priority: 3,
-      referral: { jobId: 'referral-r1', jobData: { referralId: 'r1' } },
+      referral: { jobId: 'referral-r1', jobData: { referralId: 'r1', wave: 1 } },
       lookups: [
         { jobId: 'lookup-a', jobData: { referralId: 'r1', lookupId: 'a' } },
         { jobId: 'lookup-b', jobData: { referralId: 'r1', lookupId: 'b' } },
       ],
     });
+  });
+
+  it('keys each wave of a referral apart, so a second wave is not taken for the first', () => {
+    expect(planJobs({ referralId: 'r1', priority: 3, lookupIds: [], wave: 2 }).referral).toEqual({ jobId: 'referral-r1-w2', jobData: { referralId: 'r1', wave: 2 } });
   });
 
   it.each([-1, 1.5, 2_097_152, Number.NaN])('refuses priority %s', (priority) => {
