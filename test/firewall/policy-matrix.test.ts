@@ -46,6 +46,9 @@ const ROUTES: readonly RouteCase[] = [
   { name: 'GET /v1/products/:id', allowed: ['manager', 'host'], request: ({ productId }) => ({ method: 'GET', path: `/v1/products/${productId}` }) },
   { name: 'GET /v1/products?after=', allowed: ['manager', 'host'], request: () => ({ method: 'GET', path: '/v1/products?after=0' }) },
   { name: 'GET /v1/audit/verify', allowed: ['auditor'], request: () => ({ method: 'GET', path: '/v1/audit/verify' }) },
+  { name: 'GET /v1/audit/entries', allowed: ['auditor'], request: () => ({ method: 'GET', path: '/v1/audit/entries' }) },
+  { name: 'GET /v1/audit/export', allowed: ['auditor'], request: () => ({ method: 'GET', path: '/v1/audit/export?format=fhir-ndjson' }) },
+  { name: 'GET /v1/audit/report', allowed: ['auditor'], request: () => ({ method: 'GET', path: '/v1/audit/report?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z' }) },
   { name: 'GET /v1/connectors', allowed: ['police-admin'], request: () => ({ method: 'GET', path: '/v1/connectors' }) },
   {
     name: 'PUT /v1/connectors/:id (a police connector)',
