@@ -30,6 +30,7 @@ import { GENESIS_HASH, verifyRun, type ChainEntry } from '../src/audit/chain.ts'
 import { appendAudit, type AuditEntry } from '../src/audit/log.ts';
 import { checkpointMessage, signerFromPem } from '../src/audit/signing.ts';
 import { verifyAuditLog } from '../src/audit/verify.ts';
+import { sealAll } from '../src/audit/seal.ts';
 import { createApp } from '../src/gateway/app.ts';
 import { signToken } from '../src/gateway/embedded-key.ts';
 import { createTokenVerifier } from '../src/gateway/token-verifier.ts';
@@ -274,6 +275,7 @@ async function main(): Promise<number> {
     const entries = await loadEntries(db, VERIFY_ENTRIES);
     const total = await headSeq(db);
     const started = performance.now();
+    await sealAll(db);
     const verification = await verifyAuditLog(db, keys);
     const verifySeconds = (performance.now() - started) / 1000;
     if (!verification.ok) throw new Error(`the benchmark log does not verify: ${verification.failure?.reason ?? ''}`);

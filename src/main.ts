@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { startCheckpointer } from './audit/checkpoints.ts';
 import { loadAuditSigner } from './audit/signing.ts';
+import { startSealer } from './audit/seal.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createApp } from './gateway/app.ts';
 import { loadOrCreateSigningKey } from './gateway/embedded-key.ts';
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
   }
   const auditSigner = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir });
   const actor = `system:${config.role}`;
+  // Every process chains committed audit entries; one sealer works at a time.
+  closers.unshift(startSealer(db, (error) => logger.warn({ code: 'AUDIT.SEAL_FAILED', error: describeError(error) }, 'audit sealing failed')));
   const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),

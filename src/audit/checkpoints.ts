@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../lib/clock.ts';
 import type { Db } from '../store/db.ts';
+import { sealAll } from './seal.ts';
 import { checkpointMessage, type AuditSigner } from './signing.ts';
 
 const CHECKPOINT_LOCK = 72_616_002;
@@ -24,6 +25,8 @@ export interface Checkpoint {
 
 /** Sign the head if a checkpoint is due (or `force`). Returns the checkpoint written, if any. */
 export async function checkpointIfDue(db: Db, signer: AuditSigner, policy: CheckpointPolicy, clock: Clock, force = false): Promise<Checkpoint | undefined> {
+  // A checkpoint signs the chain as sealed: seal what has committed first.
+  await sealAll(db);
   return db.transaction(async (tx) => {
     const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [CHECKPOINT_LOCK]);
     if (lock?.locked !== true) return undefined;

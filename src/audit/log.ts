@@ -1,15 +1,14 @@
 /**
- * The audit log: append-only, hash-chained entries written in the same transaction as the change
- * they record (DESIGN.md principle; CONVENTIONS.md §8). Never through the logger: if this write
- * fails, the transaction — and so the action — fails with it. Details hold ids, hashes and counts,
- * never case content.
+ * The audit log: append-only, hash-chained entries (DESIGN.md principle; CONVENTIONS.md §8).
+ * An entry is inserted in the same transaction as the change it records — never through the
+ * logger: if this write fails, the transaction, and so the action, fails with it. Details hold ids,
+ * hashes and counts, never case content.
  *
- * Appends serialise on the chain head's row lock: the next entry needs its predecessor's hash.
- * The lock is held only until the enclosing transaction commits.
+ * Appending takes no lock: the sealer (src/audit/seal.ts) chains committed entries shortly after,
+ * in batches under the chain head's lock, so audit-writing transactions commit in parallel.
  */
 import type { Sql } from '../store/db.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
-import { entryHash } from './chain.ts';
 
 export type AuditAction =
   | 'referral.received'
@@ -53,30 +52,13 @@ export interface AuditEntry {
   readonly detail?: Readonly<Record<string, AuditDetailValue>> | undefined;
 }
 
-/** Append one entry to the chain inside `sql`'s transaction. Returns its sequence number. */
+/** Append one entry inside `sql`'s transaction. Returns its arrival id (its chain position comes at sealing). */
 export async function appendAudit(sql: Sql, entry: AuditEntry): Promise<number> {
-  const heads = await sql.query<{ seq: number | string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
-  const head = heads[0];
-  if (head === undefined) throw new Error('audit head missing: the store was not migrated');
-  const chained = {
-    seq: Number(head.seq) + 1,
-    at: entry.at.toISOString(),
-    actor: entry.actor,
-    action: entry.action,
-    referralId: entry.referralId ?? null,
-    agency: entry.agency ?? null,
-    subject: entry.subject ?? null,
-    detail: canonicalJson(entry.detail ?? {}),
-    prevHash: head.hash,
-  };
-  const hash = entryHash(chained);
-  await sql.query(
-    `INSERT INTO audit_log (seq, at, actor, action, referral_id, agency, subject, detail, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [chained.seq, chained.at, chained.actor, chained.action, chained.referralId, chained.agency, chained.subject, chained.detail, chained.prevHash, hash],
+  const rows = await sql.query<{ id: number | string }>(
+    'INSERT INTO audit_log (at, actor, action, referral_id, agency, subject, detail) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
+    [entry.at.toISOString(), entry.actor, entry.action, entry.referralId ?? null, entry.agency ?? null, entry.subject ?? null, canonicalJson(entry.detail ?? {})],
   );
-  await sql.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [chained.seq, hash]);
-  return chained.seq;
+  return Number(rows[0]?.id ?? 0);
 }
 
 /** Append an entry in a transaction of its own, for actions that change nothing else (a denial, a failed login). */

@@ -8,7 +8,10 @@ import { GENESIS_HASH, verifyRun, type ChainBreak, type ChainEntry } from './cha
 import { listCheckpoints } from './checkpoints.ts';
 import { verifyCheckpointSignature } from './signing.ts';
 
-const BATCH = 10_000;
+const BATCH = 25_000;
+
+/** `at` as the exact ISO text the hash covers, formatted by the database: no Date round trip per row. */
+export const AT_TEXT = `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at`;
 
 export interface AuditVerification {
   readonly ok: boolean;
@@ -17,11 +20,14 @@ export interface AuditVerification {
   readonly headSeq: number;
   /** The first bad entry, when not ok. */
   readonly failure?: ChainBreak;
+  /** Entries committed but not yet sealed into the chain (seal before verifying to include them). */
+  readonly unsealed?: number;
 }
 
 interface EntryRow {
   seq: number | string;
-  at: Date;
+  /** Text from AT_TEXT, or a Date from a plain `at` column. */
+  at: Date | string;
   actor: string;
   action: string;
   referral_id: string | null;
@@ -34,7 +40,7 @@ interface EntryRow {
 
 export const toChainEntry = (row: EntryRow): ChainEntry => ({
   seq: Number(row.seq),
-  at: new Date(row.at).toISOString(),
+  at: typeof row.at === 'string' ? row.at : new Date(row.at).toISOString(),
   actor: row.actor,
   action: row.action,
   referralId: row.referral_id,
@@ -63,18 +69,31 @@ export async function verifyAuditLog(db: Pick<Db, 'query'>, publicKeys: Readonly
   let afterSeq = 0;
   let afterHash = GENESIS_HASH;
   let total = 0;
-  for (;;) {
-    const rows = await db.query<EntryRow>(
-      'SELECT seq, at, actor, action, referral_id, agency, subject, detail, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2',
-      [afterSeq, BATCH],
+  // Read only up to the head as it was at the start: a sealer may extend the chain meanwhile.
+  // The next batch is fetched while this one is hashed.
+  const fetchAfter = (seq: number): Promise<EntryRow[]> =>
+    db.query<EntryRow>(
+      `SELECT seq, ${AT_TEXT}, actor, action, referral_id, agency, subject, detail, prev_hash, hash FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
+      [seq, headSeq, BATCH],
     );
+  let pending = fetchAfter(0);
+  for (;;) {
+    const rows = await pending;
     if (rows.length === 0) break;
+    const lastRow = rows.at(-1);
+    pending = rows.length === BATCH && lastRow !== undefined ? fetchAfter(Number(lastRow.seq)) : Promise.resolve([]);
     const entries = rows.map(toChainEntry);
     const run = verifyRun(entries, { afterSeq, afterHash });
-    if (!run.ok) return fail(run.failure, total);
+    if (!run.ok) {
+      await pending.catch(() => undefined);
+      return fail(run.failure, total);
+    }
     for (const entry of entries) {
       const checkpoint = bySeq.get(entry.seq);
-      if (checkpoint !== undefined && checkpoint.hash !== entry.hash) return fail({ seq: entry.seq, reason: `entry ${entry.seq} differs from its signed checkpoint` }, total);
+      if (checkpoint !== undefined && checkpoint.hash !== entry.hash) {
+        await pending.catch(() => undefined);
+        return fail({ seq: entry.seq, reason: `entry ${entry.seq} differs from its signed checkpoint` }, total);
+      }
     }
     afterSeq = run.lastSeq;
     afterHash = run.lastHash;
@@ -92,5 +111,6 @@ export async function verifyAuditLog(db: Pick<Db, 'query'>, publicKeys: Readonly
   if (lastCheckpoint !== undefined && lastCheckpoint.seq > afterSeq) {
     return fail({ seq: afterSeq + 1, reason: `entry ${afterSeq + 1} is missing (a signed checkpoint covers entry ${lastCheckpoint.seq})` }, total);
   }
-  return { ok: true, entries: total, checkpoints: checkpoints.length, headSeq };
+  const [waiting] = await db.query<{ n: number | string }>('SELECT count(*) AS n FROM audit_log WHERE seq IS NULL');
+  return { ok: true, entries: total, checkpoints: checkpoints.length, headSeq, unsealed: Number(waiting?.n ?? 0) };
 }

@@ -8,6 +8,7 @@
  * in use: while an embedded gateway runs, ask it with GET /v1/audit/report). Exit 0 when printed,
  * 2 when it could not be made.
  */
+import { sealAll } from '../audit/seal.ts';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { recordAudit } from '../audit/log.ts';
@@ -55,6 +56,7 @@ async function run(): Promise<number> {
     return fail(error instanceof DataDirLockedError ? error.message : `cannot open the store: ${describeError(error)}`);
   }
   try {
+    await sealAll(db);
     const report = await buildAuditReport(db, { from, to }, systemClock.now());
     await recordAudit(db, { at: systemClock.now(), actor: ACTOR, action: 'audit.exported', detail: { via: 'report', format, throughSeq: report.throughSeq, from: report.period.from, to: report.period.to } });
     process.stdout.write(format === 'csv' ? reportCsv(report) : `${JSON.stringify(report, null, 2)}\n`);

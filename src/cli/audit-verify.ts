@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { AuditCopyError, verifyAuditCopy } from '../audit/export.ts';
 import { loadAuditSigner } from '../audit/signing.ts';
 import { verifyAuditLog } from '../audit/verify.ts';
+import { sealAll } from '../audit/seal.ts';
 import { loadConfig } from '../config.ts';
 import { ConfigError, describeError } from '../lib/errors.ts';
 import { DataDirLockedError } from '../store/lock.ts';
@@ -81,6 +82,7 @@ async function verifyStore(): Promise<number> {
   try {
     const signer = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir });
     const started = performance.now();
+    await sealAll(db);
     const result = await verifyAuditLog(db, new Map([[signer.keyId, signer.publicKeyPem]]));
     const seconds = (performance.now() - started) / 1000;
     if (!result.ok) {

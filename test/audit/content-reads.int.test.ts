@@ -6,6 +6,7 @@
  * 200 product, each product in a feed page) is matched by exactly one picture.viewed or
  * product.read entry, role by role, and the information audit report says the same.
  */
+import { sealAll } from '../../src/audit/seal.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAuditReport } from '../../src/audit/report.ts';
 import { scanAudit } from '../../src/audit/search.ts';
@@ -122,6 +123,7 @@ describe('case-content reads and the audit log', () => {
 
     const loggedByRole = new Map<string, number>();
     let logged = 0;
+    await sealAll(harness.db);
     for await (const batch of scanAudit(harness.db, { actions: ['picture.viewed', 'product.read'] })) {
       for (const entry of batch) {
         const role = (JSON.parse(entry.detail) as { role: string }).role;

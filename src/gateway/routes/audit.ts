@@ -11,6 +11,7 @@ import { recordAudit } from '../../audit/log.ts';
 import { buildAuditReport, reportCsv } from '../../audit/report.ts';
 import { auditHead, MAX_PAGE, scanAudit, searchAudit } from '../../audit/search.ts';
 import { verifyAuditLog } from '../../audit/verify.ts';
+import { sealAll } from '../../audit/seal.ts';
 import { MashError } from '../../lib/errors.ts';
 import { Agency } from '../../model/agency.ts';
 import { requirePermission } from '../auth.ts';
@@ -146,6 +147,8 @@ export function auditRoutes(deps: AppDeps) {
 
   app.openapi(verifyRoute, async (c) => {
     await requirePermission(c, 'audit:verify', deps);
+    // Chain whatever has committed, then verify the whole chain.
+    await sealAll(deps.db);
     const result = await verifyAuditLog(deps.db, deps.auditKeys);
     const principal = c.get('principal');
     await recordAudit(deps.db, {
@@ -158,6 +161,7 @@ export function auditRoutes(deps: AppDeps) {
   });
 
   app.openapi(entriesRoute, async (c) => {
+    await sealAll(deps.db);
     await requirePermission(c, 'audit:read', deps);
     const q = c.req.valid('query');
     const page = await searchAudit(deps.db, { referralId: q.referralId, actor: q.actor, agency: q.agency, actions: q.action === undefined ? undefined : [q.action], ...period(q.from, q.to), after: Number(q.after) }, q.limit);
@@ -175,6 +179,7 @@ export function auditRoutes(deps: AppDeps) {
   // @hono/zod-openapi only answers JSON or text, and this answer is an NDJSON stream.
   app.openAPIRegistry.registerPath(exportRoute);
   app.get('/export', async (c) => {
+    await sealAll(deps.db);
     await requirePermission(c, 'audit:read', deps);
     const parsed = ExportQuery.safeParse(c.req.query());
     if (!parsed.success) {
@@ -208,6 +213,7 @@ export function auditRoutes(deps: AppDeps) {
   });
 
   app.openapi(reportRoute, async (c) => {
+    await sealAll(deps.db);
     await requirePermission(c, 'audit:read', deps);
     const q = c.req.valid('query');
     const range = period(q.from, q.to);

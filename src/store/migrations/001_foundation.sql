@@ -71,11 +71,13 @@ CREATE TABLE content_keys (
   PRIMARY KEY (referral_id, owner)
 );
 
--- Append-only, hash-chained audit log. `seq` is assigned under the head row's lock, so it is
--- contiguous (a rolled-back transaction leaves no gap that could pass for a deletion).
--- `hash` = SHA-256 of the entry's canonical form, which includes `prev_hash` (src/audit/chain.ts).
+-- Append-only, hash-chained audit log. An entry is inserted (with `id`, its arrival order) in the
+-- transaction of the change it records; the sealer then chains committed entries in order, under
+-- the head row's lock: `seq` (contiguous, so a deletion shows as a gap), `prev_hash` and `hash` =
+-- SHA-256 of the entry's canonical form, which includes `prev_hash` (src/audit/chain.ts).
 CREATE TABLE audit_log (
-  seq          bigint PRIMARY KEY,
+  id           bigserial PRIMARY KEY,
+  seq          bigint UNIQUE,
   at           timestamptz NOT NULL,
   actor        text NOT NULL,
   action       text NOT NULL,
@@ -83,9 +85,10 @@ CREATE TABLE audit_log (
   agency       text,
   subject      text,
   detail       text NOT NULL,
-  prev_hash    text NOT NULL,
-  hash         text NOT NULL
+  prev_hash    text,
+  hash         text
 );
+CREATE INDEX audit_unsealed ON audit_log (id) WHERE seq IS NULL;
 CREATE INDEX audit_by_referral ON audit_log (referral_id);
 CREATE INDEX audit_by_at ON audit_log (at);
 
