@@ -17,6 +17,7 @@ import { connectorKit } from '../../src/research/registry.ts';
 import { Fact, type EventFact, type FlagFact, type PersonFact, type RelationshipFact } from '../../src/model/fact.ts';
 import { DEFAULT_SEED, FEATURED_FAMILY, generatePopulation, type Population, type Pupil } from '../simulators/population/index.ts';
 import { startEducationSimulator, type EducationSimulator } from '../simulators/education/server.ts';
+import { failure, found } from '../support/outcomes.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { IDENTIFYING_VALUES, referralQuery, settingsFor } from './fixtures.ts';
 
@@ -24,16 +25,6 @@ const CHILD = FEATURED_FAMILY.childRecords.education;
 /** How the orchestration shows `fuzzy=true&pageSize=5&page=1`, whichever of them the redaction keeps. */
 const PAGING_TAIL = redactUrl('http://x/?fuzzy=true&pageSize=5&page=1').split('?')[1] ?? '';
 const ctx = { connectorId: 'education-sim', sourceSystem: 'Simulated LA pupil database', lookupId: 'lookup-edu-1', retrievedAt: '2026-11-21T10:00:00Z', lawfulBasis: 'children-act-1989-s47' } as const;
-
-function found(outcome: AdapterOutcome<EducationRaw>): EducationRaw {
-  if (outcome.kind !== 'found') throw new Error(`expected found, got ${outcome.failure.kind}: ${outcome.failure.reason}`);
-  return outcome.records;
-}
-
-function failure(outcome: AdapterOutcome<EducationRaw>): Extract<AdapterOutcome<EducationRaw>, { kind: 'failed' }>['failure'] {
-  if (outcome.kind !== 'failed') throw new Error('expected the lookup to fail');
-  return outcome.failure;
-}
 
 function expectNoIdentifyingValues(orchestrations: readonly Orchestration[]): void {
   const text = JSON.stringify(orchestrations);

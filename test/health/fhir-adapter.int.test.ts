@@ -5,23 +5,13 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AdapterOutcome, ConnectorAuth, Orchestration } from '../../src/adapters/port.ts';
+import type { ConnectorAuth, Orchestration } from '../../src/adapters/port.ts';
 import { createFhirAdapter } from '../../src/adapters/fhir/adapter.ts';
-import type { HealthRaw } from '../../src/adapters/fhir/types.ts';
 import { mapHealth } from '../../src/mapping/health.ts';
 import { Fact } from '../../src/model/fact.ts';
 import { startHealthSimulator, type HealthSimulator } from '../simulators/health/server.ts';
+import { failure, found } from '../support/outcomes.ts';
 import { byDemographics, byNhsNumber, extraEncounters, familyResources, IDENTIFYING_VALUES, settingsFor } from './fixtures.ts';
-
-function found(outcome: AdapterOutcome<HealthRaw>): HealthRaw {
-  if (outcome.kind !== 'found') throw new Error(`expected found, got ${outcome.failure.kind}: ${outcome.failure.reason}`);
-  return outcome.records;
-}
-
-function failure(outcome: AdapterOutcome<HealthRaw>): Extract<AdapterOutcome<HealthRaw>, { kind: 'failed' }>['failure'] {
-  if (outcome.kind !== 'failed') throw new Error('expected the lookup to fail');
-  return outcome.failure;
-}
 
 function expectNoIdentifyingValues(orchestrations: readonly Orchestration[]): void {
   const text = JSON.stringify(orchestrations);

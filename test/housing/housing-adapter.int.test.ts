@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AdapterOutcome, ConnectorAuth, Orchestration, SubjectQuery } from '../../src/adapters/port.ts';
+import type { ConnectorAuth, Orchestration, SubjectQuery } from '../../src/adapters/port.ts';
 import { createHousingAdapter } from '../../src/adapters/housing/adapter.ts';
 import type { HousingRaw } from '../../src/adapters/housing/types.ts';
 import { mapHousing } from '../../src/mapping/housing.ts';
@@ -17,18 +17,9 @@ import { connectorKit } from '../../src/research/registry.ts';
 import { Fact, type EventFact, type FlagFact, type RelationshipFact } from '../../src/model/fact.ts';
 import { agencyView, DEFAULT_SEED, FEATURED_FAMILY, generatePopulation, type Population } from '../simulators/population/index.ts';
 import { startHousingSimulator, type HousingSimulator } from '../simulators/housing/server.ts';
+import { failure, found } from '../support/outcomes.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { IDENTIFYING_VALUES, mappingContext, referralQuery, settingsFor } from './fixtures.ts';
-
-function found(outcome: AdapterOutcome<HousingRaw>): HousingRaw {
-  if (outcome.kind !== 'found') throw new Error(`expected found, got ${outcome.failure.kind}: ${outcome.failure.reason}`);
-  return outcome.records;
-}
-
-function failure(outcome: AdapterOutcome<HousingRaw>): Extract<AdapterOutcome<HousingRaw>, { kind: 'failed' }>['failure'] {
-  if (outcome.kind !== 'failed') throw new Error('expected the lookup to fail');
-  return outcome.failure;
-}
 
 function expectNoIdentifyingValues(orchestrations: readonly Orchestration[]): void {
   const text = JSON.stringify(orchestrations);

@@ -9,8 +9,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { validateXML, type XMLValidationResult } from 'xmllint-wasm';
-import type { AdapterOutcome, ConnectorSettings, SubjectQuery } from '../../src/adapters/port.ts';
-import type { PoliceRaw } from '../../src/adapters/police/types.ts';
+import type { ConnectorSettings, SubjectQuery } from '../../src/adapters/port.ts';
 import { ReferralInput } from '../../src/model/referral.ts';
 import { subjectQuery } from '../../src/research/lookup.ts';
 
@@ -28,15 +27,7 @@ export function settingsFor(baseUrl: string, overrides: Partial<ConnectorSetting
   return { id: 'police-sim', baseUrl, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 1_000_000, maxPages: 10, ...overrides };
 }
 
-export function found(outcome: AdapterOutcome<PoliceRaw>): PoliceRaw {
-  if (outcome.kind !== 'found') throw new Error(`expected found, got ${outcome.failure.kind}: ${outcome.failure.reason}`);
-  return outcome.records;
-}
-
-export function failure(outcome: AdapterOutcome<PoliceRaw>): Extract<AdapterOutcome<PoliceRaw>, { kind: 'failed' }>['failure'] {
-  if (outcome.kind !== 'failed') throw new Error('expected the lookup to fail');
-  return outcome.failure;
-}
+export { failure, found } from '../support/outcomes.ts';
 
 /** The child of examples/referral.json, as the research workflow turns it into a query. */
 export function referralChildQuery(): SubjectQuery {

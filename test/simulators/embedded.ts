@@ -10,7 +10,7 @@ import { startHostSimulator, type HostSimulator } from './host/server.ts';
 import { startHealthSimulator, type HealthSimulator } from './health/server.ts';
 import { healthResources } from './health/resources.ts';
 import { DEFAULT_SEED, generatePopulation } from './population/index.ts';
-import type { SimulatorFaults } from './health/faults.ts';
+import type { SimulatorFaults } from './common/faults.ts';
 import { startEducationSimulator } from './education/server.ts';
 import { startHousingSimulator } from './housing/server.ts';
 import { startPoliceSimulator } from './police/server.ts';

@@ -7,25 +7,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AdapterFailure, AdapterOutcome, ConnectorAuth, Orchestration } from '../../src/adapters/port.ts';
+import type { ConnectorAuth, Orchestration } from '../../src/adapters/port.ts';
 import { createSocialCareAdapter } from '../../src/adapters/social-care/adapter.ts';
-import type { SocialCareRaw } from '../../src/adapters/social-care/types.ts';
 import { DEFAULT_SEED, generatePopulation } from '../simulators/population/index.ts';
 import { startSocialCareSimulator, type SocialCareSimulator } from '../simulators/social-care/server.ts';
+import { failure, found } from '../support/outcomes.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { FEATURED_IDENTIFYING_VALUES, featuredByDemographics, featuredReferralQuery, settingsFor } from './fixtures.ts';
 
 const population = generatePopulation({ seed: DEFAULT_SEED, households: 200 });
-
-function found(outcome: AdapterOutcome<SocialCareRaw>): SocialCareRaw {
-  if (outcome.kind !== 'found') throw new Error(`expected found, got ${outcome.failure.kind}: ${outcome.failure.reason}`);
-  return outcome.records;
-}
-
-function failure(outcome: AdapterOutcome<SocialCareRaw>): AdapterFailure {
-  if (outcome.kind !== 'failed') throw new Error('expected the lookup to fail');
-  return outcome.failure;
-}
 
 function expectNoIdentifyingValues(orchestrations: readonly Orchestration[]): void {
   const text = JSON.stringify(orchestrations);

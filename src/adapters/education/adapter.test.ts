@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AdapterOutcome, ConnectorSettings, SubjectQuery } from '../port.ts';
+import { failure } from '../../../test/support/outcomes.ts';
+import type { ConnectorSettings, SubjectQuery } from '../port.ts';
 import { createEducationAdapter, pupilSearches } from './adapter.ts';
-import type { EducationRaw } from './types.ts';
 
 const BASE = 'http://education.test/api';
 const settings: ConnectorSettings = { id: 'e1', baseUrl: `${BASE}/`, auth: { kind: 'none' }, timeoutMs: 2_000, maxResponseBytes: 100_000, maxPages: 5 };
@@ -44,11 +44,6 @@ function fakeFetch(respond: (url: URL, init: RequestInit | undefined, call: numb
     return respond(url, init, calls.length);
   };
   return { fetch, calls };
-}
-
-function failure(outcome: AdapterOutcome<EducationRaw>): Extract<AdapterOutcome<EducationRaw>, { kind: 'failed' }>['failure'] {
-  if (outcome.kind !== 'failed') throw new Error('expected the lookup to fail');
-  return outcome.failure;
 }
 
 describe('pupilSearches', () => {

@@ -17,10 +17,12 @@
  * a body with a DTD is refused before parsing (xml.ts). Expected failures are values
  * (CONVENTIONS.md §3); nothing here throws for them.
  */
-import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import type { AdapterContext, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
-import { authorize, createTokenCache, forgetToken, type TokenCache } from '../http/auth.ts';
-import { adapterFailure, decodeText, exchangeWith, failureKindForStatus, type BodyDecoder, type HttpEnvironment } from '../http/exchange.ts';
+import { createTokenCache } from '../http/auth.ts';
+import { adapterFailure, decodeText, failureKindForStatus, type BodyDecoder } from '../http/exchange.ts';
+import { authorizedGet, withLookupRun, type LookupRun, type Step } from '../http/lookup-run.ts';
+import { normalisePostcode, type SearchParams } from '../search-plan.ts';
 import type { CtfPupil, EducationRaw, PupilSearchResponse } from './types.ts';
 import { Upn } from './types.ts';
 import { hasMarkupDeclaration, readPupilSearch } from './xml.ts';
@@ -35,19 +37,6 @@ export interface EducationAdapterOptions {
   readonly maxCandidates?: number;
   /** `pageSize` asked of the server (which may send fewer). Default: `maxCandidates`. */
   readonly pageSize?: number;
-}
-
-/** Query parameters of one pupil search, in order. */
-export type SearchParams = readonly (readonly [string, string])[];
-
-type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AdapterFailure };
-
-interface LookupRun {
-  readonly settings: ConnectorSettings;
-  readonly base: string;
-  readonly signal: AbortSignal;
-  readonly env: HttpEnvironment;
-  readonly tokens: TokenCache;
 }
 
 interface Candidates {
@@ -69,31 +58,19 @@ export function createEducationAdapter(options: EducationAdapterOptions = {}): A
     type: ADAPTER_TYPE,
     async search(query: SubjectQuery, settings: ConnectorSettings, context?: AdapterContext): Promise<AdapterOutcome<EducationRaw>> {
       const orchestrations: Orchestration[] = [];
-      const deadline = AbortSignal.timeout(settings.timeoutMs);
-      const stop = new AbortController();
-      const signals = [deadline, stop.signal, ...(context?.signal === undefined ? [] : [context.signal])];
-      const fetchImpl = context?.fetch ?? ((input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init));
-      const run: LookupRun = {
-        settings,
-        base: settings.baseUrl.replace(/\/+$/, ''),
-        signal: AbortSignal.any(signals),
-        env: { fetch: fetchImpl, clock, orchestrations, abortKind: () => (deadline.aborted ? 'timeout' : 'cancelled') },
-        tokens,
-      };
-      try {
-        if (settings.auth.kind === 'ws-security') {
-          const failure = adapterFailure('auth-failed', 'WS-Security credentials do not apply to an education connector', 'ADAPTER.AUTH_MISCONFIGURED');
-          return { kind: 'failed', failure, orchestrations };
-        }
+      if (settings.auth.kind === 'ws-security') {
+        const failure = adapterFailure('auth-failed', 'WS-Security credentials do not apply to an education connector', 'ADAPTER.AUTH_MISCONFIGURED');
+        return { kind: 'failed', failure, orchestrations };
+      }
+      // The searches run one after another: one call in flight at a time.
+      return withLookupRun(settings, context, { clock, tokens, concurrency: 1, orchestrations }, async (run) => {
         for (const params of pupilSearches(query)) {
           const found = await searchPages(run, params, { pageSize, limit: maxCandidates });
           if (!found.ok) return { kind: 'failed', failure: found.failure, orchestrations };
           if (found.value.pupils.length > 0) return { kind: 'found', records: found.value, orchestrations };
         }
         return { kind: 'found', records: { pupils: [], truncated: false }, orchestrations };
-      } finally {
-        stop.abort();
-      }
+      });
     },
   };
 }
@@ -130,6 +107,7 @@ export function pupilSearches(query: SubjectQuery): SearchParams[] {
   const param = (name: string, value: string | undefined): readonly [string, string] | undefined => (value === undefined || value === '' ? undefined : [name, value]);
   const names = [{ given: query.given, family: query.family }, ...query.otherNames].map((n) => ({ forename: n.given[0]?.trim() ?? '', surname: n.family.trim() }));
   const dob = param('dob', query.birthDate);
+  // "wf132qp" → "WF13 2QP": the form schools record.
   const postcode = param('postcode', query.postcode === undefined ? undefined : normalisePostcode(query.postcode));
   const fuzzy = ['fuzzy', 'true'] as const;
   const [primary, ...aliases] = names;
@@ -153,13 +131,6 @@ export function pupilSearches(query: SubjectQuery): SearchParams[] {
     for (const n of names) add([surname(n), forename(n), postcode, fuzzy]);
   }
   return searches;
-}
-
-/** "wf132qp" → "WF13 2QP": the form schools record. */
-function normalisePostcode(raw: string): string | undefined {
-  const compact = raw.replace(/\s+/g, '').toUpperCase();
-  if (compact === '') return undefined;
-  return compact.length >= 5 && compact.length <= 7 ? `${compact.slice(0, -3)} ${compact.slice(-3)}` : compact;
 }
 
 /** Runs one search, following `NextPage` up to `maxPages` and stopping once `limit` pupils are in hand. */
@@ -204,22 +175,8 @@ const decodeXmlText: BodyDecoder<string> = (text, response, callName) => {
 
 /** GET one page, authorising (and once re-authorising, for a refused cached token). */
 async function getPage(run: LookupRun, name: string, url: string): Promise<Step<PupilSearchResponse>> {
-  let auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env });
-  for (let attempt = 1; ; attempt += 1) {
-    if (!auth.ok) return auth;
-    const headers: Record<string, string> = { accept: 'application/xml' };
-    if (auth.header !== undefined) headers.authorization = auth.header;
-    const result = await exchangeWith({ name, method: 'GET', url, headers, signal: run.signal, maxBytes: run.settings.maxResponseBytes }, run.env, decodeXmlText);
-    if (!result.ok) return result;
-    const { status, body } = result.response;
-    if (status === 401 && auth.fromCache && attempt === 1) {
-      // The server refused a cached token (revoked, or its clock differs): fetch a fresh one, once.
-      forgetToken(run.settings.auth, run.tokens);
-      auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env, forceRefresh: true });
-      continue;
-    }
-    return readPage(name, status, body);
-  }
+  const got = await authorizedGet(run, name, url, 'application/xml', decodeXmlText);
+  return got.ok ? readPage(name, got.value.status, got.value.body) : got;
 }
 
 /** Turns a body into a PupilSearchResponse, or the failure it represents. */

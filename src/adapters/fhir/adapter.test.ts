@@ -5,10 +5,11 @@
  * limit, refuse a cached token. Real-server tests live in test/health/.
  */
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { mockNetwork } from '../../../test/support/msw.ts';
 import type { ConnectorSettings, SubjectQuery } from '../port.ts';
-import { createFhirAdapter, patientSearches, sameServerUrl } from './adapter.ts';
+import { sameServerUrl } from '../http/links.ts';
+import { createFhirAdapter, patientSearches } from './adapter.ts';
 import { redactUrl } from '../http/redact.ts';
 
 const BASE = 'http://fhir.test/R4';
@@ -42,16 +43,7 @@ const emptySearches = [
   http.get(`${BASE}/RelatedPerson`, () => HttpResponse.json(searchset([]))),
 ];
 
-const server = setupServer();
-beforeAll(() => {
-  server.listen({ onUnhandledFrame: 'error' });
-});
-afterEach(() => {
-  server.resetHandlers();
-});
-afterAll(() => {
-  server.close();
-});
+const server = mockNetwork();
 
 describe('patientSearches', () => {
   it('tries the NHS number, then demographics from most to least specific, then aliases', () => {

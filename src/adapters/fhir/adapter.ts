@@ -11,11 +11,14 @@
  * failure cancels the calls still running and fails the lookup with its reason. Expected
  * failures are values (CONVENTIONS.md §3); nothing here throws for them.
  */
-import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
-import { bulkhead, type BulkheadPolicy } from 'cockatiel';
+import type { AdapterContext, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
-import { authorize, createTokenCache, forgetToken, type TokenCache } from '../http/auth.ts';
-import { adapterFailure, exchange, failureKindForStatus, type HttpEnvironment } from '../http/exchange.ts';
+import { createTokenCache } from '../http/auth.ts';
+import { adapterFailure, decodeJson, failureKindForStatus } from '../http/exchange.ts';
+import { describeIssue, type ItemSchema } from '../http/issues.ts';
+import { sameServerUrl } from '../http/links.ts';
+import { authorizedGet, gatherFetched, inSlot, withLookupRun, type Fetched, type LookupRun, type Step } from '../http/lookup-run.ts';
+import { normalisePostcode, searchList, type SearchParams } from '../search-plan.ts';
 import {
   FhirCondition,
   FhirEncounter,
@@ -41,32 +44,10 @@ export interface FhirAdapterOptions {
   readonly pageSize?: number;
 }
 
-type SearchParams = readonly (readonly [string, string])[];
-
-interface ParsedSchema<T> {
-  safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
-}
-
-type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AdapterFailure };
-
 interface SearchResult<T> {
   readonly resources: readonly T[];
   /** A further page or match existed but was not read. */
   readonly truncated: boolean;
-}
-
-/** One lookup's state: where, how, by when, what it has called, and its first failure. */
-interface LookupRun {
-  readonly settings: ConnectorSettings;
-  readonly base: string;
-  readonly signal: AbortSignal;
-  readonly env: HttpEnvironment;
-  readonly tokens: TokenCache;
-  /** Bounds the searches in flight at once for this lookup. */
-  readonly slots: BulkheadPolicy;
-  /** Aborted at the first failure, so the searches still running stop. */
-  readonly stop: AbortController;
-  firstFailure: AdapterFailure | undefined;
 }
 
 const ADAPTER_TYPE = 'fhir-r4';
@@ -86,38 +67,14 @@ export function createFhirAdapter(options: FhirAdapterOptions = {}): AgencyAdapt
     type: ADAPTER_TYPE,
     async search(query: SubjectQuery, settings: ConnectorSettings, context?: AdapterContext): Promise<AdapterOutcome<HealthRaw>> {
       const orchestrations: Orchestration[] = [];
-      const deadline = AbortSignal.timeout(settings.timeoutMs);
-      const stop = new AbortController();
-      const signals = [deadline, stop.signal, ...(context?.signal === undefined ? [] : [context.signal])];
-      const fetchImpl = context?.fetch ?? ((input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init));
-      const run: LookupRun = {
-        settings,
-        base: settings.baseUrl.replace(/\/+$/, ''),
-        signal: AbortSignal.any(signals),
-        env: { fetch: fetchImpl, clock, orchestrations, abortKind: () => (deadline.aborted ? 'timeout' : 'cancelled') },
-        tokens,
-        slots: bulkhead(concurrency, Number.MAX_SAFE_INTEGER),
-        stop,
-        firstFailure: undefined,
-      };
-      try {
+      return withLookupRun(settings, context, { clock, tokens, concurrency, orchestrations }, async (run) => {
         const candidates = await findPatients(run, query, maxCandidates);
         if (!candidates.ok) return { kind: 'failed', failure: candidates.failure, orchestrations };
 
-        const fetched = await Promise.all(candidates.value.resources.map((patient) => patientRecords(run, patient, pageSize)));
-        if (run.firstFailure !== undefined) return { kind: 'failed', failure: run.firstFailure, orchestrations };
-        const patients: HealthPatientRecords[] = [];
-        let truncated = candidates.value.truncated;
-        for (const step of fetched) {
-          if (!step.ok) return { kind: 'failed', failure: step.failure, orchestrations };
-          patients.push(step.value.records);
-          truncated ||= step.value.truncated;
-        }
-        return { kind: 'found', records: { patients, truncated }, orchestrations };
-      } finally {
-        // Ends anything still in flight; the deadline timer itself is unref'd by Node.
-        stop.abort();
-      }
+        const fetched = gatherFetched(run, await Promise.all(candidates.value.resources.map((patient) => patientRecords(run, patient, pageSize))));
+        if (!fetched.ok) return { kind: 'failed', failure: fetched.failure, orchestrations };
+        return { kind: 'found', records: { patients: fetched.value.records, truncated: candidates.value.truncated || fetched.value.truncated }, orchestrations };
+      });
     },
   };
 }
@@ -137,20 +94,13 @@ async function findPatients(run: LookupRun, query: SubjectQuery, maxCandidates: 
  * (nicknames, initials), the family name (step-families, typos); aliases come last.
  */
 export function patientSearches(query: SubjectQuery): SearchParams[] {
-  const searches: SearchParams[] = [];
-  const seen = new Set<string>();
-  const add = (params: SearchParams): void => {
-    const key = JSON.stringify(params);
-    if (params.length > 0 && !seen.has(key)) {
-      seen.add(key);
-      searches.push(params);
-    }
-  };
+  const { searches, add } = searchList(1);
 
   const nhsNumber = query.identifiers.find((i) => i.system === 'nhs-number')?.value.replace(/\s+/g, '');
   if (nhsNumber !== undefined && nhsNumber !== '') add([['identifier', `${NHS_NUMBER_SYSTEM}|${nhsNumber}`]]);
 
   const birthDate = query.birthDate;
+  // "ls62qr" → "LS6 2QR": FHIR string search is a prefix match, so the space must be where the server has it.
   const postcode = query.postcode === undefined ? undefined : normalisePostcode(query.postcode);
   const names = [{ given: query.given, family: query.family }, ...query.otherNames].map((n) => ({ given: n.given[0]?.trim() ?? '', family: n.family.trim() }));
   const primary = names[0];
@@ -173,20 +123,8 @@ export function patientSearches(query: SubjectQuery): SearchParams[] {
   return searches;
 }
 
-/** "ls62qr" → "LS6 2QR": FHIR string search is a prefix match, so the space must be where the server has it. */
-function normalisePostcode(raw: string): string | undefined {
-  const compact = raw.replace(/\s+/g, '').toUpperCase();
-  if (compact === '') return undefined;
-  return compact.length >= 5 && compact.length <= 7 ? `${compact.slice(0, -3)} ${compact.slice(-3)}` : compact;
-}
-
-interface PatientFetch {
-  readonly records: HealthPatientRecords;
-  readonly truncated: boolean;
-}
-
 /** Everything recorded against one patient: five searches, run within the lookup's slots. */
-async function patientRecords(run: LookupRun, patient: FhirPatient, pageSize: number): Promise<Step<PatientFetch>> {
+async function patientRecords(run: LookupRun, patient: FhirPatient, pageSize: number): Promise<Step<Fetched<HealthPatientRecords>>> {
   const byPatient: SearchParams = [['patient', patient.id]];
   const options = { pageSize, limit: Number.POSITIVE_INFINITY };
   const [encounters, conditions, flags, episodes, related] = await Promise.all([
@@ -218,26 +156,13 @@ async function patientRecords(run: LookupRun, patient: FhirPatient, pageSize: nu
 }
 
 /**
- * Runs a task in one of the lookup's slots. The first failure is kept as the lookup's reason
- * and stops the rest: they then end as "cancelled", which is not the cause worth reporting.
- */
-async function inSlot<T>(run: LookupRun, task: () => Promise<Step<T>>): Promise<Step<T>> {
-  const result = await run.slots.execute(task);
-  if (!result.ok && run.firstFailure === undefined) {
-    run.firstFailure = result.failure;
-    run.stop.abort();
-  }
-  return result;
-}
-
-/**
  * Runs a search and follows `Bundle.link[next]` up to `maxPages`, parsing every entry of the
  * asked-for type with its schema. Stops early once `limit` resources are in hand.
  */
 async function searchAll<T extends { readonly id: string }>(
   run: LookupRun,
   resourceType: string,
-  schema: ParsedSchema<T>,
+  schema: ItemSchema<T>,
   params: SearchParams,
   options: { readonly pageSize: number; readonly limit: number },
 ): Promise<Step<SearchResult<T>>> {
@@ -278,22 +203,8 @@ async function searchAll<T extends { readonly id: string }>(
 
 /** GET one searchset Bundle, authorising (and once re-authorising, for a refused cached token). */
 async function getBundle(run: LookupRun, name: string, url: string): Promise<Step<ReturnType<typeof FhirSearchBundle.parse>>> {
-  let auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env });
-  for (let attempt = 1; ; attempt += 1) {
-    if (!auth.ok) return auth;
-    const headers: Record<string, string> = { accept: 'application/fhir+json' };
-    if (auth.header !== undefined) headers.authorization = auth.header;
-    const result = await exchange({ name, method: 'GET', url, headers, signal: run.signal, maxBytes: run.settings.maxResponseBytes }, run.env);
-    if (!result.ok) return result;
-    const { status, json } = result.response;
-    if (status === 401 && auth.fromCache && attempt === 1) {
-      // The server refused a cached token (revoked, or its clock differs): fetch a fresh one, once.
-      forgetToken(run.settings.auth, run.tokens);
-      auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env, forceRefresh: true });
-      continue;
-    }
-    return readBundle(name, status, json);
-  }
+  const got = await authorizedGet(run, name, url, 'application/fhir+json', decodeJson);
+  return got.ok ? readBundle(name, got.value.status, got.value.body) : got;
 }
 
 /** Turns a JSON body into a searchset Bundle, or the failure it represents. */
@@ -329,31 +240,4 @@ function describeOutcome(outcome: ReturnType<typeof FhirOperationOutcome.parse>)
   // eslint-disable-next-line no-control-regex -- removing control characters is the point
   const cleaned = text?.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
   return cleaned === undefined || cleaned === '' ? code : `${code}: ${cleaned}`;
-}
-
-/** The path and message of a zod issue: element names only, never values. */
-function describeIssue(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  const first = issues[0];
-  if (first === undefined) return 'invalid';
-  const path = first.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
-  return `${path === '' ? '(root)' : path}: ${first.message}`;
-}
-
-/**
- * The next-page URL resolved against the base, if it stays on the connector's server and
- * under its base path; undefined otherwise.
- */
-export function sameServerUrl(base: string, link: string): string | undefined {
-  let resolved: URL;
-  let baseUrl: URL;
-  try {
-    baseUrl = new URL(`${base}/`);
-    resolved = new URL(link, baseUrl);
-  } catch {
-    return undefined;
-  }
-  if (resolved.origin !== baseUrl.origin || !resolved.pathname.startsWith(baseUrl.pathname)) return undefined;
-  if (resolved.username !== '' || resolved.password !== '') return undefined;
-  resolved.hash = '';
-  return resolved.toString();
 }

@@ -6,12 +6,13 @@
  * Real-server tests live in test/housing/.
  */
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { mockNetwork } from '../../../test/support/msw.ts';
 import type { AdapterOutcome, ConnectorSettings, SubjectQuery } from '../port.ts';
 import { createHousingAdapter } from './adapter.ts';
-import { sameServerUrl } from './client.ts';
-import { normalisePostcode, personSearches } from './searches.ts';
+import { sameServerUrl } from '../http/links.ts';
+import { normalisePostcode } from '../search-plan.ts';
+import { personSearches } from './searches.ts';
 import type { HousingRaw } from './types.ts';
 
 const BASE = 'http://housing.test/api/v1';
@@ -34,16 +35,7 @@ const page = (items: readonly object[], extra: object = {}): object => ({ items,
 const empty = (path: string) => http.get(`${BASE}${path}`, () => HttpResponse.json(page([])));
 const emptyRecords = ['/tenancies', '/asb-cases', '/homelessness-applications', '/person-alerts', '/rent-accounts', '/notices'].map(empty);
 
-const server = setupServer();
-beforeAll(() => {
-  server.listen({ onUnhandledFrame: 'error' });
-});
-afterEach(() => {
-  server.resetHandlers();
-});
-afterAll(() => {
-  server.close();
-});
+const server = mockNetwork();
 
 const failureOf = (outcome: AdapterOutcome<HousingRaw>) => (outcome.kind === 'failed' ? outcome.failure : undefined);
 

@@ -16,11 +16,11 @@
  * call (`settings.timeoutMs`); the first failure cancels the calls still running and fails the
  * lookup with its reason. Expected failures are values (CONVENTIONS.md §3).
  */
-import { bulkhead } from 'cockatiel';
 import type { AdapterContext, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import { createTokenCache } from '../http/auth.ts';
-import { inSlot, readCollection, type Collection, type LookupRun, type Step } from './client.ts';
+import { gatherFetched, inSlot, withLookupRun, type Fetched, type LookupRun, type Step } from '../http/lookup-run.ts';
+import { readCollection, type Collection } from './client.ts';
 import { personSearches } from './searches.ts';
 import {
   HousingAsbCase,
@@ -64,27 +64,8 @@ export function createHousingAdapter(options: HousingAdapterOptions = {}): Agenc
     type: HOUSING_ADAPTER_TYPE,
     async search(query: SubjectQuery, settings: ConnectorSettings, context?: AdapterContext): Promise<AdapterOutcome<HousingRaw>> {
       const orchestrations: Orchestration[] = [];
-      const deadline = AbortSignal.timeout(settings.timeoutMs);
-      const stop = new AbortController();
-      const signals = [deadline, stop.signal, ...(context?.signal === undefined ? [] : [context.signal])];
-      const fetchImpl = context?.fetch ?? ((input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init));
-      const run: LookupRun = {
-        settings,
-        base: settings.baseUrl.replace(/\/+$/, ''),
-        signal: AbortSignal.any(signals),
-        env: { fetch: fetchImpl, clock, orchestrations, abortKind: () => (deadline.aborted ? 'timeout' : 'cancelled') },
-        tokens,
-        slots: bulkhead(concurrency, Number.MAX_SAFE_INTEGER),
-        stop,
-        firstFailure: undefined,
-      };
-      try {
-        const outcome = await lookup(run, query, maxCandidates, pageSize);
-        return outcome.ok ? { kind: 'found', records: outcome.value, orchestrations } : { kind: 'failed', failure: outcome.failure, orchestrations };
-      } finally {
-        // Ends anything still in flight; the deadline timer itself is unref'd by Node.
-        stop.abort();
-      }
+      const outcome = await withLookupRun(settings, context, { clock, tokens, concurrency, orchestrations }, (run) => lookup(run, query, maxCandidates, pageSize));
+      return outcome.ok ? { kind: 'found', records: outcome.value, orchestrations } : { kind: 'failed', failure: outcome.failure, orchestrations };
     },
   };
 }
@@ -93,26 +74,14 @@ async function lookup(run: LookupRun, query: SubjectQuery, maxCandidates: number
   const candidates = await findPersons(run, query, maxCandidates);
   if (!candidates.ok) return candidates;
 
-  const fetched = await Promise.all(candidates.value.items.map((person) => personRecords(run, person, pageSize)));
-  if (run.firstFailure !== undefined) return { ok: false, failure: run.firstFailure };
-  const persons: HousingPersonRecords[] = [];
-  let truncated = candidates.value.truncated;
-  for (const step of fetched) {
-    if (!step.ok) return step;
-    persons.push(step.value.records);
-    truncated ||= step.value.truncated;
-  }
+  const persons = gatherFetched(run, await Promise.all(candidates.value.items.map((person) => personRecords(run, person, pageSize))));
+  if (!persons.ok) return persons;
 
-  const tenancyRefs = [...new Set(persons.flatMap((p) => p.tenancies.map((t) => t.tenancyRef)))];
-  const tenancyFetches = await Promise.all(tenancyRefs.map((ref) => tenancyRecords(run, ref, pageSize)));
-  if (run.firstFailure !== undefined) return { ok: false, failure: run.firstFailure };
-  const tenancies: HousingTenancyRecords[] = [];
-  for (const step of tenancyFetches) {
-    if (!step.ok) return step;
-    tenancies.push(step.value.records);
-    truncated ||= step.value.truncated;
-  }
-  return { ok: true, value: { persons, tenancies, truncated } };
+  const tenancyRefs = [...new Set(persons.value.records.flatMap((p) => p.tenancies.map((t) => t.tenancyRef)))];
+  const tenancies = gatherFetched(run, await Promise.all(tenancyRefs.map((ref) => tenancyRecords(run, ref, pageSize))));
+  if (!tenancies.ok) return tenancies;
+  const truncated = candidates.value.truncated || persons.value.truncated || tenancies.value.truncated;
+  return { ok: true, value: { persons: persons.value.records, tenancies: tenancies.value.records, truncated } };
 }
 
 /** Each search in turn until one finds someone; at most `maxCandidates` of them. */
@@ -130,11 +99,6 @@ async function findPersons(run: LookupRun, query: SubjectQuery, maxCandidates: n
     if (!found.ok || found.value.items.length > 0) return found;
   }
   return { ok: true, value: { items: [], truncated: false } };
-}
-
-interface Fetched<T> {
-  readonly records: T;
-  readonly truncated: boolean;
 }
 
 /** Everything filed against one person: four collections, run within the lookup's slots. */

@@ -10,39 +10,18 @@
  * person or tenancy it was asked for — a server that ignored the filter would otherwise pin
  * someone else's records on the subject.
  */
-import type { BulkheadPolicy } from 'cockatiel';
 import { z } from 'zod';
-import type { AdapterFailure, ConnectorSettings } from '../port.ts';
-import { authorize, forgetToken, type TokenCache } from '../http/auth.ts';
-import { adapterFailure, exchange, failureKindForStatus, type HttpEnvironment } from '../http/exchange.ts';
+import { adapterFailure, decodeJson, failureKindForStatus } from '../http/exchange.ts';
+import { describeIssue, type ItemSchema } from '../http/issues.ts';
+import { sameServerUrl } from '../http/links.ts';
+import { authorizedGet, type LookupRun, type Step } from '../http/lookup-run.ts';
+import type { SearchParams } from '../search-plan.ts';
 import { pageOf, ProblemDocument } from './types.ts';
-import type { SearchParams } from './searches.ts';
-
-export type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AdapterFailure };
-
-/** One lookup's state: where, how, by when, what it has called, and its first failure. */
-export interface LookupRun {
-  readonly settings: ConnectorSettings;
-  /** Base URL without a trailing slash. */
-  readonly base: string;
-  readonly signal: AbortSignal;
-  readonly env: HttpEnvironment;
-  readonly tokens: TokenCache;
-  /** Bounds the calls in flight at once for this lookup. */
-  readonly slots: BulkheadPolicy;
-  /** Aborted at the first failure, so the calls still running stop. */
-  readonly stop: AbortController;
-  firstFailure: AdapterFailure | undefined;
-}
 
 export interface Collection<T> {
   readonly items: readonly T[];
   /** A further page existed but was not read (`maxPages` or `limit`). */
   readonly truncated: boolean;
-}
-
-interface ItemSchema<T> {
-  safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
 }
 
 export interface CollectionRequest<T> {
@@ -121,64 +100,15 @@ function nextPage(base: string, current: string, envelope: z.infer<typeof Envelo
 
 /** GET one JSON document, authorising (and once re-authorising, for a refused cached token). */
 export async function getJson(run: LookupRun, name: string, url: string): Promise<Step<unknown>> {
-  let auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env });
-  for (let attempt = 1; ; attempt += 1) {
-    if (!auth.ok) return auth;
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (auth.header !== undefined) headers.authorization = auth.header;
-    const result = await exchange({ name, method: 'GET', url, headers, signal: run.signal, maxBytes: run.settings.maxResponseBytes }, run.env);
-    if (!result.ok) return result;
-    const { status, json } = result.response;
-    if (status === 401 && auth.fromCache && attempt === 1) {
-      // The server refused a cached token (revoked, or its clock differs): fetch a fresh one, once.
-      forgetToken(run.settings.auth, run.tokens);
-      auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env, forceRefresh: true });
-      continue;
-    }
-    if (status >= 200 && status < 300) return { ok: true, value: json };
-    // RFC 9457 problem documents are recognised, but their text is the server's: not echoed.
-    const problem = ProblemDocument.safeParse(json).success ? ', problem document' : '';
-    return { ok: false, failure: adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${problem}`) };
-  }
-}
-
-/** Runs a task in one of the lookup's slots; the first failure is kept and stops the rest. */
-export async function inSlot<T>(run: LookupRun, task: () => Promise<Step<T>>): Promise<Step<T>> {
-  const result = await run.slots.execute(task);
-  if (!result.ok && run.firstFailure === undefined) {
-    run.firstFailure = result.failure;
-    run.stop.abort();
-  }
-  return result;
+  const got = await authorizedGet(run, name, url, 'application/json', decodeJson);
+  if (!got.ok) return got;
+  const { status, body: json } = got.value;
+  if (status >= 200 && status < 300) return { ok: true, value: json };
+  // RFC 9457 problem documents are recognised, but their text is the server's: not echoed.
+  const problem = ProblemDocument.safeParse(json).success ? ', problem document' : '';
+  return { ok: false, failure: adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${problem}`) };
 }
 
 function malformed<T>(name: string, detail: string): Step<T> {
   return { ok: false, failure: adapterFailure('malformed-response', `${name}: ${detail}`) };
-}
-
-/** The path and message of the first zod issue: property names only, never values. */
-export function describeIssue(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  const first = issues[0];
-  if (first === undefined) return 'invalid';
-  const path = first.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
-  return `${path === '' ? '(root)' : path}: ${first.message}`;
-}
-
-/**
- * The link resolved against the base, if it stays on the connector's server and under its
- * base path (no user-info); undefined otherwise.
- */
-export function sameServerUrl(base: string, link: string): string | undefined {
-  let resolved: URL;
-  let baseUrl: URL;
-  try {
-    baseUrl = new URL(`${base}/`);
-    resolved = new URL(link, baseUrl);
-  } catch {
-    return undefined;
-  }
-  if (resolved.origin !== baseUrl.origin || !resolved.pathname.startsWith(baseUrl.pathname)) return undefined;
-  if (resolved.username !== '' || resolved.password !== '') return undefined;
-  resolved.hash = '';
-  return resolved.toString();
 }

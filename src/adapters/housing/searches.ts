@@ -9,9 +9,7 @@
  * Pure and exported, so the plan is tested on its own.
  */
 import type { SubjectQuery } from '../port.ts';
-
-/** Query parameters of one `GET /persons` search, in the order they are sent. */
-export type SearchParams = readonly (readonly [string, string])[];
+import { normalisePostcode, searchList, type SearchParams } from '../search-plan.ts';
 
 /**
  * The searches to try, without duplicates:
@@ -21,15 +19,8 @@ export type SearchParams = readonly (readonly [string, string])[];
  * Without a birth date only (3) is tried: a name alone matches too many people.
  */
 export function personSearches(query: SubjectQuery): SearchParams[] {
-  const searches: SearchParams[] = [];
-  const seen = new Set<string>();
-  const add = (params: SearchParams): void => {
-    const key = JSON.stringify(params);
-    if (params.length > 1 && !seen.has(key)) {
-      seen.add(key);
-      searches.push(params);
-    }
-  };
+  // One criterion alone matches too many people: every search has two or more.
+  const { searches, add } = searchList(2);
 
   const names = [{ given: query.given, family: query.family }, ...query.otherNames]
     .map((n) => ({ forename: n.given[0]?.trim() ?? '', surname: n.family.trim() }))
@@ -49,11 +40,4 @@ export function personSearches(query: SubjectQuery): SearchParams[] {
     if (postcode !== undefined) add([['surname', name.surname], ['forename', name.forename], ['postcode', postcode]]);
   }
   return searches;
-}
-
-/** "wf132qp" → "WF13 2QP"; anything not postcode-length is sent as given, upper-cased. */
-export function normalisePostcode(raw: string): string | undefined {
-  const compact = raw.replace(/\s+/g, '').toUpperCase();
-  if (compact === '') return undefined;
-  return compact.length >= 5 && compact.length <= 7 ? `${compact.slice(0, -3)} ${compact.slice(-3)}` : compact;
 }

@@ -22,6 +22,8 @@ import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, Con
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import { authorize, createTokenCache, type TokenCache } from '../http/auth.ts';
 import { adapterFailure, type HttpEnvironment } from '../http/exchange.ts';
+import { describeIssue } from '../http/issues.ts';
+import { lookupScope, type Step } from '../http/lookup-run.ts';
 import { searchCriteria, SEARCH_PURPOSE, type PersonSearchRequest, type SearchCriteria } from './criteria.ts';
 import { soapCallFailure } from './faults.ts';
 import { CALL_NAME_OPTION, soapTransport, type SoapTransport } from './transport.ts';
@@ -43,8 +45,6 @@ export interface PoliceSoapAdapterOptions {
   /** The WSDL to load (a file path). Default `POLICE_WSDL_PATH`. */
   readonly wsdlPath?: string;
 }
-
-type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AdapterFailure };
 
 /** One lookup's state: its client (with this connector's security), transport and settings. */
 interface LookupRun {
@@ -85,11 +85,7 @@ export function createPoliceSoapAdapter(options: PoliceSoapAdapterOptions = {}):
         return { kind: 'failed', failure, orchestrations };
       }
 
-      const deadline = AbortSignal.timeout(settings.timeoutMs);
-      const signal = AbortSignal.any([deadline, ...(context?.signal === undefined ? [] : [context.signal])]);
-      const fetchImpl = context?.fetch ?? ((input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init));
-      const env: HttpEnvironment = { fetch: fetchImpl, clock, orchestrations, abortKind: () => (deadline.aborted ? 'timeout' : 'cancelled') };
-
+      const { signal, env } = lookupScope(settings, context, clock, orchestrations);
       const run = await openLookup(settings, { signal, env, tokens, wsdlPath, wsdlCache });
       if (!run.ok) return { kind: 'failed', failure: run.failure, orchestrations };
 
@@ -221,14 +217,6 @@ function fail<T>(run: LookupRun, name: string, failure: AdapterFailure): Step<T>
     run.orchestrations[index] = { ...orchestration, error: `${failure.code}: ${failure.reason}` };
   }
   return { ok: false, failure };
-}
-
-/** The path and message of a zod issue: element names only, never values. */
-function describeIssue(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  const first = issues[0];
-  if (first === undefined) return 'invalid';
-  const where = first.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
-  return `${where === '' ? '(root)' : where}: ${first.message}`;
 }
 
 /** The parsed WSDL, kept by one adapter instance rather than node-soap's process-wide cache. */

@@ -5,8 +5,8 @@
  * identifying value reaches an orchestration. Real-server tests live in test/social-care/.
  */
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { mockNetwork } from '../../../test/support/msw.ts';
 import type { ConnectorSettings, SubjectQuery } from '../port.ts';
 import { createSocialCareAdapter } from './adapter.ts';
 import { peopleSearches, swapDayAndMonth } from './search.ts';
@@ -31,16 +31,7 @@ const page = (items: readonly object[], number = 1, totalPages = 1, totalItems =
 const COLLECTIONS = ['contacts', 'assessments', 'section47-enquiries', 'cin-plans', 'child-protection-plans', 'looked-after-episodes', 'relationships'];
 const emptyCollections = COLLECTIONS.map((c) => http.get(`${BASE}/${c}`, () => HttpResponse.json(page([]))));
 
-const server = setupServer();
-beforeAll(() => {
-  server.listen({ onUnhandledFrame: 'error' });
-});
-afterEach(() => {
-  server.resetHandlers();
-});
-afterAll(() => {
-  server.close();
-});
+const server = mockNetwork();
 
 describe('peopleSearches', () => {
   it('tries NHS number, UPN, then name and birth date from most to least specific, aliases, a changed family name, a swapped date', () => {

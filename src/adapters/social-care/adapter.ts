@@ -13,13 +13,15 @@
  * deadline covers the whole lookup; the first failure cancels the calls still running and fails
  * the lookup with its reason. Expected failures are values (CONVENTIONS.md §3).
  */
-import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import type { ZodType } from 'zod';
-import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import type { AdapterContext, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
-import { authorize, createTokenCache, forgetToken, type TokenCache } from '../http/auth.ts';
-import { adapterFailure, exchange, failureKindForStatus, type HttpEnvironment } from '../http/exchange.ts';
-import { peopleSearches, type SearchParams } from './search.ts';
+import { createTokenCache } from '../http/auth.ts';
+import { adapterFailure, decodeJson, failureKindForStatus } from '../http/exchange.ts';
+import { describeIssue } from '../http/issues.ts';
+import { authorizedGet, gatherFetched, inSlot, withLookupRun, type Fetched, type LookupRun, type Step } from '../http/lookup-run.ts';
+import type { SearchParams } from '../search-plan.ts';
+import { peopleSearches } from './search.ts';
 import {
   ScAssessment,
   ScChildProtectionPlan,
@@ -49,24 +51,10 @@ export interface SocialCareAdapterOptions {
   readonly pageSize?: number;
 }
 
-type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AdapterFailure };
-
 interface Listing<T> {
   readonly items: readonly T[];
   /** A further page or match existed but was not read. */
   readonly truncated: boolean;
-}
-
-/** One lookup's state: where, how, by when, what it has called, and its first failure. */
-interface LookupRun {
-  readonly settings: ConnectorSettings;
-  readonly base: string;
-  readonly signal: AbortSignal;
-  readonly env: HttpEnvironment;
-  readonly tokens: TokenCache;
-  readonly slots: BulkheadPolicy;
-  readonly stop: AbortController;
-  firstFailure: AdapterFailure | undefined;
 }
 
 /** A person's collections: endpoint, orchestration name, item schema. */
@@ -101,36 +89,14 @@ export function createSocialCareAdapter(options: SocialCareAdapterOptions = {}):
       if (settings.auth.kind === 'ws-security') {
         return { kind: 'failed', failure: adapterFailure('auth-failed', 'WS-Security credentials do not apply to a social care REST connector', 'ADAPTER.AUTH_MISCONFIGURED'), orchestrations };
       }
-      const deadline = AbortSignal.timeout(settings.timeoutMs);
-      const stop = new AbortController();
-      const fetchImpl = context?.fetch ?? ((input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init));
-      const run: LookupRun = {
-        settings,
-        base: settings.baseUrl.replace(/\/+$/, ''),
-        signal: AbortSignal.any([deadline, stop.signal, ...(context?.signal === undefined ? [] : [context.signal])]),
-        env: { fetch: fetchImpl, clock, orchestrations, abortKind: () => (deadline.aborted ? 'timeout' : 'cancelled') },
-        tokens,
-        slots: bulkhead(concurrency, Number.MAX_SAFE_INTEGER),
-        stop,
-        firstFailure: undefined,
-      };
-      try {
+      return withLookupRun(settings, context, { clock, tokens, concurrency, orchestrations }, async (run) => {
         const candidates = await findPeople(run, query, maxCandidates);
         if (!candidates.ok) return { kind: 'failed', failure: candidates.failure, orchestrations };
 
-        const fetched = await Promise.all(candidates.value.items.map((person) => personRecords(run, person, pageSize)));
-        if (run.firstFailure !== undefined) return { kind: 'failed', failure: run.firstFailure, orchestrations };
-        const people: SocialCarePersonRecords[] = [];
-        let truncated = candidates.value.truncated;
-        for (const step of fetched) {
-          if (!step.ok) return { kind: 'failed', failure: step.failure, orchestrations };
-          people.push(step.value.records);
-          truncated ||= step.value.truncated;
-        }
-        return { kind: 'found', records: { people, truncated }, orchestrations };
-      } finally {
-        stop.abort();
-      }
+        const fetched = gatherFetched(run, await Promise.all(candidates.value.items.map((person) => personRecords(run, person, pageSize))));
+        if (!fetched.ok) return { kind: 'failed', failure: fetched.failure, orchestrations };
+        return { kind: 'found', records: { people: fetched.value.records, truncated: candidates.value.truncated || fetched.value.truncated }, orchestrations };
+      });
     },
   };
 }
@@ -144,13 +110,8 @@ async function findPeople(run: LookupRun, query: SubjectQuery, maxCandidates: nu
   return { ok: true, value: { items: [], truncated: false } };
 }
 
-interface PersonFetch {
-  readonly records: SocialCarePersonRecords;
-  readonly truncated: boolean;
-}
-
 /** Everything recorded about one person: seven collections, run within the lookup's slots. */
-async function personRecords(run: LookupRun, person: ScPerson, pageSize: number): Promise<Step<PersonFetch>> {
+async function personRecords(run: LookupRun, person: ScPerson, pageSize: number): Promise<Step<Fetched<SocialCarePersonRecords>>> {
   const byPerson: SearchParams = [['personId', person.personId]];
   const options = { pageSize, limit: Number.POSITIVE_INFINITY };
   const list = <T extends { readonly id: string }>(c: { readonly path: string; readonly name: string; readonly schema: ZodType<T> }): Promise<Step<Listing<T>>> =>
@@ -188,16 +149,6 @@ async function personRecords(run: LookupRun, person: ScPerson, pageSize: number)
       truncated: all.some((s) => s.value.truncated),
     },
   };
-}
-
-/** Runs a task in one of the lookup's slots; the first failure is the lookup's reason and stops the rest. */
-async function inSlot<T>(run: LookupRun, task: () => Promise<Step<T>>): Promise<Step<T>> {
-  const result = await run.slots.execute(task);
-  if (!result.ok && run.firstFailure === undefined) {
-    run.firstFailure = result.failure;
-    run.stop.abort();
-  }
-  return result;
 }
 
 /**
@@ -242,22 +193,8 @@ type Page = ReturnType<typeof ScPage.parse>;
 
 /** GETs one page, authorising (and once re-authorising, for a refused cached token). */
 async function getPage(run: LookupRun, name: string, url: string): Promise<Step<Page>> {
-  let auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env });
-  for (let attempt = 1; ; attempt += 1) {
-    if (!auth.ok) return auth;
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (auth.header !== undefined) headers.authorization = auth.header;
-    const result = await exchange({ name, method: 'GET', url, headers, signal: run.signal, maxBytes: run.settings.maxResponseBytes }, run.env);
-    if (!result.ok) return result;
-    const { status, json } = result.response;
-    if (status === 401 && auth.fromCache && attempt === 1) {
-      // The server refused a cached token (revoked, or its clock differs): fetch a fresh one, once.
-      forgetToken(run.settings.auth, run.tokens);
-      auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env, forceRefresh: true });
-      continue;
-    }
-    return readPage(name, status, json);
-  }
+  const got = await authorizedGet(run, name, url, 'application/json', decodeJson);
+  return got.ok ? readPage(name, got.value.status, got.value.body) : got;
 }
 
 /**
@@ -272,12 +209,4 @@ function readPage(name: string, status: number, json: unknown): Step<Page> {
   const page = ScPage.safeParse(json);
   if (!page.success) return { ok: false, failure: adapterFailure('malformed-response', `${name}: response is not a page of records (${describeIssue(page.error.issues)})`) };
   return { ok: true, value: page.data };
-}
-
-/** The path and message of a zod issue: field names only, never values. */
-function describeIssue(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  const first = issues[0];
-  if (first === undefined) return 'invalid';
-  const path = first.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
-  return `${path === '' ? '(root)' : path}: ${first.message}`;
 }

@@ -8,9 +8,7 @@
  * matching. Pure: no I/O.
  */
 import type { SubjectQuery } from '../port.ts';
-
-/** One search's query parameters, in the order they are sent. */
-export type SearchParams = readonly (readonly [string, string])[];
+import { normalisePostcode, searchList, type SearchParams } from '../search-plan.ts';
 
 /**
  * The `GET /people` searches to try, in order, without duplicates: NHS number, UPN, then name
@@ -19,15 +17,7 @@ export type SearchParams = readonly (readonly [string, string])[];
  * birth date, name and postcode. The adapter stops at the first search that finds anyone.
  */
 export function peopleSearches(query: SubjectQuery): SearchParams[] {
-  const searches: SearchParams[] = [];
-  const seen = new Set<string>();
-  const add = (params: SearchParams): void => {
-    const key = JSON.stringify(params);
-    if (params.length > 0 && !seen.has(key)) {
-      seen.add(key);
-      searches.push(params);
-    }
-  };
+  const { searches, add } = searchList(1);
 
   const identifier = (system: string): string | undefined => {
     const value = query.identifiers.find((i) => i.system === system)?.value.replace(/\s+/g, '');
@@ -43,6 +33,7 @@ export function peopleSearches(query: SubjectQuery): SearchParams[] {
     .filter((n) => n.family !== '' || n.given !== '');
   const [primary, ...aliases] = names;
   if (primary === undefined) return searches;
+  // "wf132qp" → "WF13 2QP": the case system compares postcodes without spaces, but logs read better.
   const postcode = query.postcode === undefined ? undefined : normalisePostcode(query.postcode);
   const p = (name: string, value: string | undefined): SearchParams => (value === undefined || value === '' ? [] : [[name, value]]);
   // An initial ("R.") narrows nothing a prefix search would not; single letters are left out.
@@ -81,11 +72,4 @@ export function swapDayAndMonth(isoDate: string): string | undefined {
   const swapped = `${year}-${day}-${month}`;
   const parsed = new Date(`${swapped}T00:00:00Z`);
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(swapped) ? swapped : undefined;
-}
-
-/** "wf132qp" → "WF13 2QP"; the case system compares postcodes without spaces, but logs read better. */
-function normalisePostcode(raw: string): string | undefined {
-  const compact = raw.replace(/\s+/g, '').toUpperCase();
-  if (compact === '') return undefined;
-  return compact.length >= 5 && compact.length <= 7 ? `${compact.slice(0, -3)} ${compact.slice(-3)}` : compact;
 }

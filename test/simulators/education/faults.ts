@@ -1,11 +1,11 @@
 /**
- * Fault injection for the education simulator: the health simulator's `SimulatorFaults`
+ * Fault injection for the education simulator: the shared `SimulatorFaults`
  * (latency, status, malformed, hang, oversize, match; `operationOutcome` here answers with the
  * education error document instead of a FHIR OperationOutcome), plus what an XML client must
  * survive: an error document with a chosen code, and broken or hostile bodies — DTDs with
  * internal entities, "billion laughs", an external entity naming a local file.
  *
- * Why this file exists: one fault vocabulary across simulators (any health-shaped fault set is a
+ * Why this file exists: one fault vocabulary across simulators (any shared fault set is a
  * valid education one, so the embedded harness drives every agency alike), and the adapter's
  * failure handling is only proven against a server that really misbehaves on the wire. The
  * control endpoint's body is outside data, so it is parsed with the same schema that types
@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { PUPIL_SEARCH_ERROR_CODES } from '../../../src/adapters/education/types.ts';
-import { SimulatorFaults } from '../health/faults.ts';
+import { SimulatorFaults } from '../common/faults.ts';
 
 /** The broken bodies the simulator can send (with status 200). */
 export const MALFORMED_KINDS = [
@@ -51,12 +51,6 @@ export const EducationFaults = SimulatorFaults.extend({
 }).strict();
 export type EducationFaults = z.input<typeof EducationFaults>;
 export type ParsedEducationFaults = z.output<typeof EducationFaults>;
-
-/** True when a fault set applies to the request with this path and query (the health simulator's rule). */
-export function faultsApply(faults: ParsedEducationFaults, pathAndQuery: string, isSearchRequest: boolean): boolean {
-  if (faults.match !== undefined) return pathAndQuery.includes(faults.match);
-  return isSearchRequest;
-}
 
 /** The error code an `operationOutcome` fault answers with, by HTTP status. */
 export function errorCodeForStatus(status: number): (typeof PUPIL_SEARCH_ERROR_CODES)[number] {

@@ -11,15 +11,12 @@
  * With any credential option, `/pupils` needs one of the credentials given.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_HOUSEHOLDS, DEFAULT_SEED, generatePopulation } from '../population/index.ts';
+import { closeOnSignal, populationOf, SIMULATOR_OPTIONS } from '../common/cli.ts';
 import { startEducationSimulator, type EducationSimulatorAuth } from './server.ts';
 
 const { values } = parseArgs({
   options: {
-    port: { type: 'string', default: '0' },
-    host: { type: 'string', default: '127.0.0.1' },
-    seed: { type: 'string', default: String(DEFAULT_SEED) },
-    households: { type: 'string', default: String(DEFAULT_HOUSEHOLDS) },
+    ...SIMULATOR_OPTIONS,
     'bearer-token': { type: 'string' },
     basic: { type: 'string' },
     'client-id': { type: 'string' },
@@ -37,7 +34,7 @@ const auth: EducationSimulatorAuth = {
   ...(basic?.[0] === undefined || basic[1] === undefined ? {} : { basic: [{ username: basic[0], password: basic.slice(1).join(':') }] }),
   ...(clientId === undefined || clientSecret === undefined ? {} : { clients: [{ clientId, clientSecret }] }),
 };
-const population = generatePopulation({ seed: Number(values.seed), households: Number(values.households) });
+const population = populationOf(values);
 const simulator = await startEducationSimulator({
   population,
   port: Number(values.port),
@@ -47,8 +44,4 @@ const simulator = await startEducationSimulator({
 });
 console.log(JSON.stringify({ url: simulator.url, tokenUrl: simulator.tokenUrl, pupils: population.views.education.persons.filter((p) => p.kind === 'pupil').length }));
 
-const stop = (): void => {
-  void simulator.close().then(() => process.exit(0));
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+closeOnSignal(simulator);

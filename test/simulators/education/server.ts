@@ -12,14 +12,15 @@
  * `POST /oauth2/token` (when OAuth2 clients are configured); `GET|POST|DELETE /_sim/faults`.
  * Synthetic data only.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { deliverWithFaults, statusReply } from '../common/delivery.ts';
+import { controlFaults, faultsApply } from '../common/faults.ts';
+import { send, startSimulatorServer, type Reply } from '../common/http.ts';
 import type { Population } from '../population/index.ts';
-import { createTokenIssuer, type SimulatorClient, type TokenIssuer } from '../health/oauth.ts';
+import { createTokenIssuer, tokenEndpointReply, type SimulatorClient, type TokenIssuer } from '../health/oauth.ts';
 import { educationRecords, pupilNode, searchErrorXml, searchResponseXml, type EducationRecords } from './ctf.ts';
-import { EducationFaults, errorCodeForStatus, faultsApply, type ParsedEducationFaults } from './faults.ts';
+import { EducationFaults, errorCodeForStatus, type ParsedEducationFaults } from './faults.ts';
 import { malformedBody } from './hostile.ts';
 import { createPupilIndex, parsePupilQuery, type PupilIndex } from './search.ts';
 
@@ -59,7 +60,6 @@ export interface EducationSimulator {
 }
 
 const DEFAULT_PAGE_SIZE = 20;
-const MAX_REQUEST_BODY_BYTES = 64 * 1024;
 const XML = 'application/xml; charset=utf-8';
 
 interface ServerState {
@@ -70,14 +70,6 @@ interface ServerState {
   issuer: TokenIssuer | undefined;
   faults: ParsedEducationFaults;
   readonly closing: AbortSignal;
-}
-
-/** A response built before faults decide how (and whether) it is delivered. */
-interface Reply {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: string;
-  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Starts the simulator; resolves once it listens. */
@@ -93,17 +85,9 @@ export async function startEducationSimulator(options: EducationSimulatorOptions
     faults: {},
     closing: closing.signal,
   };
-  const server = createServer((req, res) => {
-    handle(req, res, state).catch(() => {
-      // A bug in the simulator: answer 500 rather than leave the client hanging.
-      if (!res.headersSent) send(res, errorReply(500, 'INTERNAL_ERROR', 'simulator error'));
-      else res.destroy();
-    });
-  });
-  await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('education simulator: no TCP address');
-  const url = `http://${formatHost(address)}:${address.port}`;
+  const crashReply = errorReply(500, 'INTERNAL_ERROR', 'simulator error');
+  const server = await startSimulatorServer({ name: 'education simulator', port: options.port, host: options.host, closing, crashReply }, (req, res) => handle(req, res, state));
+  const url = server.url;
   const tokenUrl = `${url}/oauth2/token`;
   if (options.auth !== undefined) {
     state.issuer = createTokenIssuer({ clients: options.auth.clients ?? [], staticTokens: options.auth.bearerTokens ?? [] }, tokenUrl);
@@ -114,15 +98,7 @@ export async function startEducationSimulator(options: EducationSimulatorOptions
     setFaults(next) {
       state.faults = EducationFaults.parse(next);
     },
-    async close() {
-      closing.abort();
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      });
-    },
+    close: () => server.close(),
   };
 }
 
@@ -132,7 +108,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   const method = req.method ?? 'GET';
 
   if (path === '/_sim/faults') {
-    await controlFaults(req, res, state, method);
+    await controlFaults(req, res, state, EducationFaults);
     return;
   }
   const isToken = path === '/oauth2/token';
@@ -140,7 +116,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   const applies = faultsApply(faults, `${requestUrl.pathname}${requestUrl.search}`, !isToken);
 
   let reply: Reply;
-  if (isToken) reply = await tokenReply(req, state, method, requestUrl);
+  if (isToken) reply = (await tokenEndpointReply(req, state.issuer, tokenAudience(req, requestUrl))).reply;
   else if (path !== '/pupils') reply = errorReply(404, 'NOT_FOUND', 'the simulator serves /pupils only');
   else if (method !== 'GET') reply = { ...errorReply(405, 'INVALID_QUERY', 'use GET'), headers: { allow: 'GET' } };
   else if (!authorised(req.headers.authorization, state)) {
@@ -151,7 +127,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
     send(res, reply);
     return;
   }
-  await deliverWithFaults(res, reply, faults, state);
+  await deliverWithFaults(res, reply, faults, state.closing, (valid) => faultedReply(valid, faults));
 }
 
 function authorised(header: string | undefined, state: ServerState): boolean {
@@ -182,157 +158,26 @@ function errorReply(status: number, code: string, message: string): Reply {
   return { status, contentType: XML, body: searchErrorXml(code, message) };
 }
 
-async function tokenReply(req: IncomingMessage, state: ServerState, method: string, requestUrl: URL): Promise<Reply> {
-  const json = (status: number, body: unknown): Reply => ({ status, contentType: 'application/json', body: JSON.stringify(body), headers: { 'cache-control': 'no-store' } });
-  if (method !== 'POST') return json(405, { error: 'invalid_request', error_description: 'use POST' });
-  if (state.issuer === undefined) return json(400, { error: 'unauthorized_client', error_description: 'this simulator was started without auth' });
-  const body = await readBody(req);
-  if (body === undefined) return json(400, { error: 'invalid_request', error_description: 'body too large' });
+/** The token URL as this request reached it, when its Host header is plain enough to trust. */
+function tokenAudience(req: IncomingMessage, requestUrl: URL): string | undefined {
   const host = req.headers.host;
-  const audience = host !== undefined && /^[A-Za-z0-9.:[\]-]{1,260}$/.test(host) ? `http://${host}${requestUrl.pathname}` : undefined;
-  const outcome = await state.issuer.issue(new URLSearchParams(body), req.headers.authorization, audience);
-  return json(outcome.status, outcome.body);
+  return host !== undefined && /^[A-Za-z0-9.:[\]-]{1,260}$/.test(host) ? `http://${host}${requestUrl.pathname}` : undefined;
 }
 
-async function controlFaults(req: IncomingMessage, res: ServerResponse, state: ServerState, method: string): Promise<void> {
-  const json = (status: number, body: unknown): void => {
-    send(res, { status, contentType: 'application/json', body: JSON.stringify(body) });
-  };
-  if (method === 'GET') {
-    json(200, state.faults);
-    return;
+/** What the content faults make of a reply: an error document, a bare status, or a broken or hostile body. */
+function faultedReply(reply: Reply, faults: ParsedEducationFaults): Reply {
+  if (faults.errorDocument !== undefined) {
+    const code = faults.errorDocument === true ? 'SERVICE_UNAVAILABLE' : faults.errorDocument;
+    return errorReply(faults.status ?? 400, code, 'simulated failure');
   }
-  if (method === 'DELETE') {
-    state.faults = {};
-    res.writeHead(204).end();
-    return;
+  if (faults.operationOutcome !== undefined) {
+    const status = faults.status ?? 400;
+    return errorReply(status, errorCodeForStatus(status), faults.operationOutcome === true ? 'simulated failure' : (faults.operationOutcome.diagnostics ?? 'simulated failure'));
   }
-  if (method !== 'POST') {
-    json(405, { error: 'use GET, POST or DELETE' });
-    return;
+  if (faults.status !== undefined) return statusReply(faults.status);
+  if (faults.externalEntityFile !== undefined || faults.malformed !== undefined) {
+    const kind = faults.externalEntityFile !== undefined ? { externalEntityFile: faults.externalEntityFile } : faults.malformed === true || faults.malformed === undefined ? 'truncated' : faults.malformed;
+    return { status: 200, contentType: kind === 'html' ? 'text/html' : XML, body: malformedBody(kind, reply.status === 200 ? reply.body : undefined) };
   }
-  let body: unknown;
-  try {
-    body = JSON.parse((await readBody(req)) ?? '');
-  } catch {
-    json(400, { error: 'body must be JSON' });
-    return;
-  }
-  const parsed = EducationFaults.safeParse(body);
-  if (!parsed.success) {
-    json(400, { error: 'invalid faults', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-    return;
-  }
-  state.faults = parsed.data;
-  res.writeHead(204).end();
-}
-
-/** Delivers a reply the way the current faults say: late, stalled, replaced, broken, hostile or bloated. */
-async function deliverWithFaults(res: ServerResponse, reply: Reply, faults: ParsedEducationFaults, state: ServerState): Promise<void> {
-  const aborted = AbortSignal.any([state.closing, closedSignal(res)]);
-  try {
-    if (faults.latencyMs !== undefined && faults.latencyMs > 0) await sleep(faults.latencyMs, undefined, { signal: aborted });
-
-    let delivered = reply;
-    if (faults.errorDocument !== undefined) {
-      const code = faults.errorDocument === true ? 'SERVICE_UNAVAILABLE' : faults.errorDocument;
-      delivered = errorReply(faults.status ?? 400, code, 'simulated failure');
-    } else if (faults.operationOutcome !== undefined) {
-      const status = faults.status ?? 400;
-      delivered = errorReply(status, errorCodeForStatus(status), faults.operationOutcome === true ? 'simulated failure' : (faults.operationOutcome.diagnostics ?? 'simulated failure'));
-    } else if (faults.status !== undefined) {
-      delivered = { status: faults.status, contentType: 'text/plain; charset=utf-8', body: `simulated HTTP ${faults.status}\n` };
-    } else if (faults.externalEntityFile !== undefined || faults.malformed !== undefined) {
-      const kind = faults.externalEntityFile !== undefined ? { externalEntityFile: faults.externalEntityFile } : faults.malformed === true || faults.malformed === undefined ? 'truncated' : faults.malformed;
-      delivered = { status: 200, contentType: kind === 'html' ? 'text/html' : XML, body: malformedBody(kind, reply.status === 200 ? reply.body : undefined) };
-    }
-
-    if (faults.oversizeBytes !== undefined) {
-      await sendPadded(res, delivered, faults.oversizeBytes, aborted);
-      return;
-    }
-    if (faults.hangMs !== undefined && faults.hangMs > 0) {
-      const bytes = Buffer.from(delivered.body, 'utf8');
-      const half = Math.floor(bytes.length / 2);
-      res.writeHead(delivered.status, { ...delivered.headers, 'content-type': delivered.contentType, 'content-length': String(bytes.length) });
-      res.write(bytes.subarray(0, half));
-      await sleep(faults.hangMs, undefined, { signal: aborted });
-      res.end(bytes.subarray(half));
-      return;
-    }
-    send(res, delivered);
-  } catch {
-    // The client went away or the simulator is closing mid-fault: drop the connection.
-    res.destroy();
-  }
-}
-
-/** Streams the reply followed by whitespace (allowed after the root element) up to `size` bytes, without Content-Length. */
-async function sendPadded(res: ServerResponse, reply: Reply, size: number, aborted: AbortSignal): Promise<void> {
-  res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType });
-  const head = Buffer.from(reply.body, 'utf8');
-  res.write(head);
-  const chunk = Buffer.alloc(64 * 1024, 0x20);
-  let sent = head.length;
-  while (sent < size) {
-    if (aborted.aborted || res.destroyed) return;
-    const piece = size - sent >= chunk.length ? chunk : chunk.subarray(0, size - sent);
-    sent += piece.length;
-    if (!res.write(piece)) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
-  }
-  res.end();
-}
-
-function closedSignal(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once('close', () => {
-    controller.abort();
-  });
-  return controller.signal;
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  const bytes = Buffer.from(reply.body, 'utf8');
-  res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType, 'content-length': String(bytes.length) });
-  res.end(bytes);
-}
-
-/** The request body as text, or undefined when it passes the limit. */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    if (!(chunk instanceof Buffer)) continue;
-    size += chunk.length;
-    if (size > MAX_REQUEST_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** A URL host for the bound address; a wildcard bind is reported as loopback, which reaches it. */
-function formatHost(address: AddressInfo): string {
-  if (address.address === '0.0.0.0') return '127.0.0.1';
-  if (address.address === '::') return '[::1]';
-  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return reply;
 }

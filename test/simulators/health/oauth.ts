@@ -1,5 +1,6 @@
 /**
- * The health simulator's OAuth 2.0 token endpoint and bearer-token check.
+ * The health simulator's OAuth 2.0 token endpoint and bearer-token check (the education,
+ * housing, social care and host simulators use them too).
  *
  * Why this file exists: NHS FHIR endpoints are reached with SMART backend services (a JWT
  * client assertion signed with the client's private key, RFC 7523) or, in some trusts, a
@@ -9,7 +10,9 @@
  * no replayed `jti`.
  */
 import { createPublicKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { decodeJwt, jwtVerify, type JWK } from 'jose';
+import { readBody, type Reply } from '../common/http.ts';
 
 /** A client the token endpoint knows: a secret, a public key for its assertions, or both. */
 export interface SimulatorClient {
@@ -136,6 +139,22 @@ export function createTokenIssuer(auth: SimulatorAuth, tokenUrl: string, now: ()
       return expiry !== undefined && expiry > now();
     },
   };
+}
+
+/**
+ * The token endpoint's answer to one request (RFC 6749 §4.4, `Cache-Control: no-store`):
+ * POST only, refused when the simulator was started without auth, else the issuer's outcome —
+ * returned too, so a simulator can note the tokens it issued. `audience` is the token URL as the
+ * request reached it.
+ */
+export async function tokenEndpointReply(req: IncomingMessage, issuer: TokenIssuer | undefined, audience: string | undefined): Promise<{ readonly reply: Reply; readonly outcome?: TokenOutcome }> {
+  const json = (status: number, body: unknown): Reply => ({ status, contentType: 'application/json', body: JSON.stringify(body), headers: { 'cache-control': 'no-store' } });
+  if (req.method !== 'POST') return { reply: json(405, { error: 'invalid_request', error_description: 'use POST' }) };
+  if (issuer === undefined) return { reply: json(400, { error: 'unauthorized_client', error_description: 'this simulator was started without auth' }) };
+  const body = await readBody(req);
+  if (body === undefined) return { reply: json(400, { error: 'invalid_request', error_description: 'body too large' }) };
+  const outcome = await issuer.issue(new URLSearchParams(body), req.headers.authorization, audience);
+  return { reply: json(outcome.status, outcome.body), outcome };
 }
 
 function sameSecret(given: string, expected: string): boolean {

@@ -15,17 +15,17 @@
  * `GET|POST|DELETE /_sim/faults`. Synthetic data only.
  */
 /// <reference types="fhir" />
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getStatus } from '@medplum/core';
 import type { Resource as MedplumResource } from '@medplum/fhirtypes';
 import { FhirRouter, MemoryRepository, makeSimpleRequest } from '@medplum/fhir-router';
+import { deliverWithFaults, HTML_ERROR_PAGE, statusReply } from '../common/delivery.ts';
+import { controlFaults, faultsApply, SimulatorFaults, type ParsedFaults } from '../common/faults.ts';
+import { requestBase, send, startSimulatorServer, type Reply } from '../common/http.ts';
 import { ensureFhirDefinitions, SIM_PATIENT_PARAMETER, SIM_PATIENT_TYPES } from './definitions.ts';
-import { faultsApply, SimulatorFaults, type ParsedFaults } from './faults.ts';
-import { createTokenIssuer, type SimulatorAuth, type TokenIssuer } from './oauth.ts';
+import { createTokenIssuer, tokenEndpointReply, type SimulatorAuth, type TokenIssuer } from './oauth.ts';
 
-export type { SimulatorFaults } from './faults.ts';
+export type { SimulatorFaults } from '../common/faults.ts';
 export type { SimulatorAuth, SimulatorClient } from './oauth.ts';
 
 /** Options of `startHealthSimulator`. */
@@ -62,7 +62,6 @@ export interface HealthSimulator {
 /** `_count` when a search gives none, and the most a search may ask for. */
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 1000;
-const MAX_REQUEST_BODY_BYTES = 64 * 1024;
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /** Starts the simulator; resolves once it listens. Indexing FHIR definitions happens once per process. */
@@ -79,17 +78,9 @@ export async function startHealthSimulator(options: HealthSimulatorOptions): Pro
 
   const closing = new AbortController();
   const state: ServerState = { repo, router, faults: {}, closing: closing.signal, base: '', publicUrl: options.publicUrl?.replace(/\/+$/, ''), issuer: undefined, auth: options.auth };
-  const server = createServer((req, res) => {
-    handle(req, res, state).catch(() => {
-      // A bug in the simulator: answer 500 rather than leave the client hanging.
-      if (!res.headersSent) sendJson(res, 500, operationOutcome('exception', 'simulator error'));
-      else res.destroy();
-    });
-  });
-  await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('health simulator: no TCP address');
-  const url = `http://${formatHost(address)}:${address.port}`;
+  const crashReply: Reply = { status: 500, contentType: 'application/json', body: JSON.stringify(operationOutcome('exception', 'simulator error')) };
+  const server = await startSimulatorServer({ name: 'health simulator', port: options.port, host: options.host, closing, crashReply }, (req, res) => handle(req, res, state));
+  const url = server.url;
   const tokenUrl = `${url}/oauth2/token`;
   state.base = url;
   state.issuer = options.auth === undefined ? undefined : createTokenIssuer(options.auth, tokenUrl);
@@ -101,15 +92,7 @@ export async function startHealthSimulator(options: HealthSimulatorOptions): Pro
     setFaults(next) {
       state.faults = SimulatorFaults.parse(next);
     },
-    async close() {
-      closing.abort();
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      });
-    },
+    close: () => server.close(),
   };
 }
 
@@ -126,23 +109,15 @@ interface ServerState {
   readonly auth: SimulatorAuth | undefined;
 }
 
-/** A response built before faults decide how (and whether) it is delivered. */
-interface Reply {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: string;
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
 async function handle(req: IncomingMessage, res: ServerResponse, state: ServerState): Promise<void> {
-  const base = requestBase(req, state);
+  const base = requestBase(req, state.publicUrl, state.base);
   const requestUrl = new URL(req.url ?? '/', base);
   const path = requestUrl.pathname;
   const pathAndQuery = `${path}${requestUrl.search}`;
   const method = req.method ?? 'GET';
 
   if (path === '/_sim/faults') {
-    await controlFaults(req, res, state, method);
+    await controlFaults(req, res, state, SimulatorFaults);
     return;
   }
 
@@ -152,7 +127,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
 
   let reply: Reply;
   if (isToken) {
-    reply = await tokenReply(req, state, method, `${base}/oauth2/token`);
+    reply = (await tokenEndpointReply(req, state.issuer, `${base}/oauth2/token`)).reply;
   } else if (method !== 'GET') {
     reply = fhirReply(405, operationOutcome('not-supported', 'the simulator serves reads and searches only'));
   } else if (path !== '/metadata' && state.issuer !== undefined && !state.issuer.accepts(req.headers.authorization)) {
@@ -167,48 +142,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
     send(res, reply);
     return;
   }
-  await deliverWithFaults(res, reply, faults, state.closing);
-}
-
-async function controlFaults(req: IncomingMessage, res: ServerResponse, state: ServerState, method: string): Promise<void> {
-  if (method === 'GET') {
-    sendJson(res, 200, state.faults);
-    return;
-  }
-  if (method === 'DELETE') {
-    state.faults = {};
-    res.writeHead(204).end();
-    return;
-  }
-  if (method !== 'POST') {
-    sendJson(res, 405, { error: 'use GET, POST or DELETE' });
-    return;
-  }
-  const body = await readBody(req);
-  let json: unknown;
-  try {
-    json = JSON.parse(body ?? '');
-  } catch {
-    sendJson(res, 400, { error: 'body must be JSON' });
-    return;
-  }
-  const parsed = SimulatorFaults.safeParse(json);
-  if (!parsed.success) {
-    sendJson(res, 400, { error: 'invalid faults', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-    return;
-  }
-  state.faults = parsed.data;
-  res.writeHead(204).end();
-}
-
-async function tokenReply(req: IncomingMessage, state: ServerState, method: string, audience: string): Promise<Reply> {
-  const json = (status: number, body: unknown): Reply => ({ status, contentType: 'application/json', body: JSON.stringify(body), headers: { 'cache-control': 'no-store' } });
-  if (method !== 'POST') return json(405, { error: 'invalid_request', error_description: 'use POST' });
-  if (state.issuer === undefined) return json(400, { error: 'unauthorized_client', error_description: 'this simulator was started without auth' });
-  const body = await readBody(req);
-  if (body === undefined) return json(400, { error: 'invalid_request', error_description: 'body too large' });
-  const outcome = await state.issuer.issue(new URLSearchParams(body), req.headers.authorization, audience);
-  return json(outcome.status, outcome.body);
+  await deliverWithFaults(res, reply, faults, state.closing, (valid) => faultedReply(valid, faults));
 }
 
 /** A read or search through the Medplum router, with paging links added. */
@@ -253,94 +187,29 @@ function parseCount(raw: string | null): number {
   return Number.isFinite(n) ? n : DEFAULT_PAGE_SIZE;
 }
 
-/** Delivers a reply the way the current faults say: late, stalled, replaced, broken or bloated. */
-async function deliverWithFaults(res: ServerResponse, reply: Reply, faults: ParsedFaults, closing: AbortSignal): Promise<void> {
-  const aborted = AbortSignal.any([closing, closedSignal(res)]);
-  try {
-    if (faults.latencyMs !== undefined && faults.latencyMs > 0) await sleep(faults.latencyMs, undefined, { signal: aborted });
+/** The broken bodies of `malformed`, by kind. */
+const MALFORMED: Readonly<Record<'json' | 'xml' | 'html', Reply>> = {
+  json: { status: 200, contentType: FHIR_JSON, body: '{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Pat' },
+  xml: {
+    status: 200,
+    contentType: 'application/fhir+xml',
+    body: '<?xml version="1.0"?>\n<!DOCTYPE Bundle [<!ENTITY x "simulated">]>\n<Bundle xmlns="http://hl7.org/fhir"><type value="searchset"/></Bundle>\n',
+  },
+  html: HTML_ERROR_PAGE,
+};
 
-    let delivered = reply;
-    if (faults.operationOutcome !== undefined) {
-      const oo = faults.operationOutcome === true ? { code: 'processing', severity: 'error' as const, diagnostics: 'simulated failure' } : faults.operationOutcome;
-      delivered = fhirReply(faults.status ?? 400, {
-        resourceType: 'OperationOutcome',
-        issue: [{ severity: oo.severity, code: oo.code, ...(oo.diagnostics === undefined ? {} : { diagnostics: oo.diagnostics }) }],
-      });
-    } else if (faults.status !== undefined) {
-      delivered = { status: faults.status, contentType: 'text/plain; charset=utf-8', body: `simulated HTTP ${faults.status}\n` };
-    } else if (faults.malformed !== undefined) {
-      delivered = malformedReply(faults.malformed === true ? 'json' : faults.malformed);
-    }
-
-    if (faults.oversizeBytes !== undefined) {
-      await sendPadded(res, delivered, faults.oversizeBytes, aborted);
-      return;
-    }
-    if (faults.hangMs !== undefined && faults.hangMs > 0) {
-      const bytes = Buffer.from(delivered.body, 'utf8');
-      const half = Math.floor(bytes.length / 2);
-      res.writeHead(delivered.status, { ...delivered.headers, 'content-type': delivered.contentType, 'content-length': String(bytes.length) });
-      res.write(bytes.subarray(0, half));
-      await sleep(faults.hangMs, undefined, { signal: aborted });
-      res.end(bytes.subarray(half));
-      return;
-    }
-    send(res, delivered);
-  } catch {
-    // The client went away or the simulator is closing mid-fault: drop the connection.
-    res.destroy();
+/** What the content faults make of a reply: an OperationOutcome, a bare status or a broken body. */
+function faultedReply(reply: Reply, faults: ParsedFaults): Reply {
+  if (faults.operationOutcome !== undefined) {
+    const oo = faults.operationOutcome === true ? { code: 'processing', severity: 'error' as const, diagnostics: 'simulated failure' } : faults.operationOutcome;
+    return fhirReply(faults.status ?? 400, {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: oo.severity, code: oo.code, ...(oo.diagnostics === undefined ? {} : { diagnostics: oo.diagnostics }) }],
+    });
   }
-}
-
-function malformedReply(kind: 'json' | 'xml' | 'html'): Reply {
-  switch (kind) {
-    case 'json':
-      return { status: 200, contentType: FHIR_JSON, body: '{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Pat' };
-    case 'xml':
-      return {
-        status: 200,
-        contentType: 'application/fhir+xml',
-        body: '<?xml version="1.0"?>\n<!DOCTYPE Bundle [<!ENTITY x "simulated">]>\n<Bundle xmlns="http://hl7.org/fhir"><type value="searchset"/></Bundle>\n',
-      };
-    case 'html':
-      return { status: 200, contentType: 'text/html', body: '<!DOCTYPE html><html><body><h1>Service temporarily unavailable</h1></body></html>' };
-    default:
-      return kind satisfies never;
-  }
-}
-
-/** Streams the reply followed by whitespace (valid after JSON) up to `size` bytes, chunked, honouring back-pressure. */
-async function sendPadded(res: ServerResponse, reply: Reply, size: number, aborted: AbortSignal): Promise<void> {
-  res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType });
-  const head = Buffer.from(reply.body, 'utf8');
-  res.write(head);
-  const chunk = Buffer.alloc(64 * 1024, 0x20);
-  let sent = head.length;
-  while (sent < size) {
-    if (aborted.aborted || res.destroyed) return;
-    const piece = size - sent >= chunk.length ? chunk : chunk.subarray(0, size - sent);
-    sent += piece.length;
-    if (!res.write(piece)) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
-  }
-  res.end();
-}
-
-function closedSignal(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once('close', () => {
-    controller.abort();
-  });
-  return controller.signal;
+  if (faults.status !== undefined) return statusReply(faults.status);
+  if (faults.malformed !== undefined) return MALFORMED[faults.malformed === true ? 'json' : faults.malformed];
+  return reply;
 }
 
 /** The instance CapabilityStatement: what this simulator serves, and its token endpoint when secured. */
@@ -401,52 +270,4 @@ function operationOutcome(code: fhir4.OperationOutcomeIssue['code'], diagnostics
 
 function fhirReply(status: number, body: unknown): Reply {
   return { status, contentType: FHIR_JSON, body: JSON.stringify(body) };
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  const bytes = Buffer.from(reply.body, 'utf8');
-  res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType, 'content-length': String(bytes.length) });
-  res.end(bytes);
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  send(res, { status, contentType: 'application/json', body: JSON.stringify(body) });
-}
-
-/** The request body as text, or undefined when it passes the limit. */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    if (!(chunk instanceof Buffer)) continue;
-    size += chunk.length;
-    if (size > MAX_REQUEST_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** A URL host for the bound address; a wildcard bind is reported as loopback, which reaches it. */
-function formatHost(address: AddressInfo): string {
-  if (address.address === '0.0.0.0') return '127.0.0.1';
-  if (address.address === '::') return '[::1]';
-  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
-}
-
-/** `publicUrl`, else http://<Host header> when it is a plain host[:port], else the bound address. */
-function requestBase(req: IncomingMessage, state: ServerState): string {
-  if (state.publicUrl !== undefined) return state.publicUrl;
-  const host = req.headers.host;
-  const plainHost = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
-  return host !== undefined && plainHost.test(host) ? `http://${host}` : state.base;
 }

@@ -15,10 +15,11 @@
  * Synthetic data only; bodies are kept in memory for the test to read, never logged.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { listen } from '../common/http.ts';
 import { createTokenIssuer, type SimulatorAuth, type TokenIssuer } from '../health/oauth.ts';
 import { HostFhirDocument, HostProduct } from './contract.ts';
 
@@ -298,16 +299,6 @@ async function drain(req: IncomingMessage): Promise<void> {
   for await (const _chunk of req) {
     // discard
   }
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function formatHost(address: AddressInfo): string {

@@ -1,5 +1,5 @@
 /**
- * Fault injection for the housing simulator: the health simulator's `SimulatorFaults` (latency,
+ * Fault injection for the housing simulator: the shared `SimulatorFaults` (latency,
  * status, malformed, hang, oversize, match), plus two faults a JSON REST API can show that FHIR
  * tests did not need. Set in-process with `setFaults` or over HTTP with `POST /_sim/faults`.
  *
@@ -10,9 +10,7 @@
  * error format.
  */
 import { z } from 'zod';
-import { SimulatorFaults } from '../health/faults.ts';
-
-export { faultsApply } from '../health/faults.ts';
+import { SimulatorFaults } from '../common/faults.ts';
 
 export const HousingSimulatorFaults = SimulatorFaults.extend({
   /** Answer 200 with well-formed JSON that is not a page of results. */

@@ -10,43 +10,18 @@
  * With `--client-id`/`--client-secret` or `--static-token`, API calls need a bearer token.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_HOUSEHOLDS, DEFAULT_SEED, generatePopulation } from '../population/index.ts';
+import { closeOnSignal, OAUTH_OPTIONS, oauthAuthOf, populationOf, SIMULATOR_OPTIONS } from '../common/cli.ts';
 import { startHousingSimulator } from './server.ts';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '0' },
-    host: { type: 'string', default: '127.0.0.1' },
-    seed: { type: 'string', default: String(DEFAULT_SEED) },
-    households: { type: 'string', default: String(DEFAULT_HOUSEHOLDS) },
-    'client-id': { type: 'string' },
-    'client-secret': { type: 'string' },
-    'static-token': { type: 'string' },
-  },
-});
+const { values } = parseArgs({ options: { ...SIMULATOR_OPTIONS, ...OAUTH_OPTIONS } });
 
-const clientId = values['client-id'];
-const clientSecret = values['client-secret'];
-const staticToken = values['static-token'];
-const secured = (clientId !== undefined && clientSecret !== undefined) || staticToken !== undefined;
-const population = generatePopulation({ seed: Number(values.seed), households: Number(values.households) });
+const population = populationOf(values);
 const simulator = await startHousingSimulator({
   population,
   port: Number(values.port),
   host: values.host,
-  ...(secured
-    ? {
-        auth: {
-          clients: clientId !== undefined && clientSecret !== undefined ? [{ clientId, clientSecret }] : [],
-          ...(staticToken === undefined ? {} : { staticTokens: [staticToken] }),
-        },
-      }
-    : {}),
+  ...oauthAuthOf(values),
 });
 console.log(JSON.stringify({ url: simulator.url, tokenUrl: simulator.tokenUrl, persons: population.views.housing.persons.length }));
 
-const stop = (): void => {
-  void simulator.close().then(() => process.exit(0));
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+closeOnSignal(simulator);

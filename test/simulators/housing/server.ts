@@ -13,12 +13,15 @@
  * /person-alerts?personRef=`, `GET /rent-accounts|/notices?tenancyRef=`, `POST /oauth2/token`,
  * `GET|POST|DELETE /_sim/faults`. Synthetic data only.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { deliverWithFaults } from '../common/delivery.ts';
+import { controlFaults, faultsApply } from '../common/faults.ts';
+import { requestBase, send, startSimulatorServer, type Reply } from '../common/http.ts';
 import type { Population } from '../population/index.ts';
-import { createTokenIssuer, type SimulatorAuth, type TokenIssuer } from '../health/oauth.ts';
+import { createTokenIssuer, tokenEndpointReply, type SimulatorAuth, type TokenIssuer } from '../health/oauth.ts';
 import { loadCodeList } from './alerts.ts';
-import { deliverWithFaults, formatHost, jsonReply, listen, problemReply, readBody, send, type Reply } from './delivery.ts';
-import { faultsApply, HousingSimulatorFaults, type ParsedHousingFaults } from './faults.ts';
+import { faultedReply, jsonReply, problemReply } from './delivery.ts';
+import { HousingSimulatorFaults, type ParsedHousingFaults } from './faults.ts';
 import { housingRecords, type HousingRecords } from './records.ts';
 import { createPersonSearch, type SearchOutcome } from './search.ts';
 
@@ -84,17 +87,9 @@ export async function startHousingSimulator(options: HousingSimulatorOptions): P
     issued: new Set(),
     revoked: new Set(),
   };
-  const server = createServer((req, res) => {
-    handle(req, res, state).catch(() => {
-      // A bug in the simulator: answer 500 rather than leave the client hanging.
-      if (!res.headersSent) send(res, problemReply(500, 'simulator error'));
-      else res.destroy();
-    });
-  });
-  await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('housing simulator: no TCP address');
-  const url = `http://${formatHost(address)}:${address.port}`;
+  const crashReply = problemReply(500, 'simulator error');
+  const server = await startSimulatorServer({ name: 'housing simulator', port: options.port, host: options.host, closing, crashReply }, (req, res) => handle(req, res, state));
+  const url = server.url;
   const tokenUrl = `${url}/oauth2/token`;
   state.base = url;
   state.issuer = options.auth === undefined ? undefined : createTokenIssuer(options.auth, tokenUrl);
@@ -109,26 +104,18 @@ export async function startHousingSimulator(options: HousingSimulatorOptions): P
       for (const token of state.issued) state.revoked.add(token);
       state.issued.clear();
     },
-    async close() {
-      closing.abort();
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      });
-    },
+    close: () => server.close(),
   };
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, state: ServerState): Promise<void> {
-  const base = requestBase(req, state);
+  const base = requestBase(req, state.publicUrl, state.base);
   const requestUrl = new URL(req.url ?? '/', base);
   const path = requestUrl.pathname;
   const method = req.method ?? 'GET';
 
   if (path === '/_sim/faults') {
-    await controlFaults(req, res, state, method);
+    await controlFaults(req, res, state, HousingSimulatorFaults);
     return;
   }
   const isToken = path === '/oauth2/token';
@@ -136,14 +123,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   const applies = faultsApply(faults, `${path}${requestUrl.search}`, !isToken);
 
   let reply: Reply;
-  if (isToken) reply = await tokenReply(req, state, method);
+  if (isToken) reply = await tokenReply(req, state);
   else if (method !== 'GET') reply = problemReply(405, 'Method not allowed', 'the housing API serves reads only');
   else if (state.issuer !== undefined && !accepts(state, req.headers.authorization)) {
     reply = { ...problemReply(401, 'Unauthorized', 'a valid bearer token is required'), headers: { 'www-authenticate': 'Bearer' } };
   } else reply = apiReply(requestUrl, state, base);
 
   if (!applies) send(res, reply);
-  else await deliverWithFaults(res, reply, faults, state.closing);
+  else await deliverWithFaults(res, reply, faults, state.closing, (valid) => faultedReply(valid, faults));
 }
 
 function accepts(state: ServerState, authorization: string | undefined): boolean {
@@ -227,52 +214,9 @@ function page(items: readonly unknown[], pageNumber: number, pageSize: number, r
   return { items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize), page: pageNumber, pageSize, totalItems: items.length, totalPages, links };
 }
 
-async function controlFaults(req: IncomingMessage, res: ServerResponse, state: ServerState, method: string): Promise<void> {
-  if (method === 'GET') {
-    send(res, jsonReply(200, state.faults));
-    return;
-  }
-  if (method === 'DELETE') {
-    state.faults = {};
-    res.writeHead(204).end();
-    return;
-  }
-  if (method !== 'POST') {
-    send(res, jsonReply(405, { error: 'use GET, POST or DELETE' }));
-    return;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse((await readBody(req)) ?? '');
-  } catch {
-    send(res, jsonReply(400, { error: 'body must be JSON' }));
-    return;
-  }
-  const parsed = HousingSimulatorFaults.safeParse(json);
-  if (!parsed.success) {
-    send(res, jsonReply(400, { error: 'invalid faults', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }));
-    return;
-  }
-  state.faults = parsed.data;
-  res.writeHead(204).end();
-}
-
-/** RFC 6749 §4.4 token endpoint: client secret by HTTP Basic (or in the form). */
-async function tokenReply(req: IncomingMessage, state: ServerState, method: string): Promise<Reply> {
-  const reply = (status: number, body: unknown): Reply => ({ ...jsonReply(status, body), headers: { 'cache-control': 'no-store' } });
-  if (method !== 'POST') return reply(405, { error: 'invalid_request', error_description: 'use POST' });
-  if (state.issuer === undefined) return reply(400, { error: 'unauthorized_client', error_description: 'this simulator was started without auth' });
-  const body = await readBody(req);
-  if (body === undefined) return reply(400, { error: 'invalid_request', error_description: 'body too large' });
-  const outcome = await state.issuer.issue(new URLSearchParams(body), req.headers.authorization);
-  if (outcome.status === 200) state.issued.add(outcome.body.access_token);
-  return reply(outcome.status, outcome.body);
-}
-
-/** `publicUrl`, else http://<Host header> when it is a plain host[:port], else the bound address. */
-function requestBase(req: IncomingMessage, state: ServerState): string {
-  if (state.publicUrl !== undefined) return state.publicUrl;
-  const host = req.headers.host;
-  const plainHost = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
-  return host !== undefined && plainHost.test(host) ? `http://${host}` : state.base;
+/** RFC 6749 §4.4 token endpoint: client secret by HTTP Basic (or in the form); issued tokens are noted for `revokeTokens`. */
+async function tokenReply(req: IncomingMessage, state: ServerState): Promise<Reply> {
+  const { reply, outcome } = await tokenEndpointReply(req, state.issuer, undefined);
+  if (outcome?.status === 200) state.issued.add(outcome.body.access_token);
+  return reply;
 }

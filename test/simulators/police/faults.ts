@@ -1,19 +1,19 @@
 /**
- * Fault injection for the police SOAP simulator: the health simulator's `SimulatorFaults`
+ * Fault injection for the police SOAP simulator: the shared `SimulatorFaults`
  * (latency, status, malformed, hang, oversize, match; `operationOutcome` here answers with a
  * SOAP 1.2 Receiver fault, its diagnostics as the reason), plus what SOAP needs: `soapFault`
  * with a chosen code and subcode, and the hostile XML a SOAP client must refuse — DTDs with
  * internal entities, an external entity naming a local file, XML that is not an envelope, and an
  * envelope whose body breaks the contract.
  *
- * Why this file exists: one fault vocabulary across simulators (any health-shaped fault set is
+ * Why this file exists: one fault vocabulary across simulators (any shared fault set is
  * a valid police one, so the embedded harness drives every agency alike), and the adapter's
  * failure handling is only proven against a server that really misbehaves on the wire. The
  * control endpoint's body is outside data, so it is parsed with the same schema that types
  * `setFaults`.
  */
 import { z } from 'zod';
-import { SimulatorFaults as HttpFaults } from '../health/faults.ts';
+import { SimulatorFaults as HttpFaults } from '../common/faults.ts';
 
 const QNAME = /^(?:[A-Za-z_][\w.-]{0,30}:)?[A-Za-z_][\w.-]{0,60}$/;
 
@@ -56,8 +56,3 @@ export const PoliceSimulatorFaults = HttpFaults.extend({
   }).strict();
 export type PoliceSimulatorFaults = z.input<typeof PoliceSimulatorFaults>;
 export type ParsedPoliceFaults = z.output<typeof PoliceSimulatorFaults>;
-
-/** True when a fault set applies to a SOAP request with this descriptor. */
-export function policeFaultsApply(faults: ParsedPoliceFaults, descriptor: string): boolean {
-  return faults.match === undefined || descriptor.includes(faults.match);
-}

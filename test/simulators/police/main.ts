@@ -10,21 +10,18 @@
  * With `--username`/`--password`, requests need a WS-Security UsernameToken.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_HOUSEHOLDS, DEFAULT_SEED, generatePopulation } from '../population/index.ts';
+import { closeOnSignal, populationOf, SIMULATOR_OPTIONS } from '../common/cli.ts';
 import { startPoliceSimulator } from './server.ts';
 
 const { values } = parseArgs({
   options: {
-    port: { type: 'string', default: '0' },
-    host: { type: 'string', default: '127.0.0.1' },
-    seed: { type: 'string', default: String(DEFAULT_SEED) },
-    households: { type: 'string', default: String(DEFAULT_HOUSEHOLDS) },
+    ...SIMULATOR_OPTIONS,
     username: { type: 'string' },
     password: { type: 'string' },
   },
 });
 
-const population = generatePopulation({ seed: Number(values.seed), households: Number(values.households) });
+const population = populationOf(values);
 const { username, password } = values;
 const simulator = await startPoliceSimulator({
   population,
@@ -34,8 +31,4 @@ const simulator = await startPoliceSimulator({
 });
 console.log(JSON.stringify({ url: simulator.url, wsdl: `${simulator.url}/?wsdl`, nominals: population.views.police.nominals.length }));
 
-const stop = (): void => {
-  void simulator.close().then(() => process.exit(0));
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+closeOnSignal(simulator);

@@ -15,13 +15,14 @@
  * Synthetic data only.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { deliverWithFaults, statusReply } from '../common/delivery.ts';
+import { controlFaults, faultsApply } from '../common/faults.ts';
+import { readBody, requestBase, send, startSimulatorServer, type Reply } from '../common/http.ts';
 import { agencyView, type Population } from '../population/index.ts';
 import { readEnvelope, notUnderstood, readPersonSearch, type Fault } from './envelope.ts';
-import { PoliceSimulatorFaults, policeFaultsApply, type ParsedPoliceFaults } from './faults.ts';
+import { PoliceSimulatorFaults, type ParsedPoliceFaults } from './faults.ts';
 import { indexPoliceView, searchNominals, type PoliceIndex } from './search.ts';
 import { checkUsernameToken, createNonceLog, type NonceLog, type PoliceSimulatorAuth } from './wssecurity.ts';
 import { envelope, externalEntityBody, faultEnvelope, faultStatus, malformedBody, personSearchResponse, SOAP_CONTENT_TYPE } from './xml.ts';
@@ -68,13 +69,6 @@ interface ServerState {
   faults: ParsedPoliceFaults;
 }
 
-/** A response built before faults decide how (and whether) it is delivered. */
-interface Reply {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: string;
-}
-
 /** Starts the simulator; resolves once it listens. */
 export async function startPoliceSimulator(options: PoliceSimulatorOptions): Promise<PoliceSimulator> {
   const closing = new AbortController();
@@ -89,41 +83,25 @@ export async function startPoliceSimulator(options: PoliceSimulatorOptions): Pro
     base: '',
     faults: {},
   };
-  const server = createServer((req, res) => {
-    handle(req, res, state).catch(() => {
-      // A bug in the simulator: answer with a Receiver fault rather than leave the client hanging.
-      if (!res.headersSent) send(res, { status: 500, contentType: SOAP_CONTENT_TYPE, body: faultEnvelope('Receiver', 'simulator error', 'pole:ServiceUnavailable') });
-      else res.destroy();
-    });
-  });
-  await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('police simulator: no TCP address');
-  const url = `http://${formatHost(address)}:${address.port}`;
-  state.base = url;
+  // A simulator bug is answered with a Receiver fault.
+  const crashReply: Reply = { status: 500, contentType: SOAP_CONTENT_TYPE, body: faultEnvelope('Receiver', 'simulator error', 'pole:ServiceUnavailable') };
+  const server = await startSimulatorServer({ name: 'police simulator', port: options.port, host: options.host, closing, crashReply }, (req, res) => handle(req, res, state));
+  state.base = server.url;
   return {
-    url,
+    url: server.url,
     setFaults(next) {
       state.faults = PoliceSimulatorFaults.parse(next);
     },
-    async close() {
-      closing.abort();
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      });
-    },
+    close: () => server.close(),
   };
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, state: ServerState): Promise<void> {
-  const base = requestBase(req, state);
+  const base = requestBase(req, state.publicUrl, state.base);
   const requestUrl = new URL(req.url ?? '/', base);
   const method = req.method ?? 'GET';
   if (requestUrl.pathname === '/_sim/faults') {
-    await controlFaults(req, res, state, method);
+    await controlFaults(req, res, state, PoliceSimulatorFaults, MAX_REQUEST_BODY_BYTES);
     return;
   }
   if (method === 'GET') {
@@ -135,14 +113,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
     return;
   }
 
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_REQUEST_BODY_BYTES);
   const { reply, page } = await soapReply(req, body, state);
   const faults = state.faults;
-  if (!policeFaultsApply(faults, `POST ${requestUrl.pathname} PersonSearch page=${page ?? '?'}`)) {
+  // Every SOAP request is in scope; WSDL downloads and the control endpoint never reach here.
+  if (!faultsApply(faults, `POST ${requestUrl.pathname} PersonSearch page=${page ?? '?'}`, true)) {
     send(res, reply);
     return;
   }
-  await deliverWithFaults(res, reply, faults, state.closing);
+  await deliverWithFaults(res, reply, faults, state.closing, (valid) => faultedReply(valid, faults));
 }
 
 /** The WSDL (its address pointing at this server) or the XSD it imports. */
@@ -187,76 +166,17 @@ function faultReply(fault: Fault): Reply {
   return { status: faultStatus(fault.code), contentType: SOAP_CONTENT_TYPE, body: faultEnvelope(fault.code, fault.reason, fault.subcode) };
 }
 
-async function controlFaults(req: IncomingMessage, res: ServerResponse, state: ServerState, method: string): Promise<void> {
-  const json = (status: number, value: unknown): void => {
-    send(res, { status, contentType: 'application/json', body: JSON.stringify(value) });
-  };
-  if (method === 'GET') {
-    json(200, state.faults);
-    return;
+/** What the content faults make of a reply: a SOAP fault, a bare status, or a hostile or broken body. */
+function faultedReply(reply: Reply, faults: ParsedPoliceFaults): Reply {
+  const soapFault = faults.soapFault ?? outcomeAsFault(faults.operationOutcome);
+  if (soapFault !== undefined) {
+    const f = soapFault === true ? { code: 'Receiver' as const, subcode: 'pole:ServiceUnavailable', reason: 'simulated failure' } : soapFault;
+    return { ...faultReply({ code: f.code, reason: f.reason ?? 'simulated failure', ...(f.subcode === undefined ? {} : { subcode: f.subcode }) }), ...(faults.status === undefined ? {} : { status: faults.status }) };
   }
-  if (method === 'DELETE') {
-    state.faults = {};
-    res.writeHead(204).end();
-    return;
-  }
-  if (method !== 'POST') {
-    json(405, { error: 'use GET, POST or DELETE' });
-    return;
-  }
-  let parsedJson: unknown;
-  try {
-    parsedJson = JSON.parse((await readBody(req)) ?? '');
-  } catch {
-    json(400, { error: 'body must be JSON' });
-    return;
-  }
-  const parsed = PoliceSimulatorFaults.safeParse(parsedJson);
-  if (!parsed.success) {
-    json(400, { error: 'invalid faults', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-    return;
-  }
-  state.faults = parsed.data;
-  res.writeHead(204).end();
-}
-
-/** Delivers a reply the way the current faults say: late, stalled, replaced, hostile or bloated. */
-async function deliverWithFaults(res: ServerResponse, reply: Reply, faults: ParsedPoliceFaults, closing: AbortSignal): Promise<void> {
-  const aborted = AbortSignal.any([closing, closedSignal(res)]);
-  try {
-    if (faults.latencyMs !== undefined && faults.latencyMs > 0) await sleep(faults.latencyMs, undefined, { signal: aborted });
-
-    let delivered = reply;
-    const soapFault = faults.soapFault ?? outcomeAsFault(faults.operationOutcome);
-    if (soapFault !== undefined) {
-      const f = soapFault === true ? { code: 'Receiver' as const, subcode: 'pole:ServiceUnavailable', reason: 'simulated failure' } : soapFault;
-      delivered = { ...faultReply({ code: f.code, reason: f.reason ?? 'simulated failure', ...(f.subcode === undefined ? {} : { subcode: f.subcode }) }), ...(faults.status === undefined ? {} : { status: faults.status }) };
-    } else if (faults.status !== undefined) {
-      delivered = { status: faults.status, contentType: 'text/plain; charset=utf-8', body: `simulated HTTP ${faults.status}\n` };
-    } else if (faults.externalEntityFile !== undefined) {
-      delivered = { status: 200, contentType: SOAP_CONTENT_TYPE, body: externalEntityBody(faults.externalEntityFile) };
-    } else if (faults.malformed !== undefined) {
-      delivered = { status: 200, ...malformedBody(faults.malformed === true ? 'xml' : faults.malformed) };
-    }
-
-    if (faults.oversizeBytes !== undefined) {
-      await sendPadded(res, delivered, faults.oversizeBytes, aborted);
-      return;
-    }
-    if (faults.hangMs !== undefined && faults.hangMs > 0) {
-      const bytes = Buffer.from(delivered.body, 'utf8');
-      const half = Math.floor(bytes.length / 2);
-      res.writeHead(delivered.status, { 'content-type': delivered.contentType, 'content-length': String(bytes.length) });
-      res.write(bytes.subarray(0, half));
-      await sleep(faults.hangMs, undefined, { signal: aborted });
-      res.end(bytes.subarray(half));
-      return;
-    }
-    send(res, delivered);
-  } catch {
-    // The client went away or the simulator is closing mid-fault: drop the connection.
-    res.destroy();
-  }
+  if (faults.status !== undefined) return statusReply(faults.status);
+  if (faults.externalEntityFile !== undefined) return { status: 200, contentType: SOAP_CONTENT_TYPE, body: externalEntityBody(faults.externalEntityFile) };
+  if (faults.malformed !== undefined) return { status: 200, ...malformedBody(faults.malformed === true ? 'xml' : faults.malformed) };
+  return reply;
 }
 
 /** The health vocabulary's `operationOutcome` as SOAP: a Receiver fault, its diagnostics (or code) as the reason. */
@@ -264,82 +184,4 @@ function outcomeAsFault(outcome: ParsedPoliceFaults['operationOutcome']): Parsed
   if (outcome === undefined) return undefined;
   if (outcome === true) return true;
   return { code: 'Receiver', subcode: 'pole:ServiceUnavailable', reason: outcome.diagnostics ?? outcome.code };
-}
-
-/** Streams the reply followed by whitespace (allowed after the root element) up to `size` bytes, chunked. */
-async function sendPadded(res: ServerResponse, reply: Reply, size: number, aborted: AbortSignal): Promise<void> {
-  res.writeHead(reply.status, { 'content-type': reply.contentType });
-  const head = Buffer.from(reply.body, 'utf8');
-  res.write(head);
-  const chunk = Buffer.alloc(64 * 1024, 0x20);
-  let sent = head.length;
-  while (sent < size) {
-    if (aborted.aborted || res.destroyed) return;
-    const piece = size - sent >= chunk.length ? chunk : chunk.subarray(0, size - sent);
-    sent += piece.length;
-    if (!res.write(piece)) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
-  }
-  res.end();
-}
-
-function closedSignal(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once('close', () => {
-    controller.abort();
-  });
-  return controller.signal;
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  const bytes = Buffer.from(reply.body, 'utf8');
-  res.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': String(bytes.length) });
-  res.end(bytes);
-}
-
-/** The request body as text, or undefined when it passes the limit. */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    if (!(chunk instanceof Buffer)) continue;
-    size += chunk.length;
-    if (size > MAX_REQUEST_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** A URL host for the bound address; a wildcard bind is reported as loopback, which reaches it. */
-function formatHost(address: AddressInfo): string {
-  if (address.address === '0.0.0.0') return '127.0.0.1';
-  if (address.address === '::') return '[::1]';
-  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
-}
-
-/** `publicUrl`, else http://<Host header> when it is a plain host[:port], else the bound address. */
-function requestBase(req: IncomingMessage, state: ServerState): string {
-  if (state.publicUrl !== undefined) return state.publicUrl;
-  const host = req.headers.host;
-  const plainHost = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
-  return host !== undefined && plainHost.test(host) ? `http://${host}` : state.base;
 }

@@ -7,6 +7,7 @@
  * hand, element by element in the XSD's sequence order, and a test validates it against the XSD
  * with xmllint. Every text value is escaped; nothing from a request is echoed into a response.
  */
+import { HTML_ERROR_PAGE } from '../common/delivery.ts';
 import type { AgencyLink, PoliceEvent, PoliceLinkKind, PoliceNominal, RecordedAddress, RecordedName } from '../population/index.ts';
 import { sexCode, type PoliceIndex } from './search.ts';
 
@@ -232,7 +233,7 @@ export function malformedBody(kind: 'xml' | 'json' | 'doctype' | 'html' | 'not-s
           envelope(`<pole:PersonSearchResponse xmlns:pole="${POLE_NS}"><pole:SearchResultsMetadata><pole:TotalMatchCount>0</pole:TotalMatchCount><pole:PageNumber>1</pole:PageNumber><pole:PageSize>5</pole:PageSize><pole:MorePagesIndicator>false</pole:MorePagesIndicator><pole:SourceSystemNameText>&c;</pole:SourceSystemNameText></pole:SearchResultsMetadata></pole:PersonSearchResponse>`).replace(/^<\?xml[^>]*>\n/, ''),
       };
     case 'html':
-      return { contentType: 'text/html', body: '<!DOCTYPE html><html><body><h1>Service temporarily unavailable</h1></body></html>' };
+      return { contentType: HTML_ERROR_PAGE.contentType, body: HTML_ERROR_PAGE.body };
     case 'not-soap':
       return { contentType: 'application/xml', body: '<?xml version="1.0"?><error><message>Service temporarily unavailable</message></error>' };
     case 'wrong-shape':

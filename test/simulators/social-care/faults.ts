@@ -1,5 +1,5 @@
 /**
- * Fault injection for the social care simulator: the health simulator's `SimulatorFaults`
+ * Fault injection for the social care simulator: the shared `SimulatorFaults`
  * (latency, status, malformed, hang, oversize, match; `operationOutcome` here answers with an
  * RFC 9457 problem document instead of a FHIR OperationOutcome) plus `body`, which answers with
  * exactly the given bytes — for hostile-input tests such as an XML document whose external
@@ -10,9 +10,7 @@
  * never parses what it was not promised.
  */
 import { z } from 'zod';
-import { SimulatorFaults } from '../health/faults.ts';
-
-export { faultsApply } from '../health/faults.ts';
+import { SimulatorFaults } from '../common/faults.ts';
 
 export const SocialCareFaults = SimulatorFaults.extend({
   /** Answer with this body and content type (status 200 unless given); other faults still shape delivery. */

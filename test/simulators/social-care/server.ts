@@ -12,12 +12,14 @@
  * child-protection-plans|looked-after-episodes|relationships}?personId=…`, all with `page` and
  * `pageSize`; `POST /oauth2/token`; `GET|POST|DELETE /_sim/faults`. Synthetic data only.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { deliverWithFaults } from '../common/delivery.ts';
+import { controlFaults, faultsApply } from '../common/faults.ts';
+import { send, startSimulatorServer, type Reply } from '../common/http.ts';
 import { agencyView, type Population } from '../population/index.ts';
-import { createTokenIssuer, type SimulatorAuth, type TokenIssuer } from '../health/oauth.ts';
-import { deliver, problemReply, readBody, sendJson, type Reply } from './delivery.ts';
-import { faultsApply, SocialCareFaults, type ParsedSocialCareFaults } from './faults.ts';
+import { createTokenIssuer, tokenEndpointReply, type SimulatorAuth, type TokenIssuer } from '../health/oauth.ts';
+import { faultedReply, problemReply } from './delivery.ts';
+import { SocialCareFaults, type ParsedSocialCareFaults } from './faults.ts';
 import { COLLECTIONS, socialCareRecords, type ApiPerson, type Collection, type SocialCareRecords } from './records.ts';
 
 export type { SocialCareFaults } from './faults.ts';
@@ -54,17 +56,9 @@ export async function startSocialCareSimulator(options: SocialCareSimulatorOptio
   const records = socialCareRecords(agencyView(options.population, 'social-care'));
   const closing = new AbortController();
   const state: ServerState = { records, faults: {}, closing: closing.signal, issuer: undefined };
-  const server = createServer((req, res) => {
-    handle(req, res, state).catch(() => {
-      // A bug in the simulator: answer 500 rather than leave the client hanging.
-      if (!res.headersSent) sendJson(res, 500, { title: 'Simulator error', status: 500 });
-      else res.destroy();
-    });
-  });
-  await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('social care simulator: no TCP address');
-  const url = `http://${formatHost(address)}:${address.port}`;
+  const crashReply: Reply = { status: 500, contentType: 'application/json', body: JSON.stringify({ title: 'Simulator error', status: 500 }) };
+  const server = await startSimulatorServer({ name: 'social care simulator', port: options.port, host: options.host, closing, crashReply }, (req, res) => handle(req, res, state));
+  const url = server.url;
   const tokenUrl = `${url}/oauth2/token`;
   state.issuer = options.auth === undefined ? undefined : createTokenIssuer(options.auth, tokenUrl);
 
@@ -74,15 +68,7 @@ export async function startSocialCareSimulator(options: SocialCareSimulatorOptio
     setFaults(next) {
       state.faults = SocialCareFaults.parse(next);
     },
-    async close() {
-      closing.abort();
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      });
-    },
+    close: () => server.close(),
   };
 }
 
@@ -99,7 +85,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   const path = requestUrl.pathname;
   const method = req.method ?? 'GET';
   if (path === '/_sim/faults') {
-    await controlFaults(req, res, state, method);
+    await controlFaults(req, res, state, SocialCareFaults);
     return;
   }
   const isToken = path === '/oauth2/token';
@@ -108,7 +94,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
 
   let reply: Reply;
   if (isToken) {
-    reply = await tokenReply(req, state, method, `http://${req.headers.host ?? ''}/oauth2/token`);
+    reply = (await tokenEndpointReply(req, state.issuer, `http://${req.headers.host ?? ''}/oauth2/token`)).reply;
   } else if (method !== 'GET') {
     reply = problemReply(405, 'Method not allowed', 'The MASH API is read-only.');
   } else if (state.issuer !== undefined && !state.issuer.accepts(req.headers.authorization)) {
@@ -116,47 +102,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   } else {
     reply = apiReply(path, requestUrl.searchParams, state.records);
   }
-  await deliver(res, reply, applies ? faults : {}, state.closing);
-}
-
-async function controlFaults(req: IncomingMessage, res: ServerResponse, state: ServerState, method: string): Promise<void> {
-  if (method === 'GET') {
-    sendJson(res, 200, state.faults);
-    return;
-  }
-  if (method === 'DELETE') {
-    state.faults = {};
-    res.writeHead(204).end();
-    return;
-  }
-  if (method !== 'POST') {
-    sendJson(res, 405, { error: 'use GET, POST or DELETE' });
-    return;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse((await readBody(req)) ?? '');
-  } catch {
-    sendJson(res, 400, { error: 'body must be JSON' });
-    return;
-  }
-  const parsed = SocialCareFaults.safeParse(json);
-  if (!parsed.success) {
-    sendJson(res, 400, { error: 'invalid faults', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-    return;
-  }
-  state.faults = parsed.data;
-  res.writeHead(204).end();
-}
-
-async function tokenReply(req: IncomingMessage, state: ServerState, method: string, audience: string): Promise<Reply> {
-  const json = (status: number, body: unknown): Reply => ({ status, contentType: 'application/json', body: JSON.stringify(body), headers: { 'cache-control': 'no-store' } });
-  if (method !== 'POST') return json(405, { error: 'invalid_request', error_description: 'use POST' });
-  if (state.issuer === undefined) return json(400, { error: 'unauthorized_client', error_description: 'this simulator was started without auth' });
-  const body = await readBody(req);
-  if (body === undefined) return json(400, { error: 'invalid_request', error_description: 'body too large' });
-  const outcome = await state.issuer.issue(new URLSearchParams(body), req.headers.authorization, audience);
-  return json(outcome.status, outcome.body);
+  if (!applies) send(res, reply);
+  else await deliverWithFaults(res, reply, faults, state.closing, (valid) => faultedReply(valid, faults));
 }
 
 /** The API proper: person search and person-scoped collections, paged. */
@@ -261,21 +208,4 @@ function isRealDate(value: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const parsed = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(value);
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** A URL host for the bound address; a wildcard bind is reported as loopback, which reaches it. */
-function formatHost(address: AddressInfo): string {
-  if (address.address === '0.0.0.0') return '127.0.0.1';
-  if (address.address === '::') return '[::1]';
-  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
 }

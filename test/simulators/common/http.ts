@@ -1,0 +1,123 @@
+/**
+ * The node:http plumbing every agency simulator needs around its API: a reply value, sending it
+ * whole, reading a bounded request body, listening on loopback and shutting down, and the base
+ * URL a request reached the simulator by.
+ *
+ * Why this file exists: each simulator is hand-rolled on node:http (so that its server side is
+ * independent of the client libraries the adapters use), and this part is the same for all of
+ * them; only the routes and the agency's documents differ.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A response built before faults decide how (and whether) it is delivered. */
+export interface Reply {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The request body limit unless a simulator sets its own. */
+export const DEFAULT_MAX_REQUEST_BODY_BYTES = 64 * 1024;
+
+/** Sends a reply whole, with its Content-Length. */
+export function send(res: ServerResponse, reply: Reply): void {
+  const bytes = Buffer.from(reply.body, 'utf8');
+  res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType, 'content-length': String(bytes.length) });
+  res.end(bytes);
+}
+
+/** Sends `body` as `application/json` (control endpoints, simulator errors). */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  send(res, { status, contentType: 'application/json', body: JSON.stringify(body) });
+}
+
+/** The request body as text, or undefined when it passes `maxBytes`. */
+export async function readBody(req: IncomingMessage, maxBytes: number = DEFAULT_MAX_REQUEST_BODY_BYTES): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    if (!(chunk instanceof Buffer)) continue;
+    size += chunk.length;
+    if (size > maxBytes) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Where and how `startSimulatorServer` listens. */
+export interface SimulatorServerOptions {
+  /** Named in the error thrown when the server has no TCP address, e.g. "health simulator". */
+  readonly name: string;
+  /** Default 0: any free port. */
+  readonly port?: number | undefined;
+  /** Default 127.0.0.1 (loopback only). */
+  readonly host?: string | undefined;
+  /** Aborted when `close` begins, so that faults still stalling a reply end. */
+  readonly closing: AbortController;
+  /** Sent when `handle` throws before answering (a simulator bug), rather than leave the client hanging. */
+  readonly crashReply: Reply;
+}
+
+/** A listening simulator server. */
+export interface SimulatorServer {
+  /** e.g. http://127.0.0.1:43127 (no trailing slash); a wildcard bind is reported as loopback. */
+  readonly url: string;
+  /** Aborts `closing`, stops listening and drops every connection. */
+  close(): Promise<void>;
+}
+
+/** Starts a node:http server that hands each request to `handle`; resolves once it listens. */
+export async function startSimulatorServer(options: SimulatorServerOptions, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<SimulatorServer> {
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, options.crashReply);
+      else res.destroy();
+    });
+  });
+  await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error(`${options.name}: no TCP address`);
+  return {
+    url: `http://${formatHost(address)}:${address.port}`,
+    async close() {
+      options.closing.abort();
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** Listens on `host:port`; rejects when the address cannot be bound. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** A URL host for the bound address; a wildcard bind is reported as loopback, which reaches it. */
+function formatHost(address: AddressInfo): string {
+  if (address.address === '0.0.0.0') return '127.0.0.1';
+  if (address.address === '::') return '[::1]';
+  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
+}
+
+/**
+ * The base URL links should point at: `publicUrl` when fixed (behind a proxy), else
+ * http://<Host header> when it is a plain host[:port], else `bound` (the listening address).
+ */
+export function requestBase(req: IncomingMessage, publicUrl: string | undefined, bound: string): string {
+  if (publicUrl !== undefined) return publicUrl;
+  const host = req.headers.host;
+  const plainHost = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+  return host !== undefined && plainHost.test(host) ? `http://${host}` : bound;
+}
