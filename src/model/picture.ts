@@ -33,6 +33,10 @@ export const Picture = z.object({
       ),
     }),
   ),
+  /** The household graph around the child (src/mapping/family.ts), in subject refs. */
+  family: z.unknown(),
+  /** One time-ordered list across agencies; the same incident from several agencies once, with every source. */
+  chronology: z.array(z.unknown()),
   facts: z.array(Fact),
   /** Each item's state behind the firewall: whether revealed, and its owner's release decision. */
   items: z.array(

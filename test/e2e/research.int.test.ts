@@ -109,6 +109,13 @@ describe.each([
     const secondWave = picture.lookups.filter((l) => l.wave === 2);
     expect(new Set(secondWave.map((l) => l.subjectRef))).toEqual(new Set(household.map((p) => p.subjectRef)));
 
+    // Issue 4: one chronology across agencies, the same incident from several agencies once.
+    const chronologyAgencies = new Set(picture.chronology.flatMap((e) => e.agencies));
+    expect(chronologyAgencies.size).toBeGreaterThanOrEqual(4);
+    expect(picture.chronology.some((e) => e.agencies.length >= 2)).toBe(true);
+    expect(picture.chronology.map((e) => e.date)).toEqual([...picture.chronology.map((e) => e.date)].sort());
+    expect(picture.family?.nodes.map((n) => n.role).sort()).toEqual(expect.arrayContaining(['child', 'parent', 'sibling']));
+
     // Issue 6: after the flow the audit chain verifies, for an auditor and only for an auditor.
     const verify = await fetch(`${deployment.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${await tokenIn(deployment.dataDir, 'auditor')}` } });
     expect(verify.status).toBe(200);

@@ -59,7 +59,8 @@ export interface PictureView {
   facts: PictureFact[];
   lookups: (StatusView['lookups'][number] & { wave: number; subjectRef: string })[];
   persons: PicturePerson[];
-  chronology?: { date: string; sources: { agency: string }[] }[];
+  chronology: { date: string; agencies: string[]; sources: { agency: string }[] }[];
+  family: { nodes: { personId: string; role: string }[] } | null;
 }
 
 export async function readPicture(url: string, token: string, id: string): Promise<PictureView> {

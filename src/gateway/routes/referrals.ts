@@ -11,7 +11,7 @@ import { ReferralInput } from '../../model/referral.ts';
 import { submitReferral } from '../../research/intake.ts';
 import { getReferral, listLookups, type LookupRecord } from '../../store/referrals.ts';
 import { viewPicture } from '../../firewall/workflow.ts';
-import { picturePersons } from '../persons.ts';
+import { pictureIdentity } from '../persons.ts';
 import { requirePermission } from '../auth.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { problemResponses, ReferralAccepted, ReferralIdParam, ReferralStatusView } from '../schemas.ts';
@@ -113,12 +113,15 @@ export function referralRoutes(deps: AppDeps) {
     // The firewall decides what this caller may see, and audits the view with the items shown.
     const items = await viewPicture(deps, c.get('principal'), id);
     const [status] = await deps.db.query<{ status: Picture['status'] }>('SELECT status FROM referrals WHERE id = $1', [id]);
-    const lookups = (await listLookups(deps.db, id)).map(toLookupView);
-    const persons = await picturePersons(deps, id, items);
+    const lookupRecords = await listLookups(deps.db, id);
+    const lookups = lookupRecords.map(toLookupView);
+    const { persons, family, chronology } = await pictureIdentity(deps, id, items, lookupRecords);
     return c.json(
       {
         referralId: id,
         persons,
+        family,
+        chronology: [...chronology],
         status: status?.status ?? 'received',
         generatedAt: deps.clock.now().toISOString(),
         lookups,

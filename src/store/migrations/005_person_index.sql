@@ -60,6 +60,7 @@ CREATE TABLE person_links (
   linked_at          timestamptz NOT NULL
 );
 CREATE INDEX person_links_by_person ON person_links (hub_person_id);
+CREATE INDEX person_links_by_matched ON person_links (matched_record_id) WHERE matched_record_id IS NOT NULL;
 
 -- A possible match: the record (placed in a new hub person for now, see person_links) may be
 -- the candidate person. A practitioner confirms (the persons merge) or rejects it. The reason
@@ -79,7 +80,7 @@ CREATE TABLE possible_matches (
   created_at           timestamptz NOT NULL
 );
 CREATE INDEX possible_matches_by_record ON possible_matches (record_id);
-CREATE INDEX possible_matches_pending ON possible_matches (referral_id) WHERE status = 'pending';
+CREATE INDEX possible_matches_by_candidate ON possible_matches (candidate_person_id);
 
 -- A practitioner's decision that a record is (confirmed) or is not (rejected) a hub person.
 -- Kept when the record is forgotten, so a record seen again later is judged the same way.

@@ -1,0 +1,114 @@
+/**
+ * A practitioner's answer to a possible match: confirm (the two hub persons become one) or
+ * reject (they stay apart, and stay apart in every later resolution of that record).
+ *
+ * Why merges are explicit and kept: a wrong link shares one family's information with another
+ * (issue 4), so only a person merges persons, and the merge is recorded (who, when, which
+ * question) with the absorbed person's row pointing at the survivor, so ids handed out before
+ * still lead somewhere. Open questions, decisions and links that named the absorbed person are
+ * moved to the survivor in the same transaction. The caller writes the audit entry (who, why)
+ * in that transaction too; the reason itself is sealed, since free text may name people.
+ */
+import type { Result } from '../../lib/result.ts';
+import { err, ok } from '../../lib/result.ts';
+import { newId } from '../../lib/ids.ts';
+import type { Sql } from '../db.ts';
+import type { IndexCodec } from './codec.ts';
+import type { DecisionFailure, DecisionOutcome, MatchDecision } from './types.ts';
+
+interface QuestionRow {
+  id: string;
+  record_id: number;
+  record_key: string;
+  hub_person_id: string;
+  candidate_person_id: string;
+  candidate_record_id: number | null;
+  score: number;
+  evidence: unknown;
+  status: 'pending' | 'confirmed' | 'rejected';
+}
+
+/** Possible match ids are UUIDs; anything else cannot name one (and would fail the uuid cast). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Moves everything of `from` to `into` and records the merge. Returns the number of records moved. */
+async function mergePersons(sql: Sql, from: string, into: string, possibleMatchId: string, by: string, at: Date): Promise<number> {
+  const moved = await sql.query<{ record_id: number }>('UPDATE person_links SET hub_person_id = $2 WHERE hub_person_id = $1 RETURNING record_id::float8 AS record_id', [from, into]);
+  await sql.query('UPDATE hub_persons SET merged_into = $2, merged_at = $3 WHERE id = $1 OR merged_into = $1', [from, into, at]);
+  await sql.query('UPDATE possible_matches SET candidate_person_id = $2 WHERE candidate_person_id = $1', [from, into]);
+  await sql.query('UPDATE person_pair_decisions SET hub_person_id = $2 WHERE hub_person_id = $1', [from, into]);
+  await sql.query(
+    'INSERT INTO hub_person_merges (merged_person_id, into_person_id, possible_match_id, merged_by, merged_at) VALUES ($1, $2, $3, $4, $5)',
+    [from, into, possibleMatchId, by, at],
+  );
+  // Other open questions the merge has answered (their record now belongs to their candidate):
+  // closed as confirmed, and their records' links say so.
+  await sql.query(
+    `WITH closed AS (
+       UPDATE possible_matches AS pm SET status = 'confirmed', decided_by = $2, decided_at = $3
+       FROM person_links AS l
+       WHERE l.record_id = pm.record_id AND pm.status = 'pending' AND l.hub_person_id = pm.candidate_person_id AND pm.id <> $1
+       RETURNING pm.record_id, pm.score, pm.evidence, pm.candidate_record_id
+     )
+     UPDATE person_links AS l SET outcome = 'confirmed', score = closed.score, evidence = closed.evidence,
+       matched_record_id = closed.candidate_record_id, decided_by = $2, linked_at = $3
+     FROM closed WHERE l.record_id = closed.record_id AND l.outcome = 'possible'`,
+    [possibleMatchId, by, at],
+  );
+  return moved.length;
+}
+
+/**
+ * Confirms or rejects a pending possible match. Expected failures (no such question, already
+ * decided) come back as values.
+ */
+export async function decideQuestion(
+  codec: IndexCodec,
+  sql: Sql,
+  id: string,
+  decision: MatchDecision,
+  at: Date,
+): Promise<Result<DecisionOutcome, DecisionFailure>> {
+  if (!UUID.test(id)) return err({ kind: 'not-found' });
+  const rows = await sql.query<QuestionRow>(
+    `SELECT pm.id, pm.record_id::float8 AS record_id, r.record_key, l.hub_person_id, pm.candidate_person_id,
+            pm.candidate_record_id::float8 AS candidate_record_id, pm.score, pm.evidence, pm.status
+     FROM possible_matches AS pm
+     JOIN person_index_records AS r ON r.id = pm.record_id
+     JOIN person_links AS l ON l.record_id = pm.record_id
+     WHERE pm.id = $1 FOR UPDATE OF pm`,
+    [id],
+  );
+  const question = rows[0];
+  if (question === undefined) return err({ kind: 'not-found' });
+  if (question.status !== 'pending') return err({ kind: 'already-decided', status: question.status });
+
+  await sql.query(
+    `UPDATE possible_matches SET status = $2, decided_by = $3, sealed_reason = $4, decided_at = $5 WHERE id = $1`,
+    [id, decision.decision === 'confirm' ? 'confirmed' : 'rejected', decision.by, codec.sealReason(id, decision.reason), at],
+  );
+  await sql.query(
+    `INSERT INTO person_pair_decisions (id, record_key, hub_person_id, decision, possible_match_id, decided_by, decided_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [newId(), question.record_key, question.candidate_person_id, decision.decision === 'confirm' ? 'confirmed' : 'rejected', id, decision.by, at],
+  );
+
+  switch (decision.decision) {
+    case 'confirm': {
+      const from = question.hub_person_id;
+      const into = question.candidate_person_id;
+      const recordsMoved = from === into ? 0 : await mergePersons(sql, from, into, id, decision.by, at);
+      await sql.query(
+        `UPDATE person_links SET outcome = 'confirmed', score = $2, evidence = $3::jsonb, matched_record_id = $4::bigint, decided_by = $5, linked_at = $6
+         WHERE record_id = $1`,
+        [question.record_id, question.score, JSON.stringify(question.evidence), question.candidate_record_id === null ? null : String(question.candidate_record_id), decision.by, at],
+      );
+      return ok({ kind: 'confirmed', hubPersonId: into, mergedPersonId: from === into ? null : from, recordsMoved });
+    }
+    case 'reject':
+      await sql.query(`UPDATE person_links SET outcome = 'rejected', decided_by = $2, linked_at = $3 WHERE record_id = $1 AND outcome = 'possible'`, [question.record_id, decision.by, at]);
+      return ok({ kind: 'rejected', hubPersonId: question.hub_person_id, candidatePersonId: question.candidate_person_id });
+    default:
+      return decision.decision satisfies never;
+  }
+}
