@@ -30,6 +30,7 @@ import { GENESIS_HASH, verifyRun, type ChainEntry } from '../src/audit/chain.ts'
 import { appendAudit, type AuditEntry } from '../src/audit/log.ts';
 import { checkpointMessage, signerFromPem } from '../src/audit/signing.ts';
 import { verifyAuditLog } from '../src/audit/verify.ts';
+import { createHubPersonIndex } from '../src/research/person-linking.ts';
 import { sealAll } from '../src/audit/seal.ts';
 import { createApp } from '../src/gateway/app.ts';
 import { signToken } from '../src/gateway/embedded-key.ts';
@@ -154,14 +155,14 @@ async function appendUnderLoad(db: Db, url: string): Promise<LoadFigures> {
   let schedule: (plan: ResearchPlan) => Promise<void> = () => Promise.resolve();
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
-    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: 1, schedule: (plan) => schedule(plan) }),
+    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: 1, personIndex: createHubPersonIndex(randomBytes(32)), schedule: (plan) => schedule(plan) }),
   };
   const runner = createInProcessRunner(processors, { concurrency: 8, attempts: 3, backoffMs: 200 }, logger);
   schedule = (plan) => runner.schedule(plan);
   const key = testSigningKey();
   const app = createApp({
     db,
-    vault,
+    vault, personIndex: createHubPersonIndex(randomBytes(32)),
     scheduler: runner,
     clock: systemClock,
     logger,

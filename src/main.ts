@@ -33,6 +33,8 @@ import { DataDirLockedError } from './store/lock.ts';
 import { resolveMasterKey } from './store/master-key.ts';
 import { openStore } from './store/open.ts';
 import { createVault, type Vault } from './store/vault.ts';
+import type { PersonIndex } from './store/person-index.ts';
+import { createHubPersonIndex } from './research/person-linking.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../test/simulators/embedded.ts';
 
 type Closer = () => Promise<void>;
@@ -55,8 +57,11 @@ async function main(): Promise<void> {
   if (simulators !== undefined) closers.unshift(() => simulators.close());
 
   let vault: Vault;
+  let personIndex: PersonIndex;
   try {
-    vault = createVault(resolveMasterKey({ ...config.masterKey, embedded: config.databaseUrl === undefined, env: process.env }));
+    const masterKey = resolveMasterKey({ ...config.masterKey, embedded: config.databaseUrl === undefined, env: process.env });
+    vault = createVault(masterKey);
+    personIndex = createHubPersonIndex(masterKey);
   } catch (error) {
     exitWith(error instanceof ConfigError ? `configuration error: ${error.message}` : `cannot load the master key: ${describeError(error)}`);
   }
@@ -68,7 +73,7 @@ async function main(): Promise<void> {
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
     // The next wave is scheduled through whichever job system is built below (late bound).
-    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: config.familyDepth, schedule: (plan) => scheduler.schedule(plan) }),
+    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: config.familyDepth, personIndex, schedule: (plan) => scheduler.schedule(plan) }),
   };
   const runsJobs = config.role === 'all' || config.role === 'worker';
 
@@ -107,7 +112,7 @@ async function main(): Promise<void> {
     const retentionDays = config.retention.days;
     if (retentionDays !== undefined) {
       const retention = setInterval(() => {
-        applyRetention({ db, vault, clock: systemClock }, retentionDays, actor)
+        applyRetention({ db, vault, clock: systemClock, personIndex }, retentionDays, actor)
           .then((destroyed) => {
             if (destroyed.length > 0) logger.info({ referrals: destroyed.length }, 'retention destroyed case content');
           })
@@ -144,7 +149,7 @@ async function main(): Promise<void> {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
     const feedbackTargets = (agencies: readonly string[]): Promise<string[]> => feedbackConnectorIds(db, agencies);
-    const app = createApp({ db, vault, feedbackTargets, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
+    const app = createApp({ db, vault, personIndex, feedbackTargets, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config));

@@ -114,6 +114,7 @@ const MAPPINGS: Readonly<Record<AuditAction, Mapping>> = {
   'research.next-wave': record('U'),
   // A practitioner's decision on a person match changes who the case record is about.
   'identity.match-decided': record('U'),
+  'identity.linked': record('U'),
   // Retention: the case content is destroyed (crypto-shredded); the audit chain stays.
   'retention.destroyed': record('D'),
   'lookup.completed': { pattern: 'query', type: dcm('110112', 'Query'), subtype: [], action: 'E' },

@@ -35,7 +35,8 @@ export type AuditAction =
   | 'referral.closed'
   | 'retention.destroyed'
   | 'research.next-wave'
-  | 'identity.match-decided';
+  | 'identity.match-decided'
+  | 'identity.linked';
 
 export type AuditDetailValue = string | number | boolean | null | readonly string[];
 

@@ -16,6 +16,7 @@ export const ACTIONS = [
   'item:reveal',
   'item:decide',
   'product:publish',
+  'identity:decide',
   'product:read',
   'audit:verify',
   'audit:read',
@@ -50,11 +51,11 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
       return action === 'referral:create' || action === 'referral:read' ? allow : deny(`role ${role} may not ${action}`);
     case 'hub-manager':
       // The manager reads the revealed picture and decides; items stay the owners' to release.
-      return action === 'referral:read' || action === 'picture:read' || action === 'referral:assign' || action === 'referral:decide' || action === 'product:publish' || action === 'product:read'
+      return action === 'referral:read' || action === 'picture:read' || action === 'referral:assign' || action === 'referral:decide' || action === 'product:publish' || action === 'product:read' || action === 'identity:decide'
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {
-      if (action !== 'referral:read' && action !== 'picture:read' && action !== 'item:reveal' && action !== 'item:decide') return deny(`role ${role} may not ${action}`);
+      if (action !== 'referral:read' && action !== 'picture:read' && action !== 'item:reveal' && action !== 'item:decide' && action !== 'identity:decide') return deny(`role ${role} may not ${action}`);
       if (!practitionerMaySee(principal, context)) return deny('this referral is not assigned to you and your agency did not contribute to it');
       if (action === 'item:reveal' || action === 'item:decide') {
         // Owner keeps the duty of care: only the owning agency reveals or releases its items.

@@ -9,6 +9,7 @@ import { MashError } from '../lib/errors.ts';
 import { sha256Hex } from '../lib/ids.ts';
 import type { Principal } from '../model/principal.ts';
 import { CONTENT_OWNERS } from '../store/vault.ts';
+import type { PersonIndex } from '../store/person-index.ts';
 import { enforce, referralContext, type FirewallDeps } from './workflow.ts';
 
 export async function closeCase(deps: FirewallDeps, principal: Principal, referralId: string, rationale: string): Promise<{ closedAt: string; changed: boolean }> {
@@ -29,7 +30,7 @@ export async function closeCase(deps: FirewallDeps, principal: Principal, referr
  * Destroy the content of every closed case whose latest product was published, and which was
  * closed, more than `retentionDays` ago. Returns the referrals destroyed.
  */
-export async function applyRetention(deps: FirewallDeps, retentionDays: number, actor: string): Promise<string[]> {
+export async function applyRetention(deps: FirewallDeps & { readonly personIndex?: PersonIndex }, retentionDays: number, actor: string): Promise<string[]> {
   const now = deps.clock.now();
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
   const due = await deps.db.query<{ id: string }>(
@@ -46,6 +47,8 @@ export async function applyRetention(deps: FirewallDeps, retentionDays: number, 
       const owners: string[] = [];
       for (const owner of CONTENT_OWNERS) if (await deps.vault.destroy(tx, id, owner, now)) owners.push(owner);
       await tx.query('UPDATE referrals SET content_destroyed_at = $2, updated_at = $2 WHERE id = $1', [id, now]);
+      // The person index forgets the records only this case had seen; decisions stay.
+      if (deps.personIndex !== undefined) await deps.personIndex.forgetReferral(tx, id);
       await appendAudit(tx, { at: now, actor, action: 'retention.destroyed', referralId: id, detail: { owners, retentionDays } });
     });
     destroyed.push(id);

@@ -6,6 +6,7 @@ import type { ResearchScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Db } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
+import type { PersonIndex } from '../store/person-index.ts';
 import type { TokenVerifier } from './token-verifier.ts';
 
 export interface AppEnv {
@@ -18,6 +19,8 @@ export interface AppEnv {
 export interface AppDeps {
   readonly db: Db;
   readonly vault: Vault;
+  /** The hub person index: possible matches are decided through the API. */
+  readonly personIndex: PersonIndex;
   readonly scheduler: ResearchScheduler;
   readonly verifyToken: TokenVerifier;
   readonly clock: Clock;

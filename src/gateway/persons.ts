@@ -18,11 +18,19 @@ export interface PictureIdentity {
   readonly persons: Picture['persons'];
   readonly family: FamilyGraph | null;
   readonly chronology: readonly ChronologyEntry[];
+  /** Records the hub person index could only possibly match to a known person: a practitioner decides. */
+  readonly possibleMatches: readonly { readonly id: string; readonly agency: string; readonly score: number; readonly evidence: readonly { readonly field: string; readonly level: string; readonly weight: number }[] }[];
 }
 
-export async function pictureIdentity(deps: Pick<AppDeps, 'db' | 'vault'>, referralId: string, visible: readonly ItemRecord[], lookups: readonly LookupRecord[]): Promise<PictureIdentity> {
+export async function pictureIdentity(deps: Pick<AppDeps, 'db' | 'vault' | 'personIndex'>, referralId: string, visible: readonly ItemRecord[], lookups: readonly LookupRecord[]): Promise<PictureIdentity> {
   const referral = await getReferral(deps.db, deps.vault, referralId);
-  if (referral === undefined) return { persons: [], family: null, chronology: [] };
+  if (referral === undefined) return { persons: [], family: null, chronology: [], possibleMatches: [] };
+  const possibleMatches = (await deps.personIndex.pendingMatches(deps.db, referralId)).map((m) => ({
+    id: m.id,
+    agency: m.recordKey.split(':')[0] ?? '',
+    score: m.score,
+    evidence: m.evidence.map((e) => ({ field: e.field, level: e.level, weight: e.weight })),
+  }));
   const discovered = await listDiscoveredSubjects(deps.db, deps.vault, referralId);
   const matches = await listSubjectMatches(deps.db, referralId);
   const personFacts = visible.filter((i) => i.fact.kind === 'person');
@@ -59,7 +67,7 @@ export async function pictureIdentity(deps: Pick<AppDeps, 'db' | 'vault'>, refer
   const chronology = buildChronology(facts, personOf, { persons: new Set(subjects.map((s) => s.subject.ref)) });
 
   const child = referral.input.subjects.find((s) => s.role === 'child');
-  if (child === undefined) return { persons, family: null, chronology };
+  if (child === undefined) return { persons, family: null, chronology, possibleMatches };
   const relationships: ReportedRelationship[] = [];
   const coResidence: CoResidence[] = [];
   for (const fact of facts) {
@@ -93,5 +101,5 @@ export async function pictureIdentity(deps: Pick<AppDeps, 'db' | 'vault'>, refer
     coResidence,
     { depth: 1, asOf: referral.receivedAt.toISOString().slice(0, 10) },
   );
-  return { persons, family, chronology };
+  return { persons, family, chronology, possibleMatches };
 }

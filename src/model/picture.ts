@@ -37,6 +37,7 @@ export const Picture = z.object({
   family: z.unknown(),
   /** One time-ordered list across agencies; the same incident from several agencies once, with every source. */
   chronology: z.array(z.unknown()),
+  possibleMatches: z.array(z.object({ id: z.string(), agency: z.string(), score: z.number(), evidence: z.array(z.object({ field: z.string(), level: z.string(), weight: z.number() })) })),
   facts: z.array(Fact),
   /** Each item's state behind the firewall: whether revealed, and its owner's release decision. */
   items: z.array(

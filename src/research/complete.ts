@@ -17,10 +17,13 @@ import { finishLookup, getReferral, listLookups, setReferralStatus } from '../st
 import { discoverHousehold, matchRecords } from './identity.ts';
 import type { ResearchDeps } from './lookup.ts';
 import { planLookups } from './plan.ts';
+import { linkPersons } from './person-linking.ts';
+import type { PersonIndex } from '../store/person-index.ts';
 
 export interface CompletionDeps extends Pick<ResearchDeps, 'db' | 'vault' | 'clock' | 'logger' | 'actor'> {
   /** How many waves of household members to look up beyond the referral's subjects (default 1). */
   readonly familyDepth: number;
+  readonly personIndex: PersonIndex;
   /** Start the next wave's jobs. */
   readonly schedule: (plan: ResearchPlan) => Promise<void>;
 }
@@ -57,6 +60,8 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
       return subject === undefined ? [] : matchRecords(lookup.id, subject, facts);
     });
     for (const match of matches) await recordSubjectMatch(tx, data.referralId, match);
+    // The same people across referrals over time: link this wave's records into the hub person index.
+    await linkPersons(tx, deps.personIndex, { referralId: data.referralId, at, actor: deps.actor }, waveLookups, facts, matches);
 
     if (wave <= deps.familyDepth) {
       // Wave 1 searches around the referred children; later waves around the members found.

@@ -4,6 +4,7 @@
  * exactly (numbers worked out by hand from test/audit/support.ts), its JSON and CSV agree, and
  * the route and `audit:report` give the same numbers. Only auditors may do either.
  */
+import { createHubPersonIndex } from '../../src/research/person-linking.ts';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -42,7 +43,7 @@ beforeAll(async () => {
   await appendAll(db, seeded.entries);
   app = createApp({
     db,
-    vault: createVault(randomBytes(32)),
+    vault: createVault(randomBytes(32)), personIndex: createHubPersonIndex(randomBytes(32)),
     clock,
     logger: silentLogger(),
     auditKeys: new Map(),

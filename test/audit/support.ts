@@ -68,6 +68,7 @@ export function entryOfEveryAction(at: Date, referralId: string): Record<AuditAc
     'referral.closed': { ...base, actor: 'manager-1', action: 'referral.closed', detail: { rationaleSha256: HASH } },
     'research.next-wave': { ...base, actor: 'system:worker', action: 'research.next-wave', detail: { wave: 2, subjects: 2, relationships: ['parent', 'sibling'], lookups: 10 } },
     'identity.match-decided': { ...base, actor: 'practitioner-health', action: 'identity.match-decided', agency: 'health', subject: 'match_0123456789abcdef', detail: { decision: 'confirmed' } },
+    'identity.linked': { ...base, actor: 'system:worker', action: 'identity.linked', detail: { linked: 3, possible: 1, created: 2 } },
     'retention.destroyed': { ...base, actor: 'system:worker', action: 'retention.destroyed', detail: { owners: ['hub', 'health', 'police'], retentionDays: 365 } },
   };
 }

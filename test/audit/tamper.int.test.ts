@@ -4,6 +4,7 @@
  * named by its first bad entry; `audit:verify` exits 0 on an intact log and non-zero naming the
  * entry otherwise; and a failing audit write makes the action it records fail.
  */
+import { createHubPersonIndex } from '../../src/research/person-linking.ts';
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -172,7 +173,7 @@ describe('a failing audit write', () => {
     const key = testSigningKey();
     const app = createApp({
       db,
-      vault: createVault(randomBytes(32)),
+      vault: createVault(randomBytes(32)), personIndex: createHubPersonIndex(randomBytes(32)),
       feedbackTargets: () => Promise.resolve([]),
       scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       clock,

@@ -2,6 +2,7 @@
  * An in-process gateway over a real embedded store, seeded with one referral whose five agencies
  * each returned a few synthetic items — for the firewall's policy, workflow and product tests.
  */
+import { createHubPersonIndex } from '../../src/research/person-linking.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createApp } from '../../src/gateway/app.ts';
@@ -18,6 +19,7 @@ import type { Db } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
 import { finishLookup, insertReferral } from '../../src/store/referrals.ts';
 import { createVault, type Vault } from '../../src/store/vault.ts';
+import type { PersonIndex } from '../../src/store/person-index.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { testSigningKey, tokenFor } from '../support/tokens.ts';
 
@@ -35,6 +37,7 @@ export interface FirewallHarness {
   readonly app: ReturnType<typeof createApp>;
   readonly db: Db;
   readonly vault: Vault;
+  readonly personIndex: PersonIndex;
   readonly clock: ReturnType<typeof fixedClock>;
   token(role: Role, agency?: Agency, sub?: string): Promise<string>;
   /** Seed a referral with items of the given agencies (default all five); returns its id and items. */
@@ -48,12 +51,14 @@ const SENSITIVITIES: readonly Sensitivity[] = ['open', 'sensitive', 'restricted'
 export async function startFirewallHarness(options: { databaseUrl?: string } = {}): Promise<FirewallHarness> {
   const tmp = makeTempDir('mash-firewall-');
   const db = await openStore({ databaseUrl: options.databaseUrl, dataDir: tmp.dir });
-  const vault = createVault(randomBytes(32));
+  const masterKey = randomBytes(32);
+  const vault = createVault(masterKey);
+  const personIndex = createHubPersonIndex(masterKey);
   const clock = fixedClock(new Date('2026-11-21T09:00:00Z'));
   const key = testSigningKey();
   const app = createApp({
     db,
-    vault,
+    vault, personIndex,
     clock,
     logger: silentLogger(),
     auditKeys: new Map(),
@@ -66,6 +71,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string } = {
     app,
     db,
     vault,
+    personIndex,
     clock,
     token: (role, agency, sub) => (sub === undefined ? tokenFor(key, role, agency) : tokenForSub(key, role, agency, sub)),
     async seedReferral(agencies = AGENCIES) {

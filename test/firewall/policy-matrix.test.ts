@@ -41,6 +41,11 @@ const ROUTES: readonly RouteCase[] = [
   },
   { name: 'POST /v1/referrals/:id/decision', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/decision`, body: { rag: 'red', outcome: 'strategy-discussion', rationale: 'Synthetic rationale.' } }) },
   { name: 'POST /v1/referrals/:id/products', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/products`, body: {} }) },
+  {
+    name: 'POST /v1/referrals/:id/possible-matches/:matchId',
+    allowed: ['manager', 'police-practitioner', 'health-practitioner'],
+    request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/possible-matches/pm-unknown`, body: { decision: 'reject', reason: 'Synthetic.' } }),
+  },
   { name: 'POST /v1/referrals/:id/close', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/close`, body: { rationale: 'Synthetic closure.' } }) },
   { name: 'POST /v1/referrals/:id/assignments', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/assignments`, body: { subject: 'someone' } }) },
   { name: 'GET /v1/products/:id', allowed: ['manager', 'host'], request: ({ productId }) => ({ method: 'GET', path: `/v1/products/${productId}` }) },
@@ -103,7 +108,7 @@ describe('role × route matrix', () => {
   it('covers every route of the /v1 API', async () => {
     const document = (await (await harness.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`)).filter((r) => r.includes('/v1/'));
-    const walked = new Set(ROUTES.map((r) => r.request(ids)).map((r) => `${r.method} ${r.path.split('?')[0]!.replace(ids.referralId, '{id}').replace(ids.policeItem, '{itemId}').replace(ids.productId, '{productId}').replace(/\/v1\/connectors\/[a-z-]+$/, '/v1/connectors/{connectorId}')}`));
+    const walked = new Set(ROUTES.map((r) => r.request(ids)).map((r) => `${r.method} ${r.path.split('?')[0]!.replace(ids.referralId, '{id}').replace(ids.policeItem, '{itemId}').replace(ids.productId, '{productId}').replace('pm-unknown', '{matchId}').replace(/\/v1\/connectors\/[a-z-]+$/, '/v1/connectors/{connectorId}')}`));
     for (const route of documented) expect(walked, route).toContain(route.replace(/\/$/, '').replace('/v1/products', '/v1/products').replace(/^GET \/v1\/products$/, 'GET /v1/products'));
   });
 });

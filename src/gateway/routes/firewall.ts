@@ -9,6 +9,7 @@ import { appendAudit } from '../../audit/log.ts';
 import { closeCase } from '../../firewall/retention.ts';
 import { decide, enforce, publish, recordDecision, referralContext, reveal } from '../../firewall/workflow.ts';
 import { MashError } from '../../lib/errors.ts';
+import { sha256Hex } from '../../lib/ids.ts';
 import type { Agency } from '../../model/agency.ts';
 import { Outcome, Redaction } from '../../model/product.ts';
 import { Rag } from '../../model/referral.ts';
@@ -39,6 +40,16 @@ export const PublishBody = z
   .meta({ id: 'PublishRequest' });
 
 const AssignBody = z.object({ subject: z.string().min(1).max(200) }).strict();
+
+const MatchBody = z.object({ decision: z.enum(['confirm', 'reject']), reason: z.string().trim().min(1).max(2000) }).strict().meta({ id: 'PossibleMatchDecision' });
+
+const matchRoute = createRoute({
+  method: 'post',
+  path: '/{id}/possible-matches/{matchId}',
+  summary: 'Confirm or reject a possible match of a person record; later referrals respect the decision',
+  request: { params: ReferralIdParam.extend({ matchId: z.string().min(1).max(100) }), body: json(MatchBody) },
+  responses: { 200: { description: 'Decided', content: { 'application/json': { schema: z.object({ matchId: z.string(), decision: z.enum(['confirmed', 'rejected']), hubPersonId: z.string() }) } } }, ...problemResponses(400, 401, 403, 404, 409) },
+});
 
 const CloseBody = z.object({ rationale: z.string().trim().min(1).max(4000) }).strict().meta({ id: 'CloseCase' });
 
@@ -136,6 +147,33 @@ export function firewallRoutes(deps: AppDeps & { readonly feedbackTargets: (agen
     const body = { productId: product.productId, version: product.version, contentHash: product.contentHash, created };
     c.header('Location', `${deps.publicUrl ?? new URL(c.req.url).origin}/v1/products/${product.productId}?version=${product.version}`);
     return created ? c.json(body, 201) : c.json(body, 200);
+  });
+
+  app.openapi(matchRoute, async (c) => {
+    const { id, matchId } = c.req.valid('param');
+    const principal = c.get('principal');
+    const exists = await deps.db.query<{ id: string }>('SELECT id FROM referrals WHERE id = $1', [id]);
+    if (exists.length === 0) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${id}`);
+    await enforce(deps, principal, 'identity:decide', { referral: await referralContext(deps.db, id) }, id, matchId);
+    const pending = await deps.personIndex.pendingMatches(deps.db, id);
+    if (!pending.some((m) => m.id === matchId)) throw new MashError('MATCH.NOT_FOUND', `no pending possible match ${matchId} in referral ${id}`);
+    const { decision, reason } = c.req.valid('json');
+    const outcome = await deps.db.transaction(async (tx) => {
+      const at = deps.clock.now();
+      const result = await deps.personIndex.decidePossibleMatch(tx, matchId, { decision, by: principal.sub, reason }, at);
+      if (!result.ok) throw new MashError(result.error.kind === 'not-found' ? 'MATCH.NOT_FOUND' : 'MATCH.ALREADY_DECIDED', `possible match ${matchId}: ${result.error.kind}`);
+      await appendAudit(tx, {
+        at,
+        actor: principal.sub,
+        action: 'identity.match-decided',
+        referralId: id,
+        agency: principal.agency,
+        subject: matchId,
+        detail: { decision: result.value.kind, hubPersonId: result.value.hubPersonId, reasonSha256: sha256Hex(reason) },
+      });
+      return result.value;
+    });
+    return c.json({ matchId, decision: outcome.kind, hubPersonId: outcome.hubPersonId }, 200);
   });
 
   app.openapi(closeRoute, async (c) => {

@@ -115,13 +115,14 @@ export function referralRoutes(deps: AppDeps) {
     const [status] = await deps.db.query<{ status: Picture['status'] }>('SELECT status FROM referrals WHERE id = $1', [id]);
     const lookupRecords = await listLookups(deps.db, id);
     const lookups = lookupRecords.map(toLookupView);
-    const { persons, family, chronology } = await pictureIdentity(deps, id, items, lookupRecords);
+    const { persons, family, chronology, possibleMatches } = await pictureIdentity(deps, id, items, lookupRecords);
     return c.json(
       {
         referralId: id,
         persons,
         family,
         chronology: [...chronology],
+        possibleMatches: possibleMatches.map((m) => ({ ...m, evidence: [...m.evidence] })),
         status: status?.status ?? 'received',
         generatedAt: deps.clock.now().toISOString(),
         lookups,

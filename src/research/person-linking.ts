@@ -1,0 +1,47 @@
+/**
+ * Linking a wave's person records into the hub person index (issue 4 §2): every agency record
+ * matched to a subject is resolved to a hub person, so the same child is recognised across
+ * referrals over time; a record the index can only possibly match waits for a practitioner.
+ * Runs in the wave's transaction; the audit entry holds counts only.
+ */
+import { appendAudit } from '../audit/log.ts';
+import { createMatcher, blockingKeys, defaultModel, personRecordFromFact } from '../mapping/identity/index.ts';
+import type { Fact, PersonFact } from '../model/fact.ts';
+import type { Sql } from '../store/db.ts';
+import type { SubjectMatch } from '../store/identity.ts';
+import { createPersonIndex, deriveIndexKey, IndexedRecord, type PersonIndex } from '../store/person-index.ts';
+import type { LookupRecord } from '../store/referrals.ts';
+
+/** The person index over the identity engine, keyed from the master key. */
+export function createHubPersonIndex(masterKey: Uint8Array): PersonIndex {
+  const matcher = createMatcher(defaultModel());
+  return createPersonIndex({ indexKey: deriveIndexKey(masterKey), engine: { blockingKeys, compare: (a, b) => matcher.compare(a, b) } });
+}
+
+/** A record's key in the index: the same agency record is the same key in every referral. */
+export const recordKeyOf = (fact: PersonFact, connectorId: string): string => `${fact.provenance.agency}:${connectorId}:${fact.provenance.sourceRecordId}`;
+
+export async function linkPersons(
+  tx: Sql,
+  index: PersonIndex,
+  context: { referralId: string; at: Date; actor: string },
+  lookups: readonly LookupRecord[],
+  facts: readonly Fact[],
+  matches: readonly SubjectMatch[],
+): Promise<{ linked: number; possible: number; created: number }> {
+  const counts = { linked: 0, possible: 0, created: 0 };
+  const connectorOf = new Map(lookups.map((l) => [l.id, l.connectorId]));
+  for (const match of matches.filter((m) => m.outcome !== 'non-match')) {
+    const fact = facts.find((f): f is PersonFact => f.kind === 'person' && f.personRef === match.personRef && f.provenance.lookupId === match.lookupId);
+    const connectorId = connectorOf.get(match.lookupId);
+    if (fact === undefined || connectorId === undefined) continue;
+    const resolution = await index.resolve(tx, { recordKey: recordKeyOf(fact, connectorId), referralId: context.referralId, record: IndexedRecord.parse(personRecordFromFact(fact)) }, context.at);
+    if (resolution.outcome === 'match') counts.linked += 1;
+    else if (resolution.outcome === 'possible') counts.possible += 1;
+    else counts.created += 1;
+  }
+  if (counts.linked + counts.possible + counts.created > 0) {
+    await appendAudit(tx, { at: context.at, actor: context.actor, action: 'identity.linked', referralId: context.referralId, detail: counts });
+  }
+  return counts;
+}
