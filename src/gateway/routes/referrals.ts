@@ -11,7 +11,7 @@ import { ReferralInput } from '../../model/referral.ts';
 import { submitReferral } from '../../research/intake.ts';
 import { getReferral, listLookups, type LookupRecord } from '../../store/referrals.ts';
 import { viewPicture } from '../../firewall/workflow.ts';
-import { pictureIdentity } from '../persons.ts';
+import { pictureIdentity } from '../../research/picture-identity.ts';
 import { requirePermission } from '../auth.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { problemResponses, ReferralAccepted, ReferralIdParam, ReferralStatusView } from '../schemas.ts';

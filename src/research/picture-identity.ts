@@ -12,7 +12,9 @@ import type { Picture } from '../model/picture.ts';
 import { listDiscoveredSubjects, listSubjectMatches } from '../store/identity.ts';
 import type { ItemRecord } from '../store/items.ts';
 import { getReferral, type LookupRecord } from '../store/referrals.ts';
-import type { AppDeps } from './env.ts';
+import type { Db } from '../store/db.ts';
+import type { PersonIndex } from '../store/person-index.ts';
+import type { Vault } from '../store/vault.ts';
 
 export interface PictureIdentity {
   readonly persons: Picture['persons'];
@@ -22,7 +24,7 @@ export interface PictureIdentity {
   readonly possibleMatches: readonly { readonly id: string; readonly agency: string; readonly score: number; readonly evidence: readonly { readonly field: string; readonly level: string; readonly weight: number }[] }[];
 }
 
-export async function pictureIdentity(deps: Pick<AppDeps, 'db' | 'vault' | 'personIndex'>, referralId: string, visible: readonly ItemRecord[], lookups: readonly LookupRecord[]): Promise<PictureIdentity> {
+export async function pictureIdentity(deps: { readonly db: Db; readonly vault: Vault; readonly personIndex: PersonIndex }, referralId: string, visible: readonly ItemRecord[], lookups: readonly LookupRecord[]): Promise<PictureIdentity> {
   const referral = await getReferral(deps.db, deps.vault, referralId);
   if (referral === undefined) return { persons: [], family: null, chronology: [], possibleMatches: [] };
   const possibleMatches = (await deps.personIndex.pendingMatches(deps.db, referralId)).map((m) => ({
