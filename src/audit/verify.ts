@@ -74,19 +74,20 @@ export async function verifyAuditLog(db: Pick<Db, 'query'>, publicKeys: Readonly
   // Columns are named as ChainEntry's fields, so rows need no copying unless a driver returns
   // int8 as something other than a number.
   const fetchAfter = async (seq: number): Promise<ChainEntry[]> => {
-    const rows = await db.query<ChainEntry>(
+    // int8 arrives as a number from node-postgres (src/store/postgres.ts) and may not from other drivers.
+    const rows = await db.query<Omit<ChainEntry, 'seq'> & { seq: number | string | bigint }>(
       `SELECT seq, ${AT_TEXT}, actor, action, referral_id AS "referralId", agency, subject, detail, prev_hash AS "prevHash", hash
          FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
       [seq, headSeq, BATCH],
     );
-    return rows.every((r) => typeof r.seq === 'number') ? rows : rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+    return rows.map((r) => (typeof r.seq === 'number' ? (r as ChainEntry) : { ...r, seq: Number(r.seq) }));
   };
   let pending = fetchAfter(0);
   for (;;) {
     const rows = await pending;
     if (rows.length === 0) break;
     const lastRow = rows.at(-1);
-    pending = rows.length === BATCH && lastRow !== undefined ? fetchAfter(Number(lastRow.seq)) : Promise.resolve([]);
+    pending = rows.length === BATCH && lastRow !== undefined ? fetchAfter(lastRow.seq) : Promise.resolve([]);
     const entries = rows;
     const run = verifyRun(entries, { afterSeq, afterHash });
     if (!run.ok) {
