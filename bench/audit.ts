@@ -153,16 +153,18 @@ async function appendUnderLoad(db: Db, url: string): Promise<LoadFigures> {
   for (const connector of simulators.connectors) await upsertConnector(db, connector, 'embedded', new Date());
   const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor: 'system:bench' };
   let schedule: (plan: ResearchPlan) => Promise<void> = () => Promise.resolve();
+  const personIndex = createHubPersonIndex(randomBytes(32));
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
-    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: 1, personIndex: createHubPersonIndex(randomBytes(32)), schedule: (plan) => schedule(plan) }),
+    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: 1, personIndex, schedule: (plan) => schedule(plan) }),
   };
   const runner = createInProcessRunner(processors, { concurrency: 8, attempts: 3, backoffMs: 200 }, logger);
   schedule = (plan) => runner.schedule(plan);
   const key = testSigningKey();
   const app = createApp({
     db,
-    vault, personIndex: createHubPersonIndex(randomBytes(32)),
+    vault,
+    personIndex,
     scheduler: runner,
     clock: systemClock,
     logger,

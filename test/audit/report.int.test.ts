@@ -43,7 +43,8 @@ beforeAll(async () => {
   await appendAll(db, seeded.entries);
   app = createApp({
     db,
-    vault: createVault(randomBytes(32)), personIndex: createHubPersonIndex(randomBytes(32)),
+    vault: createVault(randomBytes(32)),
+    personIndex: createHubPersonIndex(randomBytes(32)),
     clock,
     logger: silentLogger(),
     auditKeys: new Map(),

@@ -173,7 +173,8 @@ describe('a failing audit write', () => {
     const key = testSigningKey();
     const app = createApp({
       db,
-      vault: createVault(randomBytes(32)), personIndex: createHubPersonIndex(randomBytes(32)),
+      vault: createVault(randomBytes(32)),
+      personIndex: createHubPersonIndex(randomBytes(32)),
       feedbackTargets: () => Promise.resolve([]),
       scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       clock,
