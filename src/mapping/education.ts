@@ -17,12 +17,12 @@
  *   to everything recorded under that pupil: the stricter of the two wins.
  */
 import type { CtfAddress, CtfCmeStatus, CtfContact, CtfExclusion, CtfPupil, CtfSchool, CtfTermAttendance, EducationRaw, ExclusionReason, Marking, RelationshipCode, SenType } from '../adapters/education/types.ts';
-import { stableId } from '../lib/ids.ts';
 import type { Sensitivity } from '../model/agency.ts';
 import type { EventFact, Fact, FlagFact, PersonFact, RelationshipFact } from '../model/fact.ts';
 import type { Address, HumanName, Identifier, Period, Sex } from '../model/person.ts';
 import type { Provenance } from '../model/provenance.ts';
 import type { MappingContext } from './context.ts';
+import { SENSITIVITY_RANK, clip, factId, optional, provenanceFor } from './fact-parts.ts';
 
 type RelationshipType = RelationshipFact['relationship'];
 type EventKind = EventFact['eventKind'];
@@ -339,25 +339,11 @@ function cmeFact(cme: CtfCmeStatus, pupil: CtfPupil, ctx: MappingContext): FlagF
 // ---------------------------------------------------------------------------------------------
 
 /** Deterministic fact id: the same lookup, record and kind always give the same id. */
-function factId(ctx: MappingContext, sourceRecordId: string, kind: Fact['kind']): string {
-  return stableId('fact', ctx.lookupId, sourceRecordId, kind);
-}
-
 function provenance(ctx: MappingContext, sourceRecordId: string, sensitivity: Sensitivity, sourceUpdatedAt?: string): Provenance {
-  return {
-    agency: 'education',
-    connectorId: ctx.connectorId,
-    sourceSystem: ctx.sourceSystem,
-    sourceRecordId,
-    lookupId: ctx.lookupId,
-    retrievedAt: ctx.retrievedAt,
-    ...optional('sourceUpdatedAt', sourceUpdatedAt),
-    lawfulBasis: ctx.lawfulBasis,
-    sensitivity,
-  };
+  return provenanceFor('education', ctx, sourceRecordId, sensitivity, sourceUpdatedAt);
 }
 
-const RANK: Readonly<Record<Sensitivity, number>> = { open: 0, sensitive: 1, restricted: 2 };
+const RANK = SENSITIVITY_RANK;
 
 /** The stricter of two markings (the marking values are the hub's sensitivity values). */
 export function stricter(a: Marking, b: Marking): Sensitivity {
@@ -404,12 +390,4 @@ function period(start: string | undefined, end: string | undefined): Period | un
   return { ...optional('start', start), ...optional('end', end) };
 }
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 /** `{ key: value }` when value is defined, `{}` otherwise — keeps optional properties absent, not undefined. */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  // TypeScript types a computed key as `string`; the object holds exactly `key`.
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
-}

@@ -34,12 +34,12 @@ import {
   type FhirRelatedPerson,
   type HealthRaw,
 } from '../adapters/fhir/types.ts';
-import { stableId } from '../lib/ids.ts';
 import type { Sensitivity } from '../model/agency.ts';
 import type { EventFact, Fact, FlagFact, PersonFact, RelationshipFact } from '../model/fact.ts';
 import { IsoDate, type Address, type HumanName, type Identifier, type Period, type Sex } from '../model/person.ts';
 import type { Provenance } from '../model/provenance.ts';
 import type { MappingContext } from './context.ts';
+import { clip, factId, optional, provenanceFor } from './fact-parts.ts';
 
 type RelationshipType = RelationshipFact['relationship'];
 type EventKind = EventFact['eventKind'];
@@ -315,25 +315,11 @@ function isCpIs(code: FhirCodeableConcept): boolean {
 // ---------------------------------------------------------------------------------------------
 
 /** Deterministic fact id: the same lookup, record and kind always give the same id. */
-function factId(ctx: MappingContext, sourceRecordId: string, kind: Fact['kind']): string {
-  return stableId('fact', ctx.lookupId, sourceRecordId, kind);
-}
-
 const Instant = z.iso.datetime({ offset: true });
 
 function provenance(ctx: MappingContext, sourceRecordId: string, meta: FhirMeta | undefined): Provenance {
   const updated = meta?.lastUpdated === undefined ? undefined : Instant.safeParse(meta.lastUpdated);
-  return {
-    agency: 'health',
-    connectorId: ctx.connectorId,
-    sourceSystem: ctx.sourceSystem,
-    sourceRecordId,
-    lookupId: ctx.lookupId,
-    retrievedAt: ctx.retrievedAt,
-    ...optional('sourceUpdatedAt', updated?.success === true ? updated.data : undefined),
-    lawfulBasis: ctx.lawfulBasis,
-    sensitivity: sensitivityOf(meta),
-  };
+  return provenanceFor('health', ctx, sourceRecordId, sensitivityOf(meta), updated?.success === true ? updated.data : undefined);
 }
 
 /**
@@ -484,12 +470,4 @@ function firstCode(concept: FhirCodeableConcept | undefined): string | undefined
   return concept?.coding?.find((c) => c.code !== undefined)?.code;
 }
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 /** `{ key: value }` when value is defined, `{}` otherwise — keeps optional properties absent, not undefined. */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  // TypeScript types a computed key as `string`; the object holds exactly `key`.
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
-}

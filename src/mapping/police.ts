@@ -49,12 +49,12 @@ import type {
   PoliceRaw,
   WarningMarker,
 } from '../adapters/police/types.ts';
-import { stableId } from '../lib/ids.ts';
 import type { Sensitivity } from '../model/agency.ts';
 import type { EventFact, Fact, FlagFact, PersonFact, RelationshipFact } from '../model/fact.ts';
 import type { Address, HumanName, Identifier, Period, Sex } from '../model/person.ts';
 import type { Provenance } from '../model/provenance.ts';
 import type { MappingContext } from './context.ts';
+import { clip, factId, optional, provenanceFor } from './fact-parts.ts';
 
 type RelationshipType = RelationshipFact['relationship'];
 
@@ -362,22 +362,8 @@ function markerFact(marker: WarningMarker, nominal: Nominal, ctx: MappingContext
 // ---------------------------------------------------------------------------------------------
 
 /** Deterministic fact id: the same lookup, record and kind always give the same id. */
-function factId(ctx: MappingContext, sourceRecordId: string, kind: Fact['kind']): string {
-  return stableId('fact', ctx.lookupId, sourceRecordId, kind);
-}
-
 function provenance(ctx: MappingContext, sourceRecordId: string, sensitivity: Sensitivity, sourceUpdatedAt?: string): Provenance {
-  return {
-    agency: 'police',
-    connectorId: ctx.connectorId,
-    sourceSystem: ctx.sourceSystem,
-    sourceRecordId,
-    lookupId: ctx.lookupId,
-    retrievedAt: ctx.retrievedAt,
-    ...optional('sourceUpdatedAt', sourceUpdatedAt),
-    lawfulBasis: ctx.lawfulBasis,
-    sensitivity,
-  };
+  return provenanceFor('police', ctx, sourceRecordId, sensitivity, sourceUpdatedAt);
 }
 
 /** A recorded name as the model's; a name without a given name (the model needs one) is left out. */
@@ -418,12 +404,4 @@ function toPeriod(start: string | undefined, end: string | undefined): Period | 
   return { ...optional('start', start), ...optional('end', end) };
 }
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 /** `{ key: value }` when value is defined, `{}` otherwise — keeps optional properties absent, not undefined. */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  // TypeScript types a computed key as `string`; the object holds exactly `key`.
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
-}

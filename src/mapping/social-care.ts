@@ -48,12 +48,12 @@ import type {
   ScSection47,
   SocialCareRaw,
 } from '../adapters/social-care/types.ts';
-import { stableId } from '../lib/ids.ts';
 import type { Sensitivity } from '../model/agency.ts';
 import type { EventFact, Fact, FlagFact, PersonFact, RelationshipFact } from '../model/fact.ts';
 import type { Address, HumanName, Identifier, Sex } from '../model/person.ts';
 import type { Provenance } from '../model/provenance.ts';
 import type { MappingContext } from './context.ts';
+import { SENSITIVITY_RANK, clip, factId, optional, provenanceFor } from './fact-parts.ts';
 
 type RelationshipType = RelationshipFact['relationship'];
 type EventKind = EventFact['eventKind'];
@@ -403,25 +403,11 @@ function isOpen(endDate: string | undefined, ctx: MappingContext): boolean {
 // ---------------------------------------------------------------------------------------------
 
 /** Deterministic fact id: the same lookup, record and kind always give the same id. */
-function factId(ctx: MappingContext, sourceRecordId: string, kind: Fact['kind']): string {
-  return stableId('fact', ctx.lookupId, sourceRecordId, kind);
-}
-
 function provenance(ctx: MappingContext, sourceRecordId: string, updated: string | undefined, sensitivity: Sensitivity): Provenance {
-  return {
-    agency: 'social-care',
-    connectorId: ctx.connectorId,
-    sourceSystem: ctx.sourceSystem,
-    sourceRecordId,
-    lookupId: ctx.lookupId,
-    retrievedAt: ctx.retrievedAt,
-    ...optional('sourceUpdatedAt', updated),
-    lawfulBasis: ctx.lawfulBasis,
-    sensitivity,
-  };
+  return provenanceFor('social-care', ctx, sourceRecordId, sensitivity, updated);
 }
 
-const RANK: Readonly<Record<Sensitivity, number>> = { open: 0, sensitive: 1, restricted: 2 };
+const RANK = SENSITIVITY_RANK;
 
 /** A record marking as a sensitivity: absent is open, an unknown marking is restricted. */
 function marking(recordMarking: string | undefined): Sensitivity {
@@ -493,12 +479,4 @@ function sameWords(text: string, label: string): boolean {
   return words(text) === words(label);
 }
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 /** `{ key: value }` when value is defined, `{}` otherwise — keeps optional properties absent, not undefined. */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  // TypeScript types a computed key as `string`; the object holds exactly `key`.
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
-}

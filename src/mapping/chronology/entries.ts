@@ -6,12 +6,13 @@
  * a reader sees is a step of its own, after records are grouped.
  */
 import { stableId } from '../../lib/ids.ts';
-import { AGENCIES, type Agency, type Sensitivity } from '../../model/agency.ts';
+import { AGENCIES, type Agency } from '../../model/agency.ts';
 import { EventKind } from '../../model/fact.ts';
 import { compare } from './compare.ts';
 import { dateOf, kindOf, type ChronologyRecord, type TimedFact } from './records.ts';
 import type { HappeningClass } from './rules.ts';
 import type { ChronologyEntry, ChronologyKind, ChronologySource } from './types.ts';
+import { SENSITIVITY_RANK } from '../fact-parts.ts';
 
 const HAPPENING_ORDER: Readonly<Record<HappeningClass | 'none', number>> = { incident: 0, attendance: 1, 'cp-plan': 2, referral: 3, 'cp-flag': 4, none: 5 };
 const AGENCY_ORDER = new Map<Agency, number>(AGENCIES.map((a, i) => [a, i]));
@@ -28,7 +29,7 @@ export function leadOrder(a: ChronologyRecord, b: ChronologyRecord): number {
     || compare(a.key, b.key);
 }
 
-const RANK: Readonly<Record<Sensitivity, number>> = { open: 0, sensitive: 1, restricted: 2 };
+const RANK = SENSITIVITY_RANK;
 
 export function toEntry(records: readonly ChronologyRecord[]): ChronologyEntry {
   const ordered = [...records].sort(leadOrder);

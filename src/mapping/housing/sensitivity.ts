@@ -7,8 +7,9 @@
  */
 import type { UkhdsPersonAlert } from '../../adapters/housing/types.ts';
 import type { Sensitivity } from '../../model/agency.ts';
+import { SENSITIVITY_RANK } from '../fact-parts.ts';
 
-const RANK: Readonly<Record<Sensitivity, number>> = { open: 0, sensitive: 1, restricted: 2 };
+const RANK = SENSITIVITY_RANK;
 const atLeast = (a: Sensitivity, b: Sensitivity): Sensitivity => (RANK[a] >= RANK[b] ? a : b);
 
 /** A housing record's marking → sensitivity (see the header of ../housing.ts). */

@@ -6,29 +6,15 @@
  * builder (persons, events, alerts) shares these, so they live once, here.
  */
 import type { HousingTenancy } from '../../adapters/housing/types.ts';
-import { stableId } from '../../lib/ids.ts';
 import type { Sensitivity } from '../../model/agency.ts';
-import type { Fact } from '../../model/fact.ts';
 import type { Address, HumanName } from '../../model/person.ts';
 import type { Provenance } from '../../model/provenance.ts';
 import type { MappingContext } from '../context.ts';
+import { clip, factId, optional, provenanceFor } from '../fact-parts.ts';
 
-export function factId(ctx: MappingContext, sourceRecordId: string, kind: Fact['kind']): string {
-  return stableId('fact', ctx.lookupId, sourceRecordId, kind);
-}
 
 export function provenance(ctx: MappingContext, sourceRecordId: string, updatedAt: string | undefined, sensitivity: Sensitivity): Provenance {
-  return {
-    agency: 'housing',
-    connectorId: ctx.connectorId,
-    sourceSystem: ctx.sourceSystem,
-    sourceRecordId,
-    lookupId: ctx.lookupId,
-    retrievedAt: ctx.retrievedAt,
-    ...optional('sourceUpdatedAt', updatedAt),
-    lawfulBasis: ctx.lawfulBasis,
-    sensitivity,
-  };
+  return provenanceFor('housing', ctx, sourceRecordId, sensitivity, updatedAt);
 }
 
 export const personRecordId = (personRef: string): string => `Person/${personRef}`;
@@ -69,12 +55,6 @@ export function pounds(amount: number): string {
   return `£${whole}.${String(pence % 100).padStart(2, '0')}`;
 }
 
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
-/** `{ key: value }` when value is defined, `{}` otherwise — keeps optional properties absent, not undefined. */
-export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  // TypeScript types a computed key as `string`; the object holds exactly `key`.
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
-}
+
+export { clip, factId, optional };
