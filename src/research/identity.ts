@@ -12,8 +12,8 @@ import type { DiscoveredSubject, SubjectMatch } from '../store/identity.ts';
 
 type Role = z.infer<typeof SubjectRole>;
 
-// The model is configuration, immutable once built: one matcher serves every referral.
-const matcher = createMatcher(defaultModel());
+// The model is configuration, immutable once built: one matcher serves every referral and the person index.
+export const matcher = createMatcher(defaultModel());
 
 /** The subject as a record the matcher compares. */
 export function subjectRecord(subject: Subject): PersonRecord {

@@ -5,7 +5,8 @@
  * Runs in the wave's transaction; the audit entry holds counts only.
  */
 import { appendAudit } from '../audit/log.ts';
-import { createMatcher, blockingKeys, defaultModel, personRecordFromFact } from '../mapping/identity/index.ts';
+import { blockingKeys, personRecordFromFact } from '../mapping/identity/index.ts';
+import { matcher } from './identity.ts';
 import type { Fact, PersonFact } from '../model/fact.ts';
 import type { Sql } from '../store/db.ts';
 import type { SubjectMatch } from '../store/identity.ts';
@@ -14,7 +15,6 @@ import type { LookupRecord } from '../store/referrals.ts';
 
 /** The person index over the identity engine, keyed from the master key. */
 export function createHubPersonIndex(masterKey: Uint8Array): PersonIndex {
-  const matcher = createMatcher(defaultModel());
   return createPersonIndex({ indexKey: deriveIndexKey(masterKey), engine: { blockingKeys, compare: (a, b) => matcher.compare(a, b) } });
 }
 
