@@ -169,7 +169,6 @@ async function appendUnderLoad(db: Db, url: string): Promise<LoadFigures> {
     clock: systemClock,
     logger,
     auditKeys: new Map(),
-    feedbackTargets: () => Promise.resolve([]),
     verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway' }),
   });
   const intake = await signToken(key, { sub: 'bench-intake', role: 'referral-intake' }, { issuer: 'mash-gateway', audience: 'mash-gateway' });

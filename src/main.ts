@@ -27,7 +27,7 @@ import { completeResearch } from './research/complete.ts';
 import { resumeResearch } from './research/intake.ts';
 import { executeLookup, type ResearchDeps } from './research/lookup.ts';
 import { defaultRegistry } from './research/kits.ts';
-import { feedbackConnectorIds, upsertConnector } from './store/connectors.ts';
+import { upsertConnector } from './store/connectors.ts';
 import type { Db } from './store/db.ts';
 import { DataDirLockedError } from './store/lock.ts';
 import { resolveMasterKey } from './store/master-key.ts';
@@ -148,8 +148,7 @@ async function main(): Promise<void> {
   if (config.role === 'all' || config.role === 'gateway') {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
-    const feedbackTargets = (agencies: readonly string[]): Promise<string[]> => feedbackConnectorIds(db, agencies);
-    const app = createApp({ db, vault, personIndex, feedbackTargets, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
+    const app = createApp({ db, vault, personIndex, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config));

@@ -23,6 +23,7 @@ import { buildProduct, productSubstanceHash } from './product.ts';
 import { redactionProblem } from './redact.ts';
 import { relevantItems } from './relevance.ts';
 import { listSubjectMatches } from '../store/identity.ts';
+import { feedbackConnectorIds } from '../store/connectors.ts';
 
 export interface FirewallDeps {
   readonly db: Db;
@@ -144,7 +145,7 @@ export interface DecisionRequest {
  * The manager's RAG, outcome and rationale. A RAG change moves the SLA; each contributing
  * agency's connectors get an outcome notification through the outbox (DESIGN.md rule 8).
  */
-export async function recordDecision(deps: FirewallDeps, principal: Principal, referralId: string, request: DecisionRequest, feedbackTargets: (agencies: readonly Agency[]) => Promise<readonly string[]>): Promise<{ revision: number; notified: number }> {
+export async function recordDecision(deps: FirewallDeps, principal: Principal, referralId: string, request: DecisionRequest): Promise<{ revision: number; notified: number }> {
   await requireReferral(deps, referralId);
   await enforce(deps, principal, 'referral:decide', { referral: await referralContext(deps.db, referralId) }, referralId);
   return deps.db.transaction(async (tx) => {
@@ -163,7 +164,8 @@ export async function recordDecision(deps: FirewallDeps, principal: Principal, r
       referralId,
       detail: { rag: request.rag, previousRag: referral.rag, outcome: request.outcome, revision, rationaleSha256: sha256Hex(request.rationale) },
     });
-    const targets = await feedbackTargets(await contributingAgencies(tx, referralId));
+    // Read inside the transaction, on its handle: the store refuses a root query here.
+    const targets = await feedbackConnectorIds(tx, await contributingAgencies(tx, referralId));
     for (const target of targets) {
       const id = stableId('fbk', referralId, target, String(revision));
       await enqueueOutbox(tx, { id, kind: 'feedback', referralId, target, reference: String(revision), idempotencyKey: id }, at);

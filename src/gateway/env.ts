@@ -1,6 +1,5 @@
 /** The typed Hono environment shared by every route (CONVENTIONS.md §10) and the app's dependencies. */
 import type { Clock } from '../lib/clock.ts';
-import type { Agency } from '../model/agency.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ResearchScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
@@ -29,8 +28,6 @@ export interface AppDeps {
   readonly publicUrl?: string | undefined;
   /** Public keys (SPKI PEM by key id) that may have signed audit checkpoints. */
   readonly auditKeys: ReadonlyMap<string, string>;
-  /** The connectors that hear the outcome, for the given contributing agencies (DESIGN.md rule 8). */
-  readonly feedbackTargets: (agencies: readonly Agency[]) => Promise<readonly string[]>;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number | undefined;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Sql, SqlParam } from './db.ts';
 import { lockDataDir } from './lock.ts';
+import { ClosedTransactionError, createTransactionGuard } from './transaction-guard.ts';
 
 export async function openPglite(dataDir: string): Promise<Db> {
   mkdirSync(dataDir, { recursive: true });
@@ -19,11 +20,29 @@ export async function openPglite(dataDir: string): Promise<Db> {
     const result = await client.query<Row>(text, params === undefined ? undefined : [...params]);
     return result.rows;
   };
+  // PGlite serves one connection: a root query inside a transaction would wait for ever.
+  const guard = createTransactionGuard();
   return {
     kind: 'pglite',
-    query: (text, params) => run(db, text, params),
-    transaction: <T>(work: (tx: Sql) => Promise<T>): Promise<T> => db.transaction((tx) => work({ query: (text, params) => run(tx, text, params) })),
+    async query(text, params) {
+      guard.assertOutside('query');
+      return run(db, text, params);
+    },
+    async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+      guard.assertOutside('transaction');
+      return db.transaction((tx) =>
+        guard.inside((marker) =>
+          work({
+            query: async (text, params) => {
+              if (!marker.active) throw new ClosedTransactionError();
+              return run(tx, text, params);
+            },
+          }),
+        ),
+      );
+    },
     async exec(script) {
+      guard.assertOutside('exec');
       await db.exec(script);
     },
     async close() {

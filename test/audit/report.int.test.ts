@@ -48,7 +48,6 @@ beforeAll(async () => {
     clock,
     logger: silentLogger(),
     auditKeys: new Map(),
-    feedbackTargets: () => Promise.resolve([]),
     scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
     verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
   });

@@ -175,7 +175,6 @@ describe('a failing audit write', () => {
       db,
       vault: createVault(randomBytes(32)),
       personIndex: createHubPersonIndex(randomBytes(32)),
-      feedbackTargets: () => Promise.resolve([]),
       scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       clock,
       logger: silentLogger(),

@@ -62,7 +62,6 @@ export async function startFirewallHarness(options: { databaseUrl?: string } = {
     clock,
     logger: silentLogger(),
     auditKeys: new Map(),
-    feedbackTargets: (agencies) => Promise.resolve(agencies.map((a) => `${a}-sim`)),
     scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
     verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway' }),
   });

@@ -40,7 +40,7 @@ beforeAll(async () => {
   db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
   const connector = Connector.parse({ id: 'health-test', agency: 'health', type: 'fhir-r4', sourceSystem: 'Test FHIR', baseUrl: 'http://127.0.0.1:9/fhir' });
   await upsertConnector(db, connector, 'file', clock.now());
-  app = createApp({ db, vault: createVault(randomBytes(32)), personIndex: createHubPersonIndex(randomBytes(32)), feedbackTargets: () => Promise.resolve([]), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }) });
+  app = createApp({ db, vault: createVault(randomBytes(32)), personIndex: createHubPersonIndex(randomBytes(32)), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }) });
 });
 
 afterAll(async () => {

@@ -10,7 +10,6 @@ import { closeCase } from '../../firewall/retention.ts';
 import { decide, enforce, publish, recordDecision, referralContext, reveal } from '../../firewall/workflow.ts';
 import { MashError } from '../../lib/errors.ts';
 import { sha256Hex } from '../../lib/ids.ts';
-import type { Agency } from '../../model/agency.ts';
 import { Outcome, Redaction } from '../../model/product.ts';
 import { Rag } from '../../model/referral.ts';
 import { assign } from '../../store/items.ts';
@@ -105,7 +104,7 @@ const assignRoute = createRoute({
   responses: { 200: { description: 'Assigned', content: { 'application/json': { schema: z.object({ subject: z.string(), assigned: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404) },
 });
 
-export function firewallRoutes(deps: AppDeps & { readonly feedbackTargets: (agencies: readonly Agency[]) => Promise<readonly string[]> }) {
+export function firewallRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(revealRoute, async (c) => {
@@ -123,7 +122,7 @@ export function firewallRoutes(deps: AppDeps & { readonly feedbackTargets: (agen
 
   app.openapi(decisionRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const result = await recordDecision(deps, c.get('principal'), id, c.req.valid('json'), deps.feedbackTargets);
+    const result = await recordDecision(deps, c.get('principal'), id, c.req.valid('json'));
     return c.json(result, 200);
   });
 
