@@ -44,7 +44,6 @@ function rawFromBundle(bundle: unknown): HealthRaw {
   const patients = resources.filter((r) => r.resourceType === 'Patient').map((r) => FhirPatient.parse(r));
   const of = (patientId: string) => (ref: string | undefined) => ref === `Patient/${patientId}`;
   return {
-    truncated: false,
     patients: patients.map((patient): HealthPatientRecords => {
       const mine = of(patient.id);
       return {
@@ -200,7 +199,6 @@ describe('mapHealth on NHS PDS sandbox responses', () => {
     return FhirPatient.parse(bundle.entry?.[0]?.resource);
   };
   const records = (patient: ReturnType<typeof patientOf>, relatedPersons: HealthPatientRecords['relatedPersons'] = []): HealthRaw => ({
-    truncated: false,
     patients: [{ patient, encounters: [], conditions: [], flags: [], episodesOfCare: [], relatedPersons }],
   });
 
@@ -234,7 +232,6 @@ describe('mapHealth on NHS PDS sandbox responses', () => {
 describe('mapHealth edge cases', () => {
   const holder = FhirPatient.parse({ resourceType: 'Patient', id: 'holder', name: [{ family: 'Holder', given: ['Pat'] }] });
   const raw = (part: Partial<HealthPatientRecords>): HealthRaw => ({
-    truncated: false,
     patients: [{ patient: holder, encounters: [], conditions: [], flags: [], episodesOfCare: [], relatedPersons: [], ...part }],
   });
 
@@ -356,7 +353,7 @@ describe('mapHealth on every official FHIR R4 example of the resources we read',
     else if (file.startsWith('Condition-')) records = { ...empty, conditions: [FhirCondition.parse(json)] };
     else if (file.startsWith('Flag-')) records = { ...empty, flags: [FhirFlag.parse(json)] };
     else records = { ...empty, episodesOfCare: [FhirEpisodeOfCare.parse(json)] };
-    const facts = mapHealth({ patients: [records], truncated: false }, ctx);
+    const facts = mapHealth({ patients: [records] }, ctx);
     expectAllValid(facts);
     // The holder's PersonFact, plus at least one fact from the example itself.
     if (!file.startsWith('Patient-')) expect(facts.length).toBeGreaterThan(1);
@@ -370,7 +367,7 @@ describe('mapHealth on every official FHIR R4 example of the resources we read',
     expect(searchsets.length).toBeGreaterThan(0);
     for (const bundle of searchsets) {
       const patients = (bundle.entry ?? []).flatMap((e) => (e.resource?.resourceType === 'Patient' ? [FhirPatient.parse(e.resource)] : []));
-      const facts = mapHealth({ truncated: false, patients: patients.map((patient) => ({ patient, encounters: [], conditions: [], flags: [], episodesOfCare: [], relatedPersons: [] })) }, ctx);
+      const facts = mapHealth({ patients: patients.map((patient) => ({ patient, encounters: [], conditions: [], flags: [], episodesOfCare: [], relatedPersons: [] })) }, ctx);
       expectAllValid(facts);
     }
   });

@@ -11,8 +11,10 @@
  *
  * Endpoints: `GET /metadata`; `GET /{type}?…` searches (Patient by identifier, family, given,
  * birthdate, address-postalcode; Encounter, Condition, Flag, EpisodeOfCare, RelatedPerson by
- * patient) with `_count` and `Bundle.link[next]`; `GET /{type}/{id}`; `POST /oauth2/token`;
- * `GET|POST|DELETE /_sim/faults`. Synthetic data only.
+ * patient) with `_count`, `Bundle.total` and `Bundle.link[next]`; `GET /{type}/{id}`;
+ * `POST /oauth2/token`; `GET|POST|DELETE /_sim/faults` (with `resultCap`, a Patient search
+ * matching more answers as PDS does: HTTP 200 and a `TOO_MANY_MATCHES` OperationOutcome).
+ * Synthetic data by default; tests may load published example resources instead.
  */
 /// <reference types="fhir" />
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -135,7 +137,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   } else if (path === '/metadata') {
     reply = fhirReply(200, capabilityStatement(state, base));
   } else {
-    reply = await searchReply(requestUrl, state, base);
+    reply = await searchReply(requestUrl, state, base, applies ? faults.resultCap : undefined);
   }
 
   if (!applies) {
@@ -145,8 +147,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   await deliverWithFaults(res, reply, faults, state.closing, (valid) => faultedReply(valid, faults));
 }
 
-/** A read or search through the Medplum router, with paging links added. */
-async function searchReply(requestUrl: URL, state: ServerState, base: string): Promise<Reply> {
+/**
+ * PDS FHIR API, patient search: "HTTP 200 … TOO_MANY_MATCHES: Too many matches were found"
+ * (contract of NHS England's personal-demographics-service-api, as its sandbox answers it).
+ */
+const TOO_MANY_MATCHES: fhir4.OperationOutcome = {
+  resourceType: 'OperationOutcome',
+  issue: [
+    {
+      code: 'multiple-matches',
+      severity: 'information',
+      details: { coding: [{ code: 'TOO_MANY_MATCHES', display: 'Too Many Matches', system: 'https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode', version: '1' }] },
+    },
+  ],
+};
+
+/** A read or search through the Medplum router, with paging links added; a Patient search over `resultCap` matches is refused as PDS refuses it. */
+async function searchReply(requestUrl: URL, state: ServerState, base: string, resultCap: number | undefined): Promise<Reply> {
   const segments = requestUrl.pathname.split('/').filter((s) => s !== '');
   const resourceType = segments[0] ?? '';
   const isSearch = segments.length === 1;
@@ -169,6 +186,7 @@ async function searchReply(requestUrl: URL, state: ServerState, base: string): P
   if (resource === undefined) return fhirReply(getStatus(outcome), outcome);
   if (isSearch && resource.resourceType === 'Bundle') {
     const total = resource.total ?? 0;
+    if (resourceType === 'Patient' && resultCap !== undefined && total > resultCap) return fhirReply(200, TOO_MANY_MATCHES);
     const link = [{ relation: 'self', url: `${base}${requestUrl.pathname}${requestUrl.search}` }];
     if (count > 0 && offset + count < total) {
       const next = new URLSearchParams(requestUrl.searchParams);
