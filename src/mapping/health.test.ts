@@ -20,7 +20,7 @@ import {
 } from '../adapters/fhir/types.ts';
 import { Fact, type EventFact, type FlagFact, type PersonFact, type RelationshipFact } from '../model/fact.ts';
 import type { MappingContext } from './context.ts';
-import { mapHealth, sensitivityOf } from './health.ts';
+import { mapHealth, patientSensitivity, sensitivityOf } from './health.ts';
 import { externalPath } from '../../test/support/external.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../contracts/health/fixtures');
@@ -185,6 +185,12 @@ describe('sensitivityOf (v3-Confidentiality in meta.security)', () => {
   ] as const)('%s → %s', (code, expected) => {
     expect(sensitivityOf({ security: [{ system, code }] })).toBe(expected);
   });
+  it('on a patient record, R is the PDS restricted ("sensitive patient") marking: restricted, like V', () => {
+    expect(patientSensitivity({ security: [{ system, code: 'R' }] })).toBe('restricted');
+    expect(patientSensitivity({ security: [{ system, code: 'V' }] })).toBe('restricted');
+    expect(patientSensitivity({ security: [{ system, code: 'U' }] })).toBe('open');
+    expect(patientSensitivity({ security: [{ system: 'http://example.org/other', code: 'R' }] })).toBe('open');
+  });
   it('defaults to open, ignores other systems, and takes the most restrictive marking', () => {
     expect(sensitivityOf(undefined)).toBe('open');
     expect(sensitivityOf({ security: [{ system: 'http://example.org/other', code: 'V' }] })).toBe('open');
@@ -211,10 +217,14 @@ describe('mapHealth on NHS PDS sandbox responses', () => {
     expect(person.provenance.sensitivity).toBe('open');
   });
 
-  it('marks a restricted (R) PDS record sensitive', () => {
-    const facts = mapHealth(records(patientOf('Sensitive_PatientSearch.json')), ctx);
+  it('marks a restricted (R) PDS patient restricted, and everything about them with it', () => {
+    const patient = patientOf('Sensitive_PatientSearch.json');
+    const encounter = FhirEncounter.parse({ resourceType: 'Encounter', id: 'e-open', status: 'finished', class: { code: 'EMER' }, subject: { reference: `Patient/${patient.id}` }, period: { start: '2026-01-02' } });
+    const facts = mapHealth({ patients: [{ patient, encounters: [encounter], conditions: [], flags: [], episodesOfCare: [], relatedPersons: [] }] }, ctx);
     expectAllValid(facts);
-    expect(facts[0]?.provenance.sensitivity).toBe('sensitive');
+    expect(facts.map((f) => [f.kind, f.provenance.sensitivity])).toEqual([['person', 'restricted'], ['event', 'restricted']]);
+    // The sensitive patient's record has no address or GP: nothing here says where she is.
+    expect(only(facts[0], 'person').addresses).toEqual([]);
   });
 
   it('maps a PDS Guardian RelatedPerson to a carer, taking its own NHS number from patient.identifier when it is not the patient', () => {

@@ -96,7 +96,7 @@ function agencyCheck(agency: Agency, lookups: readonly CheckedLookup[]): AgencyC
     const missing: string[] = [];
     if (counts.partial > 0) {
       const cuts = lookups.filter((l) => l.status === 'partial').flatMap((l) => l.cuts);
-      const detail = cuts.length === 0 ? '' : ` (${[...new Set(cuts.map((c) => `${c.search}: ${describeCut(c)}`))].join('; ')})`;
+      const detail = cuts.length === 0 ? '' : ` — ${[...new Set(cuts.map((c) => `${c.search}: ${describeCut(c)}`))].join('; ')}`;
       missing.push(`${plural(counts.partial, 'answer was', 'answers were')} cut short${detail}`);
     }
     if (counts.failed > 0) missing.push(`${plural(counts.failed, 'lookup', 'lookups')} failed`);
