@@ -34,6 +34,12 @@ export type { SimulatorAuth, SimulatorClient } from './oauth.ts';
 export interface HealthSimulatorOptions {
   /** The resources to serve (see `healthResources(population)`); each needs an id. */
   readonly resources: readonly fhir4.FhirResource[];
+  /**
+   * What to do with a resource the repository refuses: `throw` (the default: our own synthetic
+   * resources must all load) or `skip` it and list it in `HealthSimulator.skipped` (outside data,
+   * where a test says how many it could not serve — never silently).
+   */
+  readonly onRefused?: 'throw' | 'skip';
   /** Default 0: any free port. */
   readonly port?: number;
   /** Default 127.0.0.1 (loopback only). */
@@ -56,9 +62,17 @@ export interface HealthSimulator {
   readonly tokenUrl: string;
   /** The repository behind the server; tests may add or change resources. */
   readonly repo: MemoryRepository;
+  /** Resources the repository refused and `onRefused: 'skip'` left out, with the reason. */
+  readonly skipped: readonly SkippedResource[];
   /** Replaces the current faults; `{}` clears them. */
   setFaults(faults: SimulatorFaults): void;
   close(): Promise<void>;
+}
+
+/** A resource the simulator could not hold, and why (the repository's message, cut short). */
+export interface SkippedResource {
+  readonly reference: string;
+  readonly reason: string;
 }
 
 /** `_count` when a search gives none, and the most a search may ask for. */
@@ -71,11 +85,20 @@ export async function startHealthSimulator(options: HealthSimulatorOptions): Pro
   ensureFhirDefinitions();
   const repo = new MemoryRepository();
   const router = new FhirRouter();
+  const skipped: SkippedResource[] = [];
   await repo.withSeeding(async () => {
     // Seeding keeps each resource's own meta.lastUpdated. @types/fhir and @medplum/fhirtypes
-    // describe the same FHIR JSON in two incompatible type packages; these are our own
-    // synthetic resources, so the one bridge between them is a cast, not outside data.
-    for (const resource of options.resources) await repo.createResource(resource as unknown as MedplumResource);
+    // describe the same FHIR JSON in two incompatible type packages; the resources were checked
+    // by whoever built the list (our generator, or a test's schema for outside data), so the one
+    // bridge between the packages is a cast, and the repository has the last word.
+    for (const resource of options.resources) {
+      try {
+        await repo.createResource(resource as unknown as MedplumResource);
+      } catch (error) {
+        if (options.onRefused !== 'skip') throw error;
+        skipped.push({ reference: `${resource.resourceType}/${resource.id ?? '?'}`, reason: (error instanceof Error ? error.message : String(error)).slice(0, 200) });
+      }
+    }
   });
 
   const closing = new AbortController();
@@ -91,6 +114,7 @@ export async function startHealthSimulator(options: HealthSimulatorOptions): Pro
     url,
     tokenUrl,
     repo,
+    skipped,
     setFaults(next) {
       state.faults = SimulatorFaults.parse(next);
     },
