@@ -44,6 +44,8 @@ export interface ConnectorSettings {
   readonly maxResponseBytes: number;
   /** Page limit when following `next` links. */
   readonly maxPages: number;
+  /** Most candidate people whose records are read; further candidates are a cut (`candidate-cap`). */
+  readonly maxCandidates: number;
 }
 
 /** One outbound call: redacted metadata, never bodies or secrets (OpenHIM orchestrations). */
@@ -67,8 +69,32 @@ export interface AdapterFailure {
   readonly reason: string;
 }
 
+/**
+ * Why an answer is incomplete (DESIGN.md: "honest partial pictures"):
+ * - `candidate-cap`: more people matched than the connector reads (`maxCandidates`);
+ * - `page-cap`: a search had more pages than the connector follows (`maxPages`);
+ * - `agency-limit`: the agency itself held back matches — it said too many matched (PDS
+ *   `TOO_MANY_MATCHES`), or reported more matches than it returned.
+ */
+export type CutReason = 'candidate-cap' | 'page-cap' | 'agency-limit';
+
+/** One search whose answer was cut: where, why, and how much was read of how much the agency reported. */
+export interface AnswerCut {
+  readonly reason: CutReason;
+  /** The search, as its orchestration names it ("Patient search", "Encounter search"): never personal data. */
+  readonly search: string;
+  /** Records of this search read (and passed on). */
+  readonly read: number;
+  /** Records the agency said matched, where it said (Bundle.total, TotalMatchCount, totalItems…); null where not. */
+  readonly reported: number | null;
+}
+
+/**
+ * A found answer carries its cuts beside its records: an empty list is a complete answer; any
+ * cut makes the lookup `partial`, with these counts (never a silent gap).
+ */
 export type AdapterOutcome<Raw> =
-  | { readonly kind: 'found'; readonly records: Raw; readonly orchestrations: readonly Orchestration[] }
+  | { readonly kind: 'found'; readonly records: Raw; readonly cuts: readonly AnswerCut[]; readonly orchestrations: readonly Orchestration[] }
   | { readonly kind: 'failed'; readonly failure: AdapterFailure; readonly orchestrations: readonly Orchestration[] };
 
 export interface AdapterContext {

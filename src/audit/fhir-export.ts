@@ -195,7 +195,10 @@ function outcomeOf(entry: ChainEntry, detail: Detail): { readonly outcome: Outco
       return { outcome: '4', description: text(detail, 'reason') ?? 'the lawful basis does not allow this lookup' };
     case 'lookup.completed': {
       const status = text(detail, 'status');
-      return status === 'done' ? { outcome: '0' } : { outcome: '8', description: `lookup ${status ?? 'did not complete'}` };
+      if (status === 'done') return { outcome: '0' };
+      // Answered, but cut short: a minor failure (FHIR R4 AuditEvent.outcome 4), with the reason in counts.
+      if (status === 'partial') return { outcome: '4', description: 'lookup partial: the answer was cut short (candidate cap, page cap or the agency\'s own limit)' };
+      return { outcome: '8', description: `lookup ${status ?? 'did not complete'}` };
     }
     case 'publication.failed':
     case 'feedback.failed':

@@ -10,8 +10,8 @@
  * row per non-zero count, sorted, so a spreadsheet can pivot it.
  *
  * Counting rules:
- * - a lookup counts once, when it finished (`lookup.completed`, status done, failed or timed-out)
- *   or was refused by the lawful-basis gate (`lookup.not-permitted`, basis `none`);
+ * - a lookup counts once, when it finished (`lookup.completed`, status done, partial — answered
+ *   but cut short —, failed or timed-out) or was refused by the lawful-basis gate (`lookup.not-permitted`, basis `none`);
  * - an item counts as revealed once; for release decisions, an item counts once under the last
  *   decision it had in the period (`decisions` counts every decision, revisions included);
  * - case-content access counts every picture view and every product read, by the reader's role;
@@ -31,6 +31,8 @@ export interface LookupRow {
   /** The lawful basis the lookup was made under; `none` for lookups the gate refused. */
   readonly lawfulBasis: string;
   readonly done: number;
+  /** Answered, but cut short by a candidate or page cap or the agency's own limit. */
+  readonly partial: number;
   readonly failed: number;
   readonly timedOut: number;
   readonly notPermitted: number;
@@ -157,7 +159,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export async function buildAuditReport(sql: Sql, period: { readonly from: Date; readonly to: Date }, now: Date): Promise<AuditReport> {
   if (!(period.from.getTime() < period.to.getTime())) throw new RangeError('the period must end after it starts');
   const head = await auditHead(sql);
-  const lookups = new Tally<Mutable<LookupRow>>(([agency = UNKNOWN, lawfulBasis = 'none']) => ({ agency, lawfulBasis, done: 0, failed: 0, timedOut: 0, notPermitted: 0 }));
+  const lookups = new Tally<Mutable<LookupRow>>(([agency = UNKNOWN, lawfulBasis = 'none']) => ({ agency, lawfulBasis, done: 0, partial: 0, failed: 0, timedOut: 0, notPermitted: 0 }));
   const items = new Tally<Mutable<ItemRow>>(([agency = UNKNOWN]) => ({ agency, revealed: 0, released: 0, redacted: 0, withheld: 0, decisions: 0 }));
   const access = new Tally<Mutable<ContentAccessRow>>(([role = UNKNOWN]) => ({ role, pictureViews: 0, itemsShown: 0, productReads: 0 }));
   const failures = new Tally<Mutable<FailedAccessRow>>(([role = UNKNOWN]) => ({ role, failedLogins: 0, deniedAccesses: 0 }));
@@ -174,6 +176,7 @@ export async function buildAuditReport(sql: Sql, period: { readonly from: Date; 
       case 'lookup.completed': {
         const row = lookups.at(agency, detail.lawfulBasis ?? 'none');
         if (detail.status === 'done') row.done += 1;
+        else if (detail.status === 'partial') row.partial += 1;
         else if (detail.status === 'timed-out') row.timedOut += 1;
         else row.failed += 1;
         return;

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import type { Agency } from '../model/agency.ts';
+import { agencyChecks, type CheckedLookup } from '../model/check.ts';
 import type { ManagerDecision, Product, ProductItem, Signpost } from '../model/product.ts';
 import type { ReferralInput } from '../model/referral.ts';
 import type { ItemRecord } from '../store/items.ts';
@@ -24,6 +25,8 @@ export interface ProductInput {
   readonly referral: ReferralInput;
   readonly decision: ManagerDecision;
   readonly items: readonly ItemRecord[];
+  /** Every lookup of the referral: the product says which agencies were checked, and how completely. */
+  readonly lookups: readonly CheckedLookup[];
   /** Undecided items are withheld by default, with this rationale; without it they block publication. */
   readonly withholdUndecidedRationale?: string | undefined;
 }
@@ -88,6 +91,7 @@ export function buildProduct(input: ProductInput): ProductBuild {
     subjects: input.referral.subjects.map((s) => ({ ref: s.ref, role: s.role, name: s.name, ...(s.birthDate === undefined ? {} : { birthDate: s.birthDate }) })),
     items,
     signposts,
+    checks: agencyChecks(input.lookups),
     ...(undecided.length > 0 && input.withholdUndecidedRationale !== undefined ? { withheldByDefault: { itemCount: undecided.length, rationale: input.withholdUndecidedRationale } } : {}),
   };
   return { ok: true, product: { ...body, contentHash: hashProduct(body) } };

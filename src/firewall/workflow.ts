@@ -16,11 +16,12 @@ import type { Db, Sql } from '../store/db.ts';
 import { assignees, contributingAgencies, decideRelease, getManagerDecision, itemOwner, listItems, revealItem, setManagerDecision, type ItemRecord } from '../store/items.ts';
 import { enqueueOutbox } from '../store/outbox.ts';
 import { insertProductVersion, latestProductVersion } from '../store/products.ts';
-import { getReferral } from '../store/referrals.ts';
+import { getReferral, listLookups } from '../store/referrals.ts';
 import type { Vault } from '../store/vault.ts';
 import { authorize, type Action, type PolicyContext } from './policy.ts';
 import { buildProduct, productSubstanceHash } from './product.ts';
 import { redactionProblem } from './redact.ts';
+import { tallyLookupFacts, type LookupFacts } from './lookup-facts.ts';
 import { relevantItems } from './relevance.ts';
 import { listSubjectMatches } from '../store/identity.ts';
 import { feedbackConnectorIds } from '../store/connectors.ts';
@@ -49,8 +50,10 @@ async function requireReferral(deps: FirewallDeps, referralId: string): Promise<
   if (rows.length === 0) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
 }
 
-export interface PictureItem {
-  readonly item: ItemRecord;
+/** The picture as one caller may see it: the items shown, and every lookup's facts counted as the picture holds them. */
+export interface PictureView {
+  readonly items: readonly ItemRecord[];
+  readonly lookupFacts: ReadonlyMap<string, LookupFacts>;
 }
 
 /**
@@ -58,11 +61,12 @@ export interface PictureItem {
  * what other agencies revealed; the manager sees what is revealed. The read and its audit entry
  * (naming every item shown) commit together.
  */
-export async function viewPicture(deps: FirewallDeps, principal: Principal, referralId: string): Promise<readonly ItemRecord[]> {
+export async function viewPicture(deps: FirewallDeps, principal: Principal, referralId: string): Promise<PictureView> {
   await requireReferral(deps, referralId);
   await enforce(deps, principal, 'picture:read', { referral: await referralContext(deps.db, referralId) }, referralId);
   return deps.db.transaction(async (tx) => {
-    const all = relevantItems(await listItems(tx, deps.vault, referralId), await listSubjectMatches(tx, referralId));
+    const everything = await listItems(tx, deps.vault, referralId);
+    const all = relevantItems(everything, await listSubjectMatches(tx, referralId));
     const visible = all.filter((i) => i.revealedAt !== null || (principal.role === 'hub-practitioner' && i.agency === principal.agency));
     await appendAudit(tx, {
       at: deps.clock.now(),
@@ -72,7 +76,7 @@ export async function viewPicture(deps: FirewallDeps, principal: Principal, refe
       agency: principal.agency,
       detail: { role: principal.role, items: visible.length, itemIds: visible.map((i) => i.fact.id) },
     });
-    return visible;
+    return { items: visible, lookupFacts: tallyLookupFacts(everything, all) };
   });
 }
 
@@ -209,6 +213,7 @@ export async function publish(deps: FirewallDeps, principal: Principal, referral
       referral: referral.input,
       decision: { rag: decision.rag, outcome: decision.outcome, rationale: decision.rationale, decidedAt: decision.decidedAt, decidedBy: decision.decidedBy },
       items: relevantItems(await listItems(tx, deps.vault, referralId), await listSubjectMatches(tx, referralId)),
+      lookups: await listLookups(tx, referralId),
       withholdUndecidedRationale: request.withholdUndecided?.rationale,
     });
     if (!built.ok) {

@@ -22,6 +22,8 @@ export const LookupCounts = z.object({
   queued: z.number().int(),
   running: z.number().int(),
   done: z.number().int(),
+  /** Answered, but cut short (candidate cap, page cap, the agency's own limit): see each lookup's `reason` and `cuts`. */
+  partial: z.number().int(),
   failed: z.number().int(),
   notPermitted: z.number().int(),
   timedOut: z.number().int(),

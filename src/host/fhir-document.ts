@@ -26,6 +26,7 @@
 /// <reference types="fhir" />
 import type { Agency } from '../model/agency.ts';
 import { AGENCIES } from '../model/agency.ts';
+import type { AgencyCheck } from '../model/check.ts';
 import type { Outcome, Product, ProductItem } from '../model/product.ts';
 import type { Rag, Threshold } from '../model/referral.ts';
 import { sha256Hex } from '../lib/ids.ts';
@@ -125,6 +126,7 @@ export function productToFhirDocument(product: Product, options: FhirDocumentOpt
   const documentMark = highWaterMark(product.items.map((item) => confidentialityOf(item.sensitivity)));
   const sections: fhir4.CompositionSection[] = [decisionSection(product, decision)];
   if (patients.size > 0) sections.push(subjectsSection(product, [...patients.values()]));
+  if (product.checks !== undefined) sections.push(checksSection(product.checks));
   sections.push(...agencySections, signpostsSection(product));
 
   const composition = entry('composition', {
@@ -314,6 +316,18 @@ function subjectsSection(product: Product, patients: readonly Entry[]): fhir4.Co
     })
     .join('');
   return { title: 'Subjects', code: sectionCode('subjects', 'Subjects of the referral'), text: narrative(`<ul>${list}</ul>`), entry: patients.map(referenceTo) };
+}
+
+/**
+ * Which agencies were checked and how completely, in the agencies' order: so that an agency with
+ * no section is read as "checked, nothing released" only when that is what happened (DESIGN.md:
+ * "honest partial pictures"). Counts and statements only, never content.
+ */
+function checksSection(checks: readonly AgencyCheck[]): fhir4.CompositionSection {
+  const list = checks.map((check) => `<li>${escapeXml(check.statement)}</li>`).join('');
+  const incomplete = checks.filter((check) => check.answer !== 'complete').map((check) => AGENCY_DISPLAY[check.agency]);
+  const summary = incomplete.length === 0 ? 'Every agency was checked and every answer was complete.' : `Not a complete answer from: ${incomplete.join(', ')}.`;
+  return { title: 'Agencies checked', code: sectionCode('checks', 'Agencies checked and how completely'), text: narrative(`${paragraphs([summary])}<ul>${list}</ul>`) };
 }
 
 /** DESIGN.md rule 5: that relevant information exists and whom to ask — never the content. */

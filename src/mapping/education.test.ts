@@ -26,7 +26,7 @@ const ctx: MappingContext = {
 async function rawFrom(file: string): Promise<EducationRaw> {
   const read = await readPupilSearch(readFileSync(join(FIXTURES, file), 'utf8'), 'fixture');
   if (!read.ok || read.value.kind !== 'response') throw new Error(`${file} is not a pupil search response`);
-  return { pupils: read.value.response.PupilSearchResponse.CTfile.CTFpupilData.Pupil, truncated: false };
+  return { pupils: read.value.response.PupilSearchResponse.CTfile.CTFpupilData.Pupil };
 }
 
 function expectAllValid(facts: readonly Fact[]): void {

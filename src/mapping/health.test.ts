@@ -20,7 +20,7 @@ import {
 } from '../adapters/fhir/types.ts';
 import { Fact, type EventFact, type FlagFact, type PersonFact, type RelationshipFact } from '../model/fact.ts';
 import type { MappingContext } from './context.ts';
-import { mapHealth, sensitivityOf } from './health.ts';
+import { mapHealth, patientSensitivity, sensitivityOf } from './health.ts';
 import { externalPath } from '../../test/support/external.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../contracts/health/fixtures');
@@ -44,7 +44,6 @@ function rawFromBundle(bundle: unknown): HealthRaw {
   const patients = resources.filter((r) => r.resourceType === 'Patient').map((r) => FhirPatient.parse(r));
   const of = (patientId: string) => (ref: string | undefined) => ref === `Patient/${patientId}`;
   return {
-    truncated: false,
     patients: patients.map((patient): HealthPatientRecords => {
       const mine = of(patient.id);
       return {
@@ -186,6 +185,12 @@ describe('sensitivityOf (v3-Confidentiality in meta.security)', () => {
   ] as const)('%s → %s', (code, expected) => {
     expect(sensitivityOf({ security: [{ system, code }] })).toBe(expected);
   });
+  it('on a patient record, R is the PDS restricted ("sensitive patient") marking: restricted, like V', () => {
+    expect(patientSensitivity({ security: [{ system, code: 'R' }] })).toBe('restricted');
+    expect(patientSensitivity({ security: [{ system, code: 'V' }] })).toBe('restricted');
+    expect(patientSensitivity({ security: [{ system, code: 'U' }] })).toBe('open');
+    expect(patientSensitivity({ security: [{ system: 'http://example.org/other', code: 'R' }] })).toBe('open');
+  });
   it('defaults to open, ignores other systems, and takes the most restrictive marking', () => {
     expect(sensitivityOf(undefined)).toBe('open');
     expect(sensitivityOf({ security: [{ system: 'http://example.org/other', code: 'V' }] })).toBe('open');
@@ -200,7 +205,6 @@ describe('mapHealth on NHS PDS sandbox responses', () => {
     return FhirPatient.parse(bundle.entry?.[0]?.resource);
   };
   const records = (patient: ReturnType<typeof patientOf>, relatedPersons: HealthPatientRecords['relatedPersons'] = []): HealthRaw => ({
-    truncated: false,
     patients: [{ patient, encounters: [], conditions: [], flags: [], episodesOfCare: [], relatedPersons }],
   });
 
@@ -213,10 +217,14 @@ describe('mapHealth on NHS PDS sandbox responses', () => {
     expect(person.provenance.sensitivity).toBe('open');
   });
 
-  it('marks a restricted (R) PDS record sensitive', () => {
-    const facts = mapHealth(records(patientOf('Sensitive_PatientSearch.json')), ctx);
+  it('marks a restricted (R) PDS patient restricted, and everything about them with it', () => {
+    const patient = patientOf('Sensitive_PatientSearch.json');
+    const encounter = FhirEncounter.parse({ resourceType: 'Encounter', id: 'e-open', status: 'finished', class: { code: 'EMER' }, subject: { reference: `Patient/${patient.id}` }, period: { start: '2026-01-02' } });
+    const facts = mapHealth({ patients: [{ patient, encounters: [encounter], conditions: [], flags: [], episodesOfCare: [], relatedPersons: [] }] }, ctx);
     expectAllValid(facts);
-    expect(facts[0]?.provenance.sensitivity).toBe('sensitive');
+    expect(facts.map((f) => [f.kind, f.provenance.sensitivity])).toEqual([['person', 'restricted'], ['event', 'restricted']]);
+    // The sensitive patient's record has no address or GP: nothing here says where she is.
+    expect(only(facts[0], 'person').addresses).toEqual([]);
   });
 
   it('maps a PDS Guardian RelatedPerson to a carer, taking its own NHS number from patient.identifier when it is not the patient', () => {
@@ -234,7 +242,6 @@ describe('mapHealth on NHS PDS sandbox responses', () => {
 describe('mapHealth edge cases', () => {
   const holder = FhirPatient.parse({ resourceType: 'Patient', id: 'holder', name: [{ family: 'Holder', given: ['Pat'] }] });
   const raw = (part: Partial<HealthPatientRecords>): HealthRaw => ({
-    truncated: false,
     patients: [{ patient: holder, encounters: [], conditions: [], flags: [], episodesOfCare: [], relatedPersons: [], ...part }],
   });
 
@@ -356,7 +363,7 @@ describe('mapHealth on every official FHIR R4 example of the resources we read',
     else if (file.startsWith('Condition-')) records = { ...empty, conditions: [FhirCondition.parse(json)] };
     else if (file.startsWith('Flag-')) records = { ...empty, flags: [FhirFlag.parse(json)] };
     else records = { ...empty, episodesOfCare: [FhirEpisodeOfCare.parse(json)] };
-    const facts = mapHealth({ patients: [records], truncated: false }, ctx);
+    const facts = mapHealth({ patients: [records] }, ctx);
     expectAllValid(facts);
     // The holder's PersonFact, plus at least one fact from the example itself.
     if (!file.startsWith('Patient-')) expect(facts.length).toBeGreaterThan(1);
@@ -370,7 +377,7 @@ describe('mapHealth on every official FHIR R4 example of the resources we read',
     expect(searchsets.length).toBeGreaterThan(0);
     for (const bundle of searchsets) {
       const patients = (bundle.entry ?? []).flatMap((e) => (e.resource?.resourceType === 'Patient' ? [FhirPatient.parse(e.resource)] : []));
-      const facts = mapHealth({ truncated: false, patients: patients.map((patient) => ({ patient, encounters: [], conditions: [], flags: [], episodesOfCare: [], relatedPersons: [] })) }, ctx);
+      const facts = mapHealth({ patients: patients.map((patient) => ({ patient, encounters: [], conditions: [], flags: [], episodesOfCare: [], relatedPersons: [] })) }, ctx);
       expectAllValid(facts);
     }
   });

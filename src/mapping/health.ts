@@ -39,7 +39,7 @@ import type { EventFact, Fact, FlagFact, PersonFact, RelationshipFact } from '..
 import { IsoDate, type Address, type HumanName, type Identifier, type Period, type Sex } from '../model/person.ts';
 import type { Provenance } from '../model/provenance.ts';
 import type { MappingContext } from './context.ts';
-import { clip, factId, optional, provenanceFor } from './fact-parts.ts';
+import { SENSITIVITY_RANK, clip, factId, optional, provenanceFor } from './fact-parts.ts';
 
 type RelationshipType = RelationshipFact['relationship'];
 type EventKind = EventFact['eventKind'];
@@ -48,18 +48,20 @@ type EventKind = EventFact['eventKind'];
  * Maps everything the FHIR adapter found to facts. Each candidate patient yields a
  * PersonFact; their records yield events, flags and relationships under `Patient/<id>`;
  * each RelatedPerson also yields a PersonFact of its own under `RelatedPerson/<id>`, so
- * identity matching can link it to the same person elsewhere.
+ * identity matching can link it to the same person elsewhere. Everything about a patient whose
+ * demographic record is restricted is restricted too (see `patientSensitivity`).
  */
 export function mapHealth(raw: HealthRaw, ctx: MappingContext): Fact[] {
   const facts: Fact[] = [];
   const seen = new Set<string>();
-  const add = (fact: Fact | undefined): void => {
-    if (fact !== undefined && !seen.has(fact.id)) {
-      seen.add(fact.id);
-      facts.push(fact);
-    }
-  };
   for (const records of raw.patients) {
+    const floor = patientSensitivity(records.patient.meta);
+    const add = (fact: Fact | undefined): void => {
+      if (fact !== undefined && !seen.has(fact.id)) {
+        seen.add(fact.id);
+        facts.push(atLeast(fact, floor));
+      }
+    };
     const personRef = `Patient/${records.patient.id}`;
     add(patientFact(records.patient, ctx));
     for (const related of records.relatedPersons) {
@@ -323,8 +325,28 @@ function provenance(ctx: MappingContext, sourceRecordId: string, meta: FhirMeta 
 }
 
 /**
- * `meta.security` v3-Confidentiality → sensitivity: U, L, M, N open; R sensitive; V restricted.
- * The most restrictive marking wins; no marking is open (FHIR's default is normal).
+ * The sensitivity of a patient's demographic record. On a Patient, v3-Confidentiality R is how
+ * the NHS marks a restricted record (PDS: a "sensitive patient", whose address and GP are
+ * withheld because revealing where they are could put them at risk); V is stronger still. Both
+ * make the record, and every fact the hub derives about that patient, `restricted`: a visit, a
+ * flag or a relative's address can say where the patient is as surely as the address would. It
+ * is never revealed to the hub without the owning agency's practitioner (DESIGN.md rule 2).
+ */
+export function patientSensitivity(meta: FhirMeta | undefined): Sensitivity {
+  return (meta?.security ?? []).some((c) => c.system === CONFIDENTIALITY_SYSTEM && (c.code === 'R' || c.code === 'V')) ? 'restricted' : 'open';
+}
+
+/** The fact, its sensitivity raised to `floor` when lower. */
+function atLeast(fact: Fact, floor: Sensitivity): Fact {
+  if (SENSITIVITY_RANK[fact.provenance.sensitivity] >= SENSITIVITY_RANK[floor]) return fact;
+  return { ...fact, provenance: { ...fact.provenance, sensitivity: floor } };
+}
+
+/**
+ * `meta.security` v3-Confidentiality → sensitivity of a clinical record (an encounter, a
+ * condition…): U, L, M, N open; R sensitive; V restricted. The most restrictive marking wins; no
+ * marking is open (FHIR's default is normal). A patient's own record is read by
+ * `patientSensitivity`.
  */
 export function sensitivityOf(meta: FhirMeta | undefined): Sensitivity {
   let result: Sensitivity = 'open';

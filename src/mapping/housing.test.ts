@@ -213,7 +213,6 @@ describe('housing mapping rules', () => {
     const variant: HousingRaw = {
       persons: [{ ...records, person: { ...records.person, forenames: [' '] } }],
       tenancies: [{ tenancyRef: 'TEN-20417', rentAccounts: [{ ...account, accountHolders: [], arrearsHistory: [] }], notices: [{ ...notice, servedOn: [] }] }],
-      truncated: false,
     };
     const mapped = mapHousing(variant, ctx);
     for (const fact of mapped) expect(Fact.safeParse(fact).success).toBe(true);

@@ -140,7 +140,7 @@ describe('mapSocialCare on the Ashworth family fixtures', () => {
     const mia = raw.people[0];
     if (mia === undefined) throw new Error('fixture changed');
     const ending = { ...mia, childProtectionPlans: [{ ...mia.childProtectionPlans[0], id: 'CP-X', cppStartDate: '2026-01-01', cppEndDate: '2026-12-01', initialCategoryOfAbuse: 'SAB', latestCategoryOfAbuse: 'SAB', factorsIdentifiedAtAssessment: [], summary: 'Plan.' }] };
-    const mapped = mapSocialCare({ people: [ending], truncated: false }, ctx);
+    const mapped = mapSocialCare({ people: [ending] }, ctx);
     const cpFlag = mapped.find((f) => f.kind === 'flag' && f.flagKind === 'child-protection-plan');
     expect(cpFlag).toMatchObject({ period: { start: '2026-01-01', end: '2026-12-01' }, status: 'active' });
     expect(cpFlag?.kind === 'flag' ? cpFlag.summary : '').toContain('Sexual abuse (SAB)');
@@ -196,7 +196,7 @@ describe('mapSocialCare on the Ashworth family fixtures', () => {
     if (mia === undefined) throw new Error('fixture changed');
     const long = 'x'.repeat(1_500);
     const contact = { id: 'C-LONG', recordType: 'contact' as const, date: '2026-01-01', referralSource: '9', outcome: { code: 'NFA' }, summary: long };
-    const [mapped] = mapSocialCare({ people: [{ ...mia, contacts: [contact], assessments: [], section47Enquiries: [], cinPlans: [], childProtectionPlans: [], lookedAfterEpisodes: [], relationships: [] }], truncated: false }, ctx)
+    const [mapped] = mapSocialCare({ people: [{ ...mia, contacts: [contact], assessments: [], section47Enquiries: [], cinPlans: [], childProtectionPlans: [], lookedAfterEpisodes: [], relationships: [] }] }, ctx)
       .filter((f) => f.kind === 'event');
     expect(mapped?.kind === 'event' ? mapped.summary : '').toMatch(/^Contact from Anonymous \(9\): x+… Outcome: No further action\.$/);
     expect(mapped?.kind === 'event' ? mapped.summary.length : 0).toBeLessThanOrEqual(500);
@@ -233,7 +233,7 @@ describe('mapSocialCare on odd but well-typed records', () => {
       person: { ...mia.person, name: blank, knownAs: [] },
       relationships: [{ id: 'REL-X', relationship: 'child', relatedPerson: { personId: 'SCR1', name: blank } }],
     };
-    const mapped = mapSocialCare({ people: [odd], truncated: false }, ctx);
+    const mapped = mapSocialCare({ people: [odd] }, ctx);
     for (const fact of mapped) expect(Fact.safeParse(fact).success).toBe(true);
     expect(mapped.some((f) => f.kind === 'person')).toBe(false);
     expect(mapped.find((f) => f.kind === 'relationship')).toMatchObject({ personRef: 'Person/SCR1', relatedRef: 'Person/SCR100001', relationship: 'parent' });

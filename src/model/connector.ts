@@ -51,6 +51,11 @@ export const Connector = z
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
     maxResponseBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
     maxPages: z.number().int().min(1).max(100).default(10),
+    /**
+     * Most candidate people whose records one lookup reads. An agency search that matches more
+     * ends the lookup `partial`, with the counts read and reported (never silently complete).
+     */
+    maxCandidates: z.number().int().min(1).max(50).default(5),
     /** Where the agency hears the outcome of cases it contributed to (DESIGN.md rule 8); co-located or not. */
     feedbackUrl: z.url().optional(),
     /** Sensitivities revealed to the hub without a practitioner's action (firewall issue). */

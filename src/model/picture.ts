@@ -1,6 +1,7 @@
-/** The picture: every fact gathered for one referral, and the status of every lookup. */
+/** The picture: every fact gathered for one referral, the status of every lookup, and per agency how complete its answer is. */
 import { z } from 'zod';
 import { Agency, Sensitivity } from './agency.ts';
+import { AgencyCheck } from './check.ts';
 import { Fact } from './fact.ts';
 import { HumanName } from './person.ts';
 import { LookupView } from './lookup.ts';
@@ -10,7 +11,10 @@ export const Picture = z.object({
   referralId: z.string(),
   status: ReferralStatus,
   generatedAt: z.iso.datetime({ offset: true }),
-  lookups: z.array(LookupView),
+  /** Every lookup, with `factsShown`: how many of its `factCount` facts this caller sees (the rest are not revealed to them). */
+  lookups: z.array(LookupView.extend({ factsShown: z.number().int().min(0) })),
+  /** Per agency: whether it was checked and whether its answer is complete, in words (src/model/check.ts). */
+  checks: z.array(AgencyCheck),
   /** The people of the picture: the referral's subjects and the household members found, each with the agency records matched to them. */
   persons: z.array(
     z.object({

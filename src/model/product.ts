@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { Agency, Sensitivity } from './agency.ts';
+import { AgencyCheck } from './check.ts';
 import { HumanName, IsoDate } from './person.ts';
 import { Rag, SubjectRole, Threshold } from './referral.ts';
 
@@ -64,6 +65,13 @@ export const Product = z.object({
   subjects: z.array(ProductSubject),
   items: z.array(ProductItem),
   signposts: z.array(Signpost),
+  /**
+   * Which agencies were checked and how completely — complete, incomplete (answers cut short,
+   * failed, timed out, not permitted), not permitted, not checked — so that an agency with no
+   * items is never read as "nothing known". Every version the builder makes carries it; only
+   * versions published before it existed lack it.
+   */
+  checks: z.array(AgencyCheck).optional(),
   /** Rationale when the manager published with undecided items withheld by default. */
   withheldByDefault: z.object({ itemCount: z.number().int().min(1), rationale: z.string().min(1) }).optional(),
   contentHash: z.string().regex(/^[0-9a-f]{64}$/),

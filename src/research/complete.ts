@@ -8,7 +8,7 @@
 import { appendAudit } from '../audit/log.ts';
 import type { Fact } from '../model/fact.ts';
 import type { ReferralJobData, ResearchPlan } from '../model/jobs.ts';
-import { isTerminalLookup } from '../model/lookup.ts';
+import { isAnsweredLookup, isTerminalLookup } from '../model/lookup.ts';
 import { RAG_PRIORITY } from '../model/referral.ts';
 import { listConnectors } from '../store/connectors.ts';
 import { insertDiscoveredSubject, insertWaveLookups, listDiscoveredSubjects, recordSubjectMatch } from '../store/identity.ts';
@@ -54,7 +54,8 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
     const discovered = await listDiscoveredSubjects(tx, deps.vault, data.referralId);
     const subjects = [...referral.input.subjects, ...discovered.map((d) => d.subject)];
     const facts: Fact[] = (await listItems(tx, deps.vault, data.referralId)).map((i) => i.fact);
-    const waveLookups = lookups.filter((l) => (l.wave ?? 1) === wave && l.status === 'done');
+    // A partial answer is an answer: its records are matched and linked like a complete one's.
+    const waveLookups = lookups.filter((l) => (l.wave ?? 1) === wave && isAnsweredLookup(l.status));
     const matches = waveLookups.flatMap((lookup) => {
       const subject = subjects.find((s) => s.ref === lookup.subjectRef);
       return subject === undefined ? [] : matchRecords(lookup.id, subject, facts);
@@ -93,6 +94,7 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
         waves: wave,
         lookups: finished.length,
         done: finished.filter((l) => l.status === 'done').length,
+        partial: finished.filter((l) => l.status === 'partial').length,
         failed: finished.filter((l) => l.status === 'failed' || l.status === 'timed-out').length,
         notPermitted: finished.filter((l) => l.status === 'not-permitted').length,
         personRecordsMatched: matches.filter((m) => m.outcome === 'match').length,

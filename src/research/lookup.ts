@@ -11,7 +11,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { Fact } from '../model/fact.ts';
 import type { LookupJobData } from '../model/jobs.ts';
-import type { Orchestration } from '../model/lookup.ts';
+import { describeCuts, type AnswerCut, type Orchestration } from '../model/lookup.ts';
 import type { Subject } from '../model/referral.ts';
 import { getConnector } from '../store/connectors.ts';
 import { listDiscoveredSubjects } from '../store/identity.ts';
@@ -50,7 +50,7 @@ export function subjectQuery(subject: Subject): SubjectQuery {
   };
 }
 
-type Finish = { status: 'done' | 'failed' | 'timed-out'; reason: string | null; facts: Fact[]; orchestrations: readonly Orchestration[] };
+type Finish = { status: 'done' | 'partial' | 'failed' | 'timed-out'; reason: string | null; cuts: readonly AnswerCut[]; facts: Fact[]; orchestrations: readonly Orchestration[] };
 
 // Without a connector, nothing arrives to reveal; the default policy reveals open items only.
 const DEFAULT_AUTO_REVEAL = ['open'] as const;
@@ -75,7 +75,7 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
   let finish: Finish;
   if (referral === undefined || subject === undefined || connector === undefined || kit === undefined || lookup.lawfulBasis === null) {
     const missing = connector === undefined ? `connector ${lookup.connectorId} is not configured` : kit === undefined ? `no adapter for connector type ${connector.type}` : 'referral subject missing';
-    finish = { status: 'failed', reason: missing, facts: [], orchestrations: [] };
+    finish = { status: 'failed', reason: missing, cuts: [], facts: [], orchestrations: [] };
   } else {
     const retrievedAt = clock.now().toISOString();
     let outcome: KitOutcome;
@@ -96,9 +96,9 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
   }
 
   const at = clock.now();
-  await db.transaction(async (tx) => {
-    const recorded = await finishLookup(tx, deps.vault, { lookupId: lookup.id, referralId: lookup.referralId, ...finish, at, autoReveal: connector?.autoReveal ?? DEFAULT_AUTO_REVEAL });
-    if (!recorded) return;
+  const stored = await db.transaction(async (tx) => {
+    const factsStored = await finishLookup(tx, deps.vault, { lookupId: lookup.id, referralId: lookup.referralId, ...finish, at, autoReveal: connector?.autoReveal ?? DEFAULT_AUTO_REVEAL });
+    if (factsStored === undefined) return undefined;
     await appendAudit(tx, {
       at,
       actor: deps.actor,
@@ -110,28 +110,37 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
         agency: lookup.agency,
         status: finish.status,
         lawfulBasis: lookup.lawfulBasis,
-        factCount: finish.facts.length,
+        // The facts stored from this answer (each id once).
+        factCount: factsStored,
         // A hash of what came back proves later what was exchanged, without holding it here.
         factsSha256: sha256Hex(JSON.stringify(finish.facts.map((f) => f.id).sort())),
         calls: finish.orchestrations.length,
+        // A partial answer says what it left unread, per search: "<reason> <search>: read <n> of <reported|unknown>".
+        // Counts only, never content.
+        ...(finish.cuts.length === 0 ? {} : { cuts: finish.cuts.map((c) => `${c.reason} ${c.search}: read ${c.read} of ${c.reported ?? 'unknown'}`) }),
       },
     });
+    return factsStored;
   });
-  logger.info({ lookupId: lookup.id, connectorId: lookup.connectorId, status: finish.status, facts: finish.facts.length }, 'lookup finished');
+  if (stored !== undefined) logger.info({ lookupId: lookup.id, connectorId: lookup.connectorId, status: finish.status, facts: stored, cuts: finish.cuts.length }, 'lookup finished');
 }
 
 function toFinish(outcome: KitOutcome): Finish {
   if (outcome.kind === 'failed') {
-    return { status: outcome.failure.kind === 'timeout' ? 'timed-out' : 'failed', reason: `${outcome.failure.code}: ${outcome.failure.reason}`, facts: [], orchestrations: outcome.orchestrations };
+    return { status: outcome.failure.kind === 'timeout' ? 'timed-out' : 'failed', reason: `${outcome.failure.code}: ${outcome.failure.reason}`, cuts: [], facts: [], orchestrations: outcome.orchestrations };
   }
   // The schema is the last word: a fact the mapper built without full provenance cannot be stored.
-  const facts: Fact[] = [];
+  const facts = new Map<string, Fact>();
   for (const candidate of outcome.facts) {
     const parsed = Fact.safeParse(candidate);
     if (!parsed.success) {
-      return { status: 'failed', reason: `MAPPING.INVALID_FACT: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(), facts: [], orchestrations: outcome.orchestrations };
+      return { status: 'failed', reason: `MAPPING.INVALID_FACT: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(), cuts: [], facts: [], orchestrations: outcome.orchestrations };
     }
-    facts.push(parsed.data);
+    // A fact id names one fact: a repeat is the same fact, stored (and counted) once.
+    if (!facts.has(parsed.data.id)) facts.set(parsed.data.id, parsed.data);
   }
-  return { status: 'done', reason: null, facts, orchestrations: outcome.orchestrations };
+  // An answer cut short is still an answer: its facts count, and the lookup says what it missed.
+  const cuts = outcome.cuts.map((c) => ({ reason: c.reason, search: c.search, read: c.read, reported: c.reported }));
+  if (cuts.length > 0) return { status: 'partial', reason: describeCuts(cuts), cuts, facts: [...facts.values()], orchestrations: outcome.orchestrations };
+  return { status: 'done', reason: null, cuts: [], facts: [...facts.values()], orchestrations: outcome.orchestrations };
 }

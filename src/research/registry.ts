@@ -1,15 +1,16 @@
 /**
- * The one explicit registry keyed by connector type (issue 3 §7): each type pairs the adapter
+ * The one explicit registry keyed by connector type (CONVENTIONS.md §5): each type pairs the adapter
  * that speaks the agency protocol with the pure mapper that turns its raw records into facts.
  * Pairing them here keeps each adapter's raw type matched to its mapper's input.
  */
-import type { AdapterContext, AdapterFailure, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../adapters/port.ts';
+import type { AdapterContext, AdapterFailure, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../adapters/port.ts';
 import type { MappingContext } from '../mapping/context.ts';
 import type { ConnectorType } from '../model/connector.ts';
 import type { Fact } from '../model/fact.ts';
 
+/** A found answer keeps the adapter's cuts beside the facts mapped from it: the lookup ends `partial` when there are any. */
 export type KitOutcome =
-  | { readonly kind: 'found'; readonly facts: readonly Fact[]; readonly orchestrations: readonly Orchestration[] }
+  | { readonly kind: 'found'; readonly facts: readonly Fact[]; readonly cuts: readonly AnswerCut[]; readonly orchestrations: readonly Orchestration[] }
   | { readonly kind: 'failed'; readonly failure: AdapterFailure; readonly orchestrations: readonly Orchestration[] };
 
 export interface ConnectorKit {
@@ -23,7 +24,7 @@ export function connectorKit<Raw>(type: ConnectorType, adapter: AgencyAdapter<Ra
     async lookup(query, settings, mapping, context) {
       const outcome = await adapter.search(query, settings, context);
       if (outcome.kind === 'failed') return outcome;
-      return { kind: 'found', facts: map(outcome.records, mapping), orchestrations: outcome.orchestrations };
+      return { kind: 'found', facts: map(outcome.records, mapping), cuts: outcome.cuts, orchestrations: outcome.orchestrations };
     },
   };
 }

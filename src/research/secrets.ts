@@ -52,5 +52,6 @@ export function connectorSettings(connector: Connector, env: Readonly<Record<str
     timeoutMs: connector.timeoutMs,
     maxResponseBytes: connector.maxResponseBytes,
     maxPages: connector.maxPages,
+    maxCandidates: connector.maxCandidates,
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { Agency, Sensitivity } from '../model/agency.ts';
 import { Fact } from '../model/fact.ts';
-import type { LookupStatus, LookupView, Orchestration } from '../model/lookup.ts';
+import { AnswerCut, type LookupStatus, type LookupView, type Orchestration } from '../model/lookup.ts';
 import type { LawfulBasis } from '../model/provenance.ts';
 import { ReferralInput, type Rag, type ReferralStatus, type Threshold } from '../model/referral.ts';
 import type { Sql } from './db.ts';
@@ -138,6 +138,7 @@ interface LookupRow {
   reason: string | null;
   attempts: number;
   fact_count: number;
+  cuts: unknown;
   orchestrations: Orchestration[];
   started_at: Date | null;
   finished_at: Date | null;
@@ -145,9 +146,18 @@ interface LookupRow {
 }
 
 const LOOKUP_COLUMNS =
-  'id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, attempts, fact_count, orchestrations, started_at, finished_at, wave';
+  'id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, cuts, attempts, fact_count, orchestrations, started_at, finished_at, wave';
 
-const toLookup = (row: LookupRow): LookupView & { referralId: string } => ({
+/**
+ * A lookup as stored. `factsStored` is what its answer put in the store; how many of those the
+ * picture shows (`LookupView.factCount`) depends on identity matching, so the reader works it out.
+ */
+export interface LookupRecord extends Omit<LookupView, 'factCount' | 'factsExcluded'> {
+  readonly referralId: string;
+  readonly factsStored: number;
+}
+
+const toLookup = (row: LookupRow): LookupRecord => ({
   id: row.id,
   referralId: row.referral_id,
   connectorId: row.connector_id,
@@ -156,15 +166,15 @@ const toLookup = (row: LookupRow): LookupView & { referralId: string } => ({
   status: row.status,
   lawfulBasis: row.lawful_basis,
   reason: row.reason,
+  // Rows we wrote ourselves, parsed all the same (the store is a trust boundary too).
+  cuts: AnswerCut.array().parse(row.cuts),
   attempts: row.attempts,
-  factCount: row.fact_count,
+  factsStored: row.fact_count,
   startedAt: row.started_at === null ? null : new Date(row.started_at).toISOString(),
   finishedAt: row.finished_at === null ? null : new Date(row.finished_at).toISOString(),
   orchestrations: row.orchestrations,
   wave: row.wave,
 });
-
-export type LookupRecord = ReturnType<typeof toLookup>;
 
 export async function listLookups(sql: Sql, referralId: string): Promise<LookupRecord[]> {
   const rows = await sql.query<LookupRow>(`SELECT ${LOOKUP_COLUMNS} FROM lookups WHERE referral_id = $1 ORDER BY wave, agency, connector_id, subject_ref`, [referralId]);
@@ -192,8 +202,10 @@ export async function startLookup(sql: Sql, lookupId: string, at: Date): Promise
 export interface LookupFinish {
   readonly lookupId: string;
   readonly referralId: string;
-  readonly status: 'done' | 'failed' | 'timed-out';
+  readonly status: 'done' | 'partial' | 'failed' | 'timed-out';
   readonly reason: string | null;
+  /** What the answer left unread; empty unless `partial`. */
+  readonly cuts?: readonly AnswerCut[];
   readonly facts: readonly Fact[];
   readonly orchestrations: readonly Orchestration[];
   readonly at: Date;
@@ -202,23 +214,26 @@ export interface LookupFinish {
 }
 
 /**
- * Record a lookup's outcome and its facts. Returns false — writing nothing — when the lookup
- * had already finished: that is what keeps a lookup from being recorded twice.
+ * Record a lookup's outcome and its facts. Returns the number of facts stored — `undefined`,
+ * writing nothing, when the lookup had already finished: that is what keeps a lookup from being
+ * recorded twice. The lookup's `fact_count` is the facts actually stored, so a fact the answer
+ * repeated (the same id twice) is counted once, as it is stored once.
  */
-export async function finishLookup(sql: Sql, vault: Vault, finish: LookupFinish): Promise<boolean> {
+export async function finishLookup(sql: Sql, vault: Vault, finish: LookupFinish): Promise<number | undefined> {
   const rows = await sql.query<{ id: string }>(
-    `UPDATE lookups SET status = $2, reason = $3, fact_count = $4, orchestrations = $5, finished_at = $6
+    `UPDATE lookups SET status = $2, reason = $3, cuts = $4, orchestrations = $5, finished_at = $6
      WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
-    [finish.lookupId, finish.status, finish.reason, finish.facts.length, JSON.stringify(finish.orchestrations), finish.at],
+    [finish.lookupId, finish.status, finish.reason, JSON.stringify(finish.cuts ?? []), JSON.stringify(finish.orchestrations), finish.at],
   );
-  if (rows.length === 0) return false;
+  if (rows.length === 0) return undefined;
   const keys = vault.keyRing(sql, finish.referralId);
+  let stored = 0;
   for (const fact of finish.facts) {
     // Sealed with the owning agency's key: that agency's content can be destroyed on its own.
     const sealed = await keys.seal(fact.provenance.agency, JSON.stringify(fact), factAad(fact.id));
-    await sql.query(
+    const inserted = await sql.query<{ id: string }>(
       `INSERT INTO facts (id, referral_id, lookup_id, agency, kind, person_ref, sensitivity, sealed, revealed_at, revealed_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING RETURNING id`,
       [
         fact.id,
         finish.referralId,
@@ -232,8 +247,10 @@ export async function finishLookup(sql: Sql, vault: Vault, finish: LookupFinish)
         finish.autoReveal.includes(fact.provenance.sensitivity) ? 'policy:auto-reveal' : null,
       ],
     );
+    stored += inserted.length;
   }
-  return true;
+  await sql.query('UPDATE lookups SET fact_count = $2 WHERE id = $1', [finish.lookupId, stored]);
+  return stored;
 }
 
 export async function listFacts(sql: Sql, vault: Vault, referralId: string): Promise<Fact[]> {

@@ -119,6 +119,10 @@ describe('AuditEvent mapping', () => {
     expect(eventOf('retention.destroyed')).toMatchObject({ action: 'D', type: { code: '110110' } });
     const failedLookup = toAuditEvent({ ...chained[actions.indexOf('lookup.completed')]!, detail: '{"agency":"police","status":"timed-out"}' }, OPTIONS);
     expect(failedLookup).toMatchObject({ outcome: '8', outcomeDesc: 'lookup timed-out' });
+    // Answered but cut short: a minor failure, never a success.
+    const partialLookup = toAuditEvent({ ...chained[actions.indexOf('lookup.completed')]!, detail: '{"agency":"health","status":"partial","cuts":["candidate-cap Patient search: read 5 of 19"]}' }, OPTIONS);
+    expect(partialLookup).toMatchObject({ outcome: '4', outcomeDesc: expect.stringMatching(/^lookup partial/) as unknown });
+    expectValid(partialLookup, 'partial lookup.completed');
   });
 
   it('still gives a valid event for a damaged entry or an action this build does not know', () => {

@@ -120,7 +120,7 @@ describe('search', () => {
       after = body.nextAfter;
     }
     const expected = (await all({ actions: ['lookup.completed'] })).map((e) => e.seq);
-    expect(expected).toHaveLength(11);
+    expect(expected).toHaveLength(12);
     expect(seen).toEqual(expected);
   });
 
@@ -151,14 +151,16 @@ describe('search', () => {
 
 const EXPECTED: Omit<AuditReport, 'generatedAt' | 'throughSeq'> = {
   period: { from: REPORT_PERIOD.from.toISOString(), to: REPORT_PERIOD.to.toISOString() },
-  entriesRead: 58,
+  entriesRead: 59,
   unreadableEntries: 0,
   lookups: [
-    { agency: 'education', lawfulBasis: 'children-act-1989-s17', done: 1, failed: 2, timedOut: 0, notPermitted: 0 },
-    { agency: 'health', lawfulBasis: 'children-act-1989-s47', done: 3, failed: 1, timedOut: 1, notPermitted: 0 },
-    { agency: 'health', lawfulBasis: 'none', done: 0, failed: 0, timedOut: 0, notPermitted: 2 },
-    { agency: 'housing', lawfulBasis: 'none', done: 0, failed: 0, timedOut: 0, notPermitted: 1 },
-    { agency: 'police', lawfulBasis: 'children-act-1989-s47', done: 2, failed: 0, timedOut: 0, notPermitted: 0 },
+    { agency: 'education', lawfulBasis: 'children-act-1989-s17', done: 1, partial: 0, failed: 2, timedOut: 0, notPermitted: 0 },
+    { agency: 'health', lawfulBasis: 'children-act-1989-s47', done: 3, partial: 0, failed: 1, timedOut: 1, notPermitted: 0 },
+    { agency: 'health', lawfulBasis: 'none', done: 0, partial: 0, failed: 0, timedOut: 0, notPermitted: 2 },
+    { agency: 'housing', lawfulBasis: 'none', done: 0, partial: 0, failed: 0, timedOut: 0, notPermitted: 1 },
+    { agency: 'police', lawfulBasis: 'children-act-1989-s47', done: 2, partial: 0, failed: 0, timedOut: 0, notPermitted: 0 },
+    // An answer cut short is its own count, never folded into done or failed.
+    { agency: 'social-care', lawfulBasis: 'children-act-1989-s47', done: 0, partial: 1, failed: 0, timedOut: 0, notPermitted: 0 },
   ],
   items: [
     { agency: 'health', revealed: 3, released: 2, redacted: 1, withheld: 0, decisions: 4 },

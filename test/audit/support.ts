@@ -97,7 +97,7 @@ export function reportLog(): { entries: AuditEntry[]; referralA: string; referra
     entries.push({ ...entry, at: when });
   };
   const lookup = (referralId: string, agency: string, lawfulBasis: string, status: string): void =>
-    add({ actor: 'system:worker', action: 'lookup.completed', referralId, subject: `lkp_${agency}_${entries.length}`, detail: { connectorId: `${agency}-sim`, agency, status, lawfulBasis, factCount: status === 'done' ? 3 : 0, calls: 1 } });
+    add({ actor: 'system:worker', action: 'lookup.completed', referralId, subject: `lkp_${agency}_${entries.length}`, detail: { connectorId: `${agency}-sim`, agency, status, lawfulBasis, factCount: status === 'done' || status === 'partial' ? 3 : 0, calls: 1 } });
   const notPermitted = (referralId: string, agency: string): void =>
     add({ actor: 'intake-system', action: 'lookup.not-permitted', referralId, subject: `lkp_${agency}_${entries.length}`, detail: { connectorId: `${agency}-sim`, agency, reason: 'early-help lookups need consent from a key person' } });
   const decision = (agency: string, item: string, value: string): void =>
@@ -114,6 +114,7 @@ export function reportLog(): { entries: AuditEntry[]; referralA: string; referra
   add({ actor: 'police-admin', action: 'connector.declared', agency: 'police', subject: 'police-rms', detail: { created: true, enabled: true } });
   for (const status of ['done', 'done', 'done', 'failed', 'timed-out']) lookup(referralA, 'health', 'children-act-1989-s47', status);
   for (const status of ['done', 'done']) lookup(referralA, 'police', 'children-act-1989-s47', status);
+  lookup(referralA, 'social-care', 'children-act-1989-s47', 'partial');
   for (const status of ['done', 'failed', 'failed']) lookup(referralB, 'education', 'children-act-1989-s17', status);
   notPermitted(referralB, 'health');
   notPermitted(referralB, 'health');

@@ -65,7 +65,8 @@ describe('SIGKILL while lookups are in flight (embedded: PGlite + in-process run
     const done = await waitForPicture(gateway.url, manager, id);
     const firstWave = done.lookups.filter((l) => (l as { wave?: number }).wave === 1);
     expect(firstWave).toHaveLength(simulators.connectors.length * 2);
-    for (const lookup of done.lookups) expect(lookup.status).toBe('done');
+    // Answered, in full or cut short and saying so (a search may match more people than the connector reads).
+    for (const lookup of done.lookups) expect(['done', 'partial']).toContain(lookup.status);
     // Attempt 1 died with the process; attempt 2 ran after the restart.
     for (const lookup of firstWave) expect(lookup.attempts).toBe(2);
     await gateway.kill('SIGTERM');

@@ -77,7 +77,7 @@ describe('education adapter against the education simulator (no auth)', () => {
 
   it("brings the featured family's key education records through as facts", async () => {
     const raw = found(await adapter.search(referralQuery(), settingsFor(sim.url)));
-    const facts = mapEducation({ pupils: raw.pupils.filter((p) => p.RecordID === CHILD), truncated: false }, ctx);
+    const facts = mapEducation({ pupils: raw.pupils.filter((p) => p.RecordID === CHILD) }, ctx);
     for (const fact of facts) expect(Fact.safeParse(fact).success).toBe(true);
     const ofKind = <K extends Fact['kind']>(kind: K): Extract<Fact, { kind: K }>[] => facts.filter((f): f is Extract<Fact, { kind: K }> => f.kind === kind);
 
@@ -127,7 +127,8 @@ describe('education adapter against the education simulator (no auth)', () => {
 
   it('returns found with no pupils when nobody matches, after trying every search', async () => {
     const outcome = await adapter.search({ given: ['Noone'], family: 'Nobody', otherNames: [], birthDate: '2001-01-01', postcode: 'ZZ9 9ZZ', addressLines: [], identifiers: [] }, settingsFor(sim.url));
-    expect(found(outcome)).toEqual({ pupils: [], truncated: false });
+    expect(found(outcome)).toEqual({ pupils: [] });
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([]);
     expect(outcome.orchestrations.length).toBeGreaterThanOrEqual(5);
   });
 
@@ -270,21 +271,37 @@ describe('education adapter paging against a simulator with small pages', () => 
     const outcome = await createEducationAdapter().search(referralQuery(), settingsFor(sim.url));
     const raw = found(outcome);
     expect(raw.pupils.map((p) => p.RecordID)).toEqual(['PUPX00001', 'PUPX00002', 'PUPX00003', 'PUPX00004', 'PUPX00005']);
-    expect(raw.truncated).toBe(false);
     expect(outcome.orchestrations.map((o) => o.name)).toEqual(['Pupil search', 'Pupil search page 2', 'Pupil search page 3']);
     expectNoIdentifyingValues(outcome.orchestrations);
   });
 
-  it('stops at maxPages and says the result is truncated', async () => {
-    const raw = found(await createEducationAdapter().search(referralQuery(), settingsFor(sim.url, { maxPages: 2 })));
-    expect(raw.pupils).toHaveLength(4);
-    expect(raw.truncated).toBe(true);
+  /** Every pupil the first search matches, read with a cap that does not bite: the agency's TotalMatches. */
+  async function allMatches(): Promise<number> {
+    const outcome = await createEducationAdapter().search(referralQuery(), settingsFor(sim.url, { maxCandidates: 50 }));
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([]);
+    return found(outcome).pupils.length;
+  }
+
+  it('stops at maxPages and says so in a cut, counted against TotalMatches', async () => {
+    const total = await allMatches();
+    const outcome = await createEducationAdapter().search(referralQuery(), settingsFor(sim.url, { maxPages: 2 }));
+    expect(found(outcome).pupils).toHaveLength(4);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'page-cap', search: 'Pupil search', read: 4, reported: total }]);
   });
 
-  it('caps the candidates and says the result is truncated', async () => {
-    const raw = found(await createEducationAdapter({ maxCandidates: 3 }).search(referralQuery(), settingsFor(sim.url)));
-    expect(raw.pupils.map((p) => p.RecordID)).toEqual(['PUPX00001', 'PUPX00002', 'PUPX00003']);
-    expect(raw.truncated).toBe(true);
+  it("caps the candidates at the connector's maxCandidates and says so in a cut", async () => {
+    const total = await allMatches();
+    const outcome = await createEducationAdapter().search(referralQuery(), settingsFor(sim.url, { maxCandidates: 3 }));
+    expect(found(outcome).pupils.map((p) => p.RecordID)).toEqual(['PUPX00001', 'PUPX00002', 'PUPX00003']);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'candidate-cap', search: 'Pupil search', read: 3, reported: total }]);
+  });
+
+  it("reports the system's own limit: fewer pupils listed than TotalMatches, and no NextPage", async () => {
+    const total = await allMatches();
+    sim.setFaults({ resultCap: 2 });
+    const outcome = await createEducationAdapter().search(referralQuery(), settingsFor(sim.url, { maxCandidates: 50 }));
+    expect(found(outcome).pupils).toHaveLength(2);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'agency-limit', search: 'Pupil search', read: 2, reported: total }]);
   });
 
   it('a failure on a later page fails the lookup, after a good first page', async () => {

@@ -40,7 +40,7 @@ export function referralQuery(): SubjectQuery {
 export const IDENTIFYING_VALUES = ['Robert', 'Smith', 'Bobby', 'Smyth', '2017-03-04', 'WF13', '2QP', FEATURED_FAMILY.upn, FEATURED_FAMILY.nhsNumber] as const;
 
 export function settingsFor(baseUrl: string, overrides: Partial<ConnectorSettings> & { auth?: ConnectorAuth } = {}): ConnectorSettings {
-  return { id: 'education-sim', baseUrl, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 1_000_000, maxPages: 10, ...overrides };
+  return { id: 'education-sim', baseUrl, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 1_000_000, maxPages: 10, maxCandidates: 5, ...overrides };
 }
 
 const CTF_XSD = readFileSync(join(CONTRACTS_DIR, 'ctf.xsd'), 'utf8');

@@ -36,7 +36,7 @@ describe('FHIR adapter against the health simulator (no auth)', () => {
   it('finds the child by NHS number, with encounters, conditions, flags, episodes and related persons', async () => {
     const outcome = await adapter.search(byNhsNumber, settingsFor(sim.url));
     const raw = found(outcome);
-    expect(raw.truncated).toBe(false);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([]);
     expect(raw.patients).toHaveLength(1);
     const records = raw.patients[0];
     expect(records?.patient.id).toBe('hc-child-1');
@@ -78,7 +78,8 @@ describe('FHIR adapter against the health simulator (no auth)', () => {
 
   it('returns found with no patients when nobody matches', async () => {
     const outcome = await adapter.search({ ...byDemographics, family: 'Nobody', given: ['Noone'], birthDate: '2001-01-01', otherNames: [] }, settingsFor(sim.url));
-    expect(found(outcome)).toEqual({ patients: [], truncated: false });
+    expect(found(outcome)).toEqual({ patients: [] });
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([]);
   });
 
   it('follows Bundle.link[next] across three or more pages', async () => {
@@ -91,11 +92,30 @@ describe('FHIR adapter against the health simulator (no auth)', () => {
     expectNoIdentifyingValues(outcome.orchestrations);
   });
 
-  it('stops at maxPages and says the result is truncated', async () => {
+  it('stops at maxPages and says so in a cut: 4 of the 7 encounters Bundle.total reports', async () => {
     const paging = createFhirAdapter({ pageSize: 2 });
-    const raw = found(await paging.search(byNhsNumber, settingsFor(sim.url, { maxPages: 2 })));
-    expect(raw.truncated).toBe(true);
+    const outcome = await paging.search(byNhsNumber, settingsFor(sim.url, { maxPages: 2 }));
+    const raw = found(outcome);
     expect(raw.patients[0]?.encounters).toHaveLength(4);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'page-cap', search: 'Encounter search', read: 4, reported: 7 }]);
+  });
+
+  it('caps the candidates at the connector\'s maxCandidates, counting against Bundle.total', async () => {
+    // Family name and postcode find two patients: the child and his mother.
+    const query = { ...byDemographics, given: [], birthDate: undefined };
+    const outcome = await adapter.search(query, settingsFor(sim.url, { maxCandidates: 1 }));
+    expect(found(outcome).patients).toHaveLength(1);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'candidate-cap', search: 'Patient search', read: 1, reported: 2 }]);
+  });
+
+  it("the agency's own limit: with a result cap the simulator answers PDS's TOO_MANY_MATCHES, a cut with nobody read", async () => {
+    sim.setFaults({ resultCap: 1 });
+    const query = { ...byDemographics, given: [], birthDate: undefined };
+    const outcome = await adapter.search(query, settingsFor(sim.url));
+    expect(found(outcome).patients).toEqual([]);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'agency-limit', search: 'Patient search', read: 0, reported: null }]);
+    // The broader searches after it are not tried: they match more still.
+    expect(outcome.orchestrations.filter((o) => o.name === 'Patient search')).toHaveLength(1);
   });
 
   it.each([

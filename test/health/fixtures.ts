@@ -61,5 +61,5 @@ export const byDemographics: SubjectQuery = base;
 export const IDENTIFYING_VALUES = [CHILD_NHS_NUMBER, 'Featherstone', 'Kayden', '2017-03-14', 'NT1', 'hc-child-1'] as const;
 
 export function settingsFor(baseUrl: string, overrides: Partial<ConnectorSettings> & { auth?: ConnectorAuth } = {}): ConnectorSettings {
-  return { id: 'health-sim', baseUrl, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 1_000_000, maxPages: 10, ...overrides };
+  return { id: 'health-sim', baseUrl, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 1_000_000, maxPages: 10, maxCandidates: 5, ...overrides };
 }

@@ -91,6 +91,10 @@ const validDocuments: Record<string, unknown> = {
   'a minimal product': asJson(minimalProduct),
   'a later version withheld by default': asJson(productWith({ version: 4, withheldByDefault: { itemCount: 3, rationale: 'Urgent.' } })),
   'a product with a property the contract does not name yet': { ...JsonSchemaObject.parse(asJson(sampleProduct)), futureField: { any: 'thing' } },
+  'a version published before agency checks existed': (() => {
+    const { checks: _checks, ...older } = JsonSchemaObject.parse(asJson(sampleProduct));
+    return older;
+  })(),
 };
 
 describe('contracts/host/product.schema.json', () => {
@@ -146,6 +150,9 @@ describe('contracts/host/product.schema.json', () => {
     'six given names': [['subjects', 0, 'name', 'given'], ['A', 'B', 'C', 'D', 'E', 'F'], false],
     'a rationale of 4001 characters': [['decision', 'rationale'], 'x'.repeat(4001), false],
     'an empty signpost contact': [['signposts', 0, 'contact'], '', false],
+    'an unknown agency answer': [['checks', 0, 'answer'], 'mostly', false],
+    'a negative lookup count': [['checks', 0, 'partial'], -1, false],
+    'an empty check statement': [['checks', 0, 'statement'], '', false],
     'a null external reference': [['externalReference'], null, true],
     'a leap day birth date': [['subjects', 0, 'birthDate'], '2016-02-29', true],
     'a date-time with an offset and fraction': [['publishedAt'], '2025-11-20T11:30:00.123456+05:30', true],

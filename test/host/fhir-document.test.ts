@@ -97,7 +97,7 @@ describe('productToFhirDocument', () => {
   it('writes the decision, a section per releasing agency with its items, subjects and signposts', () => {
     const bundle = productToFhirDocument(sampleProduct);
     const sections = composition(bundle).section ?? [];
-    expect(sections.map((s) => s.title)).toEqual(['Decision', 'Subjects', 'Health', 'Education', 'Housing', "Children's social care", 'Signposts']);
+    expect(sections.map((s) => s.title)).toEqual(['Decision', 'Subjects', 'Agencies checked', 'Health', 'Education', 'Housing', "Children's social care", 'Signposts']);
     const health = sections.find((s) => s.title === 'Health');
     expect(health?.entry).toHaveLength(2);
     expect(health?.text?.div).toContain('Emergency department attendance with a wrist injury');
@@ -109,6 +109,18 @@ describe('productToFhirDocument', () => {
     expect(decision?.valueCodeableConcept?.coding?.[0]).toMatchObject({ system: SYSTEMS.rag, code: 'red' });
     expect(decision?.component?.map((c) => c.valueCodeableConcept?.coding?.[0]?.code)).toEqual(['strategy-discussion', 'child-protection']);
     expect(composition(bundle).subject?.reference).toBe((bundle.entry ?? []).find((e) => e.resource?.resourceType === 'Patient')?.fullUrl);
+  });
+
+  it('says which agencies were checked and which answers are incomplete, before the agencies\' items', () => {
+    const div = composition(productToFhirDocument(sampleProduct)).section?.find((s) => s.title === 'Agencies checked')?.text?.div ?? '';
+    expect(div).toContain('Not a complete answer from: Health, Housing.');
+    expect(div).toContain('Health was checked for 2 people; the answer is incomplete: 1 answer was cut short — Patient search: 5 of 19 matching records read (candidate cap).');
+    expect(div).toContain('Police was checked for 2 people; every answer was complete.');
+    // Police released nothing: its check is what tells the reader it was asked.
+    expect(composition(productToFhirDocument(sampleProduct)).section?.some((s) => s.title === 'Police')).toBe(false);
+    // A version published before checks existed has no such section, and is still a valid document.
+    const { checks: _checks, ...older } = sampleProduct;
+    expect(composition(productToFhirDocument(older)).section?.some((s) => s.title === 'Agencies checked')).toBe(false);
   });
 
   it('escapes released text into the narrative instead of letting it make markup', () => {

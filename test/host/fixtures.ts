@@ -5,6 +5,7 @@
  * people only. The withheld and redacted originals are exported so tests can prove that no
  * serialisation of the product carries them.
  */
+import type { AgencyCheck } from '../../src/model/check.ts';
 import { Product, redactionMarker, type ProductItem } from '../../src/model/product.ts';
 import { sha256Hex } from '../../src/lib/ids.ts';
 
@@ -15,6 +16,10 @@ export const WITHHELD_TEXT = {
 } as const;
 
 const referralId = '3f2c9a1e-5b7d-4c8e-9a10-2b3c4d5e6f70';
+
+function check(agency: AgencyCheck['agency'], answer: AgencyCheck['answer'], counts: Partial<Omit<AgencyCheck, 'agency' | 'answer' | 'statement'>>, statement: string): AgencyCheck {
+  return { agency, answer, lookups: 0, complete: 0, partial: 0, failed: 0, timedOut: 0, notPermitted: 0, pending: 0, ...counts, statement };
+}
 
 function item(partial: Omit<ProductItem, 'redactedFields' | 'disposition'> & Partial<Pick<ProductItem, 'redactedFields' | 'disposition'>>): ProductItem {
   return { disposition: 'released', redactedFields: [], ...partial };
@@ -107,6 +112,14 @@ const withoutHash = {
   ],
   items,
   signposts: [{ agency: 'police' as const, itemCount: 1, contact: 'MASH police desk, 01632 960 111, mash.police@example.invalid', note: 'Police hold intelligence relevant to this household.' }],
+  // Which agencies were checked: health answered only in part (a candidate cap), housing failed for one person.
+  checks: [
+    check('health', 'incomplete', { lookups: 2, complete: 1, partial: 1 }, 'Health was checked for 2 people; the answer is incomplete: 1 answer was cut short — Patient search: 5 of 19 matching records read (candidate cap).'),
+    check('police', 'complete', { lookups: 2, complete: 2 }, 'Police was checked for 2 people; every answer was complete.'),
+    check('education', 'complete', { lookups: 2, complete: 2 }, 'Education was checked for 2 people; every answer was complete.'),
+    check('housing', 'incomplete', { lookups: 2, complete: 1, failed: 1 }, 'Housing was checked for 2 people; the answer is incomplete: 1 lookup failed.'),
+    check('social-care', 'complete', { lookups: 2, complete: 2 }, "Children's social care was checked for 2 people; every answer was complete."),
+  ],
 };
 
 /** The acceptance scenario's product, version 1. */

@@ -61,7 +61,6 @@ export function fixtureRaw(): HousingRaw {
       { tenancyRef: 'TEN-20417', rentAccounts: itemsOf('rent-accounts.json', HousingRentAccount), notices: itemsOf('notices.json', HousingNotice) },
       { tenancyRef: 'TEN-19920', rentAccounts: [], notices: [] },
     ],
-    truncated: false,
   };
 }
 
@@ -81,7 +80,7 @@ export const referralQuery: SubjectQuery = {
 export const IDENTIFYING_VALUES = ['Smith', 'Robert', 'Bobby', '2017-03-04', 'WF13', '9994732153', 'HPR-000001', 'TEN000001', '100090382714'] as const;
 
 export function settingsFor(baseUrl: string, overrides: Partial<ConnectorSettings> & { auth?: ConnectorAuth } = {}): ConnectorSettings {
-  return { id: 'housing-sim', baseUrl, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 1_000_000, maxPages: 10, ...overrides };
+  return { id: 'housing-sim', baseUrl, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 1_000_000, maxPages: 10, maxCandidates: 5, ...overrides };
 }
 
 export const mappingContext: MappingContext = {

@@ -58,7 +58,7 @@ describe('housing adapter against the housing simulator (no auth)', () => {
   it("finds the featured child from the referral's details, with his household's tenancy, rent account, notices and alerts", async () => {
     const outcome = await adapter.search(referralQuery, settingsFor(sim.url));
     const raw = found(outcome);
-    expect(raw.truncated).toBe(false);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([]);
     expect(raw.persons.map((p) => p.person.personRef)).toEqual([FEATURED_FAMILY.childRecords.housing]);
     const [child] = raw.persons;
     expect(child?.tenancies.map((t) => [t.tenancyRef, t.address.uprn, t.members.length])).toEqual([['TEN000001', FEATURED_FAMILY.uprn, 4]]);
@@ -154,7 +154,8 @@ describe('housing adapter against the housing simulator (no auth)', () => {
 
   it('returns found with no persons when nobody matches', async () => {
     const outcome = await adapter.search({ ...referralQuery, family: 'Nobody', given: ['Noone'], otherNames: [], birthDate: '2001-01-01', postcode: 'ZZ9 9ZZ' }, settingsFor(sim.url));
-    expect(found(outcome)).toEqual({ persons: [], tenancies: [], truncated: false });
+    expect(found(outcome)).toEqual({ persons: [], tenancies: [] });
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([]);
   });
 
   it('follows links.next across pages, and stops at maxPages saying the result is truncated', async () => {
@@ -169,9 +170,34 @@ describe('housing adapter against the housing simulator (no auth)', () => {
     expect(pages.map((o) => o.name).slice(0, 2)).toEqual(['Person alerts', 'Person alerts page 2']);
     expect(pages[1]?.url).toBe(`${sim.url}/person-alerts?personRef=[redacted]&page=[redacted]&pageSize=[redacted]`);
 
-    const truncated = found(await paging.search(query, settingsFor(sim.url, { maxPages: 1 })));
-    expect(truncated.truncated).toBe(true);
-    expect(truncated.persons.find((p) => p.person.personRef === person.recordId)?.alerts).toHaveLength(1);
+    const capped = await paging.search(query, settingsFor(sim.url, { maxPages: 1 }));
+    expect(found(capped).persons.find((p) => p.person.personRef === person.recordId)?.alerts).toHaveLength(1);
+    expect(capped.kind === 'found' && capped.cuts).toContainEqual({ reason: 'page-cap', search: 'Person alerts', read: 1, reported: person.alerts.length });
+  });
+
+  it('caps the candidates at the connector\'s maxCandidates, and reports the agency\'s own cap, each as a cut', async () => {
+    // Surname, an initial and a postcode: the search the adapter makes without a birth date, which
+    // matches several people of one household (the simulator matches a forename from its start).
+    const key = (p: { name: { family: string; given: readonly string[] }; address?: { postcode: string } | undefined }): string => `${p.name.family}|${(p.name.given[0] ?? '').charAt(0)}|${p.address?.postcode ?? ''}`;
+    const groups = new Map<string, number>();
+    for (const p of agencyView(population, 'housing').persons) groups.set(key(p), (groups.get(key(p)) ?? 0) + 1);
+    const crowd = [...groups.entries()].find(([k, n]) => n >= 3 && !k.endsWith('|'))?.[0].split('|');
+    if (crowd === undefined) throw new Error('population has no three people sharing a surname, an initial and a postcode');
+    const [family = '', initial = '', postcode = ''] = crowd;
+    const query: SubjectQuery = { given: [initial], family, otherNames: [], postcode, addressLines: [], identifiers: [] };
+
+    const all = found(await adapter.search(query, settingsFor(sim.url)));
+    const matched = all.persons.length;
+    expect(matched).toBeGreaterThanOrEqual(3);
+
+    const capped = await adapter.search(query, settingsFor(sim.url, { maxCandidates: 2 }));
+    expect(found(capped).persons).toHaveLength(2);
+    expect(capped.kind === 'found' && capped.cuts).toContainEqual({ reason: 'candidate-cap', search: 'Person search', read: 2, reported: matched });
+
+    sim.setFaults({ resultCap: 1 });
+    const limited = await adapter.search(query, settingsFor(sim.url));
+    expect(found(limited).persons).toHaveLength(1);
+    expect(limited.kind === 'found' && limited.cuts).toContainEqual({ reason: 'agency-limit', search: 'Person search', read: 1, reported: matched });
   });
 
   it.each([

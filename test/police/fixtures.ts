@@ -24,7 +24,7 @@ export function serving(body: string, status = 200, contentType = 'application/s
 }
 
 export function settingsFor(baseUrl: string, overrides: Partial<ConnectorSettings> = {}): ConnectorSettings {
-  return { id: 'police-sim', baseUrl, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 1_000_000, maxPages: 10, ...overrides };
+  return { id: 'police-sim', baseUrl, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 1_000_000, maxPages: 10, maxCandidates: 5, ...overrides };
 }
 
 export { failure, found } from '../support/outcomes.ts';

@@ -98,30 +98,44 @@ describe('police SOAP adapter against the police simulator (no auth)', () => {
 
   it('returns found with no candidates when nobody matches', async () => {
     const query: SubjectQuery = { ...childQuery, given: ['Nobody'], family: 'Zzyzx', otherNames: [], birthDate: '1901-01-01', postcode: 'ZZ9 9ZZ' };
-    expect(found(await adapter.search(query, settingsFor(sim.url)))).toEqual({ results: [], totalMatches: 0, truncated: false });
+    const outcome = await adapter.search(query, settingsFor(sim.url));
+    expect(found(outcome)).toEqual({ results: [] });
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([]);
   });
 
   it('follows pages until the last one', async () => {
     const outcome = await createPoliceSoapAdapter({ pageSize: 1 }).search(childQuery, settingsFor(sim.url));
     const raw = found(outcome);
-    expect(raw.results.length).toBe(raw.totalMatches);
     expect(raw.results.length).toBeGreaterThanOrEqual(3);
-    expect(raw.truncated).toBe(false);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([]);
     expect(outcome.orchestrations.map((o) => o.name)).toEqual(['PersonSearch', ...Array.from({ length: raw.results.length - 1 }, (_, i) => `PersonSearch page ${i + 2}`)]);
     expectNoIdentifyingValues(outcome.orchestrations);
   });
 
-  it('stops at the candidate cap, and at maxPages, and says the result is truncated', async () => {
+  it('stops at the candidate cap, and at maxPages, and says so in cuts counted against TotalMatchCount', async () => {
     const query = crowdedQuery(7);
-    const capped = found(await createPoliceSoapAdapter({ pageSize: 2 }).search(query, settingsFor(sim.url)));
-    expect(capped.results).toHaveLength(5);
-    expect(capped.truncated).toBe(true);
-    expect(capped.totalMatches).toBeGreaterThanOrEqual(7);
+    const all = found(await createPoliceSoapAdapter({ pageSize: 50 }).search(query, settingsFor(sim.url, { maxCandidates: 50 })));
+    const total = all.results.length;
+    expect(total).toBeGreaterThanOrEqual(7);
+
+    const capped = await createPoliceSoapAdapter({ pageSize: 2 }).search(query, settingsFor(sim.url));
+    expect(found(capped).results).toHaveLength(5);
+    expect(capped.kind === 'found' && capped.cuts).toEqual([{ reason: 'candidate-cap', search: 'PersonSearch', read: 5, reported: total }]);
 
     const outcome = await createPoliceSoapAdapter({ pageSize: 2 }).search(query, settingsFor(sim.url, { maxPages: 2 }));
     expect(found(outcome).results).toHaveLength(4);
-    expect(found(outcome).truncated).toBe(true);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'page-cap', search: 'PersonSearch', read: 4, reported: total }]);
     expect(outcome.orchestrations).toHaveLength(2);
+  });
+
+  it("reports the force's own limit: fewer candidates listed than TotalMatchCount, and no further page", async () => {
+    const query = crowdedQuery(7);
+    sim.setFaults({ resultCap: 3 });
+    const outcome = await createPoliceSoapAdapter().search(query, settingsFor(sim.url, { maxCandidates: 10 }));
+    expect(found(outcome).results).toHaveLength(3);
+    const cut = outcome.kind === 'found' ? outcome.cuts[0] : undefined;
+    expect(cut).toMatchObject({ reason: 'agency-limit', search: 'PersonSearch', read: 3 });
+    expect(cut?.reported).toBeGreaterThanOrEqual(7);
   });
 
   it.each([

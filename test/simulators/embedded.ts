@@ -81,6 +81,7 @@ export async function startEmbeddedSimulators(options: EmbeddedSimulatorOptions 
       timeoutMs: 10_000,
       maxResponseBytes: 5 * 1024 * 1024,
       maxPages: 10,
+      maxCandidates: 5,
       feedbackUrl: `${advertise(feedback.url)}/agencies/${agency}`,
       // Demo policy: open and sensitive items reach the hub at once; restricted ones wait for their
       // agency's practitioner to reveal them (the production default reveals open items only).

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectorAuth, Orchestration } from '../../src/adapters/port.ts';
 import { createSocialCareAdapter } from '../../src/adapters/social-care/adapter.ts';
-import { DEFAULT_SEED, generatePopulation } from '../simulators/population/index.ts';
+import { agencyView, DEFAULT_SEED, generatePopulation } from '../simulators/population/index.ts';
 import { startSocialCareSimulator, type SocialCareSimulator } from '../simulators/social-care/server.ts';
 import { failure, found } from '../support/outcomes.ts';
 import { makeTempDir } from '../support/tmp.ts';
@@ -39,7 +39,7 @@ describe('social care adapter against the simulator (no auth)', () => {
   it('finds the featured child by the referral’s details (NHS number first), with his records', async () => {
     const outcome = await adapter.search(featuredReferralQuery, settingsFor(sim.url));
     const raw = found(outcome);
-    expect(raw.truncated).toBe(false);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([]);
     expect(raw.people.map((p) => p.person.personId)).toEqual(['CSC000001']);
     const child = raw.people[0];
     expect(child?.contacts.map((c) => c.id)).toEqual(['CSE0000002', 'CSE0000001']);
@@ -66,7 +66,8 @@ describe('social care adapter against the simulator (no auth)', () => {
 
   it('returns found with nobody when no one matches', async () => {
     const outcome = await adapter.search({ ...featuredByDemographics, family: 'Nobody', given: ['Noone'], otherNames: [], birthDate: '2001-01-01' }, settingsFor(sim.url));
-    expect(found(outcome)).toEqual({ people: [], truncated: false });
+    expect(found(outcome)).toEqual({ people: [] });
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([]);
   });
 
   it('follows pages by number across three pages', async () => {
@@ -74,13 +75,35 @@ describe('social care adapter against the simulator (no auth)', () => {
     expect(found(outcome).people[0]?.relationships).toHaveLength(3);
     const pages = outcome.orchestrations.filter((o) => o.name.startsWith('Relationships'));
     expect(pages.map((o) => o.name)).toEqual(['Relationships', 'Relationships page 2', 'Relationships page 3']);
-    expect(found(outcome).truncated).toBe(false);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([]);
   });
 
-  it('stops at maxPages and says the result is truncated', async () => {
-    const raw = found(await createSocialCareAdapter({ pageSize: 1 }).search(featuredReferralQuery, settingsFor(sim.url, { maxPages: 2 })));
-    expect(raw.truncated).toBe(true);
-    expect(raw.people[0]?.relationships).toHaveLength(2);
+  it('stops at maxPages and says so in a cut, counted against page.totalItems', async () => {
+    const outcome = await createSocialCareAdapter({ pageSize: 1 }).search(featuredReferralQuery, settingsFor(sim.url, { maxPages: 2 }));
+    expect(found(outcome).people[0]?.relationships).toHaveLength(2);
+    expect(outcome.kind === 'found' && outcome.cuts).toContainEqual({ reason: 'page-cap', search: 'Relationships', read: 2, reported: 3 });
+  });
+
+  it("caps the candidates at the connector's maxCandidates, and reports the case system's own cap, each as a cut", async () => {
+    // Family name and postcode, no birth date (the search the adapter makes without one): a household.
+    const key = (p: { name: { family: string }; address?: { postcode: string } | undefined }): string => `${p.name.family}|${p.address?.postcode ?? ''}`;
+    const groups = new Map<string, number>();
+    for (const p of agencyView(population, 'social-care').persons) groups.set(key(p), (groups.get(key(p)) ?? 0) + 1);
+    const [family = '', postcode = ''] = [...groups.entries()].find(([k, n]) => n >= 2 && !k.endsWith('|'))?.[0].split('|') ?? [];
+    const household = { ...featuredByDemographics, given: [], family, postcode, otherNames: [], birthDate: undefined };
+    const all = await adapter.search(household, settingsFor(sim.url, { maxCandidates: 50 }));
+    const total = found(all).people.length;
+    expect(total).toBeGreaterThanOrEqual(2);
+    expect(all.kind === 'found' && all.cuts).toEqual([]);
+
+    const capped = await adapter.search(household, settingsFor(sim.url, { maxCandidates: 1 }));
+    expect(found(capped).people).toHaveLength(1);
+    expect(capped.kind === 'found' && capped.cuts).toEqual([{ reason: 'candidate-cap', search: 'People search', read: 1, reported: total }]);
+
+    sim.setFaults({ resultCap: 1 });
+    const limited = await adapter.search(household, settingsFor(sim.url, { maxCandidates: 50 }));
+    expect(found(limited).people).toHaveLength(1);
+    expect(limited.kind === 'found' && limited.cuts).toEqual([{ reason: 'agency-limit', search: 'People search', read: 1, reported: total }]);
   });
 
   it.each([

@@ -64,7 +64,6 @@ export function ashworthRaw(): SocialCareRaw {
   const people = ScPage.parse(readJson(join(ASHWORTH_DIR, 'people.json'))).items.map((p) => ScPerson.parse(p));
   const file = (collection: CollectionPath, personId: string): string => join(ASHWORTH_DIR, `${collection}.${personId}.json`);
   return {
-    truncated: false,
     people: people.map((person): SocialCarePersonRecords => ({
       person,
       contacts: items(file('contacts', person.personId), ScContact),
@@ -105,5 +104,5 @@ export const featuredByDemographics: SubjectQuery = { ...featuredReferralQuery, 
 export const FEATURED_IDENTIFYING_VALUES = ['9994732153', 'Smith', 'Robert', 'Bobby', '2017-03-04', '2017-04-03', 'WF13', 'CSC000001'] as const;
 
 export function settingsFor(baseUrl: string, overrides: Partial<ConnectorSettings> & { auth?: ConnectorAuth } = {}): ConnectorSettings {
-  return { id: 'social-care-sim', baseUrl, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 1_000_000, maxPages: 10, ...overrides };
+  return { id: 'social-care-sim', baseUrl, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 1_000_000, maxPages: 10, maxCandidates: 5, ...overrides };
 }

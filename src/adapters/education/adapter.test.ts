@@ -12,7 +12,7 @@ import type { ConnectorSettings, SubjectQuery } from '../port.ts';
 import { createEducationAdapter, pupilSearches } from './adapter.ts';
 
 const BASE = 'http://education.test/api';
-const settings: ConnectorSettings = { id: 'e1', baseUrl: `${BASE}/`, auth: { kind: 'none' }, timeoutMs: 2_000, maxResponseBytes: 100_000, maxPages: 5 };
+const settings: ConnectorSettings = { id: 'e1', baseUrl: `${BASE}/`, auth: { kind: 'none' }, timeoutMs: 2_000, maxResponseBytes: 100_000, maxPages: 5, maxCandidates: 5 };
 const FIXTURE = readFileSync(join(import.meta.dirname, '../../../contracts/education/fixtures/featured-family.xml'), 'utf8');
 
 const query: SubjectQuery = {
@@ -84,13 +84,13 @@ describe('education adapter protocol edges', () => {
 
   it('refuses a NextPage that is not the following page, and a page other than the one asked for', async () => {
     const skipping = fakeFetch(() => xml(page(1, 3)));
-    expect(failure(await createEducationAdapter({ maxCandidates: 10 }).search(byUpn, settings, { fetch: skipping.fetch }))).toEqual({
+    expect(failure(await createEducationAdapter().search(byUpn, { ...settings, maxCandidates: 10 }, { fetch: skipping.fetch }))).toEqual({
       kind: 'protocol-error',
       code: 'ADAPTER.PROTOCOL_ERROR',
       reason: 'Pupil search: NextPage is not the following page',
     });
     const repeating = fakeFetch(() => xml(page(1, 2)));
-    expect(failure(await createEducationAdapter({ maxCandidates: 10 }).search(byUpn, settings, { fetch: repeating.fetch }))).toMatchObject({
+    expect(failure(await createEducationAdapter().search(byUpn, { ...settings, maxCandidates: 10 }, { fetch: repeating.fetch }))).toMatchObject({
       kind: 'protocol-error',
       reason: 'Pupil search page 2: the server answered page 1 instead',
     });

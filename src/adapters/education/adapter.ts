@@ -17,8 +17,9 @@
  * a body with a DTD is refused before parsing (xml.ts). Expected failures are values
  * (CONVENTIONS.md §3); nothing here throws for them.
  */
-import type { AdapterContext, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import type { AdapterContext, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
+import { candidateCapCut, lastPageCut, pageCapCut } from '../cuts.ts';
 import { createTokenCache } from '../http/auth.ts';
 import { adapterFailure, decodeText, failureKindForStatus, type BodyDecoder } from '../http/exchange.ts';
 import { authorizedGet, withLookupRun, type LookupRun, type Step } from '../http/lookup-run.ts';
@@ -30,18 +31,17 @@ import { hasMarkupDeclaration, readPupilSearch } from './xml.ts';
 /** The connector type this adapter serves (src/model/connector.ts). */
 export const ADAPTER_TYPE = 'education-xml';
 
-/** Tuning of one adapter instance. */
+/** Tuning of one adapter instance. The candidate cap is the connector's (`maxCandidates`). */
 export interface EducationAdapterOptions {
   readonly clock?: Clock;
-  /** Most candidate pupils returned. Default 5. */
-  readonly maxCandidates?: number;
-  /** `pageSize` asked of the server (which may send fewer). Default: `maxCandidates`. */
+  /** `pageSize` asked of the server (which may send fewer). Default: the connector's `maxCandidates`. */
   readonly pageSize?: number;
 }
 
 interface Candidates {
   readonly pupils: readonly CtfPupil[];
-  readonly truncated: boolean;
+  /** Why further matches were left unread, if they were. */
+  readonly cut: AnswerCut | undefined;
 }
 
 /**
@@ -50,8 +50,6 @@ interface Candidates {
  */
 export function createEducationAdapter(options: EducationAdapterOptions = {}): AgencyAdapter<EducationRaw> {
   const clock = options.clock ?? systemClock;
-  const maxCandidates = options.maxCandidates ?? 5;
-  const pageSize = options.pageSize ?? maxCandidates;
   const tokens = createTokenCache();
 
   return {
@@ -64,12 +62,14 @@ export function createEducationAdapter(options: EducationAdapterOptions = {}): A
       }
       // The searches run one after another: one call in flight at a time.
       return withLookupRun(settings, context, { clock, tokens, concurrency: 1, orchestrations }, async (run) => {
+        const limit = settings.maxCandidates;
         for (const params of pupilSearches(query)) {
-          const found = await searchPages(run, params, { pageSize, limit: maxCandidates });
+          const found = await searchPages(run, params, { pageSize: options.pageSize ?? limit, limit });
           if (!found.ok) return { kind: 'failed', failure: found.failure, orchestrations };
-          if (found.value.pupils.length > 0) return { kind: 'found', records: found.value, orchestrations };
+          const cuts = found.value.cut === undefined ? [] : [found.value.cut];
+          if (found.value.pupils.length > 0 || cuts.length > 0) return { kind: 'found', records: { pupils: found.value.pupils }, cuts, orchestrations };
         }
-        return { kind: 'found', records: { pupils: [], truncated: false }, orchestrations };
+        return { kind: 'found', records: { pupils: [] }, cuts: [], orchestrations };
       });
     },
   };
@@ -133,11 +133,16 @@ export function pupilSearches(query: SubjectQuery): SearchParams[] {
   return searches;
 }
 
-/** Runs one search, following `NextPage` up to `maxPages` and stopping once `limit` pupils are in hand. */
+/**
+ * Runs one search, following `NextPage` up to `maxPages` and stopping once `limit` pupils are in
+ * hand; what it leaves unread is its cut (`TotalMatches` is the system's count of matches).
+ */
 async function searchPages(run: LookupRun, params: SearchParams, options: { readonly pageSize: number; readonly limit: number }): Promise<Step<Candidates>> {
+  const search = 'Pupil search';
   const byRecord = new Map<string, CtfPupil>();
+  let received = 0;
   for (let page = 1; ; page += 1) {
-    const name = page === 1 ? 'Pupil search' : `Pupil search page ${page}`;
+    const name = page === 1 ? search : `${search} page ${page}`;
     const query = new URLSearchParams([...params.map(([k, v]): [string, string] => [k, v]), ['pageSize', String(options.pageSize)], ['page', String(page)]]);
     const response = await getPage(run, name, `${run.base}/pupils?${query.toString()}`);
     if (!response.ok) return response;
@@ -147,15 +152,19 @@ async function searchPages(run: LookupRun, params: SearchParams, options: { read
     if (paging.NextPage !== undefined && paging.NextPage !== page + 1) {
       return { ok: false, failure: adapterFailure('protocol-error', `${name}: NextPage is not the following page`) };
     }
-    for (const pupil of response.value.PupilSearchResponse.CTfile.CTFpupilData.Pupil) byRecord.set(pupil.RecordID, pupil);
+    for (const pupil of response.value.PupilSearchResponse.CTfile.CTFpupilData.Pupil) {
+      received += 1;
+      byRecord.set(pupil.RecordID, pupil);
+    }
 
     const more = paging.NextPage !== undefined;
+    const reported = paging.TotalMatches;
     if (byRecord.size >= options.limit) {
       const pupils = [...byRecord.values()];
-      return { ok: true, value: { pupils: pupils.slice(0, options.limit), truncated: pupils.length > options.limit || more } };
+      return { ok: true, value: { pupils: pupils.slice(0, options.limit), cut: candidateCapCut(search, options.limit, pupils.length, more, reported) } };
     }
-    if (!more) return { ok: true, value: { pupils: [...byRecord.values()], truncated: false } };
-    if (page >= run.settings.maxPages) return { ok: true, value: { pupils: [...byRecord.values()], truncated: true } };
+    if (!more) return { ok: true, value: { pupils: [...byRecord.values()], cut: lastPageCut(search, received, byRecord.size, reported) } };
+    if (page >= run.settings.maxPages) return { ok: true, value: { pupils: [...byRecord.values()], cut: pageCapCut(search, byRecord.size, reported) } };
   }
 }
 

@@ -276,10 +276,8 @@ export const PupilSearchError = z.object({
 
 /**
  * What the education adapter found: candidate pupils (matching is the hub's job), each with
- * everything the education system holds on them. `truncated` is true when further matches were
- * left unread because of `maxPages` or the candidate cap, so the picture can say it is partial.
+ * everything the education system holds on them. What it left unread is the outcome's `cuts`.
  */
 export interface EducationRaw {
   readonly pupils: readonly CtfPupil[];
-  readonly truncated: boolean;
 }

@@ -25,7 +25,7 @@ const query: SubjectQuery = {
   identifiers: [{ system: 'nhs-number', value: '999 100 0003' }],
 };
 
-const settings: ConnectorSettings = { id: 'c1', baseUrl: `${BASE}/`, auth: { kind: 'none' }, timeoutMs: 2_000, maxResponseBytes: 50_000, maxPages: 5 };
+const settings: ConnectorSettings = { id: 'c1', baseUrl: `${BASE}/`, auth: { kind: 'none' }, timeoutMs: 2_000, maxResponseBytes: 50_000, maxPages: 5, maxCandidates: 5 };
 
 const patient = { resourceType: 'Patient', id: 'p1', name: [{ family: 'Featherstone', given: ['Kayden'] }] };
 const searchset = (resources: readonly object[], next?: string): object => ({
@@ -105,11 +105,34 @@ describe('FHIR adapter protocol edges (msw)', () => {
     expect(outcome.orchestrations).toHaveLength(6);
   });
 
-  it('caps the candidates and says the result is truncated', async () => {
+  it('caps the candidates and says so in a cut: read 3 of the 7 Bundle.total reports', async () => {
     const many = Array.from({ length: 7 }, (_, i) => ({ ...patient, id: `p${i}` }));
     server.use(http.get(`${BASE}/Patient`, () => HttpResponse.json(searchset(many))), ...emptySearches);
-    const outcome = await createFhirAdapter({ maxCandidates: 3 }).search(query, settings);
-    expect(outcome.kind === 'found' && outcome.records).toMatchObject({ truncated: true, patients: [{ patient: { id: 'p0' } }, { patient: { id: 'p1' } }, { patient: { id: 'p2' } }] });
+    const outcome = await createFhirAdapter().search(query, { ...settings, maxCandidates: 3 });
+    expect(outcome.kind === 'found' && outcome.records).toMatchObject({ patients: [{ patient: { id: 'p0' } }, { patient: { id: 'p1' } }, { patient: { id: 'p2' } }] });
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'candidate-cap', search: 'Patient search', read: 3, reported: 7 }]);
+  });
+
+  it('reads Bundle.total: a cap counts against it, and a server that sends fewer than it reports is cut by the agency', async () => {
+    const many = Array.from({ length: 3 }, (_, i) => ({ ...patient, id: `p${i}` }));
+    server.use(http.get(`${BASE}/Patient`, () => HttpResponse.json({ ...searchset(many), total: 12 })), ...emptySearches);
+    const capped = await createFhirAdapter().search(query, { ...settings, maxCandidates: 2 });
+    expect(capped.kind === 'found' && capped.cuts).toEqual([{ reason: 'candidate-cap', search: 'Patient search', read: 2, reported: 12 }]);
+    const held = await createFhirAdapter().search(query, settings);
+    expect(held.kind === 'found' && held.records.patients).toHaveLength(3);
+    expect(held.kind === 'found' && held.cuts).toEqual([{ reason: 'agency-limit', search: 'Patient search', read: 3, reported: 12 }]);
+  });
+
+  it("PDS's TOO_MANY_MATCHES (HTTP 200, OperationOutcome) is the agency's own limit: found, no one read, no later search", async () => {
+    const pds = {
+      resourceType: 'OperationOutcome',
+      issue: [{ code: 'multiple-matches', severity: 'information', details: { coding: [{ code: 'TOO_MANY_MATCHES', display: 'Too Many Matches', system: 'https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode', version: '1' }] } }],
+    };
+    server.use(http.get(`${BASE}/Patient`, () => HttpResponse.json(pds)), ...emptySearches);
+    const outcome = await createFhirAdapter().search({ ...query, identifiers: [] }, settings);
+    expect(outcome.kind === 'found' && outcome.records.patients).toEqual([]);
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'agency-limit', search: 'Patient search', read: 0, reported: null }]);
+    expect(outcome.orchestrations.filter((o) => o.name === 'Patient search')).toHaveLength(1);
   });
 
   it('refuses a next link to another server, and never calls it', async () => {
@@ -121,7 +144,7 @@ describe('FHIR adapter protocol edges (msw)', () => {
         return HttpResponse.json(searchset([]));
       }),
     );
-    const wider = await createFhirAdapter({ maxCandidates: 5 }).search(query, { ...settings, auth: { kind: 'bearer', token: 't' } });
+    const wider = await createFhirAdapter().search(query, { ...settings, auth: { kind: 'bearer', token: 't' } });
     expect(wider.kind === 'failed' && wider.failure).toEqual({ kind: 'protocol-error', code: 'ADAPTER.PROTOCOL_ERROR', reason: "Patient search: next link points outside the connector's base URL" });
     expect(evilCalled).toBe(false);
   });

@@ -11,8 +11,9 @@
  * failure cancels the calls still running and fails the lookup with its reason. Expected
  * failures are values (CONVENTIONS.md §3); nothing here throws for them.
  */
-import type { AdapterContext, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import type { AdapterContext, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
+import { candidateCapCut, lastPageCut, pageCapCut, tooManyMatchesCut } from '../cuts.ts';
 import { createTokenCache } from '../http/auth.ts';
 import { adapterFailure, decodeJson, failureKindForStatus } from '../http/exchange.ts';
 import { describeIssue, type ItemSchema } from '../http/issues.ts';
@@ -33,11 +34,9 @@ import {
   type HealthRaw,
 } from './types.ts';
 
-/** Tuning of one adapter instance; the defaults suit a trust or national endpoint. */
+/** Tuning of one adapter instance; the defaults suit a trust or national endpoint. The candidate cap is the connector's (`maxCandidates`). */
 export interface FhirAdapterOptions {
   readonly clock?: Clock;
-  /** Most candidate patients whose records are fetched. Default 5. */
-  readonly maxCandidates?: number;
   /** Most calls in flight at once for one lookup. Default 4. */
   readonly concurrency?: number;
   /** `_count` asked for on searches of a patient's records. Default 100. */
@@ -46,9 +45,11 @@ export interface FhirAdapterOptions {
 
 interface SearchResult<T> {
   readonly resources: readonly T[];
-  /** A further page or match existed but was not read. */
-  readonly truncated: boolean;
+  /** Why further matches were left unread, if they were. */
+  readonly cut: AnswerCut | undefined;
 }
+
+const cutsOf = (...cuts: readonly (AnswerCut | undefined)[]): AnswerCut[] => cuts.filter((c) => c !== undefined);
 
 const ADAPTER_TYPE = 'fhir-r4';
 
@@ -58,7 +59,6 @@ const ADAPTER_TYPE = 'fhir-r4';
  */
 export function createFhirAdapter(options: FhirAdapterOptions = {}): AgencyAdapter<HealthRaw> {
   const clock = options.clock ?? systemClock;
-  const maxCandidates = options.maxCandidates ?? 5;
   const concurrency = options.concurrency ?? 4;
   const pageSize = options.pageSize ?? 100;
   const tokens = createTokenCache();
@@ -68,24 +68,28 @@ export function createFhirAdapter(options: FhirAdapterOptions = {}): AgencyAdapt
     async search(query: SubjectQuery, settings: ConnectorSettings, context?: AdapterContext): Promise<AdapterOutcome<HealthRaw>> {
       const orchestrations: Orchestration[] = [];
       return withLookupRun(settings, context, { clock, tokens, concurrency, orchestrations }, async (run) => {
-        const candidates = await findPatients(run, query, maxCandidates);
+        const candidates = await findPatients(run, query, settings.maxCandidates);
         if (!candidates.ok) return { kind: 'failed', failure: candidates.failure, orchestrations };
 
         const fetched = gatherFetched(run, await Promise.all(candidates.value.resources.map((patient) => patientRecords(run, patient, pageSize))));
         if (!fetched.ok) return { kind: 'failed', failure: fetched.failure, orchestrations };
-        return { kind: 'found', records: { patients: fetched.value.records, truncated: candidates.value.truncated || fetched.value.truncated }, orchestrations };
+        return { kind: 'found', records: { patients: fetched.value.records }, cuts: [...cutsOf(candidates.value.cut), ...fetched.value.cuts], orchestrations };
       });
     },
   };
 }
 
-/** NHS number first; when it finds no one (or there is none), demographic searches, most specific first. */
+/**
+ * NHS number first; when it finds no one (or there is none), demographic searches, most specific
+ * first. A search the agency refuses as matching too many people ends the list too: the later
+ * searches are broader still.
+ */
 async function findPatients(run: LookupRun, query: SubjectQuery, maxCandidates: number): Promise<Step<SearchResult<FhirPatient>>> {
   for (const params of patientSearches(query)) {
-    const found = await searchAll(run, 'Patient', FhirPatient, params, { pageSize: maxCandidates, limit: maxCandidates });
-    if (!found.ok || found.value.resources.length > 0) return found;
+    const found = await searchAll(run, 'Patient', FhirPatient, params, { pageSize: maxCandidates, limit: maxCandidates, candidates: true });
+    if (!found.ok || found.value.resources.length > 0 || found.value.cut !== undefined) return found;
   }
-  return { ok: true, value: { resources: [], truncated: false } };
+  return { ok: true, value: { resources: [], cut: undefined } };
 }
 
 /**
@@ -126,7 +130,7 @@ export function patientSearches(query: SubjectQuery): SearchParams[] {
 /** Everything recorded against one patient: five searches, run within the lookup's slots. */
 async function patientRecords(run: LookupRun, patient: FhirPatient, pageSize: number): Promise<Step<Fetched<HealthPatientRecords>>> {
   const byPatient: SearchParams = [['patient', patient.id]];
-  const options = { pageSize, limit: Number.POSITIVE_INFINITY };
+  const options = { pageSize, limit: Number.POSITIVE_INFINITY, candidates: false };
   const [encounters, conditions, flags, episodes, related] = await Promise.all([
     inSlot(run, () => searchAll(run, 'Encounter', FhirEncounter, byPatient, options)),
     inSlot(run, () => searchAll(run, 'Condition', FhirCondition, byPatient, options)),
@@ -150,31 +154,43 @@ async function patientRecords(run: LookupRun, patient: FhirPatient, pageSize: nu
         episodesOfCare: episodes.value.resources,
         relatedPersons: related.value.resources,
       },
-      truncated: [encounters, conditions, flags, episodes, related].some((s) => s.value.truncated),
+      cuts: cutsOf(encounters.value.cut, conditions.value.cut, flags.value.cut, episodes.value.cut, related.value.cut),
     },
   };
 }
 
 /**
  * Runs a search and follows `Bundle.link[next]` up to `maxPages`, parsing every entry of the
- * asked-for type with its schema. Stops early once `limit` resources are in hand.
+ * asked-for type with its schema. Stops early once `limit` resources are in hand. Whatever it
+ * leaves unread is its cut: the limit (a candidate search's cap), the page cap, or the agency's
+ * own (a `Bundle.total` above what it sent; PDS `TOO_MANY_MATCHES` on a candidate search).
  */
 async function searchAll<T extends { readonly id: string }>(
   run: LookupRun,
   resourceType: string,
   schema: ItemSchema<T>,
   params: SearchParams,
-  options: { readonly pageSize: number; readonly limit: number },
+  options: { readonly pageSize: number; readonly limit: number; readonly candidates: boolean },
 ): Promise<Step<SearchResult<T>>> {
   const query = new URLSearchParams([...params.map(([k, v]): [string, string] => [k, v]), ['_count', String(options.pageSize)]]);
+  const search = `${resourceType} search`;
   let url = `${run.base}/${resourceType}?${query.toString()}`;
   const byId = new Map<string, T>();
+  let received = 0;
   for (let page = 1; ; page += 1) {
-    const name = page === 1 ? `${resourceType} search` : `${resourceType} search page ${page}`;
-    const bundle = await getBundle(run, name, url);
-    if (!bundle.ok) return bundle;
+    const name = page === 1 ? search : `${search} page ${page}`;
+    const got = await getBundle(run, name, url);
+    if (!got.ok) return got;
+    if (got.value.kind === 'too-many-matches') {
+      // PDS answers 200 with this OperationOutcome when more match than it will list: an
+      // agency limit on who the hub may consider, not a failure — but only where candidates are
+      // sought; anywhere else it is not an answer to the question asked.
+      if (options.candidates && page === 1) return { ok: true, value: { resources: [], cut: tooManyMatchesCut(search) } };
+      return { ok: false, failure: adapterFailure('protocol-error', `${name}: HTTP 200, OperationOutcome multiple-matches`) };
+    }
+    const bundle = got.value.bundle;
 
-    for (const [index, entry] of (bundle.value.entry ?? []).entries()) {
+    for (const [index, entry] of (bundle.entry ?? []).entries()) {
       // Included resources and outcome warnings are not matches (FHIR R4 §3.1.1.5.6).
       if (entry.search?.mode === 'include' || entry.search?.mode === 'outcome') continue;
       if (entry.resource === undefined || entry.resource.resourceType !== resourceType) continue;
@@ -182,16 +198,19 @@ async function searchAll<T extends { readonly id: string }>(
       if (!parsed.success) {
         return { ok: false, failure: adapterFailure('malformed-response', `${name}: entry ${index} is not a valid ${resourceType} (${describeIssue(parsed.error.issues)})`) };
       }
+      received += 1;
       byId.set(parsed.data.id, parsed.data);
     }
 
-    const next = bundle.value.link?.find((l) => l.relation === 'next')?.url;
+    // Bundle.total: the number of matches, when the server says (FHIR R4 Bundle.total, search only).
+    const reported = bundle.total;
+    const next = bundle.link?.find((l) => l.relation === 'next')?.url;
     if (byId.size >= options.limit) {
       const resources = [...byId.values()];
-      return { ok: true, value: { resources: resources.slice(0, options.limit), truncated: resources.length > options.limit || next !== undefined } };
+      return { ok: true, value: { resources: resources.slice(0, options.limit), cut: candidateCapCut(search, options.limit, resources.length, next !== undefined, reported) } };
     }
-    if (next === undefined) return { ok: true, value: { resources: [...byId.values()], truncated: false } };
-    if (page >= run.settings.maxPages) return { ok: true, value: { resources: [...byId.values()], truncated: true } };
+    if (next === undefined) return { ok: true, value: { resources: [...byId.values()], cut: lastPageCut(search, received, byId.size, reported) } };
+    if (page >= run.settings.maxPages) return { ok: true, value: { resources: [...byId.values()], cut: pageCapCut(search, byId.size, reported) } };
     const nextUrl = sameServerUrl(run.base, next);
     if (nextUrl === undefined) {
       // Following it would send our Authorization header to a server the connector does not name.
@@ -201,16 +220,28 @@ async function searchAll<T extends { readonly id: string }>(
   }
 }
 
+type SearchPage = { readonly kind: 'bundle'; readonly bundle: FhirSearchBundle } | { readonly kind: 'too-many-matches' };
+
 /** GET one searchset Bundle, authorising (and once re-authorising, for a refused cached token). */
-async function getBundle(run: LookupRun, name: string, url: string): Promise<Step<ReturnType<typeof FhirSearchBundle.parse>>> {
+async function getBundle(run: LookupRun, name: string, url: string): Promise<Step<SearchPage>> {
   const got = await authorizedGet(run, name, url, 'application/fhir+json', decodeJson);
   return got.ok ? readBundle(name, got.value.status, got.value.body) : got;
 }
 
-/** Turns a JSON body into a searchset Bundle, or the failure it represents. */
-function readBundle(name: string, status: number, json: unknown): Step<ReturnType<typeof FhirSearchBundle.parse>> {
+/**
+ * An OperationOutcome that says the search matched too many to list: issue type
+ * `multiple-matches` (FHIR R4 issue-type), or the Spine code `TOO_MANY_MATCHES` (PDS FHIR API,
+ * patient search: "HTTP 200 … TOO_MANY_MATCHES").
+ */
+function saysTooManyMatches(outcome: FhirOperationOutcome): boolean {
+  return outcome.issue.some((issue) => issue.code === 'multiple-matches' || (issue.details?.coding ?? []).some((c) => c.code === 'TOO_MANY_MATCHES'));
+}
+
+/** Turns a JSON body into a searchset Bundle (or PDS's "too many matches"), or the failure it represents. */
+function readBundle(name: string, status: number, json: unknown): Step<SearchPage> {
   const outcome = FhirOperationOutcome.safeParse(json);
   if (outcome.success) {
+    if (status >= 200 && status < 300 && saysTooManyMatches(outcome.data)) return { ok: true, value: { kind: 'too-many-matches' } };
     const reason = `${name}: HTTP ${status}, OperationOutcome ${describeOutcome(outcome.data)}`;
     if (status >= 200 && status < 300) return { ok: false, failure: adapterFailure('protocol-error', reason) };
     return { ok: false, failure: adapterFailure(failureKindForStatus(status), reason) };
@@ -228,11 +259,11 @@ function readBundle(name: string, status: number, json: unknown): Step<ReturnTyp
   if (bundle.data.type !== undefined && bundle.data.type !== 'searchset') {
     return { ok: false, failure: adapterFailure('protocol-error', `${name}: expected a searchset Bundle, got Bundle.type ${bundle.data.type.slice(0, 30)}`) };
   }
-  return { ok: true, value: bundle.data };
+  return { ok: true, value: { kind: 'bundle', bundle: bundle.data } };
 }
 
 /** "not-found: <diagnostics>" from the first issue; server text is cut short and stripped of control characters. */
-function describeOutcome(outcome: ReturnType<typeof FhirOperationOutcome.parse>): string {
+function describeOutcome(outcome: FhirOperationOutcome): string {
   const issue = outcome.issue[0];
   if (issue === undefined) return 'without issues';
   const code = issue.code !== undefined && /^[a-z-]{1,40}$/.test(issue.code) ? issue.code : 'unknown';

@@ -245,10 +245,8 @@ export interface HealthPatientRecords {
 
 /**
  * What the FHIR adapter found: candidate patients (matching is the hub's job) and their
- * records. `truncated` is true when a `next` page or a further candidate was left unread
- * because of `maxPages` or the candidate cap, so the picture can say it is partial.
+ * records. What it left unread is not here: it is the outcome's `cuts` (src/adapters/port.ts).
  */
 export interface HealthRaw {
   readonly patients: readonly HealthPatientRecords[];
-  readonly truncated: boolean;
 }

@@ -28,7 +28,7 @@ const query: SubjectQuery = {
   identifiers: [{ system: 'uprn', value: '200004512345' }],
 };
 
-const settings: ConnectorSettings = { id: 'c1', baseUrl: `${BASE}/`, auth: { kind: 'none' }, timeoutMs: 2_000, maxResponseBytes: 50_000, maxPages: 5 };
+const settings: ConnectorSettings = { id: 'c1', baseUrl: `${BASE}/`, auth: { kind: 'none' }, timeoutMs: 2_000, maxResponseBytes: 50_000, maxPages: 5, maxCandidates: 5 };
 
 const person = (ref: string, personId = 1): object => ({ personRef: ref, personId, forenames: ['Amara'], surname: 'Okafor', otherNames: [], sex: 'female', role: 'household-member', updatedAt: '2026-01-01T00:00:00Z' });
 const page = (items: readonly object[], extra: object = {}): object => ({ items, page: 1, pageSize: 20, totalItems: items.length, totalPages: items.length === 0 ? 0 : 1, links: { self: `${BASE}/x` }, ...extra });
@@ -82,11 +82,11 @@ describe('sameServerUrl', () => {
 });
 
 describe('housing adapter protocol edges (msw)', () => {
-  it('caps the candidates and says the result is truncated', async () => {
+  it('caps the candidates and says so in a cut, against the totalItems the server reports', async () => {
     const many = Array.from({ length: 7 }, (_, i) => person(`HPR-${i}`, i));
     server.use(http.get(`${BASE}/persons`, () => HttpResponse.json(page(many, { totalItems: 7 }))), ...emptyRecords);
-    const outcome = await createHousingAdapter({ maxCandidates: 3 }).search(query, settings);
-    expect(outcome.kind === 'found' && outcome.records.truncated).toBe(true);
+    const outcome = await createHousingAdapter().search(query, { ...settings, maxCandidates: 3 });
+    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'candidate-cap', search: 'Person search', read: 3, reported: 7 }]);
     expect(outcome.kind === 'found' && outcome.records.persons.map((p) => p.person.personRef)).toEqual(['HPR-0', 'HPR-1', 'HPR-2']);
   });
 
@@ -114,7 +114,7 @@ describe('housing adapter protocol edges (msw)', () => {
         return HttpResponse.json(page([]));
       }),
     );
-    const outcome = await createHousingAdapter({ maxCandidates: 5 }).search(query, { ...settings, auth: { kind: 'bearer', token: 't' } });
+    const outcome = await createHousingAdapter().search(query, { ...settings, auth: { kind: 'bearer', token: 't' } });
     expect(failureOf(outcome)).toEqual({ kind: 'protocol-error', code: 'ADAPTER.PROTOCOL_ERROR', reason: "Person search: next link points outside the connector's base URL" });
     expect(evilCalled).toBe(false);
   });

@@ -16,7 +16,7 @@
  * call (`settings.timeoutMs`); the first failure cancels the calls still running and fails the
  * lookup with its reason. Expected failures are values (CONVENTIONS.md §3).
  */
-import type { AdapterContext, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import type { AdapterContext, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import { createTokenCache } from '../http/auth.ts';
 import { gatherFetched, inSlot, withLookupRun, type Fetched, type LookupRun, type Step } from '../http/lookup-run.ts';
@@ -38,11 +38,9 @@ import {
 /** The connector type this adapter serves. */
 export const HOUSING_ADAPTER_TYPE = 'housing-rest';
 
-/** Tuning of one adapter instance; the defaults suit a council housing system. */
+/** Tuning of one adapter instance; the defaults suit a council housing system. The candidate cap is the connector's (`maxCandidates`). */
 export interface HousingAdapterOptions {
   readonly clock?: Clock;
-  /** Most candidate persons whose records are fetched. Default 5. */
-  readonly maxCandidates?: number;
   /** Most calls in flight at once for one lookup. Default 4. */
   readonly concurrency?: number;
   /** `pageSize` asked for on a person's or tenancy's collections. Default 50. */
@@ -55,7 +53,6 @@ export interface HousingAdapterOptions {
  */
 export function createHousingAdapter(options: HousingAdapterOptions = {}): AgencyAdapter<HousingRaw> {
   const clock = options.clock ?? systemClock;
-  const maxCandidates = options.maxCandidates ?? 5;
   const concurrency = options.concurrency ?? 4;
   const pageSize = options.pageSize ?? 50;
   const tokens = createTokenCache();
@@ -64,13 +61,15 @@ export function createHousingAdapter(options: HousingAdapterOptions = {}): Agenc
     type: HOUSING_ADAPTER_TYPE,
     async search(query: SubjectQuery, settings: ConnectorSettings, context?: AdapterContext): Promise<AdapterOutcome<HousingRaw>> {
       const orchestrations: Orchestration[] = [];
-      const outcome = await withLookupRun(settings, context, { clock, tokens, concurrency, orchestrations }, (run) => lookup(run, query, maxCandidates, pageSize));
-      return outcome.ok ? { kind: 'found', records: outcome.value, orchestrations } : { kind: 'failed', failure: outcome.failure, orchestrations };
+      const outcome = await withLookupRun(settings, context, { clock, tokens, concurrency, orchestrations }, (run) => lookup(run, query, settings.maxCandidates, pageSize));
+      return outcome.ok ? { kind: 'found', records: outcome.value.records, cuts: outcome.value.cuts, orchestrations } : { kind: 'failed', failure: outcome.failure, orchestrations };
     },
   };
 }
 
-async function lookup(run: LookupRun, query: SubjectQuery, maxCandidates: number, pageSize: number): Promise<Step<HousingRaw>> {
+const cutsOf = (...cuts: readonly (AnswerCut | undefined)[]): AnswerCut[] => cuts.filter((c) => c !== undefined);
+
+async function lookup(run: LookupRun, query: SubjectQuery, maxCandidates: number, pageSize: number): Promise<Step<Fetched<HousingRaw>>> {
   const candidates = await findPersons(run, query, maxCandidates);
   if (!candidates.ok) return candidates;
 
@@ -80,11 +79,11 @@ async function lookup(run: LookupRun, query: SubjectQuery, maxCandidates: number
   const tenancyRefs = [...new Set(persons.value.records.flatMap((p) => p.tenancies.map((t) => t.tenancyRef)))];
   const tenancies = gatherFetched(run, await Promise.all(tenancyRefs.map((ref) => tenancyRecords(run, ref, pageSize))));
   if (!tenancies.ok) return tenancies;
-  const truncated = candidates.value.truncated || persons.value.truncated || tenancies.value.truncated;
-  return { ok: true, value: { persons: persons.value.records, tenancies: tenancies.value.records, truncated } };
+  const cuts = [...cutsOf(candidates.value.cut), ...persons.value.cuts, ...tenancies.value.cuts];
+  return { ok: true, value: { records: { persons: persons.value.records, tenancies: tenancies.value.records }, cuts } };
 }
 
-/** Each search in turn until one finds someone; at most `maxCandidates` of them. */
+/** Each search in turn until one finds someone (or is cut); at most `maxCandidates` of them. */
 async function findPersons(run: LookupRun, query: SubjectQuery, maxCandidates: number): Promise<Step<Collection<HousingPerson>>> {
   for (const params of personSearches(query)) {
     const found = await readCollection(run, {
@@ -96,9 +95,9 @@ async function findPersons(run: LookupRun, query: SubjectQuery, maxCandidates: n
       limit: maxCandidates,
       key: (p) => p.personRef,
     });
-    if (!found.ok || found.value.items.length > 0) return found;
+    if (!found.ok || found.value.items.length > 0 || found.value.cut !== undefined) return found;
   }
-  return { ok: true, value: { items: [], truncated: false } };
+  return { ok: true, value: { items: [], cut: undefined } };
 }
 
 /** Everything filed against one person: four collections, run within the lookup's slots. */
@@ -142,7 +141,7 @@ async function personRecords(run: LookupRun, person: HousingPerson, pageSize: nu
     ok: true,
     value: {
       records: { person, tenancies: tenancies.value.items, asbCases: asbCases.value.items, homelessnessApplications: applications.value.items, alerts: alerts.value.items },
-      truncated: [tenancies, asbCases, applications, alerts].some((s) => s.value.truncated),
+      cuts: cutsOf(tenancies.value.cut, asbCases.value.cut, applications.value.cut, alerts.value.cut),
     },
   };
 }
@@ -162,6 +161,6 @@ async function tenancyRecords(run: LookupRun, tenancyRef: string, pageSize: numb
   if (!notices.ok) return notices;
   return {
     ok: true,
-    value: { records: { tenancyRef, rentAccounts: accounts.value.items, notices: notices.value.items }, truncated: accounts.value.truncated || notices.value.truncated },
+    value: { records: { tenancyRef, rentAccounts: accounts.value.items, notices: notices.value.items }, cuts: cutsOf(accounts.value.cut, notices.value.cut) },
   };
 }

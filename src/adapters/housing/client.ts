@@ -11,6 +11,8 @@
  * someone else's records on the subject.
  */
 import { z } from 'zod';
+import { candidateCapCut, lastPageCut, pageCapCut } from '../cuts.ts';
+import type { AnswerCut } from '../port.ts';
 import { adapterFailure, decodeJson, failureKindForStatus } from '../http/exchange.ts';
 import { describeIssue, type ItemSchema } from '../http/issues.ts';
 import { sameServerUrl } from '../http/links.ts';
@@ -20,8 +22,8 @@ import { pageOf, ProblemDocument } from './types.ts';
 
 export interface Collection<T> {
   readonly items: readonly T[];
-  /** A further page existed but was not read (`maxPages` or `limit`). */
-  readonly truncated: boolean;
+  /** Why further items were left unread (`limit`, `maxPages`, or the server's own), if they were. */
+  readonly cut: AnswerCut | undefined;
 }
 
 export interface CollectionRequest<T> {
@@ -42,12 +44,16 @@ export interface CollectionRequest<T> {
 
 const Envelope = pageOf(z.unknown());
 
-/** Reads a paged collection, following its pages up to `maxPages`. */
+/**
+ * Reads a paged collection, following its pages up to `maxPages`. What it leaves unread is its
+ * cut, counted against the server's `totalItems` where it gives one.
+ */
 export async function readCollection<T>(run: LookupRun, request: CollectionRequest<T>): Promise<Step<Collection<T>>> {
   const first = new URLSearchParams([...request.params.map(([k, v]): [string, string] => [k, v]), ['page', '1'], ['pageSize', String(request.pageSize)]]);
   let url = `${run.base}${request.path}?${first.toString()}`;
   const visited = new Set<string>();
   const byKey = new Map<string, T>();
+  let received = 0;
   for (let pageNumber = 1; ; pageNumber += 1) {
     const name = pageNumber === 1 ? request.name : `${request.name} page ${pageNumber}`;
     visited.add(url);
@@ -62,17 +68,19 @@ export async function readCollection<T>(run: LookupRun, request: CollectionReque
       if (request.belongs !== undefined && !request.belongs(parsed.data)) {
         return { ok: false, failure: adapterFailure('protocol-error', `${name}: item ${index} is not about the record asked for`) };
       }
+      received += 1;
       byKey.set(request.key(parsed.data), parsed.data);
     }
 
     const next = nextPage(run.base, url, envelope.data);
     if (!next.ok) return { ok: false, failure: adapterFailure('protocol-error', `${name}: ${next.reason}`) };
+    const reported = envelope.data.totalItems;
     if (byKey.size >= request.limit) {
       const items = [...byKey.values()];
-      return { ok: true, value: { items: items.slice(0, request.limit), truncated: items.length > request.limit || next.url !== undefined } };
+      return { ok: true, value: { items: items.slice(0, request.limit), cut: candidateCapCut(request.name, request.limit, items.length, next.url !== undefined, reported) } };
     }
-    if (next.url === undefined) return { ok: true, value: { items: [...byKey.values()], truncated: false } };
-    if (pageNumber >= run.settings.maxPages) return { ok: true, value: { items: [...byKey.values()], truncated: true } };
+    if (next.url === undefined) return { ok: true, value: { items: [...byKey.values()], cut: lastPageCut(request.name, received, byKey.size, reported) } };
+    if (pageNumber >= run.settings.maxPages) return { ok: true, value: { items: [...byKey.values()], cut: pageCapCut(request.name, byKey.size, reported) } };
     if (visited.has(next.url)) return { ok: false, failure: adapterFailure('protocol-error', `${name}: the next page link repeats a page already read`) };
     url = next.url;
   }

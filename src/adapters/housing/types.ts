@@ -264,11 +264,10 @@ export interface HousingTenancyRecords {
 
 /**
  * What the housing adapter found: candidate persons (matching is the hub's job) with their
- * records, and the rent accounts and notices of their tenancies. `truncated` is true when a
- * further page or candidate was left unread (`maxPages`, candidate cap).
+ * records, and the rent accounts and notices of their tenancies. What it left unread is the
+ * outcome's `cuts`.
  */
 export interface HousingRaw {
   readonly persons: readonly HousingPersonRecords[];
   readonly tenancies: readonly HousingTenancyRecords[];
-  readonly truncated: boolean;
 }

@@ -12,17 +12,17 @@
  */
 import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import type { Clock } from '../../lib/clock.ts';
-import type { AdapterContext, AdapterFailure, ConnectorSettings, Orchestration } from '../port.ts';
+import type { AdapterContext, AdapterFailure, AnswerCut, ConnectorSettings, Orchestration } from '../port.ts';
 import { authorize, forgetToken, type TokenCache } from './auth.ts';
 import { exchangeWith, type BodyDecoder, type HttpEnvironment, type HttpResponseOf } from './exchange.ts';
 
 /** A step of a lookup: a value, or the failure that ends the lookup. */
 export type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AdapterFailure };
 
-/** One fetch of records (a candidate's, a tenancy's…) and whether any list in it was cut short. */
+/** One fetch of records (a candidate's, a tenancy's…) and the cuts of any of its lists. */
 export interface Fetched<T> {
   readonly records: T;
-  readonly truncated: boolean;
+  readonly cuts: readonly AnswerCut[];
 }
 
 /** The deadline-bound signal and the environment every call of one lookup shares. */
@@ -108,19 +108,19 @@ export async function inSlot<T>(run: LookupRun, task: () => Promise<Step<T>>): P
 }
 
 /**
- * The records of every fetch, in order, and whether any was truncated; or the lookup's first
- * failure when one happened (else the first failed fetch's).
+ * The records of every fetch, in order, and all their cuts; or the lookup's first failure when
+ * one happened (else the first failed fetch's).
  */
 export function gatherFetched<T>(run: LookupRun, fetched: readonly Step<Fetched<T>>[]): Step<Fetched<T[]>> {
   if (run.firstFailure !== undefined) return { ok: false, failure: run.firstFailure };
   const records: T[] = [];
-  let truncated = false;
+  const cuts: AnswerCut[] = [];
   for (const step of fetched) {
     if (!step.ok) return step;
     records.push(step.value.records);
-    truncated ||= step.value.truncated;
+    cuts.push(...step.value.cuts);
   }
-  return { ok: true, value: { records, truncated } };
+  return { ok: true, value: { records, cuts } };
 }
 
 /**

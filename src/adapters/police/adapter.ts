@@ -18,8 +18,9 @@
  */
 import path from 'node:path';
 import { createClientAsync, WSSecurity, type Client, type IOptions, type IWSDLCache, type WSDL } from 'soap';
-import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
+import { candidateCapCut, lastPageCut, pageCapCut } from '../cuts.ts';
 import { authorize, createTokenCache, type TokenCache } from '../http/auth.ts';
 import { adapterFailure, type HttpEnvironment } from '../http/exchange.ts';
 import { describeIssue } from '../http/issues.ts';
@@ -35,12 +36,10 @@ export const POLICE_CONNECTOR_TYPE = 'police-soap';
 /** The police WSDL in contracts/police/, beside the XSD it imports. */
 export const POLICE_WSDL_PATH = path.resolve(import.meta.dirname, '..', '..', '..', 'contracts', 'police', 'PersonSearchService.wsdl');
 
-/** Tuning of one adapter instance. */
+/** Tuning of one adapter instance. The candidate cap is the connector's (`maxCandidates`). */
 export interface PoliceSoapAdapterOptions {
   readonly clock?: Clock;
-  /** Most candidate nominals returned. Default 5. */
-  readonly maxCandidates?: number;
-  /** `PageSize` asked for. Default: `maxCandidates`. */
+  /** `PageSize` asked for (at most 50, the contract's). Default: the connector's `maxCandidates`. */
   readonly pageSize?: number;
   /** The WSDL to load (a file path). Default `POLICE_WSDL_PATH`. */
   readonly wsdlPath?: string;
@@ -69,8 +68,6 @@ const CUSTOM_DESERIALIZER: Readonly<Record<string, (text: string) => string>> = 
  */
 export function createPoliceSoapAdapter(options: PoliceSoapAdapterOptions = {}): AgencyAdapter<PoliceRaw> {
   const clock = options.clock ?? systemClock;
-  const maxCandidates = options.maxCandidates ?? 5;
-  const pageSize = Math.min(50, options.pageSize ?? maxCandidates);
   const wsdlPath = options.wsdlPath ?? POLICE_WSDL_PATH;
   const wsdlCache = createWsdlCache();
   const tokens = createTokenCache();
@@ -89,12 +86,15 @@ export function createPoliceSoapAdapter(options: PoliceSoapAdapterOptions = {}):
       const run = await openLookup(settings, { signal, env, tokens, wsdlPath, wsdlCache });
       if (!run.ok) return { kind: 'failed', failure: run.failure, orchestrations };
 
+      const maxCandidates = settings.maxCandidates;
+      const pageSize = Math.min(50, options.pageSize ?? maxCandidates);
       for (const criteria of searches) {
         const found = await searchPages(run.value, criteria, maxCandidates, pageSize);
         if (!found.ok) return { kind: 'failed', failure: found.failure, orchestrations };
-        if (found.value.results.length > 0) return { kind: 'found', records: found.value, orchestrations };
+        const cuts = found.value.cut === undefined ? [] : [found.value.cut];
+        if (found.value.results.length > 0 || cuts.length > 0) return { kind: 'found', records: { results: found.value.results }, cuts, orchestrations };
       }
-      return { kind: 'found', records: { results: [], totalMatches: 0, truncated: false }, orchestrations };
+      return { kind: 'found', records: { results: [] }, cuts: [], orchestrations };
     },
   };
 }
@@ -146,13 +146,18 @@ async function openLookup(settings: ConnectorSettings, open: OpenContext): Promi
   return { ok: true, value: { settings, client, transport, orchestrations: open.env.orchestrations } };
 }
 
-/** Runs one search and follows its pages until the cap, the last page or `maxPages`. */
-async function searchPages(run: LookupRun, criteria: SearchCriteria, maxCandidates: number, pageSize: number): Promise<Step<PoliceRaw>> {
+/**
+ * Runs one search and follows its pages until the cap, the last page or `maxPages`. What it
+ * leaves unread is its cut, counted against the force's `TotalMatchCount`.
+ */
+async function searchPages(run: LookupRun, criteria: SearchCriteria, maxCandidates: number, pageSize: number): Promise<Step<{ results: PersonSearchResult[]; cut: AnswerCut | undefined }>> {
+  const search = 'PersonSearch';
   const results: PersonSearchResult[] = [];
   const seen = new Set<string>();
   let totalMatches = 0;
+  let received = 0;
   for (let page = 1; ; page += 1) {
-    const name = page === 1 ? 'PersonSearch' : `PersonSearch page ${page}`;
+    const name = page === 1 ? search : `${search} page ${page}`;
     const request: PersonSearchRequest = { SearchCriteria: criteria, ResultsPage: { PageNumber: page, PageSize: pageSize }, SearchPurposeText: SEARCH_PURPOSE };
     const response = await personSearch(run, request, name);
     if (!response.ok) return response;
@@ -162,17 +167,17 @@ async function searchPages(run: LookupRun, criteria: SearchCriteria, maxCandidat
     }
     totalMatches = Math.max(totalMatches, meta.TotalMatchCount);
     for (const result of response.value.PersonSearchResult) {
+      received += 1;
       const id = result.Nominal.NominalIdentification;
       if (seen.has(id)) continue;
       seen.add(id);
       results.push(result);
     }
     if (results.length >= maxCandidates) {
-      const truncated = results.length > maxCandidates || meta.MorePagesIndicator || totalMatches > maxCandidates;
-      return { ok: true, value: { results: results.slice(0, maxCandidates), totalMatches, truncated } };
+      return { ok: true, value: { results: results.slice(0, maxCandidates), cut: candidateCapCut(search, maxCandidates, results.length, meta.MorePagesIndicator, totalMatches) } };
     }
-    if (!meta.MorePagesIndicator) return { ok: true, value: { results, totalMatches, truncated: false } };
-    if (page >= run.settings.maxPages) return { ok: true, value: { results, totalMatches, truncated: true } };
+    if (!meta.MorePagesIndicator) return { ok: true, value: { results, cut: lastPageCut(search, received, results.length, totalMatches) } };
+    if (page >= run.settings.maxPages) return { ok: true, value: { results, cut: pageCapCut(search, results.length, totalMatches) } };
   }
 }
 

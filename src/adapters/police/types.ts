@@ -196,12 +196,9 @@ export type PersonSearchResponse = z.infer<typeof PersonSearchResponse>;
 
 /**
  * What the police adapter found: candidate nominals (deciding which is the referred person is
- * the hub's job) with their records. `truncated` is true when further candidates were left
- * unread because of the candidate cap or `maxPages`, so the picture can say it is partial.
+ * the hub's job) with their records. What it left unread — and the force's `TotalMatchCount` —
+ * is the outcome's `cuts`.
  */
 export interface PoliceRaw {
   readonly results: readonly PersonSearchResult[];
-  /** Candidates the force reported in all, on every page. */
-  readonly totalMatches: number;
-  readonly truncated: boolean;
 }

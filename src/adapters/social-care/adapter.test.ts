@@ -24,7 +24,7 @@ const query: SubjectQuery = {
   identifiers: [{ system: 'nhs-number', value: '999 100 0003' }, { system: 'upn', value: 'w999302119417' }],
 };
 
-const settings: ConnectorSettings = { id: 'c1', baseUrl: `${BASE}/`, auth: { kind: 'none' }, timeoutMs: 2_000, maxResponseBytes: 50_000, maxPages: 5 };
+const settings: ConnectorSettings = { id: 'c1', baseUrl: `${BASE}/`, auth: { kind: 'none' }, timeoutMs: 2_000, maxResponseBytes: 50_000, maxPages: 5, maxCandidates: 5 };
 
 const person = (personId: string): object => ({ personId, name: { given: ['Kayden'], family: 'Featherstone' }, knownAs: [], genderCurrent: '1', role: 'child', lastUpdated: '2026-01-01T00:00:00Z' });
 const page = (items: readonly object[], number = 1, totalPages = 1, totalItems = items.length): object => ({ items, page: { number, size: 50, totalItems, totalPages } });
@@ -62,10 +62,10 @@ describe('peopleSearches', () => {
 });
 
 describe('createSocialCareAdapter', () => {
-  it('caps the candidates and says the result is truncated', async () => {
+  it('caps the candidates and says so in a cut, against page.totalItems', async () => {
     server.use(http.get(`${BASE}/people`, () => HttpResponse.json(page([person('P1'), person('P2')], 1, 3, 7))), ...emptyCollections);
-    const outcome = await createSocialCareAdapter({ maxCandidates: 2 }).search(query, settings);
-    expect(outcome).toMatchObject({ kind: 'found', records: { truncated: true } });
+    const outcome = await createSocialCareAdapter().search(query, { ...settings, maxCandidates: 2 });
+    expect(outcome).toMatchObject({ kind: 'found', cuts: [{ reason: 'candidate-cap', search: 'People search', read: 2, reported: 7 }] });
     expect(outcome.kind === 'found' ? outcome.records.people.map((p) => p.person.personId) : []).toEqual(['P1', 'P2']);
     expect(outcome.orchestrations.filter((o) => o.name === 'People search')).toHaveLength(1);
     const text = JSON.stringify(outcome.orchestrations);

@@ -14,8 +14,9 @@
  * the lookup with its reason. Expected failures are values (CONVENTIONS.md §3).
  */
 import type { ZodType } from 'zod';
-import type { AdapterContext, AdapterOutcome, AgencyAdapter, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import type { AdapterContext, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
+import { candidateCapCut, lastPageCut, pageCapCut } from '../cuts.ts';
 import { createTokenCache } from '../http/auth.ts';
 import { adapterFailure, decodeJson, failureKindForStatus } from '../http/exchange.ts';
 import { describeIssue } from '../http/issues.ts';
@@ -40,11 +41,9 @@ import {
 /** The connector type this adapter speaks (src/model/connector.ts). */
 export const SOCIAL_CARE_ADAPTER_TYPE = 'social-care-rest';
 
-/** Tuning of one adapter instance. */
+/** Tuning of one adapter instance. The candidate cap is the connector's (`maxCandidates`, at most 100: the API's largest page). */
 export interface SocialCareAdapterOptions {
   readonly clock?: Clock;
-  /** Most candidate people whose records are fetched. Default 5. */
-  readonly maxCandidates?: number;
   /** Most calls in flight at once for one lookup. Default 4. */
   readonly concurrency?: number;
   /** `pageSize` asked for on a person's collections (the API allows 1–100). Default 50. */
@@ -53,9 +52,11 @@ export interface SocialCareAdapterOptions {
 
 interface Listing<T> {
   readonly items: readonly T[];
-  /** A further page or match existed but was not read. */
-  readonly truncated: boolean;
+  /** Why further items were left unread, if they were. */
+  readonly cut: AnswerCut | undefined;
 }
+
+const cutsOf = (...cuts: readonly (AnswerCut | undefined)[]): AnswerCut[] => cuts.filter((c) => c !== undefined);
 
 /** A person's collections: endpoint, orchestration name, item schema. */
 const COLLECTIONS = {
@@ -77,7 +78,6 @@ const MAX_PAGE_SIZE = 100;
  */
 export function createSocialCareAdapter(options: SocialCareAdapterOptions = {}): AgencyAdapter<SocialCareRaw> {
   const clock = options.clock ?? systemClock;
-  const maxCandidates = Math.min(MAX_PAGE_SIZE, Math.max(1, options.maxCandidates ?? 5));
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, options.pageSize ?? 50));
   const tokens = createTokenCache();
@@ -90,24 +90,24 @@ export function createSocialCareAdapter(options: SocialCareAdapterOptions = {}):
         return { kind: 'failed', failure: adapterFailure('auth-failed', 'WS-Security credentials do not apply to a social care REST connector', 'ADAPTER.AUTH_MISCONFIGURED'), orchestrations };
       }
       return withLookupRun(settings, context, { clock, tokens, concurrency, orchestrations }, async (run) => {
-        const candidates = await findPeople(run, query, maxCandidates);
+        const candidates = await findPeople(run, query, Math.min(MAX_PAGE_SIZE, Math.max(1, settings.maxCandidates)));
         if (!candidates.ok) return { kind: 'failed', failure: candidates.failure, orchestrations };
 
         const fetched = gatherFetched(run, await Promise.all(candidates.value.items.map((person) => personRecords(run, person, pageSize))));
         if (!fetched.ok) return { kind: 'failed', failure: fetched.failure, orchestrations };
-        return { kind: 'found', records: { people: fetched.value.records, truncated: candidates.value.truncated || fetched.value.truncated }, orchestrations };
+        return { kind: 'found', records: { people: fetched.value.records }, cuts: [...cutsOf(candidates.value.cut), ...fetched.value.cuts], orchestrations };
       });
     },
   };
 }
 
-/** The searches of `peopleSearches` in order, stopping at the first that finds anyone. */
+/** The searches of `peopleSearches` in order, stopping at the first that finds anyone (or is cut). */
 async function findPeople(run: LookupRun, query: SubjectQuery, maxCandidates: number): Promise<Step<Listing<ScPerson>>> {
   for (const params of peopleSearches(query)) {
     const found = await listAll(run, 'People search', 'people', params, ScPerson, { pageSize: maxCandidates, limit: maxCandidates, idOf: (p) => p.personId });
-    if (!found.ok || found.value.items.length > 0) return found;
+    if (!found.ok || found.value.items.length > 0 || found.value.cut !== undefined) return found;
   }
-  return { ok: true, value: { items: [], truncated: false } };
+  return { ok: true, value: { items: [], cut: undefined } };
 }
 
 /** Everything recorded about one person: seven collections, run within the lookup's slots. */
@@ -146,7 +146,7 @@ async function personRecords(run: LookupRun, person: ScPerson, pageSize: number)
         lookedAfterEpisodes: lookedAfterEpisodes.value.items,
         relationships: relationships.value.items,
       },
-      truncated: all.some((s) => s.value.truncated),
+      cuts: cutsOf(...all.map((s) => s.value.cut)),
     },
   };
 }
@@ -154,6 +154,7 @@ async function personRecords(run: LookupRun, person: ScPerson, pageSize: number)
 /**
  * Reads a collection page by page (page 1, 2, … while the server says there are more), up to
  * `maxPages`, parsing every item with its schema; stops early once `limit` items are in hand.
+ * What it leaves unread is its cut, counted against the server's `page.totalItems`.
  */
 async function listAll<T>(
   run: LookupRun,
@@ -164,6 +165,7 @@ async function listAll<T>(
   options: { readonly pageSize: number; readonly limit: number; readonly idOf: (item: T) => string },
 ): Promise<Step<Listing<T>>> {
   const byId = new Map<string, T>();
+  let received = 0;
   for (let pageNumber = 1; ; pageNumber += 1) {
     const name = pageNumber === 1 ? collectionName : `${collectionName} page ${pageNumber}`;
     const query = new URLSearchParams([...params.map(([k, v]): [string, string] => [k, v]), ['page', String(pageNumber)], ['pageSize', String(options.pageSize)]]);
@@ -177,15 +179,17 @@ async function listAll<T>(
       if (!parsed.success) {
         return { ok: false, failure: adapterFailure('malformed-response', `${name}: item ${index} is not a valid record (${describeIssue(parsed.error.issues)})`) };
       }
+      received += 1;
       byId.set(options.idOf(parsed.data), parsed.data);
     }
     const more = page.value.page.number < page.value.page.totalPages && page.value.items.length > 0;
+    const reported = page.value.page.totalItems;
     if (byId.size >= options.limit) {
       const items = [...byId.values()];
-      return { ok: true, value: { items: items.slice(0, options.limit), truncated: items.length > options.limit || more || page.value.page.totalItems > options.limit } };
+      return { ok: true, value: { items: items.slice(0, options.limit), cut: candidateCapCut(collectionName, options.limit, items.length, more, reported) } };
     }
-    if (!more) return { ok: true, value: { items: [...byId.values()], truncated: false } };
-    if (pageNumber >= run.settings.maxPages) return { ok: true, value: { items: [...byId.values()], truncated: true } };
+    if (!more) return { ok: true, value: { items: [...byId.values()], cut: lastPageCut(collectionName, received, byId.size, reported) } };
+    if (pageNumber >= run.settings.maxPages) return { ok: true, value: { items: [...byId.values()], cut: pageCapCut(collectionName, byId.size, reported) } };
   }
 }
 

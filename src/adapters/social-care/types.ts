@@ -181,10 +181,8 @@ export interface SocialCarePersonRecords {
 
 /**
  * What the social care adapter found: candidate people (matching is the hub's job) and their
- * records. `truncated` is true when a page or a candidate was left unread because of
- * `maxPages` or the candidate cap, so the picture can say it is partial.
+ * records. What it left unread is the outcome's `cuts`.
  */
 export interface SocialCareRaw {
   readonly people: readonly SocialCarePersonRecords[];
-  readonly truncated: boolean;
 }

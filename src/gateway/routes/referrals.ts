@@ -5,11 +5,13 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { MashError } from '../../lib/errors.ts';
+import { agencyChecks } from '../../model/check.ts';
 import type { LookupView } from '../../model/lookup.ts';
 import { Picture } from '../../model/picture.ts';
 import { ReferralInput } from '../../model/referral.ts';
 import { submitReferral } from '../../research/intake.ts';
-import { getReferral, listLookups, type LookupRecord } from '../../store/referrals.ts';
+import { getReferral, listLookups } from '../../store/referrals.ts';
+import { lookupFactsOf, lookupView } from '../../firewall/lookup-facts.ts';
 import { viewPicture } from '../../firewall/workflow.ts';
 import { pictureIdentity } from '../../research/picture-identity.ts';
 import { requirePermission } from '../auth.ts';
@@ -58,8 +60,6 @@ const getPictureRoute = createRoute({
   },
 });
 
-const toLookupView = ({ referralId: _referralId, ...view }: LookupRecord): LookupView => view;
-
 export function referralRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -81,7 +81,9 @@ export function referralRoutes(deps: AppDeps) {
     await requirePermission(c, 'referral:read', deps, id);
     const referral = await getReferral(deps.db, deps.vault, id);
     if (referral === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${id}`);
-    const lookups = (await listLookups(deps.db, id)).map(toLookupView);
+    // Each lookup's facts counted as the picture holds them (relevance): counts only, nothing shown.
+    const lookupFacts = await lookupFactsOf(deps.db, deps.vault, id);
+    const lookups = (await listLookups(deps.db, id)).map((l) => lookupView(l, lookupFacts));
     const count = (status: LookupView['status']) => lookups.filter((l) => l.status === status).length;
     return c.json(
       {
@@ -98,6 +100,7 @@ export function referralRoutes(deps: AppDeps) {
           queued: count('queued'),
           running: count('running'),
           done: count('done'),
+          partial: count('partial'),
           failed: count('failed'),
           notPermitted: count('not-permitted'),
           timedOut: count('timed-out'),
@@ -111,10 +114,12 @@ export function referralRoutes(deps: AppDeps) {
   app.openapi(getPictureRoute, async (c) => {
     const { id } = c.req.valid('param');
     // The firewall decides what this caller may see, and audits the view with the items shown.
-    const items = await viewPicture(deps, c.get('principal'), id);
+    const { items, lookupFacts } = await viewPicture(deps, c.get('principal'), id);
     const [status] = await deps.db.query<{ status: Picture['status'] }>('SELECT status FROM referrals WHERE id = $1', [id]);
     const lookupRecords = await listLookups(deps.db, id);
-    const lookups = lookupRecords.map(toLookupView);
+    const shown = new Map<string, number>();
+    for (const { fact } of items) shown.set(fact.provenance.lookupId, (shown.get(fact.provenance.lookupId) ?? 0) + 1);
+    const lookups = lookupRecords.map((l) => ({ ...lookupView(l, lookupFacts), factsShown: shown.get(l.id) ?? 0 }));
     const { persons, family, chronology, possibleMatches } = await pictureIdentity(deps, id, items, lookupRecords);
     return c.json(
       {
@@ -126,6 +131,7 @@ export function referralRoutes(deps: AppDeps) {
         status: status?.status ?? 'received',
         generatedAt: deps.clock.now().toISOString(),
         lookups,
+        checks: agencyChecks(lookups),
         facts: items.map((i) => i.fact),
         items: items.map((i) => ({
           itemId: i.fact.id,

@@ -43,6 +43,14 @@ export const SimulatorFaults = z
     /** Pad the (valid) response with whitespace to at least this many bytes, streamed without Content-Length. */
     oversizeBytes: z.number().int().min(1).max(1_000_000_000).optional(),
     /**
+     * The agency's own cap on the people one search may list (PDS `_max-results`, a records
+     * system that returns its top N): a person search matching more is answered the way the
+     * agency answers too many — the health simulator with PDS's `TOO_MANY_MATCHES`
+     * OperationOutcome (HTTP 200), the others by listing the first N with the true total and no
+     * further page. Record collections (a person's encounters, tenancies…) are not capped.
+     */
+    resultCap: z.number().int().min(0).max(10_000).optional(),
+    /**
      * Only requests whose path and query contain this text are affected (e.g. "/Encounter",
      * "_offset=4", "/oauth2/token"). Without it, every API request is, but not the token endpoint.
      */

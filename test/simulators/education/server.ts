@@ -121,7 +121,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   else if (method !== 'GET') reply = { ...errorReply(405, 'INVALID_QUERY', 'use GET'), headers: { allow: 'GET' } };
   else if (!authorised(req.headers.authorization, state)) {
     reply = { ...errorReply(401, 'UNAUTHORISED', 'credentials are required'), headers: { 'www-authenticate': state.auth?.basic === undefined ? 'Bearer' : 'Basic realm="pupils"' } };
-  } else reply = searchReply(requestUrl.searchParams, state);
+  } else reply = searchReply(requestUrl.searchParams, state, applies ? faults.resultCap : undefined);
 
   if (!applies) {
     send(res, reply);
@@ -141,15 +141,17 @@ function authorised(header: string | undefined, state: ServerState): boolean {
   });
 }
 
-function searchReply(params: URLSearchParams, state: ServerState): Reply {
+/** One page of the search. With a result cap, only the first N matches are listed; `TotalMatches` still counts them all. */
+function searchReply(params: URLSearchParams, state: ServerState, resultCap: number | undefined): Reply {
   const parsed = parsePupilQuery(params);
   if (!parsed.ok) return errorReply(400, parsed.code, parsed.message);
   const { query } = parsed;
   const matches = state.index.search(query);
+  const listed = resultCap === undefined ? matches : matches.slice(0, resultCap);
   const pageSize = Math.min(state.maxPageSize, query.pageSize ?? DEFAULT_PAGE_SIZE);
   const start = (query.page - 1) * pageSize;
-  const pupils = matches.slice(start, start + pageSize).map((pupil) => pupilNode(state.records, pupil));
-  const nextPage = start + pageSize < matches.length ? query.page + 1 : undefined;
+  const pupils = listed.slice(start, start + pageSize).map((pupil) => pupilNode(state.records, pupil));
+  const nextPage = start + pageSize < listed.length ? query.page + 1 : undefined;
   const body = searchResponseXml({ page: query.page, pageSize, total: matches.length, ...(nextPage === undefined ? {} : { nextPage }) }, pupils, state.records, new Date());
   return { status: 200, contentType: XML, body };
 }

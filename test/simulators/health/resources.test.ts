@@ -109,7 +109,7 @@ describe('the featured family through simulator, adapter and mapper', () => {
         addressLines: [],
         identifiers: [{ system: 'nhs-number', value: FEATURED_FAMILY.nhsNumber }],
       },
-      { id: 'health-sim', baseUrl: sim.url, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 5_000_000, maxPages: 10 },
+      { id: 'health-sim', baseUrl: sim.url, auth: { kind: 'none' }, timeoutMs: 5_000, maxResponseBytes: 5_000_000, maxPages: 10, maxCandidates: 5 },
     );
     if (outcome.kind !== 'found') throw new Error(outcome.failure.reason);
     expect(outcome.records.patients.map((p) => p.patient.id)).toEqual([FEATURED_FAMILY.childRecords.health]);

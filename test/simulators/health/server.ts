@@ -11,8 +11,10 @@
  *
  * Endpoints: `GET /metadata`; `GET /{type}?…` searches (Patient by identifier, family, given,
  * birthdate, address-postalcode; Encounter, Condition, Flag, EpisodeOfCare, RelatedPerson by
- * patient) with `_count` and `Bundle.link[next]`; `GET /{type}/{id}`; `POST /oauth2/token`;
- * `GET|POST|DELETE /_sim/faults`. Synthetic data only.
+ * patient) with `_count`, `Bundle.total` and `Bundle.link[next]`; `GET /{type}/{id}`;
+ * `POST /oauth2/token`; `GET|POST|DELETE /_sim/faults` (with `resultCap`, a Patient search
+ * matching more answers as PDS does: HTTP 200 and a `TOO_MANY_MATCHES` OperationOutcome).
+ * Synthetic data by default; tests may load published example resources instead.
  */
 /// <reference types="fhir" />
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -32,6 +34,12 @@ export type { SimulatorAuth, SimulatorClient } from './oauth.ts';
 export interface HealthSimulatorOptions {
   /** The resources to serve (see `healthResources(population)`); each needs an id. */
   readonly resources: readonly fhir4.FhirResource[];
+  /**
+   * What to do with a resource the repository refuses: `throw` (the default: our own synthetic
+   * resources must all load) or `skip` it and list it in `HealthSimulator.skipped` (outside data,
+   * where a test says how many it could not serve — never silently).
+   */
+  readonly onRefused?: 'throw' | 'skip';
   /** Default 0: any free port. */
   readonly port?: number;
   /** Default 127.0.0.1 (loopback only). */
@@ -54,9 +62,17 @@ export interface HealthSimulator {
   readonly tokenUrl: string;
   /** The repository behind the server; tests may add or change resources. */
   readonly repo: MemoryRepository;
+  /** Resources the repository refused and `onRefused: 'skip'` left out, with the reason. */
+  readonly skipped: readonly SkippedResource[];
   /** Replaces the current faults; `{}` clears them. */
   setFaults(faults: SimulatorFaults): void;
   close(): Promise<void>;
+}
+
+/** A resource the simulator could not hold, and why (the repository's message, cut short). */
+export interface SkippedResource {
+  readonly reference: string;
+  readonly reason: string;
 }
 
 /** `_count` when a search gives none, and the most a search may ask for. */
@@ -69,11 +85,20 @@ export async function startHealthSimulator(options: HealthSimulatorOptions): Pro
   ensureFhirDefinitions();
   const repo = new MemoryRepository();
   const router = new FhirRouter();
+  const skipped: SkippedResource[] = [];
   await repo.withSeeding(async () => {
     // Seeding keeps each resource's own meta.lastUpdated. @types/fhir and @medplum/fhirtypes
-    // describe the same FHIR JSON in two incompatible type packages; these are our own
-    // synthetic resources, so the one bridge between them is a cast, not outside data.
-    for (const resource of options.resources) await repo.createResource(resource as unknown as MedplumResource);
+    // describe the same FHIR JSON in two incompatible type packages; the resources were checked
+    // by whoever built the list (our generator, or a test's schema for outside data), so the one
+    // bridge between the packages is a cast, and the repository has the last word.
+    for (const resource of options.resources) {
+      try {
+        await repo.createResource(resource as unknown as MedplumResource);
+      } catch (error) {
+        if (options.onRefused !== 'skip') throw error;
+        skipped.push({ reference: `${resource.resourceType}/${resource.id ?? '?'}`, reason: (error instanceof Error ? error.message : String(error)).slice(0, 200) });
+      }
+    }
   });
 
   const closing = new AbortController();
@@ -89,6 +114,7 @@ export async function startHealthSimulator(options: HealthSimulatorOptions): Pro
     url,
     tokenUrl,
     repo,
+    skipped,
     setFaults(next) {
       state.faults = SimulatorFaults.parse(next);
     },
@@ -135,7 +161,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   } else if (path === '/metadata') {
     reply = fhirReply(200, capabilityStatement(state, base));
   } else {
-    reply = await searchReply(requestUrl, state, base);
+    reply = await searchReply(requestUrl, state, base, applies ? faults.resultCap : undefined);
   }
 
   if (!applies) {
@@ -145,8 +171,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   await deliverWithFaults(res, reply, faults, state.closing, (valid) => faultedReply(valid, faults));
 }
 
-/** A read or search through the Medplum router, with paging links added. */
-async function searchReply(requestUrl: URL, state: ServerState, base: string): Promise<Reply> {
+/**
+ * PDS FHIR API, patient search: "HTTP 200 … TOO_MANY_MATCHES: Too many matches were found"
+ * (contract of NHS England's personal-demographics-service-api, as its sandbox answers it).
+ */
+const TOO_MANY_MATCHES: fhir4.OperationOutcome = {
+  resourceType: 'OperationOutcome',
+  issue: [
+    {
+      code: 'multiple-matches',
+      severity: 'information',
+      details: { coding: [{ code: 'TOO_MANY_MATCHES', display: 'Too Many Matches', system: 'https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode', version: '1' }] },
+    },
+  ],
+};
+
+/** A read or search through the Medplum router, with paging links added; a Patient search over `resultCap` matches is refused as PDS refuses it. */
+async function searchReply(requestUrl: URL, state: ServerState, base: string, resultCap: number | undefined): Promise<Reply> {
   const segments = requestUrl.pathname.split('/').filter((s) => s !== '');
   const resourceType = segments[0] ?? '';
   const isSearch = segments.length === 1;
@@ -169,6 +210,7 @@ async function searchReply(requestUrl: URL, state: ServerState, base: string): P
   if (resource === undefined) return fhirReply(getStatus(outcome), outcome);
   if (isSearch && resource.resourceType === 'Bundle') {
     const total = resource.total ?? 0;
+    if (resourceType === 'Patient' && resultCap !== undefined && total > resultCap) return fhirReply(200, TOO_MANY_MATCHES);
     const link = [{ relation: 'self', url: `${base}${requestUrl.pathname}${requestUrl.search}` }];
     if (count > 0 && offset + count < total) {
       const next = new URLSearchParams(requestUrl.searchParams);

@@ -48,6 +48,22 @@ const ProductItem = z.object({
 
 const Signpost = z.object({ agency: Agency, itemCount: Count, contact: z.string().min(1).max(500), note: z.string().min(1).max(500) });
 
+const Tally = z.number().int().min(0);
+
+/** #/$defs/AgencyCheck: which agency was checked, and how completely. */
+const AgencyCheck = z.object({
+  agency: Agency,
+  answer: z.enum(['complete', 'incomplete', 'not-permitted', 'pending', 'not-checked']),
+  lookups: Tally,
+  complete: Tally,
+  partial: Tally,
+  failed: Tally,
+  timedOut: Tally,
+  notPermitted: Tally,
+  pending: Tally,
+  statement: z.string().min(1).max(2000),
+});
+
 /** The REST JSON product document (contracts/host/product.schema.json). Unknown properties are allowed. */
 export const HostProduct = z.object({
   productId: z.string().min(1),
@@ -67,6 +83,7 @@ export const HostProduct = z.object({
   subjects: z.array(ProductSubject),
   items: z.array(ProductItem),
   signposts: z.array(Signpost),
+  checks: z.array(AgencyCheck).optional(),
   withheldByDefault: z.object({ itemCount: Count, rationale: z.string().min(1) }).optional(),
   contentHash: z.string().regex(/^[0-9a-f]{64}$/),
 });

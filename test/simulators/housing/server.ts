@@ -127,7 +127,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   else if (method !== 'GET') reply = problemReply(405, 'Method not allowed', 'the housing API serves reads only');
   else if (state.issuer !== undefined && !accepts(state, req.headers.authorization)) {
     reply = { ...problemReply(401, 'Unauthorized', 'a valid bearer token is required'), headers: { 'www-authenticate': 'Bearer' } };
-  } else reply = apiReply(requestUrl, state, base);
+  } else reply = apiReply(requestUrl, state, base, applies ? faults.resultCap : undefined);
 
   if (!applies) send(res, reply);
   else await deliverWithFaults(res, reply, faults, state.closing, (valid) => faultedReply(valid, faults));
@@ -138,14 +138,14 @@ function accepts(state: ServerState, authorization: string | undefined): boolean
   return !state.revoked.has(authorization?.slice('Bearer '.length).trim() ?? '');
 }
 
-/** The API proper: person search and read, and the filtered, paged record collections. */
-function apiReply(requestUrl: URL, state: ServerState, base: string): Reply {
+/** The API proper: person search and read, and the filtered, paged record collections. A result cap limits the persons a search lists, not its `totalItems`. */
+function apiReply(requestUrl: URL, state: ServerState, base: string, resultCap: number | undefined): Reply {
   const { records } = state;
   const params = requestUrl.searchParams;
   const paging = pagingOf(params);
   if (!paging.ok) return problemReply(400, 'Invalid paging', paging.detail);
   const path = requestUrl.pathname.replace(/\/+$/, '');
-  const pageOf = (items: readonly unknown[]): Reply => jsonReply(200, page(items, paging.page, paging.pageSize, requestUrl, base));
+  const pageOf = (items: readonly unknown[], cap?: number): Reply => jsonReply(200, page(items, paging.page, paging.pageSize, requestUrl, base, cap));
   const filter = (name: 'personRef' | 'tenancyRef'): string | Reply => {
     const value = params.get(name)?.trim();
     return value === undefined || value === '' ? problemReply(400, 'Missing filter', `${name} is required`) : value;
@@ -162,7 +162,7 @@ function apiReply(requestUrl: URL, state: ServerState, base: string): Reply {
   switch (path) {
     case '/persons': {
       const found = state.search(params);
-      return found.ok ? pageOf(found.persons) : problemReply(400, 'Invalid search', found.detail);
+      return found.ok ? pageOf(found.persons, resultCap) : problemReply(400, 'Invalid search', found.detail);
     }
     case '/tenancies':
       return byPerson(records.tenanciesByPerson);
@@ -200,8 +200,13 @@ function pagingOf(params: URLSearchParams): Paging {
   return { ok: true, page: pageNumber, pageSize };
 }
 
-/** The contract's paging envelope; `links.next` repeats the request with the next page number. */
-function page(items: readonly unknown[], pageNumber: number, pageSize: number, requestUrl: URL, base: string): object {
+/**
+ * The contract's paging envelope; `links.next` repeats the request with the next page number.
+ * With `cap`, only the first `cap` items are listed (pages and links end there) while
+ * `totalItems` still counts every match: a server with its own limit.
+ */
+function page(all: readonly unknown[], pageNumber: number, pageSize: number, requestUrl: URL, base: string, cap?: number): object {
+  const items = cap === undefined ? all : all.slice(0, cap);
   const totalPages = Math.ceil(items.length / pageSize);
   const self = new URL(`${requestUrl.pathname}${requestUrl.search}`, base);
   const links: { self: string; next?: string } = { self: self.toString() };
@@ -211,7 +216,7 @@ function page(items: readonly unknown[], pageNumber: number, pageSize: number, r
     next.searchParams.set('pageSize', String(pageSize));
     links.next = next.toString();
   }
-  return { items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize), page: pageNumber, pageSize, totalItems: items.length, totalPages, links };
+  return { items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize), page: pageNumber, pageSize, totalItems: all.length, totalPages, links };
 }
 
 /** RFC 6749 §4.4 token endpoint: client secret by HTTP Basic (or in the form); issued tokens are noted for `revokeTokens`. */

@@ -114,10 +114,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   }
 
   const body = await readBody(req, MAX_REQUEST_BODY_BYTES);
-  const { reply, page } = await soapReply(req, body, state);
   const faults = state.faults;
+  const descriptor = (page: number | undefined): string => `POST ${requestUrl.pathname} PersonSearch page=${page ?? '?'}`;
+  const resultCapFor = (page: number): number | undefined => (faultsApply(faults, descriptor(page), true) ? faults.resultCap : undefined);
+  const { reply, page } = await soapReply(req, body, state, resultCapFor);
   // Every SOAP request is in scope; WSDL downloads and the control endpoint never reach here.
-  if (!faultsApply(faults, `POST ${requestUrl.pathname} PersonSearch page=${page ?? '?'}`, true)) {
+  if (!faultsApply(faults, descriptor(page), true)) {
     send(res, reply);
     return;
   }
@@ -134,8 +136,12 @@ function contractDocument(requestUrl: URL, state: ServerState, base: string): Re
   return { status: 404, contentType: 'text/plain; charset=utf-8', body: 'not found: GET ?wsdl for the service description\n' };
 }
 
-/** The answer to one SOAP request, and the page it asked for (for fault matching). */
-async function soapReply(req: IncomingMessage, body: string | undefined, state: ServerState): Promise<{ reply: Reply; page: number | undefined }> {
+/**
+ * The answer to one SOAP request, and the page it asked for (for fault matching). With a result
+ * cap, the force lists only its first N candidates but still reports how many matched
+ * (`TotalMatchCount`), as a records system with its own limit does.
+ */
+async function soapReply(req: IncomingMessage, body: string | undefined, state: ServerState, resultCapFor: (page: number) => number | undefined): Promise<{ reply: Reply; page: number | undefined }> {
   const fault = (f: Fault): { reply: Reply; page: undefined } => ({ reply: faultReply(f), page: undefined });
   if (body === undefined) return { reply: { status: 413, contentType: 'text/plain; charset=utf-8', body: 'request body too large\n' }, page: undefined };
   // SOAP 1.2 HTTP binding: the media type is application/soap+xml (RFC 3902).
@@ -156,9 +162,11 @@ async function soapReply(req: IncomingMessage, body: string | undefined, state: 
 
   const { query, pageNumber, pageSize } = search.call;
   const matches = searchNominals(state.index, query);
+  const cap = resultCapFor(pageNumber);
+  const listed = cap === undefined ? matches : matches.slice(0, cap);
   const start = (pageNumber - 1) * pageSize;
-  const nominals = matches.slice(start, start + pageSize);
-  const payloadXml = personSearchResponse(state.index, nominals, { totalMatches: matches.length, pageNumber, pageSize, morePages: start + pageSize < matches.length });
+  const nominals = listed.slice(start, start + pageSize);
+  const payloadXml = personSearchResponse(state.index, nominals, { totalMatches: matches.length, pageNumber, pageSize, morePages: start + pageSize < listed.length });
   return { reply: { status: 200, contentType: SOAP_CONTENT_TYPE, body: envelope(payloadXml) }, page: pageNumber };
 }
 

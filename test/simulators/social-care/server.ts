@@ -100,20 +100,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   } else if (state.issuer !== undefined && !state.issuer.accepts(req.headers.authorization)) {
     reply = { ...problemReply(401, 'Unauthorized', 'A valid bearer token is required.'), headers: { 'www-authenticate': 'Bearer' } };
   } else {
-    reply = apiReply(path, requestUrl.searchParams, state.records);
+    reply = apiReply(path, requestUrl.searchParams, state.records, applies ? faults.resultCap : undefined);
   }
   if (!applies) send(res, reply);
   else await deliverWithFaults(res, reply, faults, state.closing, (valid) => faultedReply(valid, faults));
 }
 
-/** The API proper: person search and person-scoped collections, paged. */
-function apiReply(path: string, params: URLSearchParams, records: SocialCareRecords): Reply {
+/** The API proper: person search and person-scoped collections, paged. A result cap limits the people a search lists, not its `totalItems`. */
+function apiReply(path: string, params: URLSearchParams, records: SocialCareRecords, resultCap: number | undefined): Reply {
   const paging = pagingOf(params);
   if (typeof paging === 'string') return problemReply(400, 'Invalid paging', paging);
   if (path === '/people') {
     const found = searchPeople(params, records);
     if (typeof found === 'string') return problemReply(400, 'Search not accepted', found);
-    return pageReply(found, paging);
+    return pageReply(found, paging, resultCap);
   }
   const collection = COLLECTIONS.find((c) => path === `/${c}`);
   if (collection === undefined) return problemReply(404, 'Not found', 'No such endpoint.');
@@ -145,11 +145,13 @@ function integer(raw: string | null, fallback: number): number | undefined {
   return /^\d{1,6}$/.test(raw) ? Number(raw) : undefined;
 }
 
-function pageReply(items: readonly unknown[], paging: Paging): Reply {
+/** One page; with `cap`, only the first `cap` items are listed while `totalItems` counts them all. */
+function pageReply(all: readonly unknown[], paging: Paging, cap?: number): Reply {
+  const items = cap === undefined ? all : all.slice(0, cap);
   const start = (paging.page - 1) * paging.size;
   const body = {
     items: items.slice(start, start + paging.size),
-    page: { number: paging.page, size: paging.size, totalItems: items.length, totalPages: Math.ceil(items.length / paging.size) },
+    page: { number: paging.page, size: paging.size, totalItems: all.length, totalPages: Math.ceil(items.length / paging.size) },
   };
   return { status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) };
 }
