@@ -79,6 +79,9 @@ async function decideSubjectMatch(
   await enforce(deps, principal, 'identity:decide', { referral, item: { agency: record.agency, revealed: record.revealed } }, referralId, matchId);
 
   return deps.db.transaction(async (tx) => {
+    // One identity decision at a time per referral: two candidates with different NHS numbers
+    // confirmed at once would both pass the conflict check below.
+    await tx.query('SELECT id FROM referrals WHERE id = $1 FOR UPDATE', [referralId]);
     const at = deps.clock.now();
     const matches = await listSubjectMatches(tx, referralId);
     const current = matches.find((m) => m.id === matchId);

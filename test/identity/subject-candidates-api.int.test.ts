@@ -18,6 +18,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/lib/ids.ts';
 import type { Agency } from '../../src/model/agency.ts';
+import type { PersonFact } from '../../src/model/fact.ts';
 import type { Picture, PossibleMatch } from '../../src/model/picture.ts';
 import { Product } from '../../src/model/product.ts';
 import { subjectMatchDecisionReason } from '../../src/store/identity.ts';
@@ -228,6 +229,30 @@ describe('rejecting a candidate', () => {
     expect(view.persons.find((p) => p.subjectRef === 'child-1')?.awaitingDecision).toEqual([{ agency: 'health', records: 4 }]);
     const shown = new Set(view.facts.map((f) => f.id));
     for (const candidate of other.candidates) for (const id of candidate.factIds) expect(shown.has(id)).toBe(false);
+  });
+});
+
+describe('a confirmation that contradicts the subject’s matched record', () => {
+  it('is refused with MATCH.CONFLICT; the candidate can still be rejected', async () => {
+    // Education holds Sam Smith with one NHS number (an automatic match), and a record of a Sam
+    // Smith without a birth date and with another NHS number (possible by score only).
+    const undated = (lookupId: string): PersonFact => {
+      const { birthDate: _unknown, ...record } = educationRecordOf(lookupId, { nhsNumber: '5900021459' });
+      return record;
+    };
+    const seeded = await seedCandidateReferral(harness, {
+      healthCandidates: 0,
+      otherFacts: (lookupId) => [educationRecordOf(lookupId('education'), { nhsNumber: '5900020584' }), undated(lookupId('education'))],
+    });
+    const view = await picture(EDUCATION, seeded.referralId);
+    expect(view.persons[0]?.records).toEqual([expect.objectContaining({ agency: 'education', outcome: 'match' })]);
+    expect(view.possibleMatches).toEqual([expect.objectContaining({ kind: 'subject', agency: 'education', reason: 'the score is below the automatic match threshold' })]);
+    const [candidate] = view.possibleMatches;
+    const refused = await decide(EDUCATION, candidate!.id, 'confirm', 'Looks like him.', seeded.referralId);
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { code: string }).code).toBe('MATCH.CONFLICT');
+    expect((await decide(EDUCATION, candidate!.id, 'reject', 'Another Sam Smith.', seeded.referralId)).status).toBe(200);
+    expect((await picture(EDUCATION, seeded.referralId)).possibleMatches).toEqual([]);
   });
 });
 

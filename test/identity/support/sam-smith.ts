@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FhirEncounter, FhirPatient, FhirRelatedPerson, type HealthRaw } from '../../../src/adapters/fhir/types.ts';
+import { stableId } from '../../../src/lib/ids.ts';
 import { silentLogger } from '../../../src/lib/logger.ts';
 import type { MappingContext } from '../../../src/mapping/context.ts';
 import { mapHealth } from '../../../src/mapping/health.ts';
@@ -99,7 +100,7 @@ export function samSmith(nhsNumber?: string): Subject {
 export function educationRecordOf(lookupId: string, ids: { readonly nhsNumber?: string; readonly upn?: string }): PersonFact {
   const key = ids.nhsNumber ?? ids.upn ?? 'none';
   return {
-    id: `fact_edu_${key}`,
+    id: stableId('fact', lookupId, key),
     kind: 'person',
     personRef: `Pupil/EDU${key}`,
     provenance: {
@@ -137,7 +138,14 @@ export interface CandidateReferral {
  */
 export async function seedCandidateReferral(
   deps: { readonly db: Db; readonly vault: Vault; readonly personIndex: PersonIndex; readonly clock: { now(): Date } },
-  options: { readonly subject?: Subject; readonly agencies?: readonly Agency[]; readonly autoReveal?: readonly Sensitivity[]; readonly otherFacts?: (lookupId: (agency: Agency) => string) => readonly Fact[] } = {},
+  options: {
+    readonly subject?: Subject;
+    readonly agencies?: readonly Agency[];
+    readonly autoReveal?: readonly Sensitivity[];
+    /** How many PDS candidates the health lookup returns (default: the connector's cap). */
+    readonly healthCandidates?: number;
+    readonly otherFacts?: (lookupId: (agency: Agency) => string) => readonly Fact[];
+  } = {},
 ): Promise<CandidateReferral> {
   const referralId = randomUUID();
   const at = deps.clock.now();
@@ -156,7 +164,7 @@ export async function seedCandidateReferral(
   await deps.db.transaction((tx) => insertReferral(tx, deps.vault, { id: referralId, idempotencyKey: null, input, receivedAt: at, slaDueAt: at, submittedBy: 'seed', lookups }));
 
   const healthLookupId = lookupId('health');
-  const patients = pdsFuzzyPatients().slice(0, CANDIDATE_CAP);
+  const patients = pdsFuzzyPatients().slice(0, options.healthCandidates ?? CANDIDATE_CAP);
   const healthFacts = mapHealth(healthRawOf(patients), mappingContext(healthLookupId));
   const others = options.otherFacts?.(lookupId) ?? [];
   for (const lookup of lookups) {
