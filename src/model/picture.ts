@@ -16,35 +16,29 @@ const MatchEvidence = z.object({ field: z.string(), level: z.string(), weight: z
  */
 export const PossibleMatch = z
   .object({
-    /** Decide it at `POST /v1/referrals/{id}/possible-matches/{id}`. */
-    id: z.string(),
-    /**
-     * `subject`: the record may be this referral's subject (`subjectRef`); its facts stay out of the
-     * picture and of every product until confirmed. `person-index`: the record may be a hub person
-     * known from other records (across referrals); deciding merges or separates them.
-     */
-    kind: z.enum(['subject', 'person-index']),
-    /** The agency that owns the record. */
-    agency: Agency,
-    /** The subject the record may be (`subject`), or the subject it is matched to (`person-index`), when known. */
-    subjectRef: z.string().nullable(),
-    score: z.number(),
+    id: z.string().meta({ description: 'Decide it at POST /v1/referrals/{id}/possible-matches/{matchId}.' }),
+    kind: z.enum(['subject', 'person-index']).meta({
+      description:
+        "subject: the record may be this referral's subject (subjectRef); its facts stay out of the picture and of every product until confirmed. " +
+        'person-index: the record may be a hub person known from other records (across referrals); deciding merges or separates them.',
+    }),
+    agency: Agency.meta({ description: 'The agency that owns the record.' }),
+    subjectRef: z.string().nullable().meta({ description: 'The subject the record may be (subject), or the subject it is matched to (person-index), when known.' }),
+    score: z.number().meta({ description: 'log2 odds that the record is the person.' }),
     evidence: z.array(MatchEvidence),
-    /** Why a practitioner must decide, e.g. "5 distinct people match this subject". */
-    reason: z.string(),
-    /** The candidate as its owner's record describes it, for those who may see the record; null when the record is not in this referral's items. */
+    reason: z.string().meta({ description: 'Why a practitioner must decide, e.g. "5 distinct people match this subject".' }),
     candidate: z
       .object({
         itemId: z.string(),
-        /** The agency's own id of the record. */
-        agencyRecordId: z.string(),
+        agencyRecordId: z.string().meta({ description: "The agency's own id of the record." }),
         names: z.array(HumanName),
         birthDate: IsoDate.optional(),
         identifiers: z.array(Identifier),
       })
-      .nullable(),
+      .nullable()
+      .meta({ description: "The candidate as its owner's record describes it, for those who may see the record; null when the record is not among this referral's items." }),
   })
-  .meta({ id: 'PossibleMatch' });
+  .meta({ id: 'PossibleMatch', description: 'A record a practitioner must decide on; listed only to callers who may see the record (its agency, or anyone once revealed).' });
 export type PossibleMatch = z.infer<typeof PossibleMatch>;
 
 export const Picture = z.object({
@@ -70,19 +64,17 @@ export const Picture = z.object({
           personRef: z.string(),
           agency: Agency,
           factId: z.string(),
-          /** `match`: matched automatically; `confirmed`: a practitioner confirmed a possible match. */
-          outcome: z.enum(['match', 'confirmed']),
+          outcome: z.enum(['match', 'confirmed']).meta({ description: 'match: matched automatically; confirmed: a practitioner confirmed a possible match.' }),
           score: z.number(),
           probability: z.number(),
           evidence: z.array(MatchEvidence),
         }),
       ),
-      /**
-       * Candidate records that may be this person and await a practitioner's decision, counted by
-       * owning agency. Their facts are not in this picture nor in any product until confirmed; the
-       * candidates themselves are in `possibleMatches` for those who may see them.
-       */
-      awaitingDecision: z.array(z.object({ agency: Agency, records: z.number().int() })),
+      awaitingDecision: z.array(z.object({ agency: Agency, records: z.number().int() })).meta({
+        description:
+          "Candidate records that may be this person and await a practitioner's decision, counted by owning agency. Their facts are in neither this picture nor any product " +
+          'until confirmed; the candidates themselves are in possibleMatches for those who may see them.',
+      }),
     }),
   ),
   /** The household graph around the child (src/mapping/family.ts), in subject refs. */

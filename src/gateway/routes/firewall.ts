@@ -47,12 +47,9 @@ const MatchDecided = z
     matchId: z.string(),
     kind: z.enum(['subject', 'person-index']),
     decision: z.enum(['confirmed', 'rejected']),
-    /** The hub person the record is linked to: person-index decisions, and confirmed subject-level ones. */
-    hubPersonId: z.string().nullable(),
-    /** Subject-level decisions: the subject the record was confirmed or rejected as. */
-    subjectRef: z.string().nullable(),
-    /** Other candidates of the subject rejected because a trusted identifier shows them to be other people. */
-    alsoRejected: z.array(z.string()),
+    hubPersonId: z.string().nullable().meta({ description: 'The hub person the record is linked to: person-index decisions, and confirmed subject-level ones.' }),
+    subjectRef: z.string().nullable().meta({ description: 'Subject-level decisions: the subject the record was confirmed or rejected as.' }),
+    alsoRejected: z.array(z.string()).meta({ description: "Other candidates of the subject rejected with this confirmation: a different NHS number, UPN or PNC id shows them to be other people." }),
   })
   .meta({ id: 'PossibleMatchDecided' });
 
