@@ -12,25 +12,28 @@
  */
 import type { LookupView } from '../model/lookup.ts';
 import type { Sql } from '../store/db.ts';
-import { listSubjectMatches } from '../store/identity.ts';
+import { listSubjectMatches, type StoredSubjectMatch } from '../store/identity.ts';
 import { listItems, type ItemRecord } from '../store/items.ts';
 import type { LookupRecord } from '../store/referrals.ts';
 import type { Vault } from '../store/vault.ts';
-import { relevantItems } from './relevance.ts';
+import { awaitingDecision, relevantItems } from './relevance.ts';
 
-/** A lookup's facts: in the picture, and kept out as other people's. */
+/** A lookup's facts: in the picture, kept out as other people's, and kept out until a practitioner decides. */
 export interface LookupFacts {
   readonly inPicture: number;
   readonly excluded: number;
+  readonly awaiting: number;
 }
 
-/** Per lookup id, from every item of the referral and the relevant ones among them. */
-export function tallyLookupFacts(all: readonly ItemRecord[], relevant: readonly ItemRecord[]): ReadonlyMap<string, LookupFacts> {
+/** Per lookup id, from every item of the referral, the relevant ones among them, and the subject matches. */
+export function tallyLookupFacts(all: readonly ItemRecord[], relevant: readonly ItemRecord[], matches: readonly StoredSubjectMatch[]): ReadonlyMap<string, LookupFacts> {
   const kept = new Set(relevant.map((i) => i.fact.id));
-  const tally = new Map<string, { inPicture: number; excluded: number }>();
+  const waiting = new Set(awaitingDecision(all, matches).map((i) => i.fact.id));
+  const tally = new Map<string, { inPicture: number; excluded: number; awaiting: number }>();
   for (const { fact } of all) {
-    const entry = tally.get(fact.provenance.lookupId) ?? { inPicture: 0, excluded: 0 };
+    const entry = tally.get(fact.provenance.lookupId) ?? { inPicture: 0, excluded: 0, awaiting: 0 };
     if (kept.has(fact.id)) entry.inPicture += 1;
+    else if (waiting.has(fact.id)) entry.awaiting += 1;
     else entry.excluded += 1;
     tally.set(fact.provenance.lookupId, entry);
   }
@@ -40,7 +43,8 @@ export function tallyLookupFacts(all: readonly ItemRecord[], relevant: readonly 
 /** The tally for a referral, read through `sql` (the caller's transaction, when it has one). */
 export async function lookupFactsOf(sql: Sql, vault: Vault, referralId: string): Promise<ReadonlyMap<string, LookupFacts>> {
   const all = await listItems(sql, vault, referralId);
-  return tallyLookupFacts(all, relevantItems(all, await listSubjectMatches(sql, referralId)));
+  const matches = await listSubjectMatches(sql, referralId);
+  return tallyLookupFacts(all, relevantItems(all, matches), matches);
 }
 
 /**
@@ -50,5 +54,5 @@ export async function lookupFactsOf(sql: Sql, vault: Vault, referralId: string):
 export function lookupView(record: LookupRecord, facts: ReadonlyMap<string, LookupFacts>): LookupView {
   const { referralId: _referralId, factsStored, ...view } = record;
   const tally = facts.get(record.id);
-  return { ...view, factCount: tally?.inPicture ?? factsStored, factsExcluded: tally?.excluded ?? 0 };
+  return { ...view, factCount: tally?.inPicture ?? factsStored, factsExcluded: tally?.excluded ?? 0, factsAwaitingDecision: tally?.awaiting ?? 0 };
 }

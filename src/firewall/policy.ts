@@ -28,7 +28,11 @@ export type Action = (typeof ACTIONS)[number];
 /** What a decision about case content needs to know; absent parts deny the actions that need them. */
 export interface PolicyContext {
   readonly referral?: { readonly contributingAgencies: readonly Agency[]; readonly assignees: readonly string[] };
-  readonly item?: { readonly agency: Agency };
+  /**
+   * The item acted on: its owning agency, and whether the owner has revealed it to the hub. For
+   * `identity:decide`, the candidate person record of the possible match.
+   */
+  readonly item?: { readonly agency: Agency; readonly revealed?: boolean };
   readonly connector?: { readonly agency: Agency };
 }
 
@@ -50,17 +54,25 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
     case 'referral-intake':
       return action === 'referral:create' || action === 'referral:read' ? allow : deny(`role ${role} may not ${action}`);
     case 'hub-manager':
+      if (action === 'identity:decide') {
+        // The manager decides whose record a candidate is only on what the hub may see: a record
+        // its owner revealed. An unrevealed one is its owning agency's to judge (need-to-know).
+        if (context.item === undefined) return deny('no candidate record named');
+        return context.item.revealed === true ? allow : deny(`the candidate record is not revealed to the hub; its owning agency (${context.item.agency}) decides`);
+      }
       // The manager reads the revealed picture and decides; items stay the owners' to release.
-      return action === 'referral:read' || action === 'picture:read' || action === 'referral:assign' || action === 'referral:decide' || action === 'product:publish' || action === 'product:read' || action === 'identity:decide'
+      return action === 'referral:read' || action === 'picture:read' || action === 'referral:assign' || action === 'referral:decide' || action === 'product:publish' || action === 'product:read'
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {
       if (action !== 'referral:read' && action !== 'picture:read' && action !== 'item:reveal' && action !== 'item:decide' && action !== 'identity:decide') return deny(`role ${role} may not ${action}`);
       if (!practitionerMaySee(principal, context)) return deny('this referral is not assigned to you and your agency did not contribute to it');
-      if (action === 'item:reveal' || action === 'item:decide') {
-        // Owner keeps the duty of care: only the owning agency reveals or releases its items.
+      if (action === 'item:reveal' || action === 'item:decide' || action === 'identity:decide') {
+        // Owner keeps the duty of care: only the owning agency reveals or releases its items, and
+        // confirms or rejects one of its records as a subject.
         if (context.item === undefined) return deny('no item named');
-        if (context.item.agency !== principal.agency) return deny(`item belongs to ${context.item.agency}; only its owning agency may ${action === 'item:reveal' ? 'reveal' : 'decide on'} it`);
+        const verb = action === 'item:reveal' ? 'reveal' : action === 'item:decide' ? 'decide on' : 'confirm or reject';
+        if (context.item.agency !== principal.agency) return deny(`item belongs to ${context.item.agency}; only its owning agency may ${verb} it`);
       }
       return allow;
     }

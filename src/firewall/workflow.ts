@@ -22,7 +22,7 @@ import { authorize, type Action, type PolicyContext } from './policy.ts';
 import { buildProduct, productSubstanceHash } from './product.ts';
 import { redactionProblem } from './redact.ts';
 import { tallyLookupFacts, type LookupFacts } from './lookup-facts.ts';
-import { relevantItems } from './relevance.ts';
+import { candidateRecords, relevantItems } from './relevance.ts';
 import { listSubjectMatches } from '../store/identity.ts';
 import { feedbackConnectorIds } from '../store/connectors.ts';
 
@@ -50,33 +50,52 @@ async function requireReferral(deps: FirewallDeps, referralId: string): Promise<
   if (rows.length === 0) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
 }
 
-/** The picture as one caller may see it: the items shown, and every lookup's facts counted as the picture holds them. */
+/**
+ * Whether a caller may see an item: its owning agency's practitioner always, anyone who reads the
+ * picture once the owner has revealed it (governance: owner keeps the duty of care; need-to-know).
+ */
+export function maySeeItem(principal: Principal, item: { readonly agency: Agency; readonly revealedAt: string | null }): boolean {
+  return item.revealedAt !== null || (principal.role === 'hub-practitioner' && item.agency === principal.agency);
+}
+
+/** What one caller may see of a referral's picture. */
 export interface PictureView {
+  /** The items of records that stand as matches, as this caller may see them. */
   readonly items: readonly ItemRecord[];
+  /**
+   * The person records awaiting a practitioner's decision (subject-level possible matches) that
+   * this caller may see: out of the picture's facts, shown so that their owner can decide.
+   */
+  readonly candidates: readonly ItemRecord[];
+  /** Every lookup's facts counted as the picture holds them (whatever this caller may see). */
   readonly lookupFacts: ReadonlyMap<string, LookupFacts>;
 }
 
 /**
  * The picture as this caller may see it: a practitioner sees all of their own agency's items and
- * what other agencies revealed; the manager sees what is revealed. The read and its audit entry
- * (naming every item shown) commit together.
+ * what other agencies revealed; the manager sees what is revealed. Records awaiting an identity
+ * decision are not among the items; their person records are shown, under the same rule, as
+ * candidates. The read and its audit entry (naming every item shown) commit together.
  */
 export async function viewPicture(deps: FirewallDeps, principal: Principal, referralId: string): Promise<PictureView> {
   await requireReferral(deps, referralId);
   await enforce(deps, principal, 'picture:read', { referral: await referralContext(deps.db, referralId) }, referralId);
   return deps.db.transaction(async (tx) => {
-    const everything = await listItems(tx, deps.vault, referralId);
-    const all = relevantItems(everything, await listSubjectMatches(tx, referralId));
-    const visible = all.filter((i) => i.revealedAt !== null || (principal.role === 'hub-practitioner' && i.agency === principal.agency));
+    const all = await listItems(tx, deps.vault, referralId);
+    const matches = await listSubjectMatches(tx, referralId);
+    const relevant = relevantItems(all, matches);
+    const visible = relevant.filter((i) => maySeeItem(principal, i));
+    const candidates = candidateRecords(all, matches).filter((i) => maySeeItem(principal, i));
     await appendAudit(tx, {
       at: deps.clock.now(),
       actor: principal.sub,
       action: 'picture.viewed',
       referralId,
       agency: principal.agency,
-      detail: { role: principal.role, items: visible.length, itemIds: visible.map((i) => i.fact.id) },
+      // Candidate records are shown too (to let their owner decide): named among the items shown, and apart.
+      detail: { role: principal.role, items: visible.length + candidates.length, itemIds: [...visible, ...candidates].map((i) => i.fact.id), candidateItemIds: candidates.map((i) => i.fact.id) },
     });
-    return { items: visible, lookupFacts: tallyLookupFacts(everything, all) };
+    return { items: visible, candidates, lookupFacts: tallyLookupFacts(all, relevant, matches) };
   });
 }
 

@@ -100,10 +100,12 @@ export const LookupView = z.object({
   /** What was left unread, search by search: empty unless the status is `partial`. */
   cuts: z.array(AnswerCut),
   attempts: z.number().int(),
-  /** Facts this lookup puts in the picture: those stored from its answer, less `factsExcluded`. */
+  /** Facts this lookup puts in the picture: those stored from its answer, less `factsExcluded` and `factsAwaitingDecision`. */
   factCount: z.number().int(),
-  /** Facts stored from its answer but kept out of the picture: about people identity matching judged not the subject. */
+  /** Facts stored from its answer but kept out of the picture: about people identity matching judged (or a practitioner decided) not the subject. */
   factsExcluded: z.number().int(),
+  /** Facts kept out of the picture until a practitioner decides whether their record is the subject (possible matches). */
+  factsAwaitingDecision: z.number().int(),
   startedAt: z.iso.datetime({ offset: true }).nullable(),
   finishedAt: z.iso.datetime({ offset: true }).nullable(),
   orchestrations: z.array(Orchestration),

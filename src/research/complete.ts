@@ -2,8 +2,10 @@
  * Completing a wave of research: the body of the referral (parent) job, which runs after every
  * lookup job of the wave has finished. A lookup whose job gave up after its last attempt is
  * recorded as failed with that reason, so the picture is honest about the gap. Each person record
- * found is matched to its subject; then either the household members found become the next wave
- * (up to the configured depth), or the picture is ready.
+ * found is matched to its subject — the records matched to one subject must be one person, or
+ * they wait for a practitioner (subject-matching.ts); then either the household members found
+ * around the matched records become the next wave (up to the configured depth), or the picture is
+ * ready.
  */
 import { appendAudit } from '../audit/log.ts';
 import type { Fact } from '../model/fact.ts';
@@ -14,7 +16,8 @@ import { listConnectors } from '../store/connectors.ts';
 import { insertDiscoveredSubject, insertWaveLookups, listDiscoveredSubjects, recordSubjectMatch } from '../store/identity.ts';
 import { listItems } from '../store/items.ts';
 import { finishLookup, getReferral, listLookups, setReferralStatus } from '../store/referrals.ts';
-import { discoverHousehold, matchRecords } from './identity.ts';
+import { discoverHousehold } from './identity.ts';
+import { matchWave } from './subject-matching.ts';
 import type { ResearchDeps } from './lookup.ts';
 import { planLookups } from './plan.ts';
 import { linkPersons } from './person-linking.ts';
@@ -56,12 +59,10 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
     const facts: Fact[] = (await listItems(tx, deps.vault, data.referralId)).map((i) => i.fact);
     // A partial answer is an answer: its records are matched and linked like a complete one's.
     const waveLookups = lookups.filter((l) => (l.wave ?? 1) === wave && isAnsweredLookup(l.status));
-    const matches = waveLookups.flatMap((lookup) => {
-      const subject = subjects.find((s) => s.ref === lookup.subjectRef);
-      return subject === undefined ? [] : matchRecords(lookup.id, subject, facts);
-    });
+    // The records matched to one subject across the wave must be one person; otherwise they wait for a practitioner.
+    const matches = matchWave(waveLookups, subjects, facts);
     for (const match of matches) await recordSubjectMatch(tx, data.referralId, match);
-    // The same people across referrals over time: link this wave's records into the hub person index.
+    // The same people across referrals over time: link this wave's matched records into the hub person index.
     await linkPersons(tx, deps.personIndex, { referralId: data.referralId, at, actor: deps.actor }, waveLookups, facts, matches);
 
     if (wave <= deps.familyDepth) {
@@ -98,6 +99,7 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
         failed: finished.filter((l) => l.status === 'failed' || l.status === 'timed-out').length,
         notPermitted: finished.filter((l) => l.status === 'not-permitted').length,
         personRecordsMatched: matches.filter((m) => m.outcome === 'match').length,
+        personRecordsAwaitingDecision: matches.filter((m) => m.outcome === 'possible').length,
       },
     });
     return undefined;

@@ -1,14 +1,15 @@
 /**
- * Identity in the research flow (issue 4 §1, §3): after each wave of lookups, every agency person
- * record is matched against the subject it was found for (Fellegi–Sunter, with its evidence), and
- * the household members the records name around the referred child — parents, carers, siblings,
- * household members — become the subjects of the next wave, so their records are searched too.
+ * Identity in the research flow (issue 4 §1, §3): the one matcher, the subject as a record it
+ * compares, and household discovery — the household members the records matched to the referred
+ * child name (parents, carers, siblings, household members) become the subjects of the next wave,
+ * so their records are searched too. Matching the wave's records to their subjects is in
+ * `subject-matching.ts`.
  */
-import { createMatcher, defaultModel, personRecordFromFact, type PersonRecord } from '../mapping/identity/index.ts';
+import { createMatcher, defaultModel, type PersonRecord } from '../mapping/identity/index.ts';
 import type { Fact, PersonFact, RelationshipFact } from '../model/fact.ts';
 import type { Subject, SubjectRole } from '../model/referral.ts';
 import type { z } from 'zod';
-import type { DiscoveredSubject, SubjectMatch } from '../store/identity.ts';
+import { standingOf, type DiscoveredSubject, type SubjectMatch } from '../store/identity.ts';
 
 type Role = z.infer<typeof SubjectRole>;
 
@@ -38,25 +39,6 @@ export function subjectRecord(subject: Subject): PersonRecord {
   };
 }
 
-/** Match every person record a lookup returned against the lookup's subject. */
-export function matchRecords(lookupId: string, subject: Subject, facts: readonly Fact[]): SubjectMatch[] {
-  const target = subjectRecord(subject);
-  return facts
-    .filter((f): f is PersonFact => f.kind === 'person' && f.provenance.lookupId === lookupId)
-    .map((fact) => {
-      const comparison = matcher.compare(target, personRecordFromFact(fact));
-      return {
-        lookupId,
-        personRef: fact.personRef,
-        subjectRef: subject.ref,
-        outcome: comparison.outcome,
-        score: Math.round(comparison.score * 100) / 100,
-        probability: Math.round(comparison.probability * 10_000) / 10_000,
-        evidence: comparison.evidence.map((e) => ({ field: e.field, level: e.level, weight: Math.round(e.weight * 100) / 100 })),
-      };
-    });
-}
-
 const HOUSEHOLD: Readonly<Partial<Record<RelationshipFact['relationship'], Role>>> = {
   parent: 'parent',
   carer: 'carer',
@@ -76,7 +58,9 @@ function siblingOrRole(candidate: Subject, child: Subject, role: Role): Role {
 /**
  * The household members named in the records matched to `around` (the subjects of this wave), not
  * already subjects, de-duplicated across agencies by the matcher. Each becomes a subject of the
- * next wave, living at the child's address unless its own record says otherwise.
+ * next wave, living at the child's address unless its own record says otherwise. Only records
+ * that stand as matches count: a candidate awaiting a practitioner's decision may be another
+ * child, and searching its household would research a family unrelated to the referral.
  */
 export function discoverHousehold(
   around: readonly Subject[],
@@ -89,9 +73,9 @@ export function discoverHousehold(
   const found: { subject: Subject; record: PersonRecord; relationship: string }[] = [];
   const known = existing.map(subjectRecord);
   for (const subject of around) {
-    const own = new Set(matches.filter((m) => m.subjectRef === subject.ref && m.outcome !== 'non-match').map((m) => m.personRef));
+    const own = new Set(matches.filter((m) => m.subjectRef === subject.ref && standingOf(m) === 'match').map((m) => `${m.lookupId}\u0000${m.personRef}`));
     for (const fact of facts) {
-      if (fact.kind !== 'relationship' || !own.has(fact.personRef)) continue;
+      if (fact.kind !== 'relationship' || !own.has(`${fact.provenance.lookupId}\u0000${fact.personRef}`)) continue;
       const role = HOUSEHOLD[fact.relationship];
       if (role === undefined) continue;
       const person = facts.find((f): f is PersonFact => f.kind === 'person' && f.personRef === fact.relatedRef && f.provenance.lookupId === fact.provenance.lookupId);

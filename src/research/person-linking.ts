@@ -1,15 +1,17 @@
 /**
  * Linking a wave's person records into the hub person index (issue 4 §2): every agency record
- * matched to a subject is resolved to a hub person, so the same child is recognised across
- * referrals over time; a record the index can only possibly match waits for a practitioner.
- * Runs in the wave's transaction; the audit entry holds counts only.
+ * that stands as a match to a subject — matched automatically, or confirmed by a practitioner —
+ * is resolved to a hub person, so the same child is recognised across referrals over time; a
+ * record the index can only possibly match waits for a practitioner. A record that is only a
+ * possible match to its subject is not linked: it may be another child. Runs in the caller's
+ * transaction; the audit entry holds counts only.
  */
 import { appendAudit } from '../audit/log.ts';
 import { blockingKeys, personRecordFromFact } from '../mapping/identity/index.ts';
 import { matcher } from './identity.ts';
 import type { Fact, PersonFact } from '../model/fact.ts';
 import type { Sql } from '../store/db.ts';
-import type { SubjectMatch } from '../store/identity.ts';
+import { standingOf, type SubjectMatch, type SubjectMatchDecision } from '../store/identity.ts';
 import { createPersonIndex, deriveIndexKey, IndexedRecord, type PersonIndex } from '../store/person-index.ts';
 import type { LookupRecord } from '../store/referrals.ts';
 
@@ -21,21 +23,27 @@ export function createHubPersonIndex(masterKey: Uint8Array): PersonIndex {
 /** A record's key in the index: the same agency record is the same key in every referral. */
 export const recordKeyOf = (fact: PersonFact, connectorId: string): string => `${fact.provenance.agency}:${connectorId}:${fact.provenance.sourceRecordId}`;
 
+/**
+ * Resolves each record that stands as a match (see `standingOf`) to a hub person; others are
+ * skipped. Returns the counts (also audited) and the hub person of each record linked.
+ */
 export async function linkPersons(
   tx: Sql,
   index: PersonIndex,
   context: { referralId: string; at: Date; actor: string },
   lookups: readonly LookupRecord[],
   facts: readonly Fact[],
-  matches: readonly SubjectMatch[],
-): Promise<{ linked: number; possible: number; created: number }> {
+  matches: readonly (SubjectMatch & { readonly decision?: SubjectMatchDecision | null })[],
+): Promise<{ linked: number; possible: number; created: number; hubPersonIds: string[] }> {
   const counts = { linked: 0, possible: 0, created: 0 };
+  const hubPersonIds: string[] = [];
   const connectorOf = new Map(lookups.map((l) => [l.id, l.connectorId]));
-  for (const match of matches.filter((m) => m.outcome !== 'non-match')) {
+  for (const match of matches.filter((m) => standingOf(m) === 'match')) {
     const fact = facts.find((f): f is PersonFact => f.kind === 'person' && f.personRef === match.personRef && f.provenance.lookupId === match.lookupId);
     const connectorId = connectorOf.get(match.lookupId);
     if (fact === undefined || connectorId === undefined) continue;
     const resolution = await index.resolve(tx, { recordKey: recordKeyOf(fact, connectorId), referralId: context.referralId, record: IndexedRecord.parse(personRecordFromFact(fact)) }, context.at);
+    hubPersonIds.push(resolution.hubPersonId);
     if (resolution.outcome === 'match') counts.linked += 1;
     else if (resolution.outcome === 'possible') counts.possible += 1;
     else counts.created += 1;
@@ -43,5 +51,5 @@ export async function linkPersons(
   if (counts.linked + counts.possible + counts.created > 0) {
     await appendAudit(tx, { at: context.at, actor: context.actor, action: 'identity.linked', referralId: context.referralId, detail: counts });
   }
-  return counts;
+  return { ...counts, hubPersonIds };
 }

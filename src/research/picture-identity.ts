@@ -1,65 +1,150 @@
 /**
  * The people of a picture (issue 4): the referral's subjects and the household members the
  * research found, each with the agency person records matched to them — score, outcome and the
- * evidence behind it; the household graph around the child; and one chronology across agencies,
- * the same incident reported by several agencies shown once with every source. Built only from
- * the items the caller may see.
+ * evidence behind it; the household graph around the child; one chronology across agencies, the
+ * same incident reported by several agencies shown once with every source; and the possible
+ * matches a practitioner must decide. Built only from what the caller may see: the items of the
+ * firewall's view, and the candidate records it lets this caller see (docs/decisions.md "Trusted
+ * identifiers separate; ambiguous candidates go to a practitioner").
  */
+import type { PictureView } from '../firewall/workflow.ts';
 import { buildChronology, type ChronologyEntry } from '../mapping/chronology.ts';
 import { buildFamily, type CoResidence, type FamilyGraph, type ReportedRelationship } from '../mapping/family.ts';
-import type { Agency } from '../model/agency.ts';
-import type { Picture } from '../model/picture.ts';
-import { listDiscoveredSubjects, listSubjectMatches } from '../store/identity.ts';
+import { Agency } from '../model/agency.ts';
+import type { PersonFact } from '../model/fact.ts';
+import type { Picture, PossibleMatch } from '../model/picture.ts';
+import type { Principal } from '../model/principal.ts';
+import { listDiscoveredSubjects, listSubjectMatches, standingOf, type StoredSubjectMatch } from '../store/identity.ts';
 import type { ItemRecord } from '../store/items.ts';
 import { getReferral, type LookupRecord } from '../store/referrals.ts';
 import type { Db } from '../store/db.ts';
 import type { PersonIndex } from '../store/person-index.ts';
 import type { Vault } from '../store/vault.ts';
+import { recordKeyOf } from './person-linking.ts';
 
 export interface PictureIdentity {
   readonly persons: Picture['persons'];
   readonly family: FamilyGraph | null;
   readonly chronology: readonly ChronologyEntry[];
-  /** Records the hub person index could only possibly match to a known person: a practitioner decides. */
-  readonly possibleMatches: readonly { readonly id: string; readonly agency: string; readonly score: number; readonly evidence: readonly { readonly field: string; readonly level: string; readonly weight: number }[] }[];
+  /** Records a practitioner must decide on, as far as the caller may see them. */
+  readonly possibleMatches: readonly PossibleMatch[];
 }
 
-export async function pictureIdentity(deps: { readonly db: Db; readonly vault: Vault; readonly personIndex: PersonIndex }, referralId: string, visible: readonly ItemRecord[], lookups: readonly LookupRecord[]): Promise<PictureIdentity> {
+/** Why a person-index possible match waits for a practitioner. */
+const PERSON_INDEX_REASON = 'the hub person index can only possibly match this record to a person known from other records';
+
+/** The candidate as its owner's person record describes it. */
+function candidateOf(item: ItemRecord & { readonly fact: PersonFact }): NonNullable<PossibleMatch['candidate']> {
+  const { fact } = item;
+  return {
+    itemId: fact.id,
+    agencyRecordId: fact.provenance.sourceRecordId,
+    names: fact.names,
+    ...(fact.birthDate === undefined ? {} : { birthDate: fact.birthDate }),
+    identifiers: fact.identifiers,
+  };
+}
+
+const isPersonItem = (item: ItemRecord): item is ItemRecord & { readonly fact: PersonFact } => item.fact.kind === 'person';
+
+/**
+ * The possible matches this caller may see: subject-level candidates among the firewall's
+ * candidate records; person-index questions whose record the caller may see in the picture, or
+ * whose record the caller's agency owns.
+ */
+async function possibleMatchesFor(
+  deps: { readonly db: Db; readonly personIndex: PersonIndex },
+  referralId: string,
+  view: PictureView,
+  matches: readonly StoredSubjectMatch[],
+  lookups: readonly LookupRecord[],
+  principal: Principal,
+): Promise<PossibleMatch[]> {
+  const key = (lookupId: string, personRef: string): string => `${lookupId}\u0000${personRef}`;
+  const candidates = new Map(view.candidates.filter(isPersonItem).map((i) => [key(i.fact.provenance.lookupId, i.fact.personRef), i]));
+  const subjectLevel: PossibleMatch[] = matches
+    .filter((m) => standingOf(m) === 'possible')
+    .flatMap((m) => {
+      const item = candidates.get(key(m.lookupId, m.personRef));
+      if (item === undefined) return [];
+      return [{ id: m.id, kind: 'subject' as const, agency: item.agency, subjectRef: m.subjectRef, score: m.score, evidence: [...m.evidence], reason: m.reason ?? 'a practitioner must decide', candidate: candidateOf(item) }];
+    });
+
+  const connectorOf = new Map(lookups.map((l) => [l.id, l.connectorId]));
+  const shown = [...view.items, ...view.candidates].filter(isPersonItem);
+  const byRecordKey = new Map(shown.flatMap((i) => {
+    const connectorId = connectorOf.get(i.fact.provenance.lookupId);
+    return connectorId === undefined ? [] : [[recordKeyOf(i.fact, connectorId), i] as const];
+  }));
+  const subjectOf = new Map(matches.map((m) => [key(m.lookupId, m.personRef), m.subjectRef]));
+  const personIndexLevel: PossibleMatch[] = (await deps.personIndex.pendingMatches(deps.db, referralId)).flatMap((m) => {
+    const agency = Agency.safeParse(m.recordKey.split(':')[0]);
+    if (!agency.success) return [];
+    const item = byRecordKey.get(m.recordKey);
+    const owner = principal.role === 'hub-practitioner' && principal.agency === agency.data;
+    if (item === undefined && !owner) return [];
+    return [{
+      id: m.id,
+      kind: 'person-index' as const,
+      agency: agency.data,
+      subjectRef: item === undefined ? null : (subjectOf.get(key(item.fact.provenance.lookupId, item.fact.personRef)) ?? null),
+      score: m.score,
+      evidence: m.evidence.map((e) => ({ field: e.field, level: e.level, weight: e.weight })),
+      reason: PERSON_INDEX_REASON,
+      candidate: item === undefined ? null : candidateOf(item),
+    }];
+  });
+  return [...subjectLevel, ...personIndexLevel];
+}
+
+export async function pictureIdentity(
+  deps: { readonly db: Db; readonly vault: Vault; readonly personIndex: PersonIndex },
+  referralId: string,
+  view: PictureView,
+  lookups: readonly LookupRecord[],
+  principal: Principal,
+): Promise<PictureIdentity> {
   const referral = await getReferral(deps.db, deps.vault, referralId);
   if (referral === undefined) return { persons: [], family: null, chronology: [], possibleMatches: [] };
-  const possibleMatches = (await deps.personIndex.pendingMatches(deps.db, referralId)).map((m) => ({
-    id: m.id,
-    agency: m.recordKey.split(':')[0] ?? '',
-    score: m.score,
-    evidence: m.evidence.map((e) => ({ field: e.field, level: e.level, weight: e.weight })),
-  }));
+  const visible = view.items;
   const discovered = await listDiscoveredSubjects(deps.db, deps.vault, referralId);
   const matches = await listSubjectMatches(deps.db, referralId);
+  const possibleMatches = await possibleMatchesFor(deps, referralId, view, matches, lookups, principal);
+  const agencyOf = new Map(lookups.map((l) => [l.id, l.agency]));
   const personFacts = visible.filter((i) => i.fact.kind === 'person');
   const subjects = [
     ...referral.input.subjects.map((subject) => ({ subject, wave: 1, relationship: null })),
     ...discovered.map((d) => ({ subject: d.subject, wave: d.wave, relationship: d.relationship })),
   ];
-  const persons: Picture['persons'] = subjects.map(({ subject, wave, relationship }) => ({
-    subjectRef: subject.ref,
-    role: subject.role,
-    wave,
-    relationship,
-    name: subject.name,
-    ...(subject.birthDate === undefined ? {} : { birthDate: subject.birthDate }),
-    records: matches
-      .filter((m) => m.subjectRef === subject.ref)
-      .flatMap((m) => {
-        const fact = personFacts.find((i) => i.fact.personRef === m.personRef && i.fact.provenance.lookupId === m.lookupId);
-        return fact === undefined ? [] : [{ personRef: m.personRef, agency: fact.agency, factId: fact.fact.id, outcome: m.outcome, score: m.score, probability: m.probability, evidence: [...m.evidence] }];
-      }),
-  }));
+  const persons: Picture['persons'] = subjects.map(({ subject, wave, relationship }) => {
+    const own = matches.filter((m) => m.subjectRef === subject.ref);
+    const waiting = new Map<Agency, number>();
+    for (const m of own) {
+      const agency = agencyOf.get(m.lookupId);
+      if (agency !== undefined && standingOf(m) === 'possible') waiting.set(agency, (waiting.get(agency) ?? 0) + 1);
+    }
+    return {
+      subjectRef: subject.ref,
+      role: subject.role,
+      wave,
+      relationship,
+      name: subject.name,
+      ...(subject.birthDate === undefined ? {} : { birthDate: subject.birthDate }),
+      records: own
+        .filter((m) => standingOf(m) === 'match')
+        .flatMap((m) => {
+          const fact = personFacts.find((i) => i.fact.personRef === m.personRef && i.fact.provenance.lookupId === m.lookupId);
+          const outcome = m.decision?.decision === 'confirmed' ? ('confirmed' as const) : ('match' as const);
+          return fact === undefined ? [] : [{ personRef: m.personRef, agency: fact.agency, factId: fact.fact.id, outcome, score: m.score, probability: m.probability, evidence: [...m.evidence] }];
+        }),
+      awaitingDecision: [...waiting].sort(([a], [b]) => a.localeCompare(b)).map(([agency, records]) => ({ agency, records })),
+    };
+  });
 
-  // An agency record is a person of the picture when it matched a subject (best score wins).
-  const agencyOf = new Map(lookups.map((l) => [l.id, l.agency]));
+  // An agency record is a person of the picture when it stands as a match to a subject (best score wins).
   const personByRecord = new Map<string, { subjectRef: string; score: number }>();
   for (const m of matches) {
-    if (m.outcome === 'non-match') continue;
+    if (standingOf(m) !== 'match') continue;
     const key = `${agencyOf.get(m.lookupId) ?? ''}|${m.personRef}`;
     const known = personByRecord.get(key);
     if (known === undefined || known.score < m.score) personByRecord.set(key, { subjectRef: m.subjectRef, score: m.score });
@@ -91,7 +176,7 @@ export async function pictureIdentity(deps: { readonly db: Db; readonly vault: V
   for (const d of discovered) {
     const relationship = d.relationship === 'parent' || d.relationship === 'carer' || d.relationship === 'sibling' || d.relationship === 'household-member' ? d.relationship : 'other';
     if (!relationships.some((r) => r.personId === child.ref && r.relatedPersonId === d.subject.ref)) {
-      const witness = matches.find((m) => m.subjectRef === d.subject.ref && m.outcome === 'match');
+      const witness = matches.find((m) => m.subjectRef === d.subject.ref && standingOf(m) === 'match');
       const agency = witness === undefined ? undefined : agencyOf.get(witness.lookupId);
       if (agency !== undefined) relationships.push({ personId: child.ref, relatedPersonId: d.subject.ref, relationship, agency, factId: `discovered:${d.subject.ref}` });
     }

@@ -1,8 +1,11 @@
 /**
  * Identity rows of a referral: household members discovered for the next wave of lookups (sealed:
- * they are case content), and how well each agency person record matched the subject it was found
- * for (scores and evidence levels only, no values).
+ * they are case content), how well each agency person record matched the subject it was found
+ * for (scores and evidence levels only, no values), and practitioners' decisions on the records
+ * that were only possible matches (the reason sealed, since free text may name people).
  */
+import { stableId } from '../lib/ids.ts';
+import type { Agency } from '../model/agency.ts';
 import { Subject } from '../model/referral.ts';
 import type { Sql } from './db.ts';
 import type { NewLookup } from './referrals.ts';
@@ -52,25 +55,136 @@ export interface SubjectMatch {
   readonly lookupId: string;
   readonly personRef: string;
   readonly subjectRef: string;
+  /** The machine's verdict over the wave (src/research/subject-matching.ts), before any practitioner's decision. */
   readonly outcome: 'match' | 'possible' | 'non-match';
   readonly score: number;
   readonly probability: number;
   readonly evidence: readonly { readonly field: string; readonly level: string; readonly weight: number }[];
+  /** Why the record is only possible, or a non-match despite its fields: rules and counts, never personal data. */
+  readonly reason: string | null;
 }
+
+/** A practitioner's answer to a subject-level possible match, or the rejection that followed from confirming another record. */
+export interface SubjectMatchDecision {
+  readonly decision: 'confirmed' | 'rejected';
+  readonly cause: 'practitioner' | 'conflicts-with-confirmed';
+  readonly decidedBy: string;
+  readonly decidedAt: string;
+}
+
+/** A subject match as stored: its id (for the API) and the decision taken on it, if any. */
+export interface StoredSubjectMatch extends SubjectMatch {
+  readonly id: string;
+  readonly decision: SubjectMatchDecision | null;
+}
+
+/** Where a record stands towards its subject. */
+export type Standing = 'match' | 'possible' | 'non-match';
+
+/**
+ * Where a record stands: a practitioner's decision over the machine's outcome — confirmed is a
+ * match, rejected a non-match; an undecided possible match stays possible (out of the picture's
+ * facts and of every product until decided).
+ */
+export function standingOf(match: SubjectMatch & { readonly decision?: SubjectMatchDecision | null }): Standing {
+  const decision = match.decision ?? null;
+  if (decision !== null) return decision.decision === 'confirmed' ? 'match' : 'non-match';
+  return match.outcome;
+}
+
+/** The API id of a subject-level match: stable for one record of one lookup. */
+export const subjectMatchId = (lookupId: string, personRef: string): string => stableId('smt', lookupId, personRef);
+
+/** Whether a string has the shape of a subject-level match id. */
+export const isSubjectMatchId = (value: string): boolean => /^smt_[0-9a-f]{32}$/.test(value);
 
 export async function recordSubjectMatch(sql: Sql, referralId: string, match: SubjectMatch): Promise<void> {
   await sql.query(
-    `INSERT INTO subject_matches (referral_id, lookup_id, person_ref, subject_ref, outcome, score, probability, evidence)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     ON CONFLICT (lookup_id, person_ref) DO UPDATE SET outcome = EXCLUDED.outcome, score = EXCLUDED.score, probability = EXCLUDED.probability, evidence = EXCLUDED.evidence`,
-    [referralId, match.lookupId, match.personRef, match.subjectRef, match.outcome, match.score, match.probability, JSON.stringify(match.evidence)],
+    `INSERT INTO subject_matches (referral_id, lookup_id, person_ref, subject_ref, outcome, score, probability, evidence, reason)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (lookup_id, person_ref) DO UPDATE SET outcome = EXCLUDED.outcome, score = EXCLUDED.score, probability = EXCLUDED.probability,
+       evidence = EXCLUDED.evidence, reason = EXCLUDED.reason`,
+    [referralId, match.lookupId, match.personRef, match.subjectRef, match.outcome, match.score, match.probability, JSON.stringify(match.evidence), match.reason],
   );
 }
 
-export async function listSubjectMatches(sql: Sql, referralId: string): Promise<SubjectMatch[]> {
-  const rows = await sql.query<{ lookup_id: string; person_ref: string; subject_ref: string; outcome: SubjectMatch['outcome']; score: number; probability: number; evidence: SubjectMatch['evidence'] }>(
-    'SELECT lookup_id, person_ref, subject_ref, outcome, score, probability, evidence FROM subject_matches WHERE referral_id = $1 ORDER BY subject_ref, score DESC',
+export async function listSubjectMatches(sql: Sql, referralId: string): Promise<StoredSubjectMatch[]> {
+  const rows = await sql.query<{
+    lookup_id: string;
+    person_ref: string;
+    subject_ref: string;
+    outcome: SubjectMatch['outcome'];
+    score: number;
+    probability: number;
+    evidence: SubjectMatch['evidence'];
+    reason: string | null;
+    decision: SubjectMatchDecision['decision'] | null;
+    cause: SubjectMatchDecision['cause'] | null;
+    decided_by: string | null;
+    decided_at: Date | null;
+  }>(
+    `SELECT m.lookup_id, m.person_ref, m.subject_ref, m.outcome, m.score, m.probability, m.evidence, m.reason,
+            d.decision, d.cause, d.decided_by, d.decided_at
+       FROM subject_matches m
+       LEFT JOIN subject_match_decisions d ON d.lookup_id = m.lookup_id AND d.person_ref = m.person_ref
+      WHERE m.referral_id = $1 ORDER BY m.subject_ref, m.score DESC, m.lookup_id, m.person_ref`,
     [referralId],
   );
-  return rows.map((r) => ({ lookupId: r.lookup_id, personRef: r.person_ref, subjectRef: r.subject_ref, outcome: r.outcome, score: r.score, probability: r.probability, evidence: r.evidence }));
+  return rows.map((r) => ({
+    id: subjectMatchId(r.lookup_id, r.person_ref),
+    lookupId: r.lookup_id,
+    personRef: r.person_ref,
+    subjectRef: r.subject_ref,
+    outcome: r.outcome,
+    score: r.score,
+    probability: r.probability,
+    evidence: r.evidence,
+    reason: r.reason,
+    decision:
+      r.decision === null
+        ? null
+        : { decision: r.decision, cause: r.cause ?? 'practitioner', decidedBy: r.decided_by ?? '', decidedAt: new Date(r.decided_at ?? 0).toISOString() },
+  }));
+}
+
+/** The owning agency and reveal state of the person record behind a subject match, read without opening it (for the policy check). */
+export async function candidateRecordOf(sql: Sql, referralId: string, lookupId: string, personRef: string): Promise<{ itemId: string; agency: Agency; revealed: boolean } | undefined> {
+  const rows = await sql.query<{ id: string; agency: Agency; revealed_at: Date | null }>(
+    "SELECT id, agency, revealed_at FROM facts WHERE referral_id = $1 AND lookup_id = $2 AND person_ref = $3 AND kind = 'person' ORDER BY id LIMIT 1",
+    [referralId, lookupId, personRef],
+  );
+  const row = rows[0];
+  return row === undefined ? undefined : { itemId: row.id, agency: row.agency, revealed: row.revealed_at !== null };
+}
+
+const decisionAad = (lookupId: string, personRef: string): string => `subject-match-decision:${lookupId}:${personRef}`;
+
+/**
+ * Records a decision on a subject-level possible match, its reason sealed with the owning
+ * agency's key. Returns false, writing nothing, when the record was already decided (a second
+ * practitioner answering at the same time loses cleanly).
+ */
+export async function recordSubjectMatchDecision(
+  sql: Sql,
+  vault: Vault,
+  input: { referralId: string; match: SubjectMatch; owner: Agency; decision: SubjectMatchDecision['decision']; cause: SubjectMatchDecision['cause']; by: string; reason: string; at: Date },
+): Promise<boolean> {
+  const sealed = await vault.keyRing(sql, input.referralId).seal(input.owner, input.reason, decisionAad(input.match.lookupId, input.match.personRef));
+  const rows = await sql.query<{ lookup_id: string }>(
+    `INSERT INTO subject_match_decisions (lookup_id, person_ref, referral_id, subject_ref, decision, cause, decided_by, decided_at, sealed_reason)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING lookup_id`,
+    [input.match.lookupId, input.match.personRef, input.referralId, input.match.subjectRef, input.decision, input.cause, input.by, input.at, sealed],
+  );
+  return rows.length === 1;
+}
+
+/** Opens the sealed reason of a decision (for the confidential record); undefined when there is none. */
+export async function subjectMatchDecisionReason(sql: Sql, vault: Vault, referralId: string, lookupId: string, personRef: string): Promise<string | undefined> {
+  const rows = await sql.query<{ sealed_reason: Uint8Array; agency: Agency }>(
+    `SELECT d.sealed_reason, l.agency FROM subject_match_decisions d JOIN lookups l ON l.id = d.lookup_id
+      WHERE d.referral_id = $1 AND d.lookup_id = $2 AND d.person_ref = $3`,
+    [referralId, lookupId, personRef],
+  );
+  const row = rows[0];
+  return row === undefined ? undefined : vault.keyRing(sql, referralId).open(row.agency, row.sealed_reason, decisionAad(lookupId, personRef));
 }

@@ -152,7 +152,7 @@ const LOOKUP_COLUMNS =
  * A lookup as stored. `factsStored` is what its answer put in the store; how many of those the
  * picture shows (`LookupView.factCount`) depends on identity matching, so the reader works it out.
  */
-export interface LookupRecord extends Omit<LookupView, 'factCount' | 'factsExcluded'> {
+export interface LookupRecord extends Omit<LookupView, 'factCount' | 'factsExcluded' | 'factsAwaitingDecision'> {
   readonly referralId: string;
   readonly factsStored: number;
 }

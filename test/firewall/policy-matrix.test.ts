@@ -2,11 +2,14 @@
  * Issue 5 acceptance: every role × every route, allow or deny, through the real app. Deny by
  * default: a connector admin never reads case content, one agency's practitioner never decides
  * another's items, a practitioner sees only referrals their agency contributed to (or is assigned
- * to), and a host system sees only published products.
+ * to), a host system sees only published products, and whether a candidate record is a subject is
+ * decided by its owning agency (or by the manager once the owner revealed it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agency } from '../../src/model/agency.ts';
 import type { Role } from '../../src/model/principal.ts';
+import { subjectMatchId } from '../../src/store/identity.ts';
+import { seedCandidateReferral } from '../identity/support/sam-smith.ts';
 import { startFirewallHarness, type FirewallHarness, EXAMPLE } from './harness.ts';
 
 type Who = 'intake' | 'manager' | 'police-practitioner' | 'health-practitioner' | 'outsider-practitioner' | 'police-admin' | 'host' | 'auditor';
@@ -23,10 +26,21 @@ const PRINCIPALS: Record<Who, { role: Role; agency?: Agency; sub?: string }> = {
 };
 const WHO = Object.keys(PRINCIPALS) as Who[];
 
+interface Ids {
+  readonly referralId: string;
+  readonly policeItem: string;
+  readonly productId: string;
+  /** A referral whose health lookup found five people for one subject: subject-level possible matches. */
+  readonly candidateReferralId: string;
+  /** A health candidate its owner has not revealed, and one it has. */
+  readonly unrevealedMatch: string;
+  readonly revealedMatch: string;
+}
+
 interface RouteCase {
   readonly name: string;
   readonly allowed: readonly Who[];
-  request(ids: { referralId: string; policeItem: string; productId: string }): { method: string; path: string; body?: unknown };
+  request(ids: Ids): { method: string; path: string; body?: unknown };
 }
 
 const ROUTES: readonly RouteCase[] = [
@@ -45,6 +59,18 @@ const ROUTES: readonly RouteCase[] = [
     name: 'POST /v1/referrals/:id/possible-matches/:matchId',
     allowed: ['manager', 'police-practitioner', 'health-practitioner'],
     request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/possible-matches/pm-unknown`, body: { decision: 'reject', reason: 'Synthetic.' } }),
+  },
+  // Identity decisions follow the candidate record's owner: its agency's practitioner always, the
+  // manager once the owner revealed it; never another agency (docs/decisions.md, "Trusted identifiers separate").
+  {
+    name: 'POST …/possible-matches/:matchId (an unrevealed health candidate)',
+    allowed: ['health-practitioner'],
+    request: ({ candidateReferralId, unrevealedMatch }) => ({ method: 'POST', path: `/v1/referrals/${candidateReferralId}/possible-matches/${unrevealedMatch}`, body: { decision: 'reject', reason: 'Synthetic.' } }),
+  },
+  {
+    name: 'POST …/possible-matches/:matchId (a revealed health candidate)',
+    allowed: ['manager', 'health-practitioner'],
+    request: ({ candidateReferralId, revealedMatch }) => ({ method: 'POST', path: `/v1/referrals/${candidateReferralId}/possible-matches/${revealedMatch}`, body: { decision: 'reject', reason: 'Synthetic.' } }),
   },
   { name: 'POST /v1/referrals/:id/close', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/close`, body: { rationale: 'Synthetic closure.' } }) },
   { name: 'POST /v1/referrals/:id/assignments', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/assignments`, body: { subject: 'someone' } }) },
@@ -68,13 +94,23 @@ const ROUTES: readonly RouteCase[] = [
 ];
 
 let harness: FirewallHarness;
-let ids: { referralId: string; policeItem: string; productId: string };
+let ids: Ids;
 
 beforeAll(async () => {
   harness = await startFirewallHarness();
   const seeded = await harness.seedReferral(['health', 'police', 'education', 'social-care']);
   const policeItem = seeded.items.find((i) => i.agency === 'police')?.id ?? '';
-  ids = { referralId: seeded.referralId, policeItem, productId: 'prd_00000000000000000000000000000000' };
+  const candidates = await seedCandidateReferral(harness);
+  const [unrevealed, revealed] = candidates.candidates;
+  await harness.db.query('UPDATE facts SET revealed_at = $2, revealed_by = $3 WHERE id = $1', [revealed!.personFactId, harness.clock.now(), 'test-hub-practitioner-health']);
+  ids = {
+    referralId: seeded.referralId,
+    policeItem,
+    productId: 'prd_00000000000000000000000000000000',
+    candidateReferralId: candidates.referralId,
+    unrevealedMatch: subjectMatchId(candidates.healthLookupId, unrevealed!.personRef),
+    revealedMatch: subjectMatchId(candidates.healthLookupId, revealed!.personRef),
+  };
 });
 
 afterAll(async () => {

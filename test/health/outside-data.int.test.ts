@@ -165,8 +165,10 @@ describe('the FHIR adapter and mapper on published examples', () => {
 
 interface PictureView {
   status: string;
-  lookups: { id: string; status: string; reason: string | null; cuts: unknown[]; factCount: number; factsExcluded: number; factsShown: number }[];
+  lookups: { id: string; status: string; reason: string | null; cuts: unknown[]; factCount: number; factsExcluded: number; factsAwaitingDecision: number; factsShown: number }[];
   checks: { agency: Agency; answer: string; statement: string }[];
+  persons: { subjectRef: string; records: { outcome: string }[] }[];
+  possibleMatches: { kind: string; agency: string; subjectRef: string | null; reason: string; candidate: { identifiers: { system: string; value: string }[] } | null }[];
   facts: (Fact & { provenance: { lookupId: string } })[];
   items: { itemId: string; sensitivity: string; revealed: boolean }[];
 }
@@ -254,8 +256,17 @@ describe('through the real gateway process, over HTTP', () => {
     });
     const status = (await get(`/v1/referrals/${id}`, 'hub-manager')) as { lookupCounts: { partial: number; done: number } };
     expect(status.lookupCounts).toMatchObject({ partial: 1, done: 0 });
-    // Five person records were read; which of them is the child is identity matching's call.
-    expect((lookup?.factCount ?? 0) + (lookup?.factsExcluded ?? 0)).toBe(5);
+    // Five person records were read, each a different valid NHS number: five distinct people, none
+    // of them the child automatically. They wait for health's practitioner, out of the picture.
+    expect(lookup).toMatchObject({ factCount: 0, factsExcluded: 0, factsAwaitingDecision: 5 });
+    expect(health.facts.filter((f) => f.provenance.lookupId === lookup?.id)).toEqual([]);
+    expect(health.persons.find((p) => p.subjectRef === 'sam')?.records.filter((r) => r.outcome === 'match')).toEqual([]);
+    const candidates = health.possibleMatches.filter((m) => m.kind === 'subject' && m.subjectRef === 'sam');
+    expect(candidates).toHaveLength(5);
+    const nhsNumbers = new Set(candidates.map((m) => m.candidate?.identifiers.find((i) => i.system === 'nhs-number')?.value));
+    expect(nhsNumbers.size).toBe(5);
+    expect(nhsNumbers.has(undefined)).toBe(false);
+    for (const m of candidates) expect(m).toMatchObject({ agency: 'health', reason: expect.stringMatching(/5 distinct people/) as unknown });
   }, 60_000);
 
   it('the restricted PDS patient: restricted, not revealed to the hub, and no address anywhere', async () => {

@@ -1,12 +1,18 @@
 /**
  * Issue 4 acceptance: a possible match can be confirmed or rejected through the API, the decision
  * is kept (with who and why, in the audit log and the index), and later referrals respect it.
+ * A person-index question is listed to, and decided by, whoever may see its record: the owning
+ * agency's practitioner, and the hub manager only once the owner revealed the record
+ * (docs/decisions.md "Trusted identifiers separate; ambiguous candidates go to a practitioner").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Agency } from '../../src/model/agency.ts';
 import { IndexedRecord } from '../../src/store/person-index.ts';
 import { startFirewallHarness, type FirewallHarness } from '../firewall/harness.ts';
 
 let harness: FirewallHarness;
+const EDUCATION = { role: 'hub-practitioner', agency: 'education' } as const;
+const HOUSING = { role: 'hub-practitioner', agency: 'housing' } as const;
 let first: string;
 let later: string;
 
@@ -28,18 +34,22 @@ afterAll(async () => {
 const resolve = (referralId: string, recordKey: string, record: IndexedRecord) =>
   harness.db.transaction((tx) => harness.personIndex.resolve(tx, { recordKey, referralId, record }, harness.clock.now()));
 
-async function decide(matchId: string, decision: 'confirm' | 'reject', role: 'hub-manager' | 'hub-practitioner' | 'host-system' = 'hub-manager'): Promise<Response> {
+type Reader = { role: 'hub-manager' | 'host-system' } | { role: 'hub-practitioner'; agency: Agency };
+const MANAGER: Reader = { role: 'hub-manager' };
+const tokenOf = (reader: Reader): Promise<string> => harness.token(reader.role, reader.role === 'hub-practitioner' ? reader.agency : undefined);
+
+async function decide(matchId: string, decision: 'confirm' | 'reject', by: Reader = MANAGER): Promise<Response> {
   return harness.app.request(`/v1/referrals/${first}/possible-matches/${matchId}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${await harness.token(role, role === 'hub-practitioner' ? 'education' : undefined)}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${await tokenOf(by)}`, 'content-type': 'application/json' },
     body: JSON.stringify({ decision, reason: decision === 'reject' ? 'Different Claire: the school contact is the grandmother.' : 'Same person: the GP confirms the address.' }),
   });
 }
 
-async function pendingInPicture(referralId: string): Promise<{ id: string; agency: string; score: number }[]> {
-  const response = await harness.app.request(`/v1/referrals/${referralId}/picture`, { headers: { authorization: `Bearer ${await harness.token('hub-manager')}` } });
+async function pendingInPicture(referralId: string, reader: Reader = MANAGER): Promise<{ id: string; kind: string; agency: string; score: number }[]> {
+  const response = await harness.app.request(`/v1/referrals/${referralId}/picture`, { headers: { authorization: `Bearer ${await tokenOf(reader)}` } });
   expect(response.status).toBe(200);
-  return ((await response.json()) as { possibleMatches: { id: string; agency: string; score: number }[] }).possibleMatches;
+  return ((await response.json()) as { possibleMatches: { id: string; kind: string; agency: string; score: number }[] }).possibleMatches;
 }
 
 describe('possible matches through the API', () => {
@@ -48,15 +58,20 @@ describe('possible matches through the API', () => {
     expect(known.outcome).toBe('new');
     const possible = await resolve(first, 'education:education-sim:Contact/PUP1/1', contact);
     expect(possible.outcome).toBe('possible');
-    const pending = await pendingInPicture(first);
+    const pending = await pendingInPicture(first, EDUCATION);
     expect(pending).toHaveLength(1);
-    expect(pending[0]?.agency).toBe('education');
+    expect(pending[0]).toMatchObject({ kind: 'person-index', agency: 'education' });
+    // Not revealed by its owner: not the manager's, nor another agency's, to see or decide.
+    expect(await pendingInPicture(first)).toEqual([]);
+    expect(await pendingInPicture(first, HOUSING)).toEqual([]);
+    expect((await decide(pending[0]!.id, 'reject', MANAGER)).status).toBe(403);
+    expect((await decide(pending[0]!.id, 'reject', HOUSING)).status).toBe(403);
 
-    expect((await decide(pending[0]!.id, 'reject', 'host-system')).status).toBe(403);
-    const rejected = await decide(pending[0]!.id, 'reject', 'hub-practitioner');
+    expect((await decide(pending[0]!.id, 'reject', { role: 'host-system' })).status).toBe(403);
+    const rejected = await decide(pending[0]!.id, 'reject', EDUCATION);
     expect(rejected.status).toBe(200);
-    expect(await rejected.json()).toMatchObject({ decision: 'rejected' });
-    expect(await pendingInPicture(first)).toHaveLength(0);
+    expect(await rejected.json()).toMatchObject({ kind: 'person-index', decision: 'rejected' });
+    expect(await pendingInPicture(first, EDUCATION)).toHaveLength(0);
     expect((await decide(pending[0]!.id, 'confirm')).status).toBe(404);
 
     const audit = await harness.db.query<{ actor: string; detail: string }>("SELECT actor, detail FROM audit_log WHERE action = 'identity.match-decided' AND referral_id = $1", [first]);
@@ -76,8 +91,8 @@ describe('possible matches through the API', () => {
   it('confirms another possible match: the record joins the person, now and in later referrals', async () => {
     const possible = await resolve(first, 'housing:housing-sim:Person/HPR-3', otherContact);
     expect(possible.outcome).toBe('possible');
-    const pending = await pendingInPicture(first);
-    const confirmed = await decide(pending[0]!.id, 'confirm');
+    const pending = await pendingInPicture(first, HOUSING);
+    const confirmed = await decide(pending[0]!.id, 'confirm', HOUSING);
     expect(confirmed.status).toBe(200);
     const body = (await confirmed.json()) as { decision: string; hubPersonId: string };
     expect(body.decision).toBe('confirmed');

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { appendAudit } from '../../audit/log.ts';
 import { closeCase } from '../../firewall/retention.ts';
 import { decide, enforce, publish, recordDecision, referralContext, reveal } from '../../firewall/workflow.ts';
+import { decidePossibleMatch } from '../../research/possible-matches.ts';
 import { MashError } from '../../lib/errors.ts';
-import { sha256Hex } from '../../lib/ids.ts';
 import { Outcome, Redaction } from '../../model/product.ts';
 import { Rag } from '../../model/referral.ts';
 import { assign } from '../../store/items.ts';
@@ -42,12 +42,29 @@ const AssignBody = z.object({ subject: z.string().min(1).max(200) }).strict();
 
 const MatchBody = z.object({ decision: z.enum(['confirm', 'reject']), reason: z.string().trim().min(1).max(2000) }).strict().meta({ id: 'PossibleMatchDecision' });
 
+const MatchDecided = z
+  .object({
+    matchId: z.string(),
+    kind: z.enum(['subject', 'person-index']),
+    decision: z.enum(['confirmed', 'rejected']),
+    hubPersonId: z.string().nullable().meta({ description: 'The hub person the record is linked to: person-index decisions, and confirmed subject-level ones.' }),
+    subjectRef: z.string().nullable().meta({ description: 'Subject-level decisions: the subject the record was confirmed or rejected as.' }),
+    alsoRejected: z.array(z.string()).meta({ description: "Other candidates of the subject rejected with this confirmation: a different NHS number, UPN or PNC id shows them to be other people." }),
+  })
+  .meta({ id: 'PossibleMatchDecided' });
+
 const matchRoute = createRoute({
   method: 'post',
   path: '/{id}/possible-matches/{matchId}',
-  summary: 'Confirm or reject a possible match of a person record; later referrals respect the decision',
+  summary: 'Confirm or reject a possible match (picture `possibleMatches`): a candidate record of a subject, or of a hub person',
+  description:
+    'Decided by the practitioner of the agency that owns the record, or by the hub manager once the owner has revealed it. ' +
+    'Kind `subject`: a confirmed record joins the picture (its facts can then be released into the product) and the hub person index, and the ' +
+    "subject's other candidates with a different NHS number, UPN or PNC id are rejected with it; a rejected record stays out. " +
+    'Kind `person-index`: confirming merges the record into the candidate hub person; later referrals respect either answer. ' +
+    'Each decision is kept and audited (who, when, the hash of the reason).',
   request: { params: ReferralIdParam.extend({ matchId: z.string().min(1).max(100) }), body: json(MatchBody) },
-  responses: { 200: { description: 'Decided', content: { 'application/json': { schema: z.object({ matchId: z.string(), decision: z.enum(['confirmed', 'rejected']), hubPersonId: z.string() }) } } }, ...problemResponses(400, 401, 403, 404, 409) },
+  responses: { 200: { description: 'Decided', content: { 'application/json': { schema: MatchDecided } } }, ...problemResponses(400, 401, 403, 404, 409) },
 });
 
 const CloseBody = z.object({ rationale: z.string().trim().min(1).max(4000) }).strict().meta({ id: 'CloseCase' });
@@ -150,29 +167,8 @@ export function firewallRoutes(deps: AppDeps) {
 
   app.openapi(matchRoute, async (c) => {
     const { id, matchId } = c.req.valid('param');
-    const principal = c.get('principal');
-    const exists = await deps.db.query<{ id: string }>('SELECT id FROM referrals WHERE id = $1', [id]);
-    if (exists.length === 0) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${id}`);
-    await enforce(deps, principal, 'identity:decide', { referral: await referralContext(deps.db, id) }, id, matchId);
-    const pending = await deps.personIndex.pendingMatches(deps.db, id);
-    if (!pending.some((m) => m.id === matchId)) throw new MashError('MATCH.NOT_FOUND', `no pending possible match ${matchId} in referral ${id}`);
-    const { decision, reason } = c.req.valid('json');
-    const outcome = await deps.db.transaction(async (tx) => {
-      const at = deps.clock.now();
-      const result = await deps.personIndex.decidePossibleMatch(tx, matchId, { decision, by: principal.sub, reason }, at);
-      if (!result.ok) throw new MashError(result.error.kind === 'not-found' ? 'MATCH.NOT_FOUND' : 'MATCH.ALREADY_DECIDED', `possible match ${matchId}: ${result.error.kind}`);
-      await appendAudit(tx, {
-        at,
-        actor: principal.sub,
-        action: 'identity.match-decided',
-        referralId: id,
-        agency: principal.agency,
-        subject: matchId,
-        detail: { decision: result.value.kind, hubPersonId: result.value.hubPersonId, reasonSha256: sha256Hex(reason) },
-      });
-      return result.value;
-    });
-    return c.json({ matchId, decision: outcome.kind, hubPersonId: outcome.hubPersonId }, 200);
+    const outcome = await decidePossibleMatch(deps, c.get('principal'), id, matchId, c.req.valid('json'));
+    return c.json({ ...outcome, alsoRejected: [...outcome.alsoRejected] }, 200);
   });
 
   app.openapi(closeRoute, async (c) => {

@@ -52,7 +52,11 @@ const getReferralRoute = createRoute({
 const getPictureRoute = createRoute({
   method: 'get',
   path: '/{id}/picture',
-  summary: 'The facts gathered, each with its provenance',
+  summary: 'The facts gathered, each with its provenance; the people found; the possible matches awaiting a practitioner',
+  description:
+    'Only records matched to a subject (automatically, or confirmed by a practitioner) contribute facts. Records that may be a subject but are not certain — ' +
+    'for instance several people with different NHS numbers matching one child — are listed in `possibleMatches` (kind `subject`) to those who may see them, ' +
+    'counted per person in `persons[].awaitingDecision`, and kept out of the facts and of every product until confirmed.',
   request: { params: ReferralIdParam },
   responses: {
     200: { description: 'Picture', content: { 'application/json': { schema: Picture } } },
@@ -114,20 +118,22 @@ export function referralRoutes(deps: AppDeps) {
   app.openapi(getPictureRoute, async (c) => {
     const { id } = c.req.valid('param');
     // The firewall decides what this caller may see, and audits the view with the items shown.
-    const { items, lookupFacts } = await viewPicture(deps, c.get('principal'), id);
+    const principal = c.get('principal');
+    const view = await viewPicture(deps, principal, id);
+    const { items, lookupFacts } = view;
     const [status] = await deps.db.query<{ status: Picture['status'] }>('SELECT status FROM referrals WHERE id = $1', [id]);
     const lookupRecords = await listLookups(deps.db, id);
     const shown = new Map<string, number>();
     for (const { fact } of items) shown.set(fact.provenance.lookupId, (shown.get(fact.provenance.lookupId) ?? 0) + 1);
     const lookups = lookupRecords.map((l) => ({ ...lookupView(l, lookupFacts), factsShown: shown.get(l.id) ?? 0 }));
-    const { persons, family, chronology, possibleMatches } = await pictureIdentity(deps, id, items, lookupRecords);
+    const { persons, family, chronology, possibleMatches } = await pictureIdentity(deps, id, view, lookupRecords, principal);
     return c.json(
       {
         referralId: id,
         persons,
         family,
         chronology: [...chronology],
-        possibleMatches: possibleMatches.map((m) => ({ ...m, evidence: [...m.evidence] })),
+        possibleMatches: [...possibleMatches],
         status: status?.status ?? 'received',
         generatedAt: deps.clock.now().toISOString(),
         lookups,
