@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-import { loadOrCreateSigningKey, signToken } from '../gateway/embedded-key.ts';
+import { DEFAULT_TOKEN_LIFETIME, loadOrCreateSigningKey, signToken } from '../gateway/embedded-key.ts';
+import { parseDurationSeconds } from '../lib/duration.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { Agency } from '../model/agency.ts';
 import { Role, ROLES } from '../model/principal.ts';
@@ -19,7 +20,7 @@ async function run(): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { role: { type: 'string' }, agency: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '8h' } },
+      options: { role: { type: 'string' }, agency: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: DEFAULT_TOKEN_LIFETIME } },
       strict: true,
     }));
   } catch (error) {
@@ -30,7 +31,8 @@ async function run(): Promise<void> {
   const agency = values.agency === undefined ? undefined : Agency.safeParse(values.agency);
   if (agency !== undefined && !agency.success) fail(`--agency must be one of: ${Agency.options.join(', ')}`);
   if ((role.data === 'hub-practitioner' || role.data === 'connector-admin') && agency === undefined) fail(`--role ${role.data} needs --agency`);
-  if (!/^\d+[smhd]$/.test(values.expires)) fail('--expires takes a number and a unit: 30m, 8h, 1d');
+  const lifetime = /^\d+[smhd]$/.test(values.expires) ? parseDurationSeconds(values.expires) : undefined;
+  if (lifetime === undefined || lifetime <= 0) fail('--expires takes a number and a unit: 30m, 8h, 1d');
 
   let config;
   try {
@@ -39,6 +41,8 @@ async function run(): Promise<void> {
     if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
     throw error;
   }
+  // The gateway would refuse a longer-lived token (MASH_JWT_MAX_LIFETIME): do not print one.
+  if (lifetime > config.jwt.maxLifetimeSeconds) fail(`--expires ${values.expires} is longer than the maximum token lifetime of ${config.jwt.maxLifetimeSeconds} s (MASH_JWT_MAX_LIFETIME)`);
   const key = loadOrCreateSigningKey(config.dataDir);
   const token = await signToken(
     key,

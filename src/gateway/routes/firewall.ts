@@ -128,20 +128,8 @@ export function firewallRoutes(deps: AppDeps) {
 
   app.openapi(publishRoute, async (c) => {
     const { id } = c.req.valid('param');
-    // The body is optional; when present it must parse.
-    const text = await c.req.text();
-    let request: z.infer<typeof PublishBody> = {};
-    if (text.trim() !== '') {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        throw new MashError('REQUEST.MALFORMED_JSON', 'the request body is not valid JSON');
-      }
-      const parsed = PublishBody.safeParse(raw);
-      if (!parsed.success) throw new MashError('REQUEST.INVALID', parsed.error.issues[0]?.message ?? 'invalid', { invalidParams: parsed.error.issues.map((i) => ({ name: ['json', ...i.path.map(String)].join('.'), reason: i.message })) });
-      request = parsed.data;
-    }
+    // The body is optional: without one (and without a Content-Type) the request is `{}`.
+    const request = c.req.valid('json');
     const { product, created } = await publish(deps, c.get('principal'), id, request);
     const body = { productId: product.productId, version: product.version, contentHash: product.contentHash, created };
     c.header('Location', `${deps.publicUrl ?? new URL(c.req.url).origin}/v1/products/${product.productId}?version=${product.version}`);

@@ -1,0 +1,54 @@
+/**
+ * What a request body must be before any route sees it. The API speaks JSON only, and JSON
+ * exchanged between systems is UTF-8 (RFC 8259 §8.1), so a body is refused — before it is parsed,
+ * and so before anything is stored — when:
+ * - it comes with no Content-Type, or one that is not JSON (`application/json` or a `+json`
+ *   suffix type, RFC 6839 §3.1): 415 `REQUEST.UNSUPPORTED_MEDIA_TYPE` (RFC 9110 §15.5.16);
+ * - its Content-Type names a charset other than UTF-8: 415 as well;
+ * - its bytes are not well-formed UTF-8: 400 `REQUEST.INVALID_ENCODING`, naming the offset of the
+ *   first bad byte. A decoder would put U+FFFD in their place and store a changed name.
+ * A request without a body passes: whether the route needed one is the route's declaration
+ * (`validation.ts` answers 415 when a route that takes a body got neither body nor Content-Type).
+ */
+import { MIMEType } from 'node:util';
+import { createMiddleware } from 'hono/factory';
+import { MashError } from '../lib/errors.ts';
+import { firstInvalidUtf8Offset } from '../lib/utf8.ts';
+import type { AppEnv } from './env.ts';
+
+/** WHATWG Encoding labels of UTF-8 a client may reasonably send. */
+const UTF8_LABELS = new Set(['utf-8', 'utf8']);
+
+const SEND_JSON = 'send the body as application/json in UTF-8';
+
+/** Why a Content-Type is not one this API reads, or undefined when it is (RFC 9110 §8.3). */
+export function contentTypeProblem(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return `the request has a body but no Content-Type: ${SEND_JSON}`;
+  let media: MIMEType;
+  try {
+    media = new MIMEType(contentType);
+  } catch {
+    return `the Content-Type is not a media type: ${SEND_JSON}`;
+  }
+  if (media.type !== 'application' || (media.subtype !== 'json' && !media.subtype.endsWith('+json'))) return `this API reads JSON only: ${SEND_JSON}`;
+  const charset = media.params.get('charset');
+  if (charset !== null && !UTF8_LABELS.has(charset.toLowerCase())) return 'JSON bodies are read as UTF-8 only (RFC 8259 §8.1): send charset=utf-8 or no charset';
+  return undefined;
+}
+
+/** Refuses a body that is not JSON in well-formed UTF-8, with the problem named (see the header). */
+export function jsonRequestBody() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (c.req.raw.body === null) return next();
+    // Read once (bounded by bodyLimit, which runs first); Hono caches it for the route's parser.
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.length === 0) return next();
+    const problem = contentTypeProblem(c.req.header('content-type'));
+    if (problem !== undefined) throw new MashError('REQUEST.UNSUPPORTED_MEDIA_TYPE', problem);
+    const offset = firstInvalidUtf8Offset(bytes);
+    if (offset !== undefined) {
+      throw new MashError('REQUEST.INVALID_ENCODING', `the body is not valid UTF-8: ill-formed byte sequence at byte offset ${offset}`);
+    }
+    return next();
+  });
+}
