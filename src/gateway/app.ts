@@ -21,6 +21,7 @@ import { firewallRoutes } from './routes/firewall.ts';
 import { productRoutes } from './routes/products.ts';
 import { referralRoutes } from './routes/referrals.ts';
 import { jsonRequestBody } from './request-body.ts';
+import { textRequestTarget } from './request-target.ts';
 import { validationHook } from './validation.ts';
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/v1/*', bodyLimit({ maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY, onError: () => { throw new MashError('REQUEST.TOO_LARGE', 'the request body is too large'); } }));
   app.use('/v1/*', bearerAuth(deps));
   // After authentication: an anonymous caller's body is never read beyond the size limit.
+  app.use('/v1/*', textRequestTarget());
   app.use('/v1/*', jsonRequestBody());
   app.route('/v1/referrals', referralRoutes(deps));
   app.route('/v1/referrals', firewallRoutes(deps));

@@ -132,6 +132,27 @@ describe('invalid UTF-8', () => {
     expect(await referralCount()).toBe(before);
   });
 
+  it.each([
+    ['U+0000', '"family":"Smith\\u0000"', 'holds U+0000'],
+    ['an unpaired surrogate escape', '"family":"Smith\\ud800"', 'unpaired UTF-16 surrogate'],
+  ])('refuses %s in a string, naming the field: 400 REQUEST.INVALID_ENCODING, nothing stored', async (_label, replacement, reason) => {
+    const before = await referralCount();
+    const text = JSON.stringify(EXAMPLE).replace('"family":"Smith"', replacement);
+    const response = await postReferral(utf8(text), { 'content-type': 'application/json' });
+    expect(response.status).toBe(400);
+    const body = await problemOf(response);
+    expect(body.code).toBe('REQUEST.INVALID_ENCODING');
+    expect(body.detail).toMatch(/^json\.subjects\.0\.name\.family: /);
+    expect(body.detail).toContain(reason);
+    expect(await referralCount()).toBe(before);
+  });
+
+  it.each(['actor=a%00b', 'actor=%ED%A0%80', 'actor=%FF'])('refuses a query that does not decode to text (%s): 400 REQUEST.INVALID_ENCODING', async (query) => {
+    const response = await harness.app.request(`/v1/audit/entries?${query}`, { headers: { authorization: `Bearer ${await harness.token('auditor')}` } });
+    expect(response.status).toBe(400);
+    expect((await problemOf(response)).code).toBe('REQUEST.INVALID_ENCODING');
+  });
+
   it('accepts well-formed multi-byte UTF-8 and stores it as sent', async () => {
     const text = JSON.stringify(EXAMPLE).replace('"family":"Smith"', '"family":"Smíth-Øðœ"');
     const response = await postReferral(utf8(text), { 'content-type': 'application/json' });

@@ -14,6 +14,7 @@ import { Outcome, Redaction } from '../../model/product.ts';
 import { Rag } from '../../model/referral.ts';
 import { assign } from '../../store/items.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
+import { noRequestBody } from '../request-body.ts';
 import { problemResponses, ReferralIdParam } from '../schemas.ts';
 import { validationHook } from '../validation.ts';
 
@@ -64,6 +65,7 @@ const revealRoute = createRoute({
   method: 'post',
   path: '/{id}/items/{itemId}/reveal',
   summary: "Reveal one of your agency's items to the hub",
+  middleware: [noRequestBody()] as const,
   request: { params: ItemParams },
   responses: { 200: { description: 'Revealed', content: { 'application/json': { schema: z.object({ itemId: z.string(), revealed: z.literal(true), changed: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404) },
 });
