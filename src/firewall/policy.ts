@@ -2,7 +2,11 @@
  * The one policy function (CONVENTIONS.md §7; governance: need-to-know, owner keeps the duty of
  * care). Every route asks it; anything not granted here is denied. Decisions depend on the
  * caller's role and agency and, for case content, on the referral (which agencies contributed,
- * who is assigned) and the item (which agency owns it).
+ * who is assigned), the item (which agency owns it) and the product (which referral it is of).
+ *
+ * Products: the host reads every published product and the manager every product of the hub; a
+ * practitioner reads the products of the referrals they may see (their agency contributed, or
+ * they are assigned: DESIGN.md rule 8, contributing agencies hear the outcome) and no other.
  */
 import type { Agency } from '../model/agency.ts';
 import type { Principal, Role } from '../model/principal.ts';
@@ -17,6 +21,7 @@ export const ACTIONS = [
   'item:decide',
   'product:publish',
   'identity:decide',
+  'product:list',
   'product:read',
   'audit:verify',
   'audit:read',
@@ -30,6 +35,8 @@ export interface PolicyContext {
   readonly referral?: { readonly contributingAgencies: readonly Agency[]; readonly assignees: readonly string[] };
   readonly item?: { readonly agency: Agency };
   readonly connector?: { readonly agency: Agency };
+  /** A published product version, with the referral it was published for (`referral` is that referral's context). */
+  readonly product?: { readonly productId: string; readonly referralId: string; readonly version: number };
 }
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
@@ -44,6 +51,15 @@ function practitionerMaySee(principal: Principal, context: PolicyContext): boole
   return (principal.agency !== undefined && referral.contributingAgencies.includes(principal.agency)) || referral.assignees.includes(principal.sub);
 }
 
+/**
+ * A product read needs the product and its referral's context: without them nobody reads one, so
+ * a route that forgot to look them up denies rather than discloses.
+ */
+function productNamed(context: PolicyContext): Decision {
+  if (context.product === undefined || context.referral === undefined) return deny('no product named');
+  return allow;
+}
+
 export function authorize(principal: Principal, action: Action, context: PolicyContext = {}): Decision {
   const role: Role = principal.role;
   switch (role) {
@@ -51,11 +67,18 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
       return action === 'referral:create' || action === 'referral:read' ? allow : deny(`role ${role} may not ${action}`);
     case 'hub-manager':
       // The manager reads the revealed picture and decides; items stay the owners' to release.
-      return action === 'referral:read' || action === 'picture:read' || action === 'referral:assign' || action === 'referral:decide' || action === 'product:publish' || action === 'product:read' || action === 'identity:decide'
+      if (action === 'product:read') return productNamed(context);
+      return action === 'referral:read' || action === 'picture:read' || action === 'referral:assign' || action === 'referral:decide' || action === 'product:publish' || action === 'product:list' || action === 'identity:decide'
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {
-      if (action !== 'referral:read' && action !== 'picture:read' && action !== 'item:reveal' && action !== 'item:decide' && action !== 'identity:decide') return deny(`role ${role} may not ${action}`);
+      // The product list is open to practitioners; each product in it is theirs to read only on need-to-know.
+      if (action === 'product:list') return allow;
+      if (action !== 'referral:read' && action !== 'picture:read' && action !== 'item:reveal' && action !== 'item:decide' && action !== 'identity:decide' && action !== 'product:read') return deny(`role ${role} may not ${action}`);
+      if (action === 'product:read') {
+        const named = productNamed(context);
+        if (!named.allowed) return named;
+      }
       if (!practitionerMaySee(principal, context)) return deny('this referral is not assigned to you and your agency did not contribute to it');
       if (action === 'item:reveal' || action === 'item:decide') {
         // Owner keeps the duty of care: only the owning agency reveals or releases its items.
@@ -70,8 +93,9 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
       if (context.connector !== undefined && context.connector.agency !== principal.agency) return deny(`connector belongs to ${context.connector.agency}`);
       return allow;
     case 'host-system':
-      // Hosts read published products only.
-      return action === 'product:read' ? allow : deny(`role ${role} may not ${action}`);
+      // Hosts read published products only: every one, being where products are published to.
+      if (action === 'product:read') return productNamed(context);
+      return action === 'product:list' ? allow : deny(`role ${role} may not ${action}`);
     case 'auditor':
       return action === 'audit:verify' || action === 'audit:read' ? allow : deny(`role ${role} may not ${action}`);
     default:
