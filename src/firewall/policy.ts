@@ -19,6 +19,7 @@ export const ACTIONS = [
   'picture:read',
   'item:reveal',
   'item:decide',
+  'item:history',
   'product:publish',
   'identity:decide',
   'product:list',
@@ -60,6 +61,8 @@ function productNamed(context: PolicyContext): Decision {
   return allow;
 }
 
+const ITEM_VERB = { 'item:reveal': 'reveal', 'item:decide': 'decide on', 'item:history': 'read the decision history of' } as const;
+
 export function authorize(principal: Principal, action: Action, context: PolicyContext = {}): Decision {
   const role: Role = principal.role;
   switch (role) {
@@ -74,16 +77,19 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
     case 'hub-practitioner': {
       // The product list is open to practitioners; each product in it is theirs to read only on need-to-know.
       if (action === 'product:list') return allow;
-      if (action !== 'referral:read' && action !== 'picture:read' && action !== 'item:reveal' && action !== 'item:decide' && action !== 'identity:decide' && action !== 'product:read') return deny(`role ${role} may not ${action}`);
+      if (action !== 'referral:read' && action !== 'picture:read' && action !== 'item:reveal' && action !== 'item:decide' && action !== 'item:history' && action !== 'identity:decide' && action !== 'product:read') {
+        return deny(`role ${role} may not ${action}`);
+      }
       if (action === 'product:read') {
         const named = productNamed(context);
         if (!named.allowed) return named;
       }
       if (!practitionerMaySee(principal, context)) return deny('this referral is not assigned to you and your agency did not contribute to it');
-      if (action === 'item:reveal' || action === 'item:decide') {
-        // Owner keeps the duty of care: only the owning agency reveals or releases its items.
+      if (action === 'item:reveal' || action === 'item:decide' || action === 'item:history') {
+        // Owner keeps the duty of care: only the owning agency reveals or releases its items, and
+        // reads the history of its release decisions.
         if (context.item === undefined) return deny('no item named');
-        if (context.item.agency !== principal.agency) return deny(`item belongs to ${context.item.agency}; only its owning agency may ${action === 'item:reveal' ? 'reveal' : 'decide on'} it`);
+        if (context.item.agency !== principal.agency) return deny(`item belongs to ${context.item.agency}; only its owning agency may ${ITEM_VERB[action]} it`);
       }
       return allow;
     }
@@ -97,6 +103,9 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
       if (action === 'product:read') return productNamed(context);
       return action === 'product:list' ? allow : deny(`role ${role} may not ${action}`);
     case 'auditor':
+      // The auditor reads the trail and, to audit a decision, the confidential record of its
+      // revisions and rationale (governance: every decision and its rationale is retained).
+      if (action === 'item:history') return context.referral !== undefined && context.item !== undefined ? allow : deny('no item named');
       return action === 'audit:verify' || action === 'audit:read' ? allow : deny(`role ${role} may not ${action}`);
     default:
       return role satisfies never;

@@ -42,6 +42,12 @@ const ROUTES: readonly RouteCase[] = [
     allowed: ['police-practitioner'],
     request: ({ referralId, policeItem }) => ({ method: 'PUT', path: `/v1/referrals/${referralId}/items/${policeItem}/release`, body: { decision: 'withhold', rationale: 'Source protection.' } }),
   },
+  {
+    name: 'GET …/items/:itemId/release/revisions (a police item)',
+    // The owning agency's practitioner, and the auditor auditing the decision; not the manager.
+    allowed: ['police-practitioner', 'auditor'],
+    request: ({ referralId, policeItem }) => ({ method: 'GET', path: `/v1/referrals/${referralId}/items/${policeItem}/release/revisions` }),
+  },
   { name: 'POST /v1/referrals/:id/decision', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/decision`, body: { rag: 'red', outcome: 'strategy-discussion', rationale: 'Synthetic rationale.' } }) },
   { name: 'POST /v1/referrals/:id/products', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/products`, body: {} }) },
   {

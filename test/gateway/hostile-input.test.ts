@@ -46,6 +46,7 @@ const CALLERS: Readonly<Record<string, Caller>> = {
   'GET /v1/referrals/{id}/picture': { role: 'hub-manager' },
   'POST /v1/referrals/{id}/items/{itemId}/reveal': { role: 'hub-practitioner', agency: 'police' },
   'PUT /v1/referrals/{id}/items/{itemId}/release': { role: 'hub-practitioner', agency: 'police', body: { decision: 'redact', rationale: 'Synthetic.', redactions: [{ field: 'detail', replacement: 'Withheld.' }] } },
+  'GET /v1/referrals/{id}/items/{itemId}/release/revisions': { role: 'hub-practitioner', agency: 'police' },
   'POST /v1/referrals/{id}/decision': { role: 'hub-manager', body: { rag: 'amber', outcome: 'early-help', rationale: 'Synthetic.' } },
   'POST /v1/referrals/{id}/products': { role: 'hub-manager', body: { withholdUndecided: { rationale: 'Synthetic.' } } },
   'POST /v1/referrals/{id}/possible-matches/{matchId}': { role: 'hub-manager', body: { decision: 'reject', reason: 'Synthetic.' } },

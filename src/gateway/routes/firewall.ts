@@ -1,13 +1,14 @@
 /**
- * The firewall's HTTP contract (issue 5 §8): reveal an item, decide its release, record the
- * manager's decision, publish the product, assign a practitioner. The firewall module decides and
+ * The firewall's HTTP contract (issue 5 §8): reveal an item, decide its release (and read the
+ * revisions of that decision), record the manager's decision, publish the product, assign a
+ * practitioner. The firewall module decides and
  * audits; these routes only parse and answer.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { appendAudit } from '../../audit/log.ts';
 import { closeCase } from '../../firewall/retention.ts';
-import { decide, enforce, publish, recordDecision, referralContext, reveal } from '../../firewall/workflow.ts';
+import { decide, enforce, publish, recordDecision, referralContext, releaseHistory, reveal } from '../../firewall/workflow.ts';
 import { MashError } from '../../lib/errors.ts';
 import { sha256Hex } from '../../lib/ids.ts';
 import { Outcome, Redaction } from '../../model/product.ts';
@@ -78,6 +79,30 @@ const releaseRoute = createRoute({
   responses: { 200: { description: 'Recorded', content: { 'application/json': { schema: z.object({ itemId: z.string(), decision: ReleaseBody.shape.decision, revision: z.number().int() }) } } }, ...problemResponses(400, 401, 403, 404) },
 });
 
+const ReleaseRevisionView = z
+  .object({
+    revision: z.number().int(),
+    decision: ReleaseBody.shape.decision,
+    rationale: z.string(),
+    redactions: z.array(Redaction),
+    signpost: z.object({ contact: z.string() }).nullable(),
+    decidedBy: z.string(),
+    decidedAt: z.string(),
+    current: z.boolean(),
+  })
+  .meta({ id: 'ReleaseRevision' });
+
+const releaseRevisionsRoute = createRoute({
+  method: 'get',
+  path: '/{id}/items/{itemId}/release/revisions',
+  summary: "Every revision of the release decision on one of your agency's items, oldest first (also for auditors)",
+  request: { params: ItemParams },
+  responses: {
+    200: { description: 'The confidential record of the decision', content: { 'application/json': { schema: z.object({ itemId: z.string(), agency: z.string(), revisions: z.array(ReleaseRevisionView) }) } } },
+    ...problemResponses(400, 401, 403, 404),
+  },
+});
+
 const decisionRoute = createRoute({
   method: 'post',
   path: '/{id}/decision',
@@ -120,6 +145,29 @@ export function firewallRoutes(deps: AppDeps) {
     const body = c.req.valid('json');
     const { revision } = await decide(deps, c.get('principal'), id, itemId, body);
     return c.json({ itemId, decision: body.decision, revision }, 200);
+  });
+
+  app.openapi(releaseRevisionsRoute, async (c) => {
+    const { id, itemId } = c.req.valid('param');
+    const { agency, revisions } = await releaseHistory(deps, c.get('principal'), id, itemId);
+    const last = revisions.at(-1)?.revision;
+    return c.json(
+      {
+        itemId,
+        agency,
+        revisions: revisions.map((r) => ({
+          revision: r.revision,
+          decision: r.decision,
+          rationale: r.rationale,
+          redactions: r.redactions,
+          signpost: r.signpostContact === undefined ? null : { contact: r.signpostContact },
+          decidedBy: r.decidedBy,
+          decidedAt: r.decidedAt,
+          current: r.revision === last,
+        })),
+      },
+      200,
+    );
   });
 
   app.openapi(decisionRoute, async (c) => {
