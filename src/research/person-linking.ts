@@ -10,7 +10,7 @@ import { matcher } from './identity.ts';
 import type { Fact, PersonFact } from '../model/fact.ts';
 import type { Sql } from '../store/db.ts';
 import type { SubjectMatch } from '../store/identity.ts';
-import { createPersonIndex, deriveIndexKey, IndexedRecord, type PersonIndex } from '../store/person-index.ts';
+import { createPersonIndex, deriveIndexKey, IndexedRecord, type PersonIndex, type ResolveInput } from '../store/person-index.ts';
 import type { LookupRecord } from '../store/referrals.ts';
 
 /** The person index over the identity engine, keyed from the master key. */
@@ -31,11 +31,15 @@ export async function linkPersons(
 ): Promise<{ linked: number; possible: number; created: number }> {
   const counts = { linked: 0, possible: 0, created: 0 };
   const connectorOf = new Map(lookups.map((l) => [l.id, l.connectorId]));
+  const inputs: ResolveInput[] = [];
   for (const match of matches.filter((m) => m.outcome !== 'non-match')) {
     const fact = facts.find((f): f is PersonFact => f.kind === 'person' && f.personRef === match.personRef && f.provenance.lookupId === match.lookupId);
     const connectorId = connectorOf.get(match.lookupId);
     if (fact === undefined || connectorId === undefined) continue;
-    const resolution = await index.resolve(tx, { recordKey: recordKeyOf(fact, connectorId), referralId: context.referralId, record: IndexedRecord.parse(personRecordFromFact(fact)) }, context.at);
+    inputs.push({ recordKey: recordKeyOf(fact, connectorId), referralId: context.referralId, record: IndexedRecord.parse(personRecordFromFact(fact)) });
+  }
+  // All at once: the wave's locks are taken in one order (see store/person-index/resolve.ts).
+  for (const resolution of await index.resolveMany(tx, inputs, context.at)) {
     if (resolution.outcome === 'match') counts.linked += 1;
     else if (resolution.outcome === 'possible') counts.possible += 1;
     else counts.created += 1;
