@@ -49,7 +49,7 @@ const matchRoute = createRoute({
   path: '/{id}/possible-matches/{matchId}',
   summary: 'Confirm or reject a possible match of a person record; later referrals respect the decision',
   request: { params: ReferralIdParam.extend({ matchId: z.string().min(1).max(100) }), body: json(MatchBody) },
-  responses: { 200: { description: 'Decided', content: { 'application/json': { schema: z.object({ matchId: z.string(), decision: z.enum(['confirmed', 'rejected']), hubPersonId: z.string() }) } } }, ...problemResponses(400, 401, 403, 404, 409) },
+  responses: { 200: { description: 'Decided', content: { 'application/json': { schema: z.object({ matchId: z.string(), decision: z.enum(['confirmed', 'rejected']), hubPersonId: z.string() }) } } }, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
 });
 
 const CloseBody = z.object({ rationale: z.string().trim().min(1).max(4000) }).strict().meta({ id: 'CloseCase' });
@@ -59,7 +59,7 @@ const closeRoute = createRoute({
   path: '/{id}/close',
   summary: 'Close the case; its content is destroyed once the retention period has passed',
   request: { params: ReferralIdParam, body: json(CloseBody) },
-  responses: { 200: { description: 'Closed', content: { 'application/json': { schema: z.object({ closedAt: z.string(), changed: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404) },
+  responses: { 200: { description: 'Closed', content: { 'application/json': { schema: z.object({ closedAt: z.string(), changed: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404, 413, 415) },
 });
 
 const revealRoute = createRoute({
@@ -68,7 +68,7 @@ const revealRoute = createRoute({
   summary: "Reveal one of your agency's items to the hub",
   middleware: [noRequestBody()] as const,
   request: { params: ItemParams },
-  responses: { 200: { description: 'Revealed', content: { 'application/json': { schema: z.object({ itemId: z.string(), revealed: z.literal(true), changed: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404) },
+  responses: { 200: { description: 'Revealed', content: { 'application/json': { schema: z.object({ itemId: z.string(), revealed: z.literal(true), changed: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404, 413, 415) },
 });
 
 const releaseRoute = createRoute({
@@ -76,7 +76,7 @@ const releaseRoute = createRoute({
   path: '/{id}/items/{itemId}/release',
   summary: "Decide release, redaction or withholding of one of your agency's items",
   request: { params: ItemParams, body: json(ReleaseBody) },
-  responses: { 200: { description: 'Recorded', content: { 'application/json': { schema: z.object({ itemId: z.string(), decision: ReleaseBody.shape.decision, revision: z.number().int() }) } } }, ...problemResponses(400, 401, 403, 404) },
+  responses: { 200: { description: 'Recorded', content: { 'application/json': { schema: z.object({ itemId: z.string(), decision: ReleaseBody.shape.decision, revision: z.number().int() }) } } }, ...problemResponses(400, 401, 403, 404, 413, 415) },
 });
 
 const ReleaseRevisionView = z
@@ -108,7 +108,7 @@ const decisionRoute = createRoute({
   path: '/{id}/decision',
   summary: "Record the manager's RAG, outcome and rationale; contributing agencies are told the outcome",
   request: { params: ReferralIdParam, body: json(DecisionBody) },
-  responses: { 200: { description: 'Recorded', content: { 'application/json': { schema: z.object({ revision: z.number().int(), notified: z.number().int() }) } } }, ...problemResponses(400, 401, 403, 404) },
+  responses: { 200: { description: 'Recorded', content: { 'application/json': { schema: z.object({ revision: z.number().int(), notified: z.number().int() }) } } }, ...problemResponses(400, 401, 403, 404, 413, 415) },
 });
 
 const publishRoute = createRoute({
@@ -119,7 +119,7 @@ const publishRoute = createRoute({
   responses: {
     201: { description: 'A new version', content: { 'application/json': { schema: z.object({ productId: z.string(), version: z.number().int(), contentHash: z.string(), created: z.boolean() }) } } },
     200: { description: 'Nothing changed since the latest version', content: { 'application/json': { schema: z.object({ productId: z.string(), version: z.number().int(), contentHash: z.string(), created: z.boolean() }) } } },
-    ...problemResponses(400, 401, 403, 404, 409),
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415),
   },
 });
 
@@ -128,7 +128,7 @@ const assignRoute = createRoute({
   path: '/{id}/assignments',
   summary: 'Assign a practitioner to the referral',
   request: { params: ReferralIdParam, body: json(AssignBody) },
-  responses: { 200: { description: 'Assigned', content: { 'application/json': { schema: z.object({ subject: z.string(), assigned: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404) },
+  responses: { 200: { description: 'Assigned', content: { 'application/json': { schema: z.object({ subject: z.string(), assigned: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404, 413, 415) },
 });
 
 export function firewallRoutes(deps: AppDeps) {
