@@ -1,7 +1,7 @@
 /**
  * What a request body must be before any route sees it. The API speaks JSON only, and JSON
- * exchanged between systems is UTF-8 (RFC 8259 §8.1), so a body is refused — before it is parsed,
- * and so before anything is stored — when:
+ * exchanged between systems is UTF-8 (RFC 8259 §8.1), so a body is refused — before any route
+ * reads it, and so before anything is stored — when:
  * - it comes with no Content-Type, or one that is not JSON (`application/json` or a `+json`
  *   suffix type, RFC 6839 §3.1): 415 `REQUEST.UNSUPPORTED_MEDIA_TYPE` (RFC 9110 §15.5.16);
  * - its Content-Type names a charset other than UTF-8: 415 as well;
@@ -54,6 +54,7 @@ export function jsonRequestBody() {
     if (offset !== undefined) {
       throw new MashError('REQUEST.INVALID_ENCODING', `the body is not valid UTF-8: ill-formed byte sequence at byte offset ${offset}`);
     }
+    // Parsed here to check its strings; the route's validator parses it again from Hono's cache.
     let value: unknown;
     try {
       value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));

@@ -43,6 +43,13 @@ describe('npm run token', () => {
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(9 * 3600);
   });
 
+  it('defaults to the maximum lifetime when it is shorter than 8 hours', () => {
+    const { status, stdout } = token(['--role', 'auditor'], { MASH_JWT_MAX_LIFETIME: '1h' });
+    expect(status).toBe(0);
+    const claims = decodeJwt(stdout.trim());
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3600);
+  });
+
   it('refuses an --expires that is not a duration', () => {
     const { status, stderr } = token(['--role', 'hub-manager', '--expires', 'forever']);
     expect(status).toBe(2);
