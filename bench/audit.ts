@@ -169,7 +169,7 @@ async function appendUnderLoad(db: Db, url: string): Promise<LoadFigures> {
     clock: systemClock,
     logger,
     auditKeys: new Map(),
-    verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway' }),
+    verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway', maxLifetimeSeconds: 8 * 3600, clockSkewSeconds: 60 }),
   });
   const intake = await signToken(key, { sub: 'bench-intake', role: 'referral-intake' }, { issuer: 'mash-gateway', audience: 'mash-gateway' });
   const submit = () => app.request('/v1/referrals', { method: 'POST', headers: { authorization: `Bearer ${intake}`, 'content-type': 'application/json' }, body: EXAMPLE });

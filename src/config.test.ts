@@ -33,11 +33,21 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ MASH_CONNECTORS: '/nonexistent/connectors.yaml' }, 'MASH_CONNECTORS'],
     [{ MASH_JWKS_URL: 'https://idp.example/jwks', MASH_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----' }, 'MASH_JWKS_URL'],
+    [{ MASH_JWT_MAX_LIFETIME: 'forever' }, 'MASH_JWT_MAX_LIFETIME'],
+    [{ MASH_JWT_MAX_LIFETIME: '2d' }, 'MASH_JWT_MAX_LIFETIME'],
+    [{ MASH_JWT_MAX_LIFETIME: '10s' }, 'MASH_JWT_MAX_LIFETIME'],
+    [{ MASH_JWT_CLOCK_SKEW: '10m' }, 'MASH_JWT_CLOCK_SKEW'],
+    [{ MASH_JWT_CLOCK_SKEW: '-5s' }, 'MASH_JWT_CLOCK_SKEW'],
   ])('names the variable of a bad value: %o', (env, variable) => {
     const error = failure(env);
     expect(error.variable).toBe(variable);
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
     expect(error.message).not.toContain('\n');
+  });
+
+  it('bounds bearer tokens: 8 h at most, 60 s of clock skew, unless configured', () => {
+    expect(loadConfig({}).jwt).toMatchObject({ maxLifetimeSeconds: 8 * 3600, clockSkewSeconds: 60 });
+    expect(loadConfig({ MASH_JWT_MAX_LIFETIME: '1h', MASH_JWT_CLOCK_SKEW: '0' }).jwt).toMatchObject({ maxLifetimeSeconds: 3600, clockSkewSeconds: 0 });
   });
 
   it('treats empty values as unset', () => {

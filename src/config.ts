@@ -6,12 +6,27 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseDurationSeconds } from './lib/duration.ts';
 import { ConfigError } from './lib/errors.ts';
 import { ConnectorFile, type Connector } from './model/connector.ts';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
+/** A duration (`30s`, `15m`, `8h`, `1d` or seconds), read as seconds within bounds. */
+const durationSeconds = (fallback: string, min: number, max: number) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const seconds = parseDurationSeconds(text);
+      if (seconds === undefined || seconds < min || seconds > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration from ${min} s to ${max} s, such as 30s, 15m or 8h` });
+        return z.NEVER;
+      }
+      return seconds;
+    });
 
 /** The environment variables we read, with their defaults. Documented in README "Configuration". */
 export const EnvSchema = z.object({
@@ -35,6 +50,9 @@ export const EnvSchema = z.object({
   MASH_JWKS_URL: z.url().optional(),
   MASH_JWT_ISSUER: z.string().min(1).default('mash-gateway'),
   MASH_JWT_AUDIENCE: z.string().min(1).default('mash-gateway'),
+  // A working shift; an identity provider's access tokens are usually far shorter.
+  MASH_JWT_MAX_LIFETIME: durationSeconds('8h', 60, 86_400),
+  MASH_JWT_CLOCK_SKEW: durationSeconds('60s', 0, 300),
   MASH_WORKER_CONCURRENCY: positiveInt(8, 256),
   MASH_JOB_ATTEMPTS: positiveInt(5, 50),
   MASH_JOB_BACKOFF_MS: positiveInt(1000, 600_000),
@@ -70,7 +88,16 @@ export interface Config {
   readonly connectorsFile: string | undefined;
   readonly simulators: 'auto' | 'on' | 'off';
   readonly simulatorHost: string;
-  readonly jwt: { readonly publicKeyPem: string | undefined; readonly jwksUrl: string | undefined; readonly issuer: string; readonly audience: string };
+  readonly jwt: {
+    readonly publicKeyPem: string | undefined;
+    readonly jwksUrl: string | undefined;
+    readonly issuer: string;
+    readonly audience: string;
+    /** The longest token lifetime (`exp − iat`) accepted, in seconds. */
+    readonly maxLifetimeSeconds: number;
+    /** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. */
+    readonly clockSkewSeconds: number;
+  };
   readonly jobs: { readonly concurrency: number; readonly attempts: number; readonly backoffMs: number };
   readonly shutdownGraceMs: number;
   /** How often workers re-schedule unfinished research found in the store. */
@@ -123,6 +150,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       jwksUrl: e.MASH_JWKS_URL,
       issuer: e.MASH_JWT_ISSUER,
       audience: e.MASH_JWT_AUDIENCE,
+      maxLifetimeSeconds: e.MASH_JWT_MAX_LIFETIME,
+      clockSkewSeconds: e.MASH_JWT_CLOCK_SKEW,
     },
     jobs: { concurrency: e.MASH_WORKER_CONCURRENCY, attempts: e.MASH_JOB_ATTEMPTS, backoffMs: e.MASH_JOB_BACKOFF_MS },
     shutdownGraceMs: e.MASH_SHUTDOWN_GRACE_MS,

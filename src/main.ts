@@ -197,10 +197,11 @@ function hostSettings(baseUrl: string, config: Config): HostSettings {
 
 function tokenVerifier(config: Config, logger: Logger): TokenVerifier {
   const { jwt } = config;
-  if (jwt.jwksUrl !== undefined) return createTokenVerifier({ jwksUrl: jwt.jwksUrl, issuer: jwt.issuer, audience: jwt.audience });
-  if (jwt.publicKeyPem !== undefined) return createTokenVerifier({ publicKey: jwt.publicKeyPem, issuer: jwt.issuer, audience: jwt.audience });
+  const rules = { issuer: jwt.issuer, audience: jwt.audience, maxLifetimeSeconds: jwt.maxLifetimeSeconds, clockSkewSeconds: jwt.clockSkewSeconds };
+  if (jwt.jwksUrl !== undefined) return createTokenVerifier({ jwksUrl: jwt.jwksUrl, ...rules });
+  if (jwt.publicKeyPem !== undefined) return createTokenVerifier({ publicKey: jwt.publicKeyPem, ...rules });
   if (config.databaseUrl !== undefined) logger.warn({ code: 'AUTH.EMBEDDED_KEY' }, 'no MASH_JWKS_URL or MASH_JWT_PUBLIC_KEY: verifying tokens with the data directory key');
-  return createTokenVerifier({ publicKey: loadOrCreateSigningKey(config.dataDir).publicKey, issuer: jwt.issuer, audience: jwt.audience });
+  return createTokenVerifier({ publicKey: loadOrCreateSigningKey(config.dataDir).publicKey, ...rules });
 }
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, config: Config): Promise<ServerType> {

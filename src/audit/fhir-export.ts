@@ -120,6 +120,8 @@ const MAPPINGS: Readonly<Record<AuditAction, Mapping>> = {
   'lookup.completed': { pattern: 'query', type: dcm('110112', 'Query'), subtype: [], action: 'E' },
   'lookup.not-permitted': { pattern: 'query', type: dcm('110112', 'Query'), subtype: [], action: 'E' },
   'picture.viewed': { pattern: 'read', type: REST, subtype: [READ], action: 'R' },
+  // The revisions of an item's release decision, read from the confidential record.
+  'item.history-viewed': { pattern: 'read', type: REST, subtype: [READ], action: 'R' },
   // Overridden to a disclosure when a host system reads (see eventMapping).
   'product.read': { pattern: 'read', type: REST, subtype: [READ], action: 'R' },
   'product.published': disclosure,
@@ -271,6 +273,7 @@ export function toAuditEvent(entry: ChainEntry, options: FhirExportOptions): fhi
     case 'read':
       agents.push(hubAgent(SOURCE_ROLE));
       if (entry.action === 'picture.viewed') entities.push(...list(detail, 'itemIds').map(caseItem));
+      if (entry.action === 'item.history-viewed' && entry.subject !== null) entities.push(caseItem(entry.subject));
       if (entry.action === 'product.read' && entry.subject !== null) entities.push(entity(identified(AUDIT_SYSTEMS.product, entry.subject), SYSTEM_OBJECT, REPORT, [RESTRICTED]));
       break;
     case 'disclosure': {

@@ -25,6 +25,7 @@ export type AuditAction =
   | 'referral.decided'
   | 'item.revealed'
   | 'item.release-decided'
+  | 'item.history-viewed'
   | 'product.published'
   | 'product.read'
   | 'publication.delivered'

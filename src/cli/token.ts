@@ -2,10 +2,12 @@
  * `npm run --silent token -- --role <role> [--agency <agency>] [--sub <subject>] [--expires 8h]`
  * prints a bearer token signed with the embedded key in MASH_DATA_DIR (created if missing), for
  * trying the gateway in embedded mode. With an identity provider configured, use its tokens.
+ * `--expires` defaults to 8 h (or MASH_JWT_MAX_LIFETIME when shorter) and may not exceed it.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-import { loadOrCreateSigningKey, signToken } from '../gateway/embedded-key.ts';
+import { DEFAULT_TOKEN_LIFETIME, loadOrCreateSigningKey, signToken } from '../gateway/embedded-key.ts';
+import { parseDurationSeconds } from '../lib/duration.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { Agency } from '../model/agency.ts';
 import { Role, ROLES } from '../model/principal.ts';
@@ -19,7 +21,7 @@ async function run(): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { role: { type: 'string' }, agency: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '8h' } },
+      options: { role: { type: 'string' }, agency: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string' } },
       strict: true,
     }));
   } catch (error) {
@@ -30,7 +32,9 @@ async function run(): Promise<void> {
   const agency = values.agency === undefined ? undefined : Agency.safeParse(values.agency);
   if (agency !== undefined && !agency.success) fail(`--agency must be one of: ${Agency.options.join(', ')}`);
   if ((role.data === 'hub-practitioner' || role.data === 'connector-admin') && agency === undefined) fail(`--role ${role.data} needs --agency`);
-  if (!/^\d+[smhd]$/.test(values.expires)) fail('--expires takes a number and a unit: 30m, 8h, 1d');
+  const asked = values.expires;
+  const lifetime = asked === undefined ? undefined : /^\d+[smhd]$/.test(asked) ? parseDurationSeconds(asked) : Number.NaN;
+  if (lifetime !== undefined && !(lifetime > 0)) fail('--expires takes a number and a unit: 30m, 8h, 1d');
 
   let config;
   try {
@@ -39,11 +43,15 @@ async function run(): Promise<void> {
     if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
     throw error;
   }
+  // The gateway would refuse a longer-lived token (MASH_JWT_MAX_LIFETIME): do not print one. Asked
+  // for nothing, you get a working shift, or the maximum when that is shorter.
+  if (lifetime !== undefined && lifetime > config.jwt.maxLifetimeSeconds) fail(`--expires ${asked ?? ''} is longer than the maximum token lifetime of ${config.jwt.maxLifetimeSeconds} s (MASH_JWT_MAX_LIFETIME)`);
+  const expiresIn = asked ?? `${Math.min(parseDurationSeconds(DEFAULT_TOKEN_LIFETIME) ?? 0, config.jwt.maxLifetimeSeconds)}s`;
   const key = loadOrCreateSigningKey(config.dataDir);
   const token = await signToken(
     key,
     { sub: values.sub ?? `local-${role.data}${agency?.data === undefined ? '' : `-${agency.data}`}`, role: role.data, agency: agency?.data },
-    { issuer: config.jwt.issuer, audience: config.jwt.audience, expiresIn: values.expires },
+    { issuer: config.jwt.issuer, audience: config.jwt.audience, expiresIn },
   );
   process.stdout.write(`${token}\n`);
 }

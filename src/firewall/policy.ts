@@ -2,7 +2,11 @@
  * The one policy function (CONVENTIONS.md §7; governance: need-to-know, owner keeps the duty of
  * care). Every route asks it; anything not granted here is denied. Decisions depend on the
  * caller's role and agency and, for case content, on the referral (which agencies contributed,
- * who is assigned) and the item (which agency owns it).
+ * who is assigned), the item (which agency owns it) and the product (which referral it is of).
+ *
+ * Products: the host reads every published product and the manager every product of the hub; a
+ * practitioner reads the products of the referrals they may see (their agency contributed, or
+ * they are assigned: DESIGN.md rule 8, contributing agencies hear the outcome) and no other.
  */
 import type { Agency } from '../model/agency.ts';
 import type { Principal, Role } from '../model/principal.ts';
@@ -15,8 +19,10 @@ export const ACTIONS = [
   'picture:read',
   'item:reveal',
   'item:decide',
+  'item:history',
   'product:publish',
   'identity:decide',
+  'product:list',
   'product:read',
   'audit:verify',
   'audit:read',
@@ -34,6 +40,8 @@ export interface PolicyContext {
    */
   readonly item?: { readonly agency: Agency; readonly revealed?: boolean };
   readonly connector?: { readonly agency: Agency };
+  /** A published product version, with the referral it was published for (`referral` is that referral's context). */
+  readonly product?: { readonly productId: string; readonly referralId: string; readonly version: number };
 }
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
@@ -48,6 +56,17 @@ function practitionerMaySee(principal: Principal, context: PolicyContext): boole
   return (principal.agency !== undefined && referral.contributingAgencies.includes(principal.agency)) || referral.assignees.includes(principal.sub);
 }
 
+/**
+ * A product read needs the product and its referral's context: without them nobody reads one, so
+ * a route that forgot to look them up denies rather than discloses.
+ */
+function productNamed(context: PolicyContext): Decision {
+  if (context.product === undefined || context.referral === undefined) return deny('no product named');
+  return allow;
+}
+
+const ITEM_VERB = { 'item:reveal': 'reveal', 'item:decide': 'decide on', 'item:history': 'read the decision history of', 'identity:decide': 'confirm or reject' } as const;
+
 export function authorize(principal: Principal, action: Action, context: PolicyContext = {}): Decision {
   const role: Role = principal.role;
   switch (role) {
@@ -61,18 +80,26 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
         return context.item.revealed === true ? allow : deny(`the candidate record is not revealed to the hub; its owning agency (${context.item.agency}) decides`);
       }
       // The manager reads the revealed picture and decides; items stay the owners' to release.
-      return action === 'referral:read' || action === 'picture:read' || action === 'referral:assign' || action === 'referral:decide' || action === 'product:publish' || action === 'product:read'
+      if (action === 'product:read') return productNamed(context);
+      return action === 'referral:read' || action === 'picture:read' || action === 'referral:assign' || action === 'referral:decide' || action === 'product:publish' || action === 'product:list'
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {
-      if (action !== 'referral:read' && action !== 'picture:read' && action !== 'item:reveal' && action !== 'item:decide' && action !== 'identity:decide') return deny(`role ${role} may not ${action}`);
+      // The product list is open to practitioners; each product in it is theirs to read only on need-to-know.
+      if (action === 'product:list') return allow;
+      if (action !== 'referral:read' && action !== 'picture:read' && action !== 'item:reveal' && action !== 'item:decide' && action !== 'item:history' && action !== 'identity:decide' && action !== 'product:read') {
+        return deny(`role ${role} may not ${action}`);
+      }
+      if (action === 'product:read') {
+        const named = productNamed(context);
+        if (!named.allowed) return named;
+      }
       if (!practitionerMaySee(principal, context)) return deny('this referral is not assigned to you and your agency did not contribute to it');
-      if (action === 'item:reveal' || action === 'item:decide' || action === 'identity:decide') {
-        // Owner keeps the duty of care: only the owning agency reveals or releases its items, and
-        // confirms or rejects one of its records as a subject.
+      if (action === 'item:reveal' || action === 'item:decide' || action === 'item:history' || action === 'identity:decide') {
+        // Owner keeps the duty of care: only the owning agency reveals or releases its items, reads
+        // the history of its release decisions, and confirms or rejects one of its records as a subject.
         if (context.item === undefined) return deny('no item named');
-        const verb = action === 'item:reveal' ? 'reveal' : action === 'item:decide' ? 'decide on' : 'confirm or reject';
-        if (context.item.agency !== principal.agency) return deny(`item belongs to ${context.item.agency}; only its owning agency may ${verb} it`);
+        if (context.item.agency !== principal.agency) return deny(`item belongs to ${context.item.agency}; only its owning agency may ${ITEM_VERB[action]} it`);
       }
       return allow;
     }
@@ -82,9 +109,13 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
       if (context.connector !== undefined && context.connector.agency !== principal.agency) return deny(`connector belongs to ${context.connector.agency}`);
       return allow;
     case 'host-system':
-      // Hosts read published products only.
-      return action === 'product:read' ? allow : deny(`role ${role} may not ${action}`);
+      // Hosts read published products only: every one, being where products are published to.
+      if (action === 'product:read') return productNamed(context);
+      return action === 'product:list' ? allow : deny(`role ${role} may not ${action}`);
     case 'auditor':
+      // The auditor reads the trail and, to audit a decision, the confidential record of its
+      // revisions and rationale (governance: every decision and its rationale is retained).
+      if (action === 'item:history') return context.referral !== undefined && context.item !== undefined ? allow : deny('no item named');
       return action === 'audit:verify' || action === 'audit:read' ? allow : deny(`role ${role} may not ${action}`);
     default:
       return role satisfies never;

@@ -13,13 +13,26 @@ import type { Principal } from '../model/principal.ts';
 import type { Outcome, Product, Redaction } from '../model/product.ts';
 import { slaDueAt, type Rag } from '../model/referral.ts';
 import type { Db, Sql } from '../store/db.ts';
-import { assignees, contributingAgencies, decideRelease, getManagerDecision, itemOwner, listItems, revealItem, setManagerDecision, type ItemRecord } from '../store/items.ts';
+import {
+  assignees,
+  contributingAgencies,
+  decideRelease,
+  getManagerDecision,
+  itemOwner,
+  listItems,
+  releaseRevisions,
+  revealItem,
+  setManagerDecision,
+  type ItemRecord,
+  type ReleaseDecision,
+} from '../store/items.ts';
 import { enqueueOutbox } from '../store/outbox.ts';
 import { insertProductVersion, latestProductVersion } from '../store/products.ts';
 import { getReferral, listLookups } from '../store/referrals.ts';
 import type { Vault } from '../store/vault.ts';
 import { authorize, type Action, type PolicyContext } from './policy.ts';
 import { buildProduct, productSubstanceHash } from './product.ts';
+import { managerChanges, releaseRevisionDetail } from './decision-changes.ts';
 import { redactionProblem } from './redact.ts';
 import { tallyLookupFacts, type LookupFacts } from './lookup-facts.ts';
 import { candidateRecords, relevantItems } from './relevance.ts';
@@ -135,15 +148,9 @@ export async function decide(deps: FirewallDeps, principal: Principal, referralI
     const problems = redactions.map((r, i) => ({ i, problem: redactionProblem(item.fact, r) })).filter((p) => p.problem !== undefined);
     if (problems.length > 0) throw new MashError('REQUEST.INVALID', problems[0]?.problem ?? 'bad redaction', { invalidParams: problems.map((p) => ({ name: `json.redactions.${p.i}.field`, reason: p.problem ?? '' })) });
     const at = deps.clock.now();
-    const revision = await decideRelease(tx, deps.vault, {
-      referralId,
-      itemId,
-      agency,
-      decision: request.decision,
-      detail: { rationale: request.rationale, redactions: [...redactions], ...(request.signpost === undefined ? {} : { signpostContact: request.signpost.contact }) },
-      by: principal.sub,
-      at,
-    });
+    const detail = { rationale: request.rationale, redactions: [...redactions], ...(request.signpost === undefined ? {} : { signpostContact: request.signpost.contact }) };
+    // A new revision: earlier decisions, their redactions and rationale stay in the confidential record.
+    const { revision, previous } = await decideRelease(tx, deps.vault, { referralId, itemId, agency, decision: request.decision, detail, by: principal.sub, at });
     await appendAudit(tx, {
       at,
       actor: principal.sub,
@@ -151,10 +158,31 @@ export async function decide(deps: FirewallDeps, principal: Principal, referralI
       referralId,
       agency,
       subject: itemId,
-      // The rationale is sealed in the confidential record; the log proves it by hash.
-      detail: { decision: request.decision, revision, redactedFields: redactions.map((r) => r.field), rationaleSha256: sha256Hex(request.rationale) },
+      detail: releaseRevisionDetail(revision, previous, { decision: request.decision, ...detail }),
     });
     return { revision };
+  });
+}
+
+/**
+ * Every revision of an item's release decision, oldest first — decision, redactions, rationale,
+ * signpost, who and when — for its owning agency's practitioner and the auditor (the policy
+ * decides). A read of the confidential record: audited in the same transaction.
+ */
+export async function releaseHistory(deps: FirewallDeps, principal: Principal, referralId: string, itemId: string): Promise<{ agency: Agency; revisions: ReleaseDecision[] }> {
+  const agency = await ownedItem(deps, principal, 'item:history', referralId, itemId);
+  return deps.db.transaction(async (tx) => {
+    const revisions = await releaseRevisions(tx, deps.vault, referralId, itemId);
+    await appendAudit(tx, {
+      at: deps.clock.now(),
+      actor: principal.sub,
+      action: 'item.history-viewed',
+      referralId,
+      agency,
+      subject: itemId,
+      detail: { role: principal.role, revisions: revisions.length },
+    });
+    return { agency, revisions };
   });
 }
 
@@ -175,7 +203,7 @@ export async function recordDecision(deps: FirewallDeps, principal: Principal, r
     const at = deps.clock.now();
     const referral = await getReferral(tx, deps.vault, referralId);
     if (referral === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
-    const revision = await setManagerDecision(tx, deps.vault, { referralId, rag: request.rag, outcome: request.outcome, rationale: request.rationale, by: principal.sub, at });
+    const { revision, previous } = await setManagerDecision(tx, deps.vault, { referralId, rag: request.rag, outcome: request.outcome, rationale: request.rationale, by: principal.sub, at });
     if (request.rag !== referral.rag) {
       // Risk can change at any time (rule 4): the SLA follows the new rating from receipt.
       await tx.query('UPDATE referrals SET rag = $2, sla_due_at = $3, updated_at = $4 WHERE id = $1', [referralId, request.rag, slaDueAt(referral.receivedAt, request.rag), at]);
@@ -185,7 +213,16 @@ export async function recordDecision(deps: FirewallDeps, principal: Principal, r
       actor: principal.sub,
       action: 'referral.decided',
       referralId,
-      detail: { rag: request.rag, previousRag: referral.rag, outcome: request.outcome, revision, rationaleSha256: sha256Hex(request.rationale) },
+      detail: {
+        rag: request.rag,
+        previousRag: referral.rag,
+        outcome: request.outcome,
+        previousOutcome: previous?.outcome ?? null,
+        revision,
+        previousRevision: previous?.revision ?? null,
+        changed: managerChanges(previous, request),
+        rationaleSha256: sha256Hex(request.rationale),
+      },
     });
     // Read inside the transaction, on its handle: the store refuses a root query here.
     const targets = await feedbackConnectorIds(tx, await contributingAgencies(tx, referralId));

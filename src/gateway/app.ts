@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
-import { ERROR_STATUS, MashError, describeError } from '../lib/errors.ts';
+import { ERROR_STATUS, MashError, describeError, type ErrorCode } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ContentDestroyedError } from '../store/vault.ts';
@@ -20,6 +20,8 @@ import { connectorRoutes } from './routes/connectors.ts';
 import { firewallRoutes } from './routes/firewall.ts';
 import { productRoutes } from './routes/products.ts';
 import { referralRoutes } from './routes/referrals.ts';
+import { jsonRequestBody } from './request-body.ts';
+import { textRequestTarget } from './request-target.ts';
 import { validationHook } from './validation.ts';
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -36,6 +38,24 @@ function requestLog(logger: Logger) {
     await next();
     logger.info({ requestId, method: c.req.method, route: routePath(c, -1), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
+}
+
+/**
+ * Hono and @hono/zod-openapi answer some bad requests by throwing HTTPException: the JSON
+ * validator for a body that is not JSON (400), the media-type gate of a route (415), the body
+ * limit (413). Each becomes the problem document of its stable code; any other is a bug.
+ */
+function httpExceptionProblem(status: number): { code: ErrorCode; detail: string } | undefined {
+  switch (status) {
+    case 400:
+      return { code: 'REQUEST.MALFORMED_JSON', detail: 'the request body is not valid JSON' };
+    case 413:
+      return { code: 'REQUEST.TOO_LARGE', detail: 'the request body is too large' };
+    case 415:
+      return { code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', detail: 'send the body as application/json in UTF-8' };
+    default:
+      return undefined;
+  }
 }
 
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -55,15 +75,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountDocs(app);
 
   app.use('/v1/*', bodyLimit({ maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY, onError: () => { throw new MashError('REQUEST.TOO_LARGE', 'the request body is too large'); } }));
-  app.use('/v1/*', async (c, next) => {
-    // JSON only; say so clearly rather than letting a form body fail validation obscurely.
-    const contentType = c.req.header('content-type');
-    if ((c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') && contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
-      throw new MashError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
-    }
-    await next();
-  });
   app.use('/v1/*', bearerAuth(deps));
+  // After authentication: an anonymous caller's body is never read beyond the size limit.
+  app.use('/v1/*', textRequestTarget());
+  app.use('/v1/*', jsonRequestBody());
   app.route('/v1/referrals', referralRoutes(deps));
   app.route('/v1/referrals', firewallRoutes(deps));
   app.route('/v1/products', productRoutes(deps));
@@ -82,9 +97,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       // Retention destroyed this case's content: it is gone for good, not merely hidden.
       return problemResponse(problem('CONTENT.DESTROYED', 410, 'this case content was destroyed under the retention policy', { instance }));
     }
-    if (error instanceof HTTPException && error.status === 400) {
-      // Hono's JSON validator raises this for a body that is not JSON at all.
-      return problemResponse(problem('REQUEST.MALFORMED_JSON', 400, 'the request body is not valid JSON', { instance }));
+    if (error instanceof HTTPException) {
+      const mapped = httpExceptionProblem(error.status);
+      if (mapped !== undefined) return problemResponse(problem(mapped.code, ERROR_STATUS[mapped.code], mapped.detail, { instance }));
     }
     deps.logger.error({ requestId: c.get('requestId'), code: 'INTERNAL', error: describeError(error) }, 'unhandled error');
     return problemResponse(problem('INTERNAL', ERROR_STATUS.INTERNAL, 'an internal error occurred; it has been logged', { instance }));

@@ -7,6 +7,7 @@ import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
+import { parseDurationSeconds } from '../lib/duration.ts';
 import type { Agency } from '../model/agency.ts';
 import type { Role } from '../model/principal.ts';
 
@@ -38,17 +39,27 @@ export function loadOrCreateSigningKey(dataDir: string): SigningKey {
   return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 
+/** The lifetime of a token when none is asked for: one working shift, the gateway's default maximum. */
+export const DEFAULT_TOKEN_LIFETIME = '8h';
+
+/**
+ * Sign a token with `iat` and `exp` taken from one instant, so its lifetime is exactly
+ * `expiresIn` (a duration such as `30m` or `8h`; negative for an expired test token).
+ */
 export async function signToken(
   key: SigningKey,
   claims: { sub: string; role: Role; agency?: Agency | undefined },
   options: { issuer: string; audience: string; expiresIn?: string },
 ): Promise<string> {
+  const lifetime = parseDurationSeconds(options.expiresIn ?? DEFAULT_TOKEN_LIFETIME);
+  if (lifetime === undefined) throw new RangeError(`not a duration: ${options.expiresIn ?? ''}`);
+  const issuedAt = Math.floor(Date.now() / 1000);
   return new SignJWT({ role: claims.role, ...(claims.agency === undefined ? {} : { agency: claims.agency }) })
     .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuer(options.issuer)
     .setAudience(options.audience)
-    .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? '8h')
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + lifetime)
     .sign(key.privateKey);
 }

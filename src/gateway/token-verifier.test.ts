@@ -36,7 +36,7 @@ const sign = (claims: Record<string, unknown>, options: { issuer?: string; audie
     .sign(privateKey);
 
 describe('token verification', () => {
-  const options = { issuer: 'https://idp.council.example', audience: 'mash-gateway' };
+  const options = { issuer: 'https://idp.council.example', audience: 'mash-gateway', maxLifetimeSeconds: 3600, clockSkewSeconds: 60 };
 
   it('accepts a token signed by a key from the JWKS, and reads role and agency', async () => {
     const verify = createTokenVerifier({ jwksUrl, ...options });
@@ -59,5 +59,33 @@ describe('token verification', () => {
     const token = await make();
     await expect(verify(token)).rejects.toBeInstanceOf(MashError);
     await expect(verify(token)).rejects.toMatchObject({ code: 'AUTH.INVALID_TOKEN' });
+  });
+});
+
+describe('tokens must expire (RFC 8725 §3.10: require the claims relied on)', () => {
+  const options = { issuer: 'https://idp.council.example', audience: 'mash-gateway', maxLifetimeSeconds: 3600, clockSkewSeconds: 60 };
+  const now = 1_795_000_000;
+  const verify = createTokenVerifier({ publicKey, ...options, clock: { now: () => new Date(now * 1000) } });
+  const signAt = (times: { iat?: number; exp?: number; nbf?: number }): Promise<string> =>
+    new SignJWT({ role: 'hub-manager', ...times }).setProtectedHeader({ alg: 'ES256', kid: 'idp-key-1' }).setSubject('manager-1').setIssuer(options.issuer).setAudience(options.audience).sign(privateKey);
+
+  it.each([
+    ['no exp', { iat: now }, 'the token has no expiry (exp): tokens must expire'],
+    ['no iat', { exp: now + 300 }, 'the token has no issue time (iat)'],
+    ['a lifetime of an hour and a second', { iat: now - 10, exp: now - 10 + 3601 }, "the token's lifetime (exp − iat) is 3601 s, more than the maximum of 3600 s"],
+    ['an iat two minutes ahead', { iat: now + 120, exp: now + 600 }, 'the token was issued in the future (iat) beyond the allowed clock skew'],
+    ['an iat older than the maximum lifetime', { iat: now - 3700, exp: now + 100 }, 'the token was issued longer ago than the maximum token lifetime'],
+    ['an exp past by more than the skew', { iat: now - 600, exp: now - 61 }, 'the token has expired'],
+    ['an nbf ahead by more than the skew', { iat: now, exp: now + 600, nbf: now + 120 }, 'the token is not valid yet (nbf)'],
+  ])('refuses a token with %s, saying why', async (_label, times, reason) => {
+    await expect(verify(await signAt(times))).rejects.toMatchObject({ code: 'AUTH.INVALID_TOKEN', message: reason });
+  });
+
+  it.each([
+    ['the maximum lifetime exactly', { iat: now, exp: now + 3600 }],
+    ['an iat within the skew ahead', { iat: now + 30, exp: now + 600 }],
+    ['an exp just past, within the skew', { iat: now - 600, exp: now - 30 }],
+  ])('accepts a token with %s', async (_label, times) => {
+    expect((await verify(await signAt(times))).role).toBe('hub-manager');
   });
 });

@@ -6,31 +6,34 @@
 import { z } from 'zod';
 import { Agency, Sensitivity } from './agency.ts';
 
+/** An agency endpoint: a URL of bounded length (every string a caller sends has a bound). */
+const HttpUrl = z.url().max(2048);
+
 /** A secret given indirectly: `{ env: "NAME" }` or `{ file: "/run/secrets/x" }`, or inline for local development. */
 export const SecretRef = z.union([
-  z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) }).strict(),
-  z.object({ file: z.string().min(1) }).strict(),
-  z.object({ value: z.string().min(1) }).strict(),
+  z.object({ env: z.string().max(200).regex(/^[A-Z_][A-Z0-9_]*$/) }).strict(),
+  z.object({ file: z.string().min(1).max(1024) }).strict(),
+  z.object({ value: z.string().min(1).max(16_384) }).strict(),
 ]);
 export type SecretRef = z.infer<typeof SecretRef>;
 
 export const ConnectorAuthConfig = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
   z.object({ kind: z.literal('bearer'), token: SecretRef }).strict(),
-  z.object({ kind: z.literal('basic'), username: z.string().min(1), password: SecretRef }).strict(),
+  z.object({ kind: z.literal('basic'), username: z.string().min(1).max(200), password: SecretRef }).strict(),
   z
     .object({
       kind: z.literal('oauth2-client-credentials'),
-      tokenUrl: z.url(),
-      clientId: z.string().min(1),
+      tokenUrl: HttpUrl,
+      clientId: z.string().min(1).max(200),
       clientSecret: SecretRef.optional(),
       privateKey: SecretRef.optional(),
-      keyId: z.string().optional(),
-      scope: z.string().optional(),
+      keyId: z.string().max(200).optional(),
+      scope: z.string().max(1000).optional(),
     })
     .strict()
     .refine((a) => (a.clientSecret === undefined) !== (a.privateKey === undefined), 'give exactly one of clientSecret or privateKey'),
-  z.object({ kind: z.literal('ws-security'), username: z.string().min(1), password: SecretRef }).strict(),
+  z.object({ kind: z.literal('ws-security'), username: z.string().min(1).max(200), password: SecretRef }).strict(),
 ]);
 export type ConnectorAuthConfig = z.infer<typeof ConnectorAuthConfig>;
 
@@ -45,7 +48,7 @@ export const Connector = z
     type: ConnectorType,
     /** The agency system's name as it appears in provenance ("GP Connect", "Niche RMS"). */
     sourceSystem: z.string().min(1).max(100),
-    baseUrl: z.url(),
+    baseUrl: HttpUrl,
     auth: ConnectorAuthConfig.default({ kind: 'none' }),
     enabled: z.boolean().default(true),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
@@ -57,7 +60,7 @@ export const Connector = z
      */
     maxCandidates: z.number().int().min(1).max(50).default(5),
     /** Where the agency hears the outcome of cases it contributed to (DESIGN.md rule 8); co-located or not. */
-    feedbackUrl: z.url().optional(),
+    feedbackUrl: HttpUrl.optional(),
     /** Sensitivities revealed to the hub without a practitioner's action (firewall issue). */
     autoReveal: z.array(Sensitivity).default(['open']),
   })

@@ -3,7 +3,7 @@
  * This is the schema of `POST /v1/referrals`; the gateway parses every body with it.
  */
 import { z } from 'zod';
-import { Address, HumanName, Identifier, IsoDate, Sex } from './person.ts';
+import { Address, HumanName, Identifier, IsoDate, Period, Sex } from './person.ts';
 
 export const Rag = z.enum(['red', 'amber', 'green']).meta({ description: 'Risk rating: red (product within 4 h), amber (1 day), green (3 days).' });
 export type Rag = z.infer<typeof Rag>;
@@ -13,17 +13,22 @@ export type Threshold = z.infer<typeof Threshold>;
 
 export const SubjectRole = z.enum(['child', 'parent', 'carer', 'sibling', 'household-member', 'other']);
 
+// What a referral says is refused, not trimmed, when it holds a field we do not know: a caller
+// whose field is silently dropped believes the hub holds it.
+const InputName = HumanName.strict();
+const InputAddress = Address.extend({ period: Period.strict().optional() }).strict();
+
 export const Subject = z
   .object({
     /** Caller's own key for this subject, unique within the referral. */
     ref: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, "_" or "-", at most 40'),
     role: SubjectRole,
-    name: HumanName,
-    otherNames: z.array(HumanName).max(10).default([]),
+    name: InputName,
+    otherNames: z.array(InputName).max(10).default([]),
     birthDate: IsoDate.optional(),
     sex: Sex.optional(),
-    address: Address.optional(),
-    identifiers: z.array(Identifier).max(10).default([]),
+    address: InputAddress.optional(),
+    identifiers: z.array(Identifier.strict()).max(10).default([]),
   })
   .strict();
 export type Subject = z.infer<typeof Subject>;

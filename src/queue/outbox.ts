@@ -79,7 +79,9 @@ async function deliverPublication(deps: OutboxDeps, message: OutboxMessage): Pro
 async function deliverFeedback(deps: OutboxDeps, message: OutboxMessage): Promise<Outcome> {
   const connector = await getConnector(deps.db, message.target);
   if (connector?.feedbackUrl === undefined) return { kind: 'rejected', reason: `connector ${message.target} takes no outcome notifications` };
-  const decision = await getManagerDecision(deps.db, deps.vault, message.referralId);
+  // The revision this notice was queued for (its reference), not whatever is current by now; a
+  // notice queued before migration 007 may name a revision it did not keep: then the current one.
+  const decision = (await getManagerDecision(deps.db, deps.vault, message.referralId, Number(message.reference))) ?? (await getManagerDecision(deps.db, deps.vault, message.referralId));
   if (decision === undefined) return { kind: 'rejected', reason: 'no decision to report' };
   const items = await listItems(deps.db, deps.vault, message.referralId, { agency: connector.agency });
   const result: DeliveryOutcome = await deps.feedback.notify(

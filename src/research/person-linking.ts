@@ -12,7 +12,7 @@ import { matcher } from './identity.ts';
 import type { Fact, PersonFact } from '../model/fact.ts';
 import type { Sql } from '../store/db.ts';
 import { standingOf, type SubjectMatch, type SubjectMatchDecision } from '../store/identity.ts';
-import { createPersonIndex, deriveIndexKey, IndexedRecord, type PersonIndex } from '../store/person-index.ts';
+import { createPersonIndex, deriveIndexKey, IndexedRecord, type PersonIndex, type ResolveInput } from '../store/person-index.ts';
 import type { LookupRecord } from '../store/referrals.ts';
 
 /** The person index over the identity engine, keyed from the master key. */
@@ -38,11 +38,15 @@ export async function linkPersons(
   const counts = { linked: 0, possible: 0, created: 0 };
   const hubPersonIds: string[] = [];
   const connectorOf = new Map(lookups.map((l) => [l.id, l.connectorId]));
+  const inputs: ResolveInput[] = [];
   for (const match of matches.filter((m) => standingOf(m) === 'match')) {
     const fact = facts.find((f): f is PersonFact => f.kind === 'person' && f.personRef === match.personRef && f.provenance.lookupId === match.lookupId);
     const connectorId = connectorOf.get(match.lookupId);
     if (fact === undefined || connectorId === undefined) continue;
-    const resolution = await index.resolve(tx, { recordKey: recordKeyOf(fact, connectorId), referralId: context.referralId, record: IndexedRecord.parse(personRecordFromFact(fact)) }, context.at);
+    inputs.push({ recordKey: recordKeyOf(fact, connectorId), referralId: context.referralId, record: IndexedRecord.parse(personRecordFromFact(fact)) });
+  }
+  // All at once: the wave's locks are taken in one order (see store/person-index/resolve.ts).
+  for (const resolution of await index.resolveMany(tx, inputs, context.at)) {
     hubPersonIds.push(resolution.hubPersonId);
     if (resolution.outcome === 'match') counts.linked += 1;
     else if (resolution.outcome === 'possible') counts.possible += 1;

@@ -2,6 +2,11 @@
  * Items of a referral as the firewall sees them: each fact with its reveal state and its owner's
  * current release decision; the manager's decision; assignments. Decisions' free text is case
  * content, sealed with the owning agency's key (or the hub's, for the manager's rationale).
+ *
+ * Decisions are kept as revisions, never overwritten (migration 007): the confidential record
+ * holds every redaction and rationale an owner or the manager ever gave, and the current decision
+ * is the latest revision. A revision's next number is taken under the row lock of its item (or
+ * referral), so concurrent decisions number their revisions one after the other.
  */
 import type { Agency } from '../model/agency.ts';
 import { Fact } from '../model/fact.ts';
@@ -9,7 +14,7 @@ import { Redaction, type Outcome } from '../model/product.ts';
 import type { Rag } from '../model/referral.ts';
 import { z } from 'zod';
 import type { Sql } from './db.ts';
-import type { ContentOwner, Vault } from './vault.ts';
+import type { ContentOwner, KeyRing, Vault } from './vault.ts';
 
 export const ReleaseDecisionKind = z.enum(['release', 'redact', 'withhold']);
 export type ReleaseDecisionKind = z.infer<typeof ReleaseDecisionKind>;
@@ -38,8 +43,11 @@ export interface ItemRecord {
 }
 
 const factAad = (id: string): string => `fact:${id}`;
-const releaseAad = (id: string): string => `release:${id}`;
-const managerAad = (referralId: string): string => `manager-decision:${referralId}`;
+// A revision's ciphertext is bound to its item and revision; rows carried over by migration 007
+// were sealed bound to the item alone.
+const releaseAad = (id: string, revision: number, boundToRevision: boolean): string => (boundToRevision ? `release:${id}:r${revision}` : `release:${id}`);
+const managerAad = (referralId: string, revision: number, boundToRevision: boolean): string =>
+  boundToRevision ? `manager-decision:${referralId}:r${revision}` : `manager-decision:${referralId}`;
 
 interface ItemRow {
   id: string;
@@ -52,6 +60,24 @@ interface ItemRow {
   decided_by: string | null;
   decided_at: Date | null;
   revision: number | null;
+  bound_to_revision: boolean | null;
+}
+
+interface RevisionRow {
+  fact_id: string;
+  agency: Agency;
+  decision: ReleaseDecisionKind;
+  sealed_detail: Uint8Array;
+  decided_by: string;
+  decided_at: Date;
+  revision: number;
+  bound_to_revision: boolean;
+}
+
+/** Open one sealed revision of a release decision. */
+async function openRevision(keys: KeyRing, row: RevisionRow): Promise<ReleaseDecision> {
+  const detail = ReleaseDetail.parse(JSON.parse(await keys.open(row.agency, row.sealed_detail, releaseAad(row.fact_id, row.revision, row.bound_to_revision))));
+  return { ...detail, decision: row.decision, decidedBy: row.decided_by, decidedAt: new Date(row.decided_at).toISOString(), revision: row.revision };
 }
 
 /** Every item of a referral, optionally only those of one agency or only the revealed ones. */
@@ -67,9 +93,13 @@ export async function listItems(sql: Sql, vault: Vault, referralId: string, filt
     conditions.push(`f.id = $${params.length}`);
   }
   if (filter.revealedOnly === true) conditions.push('f.revealed_at IS NOT NULL');
+  // The current decision of each item is its latest revision.
   const rows = await sql.query<ItemRow>(
-    `SELECT f.id, f.agency, f.sealed, f.revealed_at, f.revealed_by, d.decision, d.sealed_detail, d.decided_by, d.decided_at, d.revision
-       FROM facts f LEFT JOIN release_decisions d ON d.fact_id = f.id
+    `SELECT f.id, f.agency, f.sealed, f.revealed_at, f.revealed_by, d.decision, d.sealed_detail, d.decided_by, d.decided_at, d.revision, d.bound_to_revision
+       FROM facts f LEFT JOIN LATERAL (
+         SELECT r.decision, r.sealed_detail, r.decided_by, r.decided_at, r.revision, r.bound_to_revision
+           FROM release_decision_revisions r WHERE r.fact_id = f.id ORDER BY r.revision DESC LIMIT 1
+       ) d ON true
       WHERE ${conditions.join(' AND ')} ORDER BY f.agency, f.kind, f.id`,
     params,
   );
@@ -78,9 +108,17 @@ export async function listItems(sql: Sql, vault: Vault, referralId: string, filt
   for (const row of rows) {
     const fact = Fact.parse(JSON.parse(await keys.open(row.agency, row.sealed, factAad(row.id))));
     let release: ReleaseDecision | null = null;
-    if (row.decision !== null && row.sealed_detail !== null) {
-      const detail = ReleaseDetail.parse(JSON.parse(await keys.open(row.agency, row.sealed_detail, releaseAad(row.id))));
-      release = { ...detail, decision: row.decision, decidedBy: row.decided_by ?? '', decidedAt: new Date(row.decided_at ?? 0).toISOString(), revision: row.revision ?? 1 };
+    if (row.decision !== null && row.sealed_detail !== null && row.decided_by !== null && row.decided_at !== null && row.revision !== null) {
+      release = await openRevision(keys, {
+        fact_id: row.id,
+        agency: row.agency,
+        decision: row.decision,
+        sealed_detail: row.sealed_detail,
+        decided_by: row.decided_by,
+        decided_at: row.decided_at,
+        revision: row.revision,
+        bound_to_revision: row.bound_to_revision ?? true,
+      });
     }
     items.push({
       fact,
@@ -106,22 +144,48 @@ export async function revealItem(sql: Sql, referralId: string, itemId: string, b
   return rows.length === 1;
 }
 
-/** Record (or change) an item's release decision. Returns the new revision. */
+/** What recording a revision did: its number, and the revision it replaces as current. */
+export interface Revised<T> {
+  readonly revision: number;
+  readonly previous: T | undefined;
+}
+
+/** Record a new revision of an item's release decision; earlier ones stay. */
 export async function decideRelease(
   sql: Sql,
   vault: Vault,
   input: { referralId: string; itemId: string; agency: Agency; decision: ReleaseDecisionKind; detail: ReleaseDetail; by: string; at: Date },
-): Promise<number> {
-  const sealed = await vault.keyRing(sql, input.referralId).seal(input.agency, JSON.stringify(input.detail), releaseAad(input.itemId));
-  const rows = await sql.query<{ revision: number }>(
-    `INSERT INTO release_decisions (fact_id, referral_id, agency, decision, sealed_detail, decided_by, decided_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (fact_id) DO UPDATE SET decision = EXCLUDED.decision, sealed_detail = EXCLUDED.sealed_detail,
-       decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, revision = release_decisions.revision + 1
-     RETURNING revision`,
-    [input.itemId, input.referralId, input.agency, input.decision, sealed, input.by, input.at],
+): Promise<Revised<ReleaseDecision>> {
+  // One revision at a time per item: the next number is read under the item's row lock.
+  await sql.query('SELECT id FROM facts WHERE id = $1 AND referral_id = $2 FOR UPDATE', [input.itemId, input.referralId]);
+  const keys = vault.keyRing(sql, input.referralId);
+  const [latest] = await sql.query<RevisionRow>(
+    `SELECT fact_id, agency, decision, sealed_detail, decided_by, decided_at, revision, bound_to_revision
+       FROM release_decision_revisions WHERE fact_id = $1 ORDER BY revision DESC LIMIT 1`,
+    [input.itemId],
   );
-  return rows[0]?.revision ?? 1;
+  const previous = latest === undefined ? undefined : await openRevision(keys, latest);
+  const revision = (latest?.revision ?? 0) + 1;
+  const sealed = await keys.seal(input.agency, JSON.stringify(input.detail), releaseAad(input.itemId, revision, true));
+  await sql.query(
+    `INSERT INTO release_decision_revisions (fact_id, revision, referral_id, agency, decision, sealed_detail, decided_by, decided_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [input.itemId, revision, input.referralId, input.agency, input.decision, sealed, input.by, input.at],
+  );
+  return { revision, previous };
+}
+
+/** Every revision of an item's release decision, oldest first (the last is the current one). */
+export async function releaseRevisions(sql: Sql, vault: Vault, referralId: string, itemId: string): Promise<ReleaseDecision[]> {
+  const rows = await sql.query<RevisionRow>(
+    `SELECT fact_id, agency, decision, sealed_detail, decided_by, decided_at, revision, bound_to_revision
+       FROM release_decision_revisions WHERE referral_id = $1 AND fact_id = $2 ORDER BY revision`,
+    [referralId, itemId],
+  );
+  const keys = vault.keyRing(sql, referralId);
+  const revisions: ReleaseDecision[] = [];
+  for (const row of rows) revisions.push(await openRevision(keys, row));
+  return revisions;
 }
 
 export interface ManagerDecisionRecord {
@@ -133,27 +197,62 @@ export interface ManagerDecisionRecord {
   readonly revision: number;
 }
 
-export async function setManagerDecision(sql: Sql, vault: Vault, input: { referralId: string; rag: Rag; outcome: Outcome; rationale: string; by: string; at: Date }): Promise<number> {
-  const sealed = await vault.keyRing(sql, input.referralId).seal('hub', input.rationale, managerAad(input.referralId));
-  const rows = await sql.query<{ revision: number }>(
-    `INSERT INTO manager_decisions (referral_id, rag, outcome, sealed_rationale, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (referral_id) DO UPDATE SET rag = EXCLUDED.rag, outcome = EXCLUDED.outcome, sealed_rationale = EXCLUDED.sealed_rationale,
-       decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, revision = manager_decisions.revision + 1
-     RETURNING revision`,
-    [input.referralId, input.rag, input.outcome, sealed, input.by, input.at],
-  );
-  return rows[0]?.revision ?? 1;
+interface ManagerRow {
+  rag: Rag;
+  outcome: Outcome;
+  sealed_rationale: Uint8Array;
+  decided_by: string;
+  decided_at: Date;
+  revision: number;
+  bound_to_revision: boolean;
 }
 
-export async function getManagerDecision(sql: Sql, vault: Vault, referralId: string): Promise<ManagerDecisionRecord | undefined> {
-  const rows = await sql.query<{ rag: Rag; outcome: Outcome; sealed_rationale: Uint8Array; decided_by: string; decided_at: Date; revision: number }>(
-    'SELECT rag, outcome, sealed_rationale, decided_by, decided_at, revision FROM manager_decisions WHERE referral_id = $1',
-    [referralId],
+const MANAGER_COLUMNS = 'rag, outcome, sealed_rationale, decided_by, decided_at, revision, bound_to_revision';
+
+async function openManagerRow(keys: KeyRing, referralId: string, row: ManagerRow): Promise<ManagerDecisionRecord> {
+  const rationale = await keys.open('hub', row.sealed_rationale, managerAad(referralId, row.revision, row.bound_to_revision));
+  return { rag: row.rag, outcome: row.outcome, rationale, decidedBy: row.decided_by, decidedAt: new Date(row.decided_at).toISOString(), revision: row.revision };
+}
+
+/** Record a new revision of the manager's decision; earlier ones stay. */
+export async function setManagerDecision(
+  sql: Sql,
+  vault: Vault,
+  input: { referralId: string; rag: Rag; outcome: Outcome; rationale: string; by: string; at: Date },
+): Promise<Revised<ManagerDecisionRecord>> {
+  // One revision at a time per referral: the next number is read under the referral's row lock.
+  await sql.query('SELECT id FROM referrals WHERE id = $1 FOR UPDATE', [input.referralId]);
+  const keys = vault.keyRing(sql, input.referralId);
+  const [latest] = await sql.query<ManagerRow>(`SELECT ${MANAGER_COLUMNS} FROM manager_decision_revisions WHERE referral_id = $1 ORDER BY revision DESC LIMIT 1`, [input.referralId]);
+  const previous = latest === undefined ? undefined : await openManagerRow(keys, input.referralId, latest);
+  const revision = (latest?.revision ?? 0) + 1;
+  const sealed = await keys.seal('hub', input.rationale, managerAad(input.referralId, revision, true));
+  await sql.query(
+    'INSERT INTO manager_decision_revisions (referral_id, revision, rag, outcome, sealed_rationale, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [input.referralId, revision, input.rag, input.outcome, sealed, input.by, input.at],
+  );
+  return { revision, previous };
+}
+
+/** The manager's decision: the current one (the latest revision), or the revision named. */
+export async function getManagerDecision(sql: Sql, vault: Vault, referralId: string, revision?: number): Promise<ManagerDecisionRecord | undefined> {
+  const rows = await sql.query<ManagerRow>(
+    revision === undefined
+      ? `SELECT ${MANAGER_COLUMNS} FROM manager_decision_revisions WHERE referral_id = $1 ORDER BY revision DESC LIMIT 1`
+      : `SELECT ${MANAGER_COLUMNS} FROM manager_decision_revisions WHERE referral_id = $1 AND revision = $2`,
+    revision === undefined ? [referralId] : [referralId, revision],
   );
   const row = rows[0];
-  if (row === undefined) return undefined;
-  const rationale = await vault.keyRing(sql, referralId).open('hub', row.sealed_rationale, managerAad(referralId));
-  return { rag: row.rag, outcome: row.outcome, rationale, decidedBy: row.decided_by, decidedAt: new Date(row.decided_at).toISOString(), revision: row.revision };
+  return row === undefined ? undefined : openManagerRow(vault.keyRing(sql, referralId), referralId, row);
+}
+
+/** Every revision of the manager's decision, oldest first. */
+export async function managerDecisionRevisions(sql: Sql, vault: Vault, referralId: string): Promise<ManagerDecisionRecord[]> {
+  const rows = await sql.query<ManagerRow>(`SELECT ${MANAGER_COLUMNS} FROM manager_decision_revisions WHERE referral_id = $1 ORDER BY revision`, [referralId]);
+  const keys = vault.keyRing(sql, referralId);
+  const revisions: ManagerDecisionRecord[] = [];
+  for (const row of rows) revisions.push(await openManagerRow(keys, referralId, row));
+  return revisions;
 }
 
 /** Agencies whose connectors were asked about this referral: they contributed, and they hear the outcome. */

@@ -21,7 +21,7 @@ import type { CandidateLimits } from './person-index/candidates.ts';
 import { createIndexCodec } from './person-index/codec.ts';
 import { decideQuestion, UUID } from './person-index/decisions.ts';
 import { forgetReferralRecords, pendingMatches, personsOfReferral } from './person-index/referrals.ts';
-import { resolveRecord, type ResolveInput } from './person-index/resolve.ts';
+import { resolveRecord, resolveRecords, type ResolveInput } from './person-index/resolve.ts';
 import type { DecisionFailure, DecisionOutcome, ForgetReport, IdentityEngine, MatchDecision, PendingMatch, ReferralPerson, Resolution } from './person-index/types.ts';
 
 export { deriveIndexKey, createIndexCodec, type IndexCodec } from './person-index/codec.ts';
@@ -52,6 +52,12 @@ export interface PersonIndex {
    * a candidate.
    */
   resolve(sql: Sql, input: ResolveInput, at: Date): Promise<Resolution>;
+  /**
+   * Resolves several records, in order, in one transaction. A transaction that resolves more than
+   * one record uses this: it takes every lock at once, in the global order, where separate
+   * `resolve` calls would take them record by record and could deadlock with another transaction.
+   */
+  resolveMany(sql: Sql, inputs: readonly ResolveInput[], at: Date): Promise<Resolution[]>;
   /** Confirms (merging the record's person into the candidate) or rejects a pending possible match. */
   decidePossibleMatch(sql: Sql, id: string, decision: MatchDecision, at: Date): Promise<Result<DecisionOutcome, DecisionFailure>>;
   /** Hub persons whose records were seen for a referral, with their links and scores. */
@@ -82,6 +88,7 @@ export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
   const context = { codec, engine: options.engine, limits };
   return {
     resolve: (sql, input, at) => resolveRecord(context, sql, input, at),
+    resolveMany: (sql, inputs, at) => resolveRecords(context, sql, inputs, at),
     decidePossibleMatch: (sql, id, decision, at) => decideQuestion(codec, sql, id, decision, at),
     personsOfReferral,
     pendingMatches,

@@ -47,16 +47,46 @@ export async function getProductVersion(sql: Sql, vault: Vault, productId: strin
   return { cursor: Number(row.cursor), product: Product.parse(document) };
 }
 
-/** Product versions published after `cursor`, oldest first. */
-export async function productFeed(sql: Sql, vault: Vault, after: number, limit: number): Promise<ProductVersion[]> {
-  const rows = await sql.query<{ cursor: number | string; product_id: string; referral_id: string; version: number; sealed_document: Uint8Array }>(
-    'SELECT cursor, product_id, referral_id, version, sealed_document FROM products WHERE cursor > $1 ORDER BY cursor LIMIT $2',
-    [after, limit],
+/** Which product version a row is, and of which referral: what the policy decides a read on, before anything is opened. */
+export interface ProductVersionRef {
+  readonly cursor: number;
+  readonly productId: string;
+  readonly referralId: string;
+  readonly version: number;
+}
+
+interface ProductRefRow {
+  cursor: number | string;
+  product_id: string;
+  referral_id: string;
+  version: number;
+}
+
+const toRef = (row: ProductRefRow): ProductVersionRef => ({ cursor: Number(row.cursor), productId: row.product_id, referralId: row.referral_id, version: row.version });
+
+/** The version of a product (the latest, or `version`), unopened. */
+export async function findProductVersion(sql: Sql, productId: string, version?: number): Promise<ProductVersionRef | undefined> {
+  const rows = await sql.query<ProductRefRow>(
+    version === undefined
+      ? 'SELECT cursor, product_id, referral_id, version FROM products WHERE product_id = $1 ORDER BY version DESC LIMIT 1'
+      : 'SELECT cursor, product_id, referral_id, version FROM products WHERE product_id = $1 AND version = $2',
+    version === undefined ? [productId] : [productId, version],
   );
-  const versions: ProductVersion[] = [];
-  for (const row of rows) {
-    const document: unknown = JSON.parse(await vault.keyRing(sql, row.referral_id).open('hub', row.sealed_document, productAad(row.product_id, row.version)));
-    versions.push({ cursor: Number(row.cursor), product: Product.parse(document) });
-  }
-  return versions;
+  const row = rows[0];
+  return row === undefined ? undefined : toRef(row);
+}
+
+/** Product versions published after `cursor`, oldest first, unopened. */
+export async function productFeedRefs(sql: Sql, after: number, limit: number): Promise<ProductVersionRef[]> {
+  const rows = await sql.query<ProductRefRow>('SELECT cursor, product_id, referral_id, version FROM products WHERE cursor > $1 ORDER BY cursor LIMIT $2', [after, limit]);
+  return rows.map(toRef);
+}
+
+/** Open one product version found by `findProductVersion` or `productFeedRefs`. */
+export async function openProductVersion(sql: Sql, vault: Vault, ref: ProductVersionRef): Promise<ProductVersion | undefined> {
+  const rows = await sql.query<{ sealed_document: Uint8Array }>('SELECT sealed_document FROM products WHERE product_id = $1 AND version = $2', [ref.productId, ref.version]);
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  const document: unknown = JSON.parse(await vault.keyRing(sql, ref.referralId).open('hub', row.sealed_document, productAad(ref.productId, ref.version)));
+  return { cursor: ref.cursor, product: Product.parse(document) };
 }

@@ -1,7 +1,8 @@
 /**
  * Issue 6 acceptance: "A test counts the case-content reads served by the API and the view
  * entries in the log: equal." Through the real app: the manager and practitioners read pictures,
- * the host and the manager read published products (by id and through the feed); other roles,
+ * the host, the manager and contributing practitioners read published products (by id and through
+ * the feed); other roles,
  * outsiders, bad tokens and unknown ids are refused. Every content read served (a 200 picture, a
  * 200 product, each product in a feed page) is matched by exactly one picture.viewed or
  * product.read entry, role by role, and the information audit report says the same.
@@ -117,9 +118,10 @@ describe('case-content reads and the audit log', () => {
         }),
       );
     }
-    // Per round: pictures 6 (A) + 3 (B), products 2 + 1 by version, feeds 2 + 2 + 1; refused 16.
-    expect(served).toBe(3 * 17);
-    expect(refused).toBe(3 * 16);
+    // Per round: pictures 6 (A) + 3 (B); products 3 (host, manager, and police, which contributed
+    // to A) + 1 by version; feeds 2 + 2 + 1 + 2 (health contributed to both); refused 14.
+    expect(served).toBe(3 * 20);
+    expect(refused).toBe(3 * 14);
 
     const loggedByRole = new Map<string, number>();
     let logged = 0;

@@ -23,7 +23,7 @@ import { openStore } from '../../src/store/open.ts';
 import { createVault } from '../../src/store/vault.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER } from '../support/tokens.ts';
+import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER, TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
 import { appendAll, REPORT_PERIOD, reportLog } from './support.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -49,7 +49,7 @@ beforeAll(async () => {
     logger: silentLogger(),
     auditKeys: new Map(),
     scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
-    verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+    verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }),
   });
 }, 120_000);
 

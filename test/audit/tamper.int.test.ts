@@ -26,7 +26,7 @@ import { openStore } from '../../src/store/open.ts';
 import { createVault } from '../../src/store/vault.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER } from '../support/tokens.ts';
+import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER, TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ENTRIES = 400;
@@ -179,7 +179,7 @@ describe('a failing audit write', () => {
       clock,
       logger: silentLogger(),
       auditKeys: keys,
-      verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+      verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }),
     });
     const before = await inClient.query<{ n: number }>('SELECT count(*)::int AS n FROM referrals');
     await client.query(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit store refuses writes'; END $$`);

@@ -7,6 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createApp } from '../../src/gateway/app.ts';
 import { createTokenVerifier } from '../../src/gateway/token-verifier.ts';
+import type { SigningKey } from '../../src/gateway/embedded-key.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { stableId } from '../../src/lib/ids.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
@@ -21,7 +22,7 @@ import { finishLookup, insertReferral } from '../../src/store/referrals.ts';
 import { createVault, type Vault } from '../../src/store/vault.ts';
 import type { PersonIndex } from '../../src/store/person-index.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { testSigningKey, tokenFor } from '../support/tokens.ts';
+import { TEST_TOKEN_LIFETIME, testSigningKey, tokenFor } from '../support/tokens.ts';
 
 export const EXAMPLE = ReferralInput.parse(JSON.parse(readFileSync(new URL('../../examples/referral.json', import.meta.url), 'utf8')));
 
@@ -39,6 +40,8 @@ export interface FirewallHarness {
   readonly vault: Vault;
   readonly personIndex: PersonIndex;
   readonly clock: ReturnType<typeof fixedClock>;
+  /** The key the app's token verifier trusts, for tests that sign tokens of their own. */
+  readonly signingKey: SigningKey;
   token(role: Role, agency?: Agency, sub?: string): Promise<string>;
   /** Seed a referral with items of the given agencies (default all five); returns its id and items. */
   seedReferral(agencies?: readonly Agency[]): Promise<{ referralId: string; items: SeededItem[] }>;
@@ -63,7 +66,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string } = {
     logger: silentLogger(),
     auditKeys: new Map(),
     scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
-    verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway' }),
+    verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway', ...TEST_TOKEN_LIFETIME }),
   });
 
   return {
@@ -72,6 +75,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string } = {
     vault,
     personIndex,
     clock,
+    signingKey: key,
     token: (role, agency, sub) => (sub === undefined ? tokenFor(key, role, agency) : tokenForSub(key, role, agency, sub)),
     async seedReferral(agencies = AGENCIES) {
       const referralId = randomUUID();

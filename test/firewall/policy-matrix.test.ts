@@ -3,13 +3,16 @@
  * default: a connector admin never reads case content, one agency's practitioner never decides
  * another's items, a practitioner sees only referrals their agency contributed to (or is assigned
  * to), a host system sees only published products, and whether a candidate record is a subject is
- * decided by its owning agency (or by the manager once the owner revealed it).
+ * decided by its owning agency (or by the manager once the owner revealed it). A product is read on
+ * the policy's word with the product and its referral's context: a practitioner reads only the
+ * products of referrals they may see, and the change feed lists only what the caller may read.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agency } from '../../src/model/agency.ts';
 import type { Role } from '../../src/model/principal.ts';
 import { subjectMatchId } from '../../src/store/identity.ts';
 import { seedCandidateReferral } from '../identity/support/sam-smith.ts';
+import { ACTIONS, authorize } from '../../src/firewall/policy.ts';
 import { startFirewallHarness, type FirewallHarness, EXAMPLE } from './harness.ts';
 
 type Who = 'intake' | 'manager' | 'police-practitioner' | 'health-practitioner' | 'outsider-practitioner' | 'police-admin' | 'host' | 'auditor';
@@ -53,6 +56,12 @@ const ROUTES: readonly RouteCase[] = [
     allowed: ['police-practitioner'],
     request: ({ referralId, policeItem }) => ({ method: 'PUT', path: `/v1/referrals/${referralId}/items/${policeItem}/release`, body: { decision: 'withhold', rationale: 'Source protection.' } }),
   },
+  {
+    name: 'GET …/items/:itemId/release/revisions (a police item)',
+    // The owning agency's practitioner, and the auditor auditing the decision; not the manager.
+    allowed: ['police-practitioner', 'auditor'],
+    request: ({ referralId, policeItem }) => ({ method: 'GET', path: `/v1/referrals/${referralId}/items/${policeItem}/release/revisions` }),
+  },
   { name: 'POST /v1/referrals/:id/decision', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/decision`, body: { rag: 'red', outcome: 'strategy-discussion', rationale: 'Synthetic rationale.' } }) },
   { name: 'POST /v1/referrals/:id/products', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/products`, body: {} }) },
   {
@@ -74,8 +83,10 @@ const ROUTES: readonly RouteCase[] = [
   },
   { name: 'POST /v1/referrals/:id/close', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/close`, body: { rationale: 'Synthetic closure.' } }) },
   { name: 'POST /v1/referrals/:id/assignments', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/assignments`, body: { subject: 'someone' } }) },
-  { name: 'GET /v1/products/:id', allowed: ['manager', 'host'], request: ({ productId }) => ({ method: 'GET', path: `/v1/products/${productId}` }) },
-  { name: 'GET /v1/products?after=', allowed: ['manager', 'host'], request: () => ({ method: 'GET', path: '/v1/products?after=0' }) },
+  // The referral's own product: practitioners of contributing agencies read it, the outsider may not.
+  { name: 'GET /v1/products/:id', allowed: ['manager', 'host', 'police-practitioner', 'health-practitioner'], request: ({ productId }) => ({ method: 'GET', path: `/v1/products/${productId}` }) },
+  // Listing is open to every role that may read some product; what each sees in it is below.
+  { name: 'GET /v1/products?after=', allowed: ['manager', 'host', 'police-practitioner', 'health-practitioner', 'outsider-practitioner'], request: () => ({ method: 'GET', path: '/v1/products?after=0' }) },
   { name: 'GET /v1/audit/verify', allowed: ['auditor'], request: () => ({ method: 'GET', path: '/v1/audit/verify' }) },
   { name: 'GET /v1/audit/entries', allowed: ['auditor'], request: () => ({ method: 'GET', path: '/v1/audit/entries' }) },
   { name: 'GET /v1/audit/export', allowed: ['auditor'], request: () => ({ method: 'GET', path: '/v1/audit/export?format=fhir-ndjson' }) },
@@ -96,6 +107,16 @@ const ROUTES: readonly RouteCase[] = [
 let harness: FirewallHarness;
 let ids: Ids;
 
+/** The manager decides and publishes a referral's product (undecided items withheld); returns its id. */
+async function publishProduct(referralId: string): Promise<string> {
+  const headers = { authorization: `Bearer ${await harness.token('hub-manager')}`, 'content-type': 'application/json' };
+  const decided = await harness.app.request(`/v1/referrals/${referralId}/decision`, { method: 'POST', headers, body: JSON.stringify({ rag: 'amber', outcome: 'early-help', rationale: 'Synthetic rationale.' }) });
+  expect(decided.status).toBe(200);
+  const published = await harness.app.request(`/v1/referrals/${referralId}/products`, { method: 'POST', headers, body: JSON.stringify({ withholdUndecided: { rationale: 'Synthetic.' } }) });
+  expect(published.status).toBe(201);
+  return ((await published.json()) as { productId: string }).productId;
+}
+
 beforeAll(async () => {
   harness = await startFirewallHarness();
   const seeded = await harness.seedReferral(['health', 'police', 'education', 'social-care']);
@@ -106,7 +127,7 @@ beforeAll(async () => {
   ids = {
     referralId: seeded.referralId,
     policeItem,
-    productId: 'prd_00000000000000000000000000000000',
+    productId: await publishProduct(seeded.referralId),
     candidateReferralId: candidates.referralId,
     unrevealedMatch: subjectMatchId(candidates.healthLookupId, unrevealed!.personRef),
     revealedMatch: subjectMatchId(candidates.healthLookupId, revealed!.personRef),
@@ -174,5 +195,76 @@ describe('need-to-know beyond the matrix', () => {
     const police = await picture('police-practitioner');
     expect(police.filter((i) => i.agency === 'police')).toHaveLength(3);
     expect(police.filter((i) => i.agency !== 'police').every((i) => i.revealed)).toBe(true);
+  });
+});
+
+describe('products: the policy decides each read from the product and its referral', () => {
+  let other: { referralId: string; productId: string };
+
+  beforeAll(async () => {
+    // A second referral that police did not contribute to (health and education only).
+    const seeded = await harness.seedReferral(['health', 'education']);
+    other = { referralId: seeded.referralId, productId: await publishProduct(seeded.referralId) };
+  });
+
+  const read = async (who: Who, path: string): Promise<Response> => {
+    const principal = PRINCIPALS[who];
+    return harness.app.request(path, { headers: { authorization: `Bearer ${await harness.token(principal.role, principal.agency, principal.sub)}` } });
+  };
+  const feed = async (who: Who): Promise<string[]> => {
+    const response = await read(who, '/v1/products?after=0&limit=100');
+    expect(response.status, who).toBe(200);
+    return ((await response.json()) as { entries: { product: { productId: string } }[] }).entries.map((e) => e.product.productId);
+  };
+
+  it('grants no role a product read without the product and its referral', () => {
+    for (const who of WHO) {
+      const principal = PRINCIPALS[who];
+      expect(authorize({ sub: principal.sub ?? who, role: principal.role, agency: principal.agency }, 'product:read', {}).allowed, who).toBe(false);
+      expect(authorize({ sub: principal.sub ?? who, role: principal.role, agency: principal.agency }, 'product:read', { referral: { contributingAgencies: ['police'], assignees: [] } }).allowed, who).toBe(false);
+    }
+    expect(ACTIONS).toContain('product:list');
+  });
+
+  it("keeps a referral's product from a practitioner whose agency did not contribute, and lets the others in", async () => {
+    const path = `/v1/products/${other.productId}`;
+    const denied = await read('police-practitioner', path);
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { code: string }).code).toBe('FIREWALL.DENIED');
+    for (const who of ['health-practitioner', 'manager', 'host'] as const) expect((await read(who, path)).status, who).toBe(200);
+    const audited = await harness.db.query<{ n: number | string }>("SELECT count(*) AS n FROM audit_log WHERE action = 'access.denied' AND subject = $1", [other.productId]);
+    expect(Number(audited[0]?.n)).toBeGreaterThan(0);
+  });
+
+  it('lists in the change feed only the products the caller may read', async () => {
+    expect(await feed('host')).toEqual([ids.productId, other.productId]);
+    expect(await feed('manager')).toEqual([ids.productId, other.productId]);
+    expect(await feed('health-practitioner')).toEqual([ids.productId, other.productId]);
+    expect(await feed('police-practitioner')).toEqual([ids.productId]);
+    // The outsider's agency contributed to neither (its assignment to the first came in the test above).
+    const outsiderSees = await feed('outsider-practitioner');
+    expect(outsiderSees).not.toContain(other.productId);
+  });
+
+  it('moves the cursor past versions the caller may not read', async () => {
+    const first = await read('police-practitioner', '/v1/products?after=0&limit=1');
+    const page = (await first.json()) as { entries: { cursor: string }[]; nextCursor: string };
+    expect(page.entries).toHaveLength(1);
+    const rest = await read('police-practitioner', `/v1/products?after=${page.nextCursor}&limit=10`);
+    const next = (await rest.json()) as { entries: unknown[]; nextCursor: string };
+    expect(next.entries).toEqual([]);
+    expect(Number(next.nextCursor)).toBeGreaterThan(Number(page.nextCursor));
+  });
+
+  it("lets a practitioner read the product once the manager assigns them to its referral", async () => {
+    const sub = 'test-hub-practitioner-police';
+    const assigned = await harness.app.request(`/v1/referrals/${other.referralId}/assignments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await harness.token('hub-manager')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ subject: sub }),
+    });
+    expect(assigned.status).toBe(200);
+    expect((await read('police-practitioner', `/v1/products/${other.productId}`)).status).toBe(200);
+    expect(await feed('police-practitioner')).toEqual([ids.productId, other.productId]);
   });
 });

@@ -18,7 +18,7 @@ import { upsertConnector } from '../../src/store/connectors.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createVault } from '../../src/store/vault.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER } from '../support/tokens.ts';
+import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER, TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
 
 const example: unknown = JSON.parse(readFileSync(new URL('../../examples/referral.json', import.meta.url), 'utf8'));
 const key = testSigningKey();
@@ -40,7 +40,7 @@ beforeAll(async () => {
   db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
   const connector = Connector.parse({ id: 'health-test', agency: 'health', type: 'fhir-r4', sourceSystem: 'Test FHIR', baseUrl: 'http://127.0.0.1:9/fhir' });
   await upsertConnector(db, connector, 'file', clock.now());
-  app = createApp({ db, vault: createVault(randomBytes(32)), personIndex: createHubPersonIndex(randomBytes(32)), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }) });
+  app = createApp({ db, vault: createVault(randomBytes(32)), personIndex: createHubPersonIndex(randomBytes(32)), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }) });
 });
 
 afterAll(async () => {

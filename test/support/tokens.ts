@@ -6,6 +6,8 @@ import type { Role } from '../../src/model/principal.ts';
 
 export const TEST_ISSUER = 'mash-gateway';
 export const TEST_AUDIENCE = 'mash-gateway';
+/** The gateway's default token rules (MASH_JWT_MAX_LIFETIME 8h, MASH_JWT_CLOCK_SKEW 60s). */
+export const TEST_TOKEN_LIFETIME = { maxLifetimeSeconds: 8 * 3600, clockSkewSeconds: 60 } as const;
 
 export function testSigningKey(): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');

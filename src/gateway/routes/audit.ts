@@ -181,7 +181,8 @@ export function auditRoutes(deps: AppDeps) {
   app.get('/export', async (c) => {
     await sealAll(deps.db);
     await requirePermission(c, 'audit:read', deps);
-    const parsed = ExportQuery.safeParse(c.req.query());
+    // As the validator of the typed routes reads a query: a repeated parameter is an array, refused.
+    const parsed = ExportQuery.safeParse(Object.fromEntries(Object.entries(c.req.queries()).map(([name, values]) => [name, values.length === 1 ? values[0] : values])));
     if (!parsed.success) {
       const invalidParams = parsed.error.issues.slice(0, 20).map((issue) => ({ name: ['query', ...issue.path.map(String)].join('.'), reason: issue.message }));
       throw new MashError('REQUEST.INVALID', invalidParams[0] === undefined ? 'the request is invalid' : `${invalidParams[0].name}: ${invalidParams[0].reason}`, { invalidParams });

@@ -27,7 +27,7 @@ const putRoute = createRoute({
   path: '/{connectorId}',
   summary: "Create or change one of your agency's connectors",
   request: { params: z.object({ connectorId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/) }), body: { required: true, content: { 'application/json': { schema: Connector } } } },
-  responses: { 200: { description: 'Saved', content: { 'application/json': { schema: Connector } } }, ...problemResponses(400, 401, 403) },
+  responses: { 200: { description: 'Saved', content: { 'application/json': { schema: Connector } } }, ...problemResponses(400, 401, 403, 413, 415) },
 });
 
 /** Inline secret values never leave the gateway: shown as a placeholder. */

@@ -1,19 +1,21 @@
 /**
- * The firewall's HTTP contract (issue 5 §8): reveal an item, decide its release, record the
- * manager's decision, publish the product, assign a practitioner. The firewall module decides and
+ * The firewall's HTTP contract (issue 5 §8): reveal an item, decide its release (and read the
+ * revisions of that decision), record the manager's decision, publish the product, assign a
+ * practitioner. The firewall module decides and
  * audits; these routes only parse and answer.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { appendAudit } from '../../audit/log.ts';
 import { closeCase } from '../../firewall/retention.ts';
-import { decide, enforce, publish, recordDecision, referralContext, reveal } from '../../firewall/workflow.ts';
+import { decide, enforce, publish, recordDecision, referralContext, releaseHistory, reveal } from '../../firewall/workflow.ts';
 import { decidePossibleMatch } from '../../research/possible-matches.ts';
 import { MashError } from '../../lib/errors.ts';
 import { Outcome, Redaction } from '../../model/product.ts';
 import { Rag } from '../../model/referral.ts';
 import { assign } from '../../store/items.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
+import { noRequestBody } from '../request-body.ts';
 import { problemResponses, ReferralIdParam } from '../schemas.ts';
 import { validationHook } from '../validation.ts';
 
@@ -64,7 +66,7 @@ const matchRoute = createRoute({
     'Kind `person-index`: confirming merges the record into the candidate hub person; later referrals respect either answer. ' +
     'Each decision is kept and audited (who, when, the hash of the reason).',
   request: { params: ReferralIdParam.extend({ matchId: z.string().min(1).max(100) }), body: json(MatchBody) },
-  responses: { 200: { description: 'Decided', content: { 'application/json': { schema: MatchDecided } } }, ...problemResponses(400, 401, 403, 404, 409) },
+  responses: { 200: { description: 'Decided', content: { 'application/json': { schema: MatchDecided } } }, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
 });
 
 const CloseBody = z.object({ rationale: z.string().trim().min(1).max(4000) }).strict().meta({ id: 'CloseCase' });
@@ -74,15 +76,16 @@ const closeRoute = createRoute({
   path: '/{id}/close',
   summary: 'Close the case; its content is destroyed once the retention period has passed',
   request: { params: ReferralIdParam, body: json(CloseBody) },
-  responses: { 200: { description: 'Closed', content: { 'application/json': { schema: z.object({ closedAt: z.string(), changed: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404) },
+  responses: { 200: { description: 'Closed', content: { 'application/json': { schema: z.object({ closedAt: z.string(), changed: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404, 413, 415) },
 });
 
 const revealRoute = createRoute({
   method: 'post',
   path: '/{id}/items/{itemId}/reveal',
   summary: "Reveal one of your agency's items to the hub",
+  middleware: [noRequestBody()] as const,
   request: { params: ItemParams },
-  responses: { 200: { description: 'Revealed', content: { 'application/json': { schema: z.object({ itemId: z.string(), revealed: z.literal(true), changed: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404) },
+  responses: { 200: { description: 'Revealed', content: { 'application/json': { schema: z.object({ itemId: z.string(), revealed: z.literal(true), changed: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404, 413, 415) },
 });
 
 const releaseRoute = createRoute({
@@ -90,7 +93,31 @@ const releaseRoute = createRoute({
   path: '/{id}/items/{itemId}/release',
   summary: "Decide release, redaction or withholding of one of your agency's items",
   request: { params: ItemParams, body: json(ReleaseBody) },
-  responses: { 200: { description: 'Recorded', content: { 'application/json': { schema: z.object({ itemId: z.string(), decision: ReleaseBody.shape.decision, revision: z.number().int() }) } } }, ...problemResponses(400, 401, 403, 404) },
+  responses: { 200: { description: 'Recorded', content: { 'application/json': { schema: z.object({ itemId: z.string(), decision: ReleaseBody.shape.decision, revision: z.number().int() }) } } }, ...problemResponses(400, 401, 403, 404, 413, 415) },
+});
+
+const ReleaseRevisionView = z
+  .object({
+    revision: z.number().int(),
+    decision: ReleaseBody.shape.decision,
+    rationale: z.string(),
+    redactions: z.array(Redaction),
+    signpost: z.object({ contact: z.string() }).nullable(),
+    decidedBy: z.string(),
+    decidedAt: z.string(),
+    current: z.boolean(),
+  })
+  .meta({ id: 'ReleaseRevision' });
+
+const releaseRevisionsRoute = createRoute({
+  method: 'get',
+  path: '/{id}/items/{itemId}/release/revisions',
+  summary: "Every revision of the release decision on one of your agency's items, oldest first (also for auditors)",
+  request: { params: ItemParams },
+  responses: {
+    200: { description: 'The confidential record of the decision', content: { 'application/json': { schema: z.object({ itemId: z.string(), agency: z.string(), revisions: z.array(ReleaseRevisionView) }) } } },
+    ...problemResponses(400, 401, 403, 404),
+  },
 });
 
 const decisionRoute = createRoute({
@@ -98,7 +125,7 @@ const decisionRoute = createRoute({
   path: '/{id}/decision',
   summary: "Record the manager's RAG, outcome and rationale; contributing agencies are told the outcome",
   request: { params: ReferralIdParam, body: json(DecisionBody) },
-  responses: { 200: { description: 'Recorded', content: { 'application/json': { schema: z.object({ revision: z.number().int(), notified: z.number().int() }) } } }, ...problemResponses(400, 401, 403, 404) },
+  responses: { 200: { description: 'Recorded', content: { 'application/json': { schema: z.object({ revision: z.number().int(), notified: z.number().int() }) } } }, ...problemResponses(400, 401, 403, 404, 413, 415) },
 });
 
 const publishRoute = createRoute({
@@ -109,7 +136,7 @@ const publishRoute = createRoute({
   responses: {
     201: { description: 'A new version', content: { 'application/json': { schema: z.object({ productId: z.string(), version: z.number().int(), contentHash: z.string(), created: z.boolean() }) } } },
     200: { description: 'Nothing changed since the latest version', content: { 'application/json': { schema: z.object({ productId: z.string(), version: z.number().int(), contentHash: z.string(), created: z.boolean() }) } } },
-    ...problemResponses(400, 401, 403, 404, 409),
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415),
   },
 });
 
@@ -118,7 +145,7 @@ const assignRoute = createRoute({
   path: '/{id}/assignments',
   summary: 'Assign a practitioner to the referral',
   request: { params: ReferralIdParam, body: json(AssignBody) },
-  responses: { 200: { description: 'Assigned', content: { 'application/json': { schema: z.object({ subject: z.string(), assigned: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404) },
+  responses: { 200: { description: 'Assigned', content: { 'application/json': { schema: z.object({ subject: z.string(), assigned: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404, 413, 415) },
 });
 
 export function firewallRoutes(deps: AppDeps) {
@@ -137,6 +164,29 @@ export function firewallRoutes(deps: AppDeps) {
     return c.json({ itemId, decision: body.decision, revision }, 200);
   });
 
+  app.openapi(releaseRevisionsRoute, async (c) => {
+    const { id, itemId } = c.req.valid('param');
+    const { agency, revisions } = await releaseHistory(deps, c.get('principal'), id, itemId);
+    const last = revisions.at(-1)?.revision;
+    return c.json(
+      {
+        itemId,
+        agency,
+        revisions: revisions.map((r) => ({
+          revision: r.revision,
+          decision: r.decision,
+          rationale: r.rationale,
+          redactions: r.redactions,
+          signpost: r.signpostContact === undefined ? null : { contact: r.signpostContact },
+          decidedBy: r.decidedBy,
+          decidedAt: r.decidedAt,
+          current: r.revision === last,
+        })),
+      },
+      200,
+    );
+  });
+
   app.openapi(decisionRoute, async (c) => {
     const { id } = c.req.valid('param');
     const result = await recordDecision(deps, c.get('principal'), id, c.req.valid('json'));
@@ -145,20 +195,8 @@ export function firewallRoutes(deps: AppDeps) {
 
   app.openapi(publishRoute, async (c) => {
     const { id } = c.req.valid('param');
-    // The body is optional; when present it must parse.
-    const text = await c.req.text();
-    let request: z.infer<typeof PublishBody> = {};
-    if (text.trim() !== '') {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        throw new MashError('REQUEST.MALFORMED_JSON', 'the request body is not valid JSON');
-      }
-      const parsed = PublishBody.safeParse(raw);
-      if (!parsed.success) throw new MashError('REQUEST.INVALID', parsed.error.issues[0]?.message ?? 'invalid', { invalidParams: parsed.error.issues.map((i) => ({ name: ['json', ...i.path.map(String)].join('.'), reason: i.message })) });
-      request = parsed.data;
-    }
+    // The body is optional: without one (and without a Content-Type) the request is `{}`.
+    const request = c.req.valid('json');
     const { product, created } = await publish(deps, c.get('principal'), id, request);
     const body = { productId: product.productId, version: product.version, contentHash: product.contentHash, created };
     c.header('Location', `${deps.publicUrl ?? new URL(c.req.url).origin}/v1/products/${product.productId}?version=${product.version}`);

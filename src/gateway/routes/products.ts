@@ -1,15 +1,13 @@
 /**
  * The pull API for hosts that prefer it (issue 5 §5): a product by id (latest or a named version)
- * and a change feed of every version published after a cursor. Only published products are here:
- * this is the outside of the firewall. Every read is audited as a disclosure.
+ * and a change feed of the versions published after a cursor that the caller may read. Only
+ * published products are here: this is the outside of the firewall. The policy decides each read
+ * from the product and its referral (src/firewall/disclosure.ts); every read is audited.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { recordAudit } from '../../audit/log.ts';
-import { enforce } from '../../firewall/workflow.ts';
-import { MashError } from '../../lib/errors.ts';
+import { readProduct, readProductFeed } from '../../firewall/disclosure.ts';
 import { Product } from '../../model/product.ts';
-import { getProductVersion, productFeed } from '../../store/products.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { problemResponses } from '../schemas.ts';
 import { validationHook } from '../validation.ts';
@@ -29,7 +27,8 @@ const FeedEntry = z.object({ cursor: z.string(), product: Product });
 const feedRoute = createRoute({
   method: 'get',
   path: '/',
-  summary: 'Change feed: product versions published after a cursor, oldest first',
+  summary: 'Change feed: product versions published after a cursor that you may read, oldest first',
+  description: 'Versions you may not read are skipped. A page may hold fewer than `limit` entries (even none) while `nextCursor` moves on: continue until `nextCursor` stops changing.',
   request: { query: z.object({ after: z.string().regex(/^\d{1,18}$/, 'must be a cursor from a previous page').default('0'), limit: z.coerce.number().int().min(1).max(100).default(20) }) },
   responses: { 200: { description: 'Feed page', content: { 'application/json': { schema: z.object({ entries: z.array(FeedEntry), nextCursor: z.string() }) } } }, ...problemResponses(400, 401, 403) },
 });
@@ -38,24 +37,15 @@ export function productRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(getProductRoute, async (c) => {
-    const principal = c.get('principal');
-    await enforce(deps, principal, 'product:read', {});
     const { productId } = c.req.valid('param');
-    const found = await getProductVersion(deps.db, deps.vault, productId, c.req.valid('query').version);
-    if (found === undefined) throw new MashError('PRODUCT.NOT_FOUND', `no product ${productId}${c.req.valid('query').version === undefined ? '' : ' at that version'}`);
-    await recordAudit(deps.db, { at: deps.clock.now(), actor: principal.sub, action: 'product.read', referralId: found.product.referralId, subject: productId, detail: { version: found.product.version, role: principal.role } });
-    return c.json(found.product, 200);
+    // The firewall asks the policy with the product and its referral's context, and audits the read.
+    return c.json(await readProduct(deps, c.get('principal'), productId, c.req.valid('query').version), 200);
   });
 
   app.openapi(feedRoute, async (c) => {
-    const principal = c.get('principal');
-    await enforce(deps, principal, 'product:read', {});
     const { after, limit } = c.req.valid('query');
-    const page = await productFeed(deps.db, deps.vault, Number(after), limit);
-    for (const entry of page) {
-      await recordAudit(deps.db, { at: deps.clock.now(), actor: principal.sub, action: 'product.read', referralId: entry.product.referralId, subject: entry.product.productId, detail: { version: entry.product.version, role: principal.role, via: 'feed' } });
-    }
-    return c.json({ entries: page.map((e) => ({ cursor: String(e.cursor), product: e.product })), nextCursor: String(page.at(-1)?.cursor ?? after) }, 200);
+    const page = await readProductFeed(deps, c.get('principal'), Number(after), limit);
+    return c.json({ entries: page.entries.map((e) => ({ cursor: String(e.cursor), product: e.product })), nextCursor: String(page.nextCursor) }, 200);
   });
 
   return app;

@@ -12,7 +12,16 @@
  *    now and a pending question naming the candidate; anything else is a new person.
  * The machine never merges two existing persons; only a practitioner's confirmation does
  * (decisions.ts). Writes go in one statement, in the caller's transaction.
+ *
+ * Concurrency: two new records of one person resolved in parallel transactions would each find no
+ * candidate (neither sees the other's uncommitted row) and each create a hub person. A resolution
+ * therefore holds, until its transaction ends, an advisory lock on its record key and on each of
+ * its blocking keys: records that could be candidates for each other share a blocking key (that
+ * is how candidates are found), so they resolve one after the other, and the later one finds the
+ * earlier. Locks are taken in one global order (namespace, then key), all of a transaction's at
+ * once when it resolves several records (`resolveRecords`), so two transactions cannot deadlock.
  */
+import { createHash } from 'node:crypto';
 import { newId } from '../../lib/ids.ts';
 import type { Sql } from '../db.ts';
 import { recordsOfPerson, searchCandidates, type CandidateLimits, type CandidateRow } from './candidates.ts';
@@ -35,8 +44,39 @@ export interface ResolveContext {
   readonly limits: CandidateLimits;
 }
 
-// Namespace of the advisory locks that serialise resolutions of one record key.
+// Namespaces of the advisory locks (two-key form) that serialise resolutions of one record key,
+// and of records sharing a blocking key.
 const RESOLVE_LOCK = 72_616_005;
+const BLOCK_LOCK = 72_616_006;
+
+/** An advisory lock in the two-key form: a namespace and a 32-bit key. */
+interface AdvisoryLock {
+  readonly namespace: number;
+  readonly key: number;
+}
+
+/** A record key's lock: the first 32 bits of its SHA-256 (collisions only serialise more). */
+const recordLock = (recordKey: string): AdvisoryLock => ({ namespace: RESOLVE_LOCK, key: createHash('sha256').update(recordKey).digest().readInt32BE(0) });
+
+/** A blocking key's lock: the low 32 bits of its digest (already a keyed hash). */
+const blockLock = (digest: string): AdvisoryLock => ({ namespace: BLOCK_LOCK, key: Number(BigInt.asIntN(32, BigInt(digest))) });
+
+/** The blocking-key digests of a record. */
+const digestsOf = (ctx: ResolveContext, record: IndexedRecord): string[] => [...new Set(ctx.engine.blockingKeys(record).map((k) => ctx.codec.digest(k)))];
+
+/**
+ * Take every lock the resolutions of these records need, in one global order, in one statement.
+ * A Function Scan over unnest yields its rows in array order, so the locks are taken as sorted.
+ */
+async function lockResolutions(ctx: ResolveContext, sql: Sql, inputs: readonly ResolveInput[]): Promise<void> {
+  const unique = new Map<string, AdvisoryLock>();
+  for (const input of inputs) {
+    for (const lock of [recordLock(input.recordKey), ...digestsOf(ctx, { ...input.record, id: input.recordKey }).map(blockLock)]) unique.set(`${lock.namespace}:${lock.key}`, lock);
+  }
+  const locks = [...unique.values()].sort((a, b) => a.namespace - b.namespace || a.key - b.key);
+  if (locks.length === 0) return;
+  await sql.query('SELECT count(pg_advisory_xact_lock(l.ns, l.k)) FROM unnest($1::int[], $2::int[]) AS l (ns, k)', [locks.map((l) => String(l.namespace)), locks.map((l) => String(l.key))]);
+}
 
 interface ExistingRow {
   id: number;
@@ -145,9 +185,27 @@ WITH person AS (
 )
 SELECT rec.id::float8 AS id FROM rec`;
 
-/** Resolves a record to a hub person (see the header for the rules). */
+/**
+ * Resolves records to hub persons, in order, in the caller's transaction (see the header for the
+ * rules). Every lock is taken first, so a transaction resolving several records takes them all in
+ * the global order.
+ */
+export async function resolveRecords(ctx: ResolveContext, sql: Sql, inputs: readonly ResolveInput[], at: Date): Promise<Resolution[]> {
+  await lockResolutions(ctx, sql, inputs);
+  const resolutions: Resolution[] = [];
+  for (const input of inputs) resolutions.push(await resolveLocked(ctx, sql, input, at));
+  return resolutions;
+}
+
+/** Resolves one record to a hub person (see the header for the rules). */
 export async function resolveRecord(ctx: ResolveContext, sql: Sql, input: ResolveInput, at: Date): Promise<Resolution> {
-  await sql.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [RESOLVE_LOCK, input.recordKey]);
+  const [resolution] = await resolveRecords(ctx, sql, [input], at);
+  if (resolution === undefined) throw new Error('person index: no resolution for the record');
+  return resolution;
+}
+
+/** One resolution, its locks held. */
+async function resolveLocked(ctx: ResolveContext, sql: Sql, input: ResolveInput, at: Date): Promise<Resolution> {
   const existing = await sql.query<ExistingRow>(
     `SELECT r.id::float8 AS id, l.hub_person_id, l.outcome, l.score, l.evidence,
             (SELECT pm.id FROM possible_matches AS pm WHERE pm.record_id = r.id AND pm.status = 'pending' ORDER BY pm.created_at LIMIT 1) AS possible_match_id
@@ -162,7 +220,7 @@ export async function resolveRecord(ctx: ResolveContext, sql: Sql, input: Resolv
   }
 
   const record: IndexedRecord = { ...input.record, id: input.recordKey };
-  const digests = [...new Set(ctx.engine.blockingKeys(record).map((k) => ctx.codec.digest(k)))];
+  const digests = digestsOf(ctx, record);
   const { ranked, report, confirmedBy } = await rankCandidates(ctx, sql, record, digests);
   const best = ranked[0];
   const outcome: ResolveOutcome = confirmedBy !== undefined ? 'match' : best === undefined || best.comparison.outcome === 'non-match' ? 'new' : best.comparison.outcome;
