@@ -47,7 +47,12 @@ async function main(): Promise<void> {
 
   let db: Db;
   try {
-    db = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    db = await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      // The pool reconnects by itself; requests meanwhile get 503 and jobs wait (docs/decisions.md).
+      onConnectionError: (error) => logger.warn({ code: 'STORE.CONNECTION_LOST', error: describeError(error) }, 'store connection lost'),
+    });
   } catch (error) {
     exitWith(error instanceof DataDirLockedError ? error.message : `cannot open the store: ${describeError(error)}`);
   }
@@ -87,7 +92,7 @@ async function main(): Promise<void> {
     closers.unshift(() => bullmq.close());
     scheduler = bullmq;
     if (runsJobs) {
-      const workers = startBullmqWorkers({ connection: config.redisUrl, processors, concurrency: config.jobs.concurrency, logger });
+      const workers = startBullmqWorkers({ connection: config.redisUrl, processors, concurrency: config.jobs.concurrency, backoffMs: config.jobs.backoffMs, logger });
       closers.unshift(() => workers.close());
     }
   }
@@ -111,17 +116,21 @@ async function main(): Promise<void> {
     closers.unshift(stopDispatcher);
     const retentionDays = config.retention.days;
     if (retentionDays !== undefined) {
+      let sweeping: Promise<void> | undefined;
       const retention = setInterval(() => {
-        applyRetention({ db, vault, clock: systemClock, personIndex }, retentionDays, actor)
+        sweeping ??= applyRetention({ db, vault, clock: systemClock, personIndex }, retentionDays, actor)
           .then((destroyed) => {
             if (destroyed.length > 0) logger.info({ referrals: destroyed.length }, 'retention destroyed case content');
           })
-          .catch((error: unknown) => logger.warn({ code: 'RETENTION.FAILED', error: describeError(error) }, 'retention sweep failed'));
+          .catch((error: unknown) => logger.warn({ code: 'RETENTION.FAILED', error: describeError(error) }, 'retention sweep failed'))
+          .finally(() => {
+            sweeping = undefined;
+          });
       }, config.retention.sweepMs);
       retention.unref();
-      closers.unshift(() => {
+      closers.unshift(async () => {
         clearInterval(retention);
-        return Promise.resolve();
+        await sweeping;
       });
     }
     const stopCheckpointer = startCheckpointer(
@@ -134,14 +143,23 @@ async function main(): Promise<void> {
     closers.unshift(stopCheckpointer);
     // The store is the source of truth: whatever it shows unfinished is scheduled again, now and
     // on a sweep (a referral stored while Redis was unreachable is picked up once it is back).
-    await resumeResearch({ db, scheduler, logger });
+    // Every periodic loop survives its errors (the store or Redis away): it logs and tries next time.
+    const resume = (): Promise<void> =>
+      resumeResearch({ db, scheduler, logger }).then(
+        () => undefined,
+        (error: unknown) => logger.warn({ code: 'RECOVERY.SWEEP_FAILED', error: describeError(error) }, 'recovery sweep failed'),
+      );
+    await resume();
+    let sweeping: Promise<void> | undefined;
     const sweep = setInterval(() => {
-      resumeResearch({ db, scheduler, logger }).catch((error: unknown) => logger.warn({ code: 'RECOVERY.SWEEP_FAILED', error: describeError(error) }, 'recovery sweep failed'));
+      sweeping ??= resume().finally(() => {
+        sweeping = undefined;
+      });
     }, config.recoverySweepMs);
     sweep.unref();
-    closers.unshift(() => {
+    closers.unshift(async () => {
       clearInterval(sweep);
-      return Promise.resolve();
+      await sweeping;
     });
   }
 

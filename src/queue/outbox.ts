@@ -18,6 +18,7 @@ import type { Db } from '../store/db.ts';
 import { getManagerDecision, listItems } from '../store/items.ts';
 import { claimDue, markDelivered, markRetry, type OutboxMessage } from '../store/outbox.ts';
 import { getProductVersion } from '../store/products.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
 import type { Vault } from '../store/vault.ts';
 
 export interface OutboxDeps {
@@ -52,6 +53,8 @@ export async function dispatchOnce(deps: OutboxDeps, batch = 10): Promise<number
     try {
       outcome = message.kind === 'publication' ? await deliverPublication(deps, message) : await deliverFeedback(deps, message);
     } catch (error) {
+      // Our own store away is no failed delivery: end the pass; the lease expires and the message is tried again.
+      if (isStoreUnavailable(error)) throw error;
       outcome = { kind: 'retry', reason: `DISPATCH.ERROR: ${describeError(error)}` };
     }
     await record(deps, message, outcome);
