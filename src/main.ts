@@ -32,6 +32,7 @@ import type { Db } from './store/db.ts';
 import { DataDirLockedError } from './store/lock.ts';
 import { resolveMasterKey } from './store/master-key.ts';
 import { openStore } from './store/open.ts';
+import { isStoreUnavailable } from './store/unavailable.ts';
 import { createVault, type Vault } from './store/vault.ts';
 import type { PersonIndex } from './store/person-index.ts';
 import { createHubPersonIndex } from './research/person-linking.ts';
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   const auditSigner = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir });
   const actor = `system:${config.role}`;
   // Every process chains committed audit entries; one sealer works at a time.
-  closers.unshift(startSealer(db, (error) => logger.warn({ code: 'AUDIT.SEAL_FAILED', error: describeError(error) }, 'audit sealing failed')));
+  closers.unshift(startSealer(db, loopFailureLog(logger, 'AUDIT.SEAL_FAILED', 'audit sealing failed')));
   const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
           .then((destroyed) => {
             if (destroyed.length > 0) logger.info({ referrals: destroyed.length }, 'retention destroyed case content');
           })
-          .catch((error: unknown) => logger.warn({ code: 'RETENTION.FAILED', error: describeError(error) }, 'retention sweep failed'))
+          .catch(loopFailureLog(logger, 'RETENTION.FAILED', 'retention sweep failed'))
           .finally(() => {
             sweeping = undefined;
           });
@@ -138,17 +139,14 @@ async function main(): Promise<void> {
       auditSigner,
       { every: config.audit.checkpointEvery, maxAgeMs: config.audit.checkpointMaxAgeMs },
       systemClock,
-      (error) => logger.warn({ code: 'AUDIT.CHECKPOINT_FAILED', error: describeError(error) }, 'audit checkpoint failed'),
+      loopFailureLog(logger, 'AUDIT.CHECKPOINT_FAILED', 'audit checkpoint failed'),
     );
     closers.unshift(stopCheckpointer);
     // The store is the source of truth: whatever it shows unfinished is scheduled again, now and
     // on a sweep (a referral stored while Redis was unreachable is picked up once it is back).
     // Every periodic loop survives its errors (the store or Redis away): it logs and tries next time.
-    const resume = (): Promise<void> =>
-      resumeResearch({ db, scheduler, logger }).then(
-        () => undefined,
-        (error: unknown) => logger.warn({ code: 'RECOVERY.SWEEP_FAILED', error: describeError(error) }, 'recovery sweep failed'),
-      );
+    const sweepFailed = loopFailureLog(logger, 'RECOVERY.SWEEP_FAILED', 'recovery sweep failed');
+    const resume = (): Promise<void> => resumeResearch({ db, scheduler, logger }).then(() => undefined, sweepFailed);
     await resume();
     let sweeping: Promise<void> | undefined;
     const sweep = setInterval(() => {
@@ -173,6 +171,22 @@ async function main(): Promise<void> {
   } else {
     logger.info({ role: config.role }, 'worker started');
   }
+}
+
+/**
+ * How a periodic loop reports a failed pass. While the store is unavailable every pass fails (the
+ * sealer's every 200 ms): one line a minute says so, rather than one per pass.
+ */
+function loopFailureLog(logger: Logger, code: string, message: string): (error: unknown) => void {
+  let quietUntil = 0;
+  return (error) => {
+    if (isStoreUnavailable(error)) {
+      const now = Date.now();
+      if (now < quietUntil) return;
+      quietUntil = now + 60_000;
+    }
+    logger.warn({ code, error: describeError(error) }, message);
+  };
 }
 
 function readConfigOrExit(): Config {

@@ -122,11 +122,20 @@ async function record(deps: OutboxDeps, message: OutboxMessage, outcome: Outcome
 export function startOutboxDispatcher(deps: OutboxDeps, pollMs = 500): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
+  // While the store is away every pass fails: say so once a minute, not every pass.
+  let quietUntil = 0;
+  const failed = (error: unknown): void => {
+    if (isStoreUnavailable(error)) {
+      if (Date.now() < quietUntil) return;
+      quietUntil = Date.now() + 60_000;
+    }
+    deps.logger.warn({ code: 'OUTBOX.DISPATCH_FAILED', error: describeError(error) }, 'outbox pass failed');
+  };
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
     running = dispatchOnce(deps)
-      .catch((error: unknown) => deps.logger.warn({ code: 'OUTBOX.DISPATCH_FAILED', error: describeError(error) }, 'outbox pass failed'))
+      .catch(failed)
       .finally(() => {
         busy = false;
       });
