@@ -131,7 +131,8 @@ function bind(server: Server, socketPath: string): Promise<boolean> {
     const onError = (error: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
       if (error.code === 'EADDRINUSE') resolve(false);
-      else reject(error);
+      // Some network and host-shared mounts cannot hold a socket: say what to do.
+      else reject(new Error(`cannot take the lock socket ${socketPath} (${error.code ?? error.message}); choose a MASH_DATA_DIR on a local file system`, { cause: error }));
     };
     const onListening = (): void => {
       server.off('error', onError);
