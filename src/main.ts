@@ -32,6 +32,7 @@ import type { Db } from './store/db.ts';
 import { DataDirLockedError } from './store/lock.ts';
 import { resolveMasterKey } from './store/master-key.ts';
 import { openStore } from './store/open.ts';
+import { isStoreUnavailable } from './store/unavailable.ts';
 import { createVault, type Vault } from './store/vault.ts';
 import type { PersonIndex } from './store/person-index.ts';
 import { createHubPersonIndex } from './research/person-linking.ts';
@@ -47,7 +48,12 @@ async function main(): Promise<void> {
 
   let db: Db;
   try {
-    db = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    db = await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      // The pool reconnects by itself; requests meanwhile get 503 and jobs wait (docs/decisions.md).
+      onConnectionError: (error) => logger.warn({ code: 'STORE.CONNECTION_LOST', error: describeError(error) }, 'store connection lost'),
+    });
   } catch (error) {
     exitWith(error instanceof DataDirLockedError ? error.message : `cannot open the store: ${describeError(error)}`);
   }
@@ -68,7 +74,7 @@ async function main(): Promise<void> {
   const auditSigner = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir });
   const actor = `system:${config.role}`;
   // Every process chains committed audit entries; one sealer works at a time.
-  closers.unshift(startSealer(db, (error) => logger.warn({ code: 'AUDIT.SEAL_FAILED', error: describeError(error) }, 'audit sealing failed')));
+  closers.unshift(startSealer(db, loopFailureLog(logger, 'AUDIT.SEAL_FAILED', 'audit sealing failed')));
   const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
@@ -87,7 +93,7 @@ async function main(): Promise<void> {
     closers.unshift(() => bullmq.close());
     scheduler = bullmq;
     if (runsJobs) {
-      const workers = startBullmqWorkers({ connection: config.redisUrl, processors, concurrency: config.jobs.concurrency, logger });
+      const workers = startBullmqWorkers({ connection: config.redisUrl, processors, concurrency: config.jobs.concurrency, backoffMs: config.jobs.backoffMs, logger });
       closers.unshift(() => workers.close());
     }
   }
@@ -111,17 +117,21 @@ async function main(): Promise<void> {
     closers.unshift(stopDispatcher);
     const retentionDays = config.retention.days;
     if (retentionDays !== undefined) {
+      let sweeping: Promise<void> | undefined;
       const retention = setInterval(() => {
-        applyRetention({ db, vault, clock: systemClock, personIndex }, retentionDays, actor)
+        sweeping ??= applyRetention({ db, vault, clock: systemClock, personIndex }, retentionDays, actor)
           .then((destroyed) => {
             if (destroyed.length > 0) logger.info({ referrals: destroyed.length }, 'retention destroyed case content');
           })
-          .catch((error: unknown) => logger.warn({ code: 'RETENTION.FAILED', error: describeError(error) }, 'retention sweep failed'));
+          .catch(loopFailureLog(logger, 'RETENTION.FAILED', 'retention sweep failed'))
+          .finally(() => {
+            sweeping = undefined;
+          });
       }, config.retention.sweepMs);
       retention.unref();
-      closers.unshift(() => {
+      closers.unshift(async () => {
         clearInterval(retention);
-        return Promise.resolve();
+        await sweeping;
       });
     }
     const stopCheckpointer = startCheckpointer(
@@ -129,19 +139,25 @@ async function main(): Promise<void> {
       auditSigner,
       { every: config.audit.checkpointEvery, maxAgeMs: config.audit.checkpointMaxAgeMs },
       systemClock,
-      (error) => logger.warn({ code: 'AUDIT.CHECKPOINT_FAILED', error: describeError(error) }, 'audit checkpoint failed'),
+      loopFailureLog(logger, 'AUDIT.CHECKPOINT_FAILED', 'audit checkpoint failed'),
     );
     closers.unshift(stopCheckpointer);
     // The store is the source of truth: whatever it shows unfinished is scheduled again, now and
     // on a sweep (a referral stored while Redis was unreachable is picked up once it is back).
-    await resumeResearch({ db, scheduler, logger });
+    // Every periodic loop survives its errors (the store or Redis away): it logs and tries next time.
+    const sweepFailed = loopFailureLog(logger, 'RECOVERY.SWEEP_FAILED', 'recovery sweep failed');
+    const resume = (): Promise<void> => resumeResearch({ db, scheduler, logger }).then(() => undefined, sweepFailed);
+    await resume();
+    let sweeping: Promise<void> | undefined;
     const sweep = setInterval(() => {
-      resumeResearch({ db, scheduler, logger }).catch((error: unknown) => logger.warn({ code: 'RECOVERY.SWEEP_FAILED', error: describeError(error) }, 'recovery sweep failed'));
+      sweeping ??= resume().finally(() => {
+        sweeping = undefined;
+      });
     }, config.recoverySweepMs);
     sweep.unref();
-    closers.unshift(() => {
+    closers.unshift(async () => {
       clearInterval(sweep);
-      return Promise.resolve();
+      await sweeping;
     });
   }
 
@@ -155,6 +171,22 @@ async function main(): Promise<void> {
   } else {
     logger.info({ role: config.role }, 'worker started');
   }
+}
+
+/**
+ * How a periodic loop reports a failed pass. While the store is unavailable every pass fails (the
+ * sealer's every 200 ms): one line a minute says so, rather than one per pass.
+ */
+function loopFailureLog(logger: Logger, code: string, message: string): (error: unknown) => void {
+  let quietUntil = 0;
+  return (error) => {
+    if (isStoreUnavailable(error)) {
+      const now = Date.now();
+      if (now < quietUntil) return;
+      quietUntil = now + 60_000;
+    }
+    logger.warn({ code, error: describeError(error) }, message);
+  };
 }
 
 function readConfigOrExit(): Config {

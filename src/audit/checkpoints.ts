@@ -51,11 +51,22 @@ export async function checkpointIfDue(db: Db, signer: AuditSigner, policy: Check
   });
 }
 
-/** Check for a due checkpoint every `pollMs`; returns the stop function. */
+/**
+ * Check for a due checkpoint every `pollMs`; returns the stop function. A failed check (the store
+ * away) is reported and the next tick tries again; a check still running (a slow or hanging
+ * connection) is not overlapped.
+ */
 export function startCheckpointer(db: Db, signer: AuditSigner, policy: CheckpointPolicy, clock: Clock, onError: (error: unknown) => void, pollMs = 1_000): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
   const timer = setInterval(() => {
-    running = checkpointIfDue(db, signer, policy, clock).catch(onError);
+    if (busy) return;
+    busy = true;
+    running = checkpointIfDue(db, signer, policy, clock)
+      .catch(onError)
+      .finally(() => {
+        busy = false;
+      });
   }, pollMs);
   timer.unref();
   return async () => {

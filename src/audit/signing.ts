@@ -4,8 +4,8 @@
  * its id are exported with the log so an outside party can verify a copy.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readOrCreateKeyFile } from '../store/key-file.ts';
 
 export const AUDIT_KEY_FILE = 'audit-signing-key.pem';
 
@@ -30,22 +30,12 @@ export function signerFromPem(pem: string): AuditSigner {
   };
 }
 
-/** Load the configured key, or the data directory's (created the first time, owner-only). */
+/** Load the configured key, or the data directory's (created the first time, owner-only, once however many processes start together). */
 export function loadAuditSigner(options: { readonly pem?: string | undefined; readonly dataDir: string }): AuditSigner {
   if (options.pem !== undefined) return signerFromPem(options.pem);
   const file = path.join(options.dataDir, AUDIT_KEY_FILE);
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch {
-    mkdirSync(options.dataDir, { recursive: true });
-    pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    try {
-      writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
-    } catch {
-      pem = readFileSync(file, 'utf8');
-    }
-  }
+  // Every process of a deployment sharing the data directory must sign with the same key.
+  const pem = readOrCreateKeyFile(file, () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
   return signerFromPem(pem);
 }
 

@@ -25,6 +25,10 @@ import { textRequestTarget } from './request-target.ts';
 import { validationHook } from './validation.ts';
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
+// RFC 9110 §10.2.3: a 503 says when to try again. The store and the queue come back by themselves.
+const RETRY_AFTER_SECONDS = '5';
+// /readyz answers within this, whatever state the store or the queue is in.
+const READINESS_TIMEOUT_MS = 2_000;
 
 /** Request id in and out, and one log line per request: method, route pattern, status, timing — never ids' content or bodies. */
 function requestLog(logger: Logger) {
@@ -66,8 +70,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const [store, queue] = await Promise.all([
-      deps.db.query('SELECT 1').then(() => true, () => false),
-      deps.scheduler.ping().catch(() => false),
+      probe(deps.db.query('SELECT 1').then(() => true), READINESS_TIMEOUT_MS),
+      probe(deps.scheduler.ping(), READINESS_TIMEOUT_MS),
     ]);
     const ready = store && queue;
     return c.json({ status: ready ? 'ready' : 'not-ready', store: store ? 'up' : 'down', queue: queue ? 'up' : 'down' }, ready ? 200 : 503);
@@ -90,7 +94,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.onError((error, c) => {
     const instance = c.req.path;
     if (error instanceof MashError) {
-      const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': `Bearer realm="mash", error="${error.code === 'AUTH.MISSING_TOKEN' ? 'invalid_request' : 'invalid_token'}"` } : {};
+      const headers: Record<string, string> =
+        error.status === 401
+          ? { 'www-authenticate': `Bearer realm="mash", error="${error.code === 'AUTH.MISSING_TOKEN' ? 'invalid_request' : 'invalid_token'}"` }
+          : error.status === 503
+            ? { 'retry-after': RETRY_AFTER_SECONDS }
+            : {};
       return problemResponse(problem(error.code, error.status, error.message, { instance, invalidParams: error.invalidParams }), headers);
     }
     if (error instanceof ContentDestroyedError) {
@@ -106,4 +115,17 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
 
   return app;
+}
+
+/** True when the check resolves true within `ms`; false when it fails, answers false or takes longer. */
+async function probe(check: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([check.catch(() => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -4,10 +4,10 @@
  * `npm run token` signs with the private half. The file is created owner-only (0600).
  */
 import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { parseDurationSeconds } from '../lib/duration.ts';
+import { readOrCreateKeyFile } from '../store/key-file.ts';
 import type { Agency } from '../model/agency.ts';
 import type { Role } from '../model/principal.ts';
 
@@ -18,23 +18,10 @@ export interface SigningKey {
   readonly publicKey: KeyObject;
 }
 
-/** Load the data directory's signing key, creating it the first time. */
+/** Load the data directory's signing key, creating it the first time (once, however many processes start together). */
 export function loadOrCreateSigningKey(dataDir: string): SigningKey {
   const file = path.join(dataDir, EMBEDDED_KEY_FILE);
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch {
-    mkdirSync(dataDir, { recursive: true });
-    const { privateKey } = generateKeyPairSync('ed25519');
-    pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    try {
-      writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
-    } catch {
-      // Another process created it first: use theirs.
-      pem = readFileSync(file, 'utf8');
-    }
-  }
+  const pem = readOrCreateKeyFile(file, () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
   const privateKey = createPrivateKey(pem);
   return { privateKey, publicKey: createPublicKey(privateKey) };
 }

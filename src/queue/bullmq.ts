@@ -6,7 +6,7 @@
  * test/queue proves it.
  */
 import { Redis } from 'ioredis';
-import { FlowProducer, Worker, type Job, type JobsOptions, type KeepJobs } from 'bullmq';
+import { DelayedError, FlowProducer, Worker, type Job, type JobsOptions, type KeepJobs } from 'bullmq';
 import { MashError, describeError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { silentLogger } from '../lib/logger.ts';
@@ -17,6 +17,8 @@ import {
   isUnrecoverable,
   logJobFailure,
   planJobs,
+  storeWaitDelayMs,
+  waitsForStore,
   type JobKind,
   type ResearchProcessors,
   type RunnerOptions,
@@ -134,6 +136,8 @@ export interface BullmqWorkersOptions {
   readonly logger: Logger;
   /** Redis key prefix; must match the scheduler's. */
   readonly prefix?: string;
+  /** First delay of a job waiting for the store (doubling, at most STORE_WAIT_MAX_MS). Default 1 s. */
+  readonly backoffMs?: number;
 }
 
 /** The running workers of this process. */
@@ -144,8 +148,10 @@ export interface BullmqWorkers {
 
 /**
  * Starts one worker per queue. Each parses its job data before the processor runs; a throw is
- * retried with the job's backoff, an `UnrecoverableError` fails the job at once. Retries,
- * priorities and parent release happen in Redis, so any number of worker processes may run.
+ * retried with the job's backoff, an `UnrecoverableError` fails the job at once. A job that met
+ * the store unavailable is delayed without spending an attempt (`moveToDelayed` + `DelayedError`,
+ * BullMQ's documented pattern). Retries, priorities and parent release happen in Redis, so any
+ * number of worker processes may run.
  */
 export function startBullmqWorkers(options: BullmqWorkersOptions): BullmqWorkers {
   assertRunnerOptions({ concurrency: options.concurrency, attempts: 1, backoffMs: 0 });
@@ -153,7 +159,19 @@ export function startBullmqWorkers(options: BullmqWorkersOptions): BullmqWorkers
   const workers = (['lookup', 'referral'] as const).map((kind) => {
     const worker = new Worker(
       QUEUE_NAMES[kind],
-      (job: Job) => executeJob(kind, job.data, options.processors),
+      async (job: Job, token?: string) => {
+        try {
+          await executeJob(kind, job.data, options.processors);
+        } catch (error) {
+          if (!waitsForStore(error) || token === undefined) throw error;
+          // Runs so far that ended waiting for the store: started, minus failed, minus this one.
+          const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+          const retryInMs = storeWaitDelayMs(options.backoffMs ?? 1_000, waits);
+          log.info({ queue: kind, jobId: job.id, code: 'STORE.UNAVAILABLE', waits: waits + 1, retryInMs }, 'job waits for the store');
+          await job.moveToDelayed(Date.now() + retryInMs, token);
+          throw new DelayedError();
+        }
+      },
       {
         // Workers block on Redis: BullMQ requires unlimited retries on their connection.
         connection: { url: options.connection, maxRetriesPerRequest: null },

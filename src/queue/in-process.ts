@@ -15,6 +15,8 @@ import {
   logJobFailure,
   planJobs,
   retryDelayMs,
+  storeWaitDelayMs,
+  waitsForStore,
   type JobKind,
   type ResearchProcessors,
   type RunnerOptions,
@@ -51,6 +53,8 @@ interface QueuedJob {
   readonly sequence: number;
   state: JobState;
   attemptsMade: number;
+  /** Runs that ended waiting for the store: they do not count as attempts. */
+  storeWaits: number;
   /** Lookups only: the referral job waiting for this one. */
   parentId: string | undefined;
   /** Referral only: lookups still to finish before it may run. */
@@ -81,8 +85,8 @@ export function createInProcessRunner(
   let pumpQueued = false;
   let closing: Promise<void> | undefined;
 
-  const add = (job: Omit<QueuedJob, 'sequence' | 'attemptsMade' | 'pendingChildren' | 'retryTimer'>): QueuedJob => {
-    const queued: QueuedJob = { ...job, sequence: nextSequence++, attemptsMade: 0, pendingChildren: new Set(), retryTimer: undefined };
+  const add = (job: Omit<QueuedJob, 'sequence' | 'attemptsMade' | 'storeWaits' | 'pendingChildren' | 'retryTimer'>): QueuedJob => {
+    const queued: QueuedJob = { ...job, sequence: nextSequence++, attemptsMade: 0, storeWaits: 0, pendingChildren: new Set(), retryTimer: undefined };
     jobs.set(queued.id, queued);
     if (queued.state === 'ready') ready[queued.kind].push(queued);
     return queued;
@@ -134,6 +138,13 @@ export function createInProcessRunner(
     if (outcome.ok) {
       log.debug(fields, 'job completed');
       finish(job);
+    } else if (closing === undefined && waitsForStore(outcome.error)) {
+      // Our own store was away: not an attempt of the job (as the BullMQ workers' moveToDelayed).
+      job.attemptsMade -= 1;
+      const delayMs = storeWaitDelayMs(options.backoffMs, job.storeWaits);
+      job.storeWaits += 1;
+      log.info({ queue: job.kind, jobId: job.id, code: 'STORE.UNAVAILABLE', waits: job.storeWaits, retryInMs: delayMs }, 'job waits for the store');
+      delay(job, delayMs);
     } else if (closing !== undefined || isUnrecoverable(outcome.error) || job.attemptsMade >= options.attempts) {
       logJobFailure(log, fields, outcome.error, undefined);
       // A lookup that failed for good still lets its referral run (BullMQ ignoreDependencyOnFailure).
@@ -141,14 +152,18 @@ export function createInProcessRunner(
     } else {
       const delayMs = retryDelayMs(options.backoffMs, job.attemptsMade);
       logJobFailure(log, fields, outcome.error, delayMs);
-      job.state = 'delayed';
-      job.retryTimer = setTimeout(() => {
-        job.retryTimer = undefined;
-        makeReady(job);
-        requestPump();
-      }, delayMs);
+      delay(job, delayMs);
     }
     requestPump();
+  }
+
+  function delay(job: QueuedJob, delayMs: number): void {
+    job.state = 'delayed';
+    job.retryTimer = setTimeout(() => {
+      job.retryTimer = undefined;
+      makeReady(job);
+      requestPump();
+    }, delayMs);
   }
 
   function finish(job: QueuedJob): void {

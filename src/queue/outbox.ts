@@ -18,6 +18,7 @@ import type { Db } from '../store/db.ts';
 import { getManagerDecision, listItems } from '../store/items.ts';
 import { claimDue, markDelivered, markRetry, type OutboxMessage } from '../store/outbox.ts';
 import { getProductVersion } from '../store/products.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
 import type { Vault } from '../store/vault.ts';
 
 export interface OutboxDeps {
@@ -52,6 +53,8 @@ export async function dispatchOnce(deps: OutboxDeps, batch = 10): Promise<number
     try {
       outcome = message.kind === 'publication' ? await deliverPublication(deps, message) : await deliverFeedback(deps, message);
     } catch (error) {
+      // Our own store away is no failed delivery: end the pass; the lease expires and the message is tried again.
+      if (isStoreUnavailable(error)) throw error;
       outcome = { kind: 'retry', reason: `DISPATCH.ERROR: ${describeError(error)}` };
     }
     await record(deps, message, outcome);
@@ -121,11 +124,20 @@ async function record(deps: OutboxDeps, message: OutboxMessage, outcome: Outcome
 export function startOutboxDispatcher(deps: OutboxDeps, pollMs = 500): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
+  // While the store is away every pass fails: say so once a minute, not every pass.
+  let quietUntil = 0;
+  const failed = (error: unknown): void => {
+    if (isStoreUnavailable(error)) {
+      if (Date.now() < quietUntil) return;
+      quietUntil = Date.now() + 60_000;
+    }
+    deps.logger.warn({ code: 'OUTBOX.DISPATCH_FAILED', error: describeError(error) }, 'outbox pass failed');
+  };
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
     running = dispatchOnce(deps)
-      .catch((error: unknown) => deps.logger.warn({ code: 'OUTBOX.DISPATCH_FAILED', error: describeError(error) }, 'outbox pass failed'))
+      .catch(failed)
       .finally(() => {
         busy = false;
       });

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { describeError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { LookupJobData, ReferralJobData, lookupJobId, referralJobId, type ResearchPlan } from '../model/jobs.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
 
 /**
  * The work behind the two job kinds. Implementations are idempotent (DESIGN.md: jobs are
@@ -62,6 +63,24 @@ export class UnrecoverableJobError extends Error {
 /** True when a thrown value must stop retries (ours, BullMQ's, or any error so named). */
 export function isUnrecoverable(error: unknown): boolean {
   return error instanceof Error && error.name === UNRECOVERABLE;
+}
+
+/**
+ * True when the job met our own store unavailable (STORE.UNAVAILABLE). Such a run says nothing
+ * about the job, so both runners run it again later without spending one of its attempts: a lookup
+ * must not end failed because PostgreSQL restarted (docs/decisions.md, "Surviving a PostgreSQL
+ * restart"). The job waits as long as the store is away; the store is the source of truth.
+ */
+export function waitsForStore(error: unknown): boolean {
+  return isStoreUnavailable(error);
+}
+
+/** The longest a job waits before trying the store again. */
+export const STORE_WAIT_MAX_MS = 10_000;
+
+/** Milliseconds before the next run of a job that has waited for the store `waits` times before (0-based). */
+export function storeWaitDelayMs(backoffMs: number, waits: number): number {
+  return Math.min(Math.max(backoffMs, 100) * 2 ** Math.min(waits, 16), STORE_WAIT_MAX_MS);
 }
 
 /** Milliseconds to wait after failed attempt number `attempt` (1-based) before the next one. */

@@ -5,10 +5,11 @@
  * configuration folder, so that copying or dumping the data directory does not copy the key.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../lib/errors.ts';
+import { readOrCreateKeyFile } from './key-file.ts';
 
 export function parseMasterKey(text: string, variable: string): Buffer {
   const key = Buffer.from(text.trim(), 'base64');
@@ -39,16 +40,7 @@ export function resolveMasterKey(options: {
   }
   if (!options.embedded) throw new ConfigError('MASH_MASTER_KEY_FILE', 'a master key is required with DATABASE_URL: set MASH_MASTER_KEY_FILE or MASH_MASTER_KEY');
   const file = defaultMasterKeyFile(options.env);
-  try {
-    return parseMasterKey(readFileSync(file, 'utf8'), 'MASH_MASTER_KEY_FILE');
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-  }
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  try {
-    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-  } catch {
-    // Created by a concurrent start: read theirs below.
-  }
-  return parseMasterKey(readFileSync(file, 'utf8'), 'MASH_MASTER_KEY_FILE');
+  // Embedded processes with different data directories share this file: create it once.
+  const text = readOrCreateKeyFile(file, () => `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, dirMode: 0o700 });
+  return parseMasterKey(text, 'MASH_MASTER_KEY_FILE');
 }

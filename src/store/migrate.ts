@@ -1,6 +1,8 @@
 /**
  * Migrations: numbered SQL files applied once each, in order, inside a transaction, under an
- * advisory lock so a gateway and several workers starting together do not race.
+ * advisory lock so a gateway and several workers starting together do not race. All schema work
+ * happens under the lock, the migrations table included: two concurrent `CREATE TABLE IF NOT
+ * EXISTS` race in the catalog and one fails on `pg_type_typname_nsp_index`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,9 +27,9 @@ export function listMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 
 /** Apply pending migrations; returns the names applied. */
 export async function migrate(db: Db, migrations: readonly Migration[] = listMigrations()): Promise<string[]> {
-  await db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
     const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
     const applied: string[] = [];
     for (const migration of migrations) {

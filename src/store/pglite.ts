@@ -8,12 +8,12 @@ import { ClosedTransactionError, createTransactionGuard } from './transaction-gu
 
 export async function openPglite(dataDir: string): Promise<Db> {
   mkdirSync(dataDir, { recursive: true });
-  const release = lockDataDir(dataDir);
+  const release = await lockDataDir(dataDir);
   let db: PGlite;
   try {
     db = await PGlite.create(path.join(dataDir, 'pgdata'));
   } catch (error) {
-    release();
+    await release();
     throw error;
   }
   const run = async <Row extends object>(client: Pick<PGlite, 'query'>, text: string, params?: readonly SqlParam[]): Promise<Row[]> => {
@@ -49,7 +49,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
       try {
         await db.close();
       } finally {
-        release();
+        await release();
       }
     },
   };

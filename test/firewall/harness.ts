@@ -21,6 +21,7 @@ import { openStore } from '../../src/store/open.ts';
 import { finishLookup, insertReferral } from '../../src/store/referrals.ts';
 import { createVault, type Vault } from '../../src/store/vault.ts';
 import type { PersonIndex } from '../../src/store/person-index.ts';
+import type { StoreKind } from '../support/stores.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { TEST_TOKEN_LIFETIME, testSigningKey, tokenFor } from '../support/tokens.ts';
 
@@ -37,6 +38,8 @@ export interface SeededItem {
 export interface FirewallHarness {
   readonly app: ReturnType<typeof createApp>;
   readonly db: Db;
+  /** The PostgreSQL the harness runs on, or undefined on PGlite. */
+  readonly databaseUrl: string | undefined;
   readonly vault: Vault;
   readonly personIndex: PersonIndex;
   readonly clock: ReturnType<typeof fixedClock>;
@@ -50,10 +53,15 @@ export interface FirewallHarness {
 
 const SENSITIVITIES: readonly Sensitivity[] = ['open', 'sensitive', 'restricted'];
 
-/** With `databaseUrl`, the harness runs on that PostgreSQL; otherwise on embedded PGlite. */
-export async function startFirewallHarness(options: { databaseUrl?: string } = {}): Promise<FirewallHarness> {
+/**
+ * With `store`, the harness runs on a fresh store of that kind (test/support/stores.ts), thrown
+ * away on close; with `databaseUrl`, on that PostgreSQL; otherwise on embedded PGlite.
+ */
+export async function startFirewallHarness(options: { databaseUrl?: string; store?: StoreKind } = {}): Promise<FirewallHarness> {
+  const provisioned = await options.store?.provision();
   const tmp = makeTempDir('mash-firewall-');
-  const db = await openStore({ databaseUrl: options.databaseUrl, dataDir: tmp.dir });
+  const databaseUrl = provisioned?.databaseUrl ?? options.databaseUrl;
+  const db = await openStore({ databaseUrl, dataDir: tmp.dir });
   const masterKey = randomBytes(32);
   const vault = createVault(masterKey);
   const personIndex = createHubPersonIndex(masterKey);
@@ -72,6 +80,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string } = {
   return {
     app,
     db,
+    databaseUrl,
     vault,
     personIndex,
     clock,
@@ -116,6 +125,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string } = {
     async close() {
       await db.close();
       tmp.remove();
+      await provisioned?.stop();
     },
   };
 }

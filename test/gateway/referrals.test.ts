@@ -16,6 +16,7 @@ import { Connector } from '../../src/model/connector.ts';
 import type { Db } from '../../src/store/db.ts';
 import { upsertConnector } from '../../src/store/connectors.ts';
 import { openStore } from '../../src/store/open.ts';
+import { storeUnavailable } from '../../src/store/unavailable.ts';
 import { createVault } from '../../src/store/vault.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER, TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
@@ -206,5 +207,43 @@ describe('problems and service routes', () => {
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger-ui');
     expect((await app.request('/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
+  });
+});
+
+describe('while the store is unavailable', () => {
+  // The store as PostgreSQL leaves it during a restart: every call fails with STORE.UNAVAILABLE, or never answers.
+  const storeDown = (mode: 'refusing' | 'silent'): Db => {
+    const fail = (): Promise<never> => (mode === 'refusing' ? Promise.reject(storeUnavailable(new Error('connect ECONNREFUSED 127.0.0.1:5432'))) : new Promise<never>(() => undefined));
+    return { kind: 'postgres', query: fail, transaction: fail, exec: fail, close: () => Promise.resolve() };
+  };
+  const appOn = (store: Db): ReturnType<typeof createApp> =>
+    createApp({ db: store, vault: createVault(randomBytes(32)), personIndex: createHubPersonIndex(randomBytes(32)), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }) });
+
+  it('answers 503 STORE.UNAVAILABLE problem documents with Retry-After (RFC 9110 §10.2.3), never 500', async () => {
+    const down = appOn(storeDown('refusing'));
+    const intake = await tokenFor(key, 'referral-intake');
+    const manager = await tokenFor(key, 'hub-manager');
+    const responses = [
+      await down.request('/v1/referrals', { method: 'POST', headers: { authorization: `Bearer ${intake}`, 'content-type': 'application/json' }, body: JSON.stringify(example) }),
+      await down.request('/v1/referrals/00000000-0000-4000-8000-000000000000', { headers: { authorization: `Bearer ${manager}` } }),
+      await down.request('/v1/referrals', { headers: { authorization: 'Bearer not-a-token' } }),
+    ];
+    for (const response of responses) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+      const body = await problemOf(response);
+      expect(body.code).toBe('STORE.UNAVAILABLE');
+      expect(body.detail).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+    }
+  });
+
+  it('says not-ready on /readyz within its deadline, whether the store refuses or never answers', async () => {
+    for (const mode of ['refusing', 'silent'] as const) {
+      const started = Date.now();
+      const response = await appOn(storeDown(mode)).request('/readyz');
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'not-ready', store: 'down', queue: 'up' });
+      expect(Date.now() - started).toBeLessThan(4_000);
+    }
   });
 });

@@ -3,7 +3,8 @@
  * truth: the featured child's noisy records from five agencies become one hub person and his
  * sibling another; a later referral finds the same person; a possible match waits for a
  * practitioner, a confirmation merges, a rejection is kept and respected — also after retention
- * forgot the record; and neither PGlite's rows nor a real PostgreSQL's pg_dump show a name.
+ * forgot the record; and neither PGlite's rows nor a real PostgreSQL's pg_dump show a name. The
+ * index's workflow runs on both stores.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -14,7 +15,7 @@ import type { Db, Sql } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createPersonIndex, deriveIndexKey, type IndexedRecord, type PersonIndex, type Resolution } from '../../src/store/person-index.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
-import { makeTempDir } from '../support/tmp.ts';
+import { openTestStore, STORE_KINDS } from '../support/stores.ts';
 import { FEATURED_FAMILY, generatePopulation, type Agency, type AgencyPersonBase, type Population } from '../simulators/population/index.ts';
 
 const population = generatePopulation({ seed: 20261121, households: 40 });
@@ -138,16 +139,15 @@ function expectNoPersonalData(dump: { text: string; bytes: Buffer }): void {
   }
 }
 
-describe('person index (PGlite)', () => {
-  const tmp = makeTempDir();
+describe.each(STORE_KINDS)('person index on $name', (kind) => {
   let db: Db;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
-  });
+    ({ db, close } = await openTestStore(kind));
+  }, 120_000);
   afterAll(async () => {
-    await db.close();
-    tmp.remove();
+    await close();
   });
 
   it('makes one hub person of the child from five agencies, keeps the sibling and parents apart, and asks about the rest', async () => {

@@ -51,7 +51,7 @@ export function bullmqSystem(redisUrl: () => string): JobSystemFactory {
     return {
       scheduler,
       start: () => {
-        workers ??= startBullmqWorkers({ connection, processors, concurrency: options.concurrency, logger, prefix });
+        workers ??= startBullmqWorkers({ connection, processors, concurrency: options.concurrency, logger, prefix, backoffMs: options.backoffMs });
       },
       idle: () => waitUntilDrained(queues),
       close: async () => {

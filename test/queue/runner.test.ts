@@ -12,7 +12,11 @@ import {
   isUnrecoverable,
   planJobs,
   retryDelayMs,
+  STORE_WAIT_MAX_MS,
+  storeWaitDelayMs,
+  waitsForStore,
 } from '../../src/queue/runner.ts';
+import { storeUnavailable } from '../../src/store/unavailable.ts';
 import { recordingProcessors } from './harness.ts';
 
 describe('job executors', () => {
@@ -59,6 +63,18 @@ describe('isUnrecoverable', () => {
 describe('retryDelayMs', () => {
   it('doubles from the base delay: backoffMs * 2^(attempt-1)', () => {
     expect([1, 2, 3, 4].map((attempt) => retryDelayMs(20, attempt))).toEqual([20, 40, 80, 160]);
+  });
+});
+
+describe('waiting for the store', () => {
+  it('is for STORE.UNAVAILABLE only, and waits longer each time up to STORE_WAIT_MAX_MS', () => {
+    expect(waitsForStore(storeUnavailable(new Error('connect ECONNREFUSED')))).toBe(true);
+    expect(waitsForStore(new Error('agency down'))).toBe(false);
+    expect([0, 1, 2, 3].map((waits) => storeWaitDelayMs(1_000, waits))).toEqual([1_000, 2_000, 4_000, 8_000]);
+    expect(storeWaitDelayMs(1_000, 4)).toBe(STORE_WAIT_MAX_MS);
+    expect(storeWaitDelayMs(1_000, 1_000)).toBe(STORE_WAIT_MAX_MS);
+    // A zero backoff must not spin against a store that is down.
+    expect(storeWaitDelayMs(0, 0)).toBe(100);
   });
 });
 

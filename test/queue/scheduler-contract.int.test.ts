@@ -8,6 +8,7 @@ import { MashError } from '../../src/lib/errors.ts';
 import type { Logger } from '../../src/lib/logger.ts';
 import type { ResearchPlan } from '../../src/model/jobs.ts';
 import { UnrecoverableJobError, type ResearchProcessors, type RunnerOptions } from '../../src/queue/runner.ts';
+import { storeUnavailable } from '../../src/store/unavailable.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import {
   bullmqSystem,
@@ -154,6 +155,27 @@ describe.each<{ name: string; factory: JobSystemFactory }>([
 
     expect(finalFailure(lines, 'lookup-down')).toMatchObject({ attempt: 2, final: true });
     expect(finalFailure(lines, 'lookup-refused')).toMatchObject({ attempt: 1, final: true, code: 'TEST.REFUSED' });
+  });
+
+  it('runs a job that met the store unavailable again without spending its attempts', async () => {
+    // Four runs meet PostgreSQL restarting — more than the two attempts allowed — then it is back.
+    const recorder = recordingProcessors({
+      lookup: (_id, attempt) => (attempt <= 4 ? Promise.reject(storeUnavailable(new Error('Connection terminated unexpectedly'))) : Promise.resolve()),
+      referral: (_id, attempt) => (attempt <= 1 ? Promise.reject(storeUnavailable(new Error('connect ECONNREFUSED'))) : Promise.resolve()),
+    });
+    const { logger, lines } = capturingLogger();
+    const system = create(recorder.processors, { attempts: 2, backoffMs: 10 }, logger);
+    system.start();
+
+    await system.scheduler.schedule(plan('r-store', ['waits']));
+    await system.idle();
+
+    expect(recorder.callsOf('lookup', 'waits')).toHaveLength(5);
+    expect(recorder.callsOf('referral', 'r-store')).toHaveLength(2);
+    const lookupEnd = recorder.callsOf('lookup', 'waits')[4]!.endSeq!;
+    expect(recorder.callsOf('referral', 'r-store')[0]!.startSeq).toBeGreaterThan(lookupEnd);
+    expect(lines.filter((line) => line.final !== undefined)).toEqual([]);
+    expect(lines.filter((line) => line.jobId === 'lookup-waits' && line.code === 'STORE.UNAVAILABLE')).toHaveLength(4);
   });
 
   it('never runs more than `concurrency` jobs of a kind at once, and does reach it', async () => {

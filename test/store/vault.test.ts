@@ -1,14 +1,14 @@
 /**
  * Encryption at rest (issue 5 §7): content sealed per referral and owning agency, bound to its
- * row, unreadable with another master key, and gone for good once its data key is destroyed.
+ * row, unreadable with another master key, and gone for good once its data key is destroyed —
+ * on both stores (PGlite and PostgreSQL), including two transactions creating the same key at once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { open, seal, SealError } from '../../src/lib/envelope.ts';
 import type { Db } from '../../src/store/db.ts';
-import { openStore } from '../../src/store/open.ts';
 import { ContentDestroyedError, createVault } from '../../src/store/vault.ts';
-import { makeTempDir } from '../support/tmp.ts';
+import { openTestStore, STORE_KINDS } from '../support/stores.ts';
 
 describe('envelope', () => {
   it('opens what it sealed, and refuses another key or another binding', () => {
@@ -23,13 +23,13 @@ describe('envelope', () => {
   });
 });
 
-describe('vault', () => {
-  const tmp = makeTempDir();
+describe.each(STORE_KINDS)('vault on $name', (kind) => {
   let db: Db;
+  let close: () => Promise<void>;
   const referralId = randomUUID();
 
   beforeAll(async () => {
-    db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
+    ({ db, close } = await openTestStore(kind));
     await db.query(
       `INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), 'test', '\\x00'::bytea)`,
       [referralId],
@@ -37,8 +37,7 @@ describe('vault', () => {
   });
 
   afterAll(async () => {
-    await db.close();
-    tmp.remove();
+    await close();
   });
 
   it('keeps one data key per referral and owner, wrapped, and destroys one owner without the others', async () => {
@@ -73,5 +72,15 @@ describe('vault', () => {
     ).rejects.toThrow('roll back');
     const sealed = await db.transaction((tx) => vault.keyRing(tx, otherReferral).seal('education', 'kept', 'b'));
     expect(await vault.keyRing(db, otherReferral).open('education', sealed, 'b')).toBe('kept');
+  });
+
+  it('gives two transactions creating the same data key at once the same key', async () => {
+    const vault = createVault(randomBytes(32));
+    const concurrent = randomUUID();
+    await db.query(`INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), 'test', '\\x00'::bytea)`, [concurrent]);
+    const sealed = await Promise.all(['one', 'two', 'three'].map((text) => db.transaction((tx) => vault.keyRing(tx, concurrent).seal('housing', text, `fact:${text}`))));
+    expect(await Promise.all(sealed.map((s, n) => vault.keyRing(db, concurrent).open('housing', s, `fact:${['one', 'two', 'three'][n] ?? ''}`)))).toEqual(['one', 'two', 'three']);
+    const keys = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM content_keys WHERE referral_id = $1', [concurrent]);
+    expect(keys[0]?.n).toBe(1);
   });
 });

@@ -3,9 +3,13 @@
  * distributed deployment do, and waits for it to listen. Used by the end-to-end suites.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
+// Node's on-disk code cache: the suites start many processes, and each then starts in about half
+// the time (behaviour is unchanged; only compiled code is reused).
+const COMPILE_CACHE = path.join(tmpdir(), 'mash-node-compile-cache');
 
 export interface GatewayProcess {
   /** Base URL, for processes that serve HTTP. */
@@ -24,7 +28,7 @@ export async function startGatewayProcess(options: {
 }): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...options.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', NODE_COMPILE_CACHE: COMPILE_CACHE, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -21,6 +21,15 @@ export interface TestPostgres {
   readonly url: string;
   /** The cluster's data directory (PGDATA). */
   readonly dataDir: string;
+  /** The server's port, the same across `restart`. */
+  readonly port: number;
+  /**
+   * Crashes the server: SIGKILL to the postmaster, as an OOM kill or a power cut would. Its
+   * backends end by themselves when they notice; the data directory stays for `restart`.
+   */
+  kill(): Promise<void>;
+  /** Starts the server again on the same data directory and port (it runs crash recovery). */
+  restart(): Promise<void>;
   /** Stops the server and removes its directory. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -28,6 +37,12 @@ export interface TestPostgres {
 export interface StartPostgresOptions {
   /** Time allowed for each step: initdb, server ready, createdb. */
   readonly stepTimeoutMs?: number;
+  /**
+   * Keep every acknowledged commit across a server crash (`synchronous_commit=on`, as in
+   * production), for tests that `kill` the server. Off by default: without it a crash loses the
+   * last few hundred milliseconds of commits, which a test run that never crashes does not need.
+   */
+  readonly crashSafe?: boolean;
 }
 
 const POSTGRES_ROOT = '/usr/lib/postgresql';
@@ -46,7 +61,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const runAs = await serverUser();
   const root = await mkdtemp(join(tmpdir(), 'mash-pg-'));
   const dataDir = join(root, 'data');
-  const tool = { binDir, cwd: root, runAs, timeoutMs: stepTimeoutMs };
+  const tool = { binDir, cwd: root, runAs, timeoutMs: stepTimeoutMs, crashSafe: options.crashSafe ?? false };
   let server: ChildProcess | undefined;
 
   // A crashed test process must not leave a server behind. SIGQUIT = immediate shutdown:
@@ -75,8 +90,24 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     await runTool(tool, 'initdb', ['-D', dataDir, '-U', OS_USER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
     const started = await startOnFreePort(tool, dataDir);
     server = started.server;
-    await runTool(tool, 'createdb', ['-h', '127.0.0.1', '-p', String(started.port), '-U', OS_USER, DATABASE]);
-    return { url: `postgres://${OS_USER}@127.0.0.1:${started.port}/${DATABASE}`, dataDir, stop };
+    const { port } = started;
+    await runTool(tool, 'createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', OS_USER, DATABASE]);
+    return {
+      url: `postgres://${OS_USER}@127.0.0.1:${port}/${DATABASE}`,
+      dataDir,
+      port,
+      stop,
+      async kill() {
+        const crashed = server;
+        if (crashed === undefined || crashed.exitCode !== null || crashed.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => crashed.once('exit', () => { resolve(); }));
+        crashed.kill('SIGKILL');
+        await exited;
+      },
+      async restart() {
+        server = await restartOnPort(tool, dataDir, port);
+      },
+    };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
@@ -93,6 +124,7 @@ interface ToolContext {
   readonly cwd: string;
   readonly runAs: OsUser | undefined;
   readonly timeoutMs: number;
+  readonly crashSafe?: boolean;
 }
 
 async function startOnFreePort(tool: ToolContext, dataDir: string): Promise<{ server: ChildProcess; port: number }> {
@@ -110,6 +142,23 @@ async function startOnFreePort(tool: ToolContext, dataDir: string): Promise<{ se
   throw new Error(`postgres could not bind a free port in ${START_ATTEMPTS} attempts`, { cause: lastError });
 }
 
+/**
+ * After a crash the new postmaster refuses to start while a backend of the old one still holds
+ * the shared memory, or while the port is not yet free: try again until the step timeout.
+ */
+async function restartOnPort(tool: ToolContext, dataDir: string, port: number): Promise<ChildProcess> {
+  const deadline = Date.now() + tool.timeoutMs;
+  for (;;) {
+    try {
+      return await startServer(tool, dataDir, port);
+    } catch (error) {
+      const retriable = error instanceof Error && /could not bind|address already in use|shared memory block|lock file .* already exists/i.test(error.message);
+      if (!retriable || Date.now() > deadline) throw error;
+      await sleep(100);
+    }
+  }
+}
+
 async function startServer(tool: ToolContext, dataDir: string, port: number): Promise<ChildProcess> {
   let output = '';
   const server = spawn(
@@ -119,9 +168,11 @@ async function startServer(tool: ToolContext, dataDir: string, port: number): Pr
       '-p', String(port),
       '-k', tool.cwd,
       '-c', 'listen_addresses=127.0.0.1',
-      // Test-only: durability buys nothing for a cluster deleted after the run.
+      // Test-only: durability against an OS crash buys nothing for a cluster deleted after the
+      // run. A crash of the server alone keeps what reached the OS, so crash-safe keeps fsync off
+      // but waits for each commit's WAL to be written.
       '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
+      '-c', `synchronous_commit=${tool.crashSafe === true ? 'on' : 'off'}`,
       '-c', 'full_page_writes=off',
     ],
     { cwd: tool.cwd, stdio: ['ignore', 'pipe', 'pipe'], ...userOptions(tool.runAs) },

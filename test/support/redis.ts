@@ -1,7 +1,8 @@
 /**
  * A real, throwaway Redis for integration tests (CONVENTIONS.md §11: real Redis, started by the
  * tests themselves). Each call starts the OS `redis-server` on its own loopback port and temp
- * dir with persistence off, so suites never share state or leave files behind.
+ * dir with persistence off, so suites never share state or leave files behind. `kill` and
+ * `restart` crash it and bring it back, empty, on the same port, for the tests of a Redis blip.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,6 +16,10 @@ import { freePort } from './ports.ts';
 export interface TestRedis {
   /** `redis://127.0.0.1:PORT`, ready for ioredis and BullMQ. */
   readonly url: string;
+  /** Crashes the server (SIGKILL). With persistence off, whatever it held is gone. */
+  kill(): Promise<void>;
+  /** Starts an empty server again on the same port, as a Redis restarted without its data would be. */
+  restart(): Promise<void>;
   /** Stops the server and removes its directory. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -53,6 +58,57 @@ class PortTakenError extends Error {
 async function startOnce(startTimeoutMs: number): Promise<TestRedis> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'mash-redis-'));
+  let child: ChildProcess | undefined;
+  // A crashed test process must not leave a server behind.
+  const killOnExit = (): void => {
+    child?.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      process.off('exit', killOnExit);
+      if (child !== undefined) await terminate(child);
+      await rm(dir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+
+  try {
+    child = await launch(port, dir, startTimeoutMs);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    async kill() {
+      const crashed = child;
+      if (crashed === undefined || crashed.exitCode !== null || crashed.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => crashed.once('exit', () => { resolve(); }));
+      crashed.kill('SIGKILL');
+      await exited;
+    },
+    async restart() {
+      // The port was ours a moment ago; retry while the OS still holds it.
+      const deadline = Date.now() + startTimeoutMs;
+      for (;;) {
+        try {
+          child = await launch(port, dir, startTimeoutMs);
+          return;
+        } catch (error) {
+          if (!(error instanceof PortTakenError) || Date.now() > deadline) throw error;
+          await sleep(100);
+        }
+      }
+    },
+  };
+}
+
+/** Spawns redis-server on `port` and waits until it answers PING; kills it again on failure. */
+async function launch(port: number, dir: string, startTimeoutMs: number): Promise<ChildProcess> {
   let output = '';
   const child = spawn(
     'redis-server',
@@ -68,22 +124,6 @@ async function startOnce(startTimeoutMs: number): Promise<TestRedis> {
   child.once('error', (error) => {
     spawnError = error;
   });
-  // A crashed test process must not leave a server behind.
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      process.off('exit', killOnExit);
-      await terminate(child);
-      await rm(dir, { recursive: true, force: true });
-    })();
-    return stopping;
-  };
-
   try {
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
@@ -95,17 +135,16 @@ async function startOnce(startTimeoutMs: number): Promise<TestRedis> {
         if (/address already in use/i.test(output)) throw new PortTakenError(`port ${port} taken`);
         throw new Error(`redis-server exited during start (code ${String(child.exitCode)}); output:\n${output}`);
       }
-      if (await answersPing(port)) break;
+      if (await answersPing(port)) return child;
       if (Date.now() > deadline) {
         throw new Error(`redis-server did not answer PING on port ${port} within ${startTimeoutMs} ms; output:\n${output}`);
       }
       await sleep(25);
     }
   } catch (error) {
-    await stop();
+    await terminate(child);
     throw error;
   }
-  return { url: `redis://127.0.0.1:${port}`, stop };
 }
 
 /** Sends an inline PING (RESP allows it) and checks for +PONG; any failure is "not yet". */
