@@ -39,9 +39,11 @@ export type ReadmeStep =
   | { readonly kind: 'install-and-test' }
   | { readonly kind: 'token'; readonly variable: string; readonly role: string; readonly agency: string | undefined }
   | { readonly kind: HttpStepKind; readonly method: 'GET' | 'POST' | 'PUT'; readonly target: string; readonly tokenVariable: string | undefined }
-  | { readonly kind: 'cli-audit-verify' | 'cli-audit-export' | 'cli-audit-verify-copy' }
+  | { readonly kind: CliStepKind }
   | { readonly kind: 'start-simulators' | 'start-gateway' | 'start-worker' | 'make-keys' | 'make-connectors' }
   | { readonly kind: 'export'; readonly names: readonly string[] };
+
+export type CliStepKind = 'cli-audit-verify' | 'cli-audit-report' | 'cli-audit-export' | 'cli-audit-verify-copy';
 
 export type HttpStepKind =
   | 'submit'
@@ -80,6 +82,7 @@ export const REQUIRED_STEPS: readonly StepKind[] = [
   'audit-export',
   'audit-report',
   'cli-audit-verify',
+  'cli-audit-report',
   'cli-audit-export',
   'cli-audit-verify-copy',
   'start-simulators',
@@ -115,7 +118,8 @@ export function readmeCommands(markdown: string): ReadmeCommand[] {
       const trimmed = raw.trim();
       if (trimmed === '') return;
       if (trimmed.startsWith('#')) {
-        const answer = /^#\s*→\s*(\d{3})\s+(.+)$/.exec(trimmed);
+        // `# → 202 {…}`, optionally followed by two spaces and a note.
+        const answer = /^#\s*→\s*(\d{3})\s+(\{.*\}|\[.*\])(?:\s{2,}\S.*)?$/.exec(trimmed);
         const previous = commands.at(-1);
         if (answer !== null && previous !== undefined) previous.documented = { status: Number(answer[1]), body: parseDocumentedJson(answer[2] ?? '', index + 1) };
         return;
@@ -179,6 +183,7 @@ const FIXED: readonly { readonly kind: FixedStepKind; readonly pattern: RegExp }
   { kind: 'install-and-start', pattern: /^npm ci && npm start$/ },
   { kind: 'install-and-test', pattern: /^npm ci && npm test$/ },
   { kind: 'cli-audit-verify', pattern: /^npm run --silent audit:verify$/ },
+  { kind: 'cli-audit-report', pattern: /^npm run --silent audit:report -- --from <from> --to <to>$/ },
   { kind: 'cli-audit-export', pattern: /^npm run --silent audit:export -- --out <dir>$/ },
   { kind: 'cli-audit-verify-copy', pattern: /^npm run --silent audit:verify -- --copy <dir>$/ },
   { kind: 'start-simulators', pattern: /^npm run simulators$/ },
