@@ -10,6 +10,7 @@
  * practitioner deciding its items) and checks what a user relies on. A README command it does not
  * know, or a step the README no longer shows, fails it (test/e2e/readme/commands.ts).
  */
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -786,6 +787,11 @@ async function performCli(walk: Walk, command: ReadmeCommand, step: Extract<Read
     default:
       step.kind satisfies never;
   }
+}
+
+// The README's commands need these on PATH (scripts/test.ts installs them for `npm test`).
+for (const tool of ['bash', 'curl', 'openssl', 'npm']) {
+  if (spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0) throw new Error(`the README walkthrough needs ${tool} on PATH`);
 }
 
 const commands = loadReadmeCommands();
