@@ -56,7 +56,7 @@ const PERSONAL = [
   EXAMPLE.subjects[0]?.address.postcode ?? 'postcode',
 ];
 
-const RawFact = z.looseObject({ id: z.string(), kind: z.string(), summary: z.string().optional(), detail: z.string().optional(), provenance: z.looseObject({ agency: z.string() }) });
+const RawFact = z.looseObject({ id: z.string(), kind: z.string(), summary: z.string().optional(), detail: z.string().optional(), provenance: z.looseObject({ agency: z.string(), sourceRecordId: z.string() }) });
 const RawPicture = z.looseObject({ facts: z.array(RawFact) });
 type RawFact = z.infer<typeof RawFact>;
 type PictureView = Picture & { readonly raw: readonly RawFact[] };
@@ -252,8 +252,9 @@ const agenciesOf = (picture: Picture): string[] => [...new Set(picture.facts.map
 
 /** Text of a fact that appears in no other fact and not in the referral: safe to look for in a product. */
 function uniqueText(fact: RawFact, all: readonly RawFact[]): boolean {
-  const texts = [fact.summary, fact.detail].filter((t): t is string => t !== undefined && t.length >= 12);
-  if (texts.length === 0 || fact.summary === undefined) return false;
+  const texts = [fact.summary, fact.detail].filter((t): t is string => t !== undefined);
+  // Short texts ("Self-harm") recur inside other items by chance: only distinctive ones prove a leak.
+  if (fact.summary === undefined || texts.some((t) => t.length < 12)) return false;
   const others = all.filter((f) => f.id !== fact.id).map((f) => JSON.stringify(f));
   return texts.every((t) => !others.some((o) => o.includes(JSON.stringify(t).slice(1, -1))));
 }
@@ -285,7 +286,11 @@ async function ownersDecide(walk: Walk, step: string): Promise<void> {
     const own = view.items.filter((item) => item.agency === agency);
     expect(own.length, `${step}: ${agency} holds items about the child`).toBeGreaterThan(0);
     const facts = new Map(view.raw.map((f) => [f.id, f]));
-    const candidates = own.map((item) => facts.get(item.itemId)).filter((f): f is RawFact => f !== undefined && f.kind === 'event' && item(own, f.id)?.release === null && uniqueText(f, everyFact));
+    // Chosen by source record, not by item id (which differs from run to run): every run picks the same items.
+    const candidates = own
+      .map((entry) => facts.get(entry.itemId))
+      .filter((f): f is RawFact => f !== undefined && f.kind === 'event' && item(own, f.id)?.release === null && uniqueText(f, everyFact))
+      .sort((a, b) => `${a.provenance.sourceRecordId} ${a.summary ?? ''}`.localeCompare(`${b.provenance.sourceRecordId} ${b.summary ?? ''}`));
     const withheld = agency === 'police' ? undefined : candidates[0];
     const redacted = candidates.find((f) => f.id !== withheld?.id);
     expect(redacted, `${step}: ${agency} has an event with a summary of its own to redact`).toBeDefined();
@@ -366,7 +371,7 @@ function expectProductAfterOwners(walk: Walk, product: Product, step: string): v
       case 'withhold':
         expect(inProduct, `${step}: withheld ${id} is not in the product`).toBeUndefined();
         for (const text of [decided.fact.summary, decided.fact.detail]) {
-          if (text !== undefined && text.length >= 12 && uniqueText(decided.fact, [...walk.decided.values()].map((d) => d.fact))) {
+          if (text !== undefined && uniqueText(decided.fact, [...walk.decided.values()].map((d) => d.fact))) {
             expect(leakedAt(serialized, text), `${step}: withheld content of ${id} left the hub`).toBeUndefined();
           }
         }
