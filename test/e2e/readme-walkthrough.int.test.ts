@@ -112,7 +112,7 @@ class Walk {
     this.mode = mode;
     this.workspace = createWorkspace(`mash-readme-${mode}-`);
     this.auditDir = path.join(this.workspace.dir, 'audit-copy');
-    // Embedded: the data directory is named, as the brief of this suite and the README's note ask.
+    // Embedded: a data directory of its own (README "Configuration": MASH_DATA_DIR), kept in the project folder.
     this.env = terminalEnv(this.workspace, mode === 'embedded' ? { MASH_DATA_DIR: path.join(this.workspace.dir, 'data') } : {});
   }
 
