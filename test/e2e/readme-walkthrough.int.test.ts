@@ -815,7 +815,10 @@ describe('the README', () => {
 });
 
 describe('README walkthrough, embedded: npm start', () => {
-  const walk = new Walk('embedded');
+  let walk: Walk;
+  beforeAll(() => {
+    walk = new Walk('embedded');
+  });
   afterAll(() => walk.teardown());
 
   it('answers every README command in time, from the referral to the offline audit copy', async () => {
@@ -826,8 +829,9 @@ describe('README walkthrough, embedded: npm start', () => {
 });
 
 describe('README walkthrough, distributed: npm run gateway and two npm run worker on PostgreSQL and Redis', () => {
-  const walk = new Walk('distributed');
+  let walk: Walk;
   beforeAll(async () => {
+    walk = new Walk('distributed');
     [walk.postgres, walk.redis] = await Promise.all([startPostgres(), startRedis()]);
   }, 120_000);
   afterAll(() => walk.teardown());
