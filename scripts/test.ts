@@ -1,7 +1,8 @@
 /**
  * The test command (`npm test`): every check and every suite, the distributed ones included.
- * 1. Makes sure the OS `redis-server` and PostgreSQL binaries the distributed suites start are
- *    present — installing them with apt-get when it can, or stopping with a one-line instruction.
+ * 1. Makes sure the OS `redis-server` and PostgreSQL binaries the distributed suites start, and the
+ *    `curl` and `openssl` the README walkthrough runs, are present — installing them with apt-get
+ *    when it can, or stopping with a one-line instruction.
  * 2. Type check, lint and the layer check.
  * 3. vitest, with a JSON report; prints `N passed, N failed` alone on the last line.
  */
@@ -23,21 +24,26 @@ function postgresBin(): string | undefined {
 }
 
 function ensureServers(): void {
-  const missing: string[] = [];
-  if (!which('redis-server')) missing.push('redis-server');
-  if (postgresBin() === undefined) missing.push('postgresql');
+  const present = (): string[] => [
+    ...(which('redis-server') ? [] : ['redis-server']),
+    ...(postgresBin() === undefined ? ['postgresql'] : []),
+    // test/e2e/readme-walkthrough.int.test.ts runs the README's commands as written.
+    ...(which('curl') ? [] : ['curl']),
+    ...(which('openssl') ? [] : ['openssl']),
+  ];
+  const missing = present();
   if (missing.length === 0) return;
   const canInstall = process.getuid?.() === 0 && which('apt-get');
   if (!canInstall) {
-    process.stderr.write(`npm test needs ${missing.join(' and ')}: run  sudo apt-get install -y redis-server postgresql  (or your OS's packages) and try again\n`);
+    process.stderr.write(`npm test needs ${missing.join(' and ')}: run  sudo apt-get install -y ${missing.join(' ')}  (or your OS's packages) and try again\n`);
     process.exit(1);
   }
   process.stdout.write(`installing ${missing.join(', ')} with apt-get...\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server', 'postgresql'], { stdio: 'inherit', env });
-  if (update.status !== 0 || install.status !== 0 || !which('redis-server') || postgresBin() === undefined) {
-    process.stderr.write('npm test could not install redis-server and postgresql with apt-get; install them and try again\n');
+  const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  if (update.status !== 0 || install.status !== 0 || present().length > 0) {
+    process.stderr.write(`npm test could not install ${missing.join(' and ')} with apt-get; install them and try again\n`);
     process.exit(1);
   }
 }

@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     const app = createApp({ db, vault, personIndex, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
-    printBanner(config, serverUrl(server, config));
+    printBanner(config, serverUrl(server, config), simulators?.host.url);
   } else {
     logger.info({ role: config.role }, 'worker started');
   }
@@ -254,13 +254,15 @@ function closeServer(server: ServerType): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-function printBanner(config: Config, url: string): void {
+function printBanner(config: Config, url: string, hostSimulatorUrl: string | undefined): void {
   const embeddedKey = config.jwt.jwksUrl === undefined && config.jwt.publicKeyPem === undefined;
   const lines = [
     `MASH Gateway listening on ${url}  (role ${config.role}, store ${config.databaseUrl === undefined ? `PGlite in ${config.dataDir}` : 'PostgreSQL'}, jobs ${config.redisUrl === undefined ? 'in-process' : 'BullMQ'})`,
     `  ready:    curl ${url}/readyz`,
     `  API docs: ${url}/docs`,
   ];
+  // Products are pushed to the host simulator unless MASH_HOST_URL names a real host.
+  if (hostSimulatorUrl !== undefined && config.hostSystem.url === undefined) lines.push(`  host case system simulator: ${hostSimulatorUrl} (what it received: curl ${hostSimulatorUrl}/mash-products)`);
   if (embeddedKey) {
     lines.push(
       '  send the example referral:',
@@ -274,7 +276,12 @@ function printBanner(config: Config, url: string): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** SIGTERM/SIGINT: stop taking work, finish what is running (up to the grace period), close the store. */
+/**
+ * SIGTERM/SIGINT: stop taking work, finish what is running (up to the grace period), close the
+ * store. A signal that arrives while shutting down is ignored, not fatal: Ctrl-C on `npm start`
+ * delivers SIGINT twice (from the terminal, and forwarded by npm), and the second must not cut
+ * the first's orderly close of the store short. The grace period bounds the wait.
+ */
 function installShutdown(closers: Closer[], logger: Logger, graceMs: number): void {
   let stopping = false;
   const shutdown = async (): Promise<void> => {
@@ -294,8 +301,8 @@ function installShutdown(closers: Closer[], logger: Logger, graceMs: number): vo
     }
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
 }
 
 main().catch((error: unknown) => {

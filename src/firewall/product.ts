@@ -48,14 +48,16 @@ export function buildProduct(input: ProductInput): ProductBuild {
   if (undecided.length > 0 && input.withholdUndecidedRationale === undefined) return { ok: false, undecided };
 
   const items: ProductItem[] = [];
-  const withheld = new Map<Agency, { count: number; contact: string }>();
+  const withheld = new Map<Agency, { count: number; ownerContact: string | undefined }>();
   for (const item of input.items) {
     const release = item.release;
     const decision = release?.decision ?? 'withhold';
     if (decision === 'withhold') {
       // Signpost: that relevant information exists and whom to ask — never the content (rule 5).
+      // Whom to ask is the owner's word when it gave one, whichever of its items comes first;
+      // the hub's default only stands in for an owner that said nothing (or has not decided).
       const current = withheld.get(item.agency);
-      withheld.set(item.agency, { count: (current?.count ?? 0) + 1, contact: current?.contact ?? release?.signpostContact ?? defaultSignpostContact(item.agency) });
+      withheld.set(item.agency, { count: (current?.count ?? 0) + 1, ownerContact: current?.ownerContact ?? release?.signpostContact });
       continue;
     }
     const { provenance } = item.fact;
@@ -72,10 +74,10 @@ export function buildProduct(input: ProductInput): ProductBuild {
   }
   const signposts: Signpost[] = [...withheld.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([agency, { count, contact }]) => ({
+    .map(([agency, { count, ownerContact }]) => ({
       agency,
       itemCount: count,
-      contact,
+      contact: ownerContact ?? defaultSignpostContact(agency),
       note: `The ${agency} agency holds relevant information it has not shared in this product. Contact it for more.`,
     }));
 

@@ -33,6 +33,9 @@ export interface EmbeddedSimulators {
   close(): Promise<void>;
 }
 
+/** Where each simulator sits in a block of consecutive ports (compose: 9101–9107; serve.ts). */
+export const SIMULATOR_PORT_ORDER = ['health', 'police', 'education', 'housing', 'social-care', 'feedback', 'host'] as const satisfies readonly (Agency | 'feedback' | 'host')[];
+
 export interface EmbeddedSimulatorOptions {
   readonly host?: string;
   /** Fixed ports for deployments that name them; random when absent. */

@@ -28,6 +28,7 @@ const Verification = z
     entries: z.number().int(),
     checkpoints: z.number().int(),
     headSeq: z.number().int(),
+    unsealed: z.number().int().optional().meta({ description: 'Entries committed but not yet chained by the sealer when the answer was made.' }),
     failure: z.object({ seq: z.number().int(), reason: z.string() }).optional(),
   })
   .meta({ id: 'AuditVerification' });

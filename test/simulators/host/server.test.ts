@@ -135,6 +135,28 @@ describe('host simulator', () => {
   it('answers 404 elsewhere and 405 for other methods', async () => {
     const sim = await start();
     expect((await fetch(`${sim.url}/products`, { method: 'POST' })).status).toBe(404);
-    expect((await fetch(`${sim.url}/mash-products`)).status).toBe(405);
+    const put = await fetch(`${sim.url}/mash-products`, { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
+    expect((await fetch(`${sim.url}/mash-products/${sampleKey}`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('shows over HTTP what it holds: the keys with their delivery counts, and each version as first received', async () => {
+    const sim = await start();
+    expect(await (await fetch(`${sim.url}/mash-products`)).json()).toEqual({ products: [] });
+    expect((await fetch(`${sim.url}/mash-products/${sampleKey}`)).status).toBe(404);
+    expect((await post(sim, restBody)).status).toBe(201);
+    expect((await post(sim, restBody)).status).toBe(200);
+    expect(await (await fetch(`${sim.url}/mash-products`)).json()).toEqual({ products: [{ key: sampleKey, format: 'rest', count: 2 }] });
+    const held = await fetch(`${sim.url}/mash-products/${sampleKey}`);
+    expect(held.status).toBe(200);
+    expect(await held.json()).toEqual(restObject());
+  });
+
+  it('needs the bearer token for reads too when started with auth', async () => {
+    const sim = await start({ auth: { clients: [], staticTokens: ['static-token'] } });
+    expect((await fetch(`${sim.url}/mash-products`)).status).toBe(401);
+    expect((await fetch(`${sim.url}/mash-products/${sampleKey}`)).status).toBe(401);
+    expect((await fetch(`${sim.url}/mash-products`, { headers: { authorization: 'Bearer static-token' } })).status).toBe(200);
   });
 });

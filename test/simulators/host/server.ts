@@ -11,7 +11,11 @@
  * work — as a real host may commit and then answer too late — so a timed-out publication that
  * is retried must come back as a replay, not a second product.
  *
- * Endpoints: `POST /mash-products`; `POST /oauth2/token` when started with `auth`.
+ * Endpoints: `POST /mash-products`; `POST /oauth2/token` when started with `auth`; and, so that
+ * whoever runs the embedded gateway or the end-to-end walkthrough can see over HTTP what the host
+ * received, `GET /mash-products` (the keys held, with their delivery counts) and
+ * `GET /mash-products/{key}` (that product version as first received). Reads need the same
+ * bearer token as deliveries when the simulator has `auth`.
  * Synthetic data only; bodies are kept in memory for the test to read, never logged.
  */
 import { createHash } from 'node:crypto';
@@ -148,11 +152,16 @@ async function handle(req: IncomingMessage, state: State): Promise<Reply> {
   const path = new URL(req.url ?? '/', 'http://host.invalid').pathname;
   const method = req.method ?? 'GET';
   if (path === TOKEN_PATH) return tokenReply(req, state, method);
-  if (path !== PRODUCTS_PATH) return problem(404, 'no such endpoint');
-  if (method !== 'POST') return { ...problem(405, 'use POST'), headers: { allow: 'POST' } };
+  // Keys are RFC 3986 unreserved characters, so the path segment needs no decoding.
+  const heldKey = path.startsWith(`${PRODUCTS_PATH}/`) ? path.slice(PRODUCTS_PATH.length + 1) : undefined;
+  if (path !== PRODUCTS_PATH && heldKey === undefined) return problem(404, 'no such endpoint');
+  const allowed = heldKey === undefined ? 'GET, POST' : 'GET';
+  if (method !== 'POST' && method !== 'GET') return { ...problem(405, `use ${allowed}`), headers: { allow: allowed } };
+  if (heldKey !== undefined && method !== 'GET') return { ...problem(405, 'use GET'), headers: { allow: allowed } };
   if (state.issuer !== undefined && !state.issuer.accepts(req.headers.authorization)) {
     return { ...problem(401, 'a valid bearer token is required'), headers: { 'www-authenticate': 'Bearer' } };
   }
+  if (method === 'GET') return heldReply(state, heldKey);
 
   state.deliveries += 1;
   const faults = state.faults;
@@ -221,6 +230,15 @@ async function takeProduct(req: IncomingMessage, state: State): Promise<Reply> {
   }
   state.held.set(key, { key, format, body: json, canonicalHash, count: 1 });
   return { status: 201, body: { idempotencyKey: key, duplicate: false } };
+}
+
+/** What the host holds: the list of keys, or one product version as first received. */
+function heldReply(state: State, key: string | undefined): Reply {
+  if (key === undefined) {
+    return { status: 200, body: { products: [...state.held.values()].map((held) => ({ key: held.key, format: held.format, count: held.count })) } };
+  }
+  const held = state.held.get(key);
+  return held === undefined ? problem(404, 'the host holds no product version with this key') : { status: 200, body: held.body };
 }
 
 type BodyCheck = { readonly ok: true; readonly key: string } | { readonly ok: false; readonly invalid: readonly { name: string; reason: string }[] };
