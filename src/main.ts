@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { startCheckpointer } from './audit/checkpoints.ts';
-import { loadAuditSigner } from './audit/signing.ts';
+import { loadAuditSigner, type AuditSigner } from './audit/signing.ts';
 import { startSealer } from './audit/seal.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createApp } from './gateway/app.ts';
@@ -71,7 +71,12 @@ async function main(): Promise<void> {
   } catch (error) {
     exitWith(error instanceof ConfigError ? `configuration error: ${error.message}` : `cannot load the master key: ${describeError(error)}`);
   }
-  const auditSigner = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir });
+  let auditSigner: AuditSigner;
+  try {
+    auditSigner = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir, embedded: config.databaseUrl === undefined });
+  } catch (error) {
+    exitWith(error instanceof ConfigError ? `configuration error: ${error.message}` : `cannot load the audit signing key: ${describeError(error)}`);
+  }
   const actor = `system:${config.role}`;
   // Every process chains committed audit entries; one sealer works at a time.
   closers.unshift(startSealer(db, loopFailureLog(logger, 'AUDIT.SEAL_FAILED', 'audit sealing failed')));

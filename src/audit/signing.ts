@@ -5,6 +5,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import path from 'node:path';
+import { ConfigError } from '../lib/errors.ts';
 import { readOrCreateKeyFile } from '../store/key-file.ts';
 
 export const AUDIT_KEY_FILE = 'audit-signing-key.pem';
@@ -30,9 +31,17 @@ export function signerFromPem(pem: string): AuditSigner {
   };
 }
 
-/** Load the configured key, or the data directory's (created the first time, owner-only, once however many processes start together). */
-export function loadAuditSigner(options: { readonly pem?: string | undefined; readonly dataDir: string }): AuditSigner {
+/**
+ * Load the configured key, or — embedded only — the data directory's (created the first time,
+ * owner-only, once however many processes start together). With a shared PostgreSQL the processes
+ * of a deployment run on several machines, each with its own data directory: a key per directory
+ * would sign checkpoints no other process can verify, so the key must be configured (ConfigError).
+ */
+export function loadAuditSigner(options: { readonly pem?: string | undefined; readonly dataDir: string; readonly embedded: boolean }): AuditSigner {
   if (options.pem !== undefined) return signerFromPem(options.pem);
+  if (!options.embedded) {
+    throw new ConfigError('MASH_AUDIT_SIGNING_KEY', 'an audit signing key is required with DATABASE_URL, the same for every process (openssl genpkey -algorithm ed25519)');
+  }
   const file = path.join(options.dataDir, AUDIT_KEY_FILE);
   // Every process of a deployment sharing the data directory must sign with the same key.
   const pem = readOrCreateKeyFile(file, () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });

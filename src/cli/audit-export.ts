@@ -35,8 +35,10 @@ async function run(): Promise<number> {
   }
   if (values.out === undefined) return fail('usage: audit:export --out <dir>');
   let config;
+  let signer;
   try {
     config = loadConfig(process.env);
+    signer = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir, embedded: config.databaseUrl === undefined });
   } catch (error) {
     if (error instanceof ConfigError) return fail(`configuration error: ${error.message}`);
     throw error;
@@ -48,7 +50,6 @@ async function run(): Promise<number> {
     return fail(error instanceof DataDirLockedError ? error.message : `cannot open the store: ${describeError(error)}`);
   }
   try {
-    const signer = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir });
     // Sign the head now, so no entry of the copy is outside a signature. If another process is
     // signing at this moment it skips; the copy then says how many entries are unsigned.
     await checkpointIfDue(db, signer, { every: config.audit.checkpointEvery, maxAgeMs: config.audit.checkpointMaxAgeMs }, systemClock, true);

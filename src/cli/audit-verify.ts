@@ -63,8 +63,10 @@ async function verifyCopy(dir: string, keyId: string | undefined, publicKeyFile:
 
 async function verifyStore(): Promise<number> {
   let config;
+  let signer;
   try {
     config = loadConfig(process.env);
+    signer = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir, embedded: config.databaseUrl === undefined });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`audit:verify: configuration error: ${error.message}\n`);
@@ -80,7 +82,6 @@ async function verifyStore(): Promise<number> {
     return 2;
   }
   try {
-    const signer = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir });
     const started = performance.now();
     await sealAll(db);
     const result = await verifyAuditLog(db, new Map([[signer.keyId, signer.publicKeyPem]]));

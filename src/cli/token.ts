@@ -47,6 +47,11 @@ async function run(): Promise<void> {
   // for nothing, you get a working shift, or the maximum when that is shorter.
   if (lifetime !== undefined && lifetime > config.jwt.maxLifetimeSeconds) fail(`--expires ${asked ?? ''} is longer than the maximum token lifetime of ${config.jwt.maxLifetimeSeconds} s (MASH_JWT_MAX_LIFETIME)`);
   const expiresIn = asked ?? `${Math.min(parseDurationSeconds(DEFAULT_TOKEN_LIFETIME) ?? 0, config.jwt.maxLifetimeSeconds)}s`;
+  // With an identity provider configured the gateway verifies its tokens only: one signed with the
+  // data directory's key would be refused, so say so rather than print a token that cannot work.
+  if (config.jwt.jwksUrl !== undefined || config.jwt.publicKeyPem !== undefined) {
+    fail(`an identity provider is configured (${config.jwt.jwksUrl !== undefined ? 'MASH_JWKS_URL' : 'MASH_JWT_PUBLIC_KEY'}): get tokens from it; this command signs only for the embedded key`);
+  }
   const key = loadOrCreateSigningKey(config.dataDir);
   const token = await signToken(
     key,

@@ -160,6 +160,12 @@ export async function decide(deps: FirewallDeps, principal: Principal, referralI
       subject: itemId,
       detail: releaseRevisionDetail(revision, previous, { decision: request.decision, ...detail }),
     });
+    // Governance: revealed inside the hub, shared outside only on the owner's approval. Releasing
+    // (or redacting) an item the hub never saw shares it: the owner's release reveals it too, so
+    // the manager never publishes what the hub was not shown.
+    if (request.decision !== 'withhold' && item.revealedAt === null && (await revealItem(tx, referralId, itemId, principal.sub, at))) {
+      await appendAudit(tx, { at, actor: principal.sub, action: 'item.revealed', referralId, agency, subject: itemId, detail: { by: 'release-decision', decision: request.decision, revision } });
+    }
     return { revision };
   });
 }

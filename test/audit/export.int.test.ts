@@ -24,7 +24,7 @@ const ENTRIES = 300;
 const tmp = makeTempDir('mash-audit-export-');
 const dataDir = path.join(tmp.dir, 'data');
 const copyDir = path.join(tmp.dir, 'copy');
-const signer = loadAuditSigner({ dataDir });
+const signer = loadAuditSigner({ dataDir, embedded: true });
 const clock = fixedClock(new Date('2026-11-21T10:00:00Z'));
 let summary: AuditExportSummary;
 
@@ -133,7 +133,7 @@ describe('a copy of the audit log', () => {
     expect(forgedResult.failure?.seq).toBe(100);
     expect(forgedResult.failure?.reason).toContain('no valid signature');
 
-    const otherKey = loadAuditSigner({ dataDir: path.join(tmp.dir, 'other-key') });
+    const otherKey = loadAuditSigner({ dataDir: path.join(tmp.dir, 'other-key'), embedded: true });
     const wrongKey = verifyCli('--copy', copyDir, '--key-id', otherKey.keyId);
     expect(wrongKey.status).toBe(1);
     expect(wrongKey.stdout).toMatch(/^audit copy BROKEN: the public key's id is /);

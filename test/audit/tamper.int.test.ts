@@ -14,7 +14,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointIfDue } from '../../src/audit/checkpoints.ts';
 import { appendAudit, type AuditAction } from '../../src/audit/log.ts';
-import { loadAuditSigner } from '../../src/audit/signing.ts';
+import { AUDIT_KEY_FILE, loadAuditSigner } from '../../src/audit/signing.ts';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
 import { sealAll } from '../../src/audit/seal.ts';
 import { createApp } from '../../src/gateway/app.ts';
@@ -37,7 +37,7 @@ let postgres: TestPostgres;
 let db: Db;
 let client: pg.Client;
 const tmp = makeTempDir('mash-audit-');
-const signer = loadAuditSigner({ dataDir: tmp.dir });
+const signer = loadAuditSigner({ dataDir: tmp.dir, embedded: true });
 const keys = new Map([[signer.keyId, signer.publicKeyPem]]);
 const clock = fixedClock(new Date('2026-11-21T10:00:00Z'));
 
@@ -156,7 +156,7 @@ describe('the audit hash chain in PostgreSQL', () => {
   }, 300_000);
 
   it('audit:verify exits 0 on the intact log and 1 naming the entry after tampering', async () => {
-    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: postgres.url, MASH_DATA_DIR: tmp.dir };
+    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: postgres.url, MASH_DATA_DIR: tmp.dir, MASH_AUDIT_SIGNING_KEY: path.join(tmp.dir, AUDIT_KEY_FILE) };
     const intact = spawnSync(process.execPath, ['src/cli/audit-verify.ts'], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
     expect(intact.stdout).toMatch(/^audit log intact: 400 entries/);
     expect(intact.status).toBe(0);

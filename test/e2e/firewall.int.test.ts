@@ -25,6 +25,7 @@ import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/
 import { signToken, loadOrCreateSigningKey } from '../../src/gateway/embedded-key.ts';
 import type { Role } from '../../src/model/principal.ts';
 import { EXAMPLE_REFERRAL, waitForPicture } from './support.ts';
+import { TEST_AUDIT_SIGNING_KEY } from '../support/audit-key.ts';
 
 interface PictureItem {
   itemId: string;
@@ -65,6 +66,7 @@ beforeAll(async () => {
   env = {
     MASH_DATA_DIR: tmp.dir,
     DATABASE_URL: postgres.url,
+    MASH_AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
     REDIS_URL: redis.url,
     MASH_CONNECTORS: connectorsFile,
     MASH_MASTER_KEY: randomBytes(32).toString('base64'),

@@ -21,6 +21,7 @@ import { startRedis, type TestRedis } from '../support/redis.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
 import { EXAMPLE_REFERRAL, readStatus, tokenIn } from './support.ts';
+import { TEST_AUDIT_SIGNING_KEY } from '../support/audit-key.ts';
 
 const OUTAGE_MS = 5_000;
 // Any request taking longer than this counts as a hang.
@@ -52,6 +53,7 @@ beforeAll(async () => {
   const env = {
     MASH_DATA_DIR: tmp.dir,
     DATABASE_URL: postgres.url,
+    MASH_AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
     REDIS_URL: redis.url,
     MASH_CONNECTORS: connectorsFile,
     MASH_MASTER_KEY: randomBytes(32).toString('base64'),

@@ -523,14 +523,22 @@ async function perform(walk: Walk, command: ReadmeCommand, step: ReadmeStep): Pr
   }
 }
 
-/** README "Distributed deployment": without the master key, or a worker without Redis, a process stops at once naming the variable. */
+/**
+ * README "Distributed deployment": without the master key, without the shared audit signing key,
+ * or a worker without Redis, a process stops at once naming the variable.
+ */
 async function expectRequirements(walk: Walk, name: string): Promise<void> {
   const { MASH_MASTER_KEY_FILE: _key, MASH_MASTER_KEY: _inline, ...withoutKey } = walk.env;
+  const { MASH_AUDIT_SIGNING_KEY: _signing, ...withoutSigningKey } = walk.env;
   const { REDIS_URL: _redis, ...withoutRedis } = walk.env;
-  const [noKey, noRedis] = await Promise.all([
+  const [noKey, noSigningKey, noRedis] = await Promise.all([
     runBash('npm run --silent gateway', { cwd: walk.workspace.dir, env: { ...withoutKey, PORT: '0' }, timeoutMs: 30_000 }),
+    runBash('npm run --silent worker', { cwd: walk.workspace.dir, env: withoutSigningKey, timeoutMs: 30_000 }),
     runBash('npm run --silent worker', { cwd: walk.workspace.dir, env: withoutRedis, timeoutMs: 30_000 }),
   ]);
+  // A key per machine would sign checkpoints no other process can verify (src/audit/signing.ts).
+  expect(noSigningKey.code, `${name}: a worker with DATABASE_URL and no audit signing key must stop`).toBe(1);
+  expect(noSigningKey.stderr.trim(), name).toMatch(/^mash: configuration error: MASH_AUDIT_SIGNING_KEY: an audit signing key is required with DATABASE_URL/);
   expect(noKey.code, `${name}: a gateway with DATABASE_URL and no master key must stop`).toBe(1);
   expect(noKey.stderr.trim(), name).toMatch(/^mash: configuration error: MASH_MASTER_KEY_FILE: a master key is required with DATABASE_URL/);
   expect(noRedis.code, `${name}: a worker without REDIS_URL must stop`).toBe(1);

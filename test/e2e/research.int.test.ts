@@ -17,6 +17,7 @@ import { startRedis, type TestRedis } from '../support/redis.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
 import { exampleNhsNumber, expectFullProvenance, readPicture, submitExample, tokenIn, waitForPicture } from './support.ts';
+import { TEST_AUDIT_SIGNING_KEY } from '../support/audit-key.ts';
 
 interface Deployment {
   url: string;
@@ -54,7 +55,7 @@ async function distributed(): Promise<Deployment> {
     [postgres, redis, simulators] = await Promise.all([startPostgres(), startRedis(), startEmbeddedSimulators()]);
     const connectorsFile = path.join(tmp.dir, 'connectors.json');
     writeFileSync(connectorsFile, JSON.stringify({ connectors: simulators.connectors }));
-    const env = { MASH_DATA_DIR: tmp.dir, DATABASE_URL: postgres.url, REDIS_URL: redis.url, MASH_CONNECTORS: connectorsFile, MASH_MASTER_KEY: randomBytes(32).toString('base64') };
+    const env = { MASH_DATA_DIR: tmp.dir, DATABASE_URL: postgres.url, MASH_AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY, REDIS_URL: redis.url, MASH_CONNECTORS: connectorsFile, MASH_MASTER_KEY: randomBytes(32).toString('base64') };
     processes.push(await startGatewayProcess({ env: { ...env, MASH_ROLE: 'gateway' } }));
     processes.push(await startGatewayProcess({ env: { ...env, MASH_ROLE: 'worker' }, waitFor: 'worker' }));
     return { url: processes[0]!.url, dataDir: tmp.dir, stop };

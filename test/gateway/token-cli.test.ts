@@ -43,6 +43,17 @@ describe('npm run token', () => {
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(9 * 3600);
   });
 
+  it('refuses to sign when an identity provider is configured: the gateway would refuse its token', () => {
+    const publicKeyPem = loadOrCreateSigningKey(tmp.dir).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const withKey = token(['--role', 'hub-manager'], { MASH_JWT_PUBLIC_KEY: publicKeyPem });
+    expect(withKey.status).toBe(2);
+    expect(withKey.stdout).toBe('');
+    expect(withKey.stderr).toMatch(/^token: an identity provider is configured \(MASH_JWT_PUBLIC_KEY\): get tokens from it/);
+    const withJwks = token(['--role', 'hub-manager'], { MASH_JWKS_URL: 'http://127.0.0.1:9/jwks.json' });
+    expect(withJwks.status).toBe(2);
+    expect(withJwks.stderr).toMatch(/\(MASH_JWKS_URL\)/);
+  });
+
   it('defaults to the maximum lifetime when it is shorter than 8 hours', () => {
     const { status, stdout } = token(['--role', 'auditor'], { MASH_JWT_MAX_LIFETIME: '1h' });
     expect(status).toBe(0);

@@ -20,6 +20,7 @@ import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
+import { TEST_AUDIT_SIGNING_KEY } from '../support/audit-key.ts';
 
 const ROUNDS = 20;
 
@@ -75,6 +76,7 @@ describe('starting on an empty PostgreSQL database at the same instant', () => {
       const url = await freshDatabase(`process_round_${round}`);
       const env = {
         DATABASE_URL: url,
+        MASH_AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
         REDIS_URL: redis.url,
         MASH_DATA_DIR: path.join(tmp.dir, `round-${round}`),
         MASH_CONNECTORS: connectorsFile,

@@ -28,7 +28,7 @@ while (!existsSync(base + '/go')) await new Promise((resolve) => setImmediate(re
 const ids = [];
 for (let round = 0; round < rounds; round += 1) {
   const dir = base + '/round-' + round;
-  const audit = loadAuditSigner({ dataDir: dir }).keyId;
+  const audit = loadAuditSigner({ dataDir: dir, embedded: true }).keyId;
   const token = createHash('sha256').update(loadOrCreateSigningKey(dir).publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
   const master = createHash('sha256').update(resolveMasterKey({ base64: undefined, file: undefined, embedded: true, env: { XDG_CONFIG_HOME: dir } })).digest('hex').slice(0, 16);
   ids.push(audit + ':' + token + ':' + master);
