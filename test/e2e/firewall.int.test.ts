@@ -10,22 +10,19 @@
  * - a pg_dump of the database holds none of the case's sensitive strings in plain text.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agency } from '../../src/model/agency.ts';
 import { Product } from '../../src/model/product.ts';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
-import { startPostgres, type TestPostgres } from '../support/postgres.ts';
-import { startRedis, type TestRedis } from '../support/redis.ts';
-import { makeTempDir } from '../support/tmp.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
+import type { TestPostgres } from '../support/postgres.ts';
+import type { EmbeddedSimulators } from '../simulators/embedded.ts';
 import { signToken, loadOrCreateSigningKey } from '../../src/gateway/embedded-key.ts';
 import type { Role } from '../../src/model/principal.ts';
 import { EXAMPLE_REFERRAL, waitForPicture } from './support.ts';
-import { TEST_AUDIT_SIGNING_KEY } from '../support/audit-key.ts';
+import { startDistributedStack, type DistributedStack } from './distributed.ts';
 
 interface PictureItem {
   itemId: string;
@@ -41,15 +38,14 @@ interface PictureFact {
 }
 
 const AGENCIES: Agency[] = ['health', 'police', 'education', 'housing', 'social-care'];
-const tmp = makeTempDir('mash-e2e-firewall-');
+let stack: DistributedStack;
 let postgres: TestPostgres;
-let redis: TestRedis;
 let simulators: EmbeddedSimulators;
 let gateway: GatewayProcess;
 let worker: GatewayProcess;
-let env: Record<string, string>;
+let env: Readonly<Record<string, string>>;
 
-const token = (role: Role, agency?: Agency): Promise<string> => signToken(loadOrCreateSigningKey(tmp.dir), { sub: `e2e-${role}-${agency ?? 'hub'}`, role, agency }, { issuer: 'mash-gateway', audience: 'mash-gateway' });
+const token = (role: Role, agency?: Agency): Promise<string> => signToken(loadOrCreateSigningKey(stack.dataDir), { sub: `e2e-${role}-${agency ?? 'hub'}`, role, agency }, { issuer: 'mash-gateway', audience: 'mash-gateway' });
 
 async function call(role: Role, agency: Agency | undefined, method: string, route: string, body?: unknown): Promise<Response> {
   return fetch(`${gateway.url}${route}`, {
@@ -60,31 +56,18 @@ async function call(role: Role, agency: Agency | undefined, method: string, rout
 }
 
 beforeAll(async () => {
-  [postgres, redis, simulators] = await Promise.all([startPostgres(), startRedis(), startEmbeddedSimulators()]);
-  const connectorsFile = path.join(tmp.dir, 'connectors.json');
-  writeFileSync(connectorsFile, JSON.stringify({ connectors: simulators.connectors }));
-  env = {
-    MASH_DATA_DIR: tmp.dir,
-    DATABASE_URL: postgres.url,
-    MASH_AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
-    REDIS_URL: redis.url,
-    MASH_CONNECTORS: connectorsFile,
-    MASH_MASTER_KEY: randomBytes(32).toString('base64'),
-    MASH_HOST_URL: simulators.host.url,
-    MASH_OUTBOX_BACKOFF_MS: '200',
-    MASH_OUTBOX_LEASE_MS: '2000',
-  };
-  gateway = await startGatewayProcess({ env: { ...env, MASH_ROLE: 'gateway' } });
-  worker = await startGatewayProcess({ env: { ...env, MASH_ROLE: 'worker' }, waitFor: 'worker' });
+  stack = await startDistributedStack({
+    tmpPrefix: 'mash-e2e-firewall-',
+    env: (sims) => ({ MASH_HOST_URL: sims.host.url, MASH_OUTBOX_BACKOFF_MS: '200', MASH_OUTBOX_LEASE_MS: '2000' }),
+  });
+  ({ postgres, simulators, gateway, env } = stack);
+  worker = stack.workers[0]!;
 }, 120_000);
 
 afterAll(async () => {
+  // The worker restarted mid-test is this suite's own.
   await worker.kill('SIGTERM');
-  await gateway.kill('SIGTERM');
-  await simulators.close();
-  await redis.stop();
-  await postgres.stop();
-  tmp.remove();
+  await stack.stop();
 });
 
 describe('the firewall, end to end', () => {

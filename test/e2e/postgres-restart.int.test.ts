@@ -11,17 +11,11 @@
  * - requests during the outage get 503 problem documents (STORE.UNAVAILABLE, Retry-After),
  *   never a 500 or a hang, and /readyz says not-ready.
  */
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
-import { startPostgres, type TestPostgres } from '../support/postgres.ts';
-import { startRedis, type TestRedis } from '../support/redis.ts';
-import { makeTempDir } from '../support/tmp.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
+import { waitFor, type GatewayProcess } from '../support/gateway-process.ts';
+import type { TestPostgres } from '../support/postgres.ts';
 import { EXAMPLE_REFERRAL, readStatus, tokenIn } from './support.ts';
-import { TEST_AUDIT_SIGNING_KEY } from '../support/audit-key.ts';
+import { startDistributedStack, type DistributedStack } from './distributed.ts';
 
 const OUTAGE_MS = 5_000;
 // Any request taking longer than this counts as a hang.
@@ -37,39 +31,28 @@ interface Answer {
   readonly problem?: { code?: string; status?: number; contentType: string | null; retryAfter: string | null };
 }
 
-const tmp = makeTempDir('mash-e2e-pg-restart-');
+let stack: DistributedStack;
 let postgres: TestPostgres;
-let redis: TestRedis;
-let simulators: EmbeddedSimulators;
 let gateway: GatewayProcess;
-const workers: GatewayProcess[] = [];
+let workers: readonly GatewayProcess[];
 
 beforeAll(async () => {
-  [postgres, redis, simulators] = await Promise.all([startPostgres({ crashSafe: true }), startRedis(), startEmbeddedSimulators()]);
-  // Slow agencies keep lookups in flight when the server dies.
-  for (const simulator of Object.values(simulators.agencies)) simulator.setFaults({ latencyMs: 150 });
-  const connectorsFile = path.join(tmp.dir, 'connectors.json');
-  writeFileSync(connectorsFile, JSON.stringify({ connectors: simulators.connectors }));
-  const env = {
-    MASH_DATA_DIR: tmp.dir,
-    DATABASE_URL: postgres.url,
-    MASH_AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
-    REDIS_URL: redis.url,
-    MASH_CONNECTORS: connectorsFile,
-    MASH_MASTER_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn',
-  };
-  gateway = await startGatewayProcess({ env: { ...env, MASH_ROLE: 'gateway' } });
-  for (let n = 0; n < 2; n += 1) workers.push(await startGatewayProcess({ env: { ...env, MASH_ROLE: 'worker', LOG_LEVEL: 'info' }, waitFor: 'worker' }));
+  stack = await startDistributedStack({
+    tmpPrefix: 'mash-e2e-pg-restart-',
+    workers: 2,
+    // The server is killed mid-commit: acknowledged commits must survive it.
+    postgres: { crashSafe: true },
+    env: { LOG_LEVEL: 'warn' },
+    workerEnv: { LOG_LEVEL: 'info' },
+    // Slow agencies keep lookups in flight when the server dies.
+    prepare: (simulators) => {
+      for (const simulator of Object.values(simulators.agencies)) simulator.setFaults({ latencyMs: 150 });
+    },
+  });
+  ({ postgres, gateway, workers } = stack);
 }, 120_000);
 
-afterAll(async () => {
-  for (const process of [gateway, ...workers]) await process.kill('SIGTERM');
-  await simulators.close();
-  await redis.stop();
-  await postgres.stop();
-  tmp.remove();
-});
+afterAll(() => stack.stop());
 
 async function call(url: string, init: RequestInit, phaseNow: () => Phase): Promise<Answer> {
   const sent = phaseNow();
@@ -91,8 +74,8 @@ describe('PostgreSQL killed (SIGKILL) under load and restarted 5 s later', () =>
   it('keeps the gateway and the workers up, answers 503 meanwhile, and brings every accepted referral to picture-ready', async () => {
     const processes = [gateway, ...workers];
     const pids = processes.map((p) => p.child.pid);
-    const intake = await tokenIn(tmp.dir, 'referral-intake');
-    const manager = await tokenIn(tmp.dir, 'hub-manager');
+    const intake = await tokenIn(stack.dataDir, 'referral-intake');
+    const manager = await tokenIn(stack.dataDir, 'hub-manager');
     const answers: Answer[] = [];
     const readiness: Answer[] = [];
     let phase: Phase = 'before';

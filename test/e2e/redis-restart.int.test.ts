@@ -5,57 +5,30 @@
  * and BullMQ connection has its error listener), a referral accepted while Redis is away is kept
  * in the store, and once Redis is back the recovery sweep schedules it and its picture is made.
  */
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
-import { startPostgres, type TestPostgres } from '../support/postgres.ts';
-import { startRedis, type TestRedis } from '../support/redis.ts';
-import { makeTempDir } from '../support/tmp.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
+import { waitFor, type GatewayProcess } from '../support/gateway-process.ts';
+import type { TestRedis } from '../support/redis.ts';
 import { submitExample, tokenIn, waitForPicture } from './support.ts';
-import { TEST_AUDIT_SIGNING_KEY } from '../support/audit-key.ts';
+import { startDistributedStack, type DistributedStack } from './distributed.ts';
 
-const tmp = makeTempDir('mash-e2e-redis-restart-');
-let postgres: TestPostgres;
+let stack: DistributedStack;
 let redis: TestRedis;
-let simulators: EmbeddedSimulators;
 let gateway: GatewayProcess;
 let worker: GatewayProcess;
 
 beforeAll(async () => {
-  [postgres, redis, simulators] = await Promise.all([startPostgres(), startRedis(), startEmbeddedSimulators()]);
-  const connectorsFile = path.join(tmp.dir, 'connectors.json');
-  writeFileSync(connectorsFile, JSON.stringify({ connectors: simulators.connectors }));
-  const env = {
-    MASH_DATA_DIR: tmp.dir,
-    DATABASE_URL: postgres.url,
-    MASH_AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
-    REDIS_URL: redis.url,
-    MASH_CONNECTORS: connectorsFile,
-    MASH_MASTER_KEY: randomBytes(32).toString('base64'),
-    MASH_RECOVERY_SWEEP_MS: '1000',
-    LOG_LEVEL: 'warn',
-  };
-  gateway = await startGatewayProcess({ env: { ...env, MASH_ROLE: 'gateway' } });
-  worker = await startGatewayProcess({ env: { ...env, MASH_ROLE: 'worker', LOG_LEVEL: 'info' }, waitFor: 'worker' });
+  stack = await startDistributedStack({ tmpPrefix: 'mash-e2e-redis-restart-', env: { MASH_RECOVERY_SWEEP_MS: '1000', LOG_LEVEL: 'warn' }, workerEnv: { LOG_LEVEL: 'info' } });
+  ({ redis, gateway } = stack);
+  worker = stack.workers[0]!;
 }, 120_000);
 
-afterAll(async () => {
-  await worker.kill('SIGTERM');
-  await gateway.kill('SIGTERM');
-  await simulators.close();
-  await redis.stop();
-  await postgres.stop();
-  tmp.remove();
-});
+afterAll(() => stack.stop());
 
 describe('Redis killed (SIGKILL) and restarted empty', () => {
   it('keeps the gateway and the worker up, and researches a referral accepted while Redis was away', async () => {
     const pids = [gateway.child.pid, worker.child.pid];
-    const intake = await tokenIn(tmp.dir, 'referral-intake');
-    const manager = await tokenIn(tmp.dir, 'hub-manager');
+    const intake = await tokenIn(stack.dataDir, 'referral-intake');
+    const manager = await tokenIn(stack.dataDir, 'hub-manager');
     await waitForPicture(gateway.url, manager, await submitExample(gateway.url, intake));
 
     await redis.kill();

@@ -7,17 +7,11 @@
  * The same journey runs in both: submit the example referral, wait for the picture, and find the
  * child's health record in it with full provenance on every fact.
  */
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
-import { startPostgres, type TestPostgres } from '../support/postgres.ts';
-import { startRedis, type TestRedis } from '../support/redis.ts';
+import { startGatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
 import { exampleNhsNumber, expectFullProvenance, readPicture, submitExample, tokenIn, waitForPicture } from './support.ts';
-import { TEST_AUDIT_SIGNING_KEY } from '../support/audit-key.ts';
+import { startDistributedStack } from './distributed.ts';
 
 interface Deployment {
   url: string;
@@ -39,30 +33,8 @@ async function embedded(): Promise<Deployment> {
 }
 
 async function distributed(): Promise<Deployment> {
-  const tmp = makeTempDir('mash-e2e-distributed-');
-  const processes: GatewayProcess[] = [];
-  let postgres: TestPostgres | undefined;
-  let redis: TestRedis | undefined;
-  let simulators: EmbeddedSimulators | undefined;
-  const stop = async (): Promise<void> => {
-    for (const p of processes.reverse()) await p.kill('SIGTERM');
-    await simulators?.close();
-    await redis?.stop();
-    await postgres?.stop();
-    tmp.remove();
-  };
-  try {
-    [postgres, redis, simulators] = await Promise.all([startPostgres(), startRedis(), startEmbeddedSimulators()]);
-    const connectorsFile = path.join(tmp.dir, 'connectors.json');
-    writeFileSync(connectorsFile, JSON.stringify({ connectors: simulators.connectors }));
-    const env = { MASH_DATA_DIR: tmp.dir, DATABASE_URL: postgres.url, MASH_AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY, REDIS_URL: redis.url, MASH_CONNECTORS: connectorsFile, MASH_MASTER_KEY: randomBytes(32).toString('base64') };
-    processes.push(await startGatewayProcess({ env: { ...env, MASH_ROLE: 'gateway' } }));
-    processes.push(await startGatewayProcess({ env: { ...env, MASH_ROLE: 'worker' }, waitFor: 'worker' }));
-    return { url: processes[0]!.url, dataDir: tmp.dir, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const stack = await startDistributedStack({ tmpPrefix: 'mash-e2e-distributed-' });
+  return { url: stack.gateway.url, dataDir: stack.dataDir, stop: () => stack.stop() };
 }
 
 describe.each([
