@@ -32,9 +32,24 @@ module.exports = {
       to: { path: '^src/(main\\.ts|cli/)' },
     },
     {
+      // The simulators are a product part (docs/decisions.md): they speak the agencies' wire formats,
+      // so they may use the common model, lib and the adapters' wire types, nothing of the hub's logic.
+      name: 'simulators-layers',
+      severity: 'error',
+      from: { path: '^simulators/', pathNot: ['\\.test\\.ts$'] },
+      to: { path: '^(src|test|bench)/', pathNot: ['^src/(model|lib)/', '^src/adapters/[a-z-]+/types\\.ts$'] },
+    },
+    {
+      // Only the composition root starts the simulators (embedded mode).
+      name: 'only-main-imports-simulators',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '\\.test\\.ts$'] },
+      to: { path: '^simulators/' },
+    },
+    {
       name: 'src-not-from-tests',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['\\.test\\.ts$', '^src/main\\.ts$'] },
+      from: { path: '^src/', pathNot: ['\\.test\\.ts$'] },
       to: { path: '^(test|bench)/' },
     },
   ],

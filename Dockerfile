@@ -22,8 +22,9 @@ COPY package.json ./
 COPY src ./src
 COPY contracts ./contracts
 COPY examples ./examples
-# The agency simulators: started only in embedded mode or with MASH_SIMULATORS=on.
-COPY test/simulators ./test/simulators
+# The agency simulators (a product part, docs/decisions.md): started only in embedded mode, with
+# MASH_SIMULATORS=on, or as the compose simulators service.
+COPY simulators ./simulators
 RUN mkdir -p /var/lib/mash && chown node:node /var/lib/mash
 USER node
 EXPOSE 8080

@@ -26,7 +26,7 @@ export default tseslint.config(
   },
   {
     // Tests and command-line tools write to the terminal on purpose.
-    files: ['test/**', 'bench/**', 'scripts/**', 'src/cli/**', '**/*.test.ts'],
+    files: ['test/**', 'bench/**', 'scripts/**', 'src/cli/**', 'simulators/**/main.ts', 'simulators/serve.ts', '**/*.test.ts'],
     rules: {
       'no-console': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',

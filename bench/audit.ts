@@ -50,7 +50,7 @@ import { createVault } from '../src/store/vault.ts';
 import { z } from 'zod';
 import type { ResearchPlan } from '../src/model/jobs.ts';
 import { chainOf } from '../test/audit/support.ts';
-import { startEmbeddedSimulators } from '../test/simulators/embedded.ts';
+import { startEmbeddedSimulators } from '../simulators/embedded.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 import { testSigningKey } from '../test/support/tokens.ts';
 

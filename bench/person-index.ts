@@ -17,7 +17,7 @@ import type { Db, Sql } from '../src/store/db.ts';
 import { openStore } from '../src/store/open.ts';
 import { createIndexCodec, createPersonIndex, deriveIndexKey, type IdentityEngine, type IndexCodec, type IndexedRecord, type Resolution } from '../src/store/person-index.ts';
 import { startPostgres } from '../test/support/postgres.ts';
-import { createRng } from '../test/simulators/population/rng.ts';
+import { createRng } from '../simulators/population/rng.ts';
 import { bulkLoad, type LoadReport } from './support/bulk-load.ts';
 import { createPersonGenerator, noisyQuery, type QueryNoise } from './support/synthetic-persons.ts';
 

@@ -36,7 +36,7 @@ import { isStoreUnavailable } from './store/unavailable.ts';
 import { createVault, type Vault } from './store/vault.ts';
 import type { PersonIndex } from './store/person-index.ts';
 import { createHubPersonIndex } from './research/person-linking.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../test/simulators/embedded.ts';
+import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
 
 type Closer = () => Promise<void>;
 

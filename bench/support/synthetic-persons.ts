@@ -12,11 +12,11 @@
  * postcode), and ages from newborns to the very old. Everything is synthetic and seeded; NHS
  * numbers come from the 999 test range with valid check digits.
  */
-import { swapDayMonth } from '../../test/simulators/population/dates.ts';
-import { nhsCheckDigit } from '../../test/simulators/population/identifiers.ts';
-import { ADULT_FEMALE, ADULT_MALE, CHILD_FEMALE, CHILD_MALE, ELDER_FEMALE, ELDER_MALE, NICKNAMES, STREET_STEMS, STREET_TYPES, SURNAMES, TOWNS } from '../../test/simulators/population/names.ts';
-import { typo } from '../../test/simulators/population/noise.ts';
-import { createRng, type Rng } from '../../test/simulators/population/rng.ts';
+import { swapDayMonth } from '../../simulators/population/dates.ts';
+import { nhsCheckDigit } from '../../simulators/population/identifiers.ts';
+import { ADULT_FEMALE, ADULT_MALE, CHILD_FEMALE, CHILD_MALE, ELDER_FEMALE, ELDER_MALE, NICKNAMES, STREET_STEMS, STREET_TYPES, SURNAMES, TOWNS } from '../../simulators/population/names.ts';
+import { typo } from '../../simulators/population/noise.ts';
+import { createRng, type Rng } from '../../simulators/population/rng.ts';
 import type { IndexedRecord } from '../../src/store/person-index.ts';
 
 /** One synthetic person as the index files them. */

@@ -24,7 +24,7 @@ const says = (agency: Agency, person: string, relationship: RelationshipFact['re
 });
 const livesAt = (agency: Agency, personId: string, addressKey: string): CoResidence => ({ personId, addressKey, agency, factId: `person-${agency}-${personId}` });
 
-/** What the five mappers report for the featured family (see test/simulators/population/featured.ts). */
+/** What the five mappers report for the featured family (see simulators/population/featured.ts). */
 const featured: ReportedRelationship[] = [
   says('health', 'bobby', 'parent', 'claire'), says('health', 'bobby', 'carer', 'daniel'), says('health', 'chloe', 'parent', 'claire'),
   says('education', 'bobby', 'parent', 'claire'), says('education', 'bobby', 'carer', 'daniel'), says('education', 'chloe', 'parent', 'claire'), says('education', 'chloe', 'carer', 'daniel'),

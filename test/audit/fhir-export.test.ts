@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { AUDIT_CHAIN_EXTENSION_URL, AUDIT_SYSTEMS, DETAIL_TYPE, toAuditEvent } from '../../src/audit/fhir-export.ts';
 import type { AuditAction } from '../../src/audit/log.ts';
 import { auditHead } from '../../src/audit/search.ts';
-import { ensureFhirDefinitions } from '../simulators/health/definitions.ts';
+import { ensureFhirDefinitions } from '../../simulators/health/definitions.ts';
 import { startFirewallHarness, type FirewallHarness } from '../firewall/harness.ts';
 import { chainOf, entryOfEveryAction } from './support.ts';
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/store/pglite.ts';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
+import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
 import { EXAMPLE_REFERRAL, readStatus, tokenIn, waitForPicture } from './support.ts';
 
 describe('SIGKILL while lookups are in flight (embedded: PGlite + in-process runner)', () => {

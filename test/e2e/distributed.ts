@@ -12,7 +12,7 @@ import { startGatewayProcess, type GatewayProcess } from '../support/gateway-pro
 import { startPostgres, type StartPostgresOptions, type TestPostgres } from '../support/postgres.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
+import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
 
 export interface DistributedStack {
   readonly postgres: TestPostgres;

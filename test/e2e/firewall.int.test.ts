@@ -18,7 +18,7 @@ import type { Agency } from '../../src/model/agency.ts';
 import { Product } from '../../src/model/product.ts';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
 import type { TestPostgres } from '../support/postgres.ts';
-import type { EmbeddedSimulators } from '../simulators/embedded.ts';
+import type { EmbeddedSimulators } from '../../simulators/embedded.ts';
 import { signToken, loadOrCreateSigningKey } from '../../src/gateway/embedded-key.ts';
 import type { Role } from '../../src/model/principal.ts';
 import { EXAMPLE_REFERRAL, waitForPicture } from './support.ts';

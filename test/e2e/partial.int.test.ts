@@ -20,7 +20,7 @@ import type { Role } from '../../src/model/principal.ts';
 import { Product } from '../../src/model/product.ts';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
+import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
 import { EXAMPLE_REFERRAL, waitForPicture } from './support.ts';
 
 interface Cut {

@@ -21,7 +21,7 @@ import { AGENCIES, type Agency } from '../../src/model/agency.ts';
 import { ConnectorFile } from '../../src/model/connector.ts';
 import { Picture } from '../../src/model/picture.ts';
 import { Product } from '../../src/model/product.ts';
-import { SIMULATOR_PORT_ORDER } from '../simulators/embedded.ts';
+import { SIMULATOR_PORT_ORDER } from '../../simulators/embedded.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import {

@@ -6,10 +6,10 @@
  * documents are refused by the same check, so it is not vacuous.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SEED, FEATURED_FAMILY, generatePopulation, type Population } from '../simulators/population/index.ts';
-import { educationRecords, pupilNode, searchResponseXml } from '../simulators/education/ctf.ts';
-import { malformedBody } from '../simulators/education/hostile.ts';
-import { startEducationSimulator, type EducationSimulator } from '../simulators/education/server.ts';
+import { DEFAULT_SEED, FEATURED_FAMILY, generatePopulation, type Population } from '../../simulators/population/index.ts';
+import { educationRecords, pupilNode, searchResponseXml } from '../../simulators/education/ctf.ts';
+import { malformedBody } from '../../simulators/education/hostile.ts';
+import { startEducationSimulator, type EducationSimulator } from '../../simulators/education/server.ts';
 import { readFixture, validateAgainstContract } from './fixtures.ts';
 
 async function expectValid(xml: string, label: string): Promise<void> {

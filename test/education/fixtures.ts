@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { validateXML, type XMLValidationResult } from 'xmllint-wasm';
 import type { ConnectorAuth, ConnectorSettings, SubjectQuery } from '../../src/adapters/port.ts';
 import { ReferralInput } from '../../src/model/referral.ts';
-import { FEATURED_FAMILY } from '../simulators/population/index.ts';
+import { FEATURED_FAMILY } from '../../simulators/population/index.ts';
 
 export const CONTRACTS_DIR = join(import.meta.dirname, '../../contracts/education');
 export const FIXTURES_DIR = join(CONTRACTS_DIR, 'fixtures');

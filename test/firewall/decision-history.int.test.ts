@@ -28,7 +28,7 @@ import { silentLogger } from '../../src/lib/logger.ts';
 import { Connector } from '../../src/model/connector.ts';
 import { dispatchOnce, type OutboxDeps } from '../../src/queue/outbox.ts';
 import { upsertConnector } from '../../src/store/connectors.ts';
-import { startFeedbackSink } from '../simulators/feedback.ts';
+import { startFeedbackSink } from '../../simulators/feedback.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { EXAMPLE, startFirewallHarness, type FirewallHarness } from './harness.ts';

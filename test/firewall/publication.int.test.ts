@@ -17,8 +17,8 @@ import { Product } from '../../src/model/product.ts';
 import { dispatchOnce, type OutboxDeps } from '../../src/queue/outbox.ts';
 import { upsertConnector } from '../../src/store/connectors.ts';
 import { getProductVersion } from '../../src/store/products.ts';
-import { startFeedbackSink, type FeedbackSink } from '../simulators/feedback.ts';
-import { startHostSimulator, type HostSimulator } from '../simulators/host/server.ts';
+import { startFeedbackSink, type FeedbackSink } from '../../simulators/feedback.ts';
+import { startHostSimulator, type HostSimulator } from '../../simulators/host/server.ts';
 import { startFirewallHarness, type FirewallHarness, type SeededItem } from './harness.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 

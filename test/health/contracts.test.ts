@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { validateResource } from '@medplum/core';
 import type { Resource as MedplumResource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SEED, generatePopulation } from '../simulators/population/index.ts';
-import { ensureFhirDefinitions } from '../simulators/health/definitions.ts';
-import { healthResources } from '../simulators/health/resources.ts';
+import { DEFAULT_SEED, generatePopulation } from '../../simulators/population/index.ts';
+import { ensureFhirDefinitions } from '../../simulators/health/definitions.ts';
+import { healthResources } from '../../simulators/health/resources.ts';
 import { FIXTURES_DIR } from './fixtures.ts';
 
 ensureFhirDefinitions();

@@ -9,7 +9,7 @@ import type { ConnectorAuth, Orchestration } from '../../src/adapters/port.ts';
 import { createFhirAdapter } from '../../src/adapters/fhir/adapter.ts';
 import { mapHealth } from '../../src/mapping/health.ts';
 import { Fact } from '../../src/model/fact.ts';
-import { startHealthSimulator, type HealthSimulator } from '../simulators/health/server.ts';
+import { startHealthSimulator, type HealthSimulator } from '../../simulators/health/server.ts';
 import { failure, found } from '../support/outcomes.ts';
 import { byDemographics, byNhsNumber, extraEncounters, familyResources, IDENTIFYING_VALUES, settingsFor } from './fixtures.ts';
 

@@ -18,7 +18,7 @@ import { mapHealth } from '../../src/mapping/health.ts';
 import type { Agency } from '../../src/model/agency.ts';
 import { Fact, type EventFact, type FlagFact, type PersonFact } from '../../src/model/fact.ts';
 import type { Role } from '../../src/model/principal.ts';
-import { startHealthSimulator, type HealthSimulator } from '../simulators/health/server.ts';
+import { startHealthSimulator, type HealthSimulator } from '../../simulators/health/server.ts';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
 import { found } from '../support/outcomes.ts';
 import { makeTempDir } from '../support/tmp.ts';

@@ -2,7 +2,7 @@
  * The REST contract with the host has three statements of the same rules, and this test makes
  * them agree:
  * - contracts/host/product.schema.json, what host vendors read and validate with;
- * - the host simulator's zod mirror (test/simulators/host/contract.ts), what our host accepts;
+ * - the host simulator's zod mirror (simulators/host/contract.ts), what our host accepts;
  * - the model's Product (src/model/product.ts), what the gateway builds and sends.
  *
  * The schema file is read as a JSON Schema by zod's own interpreter (`z.fromJSONSchema`, from
@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Product } from '../../src/model/product.ts';
 import { serializeProduct } from '../../src/host/publisher.ts';
-import { HostProduct } from '../simulators/host/contract.ts';
+import { HostProduct } from '../../simulators/host/contract.ts';
 import { minimalProduct, productWith, sampleProduct } from './fixtures.ts';
 
 const SCHEMA_PATH = join(import.meta.dirname, '../../contracts/host/product.schema.json');

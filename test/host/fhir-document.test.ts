@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { productToFhirDocument } from '../../src/host/fhir-document.ts';
 import { CONFIDENTIALITY_SYSTEM, INLINE_SECURITY_LABEL_URL, SYSTEMS } from '../../src/host/fhir-codes.ts';
-import { ensureFhirDefinitions } from '../simulators/health/definitions.ts';
+import { ensureFhirDefinitions } from '../../simulators/health/definitions.ts';
 import { minimalProduct, productWith, sampleProduct, WITHHELD_TEXT } from './fixtures.ts';
 
 ensureFhirDefinitions();

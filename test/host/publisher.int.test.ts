@@ -7,8 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectorAuth } from '../../src/adapters/port.ts';
 import { createHostPublisher, idempotencyKey, type HostSettings, type PublishFormat, type PublishOutcome } from '../../src/host/publisher.ts';
-import { HostProduct } from '../simulators/host/contract.ts';
-import { startHostSimulator, type HostSimulator } from '../simulators/host/server.ts';
+import { HostProduct } from '../../simulators/host/contract.ts';
+import { startHostSimulator, type HostSimulator } from '../../simulators/host/server.ts';
 import { productWith, sampleProduct, WITHHELD_TEXT } from './fixtures.ts';
 
 let simulator: HostSimulator | undefined;

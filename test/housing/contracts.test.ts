@@ -19,10 +19,10 @@ import {
   pageOf,
   UkhdsPersonAlert,
 } from '../../src/adapters/housing/types.ts';
-import { DEFAULT_SEED, generatePopulation, UKHDS_ALERTS, type Population } from '../simulators/population/index.ts';
-import { loadCodeList } from '../simulators/housing/alerts.ts';
-import { housingRecords, type HousingRecords } from '../simulators/housing/records.ts';
-import { startHousingSimulator, type HousingSimulator } from '../simulators/housing/server.ts';
+import { DEFAULT_SEED, generatePopulation, UKHDS_ALERTS, type Population } from '../../simulators/population/index.ts';
+import { loadCodeList } from '../../simulators/housing/alerts.ts';
+import { housingRecords, type HousingRecords } from '../../simulators/housing/records.ts';
+import { startHousingSimulator, type HousingSimulator } from '../../simulators/housing/server.ts';
 import { CONTRACT_DIR, FIXTURE_FILES, FIXTURES_DIR, readJson } from './fixtures.ts';
 import { assertSupported, validateJsonSchema } from './json-schema.ts';
 import { CODE_LIST_JSON, readCodeList, UKHDS_SCHEMA, UKHDS_SQL } from './ukhds-sql.ts';

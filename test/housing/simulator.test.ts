@@ -6,11 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DEFAULT_SEED, FEATURED_FAMILY, generatePopulation } from '../simulators/population/index.ts';
-import { loadCodeList } from '../simulators/housing/alerts.ts';
-import { housingRecords } from '../simulators/housing/records.ts';
-import { createPersonSearch } from '../simulators/housing/search.ts';
-import { startHousingSimulator, type HousingSimulator } from '../simulators/housing/server.ts';
+import { DEFAULT_SEED, FEATURED_FAMILY, generatePopulation } from '../../simulators/population/index.ts';
+import { loadCodeList } from '../../simulators/housing/alerts.ts';
+import { housingRecords } from '../../simulators/housing/records.ts';
+import { createPersonSearch } from '../../simulators/housing/search.ts';
+import { startHousingSimulator, type HousingSimulator } from '../../simulators/housing/server.ts';
 
 const population = generatePopulation({ seed: DEFAULT_SEED, households: 200 });
 const records = housingRecords(population.views.housing, population.referenceDate, loadCodeList());

@@ -30,8 +30,8 @@ import type { Agency } from '../../src/model/agency.ts';
 import { Fact, type PersonFact } from '../../src/model/fact.ts';
 import { defaultRegistry } from '../../src/research/kits.ts';
 import { connectorSettings } from '../../src/research/secrets.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
-import { FEATURED_FAMILY, generatePopulation, type Population, type TruePerson } from '../simulators/population/index.ts';
+import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
+import { FEATURED_FAMILY, generatePopulation, type Population, type TruePerson } from '../../simulators/population/index.ts';
 
 const population = generatePopulation();
 const F = FEATURED_FAMILY;
@@ -61,7 +61,7 @@ function personResolver(facts: readonly Fact[]): (personRef: string, agency: Age
   };
 }
 
-/** Housing alert ids are the number of the alert's event id (test/simulators/housing/records.ts). */
+/** Housing alert ids are the number of the alert's event id (simulators/housing/records.ts). */
 const housingAlertEvent = new Map(population.views.housing.events.filter((e) => e.kind === 'person-alert').map((e) => [String(Number.parseInt(e.eventId.replace(/\D/g, ''), 10)), e.eventId]));
 
 /** The population event id behind a fact's source record id, where there is one. */

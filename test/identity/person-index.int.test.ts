@@ -16,7 +16,7 @@ import { openStore } from '../../src/store/open.ts';
 import { createPersonIndex, deriveIndexKey, type IndexedRecord, type PersonIndex, type Resolution } from '../../src/store/person-index.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { openTestStore, STORE_KINDS } from '../support/stores.ts';
-import { FEATURED_FAMILY, generatePopulation, type Agency, type AgencyPersonBase, type Population } from '../simulators/population/index.ts';
+import { FEATURED_FAMILY, generatePopulation, type Agency, type AgencyPersonBase, type Population } from '../../simulators/population/index.ts';
 
 const population = generatePopulation({ seed: 20261121, households: 40 });
 const AGENCY_ORDER: readonly Agency[] = ['health', 'education', 'housing', 'social-care', 'police'];

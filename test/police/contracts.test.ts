@@ -8,10 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientAsync } from 'soap';
 import { createPoliceSoapAdapter, POLICE_WSDL_PATH } from '../../src/adapters/police/adapter.ts';
-import { DEFAULT_SEED, generatePopulation } from '../simulators/population/index.ts';
-import { indexPoliceView } from '../simulators/police/search.ts';
-import { startPoliceSimulator, type PoliceSimulator } from '../simulators/police/server.ts';
-import { personSearchResponse } from '../simulators/police/xml.ts';
+import { DEFAULT_SEED, generatePopulation } from '../../simulators/population/index.ts';
+import { indexPoliceView } from '../../simulators/police/search.ts';
+import { startPoliceSimulator, type PoliceSimulator } from '../../simulators/police/server.ts';
+import { personSearchResponse } from '../../simulators/police/xml.ts';
 import { bodyPayload, featuredStepFatherQuery, found, readFixture, referralChildQuery, settingsFor, validateAgainstXsd } from './fixtures.ts';
 
 const population = generatePopulation({ seed: DEFAULT_SEED });

@@ -11,8 +11,8 @@ import { createPoliceSoapAdapter } from '../../src/adapters/police/adapter.ts';
 import type { MappingContext } from '../../src/mapping/context.ts';
 import { mapPolice } from '../../src/mapping/police.ts';
 import { Fact, type EventFact, type FlagFact, type PersonFact, type RelationshipFact } from '../../src/model/fact.ts';
-import { DEFAULT_SEED, FEATURED_FAMILY, generatePopulation } from '../simulators/population/index.ts';
-import { startPoliceSimulator, type PoliceSimulator } from '../simulators/police/server.ts';
+import { DEFAULT_SEED, FEATURED_FAMILY, generatePopulation } from '../../simulators/population/index.ts';
+import { startPoliceSimulator, type PoliceSimulator } from '../../simulators/police/server.ts';
 import { featuredStepFatherQuery, found, referralChildQuery, settingsFor } from './fixtures.ts';
 
 const population = generatePopulation({ seed: DEFAULT_SEED });

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Orchestration, SubjectQuery } from '../../src/adapters/port.ts';
 import { createPoliceSoapAdapter } from '../../src/adapters/police/adapter.ts';
-import { DEFAULT_SEED, FEATURED_FAMILY, generatePopulation, type Population } from '../simulators/population/index.ts';
-import { startPoliceSimulator, type PoliceSimulator } from '../simulators/police/server.ts';
-import { indexPoliceView, searchNominals } from '../simulators/police/search.ts';
+import { DEFAULT_SEED, FEATURED_FAMILY, generatePopulation, type Population } from '../../simulators/population/index.ts';
+import { startPoliceSimulator, type PoliceSimulator } from '../../simulators/police/server.ts';
+import { indexPoliceView, searchNominals } from '../../simulators/police/search.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { failure, featuredStepFatherQuery, found, referralChildQuery, settingsFor } from './fixtures.ts';
 

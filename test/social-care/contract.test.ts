@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_SEED, generatePopulation } from '../simulators/population/index.ts';
-import { startSocialCareSimulator, type SocialCareSimulator } from '../simulators/social-care/server.ts';
+import { DEFAULT_SEED, generatePopulation } from '../../simulators/population/index.ts';
+import { startSocialCareSimulator, type SocialCareSimulator } from '../../simulators/social-care/server.ts';
 import { COLLECTION_PAGES, CONTRACT_DIR, fixtureFiles, readJson } from './fixtures.ts';
 
 const SchemaFile = z.object({ $schema: z.literal('https://json-schema.org/draft/2020-12/schema'), $defs: z.record(z.string(), z.record(z.string(), z.unknown())) });

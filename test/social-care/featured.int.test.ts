@@ -10,8 +10,8 @@ import type { SubjectQuery } from '../../src/adapters/port.ts';
 import { mapSocialCare } from '../../src/mapping/social-care.ts';
 import { Fact, type EventFact } from '../../src/model/fact.ts';
 import { connectorKit, createRegistry } from '../../src/research/registry.ts';
-import { FEATURED_FAMILY, generatePopulation } from '../simulators/population/index.ts';
-import { startSocialCareSimulator, type SocialCareSimulator } from '../simulators/social-care/server.ts';
+import { FEATURED_FAMILY, generatePopulation } from '../../simulators/population/index.ts';
+import { startSocialCareSimulator, type SocialCareSimulator } from '../../simulators/social-care/server.ts';
 import { featuredByDemographics, featuredReferralQuery, mappingContext, settingsFor } from './fixtures.ts';
 
 const population = generatePopulation();

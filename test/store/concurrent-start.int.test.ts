@@ -19,7 +19,7 @@ import { startGatewayProcess, type GatewayProcess } from '../support/gateway-pro
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
+import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
 import { TEST_AUDIT_SIGNING_KEY } from '../support/audit-key.ts';
 
 const ROUNDS = 20;

@@ -11,8 +11,8 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { externalPath } from '../../support/external.ts';
-import { generatePopulation } from '../../simulators/population/index.ts';
-import type { Agency, AgencyPersonBase, Population } from '../../simulators/population/index.ts';
+import { generatePopulation } from '../../../simulators/population/index.ts';
+import type { Agency, AgencyPersonBase, Population } from '../../../simulators/population/index.ts';
 
 /** One benchmark set: the link CSV and, per row id, the true entity. */
 export interface LinkageSet {

@@ -15,7 +15,7 @@
  * `healthEventIdOf`.
  */
 /// <reference types="fhir" />
-import { CP_IS_FLAG_CODE, CP_IS_FLAG_SYSTEM } from '../../../src/adapters/fhir/types.ts';
+import { CP_IS_FLAG_CODE, CP_IS_FLAG_SYSTEM } from '../../src/adapters/fhir/types.ts';
 import type { CodedConcept, FhirConfidentiality, HealthEvent, HealthPatient, HealthRelatedPerson, Population, RecordedName } from '../population/index.ts';
 
 const NHS_NUMBER_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';

@@ -9,7 +9,7 @@ import { Client } from 'fhir-kit-client';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { familyResources } from '../../health/fixtures.ts';
+import { familyResources } from '../../test/health/fixtures.ts';
 import { startHealthSimulator, type HealthSimulator } from './server.ts';
 
 const SearchBundle = z.object({

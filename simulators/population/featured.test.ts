@@ -3,7 +3,7 @@
  * with the events the demonstration relies on.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AGENCIES } from '../../../src/model/agency.ts';
+import { AGENCIES } from '../../src/model/agency.ts';
 import { agencyView, DEFAULT_SEED, FEATURED_FAMILY, generatePopulation, isValidNhsNumber, isValidPncId, isValidUpn } from './index.ts';
 import type { Population } from './index.ts';
 

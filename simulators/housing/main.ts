@@ -3,7 +3,7 @@
  * manual exploration and tests that drive a separate process (faults then go through
  * `POST /_sim/faults`).
  *
- *   npm exec -- node test/simulators/housing/main.ts [--port 9104] [--host 127.0.0.1]
+ *   npm exec -- node simulators/housing/main.ts [--port 9104] [--host 127.0.0.1]
  *       [--seed 20261121] [--households 2000] [--client-id ID --client-secret SECRET] [--static-token T]
  *
  * Prints one JSON line `{"url":…,"tokenUrl":…,"persons":…}` once listening; stops on SIGINT/SIGTERM.

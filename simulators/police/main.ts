@@ -3,7 +3,7 @@
  * manual exploration (SoapUI and friends can read `GET /?wsdl`) and tests that drive a separate
  * process (faults then go through `POST /_sim/faults`).
  *
- *   npm exec -- node test/simulators/police/main.ts [--port 8082] [--host 127.0.0.1]
+ *   npm exec -- node simulators/police/main.ts [--port 8082] [--host 127.0.0.1]
  *       [--seed 20261121] [--households 2000] [--username U --password P]
  *
  * Prints one JSON line `{"url":…,"wsdl":…,"nominals":…}` once listening; stops on SIGINT/SIGTERM.

@@ -4,8 +4,8 @@
  * truth, and shared incidents recorded by more than one agency on the same date.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AGENCIES } from '../../../src/model/agency.ts';
-import type { Agency } from '../../../src/model/agency.ts';
+import { AGENCIES } from '../../src/model/agency.ts';
+import type { Agency } from '../../src/model/agency.ts';
 import {
   agencyView, DEFAULT_SEED, eventsOf, generatePopulation, isValidNhsNumber, isValidPncId, isValidPostcodeFormat, isValidUpn, isValidUprn,
   NICKNAMES, personRecordsOf,

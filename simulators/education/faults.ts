@@ -12,7 +12,7 @@
  * `setFaults`.
  */
 import { z } from 'zod';
-import { PUPIL_SEARCH_ERROR_CODES } from '../../../src/adapters/education/types.ts';
+import { PUPIL_SEARCH_ERROR_CODES } from '../../src/adapters/education/types.ts';
 import { SimulatorFaults } from '../common/faults.ts';
 
 /** The broken bodies the simulator can send (with status 200). */

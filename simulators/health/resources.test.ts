@@ -4,7 +4,7 @@
  * the simulator, adapter and mapper — the featured child's health record comes back as facts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFhirAdapter } from '../../../src/adapters/fhir/adapter.ts';
+import { createFhirAdapter } from '../../src/adapters/fhir/adapter.ts';
 import {
   CP_IS_FLAG_CODE,
   CP_IS_FLAG_SYSTEM,
@@ -14,9 +14,9 @@ import {
   FhirFlag,
   FhirPatient,
   FhirRelatedPerson,
-} from '../../../src/adapters/fhir/types.ts';
-import { mapHealth } from '../../../src/mapping/health.ts';
-import { Fact } from '../../../src/model/fact.ts';
+} from '../../src/adapters/fhir/types.ts';
+import { mapHealth } from '../../src/mapping/health.ts';
+import { Fact } from '../../src/model/fact.ts';
 import { DEFAULT_SEED, FEATURED_FAMILY, generatePopulation, type Population } from '../population/index.ts';
 import { healthEventIdOf, healthResources } from './resources.ts';
 import { startHealthSimulator, type HealthSimulator } from './server.ts';

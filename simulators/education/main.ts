@@ -3,7 +3,7 @@
  * manual exploration and tests that drive a separate process (faults then go through
  * `POST /_sim/faults`).
  *
- *   npm exec -- node test/simulators/education/main.ts [--port 8083] [--host 127.0.0.1]
+ *   npm exec -- node simulators/education/main.ts [--port 8083] [--host 127.0.0.1]
  *       [--seed 20261121] [--households 2000] [--bearer-token T] [--basic USER:PASSWORD]
  *       [--client-id ID --client-secret SECRET] [--max-page-size 50]
  *

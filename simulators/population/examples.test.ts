@@ -2,16 +2,16 @@
  * examples/referral.json must stay a valid `POST /v1/referrals` body naming the featured child
  * of the default population, so the README walk-through finds him in every agency.
  */
-import { externalPath } from '../../support/external.ts';
+import { externalPath } from '../../test/support/external.ts';
 import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ReferralInput } from '../../../src/model/referral.ts';
+import { ReferralInput } from '../../src/model/referral.ts';
 import { DEFAULT_SEED, FEATURED_FAMILY, generatePopulation, UKHDS_ALERTS, writeGroundTruth } from './index.ts';
 
-const repoRoot = join(import.meta.dirname, '..', '..', '..');
+const repoRoot = join(import.meta.dirname, '..', '..');
 
 describe('examples/referral.json', () => {
   it('parses as ReferralInput and names the featured child of the default population', async () => {

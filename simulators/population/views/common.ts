@@ -7,7 +7,7 @@
  * incident it renders — or the identity and chronology tests would be checking the builders
  * instead of the hub.
  */
-import type { Agency } from '../../../../src/model/agency.ts';
+import type { Agency } from '../../../src/model/agency.ts';
 import { isoOf, REFERENCE_DAY } from '../dates.ts';
 import { noisyIdentity, NOISE_PROFILES } from '../noise.ts';
 import type { Plan, PlannedIncident } from '../plan.ts';

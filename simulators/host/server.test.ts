@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { serializeProduct } from '../../../src/host/publisher.ts';
-import { minimalProduct, productWith, sampleProduct } from '../../host/fixtures.ts';
+import { serializeProduct } from '../../src/host/publisher.ts';
+import { minimalProduct, productWith, sampleProduct } from '../../test/host/fixtures.ts';
 import { startHostSimulator, type HostSimulator } from './server.ts';
 
 let simulator: HostSimulator | undefined;

@@ -9,7 +9,7 @@
  * own record of the same happening and lets the ground truth say which records are one
  * incident (chronology de-duplication).
  */
-import type { Agency } from '../../../src/model/agency.ts';
+import type { Agency } from '../../src/model/agency.ts';
 import { addYears, ageOn, REFERENCE_DAY } from './dates.ts';
 import { createRng, deriveSeed } from './rng.ts';
 import type { Rng } from './rng.ts';

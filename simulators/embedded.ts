@@ -3,8 +3,8 @@
  * the connectors that point at them; plus the host case system and the agencies' outcome
  * endpoints. Also used by `serve.ts` (compose) and the end-to-end tests.
  */
-import type { Agency } from '../../src/model/agency.ts';
-import type { Connector, ConnectorType } from '../../src/model/connector.ts';
+import type { Agency } from '../src/model/agency.ts';
+import type { Connector, ConnectorType } from '../src/model/connector.ts';
 import { startFeedbackSink, type FeedbackSink } from './feedback.ts';
 import { startHostSimulator, type HostSimulator } from './host/server.ts';
 import { startHealthSimulator, type HealthSimulator } from './health/server.ts';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { HousingPersonAlert, IsoDate, SimpleMarking } from '../population/index.ts';
 
-const CODE_LIST_PATH = join(import.meta.dirname, '../../../contracts/housing/ukhds-person-alert-codes.json');
+const CODE_LIST_PATH = join(import.meta.dirname, '../../contracts/housing/ukhds-person-alert-codes.json');
 
 const CodeRow = z.object({
   person_alert_code_id: z.number().int(),

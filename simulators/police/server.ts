@@ -53,7 +53,7 @@ export interface PoliceSimulator {
   close(): Promise<void>;
 }
 
-const CONTRACT_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'contracts', 'police');
+const CONTRACT_DIR = path.resolve(import.meta.dirname, '..', '..', 'contracts', 'police');
 const MAX_REQUEST_BODY_BYTES = 256 * 1024;
 
 interface ServerState {

@@ -10,8 +10,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AGENCIES } from '../../../src/model/agency.ts';
-import type { Agency } from '../../../src/model/agency.ts';
+import { AGENCIES } from '../../src/model/agency.ts';
+import type { Agency } from '../../src/model/agency.ts';
 import { REFERENCE_DATE, isoOf } from './dates.ts';
 import { addFeaturedFamily, addFeaturedRecords, FEATURED_FAMILY } from './featured.ts';
 import { planStories } from './plan.ts';

@@ -11,7 +11,7 @@
  *
  * All people, addresses and identifiers are synthetic.
  */
-import type { Agency } from '../../../src/model/agency.ts';
+import type { Agency } from '../../src/model/agency.ts';
 
 export type { Agency };
 

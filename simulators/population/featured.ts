@@ -10,7 +10,7 @@
  * (school knows him as "Bobby Smyth", police as "R. Smith-Jones"), while his NHS number is
  * exact in health and his UPN exact in education.
  */
-import type { Agency } from '../../../src/model/agency.ts';
+import type { Agency } from '../../src/model/agency.ts';
 import { dayOf } from './dates.ts';
 import { HOSPITALS, SCHOOLS } from './names.ts';
 import type { PlannedIncident } from './plan.ts';

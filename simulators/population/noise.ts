@@ -7,7 +7,7 @@
  * Each agency has its own noise profile (police records, taken at the roadside, are noisier
  * than GP registrations), and every applied noise is recorded as ground truth.
  */
-import type { Agency } from '../../../src/model/agency.ts';
+import type { Agency } from '../../src/model/agency.ts';
 import { swapDayMonth } from './dates.ts';
 import { nicknamesOf, SURNAME_VARIANTS } from './names.ts';
 import type { Rng } from './rng.ts';
