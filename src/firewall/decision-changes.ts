@@ -7,7 +7,7 @@
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { sha256Hex } from '../lib/ids.ts';
 import type { AuditDetailValue } from '../audit/log.ts';
-import type { ReleaseDecision, ReleaseDetail, ReleaseDecisionKind, ManagerDecisionRecord } from '../store/items.ts';
+import type { ReleaseDecision, ReleaseDetail, ReleaseDecisionKind, ManagerDecisionRecord } from '../model/item.ts';
 import type { Outcome } from '../model/product.ts';
 import type { Rag } from '../model/referral.ts';
 

@@ -7,8 +7,8 @@
  */
 import { appendAudit } from '../audit/log.ts';
 import type { Principal } from '../model/principal.ts';
-import type { Product } from '../model/product.ts';
-import { findProductVersion, openProductVersion, productFeedRefs, type ProductVersion, type ProductVersionRef } from '../store/products.ts';
+import type { Product, ProductVersion } from '../model/product.ts';
+import { findProductVersion, openProductVersion, productFeedRefs, type ProductVersionRef } from '../store/products.ts';
 import { MashError } from '../lib/errors.ts';
 import { ContentDestroyedError } from '../store/vault.ts';
 import { authorize, type PolicyContext } from './policy.ts';

@@ -10,11 +10,12 @@
  * from an exclusion. The count follows the same relevance rule the picture and the product use,
  * worked out when read, so a later identity decision cannot leave it stale.
  */
-import type { LookupView } from '../model/lookup.ts';
+import type { LookupRecord, LookupView } from '../model/lookup.ts';
 import type { Sql } from '../store/db.ts';
-import { listSubjectMatches, type StoredSubjectMatch } from '../store/identity.ts';
-import { listItems, type ItemRecord } from '../store/items.ts';
-import type { LookupRecord } from '../store/referrals.ts';
+import { listSubjectMatches } from '../store/identity.ts';
+import type { StoredSubjectMatch } from '../model/identity.ts';
+import { listItems } from '../store/items.ts';
+import type { ItemRecord } from '../model/item.ts';
 import type { Vault } from '../store/vault.ts';
 import { awaitingDecision, relevantItems } from './relevance.ts';
 

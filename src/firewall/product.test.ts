@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Fact } from '../model/fact.ts';
 import { ReferralInput } from '../model/referral.ts';
-import type { ItemRecord } from '../store/items.ts';
+import type { ItemRecord } from '../model/item.ts';
 import { buildProduct, defaultSignpostContact, type ProductInput } from './product.ts';
 
 const referral = ReferralInput.parse(JSON.parse(readFileSync(new URL('../../examples/referral.json', import.meta.url), 'utf8')));

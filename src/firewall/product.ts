@@ -10,7 +10,7 @@ import type { Agency } from '../model/agency.ts';
 import { agencyChecks, type CheckedLookup } from '../model/check.ts';
 import type { ManagerDecision, Product, ProductItem, Signpost } from '../model/product.ts';
 import type { ReferralInput } from '../model/referral.ts';
-import type { ItemRecord } from '../store/items.ts';
+import type { ItemRecord } from '../model/item.ts';
 import { applyRedactions } from './redact.ts';
 
 export const defaultSignpostContact = (agency: Agency): string => `Contact the ${agency} representative at the MASH`;

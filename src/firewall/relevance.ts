@@ -7,8 +7,8 @@
  * a wrong link would share one family's secrets with another (docs/decisions.md "Trusted
  * identifiers separate; ambiguous candidates go to a practitioner").
  */
-import { standingOf, type StoredSubjectMatch } from '../store/identity.ts';
-import type { ItemRecord } from '../store/items.ts';
+import { standingOf, type StoredSubjectMatch } from '../model/identity.ts';
+import type { ItemRecord } from '../model/item.ts';
 
 const key = (lookupId: string, personRef: string): string => `${lookupId}\u0000${personRef}`;
 

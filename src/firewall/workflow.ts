@@ -13,19 +13,8 @@ import type { Principal } from '../model/principal.ts';
 import type { Outcome, Product, Redaction } from '../model/product.ts';
 import { slaDueAt, type Rag } from '../model/referral.ts';
 import type { Db, Sql } from '../store/db.ts';
-import {
-  assignees,
-  contributingAgencies,
-  decideRelease,
-  getManagerDecision,
-  itemOwner,
-  listItems,
-  releaseRevisions,
-  revealItem,
-  setManagerDecision,
-  type ItemRecord,
-  type ReleaseDecision,
-} from '../store/items.ts';
+import { assignees, contributingAgencies, decideRelease, getManagerDecision, itemOwner, listItems, releaseRevisions, revealItem, setManagerDecision } from '../store/items.ts';
+import type { ItemRecord, ReleaseDecision } from '../model/item.ts';
 import { enqueueOutbox } from '../store/outbox.ts';
 import { insertProductVersion, latestProductVersion } from '../store/products.ts';
 import { getReferral, listLookups } from '../store/referrals.ts';

@@ -113,3 +113,23 @@ export const LookupView = z.object({
   wave: z.number().int().min(1),
 });
 export type LookupView = z.infer<typeof LookupView>;
+
+/** A lookup as planned at intake or for a later wave: queued, or not permitted by the lawful-basis gate. */
+export interface NewLookup {
+  readonly id: string;
+  readonly connectorId: string;
+  readonly agency: Agency;
+  readonly subjectRef: string;
+  readonly status: 'queued' | 'not-permitted';
+  readonly lawfulBasis: LawfulBasis | null;
+  readonly reason: string | null;
+}
+
+/**
+ * A lookup as stored. `factsStored` is what its answer put in the store; how many of those the
+ * picture shows (`LookupView.factCount`) depends on identity matching, so the reader works it out.
+ */
+export interface LookupRecord extends Omit<LookupView, 'factCount' | 'factsExcluded' | 'factsAwaitingDecision'> {
+  readonly referralId: string;
+  readonly factsStored: number;
+}

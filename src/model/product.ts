@@ -77,3 +77,9 @@ export const Product = z.object({
   contentHash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type Product = z.infer<typeof Product>;
+
+/** A stored product version and its place in the hosts' change feed. */
+export interface ProductVersion {
+  readonly cursor: number;
+  readonly product: Product;
+}

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { Address, HumanName, Identifier, IsoDate, Period, Sex } from './person.ts';
+import type { NewLookup } from './lookup.ts';
 
 export const Rag = z.enum(['red', 'amber', 'green']).meta({ description: 'Risk rating: red (product within 4 h), amber (1 day), green (3 days).' });
 export type Rag = z.infer<typeof Rag>;
@@ -83,4 +84,26 @@ export const RAG_PRIORITY: Readonly<Record<Rag, number>> = { red: 1, amber: 5, g
 
 export function slaDueAt(receivedAt: Date, rag: Rag): Date {
   return new Date(receivedAt.getTime() + SLA_HOURS[rag] * 3_600_000);
+}
+
+export interface NewReferral {
+  readonly id: string;
+  readonly idempotencyKey: string | null;
+  readonly input: ReferralInput;
+  readonly receivedAt: Date;
+  readonly slaDueAt: Date;
+  readonly submittedBy: string;
+  readonly lookups: readonly NewLookup[];
+}
+
+export interface ReferralRecord {
+  readonly id: string;
+  readonly status: ReferralStatus;
+  readonly rag: Rag;
+  readonly threshold: Threshold;
+  readonly receivedAt: Date;
+  readonly slaDueAt: Date;
+  readonly pictureReadyAt: Date | null;
+  readonly externalReference: string | null;
+  readonly input: ReferralInput;
 }

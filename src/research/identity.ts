@@ -9,7 +9,7 @@ import { createMatcher, defaultModel, type PersonRecord } from '../mapping/ident
 import type { Fact, PersonFact, RelationshipFact } from '../model/fact.ts';
 import type { Subject, SubjectRole } from '../model/referral.ts';
 import type { z } from 'zod';
-import { standingOf, type DiscoveredSubject, type SubjectMatch } from '../store/identity.ts';
+import { standingOf, type DiscoveredSubject, type SubjectMatch } from '../model/identity.ts';
 
 type Role = z.infer<typeof SubjectRole>;
 

@@ -11,9 +11,9 @@ import { blockingKeys, personRecordFromFact } from '../mapping/identity/index.ts
 import { matcher } from './identity.ts';
 import type { Fact, PersonFact } from '../model/fact.ts';
 import type { Sql } from '../store/db.ts';
-import { standingOf, type SubjectMatch, type SubjectMatchDecision } from '../store/identity.ts';
+import { standingOf, type SubjectMatch, type SubjectMatchDecision } from '../model/identity.ts';
 import { createPersonIndex, deriveIndexKey, IndexedRecord, type PersonIndex, type ResolveInput } from '../store/person-index.ts';
-import type { LookupRecord } from '../store/referrals.ts';
+import type { LookupRecord } from '../model/lookup.ts';
 
 /** The person index over the identity engine, keyed from the master key. */
 export function createHubPersonIndex(masterKey: Uint8Array): PersonIndex {

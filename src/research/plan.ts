@@ -5,7 +5,7 @@
 import { stableId } from '../lib/ids.ts';
 import type { Connector } from '../model/connector.ts';
 import type { ReferralInput } from '../model/referral.ts';
-import type { NewLookup } from '../store/referrals.ts';
+import type { NewLookup } from '../model/lookup.ts';
 import { decideLawfulBasis } from './lawful-basis.ts';
 
 export const lookupIdFor = (referralId: string, connectorId: string, subjectRef: string): string => stableId('lkp', referralId, connectorId, subjectRef);

@@ -23,7 +23,7 @@
 import { clusterPairs, DEFAULT_CLUSTERING, prepareRecord, personRecordFromFact, type IdentifierVerdict, type PreparedRecord, type ScoredPair } from '../mapping/identity/index.ts';
 import type { Fact, PersonFact } from '../model/fact.ts';
 import type { Subject } from '../model/referral.ts';
-import type { SubjectMatch } from '../store/identity.ts';
+import type { SubjectMatch } from '../model/identity.ts';
 import { matcher, subjectRecord } from './identity.ts';
 
 /** The reasons a record is only possible, or a non-match despite its fields: rules and counts, never personal data. */

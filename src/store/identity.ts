@@ -4,20 +4,14 @@
  * for (scores and evidence levels only, no values), and practitioners' decisions on the records
  * that were only possible matches (the reason sealed, since free text may name people).
  */
-import { stableId } from '../lib/ids.ts';
 import type { Agency } from '../model/agency.ts';
 import { Subject } from '../model/referral.ts';
+import { subjectMatchId, type DiscoveredSubject, type StoredSubjectMatch, type SubjectMatch, type SubjectMatchDecision } from '../model/identity.ts';
 import type { Sql } from './db.ts';
-import type { NewLookup } from './referrals.ts';
+import type { NewLookup } from '../model/lookup.ts';
 import type { Vault } from './vault.ts';
 
 const subjectAad = (referralId: string, ref: string): string => `discovered-subject:${referralId}:${ref}`;
-
-export interface DiscoveredSubject {
-  readonly subject: Subject;
-  readonly wave: number;
-  readonly relationship: string;
-}
 
 export async function insertDiscoveredSubject(sql: Sql, vault: Vault, referralId: string, discovered: DiscoveredSubject, at: Date): Promise<void> {
   const sealed = await vault.keyRing(sql, referralId).seal('hub', JSON.stringify(discovered.subject), subjectAad(referralId, discovered.subject.ref));
@@ -51,52 +45,6 @@ export async function insertWaveLookups(sql: Sql, referralId: string, lookups: r
   }
 }
 
-export interface SubjectMatch {
-  readonly lookupId: string;
-  readonly personRef: string;
-  readonly subjectRef: string;
-  /** The machine's verdict over the wave (src/research/subject-matching.ts), before any practitioner's decision. */
-  readonly outcome: 'match' | 'possible' | 'non-match';
-  readonly score: number;
-  readonly probability: number;
-  readonly evidence: readonly { readonly field: string; readonly level: string; readonly weight: number }[];
-  /** Why the record is only possible, or a non-match despite its fields: rules and counts, never personal data. */
-  readonly reason: string | null;
-}
-
-/** A practitioner's answer to a subject-level possible match, or the rejection that followed from confirming another record. */
-export interface SubjectMatchDecision {
-  readonly decision: 'confirmed' | 'rejected';
-  readonly cause: 'practitioner' | 'conflicts-with-confirmed';
-  readonly decidedBy: string;
-  readonly decidedAt: string;
-}
-
-/** A subject match as stored: its id (for the API) and the decision taken on it, if any. */
-export interface StoredSubjectMatch extends SubjectMatch {
-  readonly id: string;
-  readonly decision: SubjectMatchDecision | null;
-}
-
-/** Where a record stands towards its subject. */
-export type Standing = 'match' | 'possible' | 'non-match';
-
-/**
- * Where a record stands: a practitioner's decision over the machine's outcome — confirmed is a
- * match, rejected a non-match; an undecided possible match stays possible (out of the picture's
- * facts and of every product until decided).
- */
-export function standingOf(match: SubjectMatch & { readonly decision?: SubjectMatchDecision | null }): Standing {
-  const decision = match.decision ?? null;
-  if (decision !== null) return decision.decision === 'confirmed' ? 'match' : 'non-match';
-  return match.outcome;
-}
-
-/** The API id of a subject-level match: stable for one record of one lookup. */
-export const subjectMatchId = (lookupId: string, personRef: string): string => stableId('smt', lookupId, personRef);
-
-/** Whether a string has the shape of a subject-level match id. */
-export const isSubjectMatchId = (value: string): boolean => /^smt_[0-9a-f]{32}$/.test(value);
 
 export async function recordSubjectMatch(sql: Sql, referralId: string, match: SubjectMatch): Promise<void> {
   await sql.query(

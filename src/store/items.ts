@@ -10,37 +10,11 @@
  */
 import type { Agency } from '../model/agency.ts';
 import { Fact } from '../model/fact.ts';
-import { Redaction, type Outcome } from '../model/product.ts';
 import type { Rag } from '../model/referral.ts';
-import { z } from 'zod';
+import type { Outcome } from '../model/product.ts';
+import { ReleaseDetail, type ItemRecord, type ManagerDecisionRecord, type ReleaseDecision, type ReleaseDecisionKind } from '../model/item.ts';
 import type { Sql } from './db.ts';
 import type { ContentOwner, KeyRing, Vault } from './vault.ts';
-
-export const ReleaseDecisionKind = z.enum(['release', 'redact', 'withhold']);
-export type ReleaseDecisionKind = z.infer<typeof ReleaseDecisionKind>;
-
-/** What a release decision says beyond its kind; sealed at rest. */
-export const ReleaseDetail = z.object({
-  rationale: z.string(),
-  redactions: z.array(Redaction).default([]),
-  signpostContact: z.string().optional(),
-});
-export type ReleaseDetail = z.infer<typeof ReleaseDetail>;
-
-export interface ReleaseDecision extends ReleaseDetail {
-  readonly decision: ReleaseDecisionKind;
-  readonly decidedBy: string;
-  readonly decidedAt: string;
-  readonly revision: number;
-}
-
-export interface ItemRecord {
-  readonly fact: Fact;
-  readonly agency: Agency;
-  readonly revealedAt: string | null;
-  readonly revealedBy: string | null;
-  readonly release: ReleaseDecision | null;
-}
 
 const factAad = (id: string): string => `fact:${id}`;
 // A revision's ciphertext is bound to its item and revision; rows carried over by migration 007
@@ -188,14 +162,6 @@ export async function releaseRevisions(sql: Sql, vault: Vault, referralId: strin
   return revisions;
 }
 
-export interface ManagerDecisionRecord {
-  readonly rag: Rag;
-  readonly outcome: Outcome;
-  readonly rationale: string;
-  readonly decidedBy: string;
-  readonly decidedAt: string;
-  readonly revision: number;
-}
 
 interface ManagerRow {
   rag: Rag;

@@ -2,16 +2,12 @@
  * Product versions (immutable, sealed with the referral's hub key) and the change feed cursor.
  * The product is sanitised but still about a family, so it is sealed at rest like the rest.
  */
-import { Product } from '../model/product.ts';
+import { Product, type ProductVersion } from '../model/product.ts';
 import type { Sql } from './db.ts';
 import type { Vault } from './vault.ts';
 
 const productAad = (productId: string, version: number): string => `product:${productId}:${version}`;
 
-export interface ProductVersion {
-  readonly cursor: number;
-  readonly product: Product;
-}
 
 export async function latestProductVersion(sql: Sql, vault: Vault, productId: string, referralId: string): Promise<ProductVersion | undefined> {
   const rows = await sql.query<{ cursor: number | string; version: number; sealed_document: Uint8Array }>(

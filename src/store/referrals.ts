@@ -4,43 +4,11 @@
  */
 import type { Agency, Sensitivity } from '../model/agency.ts';
 import { Fact } from '../model/fact.ts';
-import { AnswerCut, type LookupStatus, type LookupView, type Orchestration } from '../model/lookup.ts';
+import { AnswerCut, type LookupRecord, type LookupStatus, type Orchestration } from '../model/lookup.ts';
 import type { LawfulBasis } from '../model/provenance.ts';
-import { ReferralInput, type Rag, type ReferralStatus, type Threshold } from '../model/referral.ts';
+import { ReferralInput, type NewReferral, type Rag, type ReferralRecord, type ReferralStatus, type Threshold } from '../model/referral.ts';
 import type { Sql } from './db.ts';
 import type { ContentOwner, Vault } from './vault.ts';
-
-export interface NewLookup {
-  readonly id: string;
-  readonly connectorId: string;
-  readonly agency: Agency;
-  readonly subjectRef: string;
-  readonly status: 'queued' | 'not-permitted';
-  readonly lawfulBasis: LawfulBasis | null;
-  readonly reason: string | null;
-}
-
-export interface NewReferral {
-  readonly id: string;
-  readonly idempotencyKey: string | null;
-  readonly input: ReferralInput;
-  readonly receivedAt: Date;
-  readonly slaDueAt: Date;
-  readonly submittedBy: string;
-  readonly lookups: readonly NewLookup[];
-}
-
-export interface ReferralRecord {
-  readonly id: string;
-  readonly status: ReferralStatus;
-  readonly rag: Rag;
-  readonly threshold: Threshold;
-  readonly receivedAt: Date;
-  readonly slaDueAt: Date;
-  readonly pictureReadyAt: Date | null;
-  readonly externalReference: string | null;
-  readonly input: ReferralInput;
-}
 
 interface ReferralRow {
   id: string;
@@ -148,14 +116,6 @@ interface LookupRow {
 const LOOKUP_COLUMNS =
   'id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, cuts, attempts, fact_count, orchestrations, started_at, finished_at, wave';
 
-/**
- * A lookup as stored. `factsStored` is what its answer put in the store; how many of those the
- * picture shows (`LookupView.factCount`) depends on identity matching, so the reader works it out.
- */
-export interface LookupRecord extends Omit<LookupView, 'factCount' | 'factsExcluded' | 'factsAwaitingDecision'> {
-  readonly referralId: string;
-  readonly factsStored: number;
-}
 
 const toLookup = (row: LookupRow): LookupRecord => ({
   id: row.id,

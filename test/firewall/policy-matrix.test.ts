@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agency } from '../../src/model/agency.ts';
 import type { Role } from '../../src/model/principal.ts';
-import { subjectMatchId } from '../../src/store/identity.ts';
+import { subjectMatchId } from '../../src/model/identity.ts';
 import { seedCandidateReferral } from '../identity/support/sam-smith.ts';
 import { ACTIONS, authorize } from '../../src/firewall/policy.ts';
 import { startFirewallHarness, type FirewallHarness, EXAMPLE } from './harness.ts';

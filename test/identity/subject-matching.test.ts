@@ -13,7 +13,7 @@ import { upnCheckLetter } from '../../src/mapping/identity/identifiers.ts';
 import type { Fact, PersonFact } from '../../src/model/fact.ts';
 import { discoverHousehold } from '../../src/research/identity.ts';
 import { MATCH_REASONS, matchWave } from '../../src/research/subject-matching.ts';
-import type { SubjectMatch } from '../../src/store/identity.ts';
+import type { SubjectMatch } from '../../src/model/identity.ts';
 import { CANDIDATE_CAP, educationRecordOf, healthRawOf, mappingContext, nhsNumberOf, pdsFuzzyPatients, samSmith } from './support/sam-smith.ts';
 
 const HEALTH = 'lookup-health';
