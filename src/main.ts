@@ -19,7 +19,7 @@ import type { ResearchScheduler } from './model/jobs.ts';
 import { createBullmqScheduler, startBullmqWorkers } from './queue/bullmq.ts';
 import { createInProcessRunner } from './queue/in-process.ts';
 import { startOutboxDispatcher } from './queue/outbox.ts';
-import { applyRetention } from './firewall/retention.ts';
+import { applyRetention } from './case/retention.ts';
 import { createFeedbackNotifier } from './host/feedback.ts';
 import { createHostPublisher, type HostSettings } from './host/publisher.ts';
 import type { ResearchProcessors } from './queue/runner.ts';

@@ -14,12 +14,12 @@
  * valid NHS number, UPN or PNC id), and links the record into the person index.
  */
 import { appendAudit } from '../audit/log.ts';
-import { enforce, referralContext, type FirewallDeps } from '../firewall/workflow.ts';
+import { enforce, referralContext, type FirewallDeps } from '../case/workflow.ts';
 import { MashError } from '../lib/errors.ts';
 import { sha256Hex } from '../lib/ids.ts';
 import { Agency } from '../model/agency.ts';
 import type { Principal } from '../model/principal.ts';
-import type { PolicyContext } from '../firewall/policy.ts';
+import type { PolicyContext } from '../case/policy.ts';
 import { candidateRecordOf, listSubjectMatches, recordSubjectMatchDecision } from '../store/identity.ts';
 import { isSubjectMatchId, standingOf, type StoredSubjectMatch } from '../model/identity.ts';
 import { listItems } from '../store/items.ts';

@@ -7,8 +7,8 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { appendAudit } from '../../audit/log.ts';
-import { closeCase } from '../../firewall/retention.ts';
-import { decide, enforce, publish, recordDecision, referralContext, releaseHistory, reveal } from '../../firewall/workflow.ts';
+import { closeCase } from '../../case/retention.ts';
+import { decide, enforce, publish, recordDecision, referralContext, releaseHistory, reveal } from '../../case/workflow.ts';
 import { decidePossibleMatch } from '../../research/possible-matches.ts';
 import { MashError } from '../../lib/errors.ts';
 import { Outcome, Redaction } from '../../model/product.ts';

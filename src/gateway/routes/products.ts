@@ -2,11 +2,11 @@
  * The pull API for hosts that prefer it (issue 5 §5): a product by id (latest or a named version)
  * and a change feed of the versions published after a cursor that the caller may read. Only
  * published products are here: this is the outside of the firewall. The policy decides each read
- * from the product and its referral (src/firewall/disclosure.ts); every read is audited.
+ * from the product and its referral (src/case/disclosure.ts); every read is audited.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { readProduct, readProductFeed } from '../../firewall/disclosure.ts';
+import { readProduct, readProductFeed } from '../../case/disclosure.ts';
 import { Product } from '../../model/product.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { problemResponses } from '../schemas.ts';
