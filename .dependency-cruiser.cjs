@@ -18,7 +18,10 @@ module.exports = {
     layer('model', ['lib'], 'model only imports lib'),
     layer('adapters', ['lib'], 'adapters know nothing of the hub'),
     layer('mapping', ['model', 'lib', 'adapters'], 'mapping is pure: model, lib and raw adapter types'),
-    layer('case', ['model', 'lib', 'audit', 'store'], 'case: model, audit, store'),
+    // The case owns every access decision and the stored picture; it calls the identity engine for
+    // possible-match decisions and the picture's people (src/research/{possible-matches,picture-identity}.ts,
+    // moving to src/identity), and nothing else of the research workflow (docs/decisions.md).
+    layer('case', ['model', 'lib', 'audit', 'store', 'identity', 'research/possible-matches', 'research/picture-identity'], 'case: model, audit, store and the identity engine'),
     layer('audit', ['model', 'lib', 'store'], 'audit: model, lib, store'),
     layer('host', ['model', 'lib', 'adapters/http', 'adapters/port'], 'host: model, lib and the shared outbound transport'),
     layer('store', ['model', 'lib'], 'store: model and lib'),

@@ -19,6 +19,7 @@ import type { ResearchScheduler } from './model/jobs.ts';
 import { createBullmqScheduler, startBullmqWorkers } from './queue/bullmq.ts';
 import { createInProcessRunner } from './queue/in-process.ts';
 import { startOutboxDispatcher } from './queue/outbox.ts';
+import { createPictures } from './case/pictures.ts';
 import { applyRetention } from './case/retention.ts';
 import { createFeedbackNotifier } from './host/feedback.ts';
 import { createHostPublisher, type HostSettings } from './host/publisher.ts';
@@ -80,7 +81,10 @@ async function main(): Promise<void> {
   const actor = `system:${config.role}`;
   // Every process chains committed audit entries; one sealer works at a time.
   closers.unshift(startSealer(db, loopFailureLog(logger, 'AUDIT.SEAL_FAILED', 'audit sealing failed')));
-  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
+  // Stored pictures are built again after every change, in the background of whichever process made it.
+  const pictures = createPictures({ db, vault, clock: systemClock, personIndex, logger }, { background: true });
+  closers.unshift(() => pictures.close());
+  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor, caseChanged: (referralId) => pictures.caseChanged(referralId) };
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
     // The next wave is scheduled through whichever job system is built below (late bound).
@@ -169,7 +173,7 @@ async function main(): Promise<void> {
   if (config.role === 'all' || config.role === 'gateway') {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
-    const app = createApp({ db, vault, personIndex, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
+    const app = createApp({ db, vault, personIndex, pictures, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config), simulators?.host.url);

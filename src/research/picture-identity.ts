@@ -7,7 +7,7 @@
  * firewall's view, and the candidate records it lets this caller see (docs/decisions.md "Trusted
  * identifiers separate; ambiguous candidates go to a practitioner").
  */
-import type { PictureView } from '../case/workflow.ts';
+import type { PictureView } from '../case/view.ts';
 import { buildChronology, type ChronologyEntry } from '../mapping/chronology.ts';
 import { buildFamily, type CoResidence, type FamilyGraph, type ReportedRelationship } from '../mapping/family.ts';
 import { Agency } from '../model/agency.ts';

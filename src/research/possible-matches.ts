@@ -14,7 +14,7 @@
  * valid NHS number, UPN or PNC id), and links the record into the person index.
  */
 import { appendAudit } from '../audit/log.ts';
-import { enforce, referralContext, type FirewallDeps } from '../case/workflow.ts';
+import { enforce, referralContext, type CaseStoreDeps as FirewallDeps } from '../case/access.ts';
 import { MashError } from '../lib/errors.ts';
 import { sha256Hex } from '../lib/ids.ts';
 import { Agency } from '../model/agency.ts';
