@@ -10,9 +10,9 @@
  */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { err, ok, type Result } from '../../lib/result.ts';
+import { parseIsoDate, type PersonRecord } from '../identity/index.ts';
+import { err, ok, type Result } from '../lib/result.ts';
 import { linkRecords, type LinkOptions, type LinkResult } from './link.ts';
-import { parseIsoDate, type PersonRecord } from './record.ts';
 
 /** Why a CSV could not be linked; `message` is one line and carries no cell values. */
 export interface LinkInputError {

@@ -6,12 +6,21 @@
  * here and the command only reads and writes CSV. With no model given, the model is estimated
  * from the batch itself (EM), so nothing is tuned to any particular data set.
  */
-import { candidatePairs, type BlockingOptions } from './blocking.ts';
-import { clusterPairs, DEFAULT_CLUSTERING, type ClusterOptions, type ScoredPair } from './cluster.ts';
+import {
+  candidatePairs,
+  clusterPairs,
+  createMatcher,
+  DEFAULT_CLUSTERING,
+  prepareRecord,
+  type BlockingOptions,
+  type ClusterOptions,
+  type MatchModel,
+  type Outcome,
+  type PersonRecord,
+  type PreparedRecord,
+  type ScoredPair,
+} from '../identity/index.ts';
 import { compareCandidates, estimateFromCompared, type EstimateOptions } from './estimate.ts';
-import { createMatcher, type Outcome } from './matcher.ts';
-import type { MatchModel } from './model.ts';
-import { prepareRecord, type PersonRecord, type PreparedRecord } from './record.ts';
 
 /** Options of `linkRecords`. */
 export interface LinkOptions {
