@@ -35,14 +35,18 @@ import type { Sql } from '../store/db.ts';
 
 /** A referral's identity rows: its subjects, matches and decisions, and what they are read against. */
 export interface IdentityStore {
+  /** Whether the referral exists (REFERRAL.NOT_FOUND otherwise). */
   referralExists(sql: Sql, referralId: string): Promise<boolean>;
   /** Holds the referral's row lock until the transaction ends: one identity decision at a time per referral. */
   lockReferral(sql: Sql, referralId: string): Promise<void>;
+  /** The referral, opened (its subjects are case content). */
   getReferral(sql: Sql, referralId: string): Promise<ReferralRecord | undefined>;
   listLookups(sql: Sql, referralId: string): Promise<LookupRecord[]>;
   /** The referral's items, opened; with `agency`, only that agency's. */
   listItems(sql: Sql, referralId: string, filter?: { readonly agency?: Agency }): Promise<ItemRecord[]>;
+  /** The household members later waves looked up, opened. */
   listDiscoveredSubjects(sql: Sql, referralId: string): Promise<DiscoveredSubject[]>;
+  /** How each agency person record matched its subject, with any practitioner's decision. */
   listSubjectMatches(sql: Sql, referralId: string): Promise<StoredSubjectMatch[]>;
   /** The owning agency and reveal state of the person record behind a subject match, read without opening it. */
   candidateRecordOf(sql: Sql, referralId: string, lookupId: string, personRef: string): Promise<{ itemId: string; agency: Agency; revealed: boolean } | undefined>;
@@ -80,9 +84,13 @@ export interface PersonIndexStore {
   confirmLink(sql: Sql, question: IndexQuestion, by: string, at: Date): Promise<void>;
   /** Marks the question's record rejected, if it is still a possible match. */
   rejectLink(sql: Sql, question: IndexQuestion, by: string, at: Date): Promise<void>;
+  /** Hub persons whose records were seen for a referral, with their links and scores. */
   personsOfReferral(sql: Sql, referralId: string): Promise<ReferralPerson[]>;
+  /** Possible matches awaiting a practitioner for records seen in a referral. */
   pendingMatches(sql: Sql, referralId: string): Promise<PendingMatch[]>;
+  /** Retention: forgets the referral's sightings and the records only it had seen; decisions stay. */
   forgetReferral(sql: Sql, referralId: string): Promise<ForgetReport>;
+  /** Opens the sealed reason of a decided possible match. */
   reasonOf(sql: Sql, possibleMatchId: string): Promise<string | undefined>;
 }
 
