@@ -10,7 +10,7 @@ import { MashError } from '../lib/errors.ts';
 import { sha256Hex } from '../lib/ids.ts';
 import type { Principal } from '../model/principal.ts';
 import { dropPictures } from '../store/case-pictures.ts';
-import type { PersonIndex } from '../store/person-index.ts';
+import type { PersonIndex } from '../identity/index.ts';
 import { closedAndPublishedBefore, closeReferral, markContentDestroyed, referralClosedAt } from '../store/referrals.ts';
 import { CONTENT_OWNERS } from '../store/vault.ts';
 import { enforce, referralContext, type CaseStoreDeps } from './access.ts';
