@@ -5,23 +5,21 @@
  * possible matches this audience may decide. The case's content is read once, and every audience's
  * picture is built from it; the built picture is what is stored and served (`pictures.ts`).
  */
+import type { Identity, PictureView } from '../identity/index.ts';
 import { agencyChecks } from '../model/check.ts';
 import type { ItemRecord } from '../model/item.ts';
 import type { StoredSubjectMatch } from '../model/identity.ts';
 import type { LookupRecord } from '../model/lookup.ts';
 import { Picture } from '../model/picture.ts';
 import type { ReferralStatus } from '../model/referral.ts';
-import { pictureIdentity } from '../research/picture-identity.ts';
 import type { Db } from '../store/db.ts';
 import { listSubjectMatches } from '../store/identity.ts';
 import { listItems } from '../store/items.ts';
-import type { PersonIndex } from '../store/person-index.ts';
 import { listLookups } from '../store/referrals.ts';
 import type { ContentOwner, Vault } from '../store/vault.ts';
 import { maySeeItem, maySeePossibleMatch, readerOf, type Audience } from './audience.ts';
 import { lookupView, tallyLookupFacts, type LookupFacts } from './lookup-facts.ts';
 import { candidateRecords, relevantItems } from './relevance.ts';
-import type { PictureView } from './view.ts';
 
 /** Everything a referral's pictures are built from, read once for all its audiences. */
 export interface CaseContent {
@@ -61,16 +59,16 @@ export interface BuiltPicture {
 }
 
 /** Builds the picture of `content` for `audience`, as of `builtAt`. */
-export async function buildPicture(deps: { readonly db: Db; readonly vault: Vault; readonly personIndex: PersonIndex }, content: CaseContent, audience: Audience, builtAt: Date): Promise<BuiltPicture> {
+export async function buildPicture(deps: { readonly identity: Pick<Identity, 'pictureIdentity'> }, content: CaseContent, audience: Audience, builtAt: Date): Promise<BuiltPicture> {
   const { referralId } = content;
   const relevant = relevantItems(content.items, content.matches);
   const items = relevant.filter((i) => maySeeItem(audience, i));
   const candidates = candidateRecords(content.items, content.matches).filter((i) => maySeeItem(audience, i));
-  const view: PictureView = { items, candidates, lookupFacts: content.lookupFacts };
+  const view: PictureView = { items, candidates };
   const shown = new Map<string, number>();
   for (const { fact } of items) shown.set(fact.provenance.lookupId, (shown.get(fact.provenance.lookupId) ?? 0) + 1);
   const lookups = content.lookups.map((l) => ({ ...lookupView(l, content.lookupFacts), factsShown: shown.get(l.id) ?? 0 }));
-  const identity = await pictureIdentity(deps, referralId, view, content.lookups, readerOf(audience));
+  const identity = await deps.identity.pictureIdentity(referralId, view, content.lookups, readerOf(audience));
   // Possible matches only to who may see the candidate record (also filtered where they are listed).
   const byId = new Map(content.items.map((i) => [i.fact.id, i]));
   const possibleMatches = identity.possibleMatches.filter((m) => maySeePossibleMatch(audience, m, (id) => byId.get(id)));

@@ -19,12 +19,12 @@
  * content in a stored picture; retention also drops the rows.
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
+import type { Identity } from '../identity/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import { describeError, MashError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { caseHead, storedPicture, storedAudiences, writePicture, type PictureRow, type StoredPicture } from '../store/case-pictures.ts';
 import type { Db, Sql } from '../store/db.ts';
-import type { PersonIndex } from '../store/person-index.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import { CONTENT_OWNERS, ContentDestroyedError, type ContentOwner, type Vault } from '../store/vault.ts';
 import { parseAudience, type Audience } from './audience.ts';
@@ -58,7 +58,8 @@ export interface PicturesDeps {
   readonly db: Db;
   readonly vault: Vault;
   readonly clock: Clock;
-  readonly personIndex: PersonIndex;
+  /** The picture's people, family, chronology and possible matches (identity's picture section). */
+  readonly identity: Pick<Identity, 'pictureIdentity'>;
   readonly logger: Logger;
 }
 

@@ -10,6 +10,7 @@
  * pictures (`pictures.ts`) that the case changed.
  */
 import { appendAudit } from '../audit/log.ts';
+import type { Identity, PossibleMatchOutcome, PossibleMatchRequest } from '../identity/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import { MashError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -18,10 +19,8 @@ import type { Agency } from '../model/agency.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Product } from '../model/product.ts';
 import type { ReferralStatus } from '../model/referral.ts';
-import { decidePossibleMatch, type PossibleMatchOutcome, type PossibleMatchRequest } from '../research/possible-matches.ts';
 import { lookUpPicture } from '../store/case-pictures.ts';
 import type { Db } from '../store/db.ts';
-import type { PersonIndex } from '../store/person-index.ts';
 import { getReferralSummary } from '../store/referrals.ts';
 import type { Vault } from '../store/vault.ts';
 import { enforce, referralContext, type CaseStoreDeps } from './access.ts';
@@ -38,7 +37,8 @@ import { referralStatus, type ReferralStatusView } from './status.ts';
 
 /** What the case repository is built from. */
 export interface CaseDeps extends CaseStoreDeps {
-  readonly personIndex: PersonIndex;
+  /** Identity, built once by the composition root: possible-match decisions and the picture's people. */
+  readonly identity: Pick<Identity, 'decidePossibleMatch' | 'pictureIdentity'>;
   readonly logger: Logger;
   /** The stored pictures; without them, pictures are built by the reads that find them stale. */
   readonly pictures?: Pictures | undefined;
@@ -76,7 +76,6 @@ export interface Cases {
 export function createCases(deps: CaseDeps): Cases {
   const pictures = deps.pictures ?? createPictures(deps, { background: false });
   const store: CaseStoreDeps = { db: deps.db, vault: deps.vault, clock: deps.clock };
-  const identity = { ...store, personIndex: deps.personIndex };
 
   /** Runs a change, then (committed) tells the stored pictures the case changed. */
   const changing = async <T>(referralId: string, change: () => Promise<T>): Promise<T> => {
@@ -101,10 +100,10 @@ export function createCases(deps: CaseDeps): Cases {
         releaseHistory: (referralId, itemId) => releaseHistory(store, principal, referralId, itemId),
         decide: (referralId, request) => changing(referralId, () => recordDecision(store, principal, referralId, request)),
         publish: (referralId, request) => changing(referralId, () => publish(store, principal, referralId, request)),
-        // The identity engine decides whose record a candidate is (src/research/possible-matches.ts);
+        // Identity decides whose record a candidate is (its possible-match decisions);
         // a decision changes this case's picture, and, for a person-index question, the pictures of
         // every referral that sighted the record (their versions are bumped in the same transaction).
-        decidePossibleMatch: (referralId, matchId, request) => changing(referralId, () => decidePossibleMatch(identity, principal, referralId, matchId, request)),
+        decidePossibleMatch: (referralId, matchId, request) => changing(referralId, () => deps.identity.decidePossibleMatch(principal, referralId, matchId, request)),
         assign: (referralId, subject) => changing(referralId, () => assign(store, principal, referralId, subject)),
         close: (referralId, rationale) => changing(referralId, () => closeCase(store, principal, referralId, rationale)),
         product: (productId, version) => readProduct(store, principal, productId, version),
