@@ -64,13 +64,32 @@ export interface SimulatorServerOptions {
 export interface SimulatorServer {
   /** e.g. http://127.0.0.1:43127 (no trailing slash); a wildcard bind is reported as loopback. */
   readonly url: string;
+  /** Agency requests answered or being answered since start (control endpoints `/_sim/…` not counted). */
+  requestCount(): number;
   /** Aborts `closing`, stops listening and drops every connection. */
   close(): Promise<void>;
 }
 
+/**
+ * The control path that reads (`GET`) or resets (`DELETE`) the request count from another
+ * process: a test proves a lookup was never made by the agency seeing no request (DESIGN.md
+ * rule 7), and a benchmark counts what an agency saw. Counts only, never paths or queries,
+ * which carry identifiers.
+ */
+export const REQUEST_COUNT_PATH = '/_sim/requests';
+
 /** Starts a node:http server that hands each request to `handle`; resolves once it listens. */
 export async function startSimulatorServer(options: SimulatorServerOptions, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<SimulatorServer> {
+  let requests = 0;
   const server = createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://simulator.invalid').pathname;
+    if (pathname === REQUEST_COUNT_PATH) {
+      if (req.method === 'DELETE') requests = 0;
+      if (req.method === 'GET' || req.method === 'DELETE') sendJson(res, 200, { requests });
+      else sendJson(res, 405, { title: 'GET or DELETE', status: 405 });
+      return;
+    }
+    if (!pathname.startsWith('/_sim/')) requests += 1;
     handle(req, res).catch(() => {
       if (!res.headersSent) send(res, options.crashReply);
       else res.destroy();
@@ -81,6 +100,7 @@ export async function startSimulatorServer(options: SimulatorServerOptions, hand
   if (address === null || typeof address === 'string') throw new Error(`${options.name}: no TCP address`);
   return {
     url: `http://${formatHost(address)}:${address.port}`,
+    requestCount: () => requests,
     async close() {
       options.closing.abort();
       await new Promise<void>((resolve) => {
