@@ -20,8 +20,9 @@ import type { ResearchScheduler } from './model/jobs.ts';
 import { createBullmqScheduler, startBullmqWorkers } from './queue/bullmq.ts';
 import { createInProcessRunner } from './queue/in-process.ts';
 import { startOutboxDispatcher } from './queue/outbox.ts';
-import { applyRetention } from './firewall/retention.ts';
-import { createIdentityAccess } from './firewall/identity-access.ts';
+import { createPictures } from './case/pictures.ts';
+import { applyRetention } from './case/retention.ts';
+import { createIdentityAccess } from './case/identity-access.ts';
 import { createFeedbackNotifier } from './host/feedback.ts';
 import { createHostPublisher, type HostSettings } from './host/publisher.ts';
 import { createIdentity, createMatcher, defaultModel } from './identity/index.ts';
@@ -96,7 +97,10 @@ async function main(): Promise<void> {
   });
   // Every process chains committed audit entries; one sealer works at a time.
   closers.unshift(startSealer(db, loopFailureLog(logger, 'AUDIT.SEAL_FAILED', 'audit sealing failed')));
-  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
+  // Stored pictures are built again after every change, in the background of whichever process made it.
+  const pictures = createPictures({ db, vault, clock: systemClock, identity, logger }, { background: true });
+  closers.unshift(() => pictures.close());
+  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor, caseChanged: (referralId) => pictures.caseChanged(referralId) };
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
     // The next wave is scheduled through whichever job system is built below (late bound).
@@ -185,7 +189,7 @@ async function main(): Promise<void> {
   if (config.role === 'all' || config.role === 'gateway') {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
-    const app = createApp({ db, vault, identity, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
+    const app = createApp({ db, vault, identity, pictures, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config), simulators?.host.url);

@@ -1,4 +1,5 @@
 /** The typed Hono environment shared by every route (CONVENTIONS.md §10) and the app's dependencies. */
+import type { Pictures } from '../case/pictures.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ResearchScheduler } from '../model/jobs.ts';
@@ -28,6 +29,8 @@ export interface AppDeps {
   readonly publicUrl?: string | undefined;
   /** Public keys (SPKI PEM by key id) that may have signed audit checkpoints. */
   readonly auditKeys: ReadonlyMap<string, string>;
+  /** The stored pictures, rebuilt in the background after changes (src/main.ts); without them, reads rebuild what they find stale. */
+  readonly pictures?: Pictures | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number | undefined;
 }

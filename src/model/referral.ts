@@ -96,7 +96,8 @@ export interface NewReferral {
   readonly lookups: readonly NewLookup[];
 }
 
-export interface ReferralRecord {
+/** A referral's state without its sealed content: what can be said of it without opening anything. */
+export interface ReferralSummary {
   readonly id: string;
   readonly status: ReferralStatus;
   readonly rag: Rag;
@@ -105,5 +106,8 @@ export interface ReferralRecord {
   readonly slaDueAt: Date;
   readonly pictureReadyAt: Date | null;
   readonly externalReference: string | null;
+}
+
+export interface ReferralRecord extends ReferralSummary {
   readonly input: ReferralInput;
 }

@@ -2,11 +2,11 @@
  * Referral, lookup and fact rows. Every function takes `Sql` — the database or an open
  * transaction — so callers write a change and its audit entry in one transaction.
  */
-import type { Agency, Sensitivity } from '../model/agency.ts';
+import type { Agency } from '../model/agency.ts';
 import { Fact } from '../model/fact.ts';
 import { AnswerCut, type LookupRecord, type LookupStatus, type Orchestration } from '../model/lookup.ts';
 import type { LawfulBasis } from '../model/provenance.ts';
-import { ReferralInput, type NewReferral, type Rag, type ReferralRecord, type ReferralStatus, type Threshold } from '../model/referral.ts';
+import { ReferralInput, type NewReferral, type Rag, type ReferralRecord, type ReferralStatus, type ReferralSummary, type Threshold } from '../model/referral.ts';
 import type { Sql } from './db.ts';
 import type { ContentOwner, Vault } from './vault.ts';
 
@@ -95,6 +95,31 @@ export async function getReferral(sql: Sql, vault: Vault, id: string): Promise<R
   return toReferral(row, body);
 }
 
+/** Whether a referral exists (its id only: nothing is opened). */
+export async function referralExists(sql: Sql, id: string): Promise<boolean> {
+  return (await sql.query<{ id: string }>('SELECT id FROM referrals WHERE id = $1', [id])).length === 1;
+}
+
+/** A referral's state from its clear columns, without opening its sealed body. */
+export async function getReferralSummary(sql: Sql, id: string): Promise<ReferralSummary | undefined> {
+  const rows = await sql.query<Omit<ReferralRow, 'sealed_body'>>(
+    'SELECT id, status, rag, threshold, received_at, sla_due_at, picture_ready_at, external_reference FROM referrals WHERE id = $1',
+    [id],
+  );
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  return {
+    id: row.id,
+    status: row.status,
+    rag: row.rag,
+    threshold: row.threshold,
+    receivedAt: new Date(row.received_at),
+    slaDueAt: new Date(row.sla_due_at),
+    pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
+    externalReference: row.external_reference,
+  };
+}
+
 interface LookupRow {
   id: string;
   referral_id: string;
@@ -169,8 +194,11 @@ export interface LookupFinish {
   readonly facts: readonly Fact[];
   readonly orchestrations: readonly Orchestration[];
   readonly at: Date;
-  /** Sensitivities revealed to the hub on arrival (the connector's policy; DESIGN rule 2). */
-  readonly autoReveal: readonly Sensitivity[];
+  /**
+   * The facts revealed to the hub as they arrive, and by whom (`revealed_by`). The case decides
+   * which (the connector's policy: src/case/arrival.ts); the store only records it.
+   */
+  readonly revealOnArrival?: { readonly factIds: ReadonlySet<string>; readonly by: string } | undefined;
 }
 
 /**
@@ -203,8 +231,8 @@ export async function finishLookup(sql: Sql, vault: Vault, finish: LookupFinish)
         fact.personRef,
         fact.provenance.sensitivity,
         sealed,
-        finish.autoReveal.includes(fact.provenance.sensitivity) ? finish.at : null,
-        finish.autoReveal.includes(fact.provenance.sensitivity) ? 'policy:auto-reveal' : null,
+        finish.revealOnArrival?.factIds.has(fact.id) === true ? finish.at : null,
+        finish.revealOnArrival?.factIds.has(fact.id) === true ? finish.revealOnArrival.by : null,
       ],
     );
     stored += inserted.length;
@@ -228,6 +256,49 @@ export async function setReferralStatus(sql: Sql, referralId: string, from: read
     [referralId, from, to, at],
   );
   return rows.length === 1;
+}
+
+/** A new RAG rating and the SLA due time that follows from it. */
+export async function setReferralRag(sql: Sql, referralId: string, rag: Rag, slaDueAt: Date, at: Date): Promise<void> {
+  await sql.query('UPDATE referrals SET rag = $2, sla_due_at = $3, updated_at = $4 WHERE id = $1', [referralId, rag, slaDueAt, at]);
+}
+
+/** Holds the referral's row lock until the transaction ends: one change of this kind at a time per referral. */
+export async function lockReferral(sql: Sql, referralId: string): Promise<boolean> {
+  return (await sql.query<{ id: string }>('SELECT id FROM referrals WHERE id = $1 FOR UPDATE', [referralId])).length === 1;
+}
+
+/** When the referral was closed, or null while open; undefined when there is no such referral. */
+export async function referralClosedAt(sql: Sql, referralId: string): Promise<Date | null | undefined> {
+  const rows = await sql.query<{ closed_at: Date | null }>('SELECT closed_at FROM referrals WHERE id = $1', [referralId]);
+  const row = rows[0];
+  return row === undefined ? undefined : row.closed_at === null ? null : new Date(row.closed_at);
+}
+
+/** Closes the referral unless it already is. */
+export async function closeReferral(sql: Sql, referralId: string, by: string, at: Date): Promise<void> {
+  await sql.query('UPDATE referrals SET closed_at = $2, closed_by = $3, updated_at = $2 WHERE id = $1 AND closed_at IS NULL', [referralId, at, by]);
+}
+
+/**
+ * Referrals closed at or before `cutoff`, whose content is not yet destroyed, with at least one
+ * product version and none published after `cutoff`; the longest closed first.
+ */
+export async function closedAndPublishedBefore(sql: Sql, cutoff: Date, limit: number): Promise<string[]> {
+  const rows = await sql.query<{ id: string }>(
+    `SELECT r.id FROM referrals r
+      WHERE r.closed_at IS NOT NULL AND r.content_destroyed_at IS NULL AND r.closed_at <= $1
+        AND EXISTS (SELECT 1 FROM products p WHERE p.referral_id = r.id)
+        AND (SELECT max(p.published_at) FROM products p WHERE p.referral_id = r.id) <= $1
+      ORDER BY r.closed_at LIMIT $2`,
+    [cutoff, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Records that the referral's content was destroyed. */
+export async function markContentDestroyed(sql: Sql, referralId: string, at: Date): Promise<void> {
+  await sql.query('UPDATE referrals SET content_destroyed_at = $2, updated_at = $2 WHERE id = $1', [referralId, at]);
 }
 
 /** Referrals whose research has not finished, with their unfinished lookups: what a restart resumes. */

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../src/lib/errors.ts';
 import type { Agency } from '../../src/model/agency.ts';
 import type { Role } from '../../src/model/principal.ts';
-import { EXAMPLE, startFirewallHarness, type FirewallHarness } from '../firewall/harness.ts';
+import { EXAMPLE, startFirewallHarness, type FirewallHarness } from '../case/harness.ts';
 
 interface Parameter {
   readonly name: string;

@@ -17,7 +17,8 @@ import { ReferralInput } from '../../src/model/referral.ts';
 import { lookupIdFor } from '../../src/research/plan.ts';
 import type { Db } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
-import { finishLookup, insertReferral } from '../../src/store/referrals.ts';
+import { recordLookupOutcome } from '../../src/case/arrival.ts';
+import { insertReferral } from '../../src/store/referrals.ts';
 import { createVault, type Vault } from '../../src/store/vault.ts';
 import type { Identity, PersonIndex } from '../../src/identity/index.ts';
 import { testIdentity } from '../support/identity.ts';
@@ -122,7 +123,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string; stor
             },
           };
         });
-        await db.transaction((tx) => finishLookup(tx, vault, { lookupId: lookup.id, referralId, status: 'done', reason: null, facts, orchestrations: [], at, autoReveal: ['open'] }));
+        await db.transaction((tx) => recordLookupOutcome(tx, vault, { lookupId: lookup.id, referralId, status: 'done', reason: null, facts, orchestrations: [], at, autoReveal: ['open'] }));
       }
       return { referralId, items };
     },

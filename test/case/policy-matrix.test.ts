@@ -12,7 +12,7 @@ import type { Agency } from '../../src/model/agency.ts';
 import type { Role } from '../../src/model/principal.ts';
 import { subjectMatchId } from '../../src/model/identity.ts';
 import { seedCandidateReferral } from '../identity/support/sam-smith.ts';
-import { ACTIONS, authorize } from '../../src/firewall/policy.ts';
+import { ACTIONS, authorize } from '../../src/case/policy.ts';
 import { startFirewallHarness, type FirewallHarness, EXAMPLE } from './harness.ts';
 
 type Who = 'intake' | 'manager' | 'police-practitioner' | 'health-practitioner' | 'outsider-practitioner' | 'police-admin' | 'host' | 'auditor';
