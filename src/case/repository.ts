@@ -9,7 +9,7 @@
  * changes the case commits its change and its audit entry together, then tells the stored
  * pictures (`pictures.ts`) that the case changed.
  */
-import { appendAudit } from '../audit/log.ts';
+import { createAuditGroupCommit, type AuditGroupCommit } from '../audit/group-commit.ts';
 import type { Identity, PossibleMatchOutcome, PossibleMatchRequest } from '../identity/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import { MashError } from '../lib/errors.ts';
@@ -19,7 +19,7 @@ import type { Agency } from '../model/agency.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Product } from '../model/product.ts';
 import type { ReferralStatus } from '../model/referral.ts';
-import { lookUpPicture } from '../store/case-pictures.ts';
+import { lookUpPicture, lookUpPictureHead } from '../store/case-pictures.ts';
 import type { Db } from '../store/db.ts';
 import { getReferralSummary } from '../store/referrals.ts';
 import type { Vault } from '../store/vault.ts';
@@ -76,6 +76,8 @@ export interface Cases {
 export function createCases(deps: CaseDeps): Cases {
   const pictures = deps.pictures ?? createPictures(deps, { background: false });
   const store: CaseStoreDeps = { db: deps.db, vault: deps.vault, clock: deps.clock };
+  // Views change nothing else, so concurrent views share a commit (src/audit/group-commit.ts).
+  const views = createAuditGroupCommit(deps.db);
 
   /** Runs a change, then (committed) tells the stored pictures the case changed. */
   const changing = async <T>(referralId: string, change: () => Promise<T>): Promise<T> => {
@@ -94,7 +96,7 @@ export function createCases(deps: CaseDeps): Cases {
         },
         status: (referralId) => referralStatus(store, principal, referralId),
         submittedStatus: async (referralId) => (await getReferralSummary(deps.db, referralId))?.status,
-        picture: (referralId) => viewPicture({ ...store, pictures }, principal, referralId),
+        picture: (referralId) => viewPicture({ ...store, pictures, views }, principal, referralId),
         reveal: (referralId, itemId) => changing(referralId, () => reveal(store, principal, referralId, itemId)),
         decideRelease: (referralId, itemId, request) => changing(referralId, () => decide(store, principal, referralId, itemId, request)),
         releaseHistory: (referralId, itemId) => releaseHistory(store, principal, referralId, itemId),
@@ -114,24 +116,47 @@ export function createCases(deps: CaseDeps): Cases {
 }
 
 /**
- * The picture as this principal may see it: the stored picture of their audience, selected by it
- * in the same query that reads the case's version and policy context; built once if the case
- * changed since. One `picture.viewed` audit entry per picture served, naming every item shown.
+ * The picture as this principal may see it: the picture of their audience, selected by it in the
+ * same query that reads the case's version and policy context; built once if the case changed
+ * since. A copy this process holds in memory is served when one small query (no sealed bytes)
+ * says its version is still the case's and none of its keys is destroyed — read from the store on
+ * every request, so a change made by another process is never missed. One `picture.viewed` audit
+ * entry per picture served, naming every item shown, committed before the picture is answered.
  */
-async function viewPicture(deps: { readonly db: Db; readonly vault: Vault; readonly clock: Clock; readonly pictures: Pictures }, principal: Principal, referralId: string): Promise<ServedPicture> {
+async function viewPicture(
+  deps: { readonly db: Db; readonly vault: Vault; readonly clock: Clock; readonly pictures: Pictures; readonly views: AuditGroupCommit },
+  principal: Principal,
+  referralId: string,
+): Promise<ServedPicture> {
   const audience = audienceOf(principal);
-  const found = await lookUpPicture(deps.db, referralId, audience);
-  if (found === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
-  await enforce(deps, principal, 'picture:read', { referral: { contributingAgencies: found.contributingAgencies, assignees: found.assignees } }, referralId);
-  const served = await deps.pictures.serve(referralId, audience, found.version, found.stored);
-  // A view changes nothing else: its audit entry is one statement, committed before the picture is answered.
-  await appendAudit(deps.db, {
+  const fromStore = async (): Promise<ServedPicture> => {
+    const found = await lookUpPicture(deps.db, referralId, audience);
+    if (found === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
+    await enforce(deps, principal, 'picture:read', { referral: { contributingAgencies: found.contributingAgencies, assignees: found.assignees } }, referralId);
+    return deps.pictures.serve(referralId, audience, found.version, found.stored);
+  };
+  const held = deps.pictures.held(referralId, audience);
+  let served: ServedPicture;
+  if (held === undefined) served = await fromStore();
+  else {
+    const head = await lookUpPictureHead(deps.db, referralId, held.owners);
+    if (head === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
+    if (head.version === held.served.version && head.keysIntact) {
+      await enforce(deps, principal, 'picture:read', { referral: { contributingAgencies: head.contributingAgencies, assignees: head.assignees } }, referralId);
+      served = held.served;
+    } else {
+      // Changed since (by this process or another), or a key destroyed: never served from memory.
+      deps.pictures.forget(referralId, audience);
+      served = await fromStore();
+    }
+  }
+  // Candidate records are shown too (to let their owner decide): named among the items shown, and apart.
+  await deps.views.append({
     at: deps.clock.now(),
     actor: principal.sub,
     action: 'picture.viewed',
     referralId,
     agency: principal.agency,
-    // Candidate records are shown too (to let their owner decide): named among the items shown, and apart.
     detail: { role: principal.role, items: served.shownItemIds.length, itemIds: [...served.shownItemIds], candidateItemIds: [...served.candidateItemIds] },
   });
   return served;
