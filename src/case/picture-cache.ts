@@ -18,6 +18,8 @@ export interface ServedPicture {
   readonly version: number;
   /** The picture's JSON text, as built. */
   readonly json: string;
+  /** The same text as UTF-8 bytes, what the route sends: encoded once, not on every answer. */
+  readonly body: Uint8Array<ArrayBuffer>;
   readonly shownItemIds: readonly string[];
   readonly candidateItemIds: readonly string[];
 }
@@ -39,7 +41,7 @@ export interface PictureCache {
   forget(referralId: string, audience: Audience): void;
   /** Drops every copy of a referral (its content destroyed). */
   forgetReferral(referralId: string): void;
-  /** Bytes held (the pictures' JSON, UTF-16 as held in memory, and their item ids). */
+  /** Bytes held (the pictures' JSON as text and as UTF-8, and their item ids). */
   readonly bytes: number;
   readonly size: number;
 }
@@ -49,9 +51,9 @@ export const DEFAULT_PICTURE_CACHE_BYTES = 64 * 1024 * 1024;
 
 const keyOf = (referralId: string, audience: Audience): string => `${referralId}\u0000${audience}`;
 
-/** What a copy weighs: the JSON text as a JS string (2 bytes a code unit) and its item ids. */
+/** What a copy weighs: the JSON text as a JS string (2 bytes a code unit), its UTF-8 bytes and its item ids. */
 const weigh = (picture: CachedPicture): number =>
-  picture.served.json.length * 2 + [...picture.served.shownItemIds, ...picture.served.candidateItemIds].reduce((n, id) => n + id.length * 2 + 16, 0) + 256;
+  picture.served.json.length * 2 + picture.served.body.byteLength + [...picture.served.shownItemIds, ...picture.served.candidateItemIds].reduce((n, id) => n + id.length * 2 + 16, 0) + 256;
 
 /** A cache holding at most `maxBytes`; a picture heavier than a quarter of that is not kept. */
 export function createPictureCache(maxBytes = DEFAULT_PICTURE_CACHE_BYTES): PictureCache {

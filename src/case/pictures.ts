@@ -44,7 +44,7 @@ import { createPictureCache, DEFAULT_PICTURE_CACHE_BYTES, type CachedPicture, ty
 export const PICTURE_FORMAT = 1;
 
 const compress = (json: string): Buffer => brotliCompressSync(Buffer.from(json, 'utf8'), { params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT } });
-const decompress = (bytes: Buffer): string => brotliDecompressSync(bytes).toString('utf8');
+const decompress = (bytes: Buffer): Buffer<ArrayBuffer> => brotliDecompressSync(bytes);
 
 /** Binds a sealed picture to its row: referral, audience, version and format. */
 const pictureAad = (referralId: string, audience: string, version: number, format: number): string => `case-picture:${referralId}:${audience}:v${version}:f${format}`;
@@ -114,7 +114,8 @@ async function sealed(sql: Sql, vault: Vault, referralId: string, built: BuiltPi
 /** Opens a stored picture with the keys read beside it; ContentDestroyedError when a key it is sealed under is gone. */
 export function openPicture(vault: Vault, referralId: string, row: StoredPicture): ServedPicture {
   const bytes = vault.openJointWith(referralId, row.wrappedKeys, row.owners.filter(isOwner), row.sealed, pictureAad(referralId, row.audience, row.caseVersion, row.format));
-  return { audience: parseAudience(row.audience), version: row.caseVersion, json: decompress(bytes), shownItemIds: row.shownItemIds, candidateItemIds: row.candidateItemIds };
+  const body = decompress(bytes);
+  return { audience: parseAudience(row.audience), version: row.caseVersion, json: body.toString('utf8'), body, shownItemIds: row.shownItemIds, candidateItemIds: row.candidateItemIds };
 }
 
 
@@ -133,7 +134,7 @@ export async function buildAndStore(deps: Omit<PicturesDeps, 'logger'>, referral
     const built = await buildPicture(deps, content, audience, builtAt);
     const json = JSON.stringify(built.picture);
     await deps.db.transaction(async (tx) => writePicture(tx, referralId, await sealed(tx, deps.vault, referralId, built, json, lookupFacts, builtAt)));
-    served.push({ served: { audience, version: built.version, json, shownItemIds: built.shownItemIds, candidateItemIds: built.candidateItemIds }, owners: built.owners });
+    served.push({ served: { audience, version: built.version, json, body: Buffer.from(json, 'utf8'), shownItemIds: built.shownItemIds, candidateItemIds: built.candidateItemIds }, owners: built.owners });
   }
   return served;
 }
