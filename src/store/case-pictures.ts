@@ -68,32 +68,48 @@ export interface PictureLookup {
   readonly stored: StoredPicture | undefined;
 }
 
-/** What a read of a picture held in memory needs from the store: the version now, the policy context, and whether its keys are intact. */
-export interface PictureHead {
+/** A referral's version now, and the owners whose data keys are still there. */
+export interface CaseKeys {
   readonly version: number;
-  readonly contributingAgencies: readonly Agency[];
-  readonly assignees: readonly string[];
-  /** True when every owner's key asked about is still there (none destroyed, none dropped). */
-  readonly keysIntact: boolean;
+  /** Owners with a live data key (not destroyed, not dropped). */
+  readonly liveOwners: ReadonlySet<string>;
 }
 
 /**
- * The referral's version and policy context, and whether the keys of `owners` are all still
- * there — or undefined when there is no such referral. One small statement, no sealed bytes: what
- * a read needs to know that a copy held in memory is still the case's picture (src/case/pictures.ts).
+ * The referral's version and the owners whose keys are live, or undefined when there is no such
+ * referral. One small statement with no array parameter and no sealed bytes: what a read needs to
+ * know that a picture held in memory is still the case's (src/case/repository.ts).
  */
-export async function lookUpPictureHead(sql: Sql, referralId: string, owners: readonly ContentOwner[]): Promise<PictureHead | undefined> {
-  const rows = await sql.query<{ case_version: number | string; agencies: Agency[] | null; assigned: string[] | null; live_keys: number }>(
-    `SELECT r.case_version,
-            (SELECT array_agg(DISTINCT l.agency ORDER BY l.agency) FROM lookups l WHERE l.referral_id = r.id) AS agencies,
-            (SELECT array_agg(a.subject ORDER BY a.subject) FROM referral_assignments a WHERE a.referral_id = r.id) AS assigned,
-            (SELECT count(*)::int FROM content_keys c WHERE c.referral_id = r.id AND c.owner = ANY ($2::text[]) AND c.wrapped_key IS NOT NULL) AS live_keys
+export async function lookUpCaseKeys(sql: Sql, referralId: string): Promise<CaseKeys | undefined> {
+  const rows = await sql.query<{ case_version: number | string; live_owners: string | null }>(
+    `SELECT r.case_version, (SELECT string_agg(c.owner, ',') FROM content_keys c WHERE c.referral_id = r.id AND c.wrapped_key IS NOT NULL) AS live_owners
        FROM referrals r WHERE r.id = $1`,
-    [referralId, [...owners]],
+    [referralId],
   );
   const row = rows[0];
   if (row === undefined) return undefined;
-  return { version: Number(row.case_version), contributingAgencies: row.agencies ?? [], assignees: row.assigned ?? [], keysIntact: row.live_keys === new Set(owners).size };
+  return { version: Number(row.case_version), liveOwners: new Set(row.live_owners === null ? [] : row.live_owners.split(',')) };
+}
+
+/** A referral's policy context, with the version it was read at. */
+export interface CaseContext {
+  readonly version: number;
+  readonly contributingAgencies: readonly Agency[];
+  readonly assignees: readonly string[];
+}
+
+/** The referral's version, the agencies that contributed and who is assigned, in one statement; undefined when there is no such referral. */
+export async function lookUpCaseContext(sql: Sql, referralId: string): Promise<CaseContext | undefined> {
+  const rows = await sql.query<{ case_version: number | string; agencies: Agency[] | null; assigned: string[] | null }>(
+    `SELECT r.case_version,
+            (SELECT array_agg(DISTINCT l.agency ORDER BY l.agency) FROM lookups l WHERE l.referral_id = r.id) AS agencies,
+            (SELECT array_agg(a.subject ORDER BY a.subject) FROM referral_assignments a WHERE a.referral_id = r.id) AS assigned
+       FROM referrals r WHERE r.id = $1`,
+    [referralId],
+  );
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  return { version: Number(row.case_version), contributingAgencies: row.agencies ?? [], assignees: row.assigned ?? [] };
 }
 
 /** A stored picture as a read needs it: the sealed picture and the ids its audit entry names (no counts). */
