@@ -9,7 +9,8 @@ import { MashError } from '../lib/errors.ts';
 import { sha256Hex, stableId } from '../lib/ids.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Outcome } from '../model/product.ts';
-import { slaDueAt, type Rag } from '../model/referral.ts';
+import type { Rag } from '../model/referral.ts';
+import type { SlaClock } from '../model/working-calendar.ts';
 import { feedbackConnectorIds } from '../store/connectors.ts';
 import { contributingAgencies, setManagerDecision } from '../store/items.ts';
 import { enqueueOutbox } from '../store/outbox.ts';
@@ -25,7 +26,7 @@ export interface DecisionRequest {
 }
 
 /** Record a new revision of the manager's decision; returns it and how many agencies will hear the outcome. */
-export async function recordDecision(deps: CaseStoreDeps, principal: Principal, referralId: string, request: DecisionRequest): Promise<{ revision: number; notified: number }> {
+export async function recordDecision(deps: CaseStoreDeps & { readonly sla: SlaClock }, principal: Principal, referralId: string, request: DecisionRequest): Promise<{ revision: number; notified: number }> {
   await requireReferral(deps.db, referralId);
   await enforce(deps, principal, 'referral:decide', { referral: await referralContext(deps.db, referralId) }, referralId);
   return deps.db.transaction(async (tx) => {
@@ -33,8 +34,8 @@ export async function recordDecision(deps: CaseStoreDeps, principal: Principal, 
     const referral = await getReferral(tx, deps.vault, referralId);
     if (referral === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
     const { revision, previous } = await setManagerDecision(tx, deps.vault, { referralId, rag: request.rag, outcome: request.outcome, rationale: request.rationale, by: principal.sub, at });
-    // Risk can change at any time (rule 4): the SLA follows the new rating from receipt.
-    if (request.rag !== referral.rag) await setReferralRag(tx, referralId, request.rag, slaDueAt(referral.receivedAt, request.rag), at);
+    // Risk can change at any time (rule 4): the SLA follows the new rating from receipt, on the working-hours clock.
+    if (request.rag !== referral.rag) await setReferralRag(tx, referralId, request.rag, deps.sla.times(referral.receivedAt, request.rag), at);
     await appendAudit(tx, {
       at,
       actor: principal.sub,

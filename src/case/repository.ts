@@ -19,6 +19,7 @@ import type { Agency } from '../model/agency.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Product } from '../model/product.ts';
 import type { ReferralStatus } from '../model/referral.ts';
+import type { SlaClock } from '../model/working-calendar.ts';
 import { lookUpCaseContext, lookUpCaseKeys, lookUpPicture, type CaseContext } from '../store/case-pictures.ts';
 import type { Db } from '../store/db.ts';
 import { getReferralSummary } from '../store/referrals.ts';
@@ -33,6 +34,7 @@ import { createPictures, type Pictures, type ServedPicture } from './pictures.ts
 import type { Action } from './policy.ts';
 import { publish, type PublishRequest } from './publication.ts';
 import { closeCase } from './retention.ts';
+import { listCases, type ReferralListPage, type ReferralListRequest } from './listing.ts';
 import { referralStatus, type ReferralStatusView } from './status.ts';
 
 /** What the case repository is built from. */
@@ -42,12 +44,16 @@ export interface CaseDeps extends CaseStoreDeps {
   readonly logger: Logger;
   /** The stored pictures; without them, pictures are built by the reads that find them stale. */
   readonly pictures?: Pictures | undefined;
+  /** The working-hours SLA clock: a RAG change moves the due and at-risk times with it. */
+  readonly sla: SlaClock;
 }
 
 /** One principal's view of, and work on, the hub's cases. */
 export interface CaseRepository {
   /** Asks the policy for an action outside any one case's content (submitting a referral, the product feed); a denial is audited. */
   authorize(action: Action, referralId?: string): Promise<void>;
+  /** Open referrals this principal may read, soonest due first, by SLA standing, RAG and status. */
+  list(request: ReferralListRequest): Promise<ReferralListPage>;
   /** A referral's status: its state, SLA and every lookup with its facts counted. */
   status(referralId: string): Promise<ReferralStatusView>;
   /** A referral's state alone, without policy: for the one who just submitted it. */
@@ -95,13 +101,14 @@ export function createCases(deps: CaseDeps): Cases {
           const context = referralId === undefined ? {} : { referral: await referralContext(deps.db, referralId) };
           await enforce(store, principal, action, context, referralId);
         },
+        list: (request) => listCases(store, principal, request),
         status: (referralId) => referralStatus(store, principal, referralId),
         submittedStatus: async (referralId) => (await getReferralSummary(deps.db, referralId))?.status,
         picture: (referralId) => viewPicture({ ...store, pictures, views, contexts }, principal, referralId),
         reveal: (referralId, itemId) => changing(referralId, () => reveal(store, principal, referralId, itemId)),
         decideRelease: (referralId, itemId, request) => changing(referralId, () => decide(store, principal, referralId, itemId, request)),
         releaseHistory: (referralId, itemId) => releaseHistory(store, principal, referralId, itemId),
-        decide: (referralId, request) => changing(referralId, () => recordDecision(store, principal, referralId, request)),
+        decide: (referralId, request) => changing(referralId, () => recordDecision({ ...store, sla: deps.sla }, principal, referralId, request)),
         publish: (referralId, request) => changing(referralId, () => publish(store, principal, referralId, request)),
         // Identity decides whose record a candidate is (its possible-match decisions);
         // a decision changes this case's picture, and, for a person-index question, the pictures of

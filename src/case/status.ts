@@ -9,8 +9,9 @@ import { MashError } from '../lib/errors.ts';
 import type { LookupView } from '../model/lookup.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Rag, ReferralStatus, Threshold } from '../model/referral.ts';
+import { standingAt, type SlaStanding } from '../model/working-calendar.ts';
 import { currentLookupFacts } from '../store/case-pictures.ts';
-import { getReferralSummary, listLookups } from '../store/referrals.ts';
+import { firstPublishedAt, getReferralSummary, listLookups } from '../store/referrals.ts';
 import { enforce, referralContext, type CaseStoreDeps } from './access.ts';
 import { lookupFactsOf, lookupView, type LookupFacts } from './lookup-facts.ts';
 import { PICTURE_FORMAT } from './pictures.ts';
@@ -27,6 +28,22 @@ export interface LookupCounts {
   readonly timedOut: number;
 }
 
+/** Where a referral stands against its SLA (DESIGN.md rule 4). */
+export interface SlaView {
+  readonly dueAt: string;
+  readonly atRiskAt: string;
+  readonly standing: SlaStanding;
+}
+
+/** The SLA view from a referral's stored times. */
+export function slaView(now: Date, times: { readonly slaDueAt: Date; readonly slaAtRiskAt: Date }, published: Date | null): SlaView {
+  return {
+    dueAt: times.slaDueAt.toISOString(),
+    atRiskAt: times.slaAtRiskAt.toISOString(),
+    standing: standingAt(now, { dueAt: times.slaDueAt, atRiskAt: times.slaAtRiskAt, firstPublishedAt: published }),
+  };
+}
+
 /** The status of a referral and its lookups. */
 export interface ReferralStatusView {
   readonly id: string;
@@ -36,6 +53,8 @@ export interface ReferralStatusView {
   readonly externalReference: string | null;
   readonly receivedAt: string;
   readonly slaDueAt: string;
+  /** The SLA on the working-hours clock: due, at risk from, and where the referral stands now. */
+  readonly sla: SlaView;
   readonly pictureReadyAt: string | null;
   readonly lookupCounts: LookupCounts;
   readonly lookups: LookupView[];
@@ -67,6 +86,7 @@ export async function referralStatus(deps: CaseStoreDeps, principal: Principal, 
     externalReference: referral.externalReference,
     receivedAt: referral.receivedAt.toISOString(),
     slaDueAt: referral.slaDueAt.toISOString(),
+    sla: slaView(deps.clock.now(), referral, await firstPublishedAt(deps.db, referralId)),
     pictureReadyAt: referral.pictureReadyAt?.toISOString() ?? null,
     lookupCounts: {
       total: lookups.length,

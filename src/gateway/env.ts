@@ -6,6 +6,7 @@ import type { ResearchScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Db } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
+import type { SlaClock } from '../model/working-calendar.ts';
 import type { Identity } from '../identity/index.ts';
 import type { TokenVerifier } from './token-verifier.ts';
 
@@ -25,6 +26,8 @@ export interface AppDeps {
   readonly verifyToken: TokenVerifier;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The working-hours SLA clock (DESIGN.md rule 4), built once from configuration. */
+  readonly sla: SlaClock;
   /** Base for absolute `Location` headers; the request's own origin when unset. */
   readonly publicUrl?: string | undefined;
   /** Public keys (SPKI PEM by key id) that may have signed audit checkpoints. */

@@ -7,7 +7,7 @@ import { Fact } from '../model/fact.ts';
 import { AnswerCut, type LookupRecord, type LookupStatus, type Orchestration } from '../model/lookup.ts';
 import type { LawfulBasis } from '../model/provenance.ts';
 import { ReferralInput, type NewReferral, type Rag, type ReferralRecord, type ReferralStatus, type ReferralSummary, type Threshold } from '../model/referral.ts';
-import type { Sql } from './db.ts';
+import type { Sql, SqlParam } from './db.ts';
 import type { ContentOwner, Vault } from './vault.ts';
 
 interface ReferralRow {
@@ -17,6 +17,7 @@ interface ReferralRow {
   threshold: Threshold;
   received_at: Date;
   sla_due_at: Date;
+  sla_at_risk_at: Date;
   picture_ready_at: Date | null;
   external_reference: string | null;
   sealed_body: Uint8Array;
@@ -32,6 +33,7 @@ const toReferral = (row: ReferralRow, body: unknown): ReferralRecord => ({
   threshold: row.threshold,
   receivedAt: new Date(row.received_at),
   slaDueAt: new Date(row.sla_due_at),
+  slaAtRiskAt: new Date(row.sla_at_risk_at),
   pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
   externalReference: row.external_reference,
   // Rows we wrote ourselves, but parsed all the same: the store is a trust boundary too.
@@ -48,8 +50,8 @@ export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferr
     if (existing[0] !== undefined) return { created: false, id: existing[0].id };
   }
   await sql.query(
-    `INSERT INTO referrals (id, idempotency_key, external_reference, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body)
-     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, '\\x00'::bytea)`,
+    `INSERT INTO referrals (id, idempotency_key, external_reference, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, submitted_by, sealed_body)
+     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, '\\x00'::bytea)`,
     [
       referral.id,
       referral.idempotencyKey,
@@ -58,6 +60,7 @@ export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferr
       referral.input.threshold,
       referral.receivedAt,
       referral.slaDueAt,
+      referral.slaAtRiskAt,
       referral.submittedBy,
     ],
   );
@@ -86,7 +89,7 @@ export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferr
 
 export async function getReferral(sql: Sql, vault: Vault, id: string): Promise<ReferralRecord | undefined> {
   const rows = await sql.query<ReferralRow>(
-    'SELECT id, status, rag, threshold, received_at, sla_due_at, picture_ready_at, external_reference, sealed_body FROM referrals WHERE id = $1',
+    'SELECT id, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, picture_ready_at, external_reference, sealed_body FROM referrals WHERE id = $1',
     [id],
   );
   const row = rows[0];
@@ -103,7 +106,7 @@ export async function referralExists(sql: Sql, id: string): Promise<boolean> {
 /** A referral's state from its clear columns, without opening its sealed body. */
 export async function getReferralSummary(sql: Sql, id: string): Promise<ReferralSummary | undefined> {
   const rows = await sql.query<Omit<ReferralRow, 'sealed_body'>>(
-    'SELECT id, status, rag, threshold, received_at, sla_due_at, picture_ready_at, external_reference FROM referrals WHERE id = $1',
+    'SELECT id, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, picture_ready_at, external_reference FROM referrals WHERE id = $1',
     [id],
   );
   const row = rows[0];
@@ -115,6 +118,7 @@ export async function getReferralSummary(sql: Sql, id: string): Promise<Referral
     threshold: row.threshold,
     receivedAt: new Date(row.received_at),
     slaDueAt: new Date(row.sla_due_at),
+    slaAtRiskAt: new Date(row.sla_at_risk_at),
     pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
     externalReference: row.external_reference,
   };
@@ -258,9 +262,9 @@ export async function setReferralStatus(sql: Sql, referralId: string, from: read
   return rows.length === 1;
 }
 
-/** A new RAG rating and the SLA due time that follows from it. */
-export async function setReferralRag(sql: Sql, referralId: string, rag: Rag, slaDueAt: Date, at: Date): Promise<void> {
-  await sql.query('UPDATE referrals SET rag = $2, sla_due_at = $3, updated_at = $4 WHERE id = $1', [referralId, rag, slaDueAt, at]);
+/** A new RAG rating and the SLA times that follow from it. */
+export async function setReferralRag(sql: Sql, referralId: string, rag: Rag, sla: { readonly dueAt: Date; readonly atRiskAt: Date }, at: Date): Promise<void> {
+  await sql.query('UPDATE referrals SET rag = $2, sla_due_at = $3, sla_at_risk_at = $4, updated_at = $5 WHERE id = $1', [referralId, rag, sla.dueAt, sla.atRiskAt, at]);
 }
 
 /** Holds the referral's row lock until the transaction ends: one change of this kind at a time per referral. */
@@ -315,4 +319,88 @@ export async function listUnfinishedResearch(sql: Sql): Promise<{ referralId: st
       ORDER BY r.received_at`,
   );
   return rows.map((row) => ({ referralId: row.referral_id, rag: row.rag, wave: row.wave ?? 1, lookupIds: row.lookup_ids ?? [] }));
+}
+
+/** When the referral's first product was published (the SLA clock stops there), or null. */
+export async function firstPublishedAt(sql: Sql, referralId: string): Promise<Date | null> {
+  const rows = await sql.query<{ at: Date | null }>('SELECT min(published_at) AS at FROM products WHERE referral_id = $1', [referralId]);
+  const at = rows[0]?.at ?? null;
+  return at === null ? null : new Date(at);
+}
+
+/** One row of the referral list: clear columns only, and what the policy needs to decide on it. */
+export interface ReferralListRow {
+  readonly summary: ReferralSummary;
+  readonly firstPublishedAt: Date | null;
+  readonly contributingAgencies: readonly Agency[];
+  readonly assignees: readonly string[];
+}
+
+/** What a referral list asks for. `visibleTo` narrows in SQL to what a practitioner may see; the policy still decides each row. */
+export interface ReferralListQuery {
+  readonly now: Date;
+  /** Open referrals (no product yet) in this standing against their SLA. */
+  readonly sla?: 'on-track' | 'at-risk' | 'breached' | undefined;
+  readonly rag?: Rag | undefined;
+  readonly status?: ReferralStatus | undefined;
+  readonly visibleTo?: { readonly agency: Agency | undefined; readonly subject: string } | undefined;
+  /** Keyset: rows after this (due time, id), in urgency order. */
+  readonly after?: { readonly dueAt: Date; readonly id: string } | undefined;
+  readonly limit: number;
+}
+
+/**
+ * Open referrals (not closed, content not destroyed) in urgency order: the soonest due first.
+ * Nothing sealed is read.
+ */
+export async function listReferrals(sql: Sql, query: ReferralListQuery): Promise<ReferralListRow[]> {
+  const where: string[] = ['r.closed_at IS NULL', 'r.content_destroyed_at IS NULL'];
+  const params: SqlParam[] = [];
+  const param = (value: SqlParam): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const unpublished = 'NOT EXISTS (SELECT 1 FROM products p WHERE p.referral_id = r.id)';
+  if (query.sla !== undefined) {
+    const now = param(query.now);
+    if (query.sla === 'breached') where.push(unpublished, `r.sla_due_at <= ${now}`);
+    if (query.sla === 'at-risk') where.push(unpublished, `r.sla_at_risk_at <= ${now}`, `r.sla_due_at > ${now}`);
+    if (query.sla === 'on-track') where.push(unpublished, `r.sla_at_risk_at > ${now}`);
+  }
+  if (query.rag !== undefined) where.push(`r.rag = ${param(query.rag)}`);
+  if (query.status !== undefined) where.push(`r.status = ${param(query.status)}`);
+  if (query.visibleTo !== undefined) {
+    where.push(
+      `(EXISTS (SELECT 1 FROM lookups l WHERE l.referral_id = r.id AND l.agency = ${param(query.visibleTo.agency ?? '')})
+        OR EXISTS (SELECT 1 FROM referral_assignments a WHERE a.referral_id = r.id AND a.subject = ${param(query.visibleTo.subject)}))`,
+    );
+  }
+  if (query.after !== undefined) where.push(`(r.sla_due_at, r.id) > (${param(query.after.dueAt)}, ${param(query.after.id)}::uuid)`);
+  const rows = await sql.query<Omit<ReferralRow, 'sealed_body'> & { first_published_at: Date | null; agencies: Agency[] | null; assigned: string[] | null }>(
+    `SELECT r.id, r.status, r.rag, r.threshold, r.received_at, r.sla_due_at, r.sla_at_risk_at, r.picture_ready_at, r.external_reference,
+            (SELECT min(p.published_at) FROM products p WHERE p.referral_id = r.id) AS first_published_at,
+            ARRAY(SELECT DISTINCT l.agency FROM lookups l WHERE l.referral_id = r.id ORDER BY l.agency) AS agencies,
+            ARRAY(SELECT a.subject FROM referral_assignments a WHERE a.referral_id = r.id ORDER BY a.subject) AS assigned
+       FROM referrals r
+      WHERE ${where.join(' AND ')}
+      ORDER BY r.sla_due_at, r.id
+      LIMIT ${param(query.limit)}`,
+    params,
+  );
+  return rows.map((row) => ({
+    summary: {
+      id: row.id,
+      status: row.status,
+      rag: row.rag,
+      threshold: row.threshold,
+      receivedAt: new Date(row.received_at),
+      slaDueAt: new Date(row.sla_due_at),
+      slaAtRiskAt: new Date(row.sla_at_risk_at),
+      pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
+      externalReference: row.external_reference,
+    },
+    firstPublishedAt: row.first_published_at === null ? null : new Date(row.first_published_at),
+    contributingAgencies: row.agencies ?? [],
+    assignees: row.assigned ?? [],
+  }));
 }

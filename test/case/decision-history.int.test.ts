@@ -239,7 +239,7 @@ describe('decisions written before migration 007', () => {
       const at = new Date('2026-11-21T09:00:00Z');
       const lookupId = lookupIdFor(referralId, 'police-sim', 'child-1');
       const lookups = [{ id: lookupId, connectorId: 'police-sim', agency: 'police' as const, subjectRef: 'child-1', status: 'queued' as const, lawfulBasis: 'children-act-1989-s47' as const, reason: null }];
-      await db.transaction((tx) => insertReferral(tx, vault, { id: referralId, idempotencyKey: null, input: EXAMPLE, receivedAt: at, slaDueAt: at, submittedBy: 'seed', lookups }));
+      await db.transaction((tx) => insertReferral(tx, vault, { id: referralId, idempotencyKey: null, input: EXAMPLE, receivedAt: at, slaDueAt: at, slaAtRiskAt: at, submittedBy: 'seed', lookups }));
       const itemId = stableId('fact', lookupId, 'rec-1', 'event');
       const fact: Fact = {
         id: itemId,

@@ -25,6 +25,7 @@ import { testIdentity } from '../support/identity.ts';
 import type { StoreKind } from '../support/stores.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { TEST_TOKEN_LIFETIME, testSigningKey, tokenFor } from '../support/tokens.ts';
+import { testSla } from '../support/sla.ts';
 
 export const EXAMPLE = ReferralInput.parse(JSON.parse(readFileSync(new URL('../../examples/referral.json', import.meta.url), 'utf8')));
 
@@ -70,7 +71,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string; stor
   const clock = fixedClock(new Date('2026-11-21T09:00:00Z'));
   const identity = testIdentity({ db, vault, clock, masterKey });
   const key = testSigningKey();
-  const app = createApp({
+  const app = createApp({ sla: testSla,
     db,
     vault,
     identity,
@@ -95,7 +96,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string; stor
       const referralId = randomUUID();
       const at = clock.now();
       const lookups = agencies.map((agency) => ({ id: lookupIdFor(referralId, `${agency}-sim`, 'child-1'), connectorId: `${agency}-sim`, agency, subjectRef: 'child-1', status: 'queued' as const, lawfulBasis: 'children-act-1989-s47' as const, reason: null }));
-      await db.transaction((tx) => insertReferral(tx, vault, { id: referralId, idempotencyKey: null, input: EXAMPLE, receivedAt: at, slaDueAt: at, submittedBy: 'seed', lookups }));
+      await db.transaction((tx) => insertReferral(tx, vault, { id: referralId, idempotencyKey: null, input: EXAMPLE, receivedAt: at, slaDueAt: at, slaAtRiskAt: at, submittedBy: 'seed', lookups }));
       const items: SeededItem[] = [];
       for (const lookup of lookups) {
         const facts: Fact[] = SENSITIVITIES.map((sensitivity, n) => {

@@ -15,13 +15,14 @@ import type { Db } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { testSla } from '../support/sla.ts';
 import { TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
 import { startFirewallHarness, type FirewallHarness } from './harness.ts';
 
 /** A gateway over `db` with stored pictures of its own (as src/main.ts builds one per process). */
 function gatewayOver(harness: FirewallHarness, db: Db): { app: ReturnType<typeof createApp>; pictures: Pictures } {
   const pictures = createPictures({ db, vault: harness.vault, clock: harness.clock, identity: harness.identity, logger: silentLogger() }, { background: true });
-  const app = createApp({
+  const app = createApp({ sla: testSla,
     db,
     vault: harness.vault,
     identity: harness.identity,

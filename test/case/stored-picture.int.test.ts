@@ -16,6 +16,7 @@ import type { Db } from '../../src/store/db.ts';
 import { ContentDestroyedError, type Vault } from '../../src/store/vault.ts';
 import { TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
 import { startFirewallHarness, type FirewallHarness, type SeededItem } from './harness.ts';
+import { testSla } from '../support/sla.ts';
 
 interface Counts {
   /** Single-owner openings: facts, the referral, anything read from the case's content. */
@@ -81,7 +82,7 @@ describe('the stored picture', () => {
     db = countingDb(harness.db, counts);
     // The app as the harness builds it, over counting handles; without stored pictures of its own,
     // a read builds what it finds stale (src/case/repository.ts).
-    app = createApp({
+    app = createApp({ sla: testSla,
       db,
       vault,
       identity: harness.identity,
@@ -142,7 +143,7 @@ describe('the stored picture', () => {
     const manager = await harness.token('hub-manager');
     expect((await getPicture(referralId, manager)).status).toBe(200);
     // Another gateway over the same store: nothing held in its memory yet.
-    const other = createApp({
+    const other = createApp({ sla: testSla,
       db,
       vault,
       identity: harness.identity,
@@ -208,7 +209,7 @@ describe('the stored picture', () => {
     const manager = await harness.token('hub-manager');
     const police = await harness.token('hub-practitioner', 'police');
     const pictures = createPictures({ db, vault, clock: harness.clock, identity: harness.identity, logger: silentLogger() }, { background: true });
-    const background = createApp({
+    const background = createApp({ sla: testSla,
       db,
       vault,
       identity: harness.identity,

@@ -1,5 +1,5 @@
 /**
- * /v1/referrals: intake, status and the picture (issue 2 §6). Intake hands the referral to the
+ * /v1/referrals: intake, the list of open referrals by SLA, status and the picture. Intake hands the referral to the
  * research workflow; status and picture are read through the case repository (src/case), which
  * decides what the caller may see and audits a view of case content.
  */
@@ -12,7 +12,7 @@ import { Picture } from '../../model/picture.ts';
 import { ReferralInput } from '../../model/referral.ts';
 import { submitReferral } from '../../research/intake.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
-import { problemResponses, ReferralAccepted, ReferralIdParam, ReferralStatusView } from '../schemas.ts';
+import { problemResponses, ReferralAccepted, ReferralIdParam, ReferralListPage, ReferralListQuery, ReferralStatusView } from '../schemas.ts';
 import { validationHook } from '../validation.ts';
 
 const IdempotencyHeaders = z.object({
@@ -31,6 +31,18 @@ const createReferralRoute = createRoute({
     202: { description: 'Accepted; research has started', content: { 'application/json': { schema: ReferralAccepted } } },
     200: { description: 'Already submitted with this Idempotency-Key', content: { 'application/json': { schema: ReferralAccepted } } },
     ...problemResponses(400, 401, 403, 413, 415),
+  },
+});
+
+const listReferralsRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Open referrals, soonest due first; filter by SLA standing (at-risk, breached), RAG and status',
+  description: 'Practitioners see the referrals their agency contributed to or they are assigned; the manager sees all. No case content.',
+  request: { query: ReferralListQuery },
+  responses: {
+    200: { description: 'A page of referrals', content: { 'application/json': { schema: ReferralListPage } } },
+    ...problemResponses(400, 401, 403),
   },
 });
 
@@ -84,6 +96,10 @@ export function referralRoutes(deps: AppDeps, cases: Cases) {
     const body = { id: submitted.id, status: (await repository.submittedStatus(submitted.id)) ?? 'received', location };
     c.header('Location', location);
     return submitted.created ? c.json(body, 202) : c.json(body, 200);
+  });
+
+  app.openapi(listReferralsRoute, async (c) => {
+    return c.json(await cases.of(c.get('principal')).list(c.req.valid('query')), 200);
   });
 
   app.openapi(getReferralRoute, async (c) => {

@@ -161,7 +161,7 @@ export async function seedCandidateReferral(
   const connectorOf = (agency: Agency): string => (agency === 'health' ? 'health-pds' : `${agency}-la`);
   const lookupId = (agency: Agency): string => lookupIdFor(referralId, connectorOf(agency), subject.ref);
   const lookups = agencies.map((agency) => ({ id: lookupId(agency), connectorId: connectorOf(agency), agency, subjectRef: subject.ref, status: 'queued' as const, lawfulBasis: 'children-act-1989-s47' as const, reason: null }));
-  await deps.db.transaction((tx) => insertReferral(tx, deps.vault, { id: referralId, idempotencyKey: null, input, receivedAt: at, slaDueAt: at, submittedBy: 'seed', lookups }));
+  await deps.db.transaction((tx) => insertReferral(tx, deps.vault, { id: referralId, idempotencyKey: null, input, receivedAt: at, slaDueAt: at, slaAtRiskAt: at, submittedBy: 'seed', lookups }));
 
   const healthLookupId = lookupId('health');
   const patients = pdsFuzzyPatients().slice(0, options.healthCandidates ?? CANDIDATE_CAP);
