@@ -173,7 +173,7 @@ async function viewPicture(
   const fromStore = async (): Promise<ServedPicture> => {
     const found = await lookUpPicture(deps.db, referralId, audience);
     if (found === undefined) throw notFound();
-    deps.contexts.keep(referralId, found);
+    deps.contexts.keep(referralId, { version: found.version, contributingAgencies: found.contributingAgencies, assignees: found.assignees });
     await permitted(found);
     return deps.pictures.serve(referralId, audience, found.version, found.stored);
   };
