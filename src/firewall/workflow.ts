@@ -9,6 +9,7 @@ import type { Clock } from '../lib/clock.ts';
 import { MashError } from '../lib/errors.ts';
 import { sha256Hex, stableId } from '../lib/ids.ts';
 import type { Agency } from '../model/agency.ts';
+import type { DeliveryRequest, DeliveryScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Outcome, Product, Redaction } from '../model/product.ts';
 import { slaDueAt, type Rag } from '../model/referral.ts';
@@ -32,6 +33,11 @@ export interface FirewallDeps {
   readonly db: Db;
   readonly vault: Vault;
   readonly clock: Clock;
+  /**
+   * Told of outbox messages once the transaction that wrote them has committed, so delivery
+   * starts at once; without it (or if it cannot take them) the outbox sweep finds them.
+   */
+  readonly deliveries?: DeliveryScheduler | undefined;
 }
 
 /** The referral's policy context: which agencies contributed, who is assigned. */
@@ -194,7 +200,8 @@ export interface DecisionRequest {
 export async function recordDecision(deps: FirewallDeps, principal: Principal, referralId: string, request: DecisionRequest): Promise<{ revision: number; notified: number }> {
   await requireReferral(deps, referralId);
   await enforce(deps, principal, 'referral:decide', { referral: await referralContext(deps.db, referralId) }, referralId);
-  return deps.db.transaction(async (tx) => {
+  const queued: DeliveryRequest[] = [];
+  const decided = await deps.db.transaction(async (tx) => {
     const at = deps.clock.now();
     const referral = await getReferral(tx, deps.vault, referralId);
     if (referral === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
@@ -225,9 +232,13 @@ export async function recordDecision(deps: FirewallDeps, principal: Principal, r
       const id = stableId('fbk', referralId, target, String(revision));
       await enqueueOutbox(tx, { id, kind: 'feedback', referralId, target, reference: String(revision), idempotencyKey: id }, at);
       await appendAudit(tx, { at, actor: principal.sub, action: 'feedback.queued', referralId, subject: target, detail: { outbox: id, outcome: request.outcome } });
+      queued.push({ outboxId: id, dueAt: at });
     }
     return { revision, notified: targets.length };
   });
+  // After the commit: a job must never run ahead of the row it delivers.
+  await deps.deliveries?.deliver(queued);
+  return decided;
 }
 
 export const productIdFor = (referralId: string): string => stableId('prd', referralId);
@@ -244,7 +255,8 @@ export interface PublishRequest {
 export async function publish(deps: FirewallDeps, principal: Principal, referralId: string, request: PublishRequest): Promise<{ product: Product; created: boolean }> {
   await requireReferral(deps, referralId);
   await enforce(deps, principal, 'product:publish', { referral: await referralContext(deps.db, referralId) }, referralId);
-  return deps.db.transaction(async (tx) => {
+  const queued: DeliveryRequest[] = [];
+  const published = await deps.db.transaction(async (tx) => {
     // One publication at a time per referral: the version number must not race.
     await tx.query('SELECT id FROM referrals WHERE id = $1 FOR UPDATE', [referralId]);
     const referral = await getReferral(tx, deps.vault, referralId);
@@ -291,6 +303,10 @@ export async function publish(deps: FirewallDeps, principal: Principal, referral
         outbox: outboxId,
       },
     });
+    queued.push({ outboxId, dueAt: at });
     return { product, created: true };
   });
+  // After the commit: a job must never run ahead of the row it delivers.
+  await deps.deliveries?.deliver(queued);
+  return published;
 }

@@ -1,7 +1,7 @@
 /** The typed Hono environment shared by every route (CONVENTIONS.md §10) and the app's dependencies. */
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { ResearchScheduler } from '../model/jobs.ts';
+import type { DeliveryScheduler, ResearchScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Db } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
@@ -21,6 +21,8 @@ export interface AppDeps {
   /** The hub person index: possible matches are decided through the API. */
   readonly personIndex: PersonIndex;
   readonly scheduler: ResearchScheduler;
+  /** Where committed outbox messages (publications, outcome notices) are handed for delivery at once. */
+  readonly deliveries?: DeliveryScheduler | undefined;
   readonly verifyToken: TokenVerifier;
   readonly clock: Clock;
   readonly logger: Logger;
