@@ -54,6 +54,9 @@ export interface OutboxDeps {
 /** How many due messages one sweep hands over; the next sweep takes the rest. */
 const SWEEP_BATCH = 500;
 
+/** Added to a retry's delay so its job never runs before the row is due. */
+const TIMER_SLACK_MS = 25;
+
 type Outcome = { kind: 'delivered'; detail: Record<string, string | number | boolean> } | { kind: 'retry' | 'rejected'; reason: string };
 
 /** What one delivery job came to (for tests and logs). */
@@ -149,7 +152,8 @@ async function record(deps: OutboxDeps, message: OutboxMessage, outcome: Outcome
   });
   const result: DeliveryResult = !recorded ? 'skipped' : outcome.kind === 'delivered' ? 'delivered' : final ? 'failed' : 'retry';
   deps.logger[result === 'delivered' ? 'info' : 'warn']({ outbox: message.id, kind: message.kind, target: message.target, attempt, result }, 'outbox delivery');
-  // Due again after the backoff: enqueued for then (best effort; the sweep finds it otherwise).
-  if (result === 'retry') await deps.deliveries.deliver([{ outboxId: message.id, dueAt: nextAt, delayMs: nextAt.getTime() - at.getTime() }]);
+  // Due again after the backoff: enqueued for then (best effort; the sweep finds it otherwise),
+  // a little after, since a timer may fire a few milliseconds before the clock says it is due.
+  if (result === 'retry') await deps.deliveries.deliver([{ outboxId: message.id, dueAt: nextAt, delayMs: nextAt.getTime() - at.getTime() + TIMER_SLACK_MS }]);
   return result;
 }
