@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { checkpointIfDue } from './audit/checkpoints.ts';
+import { appendAudit } from './audit/log.ts';
 import { loadAuditSigner, type AuditSigner } from './audit/signing.ts';
 import { sealAll } from './audit/seal.ts';
 import { loadConfig, type Config } from './config.ts';
@@ -19,8 +20,12 @@ import { startJobEngine, type JobEngine } from './queue/engine.ts';
 import { deliverMessage, sweepOutbox, type OutboxDeps } from './queue/outbox.ts';
 import type { JobWork } from './queue/runner.ts';
 import { applyRetention } from './firewall/retention.ts';
+import { createIdentityAccess } from './firewall/identity-access.ts';
 import { createFeedbackNotifier } from './host/feedback.ts';
 import { createHostPublisher, type HostSettings } from './host/publisher.ts';
+import { createIdentity, createMatcher, defaultModel, type Identity } from './identity/index.ts';
+import { buildChronology } from './mapping/chronology.ts';
+import { buildFamily } from './mapping/family.ts';
 import { completeResearch } from './research/complete.ts';
 import { resumeResearch } from './research/intake.ts';
 import { executeLookup, type ResearchDeps } from './research/lookup.ts';
@@ -31,8 +36,8 @@ import { DataDirLockedError } from './store/lock.ts';
 import { resolveMasterKey } from './store/master-key.ts';
 import { openStore } from './store/open.ts';
 import { createVault, type Vault } from './store/vault.ts';
-import type { PersonIndex } from './store/person-index.ts';
-import { createHubPersonIndex } from './research/person-linking.ts';
+import { createIdentityStore } from './store/identity.ts';
+import { createPersonIndexStore, deriveIndexKey, type PersonIndexRows } from './store/person-index.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
 
 type Closer = () => Promise<void>;
@@ -67,11 +72,11 @@ async function main(): Promise<void> {
   if (simulators !== undefined) closers.unshift(() => simulators.close());
 
   let vault: Vault;
-  let personIndex: PersonIndex;
+  let personIndexRows: PersonIndexRows;
   try {
     const masterKey = resolveMasterKey({ ...config.masterKey, embedded: config.databaseUrl === undefined, env: process.env });
     vault = createVault(masterKey);
-    personIndex = createHubPersonIndex(masterKey);
+    personIndexRows = createPersonIndexStore(deriveIndexKey(masterKey));
   } catch (error) {
     exitWith(error instanceof ConfigError ? `configuration error: ${error.message}` : `cannot load the master key: ${describeError(error)}`);
   }
@@ -82,12 +87,23 @@ async function main(): Promise<void> {
     exitWith(error instanceof ConfigError ? `configuration error: ${error.message}` : `cannot load the audit signing key: ${describeError(error)}`);
   }
   const actor = `system:${config.role}`;
+  // Identity over its ports, with the one matcher built from the model (docs/decisions.md "One home for identity").
+  const identity = createIdentity({
+    db,
+    clock: systemClock,
+    matcher: createMatcher(defaultModel()),
+    store: createIdentityStore(vault),
+    personIndexStore: personIndexRows,
+    audit: appendAudit,
+    access: createIdentityAccess({ db, vault, clock: systemClock }),
+    pictureSections: { chronology: buildChronology, family: buildFamily },
+  });
   const runsJobs = config.role === 'all' || config.role === 'worker';
   // Late bound: the processors schedule follow-up work through the engine they run in.
   const engine: JobEngine = startJobEngine({
     redisUrl: config.redisUrl,
     ...config.jobs,
-    work: runsJobs ? jobWork({ config, db, vault, personIndex, auditSigner, logger, actor, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
+    work: runsJobs ? jobWork({ config, db, vault, identity, auditSigner, logger, actor, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
     logger,
   });
   closers.unshift(() => engine.close());
@@ -95,7 +111,7 @@ async function main(): Promise<void> {
   if (config.role === 'all' || config.role === 'gateway') {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
-    const app = createApp({ db, vault, personIndex, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
+    const app = createApp({ db, vault, identity, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config), simulators?.host.url);
@@ -109,7 +125,7 @@ interface JobWorkDeps {
   readonly config: Config;
   readonly db: Db;
   readonly vault: Vault;
-  readonly personIndex: PersonIndex;
+  readonly identity: Identity;
   readonly auditSigner: AuditSigner;
   readonly logger: Logger;
   readonly actor: string;
@@ -125,7 +141,7 @@ interface JobWorkDeps {
  * schedule. The engine runs them; nothing here loops.
  */
 function jobWork(deps: JobWorkDeps): JobWork {
-  const { config, db, vault, personIndex, logger, actor } = deps;
+  const { config, db, vault, identity, logger, actor } = deps;
   const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
   if (deps.hostUrl === undefined) logger.warn({ code: 'HOST.NOT_CONFIGURED' }, 'no MASH_HOST_URL: products wait for hosts to pull them (GET /v1/products)');
   const outboxDeps: OutboxDeps = {
@@ -146,7 +162,7 @@ function jobWork(deps: JobWorkDeps): JobWork {
   return {
     processors: {
       lookup: (data) => executeLookup(data, researchDeps),
-      referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: config.familyDepth, personIndex, schedule: (plan) => deps.jobs().schedule(plan) }),
+      referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: config.familyDepth, identity, schedule: (plan) => deps.jobs().schedule(plan) }),
       delivery: async (data) => {
         await deliverMessage(data, outboxDeps);
       },
@@ -168,7 +184,7 @@ function jobWork(deps: JobWorkDeps): JobWork {
             retention: {
               everyMs: config.retention.sweepMs,
               run: async () => {
-                const destroyed = await applyRetention({ db, vault, clock: systemClock, personIndex }, retentionDays, actor);
+                const destroyed = await applyRetention({ db, vault, clock: systemClock, personIndex: identity.personIndex }, retentionDays, actor);
                 if (destroyed.length > 0) logger.info({ referrals: destroyed.length }, 'retention destroyed case content');
               },
             },
