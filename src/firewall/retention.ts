@@ -43,15 +43,20 @@ export async function applyRetention(deps: FirewallDeps & { readonly personIndex
   );
   const destroyed: string[] = [];
   for (const { id } of due) {
-    await deps.db.transaction(async (tx) => {
+    const done = await deps.db.transaction(async (tx) => {
+      // Claimed first, under the row lock: a run beside this one (another worker; the periodic
+      // retention job kind, docs/decisions.md "One job engine, one retry policy") waits, then
+      // finds it destroyed and leaves it, so a case is destroyed and audited once.
+      const claimed = await tx.query('UPDATE referrals SET content_destroyed_at = $2, updated_at = $2 WHERE id = $1 AND content_destroyed_at IS NULL RETURNING id', [id, now]);
+      if (claimed.length === 0) return false;
       const owners: string[] = [];
       for (const owner of CONTENT_OWNERS) if (await deps.vault.destroy(tx, id, owner, now)) owners.push(owner);
-      await tx.query('UPDATE referrals SET content_destroyed_at = $2, updated_at = $2 WHERE id = $1', [id, now]);
       // The person index forgets the records only this case had seen; decisions stay.
       if (deps.personIndex !== undefined) await deps.personIndex.forgetReferral(tx, id);
       await appendAudit(tx, { at: now, actor, action: 'retention.destroyed', referralId: id, detail: { owners, retentionDays } });
+      return true;
     });
-    destroyed.push(id);
+    if (done) destroyed.push(id);
   }
   return destroyed;
 }

@@ -18,7 +18,7 @@ import { startDistributedStack, type DistributedStack } from './distributed.ts';
 import { submitExample, tokenIn, waitForPicture } from './support.ts';
 
 // Retention destroys a closed case's content 0 days after publication, swept every 300 ms.
-const WORK_ENV = { MASH_RETENTION_DAYS: '0', MASH_RETENTION_SWEEP_MS: '300', LOG_LEVEL: 'warn' };
+const WORK_ENV = { MASH_RETENTION_DAYS: '0', MASH_RETENTION_SWEEP_MS: '300' };
 
 interface Deployment {
   readonly url: string;
