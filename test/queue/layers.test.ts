@@ -1,37 +1,16 @@
 /**
- * Background work has one engine (docs/decisions.md, "One job engine, one retry policy"), and
- * these checks keep it that way: no timer loop in src/ outside the in-process runner's scheduler
- * (periodic work is a job kind the engine schedules), and the layer rules that keep the engines
- * behind the composition root and BullMQ/Redis inside the distributed engine refuse what they
- * are there to refuse (a fixture tree cruised with the project's own configuration, as
- * test/layers.test.ts does for identity).
+ * Background work has one engine (docs/decisions.md, "One job engine, one retry policy"): the
+ * layer rules that keep the engines behind the composition root and BullMQ/Redis inside the
+ * distributed engine refuse what they are there to refuse (a fixture tree cruised with the
+ * project's own configuration, as test/layers.test.ts does for identity). That no timer loop is
+ * left outside the in-process runner is held by src/queue/in-process.test.ts.
  */
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cruise, type IConfiguration, type ICruiseResult } from 'dependency-cruiser';
 import { afterEach, describe, expect, it } from 'vitest';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-/** Every TypeScript file under `dir` (relative to the project root), tests excluded. */
-function sources(dir: string): string[] {
-  return readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-    .map((file) => path.join(dir, file));
-}
-
-describe('one background-work engine', () => {
-  it('has no setInterval loop in src/ but the in-process runner’s scheduler', () => {
-    const loops = sources('src').flatMap((file) =>
-      readFileSync(path.join(ROOT, file), 'utf8')
-        .split('\n')
-        .flatMap((line, index) => (/\bsetInterval\s*\(/.test(line) && !/^\s*(\/\/|\*)/.test(line) ? [`${file}:${index + 1}`] : [])),
-    );
-    expect(loops.map((at) => at.replace(/:\d+$/, ''))).toEqual(['src/queue/in-process.ts']);
-  });
-});
 
 const config = createRequire(import.meta.url)('../../.dependency-cruiser.cjs') as IConfiguration;
 
