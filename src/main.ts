@@ -10,6 +10,7 @@ import { appendAudit } from './audit/log.ts';
 import { loadAuditSigner, type AuditSigner } from './audit/signing.ts';
 import { sealAll } from './audit/seal.ts';
 import { loadConfig, type Config } from './config.ts';
+import { createSlaClock, type SlaClock } from './model/working-calendar.ts';
 import { createApp } from './gateway/app.ts';
 import { loadOrCreateSigningKey } from './gateway/embedded-key.ts';
 import { createTokenVerifier, type TokenVerifier } from './gateway/token-verifier.ts';
@@ -19,8 +20,9 @@ import { createLogger, type Logger } from './lib/logger.ts';
 import { startJobEngine, type JobEngine } from './queue/engine.ts';
 import { deliverMessage, sweepOutbox, type OutboxDeps } from './queue/outbox.ts';
 import type { JobWork } from './queue/runner.ts';
-import { applyRetention } from './firewall/retention.ts';
-import { createIdentityAccess } from './firewall/identity-access.ts';
+import { createPictures, type Pictures } from './case/pictures.ts';
+import { applyRetention } from './case/retention.ts';
+import { createIdentityAccess } from './case/identity-access.ts';
 import { createFeedbackNotifier } from './host/feedback.ts';
 import { createHostPublisher, type HostSettings } from './host/publisher.ts';
 import { createIdentity, createMatcher, defaultModel, type Identity } from './identity/index.ts';
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: `mash-${config.role}` });
   const closers: Closer[] = [];
   installShutdown(closers, logger, config.shutdownGraceMs);
+  const sla = slaClockOf(config, logger);
 
   let db: Db;
   try {
@@ -98,12 +101,15 @@ async function main(): Promise<void> {
     access: createIdentityAccess({ db, vault, clock: systemClock }),
     pictureSections: { chronology: buildChronology, family: buildFamily },
   });
+  // Stored pictures are built again after every change, in the background of whichever process made it.
+  const pictures = createPictures({ db, vault, clock: systemClock, identity, logger }, { background: true });
+  closers.unshift(() => pictures.close());
   const runsJobs = config.role === 'all' || config.role === 'worker';
   // Late bound: the processors schedule follow-up work through the engine they run in.
   const engine: JobEngine = startJobEngine({
     redisUrl: config.redisUrl,
     ...config.jobs,
-    work: runsJobs ? jobWork({ config, db, vault, identity, auditSigner, logger, actor, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
+    work: runsJobs ? jobWork({ config, db, vault, identity, pictures, auditSigner, logger, actor, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
     logger,
   });
   closers.unshift(() => engine.close());
@@ -111,7 +117,7 @@ async function main(): Promise<void> {
   if (config.role === 'all' || config.role === 'gateway') {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
-    const app = createApp({ db, vault, identity, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
+    const app = createApp({ db, vault, identity, pictures, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config), simulators?.host.url);
@@ -126,6 +132,8 @@ interface JobWorkDeps {
   readonly db: Db;
   readonly vault: Vault;
   readonly identity: Identity;
+  /** Stored pictures, built again after each change research makes. */
+  readonly pictures: Pictures;
   readonly auditSigner: AuditSigner;
   readonly logger: Logger;
   readonly actor: string;
@@ -142,7 +150,7 @@ interface JobWorkDeps {
  */
 function jobWork(deps: JobWorkDeps): JobWork {
   const { config, db, vault, identity, logger, actor } = deps;
-  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
+  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor, caseChanged: (referralId) => deps.pictures.caseChanged(referralId) };
   if (deps.hostUrl === undefined) logger.warn({ code: 'HOST.NOT_CONFIGURED' }, 'no MASH_HOST_URL: products wait for hosts to pull them (GET /v1/products)');
   const outboxDeps: OutboxDeps = {
     db,
@@ -312,3 +320,14 @@ function installShutdown(closers: Closer[], logger: Logger, graceMs: number): vo
 main().catch((error: unknown) => {
   exitWith(`failed to start: ${describeError(error)}`);
 });
+
+/** The SLA clock; warns when the bank holidays it knows run out within 90 days (contracts/calendar/README.md). */
+function slaClockOf(config: Config, logger: Logger): SlaClock {
+  const sla = createSlaClock(config.calendar, config.slaAtRiskFraction);
+  const until = sla.calendar.holidaysKnownUntil;
+  const horizon = new Date(systemClock.now().getTime() + 90 * 86_400_000).toISOString().slice(0, 10);
+  if (until === undefined || until < horizon) {
+    logger.warn({ code: 'CONFIG.BANK_HOLIDAYS_ENDING', knownUntil: until ?? null }, 'the bank holidays file ends within 90 days: replace it (MASH_BANK_HOLIDAYS) or later holidays count as working days');
+  }
+  return sla;
+}

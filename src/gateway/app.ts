@@ -7,9 +7,11 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
+import { createCases } from '../case/repository.ts';
 import { ERROR_STATUS, MashError, describeError, type ErrorCode } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import type { Logger } from '../lib/logger.ts';
+import { storeAnswers } from '../store/db.ts';
 import { ContentDestroyedError } from '../store/vault.ts';
 import { bearerAuth } from './auth.ts';
 import { mountDocs } from './docs.ts';
@@ -17,7 +19,7 @@ import type { AppDeps, AppEnv } from './env.ts';
 import { problem, problemResponse } from './problem.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { connectorRoutes } from './routes/connectors.ts';
-import { firewallRoutes } from './routes/firewall.ts';
+import { caseRoutes } from './routes/case.ts';
 import { productRoutes } from './routes/products.ts';
 import { referralRoutes } from './routes/referrals.ts';
 import { jsonRequestBody } from './request-body.ts';
@@ -70,7 +72,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const [store, queue] = await Promise.all([
-      probe(deps.db.query('SELECT 1').then(() => true), READINESS_TIMEOUT_MS),
+      probe(storeAnswers(deps.db), READINESS_TIMEOUT_MS),
       probe(deps.scheduler.ping(), READINESS_TIMEOUT_MS),
     ]);
     const ready = store && queue;
@@ -83,9 +85,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // After authentication: an anonymous caller's body is never read beyond the size limit.
   app.use('/v1/*', textRequestTarget());
   app.use('/v1/*', jsonRequestBody());
-  app.route('/v1/referrals', referralRoutes(deps));
-  app.route('/v1/referrals', firewallRoutes(deps));
-  app.route('/v1/products', productRoutes(deps));
+  const cases = createCases(deps);
+  app.route('/v1/referrals', referralRoutes(deps, cases));
+  app.route('/v1/referrals', caseRoutes(deps, cases));
+  app.route('/v1/products', productRoutes(cases));
   app.route('/v1/connectors', connectorRoutes(deps));
   app.route('/v1/audit', auditRoutes(deps));
 

@@ -22,7 +22,7 @@ import { leaseDue, markDelivered, markRetry } from '../../src/store/outbox.ts';
 import { getProductVersion } from '../../src/store/products.ts';
 import { storeUnavailable } from '../../src/store/unavailable.ts';
 import { startHostSimulator, type HostSimulator } from '../../simulators/host/server.ts';
-import { startFirewallHarness, type FirewallHarness } from '../firewall/harness.ts';
+import { startFirewallHarness, type FirewallHarness } from '../case/harness.ts';
 import { waitFor } from '../support/gateway-process.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 import { capturingLogger, type LogLine } from './harness.ts';

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointIfDue, listCheckpoints } from '../../src/audit/checkpoints.ts';
 import { sealAll } from '../../src/audit/seal.ts';
 import { signerFromPem } from '../../src/audit/signing.ts';
-import { applyRetention } from '../../src/firewall/retention.ts';
+import { applyRetention } from '../../src/case/retention.ts';
 import { TEST_AUDIT_SIGNING_KEY } from '../support/audit-key.ts';
 import { STORE_KINDS } from '../support/stores.ts';
-import { startFirewallHarness, type FirewallHarness } from '../firewall/harness.ts';
+import { startFirewallHarness, type FirewallHarness } from '../case/harness.ts';
 
 describe.each(STORE_KINDS)('periodic job bodies on $name', (kind) => {
   let harness: FirewallHarness;
