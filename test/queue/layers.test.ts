@@ -22,7 +22,7 @@ const BASE: Readonly<Record<string, string>> = {
   'src/queue/bullmq.ts': "import { Queue } from 'bullmq';\nimport { jobs } from '../model/jobs.ts';\nexport const bullmq = [Queue, jobs];\n",
   'src/queue/in-process.ts': "import { jobs } from '../model/jobs.ts';\nexport const inProcess = jobs;\n",
   'src/queue/engine.ts': "import { bullmq } from './bullmq.ts';\nimport { inProcess } from './in-process.ts';\nexport const engine = [bullmq, inProcess];\n",
-  'src/firewall/workflow.ts': "import type { DeliveryScheduler } from '../model/jobs.ts';\nexport type Deps = { deliveries: DeliveryScheduler };\n",
+  'src/case/publication.ts': "import type { DeliveryScheduler } from '../model/jobs.ts';\nexport type Deps = { deliveries: DeliveryScheduler };\n",
   'src/main.ts': "import { engine } from './queue/engine.ts';\nimport type { Deps } from './firewall/workflow.ts';\nexport const main: [unknown, Deps | undefined] = [engine, undefined];\n",
 };
 
@@ -51,9 +51,9 @@ describe('the layer rules of the job engine', () => {
   });
 
   it('refuse starting an engine anywhere but the composition root', async () => {
-    expect(await violations({ 'src/firewall/workflow.ts': "import { inProcess } from '../queue/in-process.ts';\nexport const workflow = inProcess;\n" })).toEqual([
-      'firewall-layers: src/firewall/workflow.ts → src/queue/in-process.ts',
-      'job-engine-from-main: src/firewall/workflow.ts → src/queue/in-process.ts',
+    expect(await violations({ 'src/case/publication.ts': "import { inProcess } from '../queue/in-process.ts';\nexport const workflow = inProcess;\n" })).toEqual([
+      'case-layers: src/case/publication.ts → src/queue/in-process.ts',
+      'job-engine-from-main: src/case/publication.ts → src/queue/in-process.ts',
     ]);
   });
 
