@@ -35,6 +35,11 @@ import {
   type ReadmeStep,
 } from './readme/commands.ts';
 import { CALL_TIMEOUT_SECONDS, createWorkspace, quote, runBash, runCurl, startNpmScript, tail, terminalEnv, type CurlAnswer, type NpmProcess, type Workspace } from './readme/shell.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createSlaClock } from '../../src/model/working-calendar.ts';
+
+/** The working-hours clock the walkthrough's processes run with: the defaults. */
+const WORKING_CLOCK = createSlaClock(loadConfig({}).calendar, loadConfig({}).slaAtRiskFraction);
 
 type Mode = 'embedded' | 'distributed';
 
@@ -589,7 +594,9 @@ async function performHttp(walk: Walk, command: ReadmeCommand, step: Extract<Rea
       const view = ReferralStatusView.parse(json());
       expect(view.status, `${name}: the picture is ready within a minute`).toBe('picture-ready');
       expect(view.rag, name).toBe('red');
-      expect(new Date(view.slaDueAt).getTime() - new Date(view.receivedAt).getTime(), `${name}: red is due in 4 hours`).toBe(4 * 3_600_000);
+      // Red is due 4 working hours after receipt on the default working-hours clock (README "Configuration").
+      expect(WORKING_CLOCK.calendar.workingTimeBetween(new Date(view.receivedAt), new Date(view.slaDueAt)), `${name}: red is due in 4 working hours`).toBe(4 * 3_600_000);
+      expect(view.slaDueAt, `${name}: the SLA view agrees`).toBe(new Date(view.sla.dueAt).toISOString());
       expect([...new Set(view.lookups.map((l) => l.agency))].sort(), `${name}: a lookup at every agency`).toEqual([...AGENCIES].sort());
       // Every lookup answered; an answer cut by a cap is partial and says what was left unread.
       expect(view.lookups.filter((l) => l.status !== 'done' && !(l.status === 'partial' && /^ANSWER\.[A-Z_]+: .+ \d+ of \d+/.test(l.reason ?? ''))).map((l) => `${l.connectorId} ${l.status} ${l.reason ?? ''}`), `${name}: every lookup answered`).toEqual([]);

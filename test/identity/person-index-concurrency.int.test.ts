@@ -28,8 +28,8 @@ function newIndex(): PersonIndex {
 async function newReferral(sql: Sql): Promise<string> {
   const id = randomUUID();
   await sql.query(
-    `INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body)
-     VALUES ($1, 'received', 'red', 'child-protection', now(), now(), 'test', '\\x00'::bytea)`,
+    `INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, submitted_by, sealed_body)
+     VALUES ($1, 'received', 'red', 'child-protection', now(), now(), now(), 'test', '\\x00'::bytea)`,
     [id],
   );
   return id;

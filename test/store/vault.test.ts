@@ -31,7 +31,7 @@ describe.each(STORE_KINDS)('vault on $name', (kind) => {
   beforeAll(async () => {
     ({ db, close } = await openTestStore(kind));
     await db.query(
-      `INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), 'test', '\\x00'::bytea)`,
+      `INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), now(), 'test', '\\x00'::bytea)`,
       [referralId],
     );
   });
@@ -63,7 +63,7 @@ describe.each(STORE_KINDS)('vault on $name', (kind) => {
   it('seals a stored picture under a key joined from every owner it holds: destroying any one of them leaves it unreadable', async () => {
     const vault = createVault(randomBytes(32));
     const joint = randomUUID();
-    await db.query(`INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), 'test', '\\x00'::bytea)`, [joint]);
+    await db.query(`INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), now(), 'test', '\\x00'::bytea)`, [joint]);
     // The owners' keys exist once their content was sealed (a picture is built from stored content).
     await db.transaction(async (tx) => {
       for (const owner of ['hub', 'health', 'police'] as const) await vault.keyRing(tx, joint).seal(owner, 'synthetic', `fact:${owner}`);
@@ -91,7 +91,7 @@ describe.each(STORE_KINDS)('vault on $name', (kind) => {
   it('does not keep a key created in a transaction that rolled back', async () => {
     const vault = createVault(randomBytes(32));
     const otherReferral = randomUUID();
-    await db.query(`INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), 'test', '\\x00'::bytea)`, [otherReferral]);
+    await db.query(`INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), now(), 'test', '\\x00'::bytea)`, [otherReferral]);
     await expect(
       db.transaction(async (tx) => {
         await vault.keyRing(tx, otherReferral).seal('education', 'x', 'a');
@@ -105,7 +105,7 @@ describe.each(STORE_KINDS)('vault on $name', (kind) => {
   it('gives two transactions creating the same data key at once the same key', async () => {
     const vault = createVault(randomBytes(32));
     const concurrent = randomUUID();
-    await db.query(`INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), 'test', '\\x00'::bytea)`, [concurrent]);
+    await db.query(`INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), now(), 'test', '\\x00'::bytea)`, [concurrent]);
     const sealed = await Promise.all(['one', 'two', 'three'].map((text) => db.transaction((tx) => vault.keyRing(tx, concurrent).seal('housing', text, `fact:${text}`))));
     expect(await Promise.all(sealed.map((s, n) => vault.keyRing(db, concurrent).open('housing', s, `fact:${['one', 'two', 'three'][n] ?? ''}`)))).toEqual(['one', 'two', 'three']);
     const keys = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM content_keys WHERE referral_id = $1', [concurrent]);
