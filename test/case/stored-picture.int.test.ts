@@ -86,7 +86,7 @@ describe('the stored picture', () => {
       clock: harness.clock,
       logger: silentLogger(),
       auditKeys: new Map(),
-      scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
+      scheduler: { schedule: () => Promise.resolve(), reprioritise: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       verifyToken: createTokenVerifier({ publicKey: harness.signingKey.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway', ...TEST_TOKEN_LIFETIME }),
     });
   });
@@ -181,7 +181,7 @@ describe('the stored picture', () => {
       clock: harness.clock,
       logger: silentLogger(),
       auditKeys: new Map(),
-      scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
+      scheduler: { schedule: () => Promise.resolve(), reprioritise: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       verifyToken: createTokenVerifier({ publicKey: harness.signingKey.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway', ...TEST_TOKEN_LIFETIME }),
     });
     try {

@@ -110,6 +110,33 @@ describe.each<{ name: string; factory: JobSystemFactory }>([
     expect(referralOrder).toEqual(['red', 'amber', 'green']);
   });
 
+  it("moves a referral's waiting work ahead when its rating rises", async () => {
+    const recorder = recordingProcessors({ lookup: () => sleep(5) });
+    const system = create(recorder.work, { concurrency: 1 });
+
+    // Two green referrals queued before work starts; then the second is re-rated red.
+    await system.scheduler.schedule(plan('first', ['f1', 'f2'], 10));
+    await system.scheduler.schedule(plan('second', ['s1', 's2'], 10));
+    await system.scheduler.reprioritise({ referralId: 'second', lookupIds: ['s1', 's2'], priority: 1 });
+    system.start();
+    await system.idle();
+
+    const lookupOrder = recorder.calls.filter((call) => call.kind === 'lookup').map((call) => call.id);
+    expect(new Set(lookupOrder.slice(0, 2))).toEqual(new Set(['s1', 's2']));
+    expect(recorder.calls.filter((call) => call.kind === 'referral').map((call) => call.id)).toEqual(['second', 'first']);
+  });
+
+  it('re-prioritises harmlessly what is not waiting: unknown ids, and jobs already finished', async () => {
+    const recorder = recordingProcessors({ lookup: () => sleep(1) });
+    const system = create(recorder.work, { concurrency: 1 });
+    system.start();
+    await system.scheduler.schedule(plan('done', ['d1'], 10));
+    await system.idle();
+    await system.scheduler.reprioritise({ referralId: 'done', lookupIds: ['d1', 'missing'], priority: 1 });
+    await system.scheduler.reprioritise({ referralId: 'never-scheduled', lookupIds: [], priority: 1 });
+    expect(recorder.callsOf('lookup', 'd1')).toHaveLength(1);
+  });
+
   it('retries a failing lookup with exponential backoff and jitter, then runs the referral', async () => {
     const backoffMs = 40;
     const recorder = recordingProcessors({
