@@ -1,7 +1,8 @@
 /**
  * Layer rules of DESIGN.md "Layout": dependencies point inward.
- * lib ← model ← mapping; adapters know nothing of the hub; gateway and queue never import each other;
- * only main.ts (the composition root) imports everything.
+ * lib ← model ← mapping; adapters know nothing of the hub; identity knows model, lib and the store's
+ * port types, behind one public entry; batch linkage stays out of the runtime; gateway and queue never
+ * import each other; only main.ts (the composition root) imports everything.
  */
 const layer = (from, allowed, comment) => ({
   name: `${from}-layers`,
@@ -18,13 +19,46 @@ module.exports = {
     layer('model', ['lib'], 'model only imports lib'),
     layer('adapters', ['lib'], 'adapters know nothing of the hub'),
     layer('mapping', ['model', 'lib', 'adapters'], 'mapping is pure: model, lib and raw adapter types'),
-    layer('firewall', ['model', 'lib', 'audit', 'store'], 'firewall: model, audit, store'),
+    layer('firewall', ['model', 'lib', 'audit', 'store', 'identity'], 'firewall: model, audit, store'),
     layer('audit', ['model', 'lib', 'store'], 'audit: model, lib, store'),
     layer('host', ['model', 'lib', 'adapters/http', 'adapters/port'], 'host: model, lib and the shared outbound transport'),
     layer('store', ['model', 'lib'], 'store: model and lib'),
-    layer('research', ['model', 'lib', 'store', 'audit', 'adapters', 'mapping', 'firewall'], 'the research workflow: no transport (docs/decisions.md)'),
-    layer('gateway', ['model', 'lib', 'store', 'firewall', 'audit', 'research', 'config', 'host'], 'gateway never imports queue'),
+    layer('research', ['model', 'lib', 'store', 'audit', 'adapters', 'mapping', 'firewall', 'identity'], 'the research workflow: no transport (docs/decisions.md)'),
+    layer('gateway', ['model', 'lib', 'store', 'firewall', 'audit', 'research', 'config', 'host', 'identity'], 'gateway never imports queue'),
     layer('queue', ['model', 'lib', 'store', 'research', 'firewall', 'audit', 'host', 'config'], 'queue never imports gateway'),
+    // Identity (docs/decisions.md "One home for identity"): model, lib and the store's port types;
+    // the store, the audit log and the firewall implement the ports it declares.
+    layer('identity', ['model', 'lib', 'store/db'], 'identity: model, lib and a store port (DESIGN.md "Layout")'),
+    {
+      name: 'identity-store-port-types-only',
+      comment: 'identity names the store port (src/store/db.ts) as types only; it never runs store code itself',
+      severity: 'error',
+      from: { path: '^src/identity/' },
+      to: { path: '^src/store/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'identity-one-entry',
+      comment: 'src/identity/index.ts is the one public entry of identity: nothing outside imports another file of it',
+      severity: 'error',
+      from: { pathNot: '^src/identity/' },
+      to: { path: '^src/identity/', pathNot: '^src/identity/index\\.ts$' },
+    },
+    // Batch linkage tooling (EM estimation, the link command's CSV) is for the CLI and the benchmarks.
+    layer('linkage', ['identity', 'model', 'lib'], 'batch linkage: identity through its entry, model, lib'),
+    {
+      name: 'linkage-only-from-cli-and-bench',
+      comment: 'batch linkage is imported only by src/cli/ and bench/',
+      severity: 'error',
+      from: { pathNot: ['^src/(cli|linkage)/', '^bench/'] },
+      to: { path: '^src/linkage/' },
+    },
+    {
+      name: 'runtime-never-reaches-linkage',
+      comment: 'the runtime (src/main.ts and everything it reaches) never loads batch linkage tooling',
+      severity: 'error',
+      from: { path: '^src/main\\.ts$' },
+      to: { path: '^src/linkage/', reachable: true },
+    },
     {
       name: 'only-main-imports-everything',
       severity: 'error',

@@ -30,7 +30,6 @@ import { GENESIS_HASH, verifyRun, type ChainEntry } from '../src/audit/chain.ts'
 import { appendAudit, type AuditEntry } from '../src/audit/log.ts';
 import { checkpointMessage, signerFromPem } from '../src/audit/signing.ts';
 import { verifyAuditLog } from '../src/audit/verify.ts';
-import { createHubPersonIndex } from '../src/research/person-linking.ts';
 import { sealAll } from '../src/audit/seal.ts';
 import { createApp } from '../src/gateway/app.ts';
 import { signToken } from '../src/gateway/embedded-key.ts';
@@ -52,6 +51,7 @@ import type { ResearchPlan } from '../src/model/jobs.ts';
 import { chainOf } from '../test/audit/support.ts';
 import { startEmbeddedSimulators } from '../simulators/embedded.ts';
 import { startPostgres } from '../test/support/postgres.ts';
+import { testIdentity } from '../test/support/identity.ts';
 import { testSigningKey } from '../test/support/tokens.ts';
 
 const APPEND_TARGET = 1_000;
@@ -153,10 +153,10 @@ async function appendUnderLoad(db: Db, url: string): Promise<LoadFigures> {
   for (const connector of simulators.connectors) await upsertConnector(db, connector, 'embedded', new Date());
   const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor: 'system:bench' };
   let schedule: (plan: ResearchPlan) => Promise<void> = () => Promise.resolve();
-  const personIndex = createHubPersonIndex(randomBytes(32));
+  const identity = testIdentity({ db, vault, clock: systemClock, masterKey: randomBytes(32) });
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
-    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: 1, personIndex, schedule: (plan) => schedule(plan) }),
+    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: 1, identity, schedule: (plan) => schedule(plan) }),
   };
   const runner = createInProcessRunner(processors, { concurrency: 8, attempts: 3, backoffMs: 200 }, logger);
   schedule = (plan) => runner.schedule(plan);
@@ -164,7 +164,7 @@ async function appendUnderLoad(db: Db, url: string): Promise<LoadFigures> {
   const app = createApp({
     db,
     vault,
-    personIndex,
+    identity,
     scheduler: runner,
     clock: systemClock,
     logger,

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { runLinkCsv } from '../src/mapping/identity/link-csv.ts';
+import { runLinkCsv } from '../src/linkage/link-csv.ts';
 import { febrl, populationSet, splinkFake1000, type LinkageSet } from '../test/identity/support/linkage-sets.ts';
 import { closureClusters, linkPrecision, pairwiseScores } from '../test/identity/support/pairwise.ts';
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { startCheckpointer } from './audit/checkpoints.ts';
+import { appendAudit } from './audit/log.ts';
 import { loadAuditSigner, type AuditSigner } from './audit/signing.ts';
 import { startSealer } from './audit/seal.ts';
 import { loadConfig, type Config } from './config.ts';
@@ -20,8 +21,12 @@ import { createBullmqScheduler, startBullmqWorkers } from './queue/bullmq.ts';
 import { createInProcessRunner } from './queue/in-process.ts';
 import { startOutboxDispatcher } from './queue/outbox.ts';
 import { applyRetention } from './firewall/retention.ts';
+import { createIdentityAccess } from './firewall/identity-access.ts';
 import { createFeedbackNotifier } from './host/feedback.ts';
 import { createHostPublisher, type HostSettings } from './host/publisher.ts';
+import { createIdentity, createMatcher, defaultModel } from './identity/index.ts';
+import { buildChronology } from './mapping/chronology.ts';
+import { buildFamily } from './mapping/family.ts';
 import type { ResearchProcessors } from './queue/runner.ts';
 import { completeResearch } from './research/complete.ts';
 import { resumeResearch } from './research/intake.ts';
@@ -34,8 +39,8 @@ import { resolveMasterKey } from './store/master-key.ts';
 import { openStore } from './store/open.ts';
 import { isStoreUnavailable } from './store/unavailable.ts';
 import { createVault, type Vault } from './store/vault.ts';
-import type { PersonIndex } from './store/person-index.ts';
-import { createHubPersonIndex } from './research/person-linking.ts';
+import { createIdentityStore } from './store/identity.ts';
+import { createPersonIndexStore, deriveIndexKey, type PersonIndexRows } from './store/person-index.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
 
 type Closer = () => Promise<void>;
@@ -63,11 +68,11 @@ async function main(): Promise<void> {
   if (simulators !== undefined) closers.unshift(() => simulators.close());
 
   let vault: Vault;
-  let personIndex: PersonIndex;
+  let personIndexRows: PersonIndexRows;
   try {
     const masterKey = resolveMasterKey({ ...config.masterKey, embedded: config.databaseUrl === undefined, env: process.env });
     vault = createVault(masterKey);
-    personIndex = createHubPersonIndex(masterKey);
+    personIndexRows = createPersonIndexStore(deriveIndexKey(masterKey));
   } catch (error) {
     exitWith(error instanceof ConfigError ? `configuration error: ${error.message}` : `cannot load the master key: ${describeError(error)}`);
   }
@@ -78,13 +83,24 @@ async function main(): Promise<void> {
     exitWith(error instanceof ConfigError ? `configuration error: ${error.message}` : `cannot load the audit signing key: ${describeError(error)}`);
   }
   const actor = `system:${config.role}`;
+  // Identity over its ports, with the one matcher built from the model (docs/decisions.md "One home for identity").
+  const identity = createIdentity({
+    db,
+    clock: systemClock,
+    matcher: createMatcher(defaultModel()),
+    store: createIdentityStore(vault),
+    personIndexStore: personIndexRows,
+    audit: appendAudit,
+    access: createIdentityAccess({ db, vault, clock: systemClock }),
+    pictureSections: { chronology: buildChronology, family: buildFamily },
+  });
   // Every process chains committed audit entries; one sealer works at a time.
   closers.unshift(startSealer(db, loopFailureLog(logger, 'AUDIT.SEAL_FAILED', 'audit sealing failed')));
   const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
     // The next wave is scheduled through whichever job system is built below (late bound).
-    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: config.familyDepth, personIndex, schedule: (plan) => scheduler.schedule(plan) }),
+    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: config.familyDepth, identity, schedule: (plan) => scheduler.schedule(plan) }),
   };
   const runsJobs = config.role === 'all' || config.role === 'worker';
 
@@ -124,7 +140,7 @@ async function main(): Promise<void> {
     if (retentionDays !== undefined) {
       let sweeping: Promise<void> | undefined;
       const retention = setInterval(() => {
-        sweeping ??= applyRetention({ db, vault, clock: systemClock, personIndex }, retentionDays, actor)
+        sweeping ??= applyRetention({ db, vault, clock: systemClock, personIndex: identity.personIndex }, retentionDays, actor)
           .then((destroyed) => {
             if (destroyed.length > 0) logger.info({ referrals: destroyed.length }, 'retention destroyed case content');
           })
@@ -169,7 +185,7 @@ async function main(): Promise<void> {
   if (config.role === 'all' || config.role === 'gateway') {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
-    const app = createApp({ db, vault, personIndex, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
+    const app = createApp({ db, vault, identity, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config), simulators?.host.url);

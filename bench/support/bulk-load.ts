@@ -16,7 +16,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { once } from 'node:events';
 import pg from 'pg';
-import type { IdentityEngine, IndexCodec } from '../../src/store/person-index.ts';
+import type { IndexedRecord } from '../../src/model/person-index.ts';
+import type { IndexCodec } from '../../src/store/person-index.ts';
 import type { SyntheticPerson } from './synthetic-persons.ts';
 
 /** psql of the newest PostgreSQL under /usr/lib/postgresql (as test/support/postgres.ts picks the server). */
@@ -88,7 +89,8 @@ export interface LoadReport {
 export async function bulkLoad(options: {
   readonly url: string;
   readonly codec: IndexCodec;
-  readonly engine: IdentityEngine;
+  /** Identity's blocking keys (`blockingKeys` of src/identity), which the index files records under. */
+  readonly blockingKeys: (record: IndexedRecord) => readonly string[];
   readonly referralId: string;
   readonly persons: number;
   readonly nextHousehold: () => SyntheticPerson[];
@@ -120,7 +122,7 @@ export async function bulkLoad(options: {
         const recordId = loaded + 1;
         const recordKey = `bench:synthetic:${person.record.id}`;
         const record = { ...person.record, id: recordKey };
-        const digests = [...new Set(options.engine.blockingKeys(record).map((k) => options.codec.digest(k)))];
+        const digests = [...new Set(options.blockingKeys(record).map((k) => options.codec.digest(k)))];
         const hubPersonId = randomUUID();
         // COPY text format: a backslash is escaped, so bytea's `\x…` is written `\\x…`.
         const sealed = options.codec.sealRecord(recordKey, record).toString('hex');

@@ -17,7 +17,7 @@ import { nhsCheckDigit } from '../../simulators/population/identifiers.ts';
 import { ADULT_FEMALE, ADULT_MALE, CHILD_FEMALE, CHILD_MALE, ELDER_FEMALE, ELDER_MALE, NICKNAMES, STREET_STEMS, STREET_TYPES, SURNAMES, TOWNS } from '../../simulators/population/names.ts';
 import { typo } from '../../simulators/population/noise.ts';
 import { createRng, type Rng } from '../../simulators/population/rng.ts';
-import type { IndexedRecord } from '../../src/store/person-index.ts';
+import type { IndexedRecord } from '../../src/model/person-index.ts';
 
 /** One synthetic person as the index files them. */
 export interface SyntheticPerson {

@@ -2,9 +2,10 @@
  * `npm run --silent link -- --input people.csv` links the people in a CSV and writes `id,cluster`
  * to stdout, one row per input row in input order; rows in one cluster are judged one person.
  *
- * Why a command: linkage quality is evaluated on held-out sets through this command (issue 4,
- * item 5), so it runs the full path — EM estimation on the input itself, blocking, scoring and
- * clustering — through `runLinkCsv`, the same function the benchmark and the tests call. This
+ * Why a command: linkage quality is evaluated on held-out sets through this command, so it runs
+ * the full path — EM estimation on the input itself, blocking, scoring and clustering — through
+ * `runLinkCsv` (src/linkage/, batch tooling the runtime never loads), the same function the
+ * benchmark and the tests call. The matcher is built from the model fitted to the input. This
  * file only reads the input, writes the output and chooses the exit code: bad input (no id
  * column, a missing or repeated id, an unreadable file) is one line on stderr and exit 2.
  * `--input -` reads stdin. Messages never quote cell values (they are personal data).
@@ -12,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { describeError } from '../lib/errors.ts';
-import { runLinkCsv } from '../mapping/identity/link-csv.ts';
+import { runLinkCsv } from '../linkage/link-csv.ts';
 
 /** Exit code for bad input or arguments. */
 const BAD_INPUT = 2;

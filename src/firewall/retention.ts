@@ -9,7 +9,7 @@ import { MashError } from '../lib/errors.ts';
 import { sha256Hex } from '../lib/ids.ts';
 import type { Principal } from '../model/principal.ts';
 import { CONTENT_OWNERS } from '../store/vault.ts';
-import type { PersonIndex } from '../store/person-index.ts';
+import type { PersonIndex } from '../identity/index.ts';
 import { enforce, referralContext, type FirewallDeps } from './workflow.ts';
 
 export async function closeCase(deps: FirewallDeps, principal: Principal, referralId: string, rationale: string): Promise<{ closedAt: string; changed: boolean }> {

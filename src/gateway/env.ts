@@ -5,7 +5,7 @@ import type { ResearchScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Db } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
-import type { PersonIndex } from '../store/person-index.ts';
+import type { Identity } from '../identity/index.ts';
 import type { TokenVerifier } from './token-verifier.ts';
 
 export interface AppEnv {
@@ -18,8 +18,8 @@ export interface AppEnv {
 export interface AppDeps {
   readonly db: Db;
   readonly vault: Vault;
-  /** The hub person index: possible matches are decided through the API. */
-  readonly personIndex: PersonIndex;
+  /** Identity, built once by the composition root: the picture's people, possible-match decisions. */
+  readonly identity: Identity;
   readonly scheduler: ResearchScheduler;
   readonly verifyToken: TokenVerifier;
   readonly clock: Clock;

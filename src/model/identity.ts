@@ -5,6 +5,7 @@
  * "Trusted identifiers separate; ambiguous candidates go to a practitioner"). Pure: no I/O.
  */
 import { stableId } from '../lib/ids.ts';
+import type { Agency } from './agency.ts';
 import type { Subject } from './referral.ts';
 
 export interface DiscoveredSubject {
@@ -17,7 +18,7 @@ export interface SubjectMatch {
   readonly lookupId: string;
   readonly personRef: string;
   readonly subjectRef: string;
-  /** The machine's verdict over the wave (src/research/subject-matching.ts), before any practitioner's decision. */
+  /** The machine's verdict over the wave (src/identity/subject-matching.ts), before any practitioner's decision. */
   readonly outcome: 'match' | 'possible' | 'non-match';
   readonly score: number;
   readonly probability: number;
@@ -32,6 +33,20 @@ export interface SubjectMatchDecision {
   readonly cause: 'practitioner' | 'conflicts-with-confirmed';
   readonly decidedBy: string;
   readonly decidedAt: string;
+}
+
+/** A decision to record on a subject-level possible match; the reason is sealed with the owning agency's key. */
+export interface NewSubjectMatchDecision {
+  readonly referralId: string;
+  readonly match: SubjectMatch;
+  /** The agency that owns the record. */
+  readonly owner: Agency;
+  readonly decision: SubjectMatchDecision['decision'];
+  readonly cause: SubjectMatchDecision['cause'];
+  readonly by: string;
+  /** Free text; sealed at rest, never logged. */
+  readonly reason: string;
+  readonly at: Date;
 }
 
 /** A subject match as stored: its id (for the API) and the decision taken on it, if any. */

@@ -3,7 +3,7 @@
  * lookup job of the wave has finished. A lookup whose job gave up after its last attempt is
  * recorded as failed with that reason, so the picture is honest about the gap. Each person record
  * found is matched to its subject — the records matched to one subject must be one person, or
- * they wait for a practitioner (subject-matching.ts); then either the household members found
+ * they wait for a practitioner (identity's wave matching); then either the household members found
  * around the matched records become the next wave (up to the configured depth), or the picture is
  * ready.
  */
@@ -16,17 +16,15 @@ import { listConnectors } from '../store/connectors.ts';
 import { insertDiscoveredSubject, insertWaveLookups, listDiscoveredSubjects, recordSubjectMatch } from '../store/identity.ts';
 import { listItems } from '../store/items.ts';
 import { finishLookup, getReferral, listLookups, setReferralStatus } from '../store/referrals.ts';
-import { discoverHousehold } from './identity.ts';
-import { matchWave } from './subject-matching.ts';
+import type { Identity } from '../identity/index.ts';
 import type { ResearchDeps } from './lookup.ts';
 import { planLookups } from './plan.ts';
-import { linkPersons } from './person-linking.ts';
-import type { PersonIndex } from '../store/person-index.ts';
 
 export interface CompletionDeps extends Pick<ResearchDeps, 'db' | 'vault' | 'clock' | 'logger' | 'actor'> {
   /** How many waves of household members to look up beyond the referral's subjects (default 1). */
   readonly familyDepth: number;
-  readonly personIndex: PersonIndex;
+  /** Identity, built once by the composition root: wave matching, household discovery, linking. */
+  readonly identity: Pick<Identity, 'matchWave' | 'discoverHousehold' | 'linkPersons'>;
   /** Start the next wave's jobs. */
   readonly schedule: (plan: ResearchPlan) => Promise<void>;
 }
@@ -60,15 +58,15 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
     // A partial answer is an answer: its records are matched and linked like a complete one's.
     const waveLookups = lookups.filter((l) => (l.wave ?? 1) === wave && isAnsweredLookup(l.status));
     // The records matched to one subject across the wave must be one person; otherwise they wait for a practitioner.
-    const matches = matchWave(waveLookups, subjects, facts);
+    const matches = deps.identity.matchWave(waveLookups, subjects, facts);
     for (const match of matches) await recordSubjectMatch(tx, data.referralId, match);
     // The same people across referrals over time: link this wave's matched records into the hub person index.
-    await linkPersons(tx, deps.personIndex, { referralId: data.referralId, at, actor: deps.actor }, waveLookups, facts, matches);
+    await deps.identity.linkPersons(tx, { referralId: data.referralId, at, actor: deps.actor }, waveLookups, facts, matches);
 
     if (wave <= deps.familyDepth) {
       // Wave 1 searches around the referred children; later waves around the members found.
       const around = wave === 1 ? referral.input.subjects.filter((s) => s.role === 'child') : discovered.filter((d) => d.wave === wave).map((d) => d.subject);
-      const members = discoverHousehold(around, matches, facts, subjects, (n) => `hh-${wave + 1}-${n}`, wave + 1);
+      const members = deps.identity.discoverHousehold(around, matches, facts, subjects, (n) => `hh-${wave + 1}-${n}`, wave + 1);
       if (members.length > 0) {
         for (const member of members) await insertDiscoveredSubject(tx, deps.vault, data.referralId, member, at);
         const planned = planLookups(data.referralId, { ...referral.input, subjects: members.map((m) => m.subject) }, await listConnectors(tx, { enabledOnly: true }));

@@ -2,13 +2,18 @@
  * Identity rows of a referral: household members discovered for the next wave of lookups (sealed:
  * they are case content), how well each agency person record matched the subject it was found
  * for (scores and evidence levels only, no values), and practitioners' decisions on the records
- * that were only possible matches (the reason sealed, since free text may name people).
+ * that were only possible matches (the reason sealed, since free text may name people) — and
+ * `createIdentityStore`, the rows identity reads and writes through its port.
  */
 import type { Agency } from '../model/agency.ts';
 import { Subject } from '../model/referral.ts';
-import { subjectMatchId, type DiscoveredSubject, type StoredSubjectMatch, type SubjectMatch, type SubjectMatchDecision } from '../model/identity.ts';
+import { subjectMatchId, type DiscoveredSubject, type NewSubjectMatchDecision, type StoredSubjectMatch, type SubjectMatch, type SubjectMatchDecision } from '../model/identity.ts';
+import type { ItemRecord } from '../model/item.ts';
+import type { LookupRecord, NewLookup } from '../model/lookup.ts';
+import type { ReferralRecord } from '../model/referral.ts';
 import type { Sql } from './db.ts';
-import type { NewLookup } from '../model/lookup.ts';
+import { listItems } from './items.ts';
+import { getReferral, listLookups } from './referrals.ts';
 import type { Vault } from './vault.ts';
 
 const subjectAad = (referralId: string, ref: string): string => `discovered-subject:${referralId}:${ref}`;
@@ -112,11 +117,7 @@ const decisionAad = (lookupId: string, personRef: string): string => `subject-ma
  * agency's key. Returns false, writing nothing, when the record was already decided (a second
  * practitioner answering at the same time loses cleanly).
  */
-export async function recordSubjectMatchDecision(
-  sql: Sql,
-  vault: Vault,
-  input: { referralId: string; match: SubjectMatch; owner: Agency; decision: SubjectMatchDecision['decision']; cause: SubjectMatchDecision['cause']; by: string; reason: string; at: Date },
-): Promise<boolean> {
+export async function recordSubjectMatchDecision(sql: Sql, vault: Vault, input: NewSubjectMatchDecision): Promise<boolean> {
   const sealed = await vault.keyRing(sql, input.referralId).seal(input.owner, input.reason, decisionAad(input.match.lookupId, input.match.personRef));
   const rows = await sql.query<{ lookup_id: string }>(
     `INSERT INTO subject_match_decisions (lookup_id, person_ref, referral_id, subject_ref, decision, cause, decided_by, decided_at, sealed_reason)
@@ -135,4 +136,43 @@ export async function subjectMatchDecisionReason(sql: Sql, vault: Vault, referra
   );
   const row = rows[0];
   return row === undefined ? undefined : vault.keyRing(sql, referralId).open(row.agency, row.sealed_reason, decisionAad(lookupId, personRef));
+}
+
+/**
+ * What identity's decisions and the picture's identity section read and write of a referral, as
+ * identity's `IdentityStore` port asks for them (src/identity/port.ts; docs/decisions.md "One home
+ * for identity"). Every method takes `sql`, the caller's handle: inside a transaction, its `tx`.
+ */
+export interface IdentityRows {
+  referralExists(sql: Sql, referralId: string): Promise<boolean>;
+  /** Holds the referral's row lock until the transaction ends. */
+  lockReferral(sql: Sql, referralId: string): Promise<void>;
+  getReferral(sql: Sql, referralId: string): Promise<ReferralRecord | undefined>;
+  listLookups(sql: Sql, referralId: string): Promise<LookupRecord[]>;
+  /** The referral's items, opened; with `agency`, only that agency's. */
+  listItems(sql: Sql, referralId: string, filter?: { readonly agency?: Agency }): Promise<ItemRecord[]>;
+  listDiscoveredSubjects(sql: Sql, referralId: string): Promise<DiscoveredSubject[]>;
+  listSubjectMatches(sql: Sql, referralId: string): Promise<StoredSubjectMatch[]>;
+  candidateRecordOf(sql: Sql, referralId: string, lookupId: string, personRef: string): Promise<{ itemId: string; agency: Agency; revealed: boolean } | undefined>;
+  /** False, writing nothing, when the record was already decided. */
+  recordSubjectMatchDecision(sql: Sql, input: NewSubjectMatchDecision): Promise<boolean>;
+}
+
+/** The identity rows of the store, case content opened and sealed with `vault`. */
+export function createIdentityStore(vault: Vault): IdentityRows {
+  return {
+    async referralExists(sql, referralId) {
+      return (await sql.query<{ id: string }>('SELECT id FROM referrals WHERE id = $1', [referralId])).length > 0;
+    },
+    async lockReferral(sql, referralId) {
+      await sql.query('SELECT id FROM referrals WHERE id = $1 FOR UPDATE', [referralId]);
+    },
+    getReferral: (sql, referralId) => getReferral(sql, vault, referralId),
+    listLookups,
+    listItems: (sql, referralId, filter) => listItems(sql, vault, referralId, filter),
+    listDiscoveredSubjects: (sql, referralId) => listDiscoveredSubjects(sql, vault, referralId),
+    listSubjectMatches,
+    candidateRecordOf,
+    recordSubjectMatchDecision: (sql, input) => recordSubjectMatchDecision(sql, vault, input),
+  };
 }

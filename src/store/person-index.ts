@@ -1,65 +1,54 @@
 /**
- * The hub person index (issue 4 §2): every agency person record the hub has seen, linked to a
- * hub person, so that the same child is recognised across agencies and across referrals over
- * time (and, later, repeat concerns are found over it).
+ * The hub person index's persistence: every agency person record the hub has seen, linked to a
+ * hub person, sealed and searchable by keyed digests of its blocking keys.
  *
  * Why in the store, behind one factory: the index is persistent state that must change in the
  * same transaction as the lookup that brought the record in, and its contents are personal data
  * that must not show in a database dump — records are sealed and blocking keys digested under a
- * key derived from the master key (see person-index/codec.ts). Matching itself is not the
- * store's business: the composition root hands in the identity engine
- * (`blockingKeys` and a `createMatcher(model)` comparison from src/mapping/identity), which
- * keeps the store free of mapping imports (DESIGN.md "Layout").
+ * key derived from the master key (see person-index/codec.ts). What a record resolves to and what
+ * a practitioner's decision means is not the store's business: that policy lives in
+ * `src/identity/person-index.ts`, which declares the port this object implements
+ * (`PersonIndexStore`); the composition root hands one to the other (docs/decisions.md "One home
+ * for identity"), so the store imports neither identity nor any matching.
  *
- * Every method takes `sql`, the caller's transaction, and writes nothing to the audit log:
- * the caller appends the audit entry (a link made, a match confirmed or rejected) in that
- * transaction.
+ * Every method takes `sql`, the caller's transaction, and writes nothing to the audit log.
  */
-import type { Result } from '../lib/result.ts';
+import type { CandidateLimits, CandidateSearch, ForgetReport, IndexEntry, IndexQuestion, IndexedCandidate, PairDecision, PendingMatch, ReferralPerson, StoredLink } from '../model/person-index.ts';
 import type { Sql } from './db.ts';
-import type { CandidateLimits } from './person-index/candidates.ts';
-import { createIndexCodec } from './person-index/codec.ts';
-import { decideQuestion, UUID } from './person-index/decisions.ts';
+import { recordsOfPerson, searchCandidates, type CandidateRow } from './person-index/candidates.ts';
+import { createIndexCodec, type IndexCodec } from './person-index/codec.ts';
+import { confirmLink, lockQuestion, mergePersons, recordDecision, rejectLink, UUID } from './person-index/decisions.ts';
+import { insertEntry, lockResolutions, pairDecisions, sightRecord } from './person-index/entries.ts';
 import { forgetReferralRecords, pendingMatches, personsOfReferral } from './person-index/referrals.ts';
-import { resolveRecord, resolveRecords, type ResolveInput } from './person-index/resolve.ts';
-import type { DecisionFailure, DecisionOutcome, ForgetReport, IdentityEngine, MatchDecision, PendingMatch, ReferralPerson, Resolution } from './person-index/types.ts';
 
 export { deriveIndexKey, createIndexCodec, type IndexCodec } from './person-index/codec.ts';
-export type { ResolveInput } from './person-index/resolve.ts';
-export type * from './person-index/types.ts';
-export { IndexedRecord, MatchEvidence } from './person-index/types.ts';
 
-/** Options of `createPersonIndex`. */
-export interface PersonIndexOptions {
-  /** 32 bytes; `deriveIndexKey(masterKey)`. */
-  readonly indexKey: Uint8Array;
-  readonly engine: IdentityEngine;
-  /** Records opened and compared per resolution, best-ranked first (default 40). */
-  readonly maxCandidates?: number;
-  /** A blocking key whose block holds at most this many records is selective (default 100). */
-  readonly maxPerKey?: number;
-  /** Blocks up to this size count only in conjunction; larger ones are ignored (default 1,000). */
-  readonly maxCommonKey?: number;
-}
-
-/** The person index's operations. */
-export interface PersonIndex {
-  /**
-   * Resolves an agency person record to a hub person: the existing one for a record key already
-   * indexed; a practitioner's confirmed person; the best candidate's person on a match; a new
-   * person otherwise — with a pending possible match naming the candidate when the best
-   * comparison is a possible match. A person a practitioner rejected for the record is never
-   * a candidate.
-   */
-  resolve(sql: Sql, input: ResolveInput, at: Date): Promise<Resolution>;
-  /**
-   * Resolves several records, in order, in one transaction. A transaction that resolves more than
-   * one record uses this: it takes every lock at once, in the global order, where separate
-   * `resolve` calls would take them record by record and could deadlock with another transaction.
-   */
-  resolveMany(sql: Sql, inputs: readonly ResolveInput[], at: Date): Promise<Resolution[]>;
-  /** Confirms (merging the record's person into the candidate) or rejects a pending possible match. */
-  decidePossibleMatch(sql: Sql, id: string, decision: MatchDecision, at: Date): Promise<Result<DecisionOutcome, DecisionFailure>>;
+/** The person index's rows, as identity's `PersonIndexStore` port asks for them. */
+export interface PersonIndexRows {
+  /** A record's blocking keys as the index's searchable digests (keyed HMAC; equal keys, equal digests), without repeats. */
+  digestKeys(blockingKeys: readonly string[]): string[];
+  /** Holds until the transaction ends the locks of these resolutions: their record keys and digests, in one global order. */
+  lockResolutions(sql: Sql, entries: readonly { readonly recordKey: string; readonly digests: readonly string[] }[]): Promise<void>;
+  /** The link of an indexed record key, after recording this referral's sighting; undefined when the key is not indexed. */
+  sightRecord(sql: Sql, recordKey: string, referralId: string, at: Date): Promise<StoredLink | undefined>;
+  /** A practitioner's decisions about a record key, latest first. */
+  pairDecisions(sql: Sql, recordKey: string): Promise<PairDecision[]>;
+  /** The records of one hub person, opened, at most `limit`. */
+  recordsOfPerson(sql: Sql, hubPersonId: string, limit: number): Promise<IndexedCandidate[]>;
+  /** Records sharing blocking-key digests with a new record, best-ranked first, opened, leaving out the records of `excludedPersons`. */
+  searchCandidates(sql: Sql, digests: readonly string[], limits: CandidateLimits, excludedPersons: readonly string[]): Promise<CandidateSearch>;
+  /** Writes what a resolution decided: record, keys, sighting, link and any question, in one statement. */
+  insertEntry(sql: Sql, entry: IndexEntry): Promise<void>;
+  /** A possible match locked for a decision; undefined when there is none of that id. */
+  lockQuestion(sql: Sql, id: string): Promise<IndexQuestion | undefined>;
+  /** Closes a question with a decision (reason sealed), kept for later resolutions of its record key. */
+  recordDecision(sql: Sql, question: IndexQuestion, decision: { readonly decision: 'confirmed' | 'rejected'; readonly by: string; readonly reason: string }, at: Date): Promise<void>;
+  /** Moves every record of `from` to `into` and records the merge; returns the records moved. */
+  mergePersons(sql: Sql, from: string, into: string, possibleMatchId: string, by: string, at: Date): Promise<number>;
+  /** Marks the question's record confirmed, with the question's score and evidence. */
+  confirmLink(sql: Sql, question: IndexQuestion, by: string, at: Date): Promise<void>;
+  /** Marks the question's record rejected, if it is still a possible match. */
+  rejectLink(sql: Sql, question: IndexQuestion, by: string, at: Date): Promise<void>;
   /** Hub persons whose records were seen for a referral, with their links and scores. */
   personsOfReferral(sql: Sql, referralId: string): Promise<ReferralPerson[]>;
   /** Possible matches awaiting a practitioner for records seen in a referral. */
@@ -70,26 +59,28 @@ export interface PersonIndex {
   reasonOf(sql: Sql, possibleMatchId: string): Promise<string | undefined>;
 }
 
-const positive = (value: number | undefined, fallback: number, name: string): number => {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`person index: ${name} must be a positive integer`);
-  return v;
-};
+const opened = (codec: IndexCodec, rows: readonly CandidateRow[]): IndexedCandidate[] =>
+  rows.map((row) => ({ recordId: row.id, recordKey: row.recordKey, record: codec.openRecord(row.recordKey, row.sealedRecord), hubPersonId: row.hubPersonId }));
 
-/** Builds the person index over an index key and an identity engine. */
-export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
-  const codec = createIndexCodec(options.indexKey);
-  const limits: CandidateLimits = {
-    maxCandidates: positive(options.maxCandidates, 40, 'maxCandidates'),
-    maxPerKey: positive(options.maxPerKey, 100, 'maxPerKey'),
-    maxCommonKey: positive(options.maxCommonKey, 1000, 'maxCommonKey'),
-  };
-  if (limits.maxCommonKey < limits.maxPerKey) throw new RangeError('person index: maxCommonKey must not be below maxPerKey');
-  const context = { codec, engine: options.engine, limits };
+/** The person index's rows under an index key (32 bytes, `deriveIndexKey(masterKey)`). */
+export function createPersonIndexStore(indexKey: Uint8Array): PersonIndexRows {
+  const codec = createIndexCodec(indexKey);
   return {
-    resolve: (sql, input, at) => resolveRecord(context, sql, input, at),
-    resolveMany: (sql, inputs, at) => resolveRecords(context, sql, inputs, at),
-    decidePossibleMatch: (sql, id, decision, at) => decideQuestion(codec, sql, id, decision, at),
+    digestKeys: (blockingKeys) => [...new Set(blockingKeys.map((k) => codec.digest(k)))],
+    lockResolutions,
+    sightRecord,
+    pairDecisions,
+    recordsOfPerson: async (sql, hubPersonId, limit) => opened(codec, await recordsOfPerson(sql, hubPersonId, limit)),
+    async searchCandidates(sql, digests, limits, excludedPersons) {
+      const search = await searchCandidates(sql, digests, limits, excludedPersons);
+      return { candidates: opened(codec, search.rows), commonKeys: search.commonKeys, ignoredKeys: search.ignoredKeys, found: search.found };
+    },
+    insertEntry: (sql, entry) => insertEntry(codec, sql, entry),
+    lockQuestion,
+    recordDecision: (sql, question, decision, at) => recordDecision(codec, sql, question, decision, at),
+    mergePersons,
+    confirmLink,
+    rejectLink,
     personsOfReferral,
     pendingMatches,
     forgetReferral: forgetReferralRecords,

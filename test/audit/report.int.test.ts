@@ -4,7 +4,6 @@
  * exactly (numbers worked out by hand from test/audit/support.ts), its JSON and CSV agree, and
  * the route and `audit:report` give the same numbers. Only auditors may do either.
  */
-import { createHubPersonIndex } from '../../src/research/person-linking.ts';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -21,6 +20,7 @@ import type { Role } from '../../src/model/principal.ts';
 import type { Db } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createVault } from '../../src/store/vault.ts';
+import { testIdentity } from '../support/identity.ts';
 import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER, TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
 import { appendAll, REPORT_PERIOD, reportLog } from './support.ts';
 import { STORE_KINDS, type ProvisionedStore } from '../support/stores.ts';
@@ -40,10 +40,11 @@ describe.each(STORE_KINDS)('audit search and report on $name', (kind) => {
     db = await openStore({ databaseUrl: store.databaseUrl, dataDir: store.dataDir });
     seeded = reportLog();
     await appendAll(db, seeded.entries);
+    const vault = createVault(randomBytes(32));
     app = createApp({
       db,
-      vault: createVault(randomBytes(32)),
-      personIndex: createHubPersonIndex(randomBytes(32)),
+      vault,
+      identity: testIdentity({ db, vault, clock, masterKey: randomBytes(32) }),
       clock,
       logger: silentLogger(),
       auditKeys: new Map(),

@@ -4,7 +4,6 @@
  * named by its first bad entry; `audit:verify` exits 0 on an intact log and non-zero naming the
  * entry otherwise; and a failing audit write makes the action it records fail.
  */
-import { createHubPersonIndex } from '../../src/research/person-linking.ts';
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -24,6 +23,7 @@ import { silentLogger } from '../../src/lib/logger.ts';
 import type { Db } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createVault } from '../../src/store/vault.ts';
+import { testIdentity } from '../support/identity.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER, TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
@@ -171,10 +171,11 @@ describe('the audit hash chain in PostgreSQL', () => {
 describe('a failing audit write', () => {
   it('makes the action fail: no referral is stored when its audit entry cannot be written', async () => {
     const key = testSigningKey();
+    const vault = createVault(randomBytes(32));
     const app = createApp({
       db,
-      vault: createVault(randomBytes(32)),
-      personIndex: createHubPersonIndex(randomBytes(32)),
+      vault,
+      identity: testIdentity({ db, vault, clock, masterKey: randomBytes(32) }),
       scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       clock,
       logger: silentLogger(),

@@ -2,7 +2,6 @@
  * An in-process gateway over a real embedded store, seeded with one referral whose five agencies
  * each returned a few synthetic items — for the firewall's policy, workflow and product tests.
  */
-import { createHubPersonIndex } from '../../src/research/person-linking.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createApp } from '../../src/gateway/app.ts';
@@ -20,7 +19,8 @@ import type { Db } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
 import { finishLookup, insertReferral } from '../../src/store/referrals.ts';
 import { createVault, type Vault } from '../../src/store/vault.ts';
-import type { PersonIndex } from '../../src/store/person-index.ts';
+import type { Identity, PersonIndex } from '../../src/identity/index.ts';
+import { testIdentity } from '../support/identity.ts';
 import type { StoreKind } from '../support/stores.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { TEST_TOKEN_LIFETIME, testSigningKey, tokenFor } from '../support/tokens.ts';
@@ -42,6 +42,8 @@ export interface FirewallHarness {
   readonly databaseUrl: string | undefined;
   readonly vault: Vault;
   readonly personIndex: PersonIndex;
+  /** Identity as the app uses it (test/support/identity.ts). */
+  readonly identity: Identity;
   readonly clock: ReturnType<typeof fixedClock>;
   /** The key the app's token verifier trusts, for tests that sign tokens of their own. */
   readonly signingKey: SigningKey;
@@ -64,12 +66,13 @@ export async function startFirewallHarness(options: { databaseUrl?: string; stor
   const db = await openStore({ databaseUrl, dataDir: tmp.dir });
   const masterKey = randomBytes(32);
   const vault = createVault(masterKey);
-  const personIndex = createHubPersonIndex(masterKey);
   const clock = fixedClock(new Date('2026-11-21T09:00:00Z'));
+  const identity = testIdentity({ db, vault, clock, masterKey });
   const key = testSigningKey();
   const app = createApp({
     db,
-    vault, personIndex,
+    vault,
+    identity,
     clock,
     logger: silentLogger(),
     auditKeys: new Map(),
@@ -82,7 +85,8 @@ export async function startFirewallHarness(options: { databaseUrl?: string; stor
     db,
     databaseUrl,
     vault,
-    personIndex,
+    personIndex: identity.personIndex,
+    identity,
     clock,
     signingKey: key,
     token: (role, agency, sub) => (sub === undefined ? tokenFor(key, role, agency) : tokenForSub(key, role, agency, sub)),

@@ -3,7 +3,6 @@
  * /v1 route needs a valid token, unknown routes are problem documents, and intake stores the
  * referral with its planned lookups and hands the plan to the scheduler.
  */
-import { createHubPersonIndex } from '../../src/research/person-linking.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { upsertConnector } from '../../src/store/connectors.ts';
 import { openStore } from '../../src/store/open.ts';
 import { storeUnavailable } from '../../src/store/unavailable.ts';
 import { createVault } from '../../src/store/vault.ts';
+import { testIdentity } from '../support/identity.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER, TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
 
@@ -41,7 +41,8 @@ beforeAll(async () => {
   db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
   const connector = Connector.parse({ id: 'health-test', agency: 'health', type: 'fhir-r4', sourceSystem: 'Test FHIR', baseUrl: 'http://127.0.0.1:9/fhir' });
   await upsertConnector(db, connector, 'file', clock.now());
-  app = createApp({ db, vault: createVault(randomBytes(32)), personIndex: createHubPersonIndex(randomBytes(32)), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }) });
+  const vault = createVault(randomBytes(32));
+  app = createApp({ db, vault, identity: testIdentity({ db, vault, clock, masterKey: randomBytes(32) }), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }) });
 });
 
 afterAll(async () => {
@@ -216,8 +217,10 @@ describe('while the store is unavailable', () => {
     const fail = (): Promise<never> => (mode === 'refusing' ? Promise.reject(storeUnavailable(new Error('connect ECONNREFUSED 127.0.0.1:5432'))) : new Promise<never>(() => undefined));
     return { kind: 'postgres', query: fail, transaction: fail, exec: fail, close: () => Promise.resolve() };
   };
-  const appOn = (store: Db): ReturnType<typeof createApp> =>
-    createApp({ db: store, vault: createVault(randomBytes(32)), personIndex: createHubPersonIndex(randomBytes(32)), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }) });
+  const appOn = (store: Db): ReturnType<typeof createApp> => {
+    const vault = createVault(randomBytes(32));
+    return createApp({ db: store, vault, identity: testIdentity({ db: store, vault, clock, masterKey: randomBytes(32) }), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }) });
+  };
 
   it('answers 503 STORE.UNAVAILABLE problem documents with Retry-After (RFC 9110 §10.2.3), never 500', async () => {
     const down = appOn(storeDown('refusing'));

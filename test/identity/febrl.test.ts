@@ -4,9 +4,8 @@
  * Accuracy, not timing: the figures for every set are printed by bench/linkage.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { candidatePairs } from '../../src/mapping/identity/blocking.ts';
-import { parseLinkCsv, runLinkCsv } from '../../src/mapping/identity/link-csv.ts';
-import { prepareRecord } from '../../src/mapping/identity/record.ts';
+import { candidatePairs, prepareRecord } from '../../src/identity/index.ts';
+import { parseLinkCsv, runLinkCsv } from '../../src/linkage/link-csv.ts';
 import { febrl } from './support/linkage-sets.ts';
 import { linkPrecision, pairwiseScores } from './support/pairwise.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The person index under parallel resolution (issue 4 §2: the same child is one hub person). Two
+ * The person index under parallel resolution (the same child is one hub person). Two
  * agencies' records of a child the index has never seen, resolved in parallel transactions, must
  * not each find no candidate and each create a person: records sharing a blocking key are
  * resolved one after the other. Twenty parallel resolutions of records of one new person (twenty
@@ -10,18 +10,19 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockingKeys, createMatcher, defaultModel } from '../../src/mapping/identity/index.ts';
+import { createMatcher, createPersonIndex, defaultModel, type PersonIndex } from '../../src/identity/index.ts';
+import type { IndexedRecord } from '../../src/model/person-index.ts';
 import type { Db, Sql } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
-import { createPersonIndex, deriveIndexKey, type IndexedRecord, type PersonIndex } from '../../src/store/person-index.ts';
+import { createPersonIndexStore, deriveIndexKey } from '../../src/store/person-index.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { makeTempDir } from '../support/tmp.ts';
 
 const at = new Date('2026-11-21T10:00:00Z');
 
+/** The index as the composition root builds it: identity's policy over the store's rows, with the model's matcher. */
 function newIndex(): PersonIndex {
-  const matcher = createMatcher(defaultModel());
-  return createPersonIndex({ indexKey: deriveIndexKey(randomBytes(32)), engine: { blockingKeys, compare: (a, b) => matcher.compare(a, b) } });
+  return createPersonIndex({ store: createPersonIndexStore(deriveIndexKey(randomBytes(32))), matcher: createMatcher(defaultModel()) });
 }
 
 async function newReferral(sql: Sql): Promise<string> {

@@ -1,5 +1,5 @@
 /**
- * The hub person index in the store (issue 4 §2), against the synthetic population's ground
+ * The hub person index — identity's policy over the store's rows — against the synthetic population's ground
  * truth: the featured child's noisy records from five agencies become one hub person and his
  * sibling another; a later referral finds the same person; a possible match waits for a
  * practitioner, a confirmation merges, a rejection is kept and respected — also after retention
@@ -10,10 +10,11 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockingKeys, createMatcher, defaultModel } from '../../src/mapping/identity/index.ts';
+import { createMatcher, createPersonIndex, defaultModel, type PersonIndex, type Resolution } from '../../src/identity/index.ts';
+import type { IndexedRecord } from '../../src/model/person-index.ts';
 import type { Db, Sql } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
-import { createPersonIndex, deriveIndexKey, type IndexedRecord, type PersonIndex, type Resolution } from '../../src/store/person-index.ts';
+import { createPersonIndexStore, deriveIndexKey } from '../../src/store/person-index.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { openTestStore, STORE_KINDS } from '../support/stores.ts';
 import { FEATURED_FAMILY, generatePopulation, type Agency, type AgencyPersonBase, type Population } from '../../simulators/population/index.ts';
@@ -92,9 +93,9 @@ const at = new Date('2026-11-21T10:00:00Z');
 /** Another Robert Smith of Dewsbury, ten days younger: a possible match for the featured child, and not him. */
 const namesake: IndexedRecord = { id: 'x', given: ['Robert'], family: 'Smith', birthDate: '2017-03-14', sex: 'male', addressLines: ['3 Mill Lane'], postcode: 'WF13 4AB', town: 'Dewsbury' };
 
+/** The index as the composition root builds it: identity's policy over the store's rows, with the model's matcher. */
 function newIndex(): PersonIndex {
-  const matcher = createMatcher(defaultModel());
-  return createPersonIndex({ indexKey: deriveIndexKey(randomBytes(32)), engine: { blockingKeys, compare: (a, b) => matcher.compare(a, b) } });
+  return createPersonIndex({ store: createPersonIndexStore(deriveIndexKey(randomBytes(32))), matcher: createMatcher(defaultModel()) });
 }
 
 async function newReferral(sql: Sql): Promise<string> {

@@ -1,15 +1,16 @@
 /**
  * The person index's cryptography without a database: the index key derivation, the fast
- * HMAC against Node's own, sealed records bound to their key, and the identity engine of
- * src/mapping/identity fitting the index's port as it is.
+ * HMAC against Node's own, sealed records bound to their key; and the two halves of the index
+ * meeting: the store's rows fit identity's `PersonIndexStore` port as they are, and the matcher
+ * identity hands the index compares index records.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SealError } from '../../src/lib/envelope.ts';
-import { blockingKeys, createMatcher, defaultModel } from '../../src/mapping/identity/index.ts';
+import { blockingKeys, createMatcher, defaultModel, type PersonIndexStore } from '../../src/identity/index.ts';
 import { hmacSha256 } from '../../src/store/person-index/codec.ts';
-import { createIndexCodec, deriveIndexKey, type IdentityEngine } from '../../src/store/person-index.ts';
+import { createIndexCodec, createPersonIndexStore, deriveIndexKey } from '../../src/store/person-index.ts';
 
 describe('person index codec', () => {
   it('computes HMAC-SHA-256 exactly as createHmac does', () => {
@@ -43,11 +44,17 @@ describe('person index codec', () => {
     expect(() => codec.openRecord('health:c1:pat-2', sealed)).toThrow(SealError);
   });
 
-  it('takes the matching engine of src/mapping/identity as its port', () => {
+  it("fits identity's port: the store's rows digest identity's blocking keys, and the matcher compares index records", () => {
+    const indexKey = deriveIndexKey(randomBytes(32));
+    // Type-checked: the store's implementation is identity's port as it is (the composition root wires one to the other).
+    const rows: PersonIndexStore = createPersonIndexStore(indexKey);
     const matcher = createMatcher(defaultModel());
-    const engine: IdentityEngine = { blockingKeys, compare: (a, b) => matcher.compare(a, b) };
     const a = { id: 'a', given: ['Robert'], family: 'Smith', birthDate: '2017-03-04' };
-    expect(engine.compare(a, { ...a, id: 'b', given: ['Bobby'] }).outcome).toBe('match');
-    expect(engine.blockingKeys(a).length).toBeGreaterThan(3);
+    expect(matcher.compare(a, { ...a, id: 'b', given: ['Bobby'] }).outcome).toBe('match');
+    const keys = blockingKeys(a);
+    expect(keys.length).toBeGreaterThan(3);
+    // One digest per distinct key, each the codec's own: what the index files and searches by.
+    const codec = createIndexCodec(indexKey);
+    expect(rows.digestKeys([...keys, ...keys])).toEqual(keys.map((k) => codec.digest(k)));
   });
 });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agency } from '../../src/model/agency.ts';
-import { IndexedRecord } from '../../src/store/person-index.ts';
+import { IndexedRecord } from '../../src/model/person-index.ts';
 import { startFirewallHarness, type FirewallHarness } from '../firewall/harness.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 

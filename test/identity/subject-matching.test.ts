@@ -9,12 +9,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mapHealth } from '../../src/mapping/health.ts';
-import { upnCheckLetter } from '../../src/mapping/identity/identifiers.ts';
+import { createMatcher, defaultModel, discoverHousehold, MATCH_REASONS, matchWave, upnCheckLetter } from '../../src/identity/index.ts';
 import type { Fact, PersonFact } from '../../src/model/fact.ts';
-import { discoverHousehold } from '../../src/research/identity.ts';
-import { MATCH_REASONS, matchWave } from '../../src/research/subject-matching.ts';
 import type { SubjectMatch } from '../../src/model/identity.ts';
 import { CANDIDATE_CAP, educationRecordOf, healthRawOf, mappingContext, nhsNumberOf, pdsFuzzyPatients, samSmith } from './support/sam-smith.ts';
+
+// The matcher the composition root builds, once, from the model.
+const matcher = createMatcher(defaultModel());
 
 const HEALTH = 'lookup-health';
 const EDUCATION = 'lookup-education';
@@ -41,7 +42,7 @@ describe('the PDS fuzzy multi-match searchset against "Sam Smith", born 2000-05-
     ['all twenty', 20],
   ])('without an NHS number on the subject: %s are possible matches, none automatic', (_label, count) => {
     const facts = mapHealth(healthRawOf(patients.slice(0, count)), mappingContext(HEALTH));
-    const matches = matchWave([{ id: HEALTH, subjectRef: 'child-1' }], [samSmith()], facts);
+    const matches = matchWave(matcher, [{ id: HEALTH, subjectRef: 'child-1' }], [samSmith()], facts);
     const automatic = matches.filter((m) => m.outcome === 'match');
     // No two automatic matches of one subject with different NHS numbers…
     expect(new Set(automatic.map((m) => nhsOf(facts, m))).size).toBeLessThanOrEqual(1);
@@ -63,7 +64,7 @@ describe('the PDS fuzzy multi-match searchset against "Sam Smith", born 2000-05-
 
   it.each(patients.slice(0, CANDIDATE_CAP).map((p) => [nhsNumberOf(p)]))('with NHS number %s on the subject: exactly that record matches, the others are non-matches', (nhsNumber) => {
     const facts = mapHealth(healthRawOf(patients.slice(0, CANDIDATE_CAP)), mappingContext(HEALTH));
-    const candidates = patientMatches(matchWave([{ id: HEALTH, subjectRef: 'child-1' }], [samSmith(nhsNumber)], facts));
+    const candidates = patientMatches(matchWave(matcher, [{ id: HEALTH, subjectRef: 'child-1' }], [samSmith(nhsNumber)], facts));
     expect(candidates).toHaveLength(CANDIDATE_CAP);
     const matched = candidates.filter((m) => m.outcome === 'match');
     expect(matched.map((m) => nhsOf(facts, m))).toEqual([nhsNumber]);
@@ -85,10 +86,10 @@ describe('across the lookups of a wave', () => {
     const health = mapHealth(healthRawOf([first!]), mappingContext(HEALTH));
     const education = [educationRecordOf(EDUCATION, { nhsNumber: nhsNumberOf(second!) })];
     // Alone, each scores as a match for the subject…
-    expect(patientMatches(matchWave([lookups[0]!], [samSmith()], health)).map((m) => m.outcome)).toEqual(['match']);
-    expect(matchWave([lookups[1]!], [samSmith()], education).map((m) => m.outcome)).toEqual(['match']);
+    expect(patientMatches(matchWave(matcher, [lookups[0]!], [samSmith()], health)).map((m) => m.outcome)).toEqual(['match']);
+    expect(matchWave(matcher, [lookups[1]!], [samSmith()], education).map((m) => m.outcome)).toEqual(['match']);
     // …together they are two people, and neither is the subject automatically.
-    const together = withoutRelatives(matchWave(lookups, [samSmith()], [...health, ...education]));
+    const together = withoutRelatives(matchWave(matcher, lookups, [samSmith()], [...health, ...education]));
     expect(together.map((m) => [m.lookupId, m.outcome, m.reason])).toEqual([
       [HEALTH, 'possible', '2 distinct people match this subject'],
       [EDUCATION, 'possible', '2 distinct people match this subject'],
@@ -98,7 +99,7 @@ describe('across the lookups of a wave', () => {
   it('records of one person (agreeing on the NHS number) still match together', () => {
     const health = mapHealth(healthRawOf([first!]), mappingContext(HEALTH));
     const education = [educationRecordOf(EDUCATION, { nhsNumber: nhsNumberOf(first!) })];
-    const together = withoutRelatives(matchWave(lookups, [samSmith()], [...health, ...education]));
+    const together = withoutRelatives(matchWave(matcher, lookups, [samSmith()], [...health, ...education]));
     expect(together.map((m) => [m.lookupId, m.outcome])).toEqual([
       [HEALTH, 'match'],
       [EDUCATION, 'match'],
@@ -109,7 +110,7 @@ describe('across the lookups of a wave', () => {
     const upn = (serial: string): string => `${upnCheckLetter(serial)}${serial}`;
     const anchored = educationRecordOf(EDUCATION, { nhsNumber: nhsNumberOf(first!), upn: upn('801200001001') });
     const other = educationRecordOf(EDUCATION, { upn: upn('801200001002') });
-    const matches = matchWave([lookups[1]!], [samSmith(nhsNumberOf(first!))], [anchored, other]);
+    const matches = matchWave(matcher, [lookups[1]!], [samSmith(nhsNumberOf(first!))], [anchored, other]);
     expect(matches.map((m) => [m.personRef, m.outcome, m.reason])).toEqual([
       [anchored.personRef, 'match', null],
       [other.personRef, 'non-match', MATCH_REASONS.anchorIdentifierConflict],
@@ -123,14 +124,14 @@ describe('household discovery', () => {
 
   it('does not start from candidates awaiting a practitioner', () => {
     const subject = samSmith();
-    const matches = matchWave([{ id: HEALTH, subjectRef: subject.ref }], [subject], facts);
-    expect(discoverHousehold([subject], matches, facts, [subject], nextRef, 2)).toEqual([]);
+    const matches = matchWave(matcher, [{ id: HEALTH, subjectRef: subject.ref }], [subject], facts);
+    expect(discoverHousehold(matcher, [subject], matches, facts, [subject], nextRef, 2)).toEqual([]);
   });
 
   it('starts from the one record the subject’s NHS number matches', () => {
     const subject = samSmith(nhsNumberOf(patients[2]!));
-    const matches = matchWave([{ id: HEALTH, subjectRef: subject.ref }], [subject], facts);
-    const members = discoverHousehold([subject], matches, facts, [subject], nextRef, 2);
+    const matches = matchWave(matcher, [{ id: HEALTH, subjectRef: subject.ref }], [subject], facts);
+    const members = discoverHousehold(matcher, [subject], matches, facts, [subject], nextRef, 2);
     expect(members.map((m) => [m.relationship, m.subject.name.family])).toEqual([['parent', `Mother${patients[2]!.id.slice(-4)}`]]);
   });
 });

@@ -20,7 +20,6 @@ import type { Fact } from '../../src/model/fact.ts';
 import { ReferralInput } from '../../src/model/referral.ts';
 import { completeResearch } from '../../src/research/complete.ts';
 import { executeLookup } from '../../src/research/lookup.ts';
-import { createHubPersonIndex } from '../../src/research/person-linking.ts';
 import { lookupIdFor } from '../../src/research/plan.ts';
 import { createRegistry, type KitOutcome } from '../../src/research/registry.ts';
 import { upsertConnector } from '../../src/store/connectors.ts';
@@ -29,6 +28,7 @@ import { listSubjectMatches } from '../../src/store/identity.ts';
 import { openStore } from '../../src/store/open.ts';
 import { getLookup, insertReferral } from '../../src/store/referrals.ts';
 import { createVault } from '../../src/store/vault.ts';
+import { testIdentity } from '../support/identity.ts';
 import { makeTempDir } from '../support/tmp.ts';
 
 const EXAMPLE = ReferralInput.parse(JSON.parse(readFileSync(new URL('../../examples/referral.json', import.meta.url), 'utf8')));
@@ -107,7 +107,7 @@ describe('a lookup whose answer was cut', () => {
     const { referralId, lookupId } = await referralWithOneLookup();
     answer = (id) => ({ kind: 'found', facts: [childRecord(id)], cuts: [{ reason: 'page-cap', search: 'Encounter search', read: 4, reported: 7 }], orchestrations: [] });
     await executeLookup({ referralId, lookupId }, deps());
-    await completeResearch({ referralId, wave: 1 }, { ...deps(), familyDepth: 0, personIndex: createHubPersonIndex(masterKey), schedule: () => Promise.resolve() });
+    await completeResearch({ referralId, wave: 1 }, { ...deps(), familyDepth: 0, identity: testIdentity({ db, vault, clock, masterKey }), schedule: () => Promise.resolve() });
 
     expect(await listSubjectMatches(db, referralId)).toEqual([expect.objectContaining({ lookupId, personRef: 'Patient/c1', subjectRef: child?.ref, outcome: 'match' })]);
     expect(await auditOf(referralId, 'referral.picture-ready')).toEqual([expect.objectContaining({ lookups: 1, done: 0, partial: 1, failed: 0, personRecordsMatched: 1 })]);

@@ -9,7 +9,6 @@ import { z } from 'zod';
 import { appendAudit } from '../../audit/log.ts';
 import { closeCase } from '../../firewall/retention.ts';
 import { decide, enforce, publish, recordDecision, referralContext, releaseHistory, reveal } from '../../firewall/workflow.ts';
-import { decidePossibleMatch } from '../../research/possible-matches.ts';
 import { MashError } from '../../lib/errors.ts';
 import { Outcome, Redaction } from '../../model/product.ts';
 import { Rag } from '../../model/referral.ts';
@@ -205,7 +204,7 @@ export function firewallRoutes(deps: AppDeps) {
 
   app.openapi(matchRoute, async (c) => {
     const { id, matchId } = c.req.valid('param');
-    const outcome = await decidePossibleMatch(deps, c.get('principal'), id, matchId, c.req.valid('json'));
+    const outcome = await deps.identity.decidePossibleMatch(c.get('principal'), id, matchId, c.req.valid('json'));
     return c.json({ ...outcome, alsoRejected: [...outcome.alsoRejected] }, 200);
   });
 

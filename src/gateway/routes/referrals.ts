@@ -13,7 +13,6 @@ import { submitReferral } from '../../research/intake.ts';
 import { getReferral, listLookups } from '../../store/referrals.ts';
 import { lookupFactsOf, lookupView } from '../../firewall/lookup-facts.ts';
 import { viewPicture } from '../../firewall/workflow.ts';
-import { pictureIdentity } from '../../research/picture-identity.ts';
 import { requirePermission } from '../auth.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { problemResponses, ReferralAccepted, ReferralIdParam, ReferralStatusView } from '../schemas.ts';
@@ -126,7 +125,7 @@ export function referralRoutes(deps: AppDeps) {
     const shown = new Map<string, number>();
     for (const { fact } of items) shown.set(fact.provenance.lookupId, (shown.get(fact.provenance.lookupId) ?? 0) + 1);
     const lookups = lookupRecords.map((l) => ({ ...lookupView(l, lookupFacts), factsShown: shown.get(l.id) ?? 0 }));
-    const { persons, family, chronology, possibleMatches } = await pictureIdentity(deps, id, view, lookupRecords, principal);
+    const { persons, family, chronology, possibleMatches } = await deps.identity.pictureIdentity(id, view, lookupRecords, principal);
     return c.json(
       {
         referralId: id,

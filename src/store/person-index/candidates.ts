@@ -2,7 +2,7 @@
  * Candidate search in the person index: the records sharing blocking keys with a new record,
  * found in one statement and bounded however large the index grows.
  *
- * Why bounded this way (issue 4: a lookup against 1,000,000 persons stays fast): a key's block
+ * Why bounded this way (a lookup against 1,000,000 persons stays fast, `npm run bench person-index`): a key's block
  * grows with the index — "Smith born 2017" is a handful of records among ten thousand persons
  * and hundreds among a million. Each key's block is therefore read only up to a limit (an index
  * range scan on (digest, record_id) that stops early):
@@ -14,14 +14,8 @@
  * (Σ 1/block size), and only the best `maxCandidates` are fetched, opened and compared. The
  * counts come back with the candidates, so a benchmark can show how blocking behaves.
  */
+import type { CandidateLimits } from '../../model/person-index.ts';
 import type { Sql } from '../db.ts';
-
-/** Limits of one search. */
-export interface CandidateLimits {
-  readonly maxPerKey: number;
-  readonly maxCommonKey: number;
-  readonly maxCandidates: number;
-}
 
 /** A candidate record, still sealed. */
 export interface CandidateRow {
@@ -31,8 +25,8 @@ export interface CandidateRow {
   readonly hubPersonId: string;
 }
 
-/** The candidates of a search and its counts. */
-export interface CandidateSearch {
+/** The candidates of a search, still sealed, and its counts. */
+export interface SealedSearch {
   readonly rows: readonly CandidateRow[];
   readonly commonKeys: number;
   readonly ignoredKeys: number;
@@ -89,7 +83,7 @@ ORDER BY c.shared DESC, c.weight DESC, c.id`;
  * Candidates for a record with these blocking-key digests, leaving out the records of
  * `excludedPersons` (hub persons a practitioner has said the record is not).
  */
-export async function searchCandidates(sql: Sql, digests: readonly string[], limits: CandidateLimits, excludedPersons: readonly string[]): Promise<CandidateSearch> {
+export async function searchCandidates(sql: Sql, digests: readonly string[], limits: CandidateLimits, excludedPersons: readonly string[]): Promise<SealedSearch> {
   if (digests.length === 0) return { rows: [], commonKeys: 0, ignoredKeys: 0, found: 0 };
   // Over-fetch a little when persons are excluded: their records are removed after ranking.
   const limit = limits.maxCandidates + (excludedPersons.length === 0 ? 0 : 8);

@@ -3,7 +3,7 @@
  * under it, and blocking keys turned into keyed digests.
  *
  * Why: the index holds names, birth dates and addresses of every person the hub has ever looked
- * up, and a database dump must show none of them (issue 5 §7, encryption at rest). Records are
+ * up, and a database dump must show none of them (docs/decisions.md "Encryption at rest"). Records are
  * sealed with AES-256-GCM (src/lib/envelope.ts), bound to their record key. Blocking keys must
  * stay searchable by equality, so they are stored as HMAC-SHA-256 digests under a key the
  * database never sees: equal keys give equal digests, and without the key a digest cannot be
@@ -13,7 +13,7 @@
  */
 import { hash, hkdfSync } from 'node:crypto';
 import { openJson, seal, sealJson, open, SealError } from '../../lib/envelope.ts';
-import { IndexedRecord } from './types.ts';
+import { IndexedRecord } from '../../model/person-index.ts';
 
 const KEY_BYTES = 32;
 const INDEX_INFO = 'mash-gateway/person-index/v1';

@@ -2,14 +2,14 @@
  * The person index as one referral sees it — its hub persons with their links and scores, its
  * open questions — and retention, which forgets what only that referral brought in.
  *
- * Why by referral: the picture of a referral shows the persons found for it (issue 4 §3), and
+ * Why by referral: the picture of a referral shows the persons found for it, and
  * need to know limits it to the records seen for that referral; records of the same person from
- * other referrals are counted (a repeat concern), not shown. Retention (issue 6 §5) removes the
+ * other referrals are counted (a repeat concern), not shown. Retention removes the
  * index records that no other referral has seen, with their keys and links; a practitioner's
  * decisions stay (they hold no personal data), so a record seen again later is judged the same.
  */
 import type { Sql } from '../db.ts';
-import { EvidenceList, type ForgetReport, type LinkOutcome, type MatchEvidence, type PendingMatch, type PersonRecordLink, type ReferralPerson } from './types.ts';
+import { EvidenceList, type ForgetReport, type LinkOutcome, type MatchEvidence, type PendingMatch, type PersonRecordLink, type ReferralPerson } from '../../model/person-index.ts';
 
 const evidenceOf = (value: unknown): readonly MatchEvidence[] => {
   const parsed = EvidenceList.safeParse(value);

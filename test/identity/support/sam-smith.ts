@@ -21,8 +21,8 @@ import type { ResearchPlan } from '../../../src/model/jobs.ts';
 import { ReferralInput, type Subject } from '../../../src/model/referral.ts';
 import { completeResearch } from '../../../src/research/complete.ts';
 import { lookupIdFor } from '../../../src/research/plan.ts';
+import type { Identity } from '../../../src/identity/index.ts';
 import type { Db } from '../../../src/store/db.ts';
-import type { PersonIndex } from '../../../src/store/person-index.ts';
 import { finishLookup, insertReferral } from '../../../src/store/referrals.ts';
 import type { Vault } from '../../../src/store/vault.ts';
 import { externalPath } from '../../support/external.ts';
@@ -136,7 +136,7 @@ export interface CandidateReferral {
  * discovery) over the store.
  */
 export async function seedCandidateReferral(
-  deps: { readonly db: Db; readonly vault: Vault; readonly personIndex: PersonIndex; readonly clock: { now(): Date } },
+  deps: { readonly db: Db; readonly vault: Vault; readonly identity: Identity; readonly clock: { now(): Date } },
   options: {
     readonly subject?: Subject;
     readonly agencies?: readonly Agency[];
@@ -181,7 +181,7 @@ export async function seedCandidateReferral(
       logger: silentLogger(),
       actor: 'system:test',
       familyDepth: 1,
-      personIndex: deps.personIndex,
+      identity: deps.identity,
       schedule: (plan) => {
         scheduled.push(plan);
         return Promise.resolve();

@@ -1,43 +1,20 @@
 /**
- * Identity in the research flow (issue 4 §1, §3): the one matcher, the subject as a record it
- * compares, and household discovery — the household members the records matched to the referred
- * child name (parents, carers, siblings, household members) become the subjects of the next wave,
- * so their records are searched too. Matching the wave's records to their subjects is in
- * `subject-matching.ts`.
+ * Household discovery: the household members the records matched to the referred child name
+ * (parents, carers, siblings, household members) become the subjects of the next wave, so their
+ * records are searched too (DESIGN.md "Data flow": second wave; docs/decisions.md "Identity
+ * matching choices": the second wave searches the household). Members named by several agencies
+ * are one subject, de-duplicated by the matcher the composition root built. Matching the wave's
+ * records to their subjects is in `subject-matching.ts`.
  */
-import { createMatcher, defaultModel, type PersonRecord } from '../mapping/identity/index.ts';
-import type { Fact, PersonFact, RelationshipFact } from '../model/fact.ts';
-import type { Subject, SubjectRole } from '../model/referral.ts';
 import type { z } from 'zod';
+import type { Fact, PersonFact, RelationshipFact } from '../model/fact.ts';
 import { standingOf, type DiscoveredSubject, type SubjectMatch } from '../model/identity.ts';
+import type { Subject, SubjectRole } from '../model/referral.ts';
+import type { Matcher } from './engine/matcher.ts';
+import type { PersonRecord } from './engine/record.ts';
+import { subjectRecord } from './subject-record.ts';
 
 type Role = z.infer<typeof SubjectRole>;
-
-// The model is configuration, immutable once built: one matcher serves every referral and the person index.
-export const matcher = createMatcher(defaultModel());
-
-/** The subject as a record the matcher compares. */
-export function subjectRecord(subject: Subject): PersonRecord {
-  const id = (system: string): string | undefined => subject.identifiers.find((i) => i.system === system)?.value;
-  return {
-    id: `subject:${subject.ref}`,
-    given: subject.name.given,
-    family: subject.name.family,
-    ...(subject.birthDate === undefined ? {} : { birthDate: subject.birthDate }),
-    ...(subject.sex === undefined ? {} : { sex: subject.sex }),
-    ...(subject.address === undefined
-      ? {}
-      : {
-          addressLines: subject.address.lines,
-          ...(subject.address.postcode === undefined ? {} : { postcode: subject.address.postcode }),
-          ...(subject.address.town === undefined ? {} : { town: subject.address.town }),
-          ...(subject.address.uprn === undefined ? {} : { uprn: subject.address.uprn }),
-        }),
-    ...(id('nhs-number') === undefined ? {} : { nhsNumber: id('nhs-number') }),
-    ...(id('upn') === undefined ? {} : { upn: id('upn') }),
-    ...(id('pnc-id') === undefined ? {} : { pncId: id('pnc-id') }),
-  };
-}
 
 const HOUSEHOLD: Readonly<Partial<Record<RelationshipFact['relationship'], Role>>> = {
   parent: 'parent',
@@ -63,6 +40,7 @@ function siblingOrRole(candidate: Subject, child: Subject, role: Role): Role {
  * child, and searching its household would research a family unrelated to the referral.
  */
 export function discoverHousehold(
+  matcher: Matcher,
   around: readonly Subject[],
   matches: readonly SubjectMatch[],
   facts: readonly Fact[],

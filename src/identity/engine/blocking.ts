@@ -12,8 +12,9 @@
  * - a name within a town (coarse: used only while the block is small);
  * - e-mail, its local part and its first six characters; identifiers (NHS number, UPN, PNC id,
  *   other id).
- * The same keys serve the batch linkage here and, persisted, the hub person index (issue 4,
- * item 2). They are built from personal data and belong in the confidential store only.
+ * The same keys serve batch linkage (src/linkage/) and, digested, the hub person index
+ * (src/identity/person-index.ts). They are built from personal data and belong in the
+ * confidential store only.
  */
 import { formalNamesOf } from './nicknames.ts';
 import { prepareRecord, type PersonRecord, type PreparedRecord } from './record.ts';

@@ -2,7 +2,7 @@
  * The CSV contract of the `link` command: people in, `id,cluster` out.
  *
  * Why here and not in the command: the benchmark and the tests call the very code the command
- * runs (issue 4: held-out sets are scored through the command), so parsing, linking and writing
+ * runs (held-out sets are scored through the command), so parsing, linking and writing
  * live in one pure function and `src/cli/link.ts` only does the file and the exit code.
  * Tolerant by design: columns in any order, names trimmed and case-folded, unknown columns
  * ignored, empty cells and unreadable dates treated as missing. Intolerant only where an answer
@@ -10,9 +10,9 @@
  */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { err, ok, type Result } from '../../lib/result.ts';
+import { parseIsoDate, type PersonRecord } from '../identity/index.ts';
+import { err, ok, type Result } from '../lib/result.ts';
 import { linkRecords, type LinkOptions, type LinkResult } from './link.ts';
-import { parseIsoDate, type PersonRecord } from './record.ts';
 
 /** Why a CSV could not be linked; `message` is one line and carries no cell values. */
 export interface LinkInputError {

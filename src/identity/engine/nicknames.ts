@@ -2,7 +2,7 @@
  * Given names and the short forms and nicknames people are known by.
  *
  * Why: the school's "Bobby" and the GP's "Robert" are the commonest reason one child looks like
- * two (issue 4, "Why"). String metrics cannot see that Bob and Robert are one name, so the name
+ * two. String metrics cannot see that Bob and Robert are one name, so the name
  * comparator asks this table. It lists common English-language given names with the forms
  * used for them in UK records (short forms, diminutives, and a few established equivalents such
  * as Liam for William); it is an equivalence on *names*, not a judgement about any person.

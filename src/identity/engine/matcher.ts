@@ -2,8 +2,8 @@
  * Fellegi–Sunter scoring of two person records, with the evidence behind every score.
  *
  * Why: a link between two agencies' records decides whose information is put in front of the
- * hub, so it must be explainable (issue 4: "every link carries its score and the evidence
- * behind it"). The score is the log2 odds that the records are the same person: the prior odds
+ * hub, so it must be explainable: every link carries its score and the evidence behind it
+ * (DESIGN.md "The common model": match confidence with provenance). The score is the log2 odds that the records are the same person: the prior odds
  * plus, per field, the match weight log2(m/u) of the level the field reached (adjusted for how
  * common an exactly agreeing value is). Trusted identifiers decide first: an equal valid NHS
  * number, UPN or PNC id is a match; two different valid ones of the same system are strong

@@ -3,7 +3,7 @@
  *
  * Why: Fellegi–Sunter needs each comparison reduced to a level per field, and how well the
  * levels separate the same person from a different one decides everything downstream. The
- * levels here follow the errors agency records really contain (issue 4, item 1): names with a
+ * levels here follow the errors agency records really contain: names with a
  * one-letter slip, a nickname (Bobby for Robert), a spelling that sounds the same (Smyth for
  * Smith), a hyphenated or previous family name, given and family names written the wrong way
  * round, an initial only; birth dates with day and month swapped or one digit wrong; a postcode

@@ -20,11 +20,13 @@
  *   subject"), for the owning agency's practitioner to decide. Records of one person (duplicates
  *   agreeing on the NHS number, one child's records across agencies) still match together.
  */
-import { clusterPairs, DEFAULT_CLUSTERING, prepareRecord, personRecordFromFact, type IdentifierVerdict, type PreparedRecord, type ScoredPair } from '../mapping/identity/index.ts';
 import type { Fact, PersonFact } from '../model/fact.ts';
-import type { Subject } from '../model/referral.ts';
 import type { SubjectMatch } from '../model/identity.ts';
-import { matcher, subjectRecord } from './identity.ts';
+import type { Subject } from '../model/referral.ts';
+import { clusterPairs, DEFAULT_CLUSTERING, type ScoredPair } from './engine/cluster.ts';
+import type { IdentifierVerdict, Matcher } from './engine/matcher.ts';
+import { personRecordFromFact, prepareRecord, type PreparedRecord } from './engine/record.ts';
+import { subjectRecord } from './subject-record.ts';
 
 /** The reasons a record is only possible, or a non-match despite its fields: rules and counts, never personal data. */
 export const MATCH_REASONS = {
@@ -57,7 +59,7 @@ interface Candidate {
 const round = (value: number, places: number): number => Math.round(value * 10 ** places) / 10 ** places;
 
 /** Every person record of one lookup scored against the lookup's subject, alone. */
-function scoreAgainstSubject(lookupId: string, target: PreparedRecord, facts: readonly Fact[]): Candidate[] {
+function scoreAgainstSubject(matcher: Matcher, lookupId: string, target: PreparedRecord, facts: readonly Fact[]): Candidate[] {
   return facts
     .filter((f): f is PersonFact => f.kind === 'person' && f.provenance.lookupId === lookupId)
     .map((fact) => {
@@ -80,7 +82,7 @@ function scoreAgainstSubject(lookupId: string, target: PreparedRecord, facts: re
 }
 
 /** Whether two records carry different valid identifiers of one trusted system. */
-const conflicting = (a: Candidate, b: Candidate): boolean => matcher.scorePrepared(a.prepared, b.prepared).identifiers === 'conflict';
+const conflicting = (matcher: Matcher, a: Candidate, b: Candidate): boolean => matcher.scorePrepared(a.prepared, b.prepared).identifiers === 'conflict';
 
 /**
  * How many people the subject and its automatic matches are: the hub's clustering
@@ -90,7 +92,7 @@ const conflicting = (a: Candidate, b: Candidate): boolean => matcher.scorePrepar
  * compare poorly with one another yet all agree with the referral; a record another child's
  * identifier separates can never join them. Counts the clusters holding a record.
  */
-function countPeople(subject: PreparedRecord, records: readonly Candidate[]): number {
+function countPeople(matcher: Matcher, subject: PreparedRecord, records: readonly Candidate[]): number {
   const all = [subject, ...records.map((r) => r.prepared)];
   const scoreOf = (i: number, j: number): { score: number; conflict: boolean } => {
     const a = all[i];
@@ -106,7 +108,7 @@ function countPeople(subject: PreparedRecord, records: readonly Candidate[]): nu
 }
 
 /** Applies the rules of the header to the records of one subject (all lookups of the wave). */
-function settleSubject(subject: PreparedRecord, candidates: Candidate[]): void {
+function settleSubject(matcher: Matcher, subject: PreparedRecord, candidates: Candidate[]): void {
   for (const c of candidates) {
     if (c.verdict === 'conflict') {
       c.outcome = 'non-match';
@@ -115,14 +117,14 @@ function settleSubject(subject: PreparedRecord, candidates: Candidate[]): void {
   }
   const anchors = candidates.filter((c) => c.verdict === 'agree');
   for (const c of candidates) {
-    if (c.outcome !== 'non-match' && c.verdict === 'none' && anchors.some((a) => conflicting(a, c))) {
+    if (c.outcome !== 'non-match' && c.verdict === 'none' && anchors.some((a) => conflicting(matcher, a, c))) {
       c.outcome = 'non-match';
       c.reason = MATCH_REASONS.anchorIdentifierConflict;
     }
   }
   const automatic = candidates.filter((c) => c.outcome === 'match');
   if (automatic.length < 2) return;
-  const people = countPeople(subject, automatic);
+  const people = countPeople(matcher, subject, automatic);
   if (people === 1) return;
   // Records matched by the subject's own identifier stay matched (deterministic); the rest wait.
   for (const c of automatic) {
@@ -134,20 +136,21 @@ function settleSubject(subject: PreparedRecord, candidates: Candidate[]): void {
 
 /**
  * Matches every person record of a wave's finished lookups to its lookup's subject, under the
- * rules of the header. Lookups whose subject is unknown are skipped.
+ * rules of the header, with the matcher the composition root built. Lookups whose subject is
+ * unknown are skipped.
  */
-export function matchWave(lookups: readonly WaveLookup[], subjects: readonly Subject[], facts: readonly Fact[]): SubjectMatch[] {
+export function matchWave(matcher: Matcher, lookups: readonly WaveLookup[], subjects: readonly Subject[], facts: readonly Fact[]): SubjectMatch[] {
   const bySubject = new Map<string, { target: PreparedRecord; candidates: Candidate[] }>();
   for (const lookup of lookups) {
     const subject = subjects.find((s) => s.ref === lookup.subjectRef);
     if (subject === undefined) continue;
     const target = prepareRecord(subjectRecord(subject));
     const known = bySubject.get(subject.ref);
-    bySubject.set(subject.ref, { target, candidates: [...(known?.candidates ?? []), ...scoreAgainstSubject(lookup.id, target, facts)] });
+    bySubject.set(subject.ref, { target, candidates: [...(known?.candidates ?? []), ...scoreAgainstSubject(matcher, lookup.id, target, facts)] });
   }
   const matches: SubjectMatch[] = [];
   for (const [subjectRef, { target, candidates }] of bySubject) {
-    settleSubject(target, candidates);
+    settleSubject(matcher, target, candidates);
     for (const c of candidates) {
       matches.push({ lookupId: c.lookupId, personRef: c.fact.personRef, subjectRef, outcome: c.outcome, score: c.score, probability: c.probability, evidence: c.evidence, reason: c.reason });
     }
@@ -159,6 +162,6 @@ export function matchWave(lookups: readonly WaveLookup[], subjects: readonly Sub
  * Whether two person facts are provably different people: a valid NHS number, UPN or PNC id of
  * one system that differs. Confirming one as the subject rejects the other.
  */
-export function provablyDifferent(a: PersonFact, b: PersonFact): boolean {
+export function provablyDifferent(matcher: Matcher, a: PersonFact, b: PersonFact): boolean {
   return matcher.scorePrepared(prepareRecord(personRecordFromFact(a)), prepareRecord(personRecordFromFact(b))).identifiers === 'conflict';
 }

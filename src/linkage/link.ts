@@ -1,17 +1,27 @@
 /**
- * Linking a batch of person records into persons: estimate, block, score, cluster.
+ * Linking a batch of person records into persons: estimate, block, score, cluster. Batch
+ * tooling for the `link` command and the benchmarks; the runtime never loads it (a layer rule).
  *
  * Why one function: the `link` command, the benchmark and the tests must run exactly the same
- * path (issue 4, item 5: held-out sets are scored through the command), so the whole job lives
- * here and the command only reads and writes CSV. With no model given, the model is estimated
+ * path (held-out sets are scored through the command), so the whole job lives here and the
+ * command only reads and writes CSV. With no model given, the model is estimated
  * from the batch itself (EM), so nothing is tuned to any particular data set.
  */
-import { candidatePairs, type BlockingOptions } from './blocking.ts';
-import { clusterPairs, DEFAULT_CLUSTERING, type ClusterOptions, type ScoredPair } from './cluster.ts';
+import {
+  candidatePairs,
+  clusterPairs,
+  createMatcher,
+  DEFAULT_CLUSTERING,
+  prepareRecord,
+  type BlockingOptions,
+  type ClusterOptions,
+  type MatchModel,
+  type Outcome,
+  type PersonRecord,
+  type PreparedRecord,
+  type ScoredPair,
+} from '../identity/index.ts';
 import { compareCandidates, estimateFromCompared, type EstimateOptions } from './estimate.ts';
-import { createMatcher, type Outcome } from './matcher.ts';
-import type { MatchModel } from './model.ts';
-import { prepareRecord, type PersonRecord, type PreparedRecord } from './record.ts';
 
 /** Options of `linkRecords`. */
 export interface LinkOptions {

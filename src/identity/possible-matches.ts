@@ -13,25 +13,30 @@
  * candidate rejects the subject's other candidates that are provably other people (a different
  * valid NHS number, UPN or PNC id), and links the record into the person index.
  */
-import { appendAudit } from '../audit/log.ts';
-import { enforce, referralContext, type FirewallDeps } from '../firewall/workflow.ts';
 import { MashError } from '../lib/errors.ts';
+import type { Clock } from '../lib/clock.ts';
 import { sha256Hex } from '../lib/ids.ts';
 import { Agency } from '../model/agency.ts';
-import type { Principal } from '../model/principal.ts';
-import type { PolicyContext } from '../firewall/policy.ts';
-import { candidateRecordOf, listSubjectMatches, recordSubjectMatchDecision } from '../store/identity.ts';
-import { isSubjectMatchId, standingOf, type StoredSubjectMatch } from '../model/identity.ts';
-import { listItems } from '../store/items.ts';
-import type { ItemRecord } from '../model/item.ts';
-import type { PersonIndex } from '../store/person-index.ts';
-import { listLookups } from '../store/referrals.ts';
-import { linkPersons, recordKeyOf } from './person-linking.ts';
-import { provablyDifferent } from './subject-matching.ts';
 import type { PersonFact } from '../model/fact.ts';
+import { isSubjectMatchId, standingOf, type StoredSubjectMatch } from '../model/identity.ts';
+import type { ItemRecord } from '../model/item.ts';
+import type { Principal } from '../model/principal.ts';
+import type { Db } from '../store/db.ts';
+import type { Matcher } from './engine/matcher.ts';
+import type { PersonIndex } from './person-index.ts';
+import { linkPersons, recordKeyOf } from './person-linking.ts';
+import type { AppendAudit, IdentityAccess, IdentityStore } from './port.ts';
+import { provablyDifferent } from './subject-matching.ts';
 
-export interface PossibleMatchDeps extends FirewallDeps {
+/** What deciding a possible match needs, handed in by the composition root. */
+export interface PossibleMatchDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly matcher: Matcher;
+  readonly store: IdentityStore;
   readonly personIndex: PersonIndex;
+  readonly audit: AppendAudit;
+  readonly access: IdentityAccess;
 }
 
 /** A practitioner's answer. */
@@ -59,33 +64,25 @@ const isPersonItem = (item: ItemRecord): item is PersonItem => item.fact.kind ==
 
 /** Confirms or rejects a possible match of either kind (see the header). */
 export async function decidePossibleMatch(deps: PossibleMatchDeps, principal: Principal, referralId: string, matchId: string, request: PossibleMatchRequest): Promise<PossibleMatchOutcome> {
-  const exists = await deps.db.query<{ id: string }>('SELECT id FROM referrals WHERE id = $1', [referralId]);
-  if (exists.length === 0) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
-  const referral = await referralContext(deps.db, referralId);
+  if (!(await deps.store.referralExists(deps.db, referralId))) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
   // Deny by default: nothing is said about a match to a caller who may not look into the case.
-  await enforce(deps, principal, 'picture:read', { referral }, referralId, matchId);
-  return isSubjectMatchId(matchId) ? decideSubjectMatch(deps, principal, referral, referralId, matchId, request) : decideIndexMatch(deps, principal, referral, referralId, matchId, request);
+  await deps.access.requirePictureRead(principal, referralId, matchId);
+  return isSubjectMatchId(matchId) ? decideSubjectMatch(deps, principal, referralId, matchId, request) : decideIndexMatch(deps, principal, referralId, matchId, request);
 }
 
-async function decideSubjectMatch(
-  deps: PossibleMatchDeps,
-  principal: Principal,
-  referral: PolicyContext['referral'],
-  referralId: string,
-  matchId: string,
-  request: PossibleMatchRequest,
-): Promise<PossibleMatchOutcome> {
-  const target = (await listSubjectMatches(deps.db, referralId)).find((m) => m.id === matchId && m.outcome === 'possible');
-  const record = target === undefined ? undefined : await candidateRecordOf(deps.db, referralId, target.lookupId, target.personRef);
+async function decideSubjectMatch(deps: PossibleMatchDeps, principal: Principal, referralId: string, matchId: string, request: PossibleMatchRequest): Promise<PossibleMatchOutcome> {
+  const { store } = deps;
+  const target = (await store.listSubjectMatches(deps.db, referralId)).find((m) => m.id === matchId && m.outcome === 'possible');
+  const record = target === undefined ? undefined : await store.candidateRecordOf(deps.db, referralId, target.lookupId, target.personRef);
   if (target === undefined || record === undefined) throw new MashError('MATCH.NOT_FOUND', `no possible match ${matchId} in referral ${referralId}`);
-  await enforce(deps, principal, 'identity:decide', { referral, item: { agency: record.agency, revealed: record.revealed } }, referralId, matchId);
+  await deps.access.requireDecision(principal, referralId, { agency: record.agency, revealed: record.revealed }, matchId);
 
   return deps.db.transaction(async (tx) => {
     // One identity decision at a time per referral: two candidates with different NHS numbers
     // confirmed at once would both pass the conflict check below.
-    await tx.query('SELECT id FROM referrals WHERE id = $1 FOR UPDATE', [referralId]);
+    await store.lockReferral(tx, referralId);
     const at = deps.clock.now();
-    const matches = await listSubjectMatches(tx, referralId);
+    const matches = await store.listSubjectMatches(tx, referralId);
     const current = matches.find((m) => m.id === matchId);
     if (current === undefined) throw new MashError('MATCH.NOT_FOUND', `no possible match ${matchId} in referral ${referralId}`);
     if (current.decision !== null) throw new MashError('MATCH.ALREADY_DECIDED', `possible match ${matchId} was already ${current.decision.decision}`);
@@ -94,13 +91,13 @@ async function decideSubjectMatch(
     const toReject: { match: StoredSubjectMatch; owner: Agency }[] = [];
     let items: PersonItem[] = [];
     if (confirm) {
-      items = (await listItems(tx, deps.vault, referralId)).filter(isPersonItem);
+      items = (await store.listItems(tx, referralId)).filter(isPersonItem);
       const personOf = (m: StoredSubjectMatch): PersonItem | undefined => items.find((i) => i.fact.provenance.lookupId === m.lookupId && i.fact.personRef === m.personRef);
       const confirmed = personOf(current);
       if (confirmed === undefined) throw new MashError('MATCH.NOT_FOUND', `the record of possible match ${matchId} is no longer held`);
       for (const other of matches.filter((m) => m.subjectRef === current.subjectRef && m.id !== current.id)) {
         const otherRecord = personOf(other);
-        if (otherRecord === undefined || !provablyDifferent(confirmed.fact, otherRecord.fact)) continue;
+        if (otherRecord === undefined || !provablyDifferent(deps.matcher, confirmed.fact, otherRecord.fact)) continue;
         const standing = standingOf(other);
         if (standing === 'match') {
           throw new MashError('MATCH.CONFLICT', `a trusted identifier of this record differs from that of a record already matched to subject ${current.subjectRef}; both cannot be that person`);
@@ -110,9 +107,9 @@ async function decideSubjectMatch(
     }
 
     const decision = confirm ? ('confirmed' as const) : ('rejected' as const);
-    const recorded = await recordSubjectMatchDecision(tx, deps.vault, { referralId, match: current, owner: record.agency, decision, cause: 'practitioner', by: principal.sub, reason: request.reason, at });
+    const recorded = await store.recordSubjectMatchDecision(tx, { referralId, match: current, owner: record.agency, decision, cause: 'practitioner', by: principal.sub, reason: request.reason, at });
     if (!recorded) throw new MashError('MATCH.ALREADY_DECIDED', `possible match ${matchId} was already decided`);
-    await appendAudit(tx, {
+    await deps.audit(tx, {
       at,
       actor: principal.sub,
       action: 'identity.match-decided',
@@ -123,8 +120,8 @@ async function decideSubjectMatch(
     });
     for (const { match, owner } of toReject) {
       const reason = `Rejected when ${matchId} was confirmed as subject ${current.subjectRef}: a trusted identifier (NHS number, UPN or PNC id) differs, so this record is another person.`;
-      await recordSubjectMatchDecision(tx, deps.vault, { referralId, match, owner, decision: 'rejected', cause: 'conflicts-with-confirmed', by: principal.sub, reason, at });
-      await appendAudit(tx, {
+      await store.recordSubjectMatchDecision(tx, { referralId, match, owner, decision: 'rejected', cause: 'conflicts-with-confirmed', by: principal.sub, reason, at });
+      await deps.audit(tx, {
         at,
         actor: principal.sub,
         action: 'identity.match-decided',
@@ -138,7 +135,7 @@ async function decideSubjectMatch(
     let hubPersonId: string | null = null;
     if (confirm) {
       // Confirmed: now a record of the subject, so the hub person index links it like any match.
-      const linked = await linkPersons(tx, deps.personIndex, { referralId, at, actor: principal.sub }, await listLookups(tx, referralId), items.map((i) => i.fact), [
+      const linked = await linkPersons(deps, tx, { referralId, at, actor: principal.sub }, await store.listLookups(tx, referralId), items.map((i) => i.fact), [
         { ...current, decision: { decision: 'confirmed', cause: 'practitioner', decidedBy: principal.sub, decidedAt: at.toISOString() } },
       ]);
       hubPersonId = linked.hubPersonIds[0] ?? null;
@@ -147,32 +144,25 @@ async function decideSubjectMatch(
   });
 }
 
-async function decideIndexMatch(
-  deps: PossibleMatchDeps,
-  principal: Principal,
-  referral: PolicyContext['referral'],
-  referralId: string,
-  matchId: string,
-  request: PossibleMatchRequest,
-): Promise<PossibleMatchOutcome> {
+async function decideIndexMatch(deps: PossibleMatchDeps, principal: Principal, referralId: string, matchId: string, request: PossibleMatchRequest): Promise<PossibleMatchOutcome> {
   const question = (await deps.personIndex.pendingMatches(deps.db, referralId)).find((m) => m.id === matchId);
   const owner = question === undefined ? undefined : Agency.safeParse(question.recordKey.split(':')[0]);
   if (question === undefined || owner === undefined || !owner.success) throw new MashError('MATCH.NOT_FOUND', `no pending possible match ${matchId} in referral ${referralId}`);
   // The record's own item in this referral, if it is there: revealed or not decides who else may answer.
-  const connectorOf = new Map((await listLookups(deps.db, referralId)).map((l) => [l.id, l.connectorId]));
-  const item = (await listItems(deps.db, deps.vault, referralId, { agency: owner.data }))
+  const connectorOf = new Map((await deps.store.listLookups(deps.db, referralId)).map((l) => [l.id, l.connectorId]));
+  const item = (await deps.store.listItems(deps.db, referralId, { agency: owner.data }))
     .filter(isPersonItem)
     .find((i) => {
       const connectorId = connectorOf.get(i.fact.provenance.lookupId);
       return connectorId !== undefined && recordKeyOf(i.fact, connectorId) === question.recordKey;
     });
-  await enforce(deps, principal, 'identity:decide', { referral, item: { agency: owner.data, revealed: item?.revealedAt !== null && item?.revealedAt !== undefined } }, referralId, matchId);
+  await deps.access.requireDecision(principal, referralId, { agency: owner.data, revealed: item?.revealedAt !== null && item?.revealedAt !== undefined }, matchId);
 
   return deps.db.transaction(async (tx) => {
     const at = deps.clock.now();
     const result = await deps.personIndex.decidePossibleMatch(tx, matchId, { decision: request.decision, by: principal.sub, reason: request.reason }, at);
     if (!result.ok) throw new MashError(result.error.kind === 'not-found' ? 'MATCH.NOT_FOUND' : 'MATCH.ALREADY_DECIDED', `possible match ${matchId}: ${result.error.kind}`);
-    await appendAudit(tx, {
+    await deps.audit(tx, {
       at,
       actor: principal.sub,
       action: 'identity.match-decided',

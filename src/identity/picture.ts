@@ -1,35 +1,51 @@
 /**
- * The people of a picture (issue 4): the referral's subjects and the household members the
+ * The people of a picture: the referral's subjects and the household members the
  * research found, each with the agency person records matched to them — score, outcome and the
  * evidence behind it; the household graph around the child; one chronology across agencies, the
  * same incident reported by several agencies shown once with every source; and the possible
  * matches a practitioner must decide. Built only from what the caller may see: the items of the
  * firewall's view, and the candidate records it lets this caller see (docs/decisions.md "Trusted
- * identifiers separate; ambiguous candidates go to a practitioner").
+ * identifiers separate; ambiguous candidates go to a practitioner"). The household graph and the
+ * chronology are built by the picture's builders (`PictureSections`) from the people worked out here.
  */
-import type { PictureView } from '../firewall/workflow.ts';
-import { buildChronology, type ChronologyEntry } from '../mapping/chronology.ts';
-import { buildFamily, type CoResidence, type FamilyGraph, type ReportedRelationship } from '../mapping/family.ts';
 import { Agency } from '../model/agency.ts';
 import type { PersonFact } from '../model/fact.ts';
-import type { Picture, PossibleMatch } from '../model/picture.ts';
-import type { Principal } from '../model/principal.ts';
-import { listDiscoveredSubjects, listSubjectMatches } from '../store/identity.ts';
 import { standingOf, type StoredSubjectMatch } from '../model/identity.ts';
 import type { ItemRecord } from '../model/item.ts';
-import { getReferral } from '../store/referrals.ts';
 import type { LookupRecord } from '../model/lookup.ts';
+import type { Picture, PossibleMatch } from '../model/picture.ts';
+import type { Principal } from '../model/principal.ts';
 import type { Db } from '../store/db.ts';
-import type { PersonIndex } from '../store/person-index.ts';
-import type { Vault } from '../store/vault.ts';
+import type { PersonIndex } from './person-index.ts';
 import { recordKeyOf } from './person-linking.ts';
+import type { CoResidence, IdentityStore, PictureSections, ReportedRelationship } from './port.ts';
 
+/**
+ * What one caller may see of a referral's picture, as the firewall decided it: the items of
+ * records that stand as matches, and the candidate records awaiting a decision.
+ */
+export interface PictureView {
+  readonly items: readonly ItemRecord[];
+  readonly candidates: readonly ItemRecord[];
+}
+
+/** The picture's identity section. */
 export interface PictureIdentity {
   readonly persons: Picture['persons'];
-  readonly family: FamilyGraph | null;
-  readonly chronology: readonly ChronologyEntry[];
+  /** The household graph around the child (src/mapping/family.ts), or null without a child. */
+  readonly family: unknown;
+  /** One time-ordered list across agencies (src/mapping/chronology.ts). */
+  readonly chronology: readonly unknown[];
   /** Records a practitioner must decide on, as far as the caller may see them. */
   readonly possibleMatches: readonly PossibleMatch[];
+}
+
+/** What the picture's identity section reads, handed in by the composition root. */
+export interface PictureIdentityDeps {
+  readonly db: Db;
+  readonly store: IdentityStore;
+  readonly personIndex: PersonIndex;
+  readonly sections: PictureSections;
 }
 
 /** Why a person-index possible match waits for a practitioner. */
@@ -55,7 +71,7 @@ const isPersonItem = (item: ItemRecord): item is ItemRecord & { readonly fact: P
  * whose record the caller's agency owns.
  */
 async function possibleMatchesFor(
-  deps: { readonly db: Db; readonly personIndex: PersonIndex },
+  deps: PictureIdentityDeps,
   referralId: string,
   view: PictureView,
   matches: readonly StoredSubjectMatch[],
@@ -99,18 +115,16 @@ async function possibleMatchesFor(
   return [...subjectLevel, ...personIndexLevel];
 }
 
-export async function pictureIdentity(
-  deps: { readonly db: Db; readonly vault: Vault; readonly personIndex: PersonIndex },
-  referralId: string,
-  view: PictureView,
-  lookups: readonly LookupRecord[],
-  principal: Principal,
-): Promise<PictureIdentity> {
-  const referral = await getReferral(deps.db, deps.vault, referralId);
+/**
+ * The picture's identity section for one caller: the persons, the household graph, the chronology
+ * and the possible matches, from the items the firewall's view lets this caller see.
+ */
+export async function pictureIdentity(deps: PictureIdentityDeps, referralId: string, view: PictureView, lookups: readonly LookupRecord[], principal: Principal): Promise<PictureIdentity> {
+  const referral = await deps.store.getReferral(deps.db, referralId);
   if (referral === undefined) return { persons: [], family: null, chronology: [], possibleMatches: [] };
   const visible = view.items;
-  const discovered = await listDiscoveredSubjects(deps.db, deps.vault, referralId);
-  const matches = await listSubjectMatches(deps.db, referralId);
+  const discovered = await deps.store.listDiscoveredSubjects(deps.db, referralId);
+  const matches = await deps.store.listSubjectMatches(deps.db, referralId);
   const possibleMatches = await possibleMatchesFor(deps, referralId, view, matches, lookups, principal);
   const agencyOf = new Map(lookups.map((l) => [l.id, l.agency]));
   const personFacts = visible.filter((i) => i.fact.kind === 'person');
@@ -153,7 +167,7 @@ export async function pictureIdentity(
   }
   const personOf = (personRef: string, agency: Agency): string | undefined => personByRecord.get(`${agency}|${personRef}`)?.subjectRef;
   const facts = visible.map((i) => i.fact);
-  const chronology = buildChronology(facts, personOf, { persons: new Set(subjects.map((s) => s.subject.ref)) });
+  const chronology = deps.sections.chronology(facts, personOf, { persons: new Set(subjects.map((s) => s.subject.ref)) });
 
   const child = referral.input.subjects.find((s) => s.role === 'child');
   if (child === undefined) return { persons, family: null, chronology, possibleMatches };
@@ -183,7 +197,7 @@ export async function pictureIdentity(
       if (agency !== undefined) relationships.push({ personId: child.ref, relatedPersonId: d.subject.ref, relationship, agency, factId: `discovered:${d.subject.ref}` });
     }
   }
-  const family = buildFamily(
+  const family = deps.sections.family(
     child.ref,
     subjects.map((s) => ({ personId: s.subject.ref, birthDate: s.subject.birthDate })),
     relationships,
