@@ -17,7 +17,7 @@ import type { Fact, PersonFact, RelationshipFact } from '../../model/fact.ts';
 import type { Address, HumanName, Period } from '../../model/person.ts';
 import { period, type FactMaker } from '../fact-parts.ts';
 import { markingSensitivity } from './sensitivity.ts';
-import { clip, humanName, optional, personRecordId, toAddress } from './values.ts';
+import { clip, humanName, personRecordId, toAddress } from './values.ts';
 
 const OTHER_NAME_USE: Readonly<Record<NonNullable<HousingPerson['otherNames'][number]['type']>, HumanName['use']>> = {
   alias: undefined,
