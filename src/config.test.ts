@@ -38,6 +38,12 @@ describe('loadConfig', () => {
     [{ MASH_JWT_MAX_LIFETIME: '10s' }, 'MASH_JWT_MAX_LIFETIME'],
     [{ MASH_JWT_CLOCK_SKEW: '10m' }, 'MASH_JWT_CLOCK_SKEW'],
     [{ MASH_JWT_CLOCK_SKEW: '-5s' }, 'MASH_JWT_CLOCK_SKEW'],
+    [{ MASH_WORKING_DAYS: 'weekdays' }, 'MASH_WORKING_DAYS'],
+    [{ MASH_WORKING_HOURS: '17:00-09:00' }, 'MASH_WORKING_HOURS'],
+    [{ MASH_TIME_ZONE: 'Europe/Atlantis' }, 'MASH_TIME_ZONE'],
+    [{ MASH_BANK_HOLIDAYS: '/nonexistent/bank-holidays.json' }, 'MASH_BANK_HOLIDAYS'],
+    [{ MASH_BANK_HOLIDAYS_DIVISION: 'scotland' }, 'MASH_BANK_HOLIDAYS'],
+    [{ MASH_SLA_AT_RISK: '1.5' }, 'MASH_SLA_AT_RISK'],
   ])('names the variable of a bad value: %o', (env, variable) => {
     const error = failure(env);
     expect(error.variable).toBe(variable);
@@ -48,6 +54,19 @@ describe('loadConfig', () => {
   it('bounds bearer tokens: 8 h at most, 60 s of clock skew, unless configured', () => {
     expect(loadConfig({}).jwt).toMatchObject({ maxLifetimeSeconds: 8 * 3600, clockSkewSeconds: 60 });
     expect(loadConfig({ MASH_JWT_MAX_LIFETIME: '1h', MASH_JWT_CLOCK_SKEW: '0' }).jwt).toMatchObject({ maxLifetimeSeconds: 3600, clockSkewSeconds: 0 });
+  });
+
+  it('counts the SLA on Monday-to-Friday office hours in London with the shipped bank holidays, unless configured', () => {
+    const config = loadConfig({});
+    expect(config.calendar).toMatchObject({ timeZone: 'Europe/London', days: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 1020 });
+    expect(config.calendar.holidays).toContain('2026-12-25');
+    expect(config.slaAtRiskFraction).toBe(0.75);
+    const tmp = makeTempDir('holidays-');
+    const file = path.join(tmp.dir, 'bank-holidays.json');
+    writeFileSync(file, JSON.stringify({ scotland: { division: 'scotland', events: [{ title: "St Andrew's Day", date: '2026-11-30', notes: '', bunting: true }] } }));
+    const scottish = loadConfig({ MASH_BANK_HOLIDAYS: file, MASH_BANK_HOLIDAYS_DIVISION: 'scotland', MASH_WORKING_DAYS: 'mon-sat', MASH_WORKING_HOURS: '08:00-20:00' });
+    expect(scottish.calendar).toMatchObject({ days: [1, 2, 3, 4, 5, 6], startMinute: 480, endMinute: 1200, holidays: ['2026-11-30'] });
+    tmp.remove();
   });
 
   it('treats empty values as unset', () => {

@@ -4,11 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDurationSeconds } from './lib/duration.ts';
 import { ConfigError } from './lib/errors.ts';
 import { ConnectorFile, type Connector } from './model/connector.ts';
+import { holidaysOf, parseWorkingDays, parseWorkingHours, WorkingCalendar, type WorkingCalendarSpec } from './model/working-calendar.ts';
+
+/** GOV.UK's bank holidays for England and Wales, shipped with the project (contracts/calendar/README.md). */
+const SHIPPED_BANK_HOLIDAYS = fileURLToPath(new URL('../contracts/calendar/bank-holidays.json', import.meta.url));
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -72,6 +77,13 @@ export const EnvSchema = z.object({
   MASH_MASTER_KEY_FILE: z.string().min(1).optional(),
   MASH_AUDIT_CHECKPOINT_EVERY: positiveInt(1000, 10_000_000),
   MASH_AUDIT_CHECKPOINT_MS: positiveInt(60_000, 86_400_000),
+  // The working-hours clock of the SLA (DESIGN.md "Risk-led timing"; contracts/calendar/README.md).
+  MASH_TIME_ZONE: z.string().min(1).default('Europe/London'),
+  MASH_WORKING_DAYS: z.string().default('mon-fri'),
+  MASH_WORKING_HOURS: z.string().default('09:00-17:00'),
+  MASH_BANK_HOLIDAYS: z.string().min(1).optional(),
+  MASH_BANK_HOLIDAYS_DIVISION: z.string().min(1).default('england-and-wales'),
+  MASH_SLA_AT_RISK: z.coerce.number().gt(0).lt(1).default(0.75),
   LOG_LEVEL: LogLevel.default('info'),
 });
 
@@ -112,6 +124,10 @@ export interface Config {
   readonly retention: { readonly days: number | undefined; readonly sweepMs: number };
   /** Where the master key comes from; resolved (and, embedded, created) by src/store/master-key.ts. */
   readonly masterKey: { readonly base64: string | undefined; readonly file: string | undefined };
+  /** The hub's working hours and holidays, which the SLA clock counts (DESIGN.md "Risk-led timing"). */
+  readonly calendar: WorkingCalendarSpec;
+  /** The share of a referral's working time after which it is flagged at risk of breaching. */
+  readonly slaAtRiskFraction: number;
   readonly logLevel: z.infer<typeof LogLevel>;
 }
 
@@ -166,8 +182,34 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     familyDepth: e.MASH_FAMILY_DEPTH,
     retention: { days: e.MASH_RETENTION_DAYS, sweepMs: e.MASH_RETENTION_SWEEP_MS },
     outbox: { attempts: e.MASH_OUTBOX_ATTEMPTS, backoffMs: e.MASH_OUTBOX_BACKOFF_MS, leaseMs: e.MASH_OUTBOX_LEASE_MS },
+    calendar: readCalendar(e),
+    slaAtRiskFraction: e.MASH_SLA_AT_RISK,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** The working calendar from its variables; each problem names its variable. */
+function readCalendar(e: z.infer<typeof EnvSchema>): WorkingCalendarSpec {
+  const days = parseWorkingDays(e.MASH_WORKING_DAYS);
+  if (days === undefined) throw new ConfigError('MASH_WORKING_DAYS', 'must be days such as mon-fri or mon-wed,fri');
+  const hours = parseWorkingHours(e.MASH_WORKING_HOURS);
+  if (hours === undefined) throw new ConfigError('MASH_WORKING_HOURS', 'must be a start and end such as 09:00-17:00');
+  const file = e.MASH_BANK_HOLIDAYS ?? SHIPPED_BANK_HOLIDAYS;
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new ConfigError('MASH_BANK_HOLIDAYS', `cannot read ${file} as JSON`);
+  }
+  const holidays = holidaysOf(document, e.MASH_BANK_HOLIDAYS_DIVISION);
+  if (!holidays.ok) throw new ConfigError('MASH_BANK_HOLIDAYS', `${file} ${holidays.error.message}`);
+  const spec: WorkingCalendarSpec = { timeZone: e.MASH_TIME_ZONE, days, ...hours, holidays: holidays.value };
+  try {
+    new WorkingCalendar(spec);
+  } catch {
+    throw new ConfigError('MASH_TIME_ZONE', `"${e.MASH_TIME_ZONE}" is not a time zone this platform knows (use an IANA name such as Europe/London)`);
+  }
+  return spec;
 }
 
 /** A key variable holds a PEM, or the path of a file holding one. */

@@ -9,6 +9,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Traffic, TrafficProfile } from './traffic.ts';
 
 /** A response built before faults decide how (and whether) it is delivered. */
 export interface Reply {
@@ -64,15 +66,63 @@ export interface SimulatorServerOptions {
 export interface SimulatorServer {
   /** e.g. http://127.0.0.1:43127 (no trailing slash); a wildcard bind is reported as loopback. */
   readonly url: string;
+  /** Agency requests answered or being answered since start (control endpoints `/_sim/…` not counted). */
+  requestCount(): number;
+  /** Its pacing and rate limit (`traffic.ts`); also set over HTTP at `/_sim/traffic`. */
+  readonly traffic: Traffic;
   /** Aborts `closing`, stops listening and drops every connection. */
   close(): Promise<void>;
 }
 
+/**
+ * The control path that reads (`GET`) or reads and resets (`DELETE`) the request count from another
+ * process: a test proves a lookup was never made by the agency seeing no request (DESIGN.md
+ * rule 7), and a benchmark counts what an agency saw. Counts only, never paths or queries,
+ * which carry identifiers.
+ */
+export const REQUEST_COUNT_PATH = '/_sim/requests';
+
+/** The control path of the traffic profile (`traffic.ts`). */
+export const TRAFFIC_PATH = '/_sim/traffic';
+
 /** Starts a node:http server that hands each request to `handle`; resolves once it listens. */
 export async function startSimulatorServer(options: SimulatorServerOptions, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<SimulatorServer> {
+  let requests = 0;
+  const traffic = new Traffic();
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, options.crashReply);
+    const pathname = new URL(req.url ?? '/', 'http://simulator.invalid').pathname;
+    if (pathname === REQUEST_COUNT_PATH) {
+      // DELETE reads and resets at once, so nothing counted between a read and a reset is lost.
+      const counts = { requests, overLimit: traffic.overLimit };
+      if (req.method === 'DELETE') {
+        requests = 0;
+        traffic.resetCounts();
+      }
+      if (req.method === 'GET' || req.method === 'DELETE') sendJson(res, 200, counts);
+      else sendJson(res, 405, { title: 'GET or DELETE', status: 405 });
+      return;
+    }
+    if (pathname === TRAFFIC_PATH) {
+      void controlTraffic(req, res, traffic);
+      return;
+    }
+    const api = !pathname.startsWith('/_sim/');
+    if (api) requests += 1;
+    const answer = async (): Promise<void> => {
+      if (api) {
+        const admitted = traffic.admit(Date.now());
+        if (!admitted.admitted) {
+          send(res, { status: 429, contentType: 'text/plain', body: 'Too Many Requests', headers: { 'retry-after': String(admitted.retryAfterSeconds) } });
+          return;
+        }
+        const delay = traffic.nextDelayMs();
+        if (delay > 0) await sleep(delay, undefined, { signal: options.closing.signal });
+      }
+      await handle(req, res);
+    };
+    answer().catch(() => {
+      if (options.closing.signal.aborted) res.destroy();
+      else if (!res.headersSent) send(res, options.crashReply);
       else res.destroy();
     });
   });
@@ -81,6 +131,8 @@ export async function startSimulatorServer(options: SimulatorServerOptions, hand
   if (address === null || typeof address === 'string') throw new Error(`${options.name}: no TCP address`);
   return {
     url: `http://${formatHost(address)}:${address.port}`,
+    requestCount: () => requests,
+    traffic,
     async close() {
       options.closing.abort();
       await new Promise<void>((resolve) => {
@@ -120,4 +172,36 @@ export function requestBase(req: IncomingMessage, publicUrl: string | undefined,
   const host = req.headers.host;
   const plainHost = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
   return host !== undefined && plainHost.test(host) ? `http://${host}` : bound;
+}
+
+/** Answers `GET|POST|DELETE /_sim/traffic`: reads, replaces or clears the traffic profile. */
+async function controlTraffic(req: IncomingMessage, res: ServerResponse, traffic: Traffic): Promise<void> {
+  const method = req.method ?? 'GET';
+  if (method === 'GET') {
+    sendJson(res, 200, traffic.profile);
+    return;
+  }
+  if (method === 'DELETE') {
+    traffic.set({});
+    res.writeHead(204).end();
+    return;
+  }
+  if (method !== 'POST') {
+    sendJson(res, 405, { error: 'use GET, POST or DELETE' });
+    return;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse((await readBody(req)) ?? '');
+  } catch {
+    sendJson(res, 400, { error: 'body must be JSON' });
+    return;
+  }
+  const parsed = TrafficProfile.safeParse(json);
+  if (!parsed.success) {
+    sendJson(res, 400, { error: 'invalid traffic profile', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+    return;
+  }
+  traffic.set(parsed.data);
+  res.writeHead(204).end();
 }

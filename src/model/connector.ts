@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { Agency, Sensitivity } from './agency.ts';
+import { LawfulBasisDeclaration } from './lawful-basis.ts';
 
 /** An agency endpoint: a URL of bounded length (every string a caller sends has a bound). */
 const HttpUrl = z.url().max(2048);
@@ -63,6 +64,11 @@ export const Connector = z
     feedbackUrl: HttpUrl.optional(),
     /** Sensitivities revealed to the hub without a practitioner's action (firewall issue). */
     autoReveal: z.array(Sensitivity).default(['open']),
+    /**
+     * The consent its lookups need at each threshold (DESIGN.md rule 7); without it, the agency's
+     * default (`defaultLawfulBasisDeclaration`).
+     */
+    lawfulBasis: LawfulBasisDeclaration.optional(),
   })
   .strict();
 export type Connector = z.infer<typeof Connector>;

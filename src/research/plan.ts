@@ -4,6 +4,7 @@
  */
 import { stableId } from '../lib/ids.ts';
 import type { Connector } from '../model/connector.ts';
+import { lawfulBasisDeclarationOf } from '../model/lawful-basis.ts';
 import type { ReferralInput } from '../model/referral.ts';
 import type { NewLookup } from '../model/lookup.ts';
 import { decideLawfulBasis } from './lawful-basis.ts';
@@ -14,7 +15,7 @@ export function planLookups(referralId: string, input: Pick<ReferralInput, 'thre
   const lookups: NewLookup[] = [];
   for (const connector of connectors) {
     if (!connector.enabled) continue;
-    const decision = decideLawfulBasis(input.threshold, input.consent, connector.agency);
+    const decision = decideLawfulBasis(input.threshold, input.consent, lawfulBasisDeclarationOf(connector));
     for (const subject of input.subjects) {
       lookups.push({
         id: lookupIdFor(referralId, connector.id, subject.ref),
