@@ -19,15 +19,17 @@ module.exports = {
     layer('model', ['lib'], 'model only imports lib'),
     layer('adapters', ['lib'], 'adapters know nothing of the hub'),
     layer('mapping', ['model', 'lib', 'adapters'], 'mapping is pure: model, lib and raw adapter types'),
-    layer('firewall', ['model', 'lib', 'audit', 'store', 'identity'], 'firewall: model, audit, store'),
+    // The case owns every access decision and the stored picture; it asks identity (through its one
+    // entry) for possible-match decisions and the picture's people (docs/decisions.md "The case has one owner").
+    layer('case', ['model', 'lib', 'audit', 'store', 'identity'], 'case: model, audit, store and identity'),
     layer('audit', ['model', 'lib', 'store'], 'audit: model, lib, store'),
     layer('host', ['model', 'lib', 'adapters/http', 'adapters/port'], 'host: model, lib and the shared outbound transport'),
     layer('store', ['model', 'lib'], 'store: model and lib'),
-    layer('research', ['model', 'lib', 'store', 'audit', 'adapters', 'mapping', 'firewall', 'identity'], 'the research workflow: no transport (docs/decisions.md)'),
-    layer('gateway', ['model', 'lib', 'store', 'firewall', 'audit', 'research', 'config', 'host', 'identity'], 'gateway never imports queue'),
-    layer('queue', ['model', 'lib', 'store', 'research', 'firewall', 'audit', 'host', 'config'], 'queue never imports gateway'),
+    layer('research', ['model', 'lib', 'store', 'audit', 'adapters', 'mapping', 'case', 'identity'], 'the research workflow: no transport (docs/decisions.md)'),
+    layer('gateway', ['model', 'lib', 'store', 'case', 'audit', 'research', 'config', 'host', 'identity'], 'gateway never imports queue'),
+    layer('queue', ['model', 'lib', 'store', 'research', 'case', 'audit', 'host', 'config'], 'queue never imports gateway'),
     // Identity (docs/decisions.md "One home for identity"): model, lib and the store's port types;
-    // the store, the audit log and the firewall implement the ports it declares.
+    // the store, the audit log and the case implement the ports it declares.
     layer('identity', ['model', 'lib', 'store/db'], 'identity: model, lib and a store port (DESIGN.md "Layout")'),
     {
       name: 'identity-store-port-types-only',

@@ -53,6 +53,8 @@ import { startEmbeddedSimulators } from '../simulators/embedded.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 import { testIdentity } from '../test/support/identity.ts';
 import { testSigningKey } from '../test/support/tokens.ts';
+import { loadConfig } from '../src/config.ts';
+import { createSlaClock } from '../src/model/working-calendar.ts';
 
 const APPEND_TARGET = 1_000;
 const VERIFY_TARGET = 200_000;
@@ -162,6 +164,7 @@ async function appendUnderLoad(db: Db, url: string): Promise<LoadFigures> {
   schedule = (plan) => runner.schedule(plan);
   const key = testSigningKey();
   const app = createApp({
+    sla: createSlaClock(loadConfig({}).calendar, 0.75),
     db,
     vault,
     identity,

@@ -10,6 +10,7 @@ import { appendAudit } from './audit/log.ts';
 import { loadAuditSigner, type AuditSigner } from './audit/signing.ts';
 import { startSealer } from './audit/seal.ts';
 import { loadConfig, type Config } from './config.ts';
+import { createSlaClock, type SlaClock } from './model/working-calendar.ts';
 import { createApp } from './gateway/app.ts';
 import { loadOrCreateSigningKey } from './gateway/embedded-key.ts';
 import { createTokenVerifier, type TokenVerifier } from './gateway/token-verifier.ts';
@@ -20,8 +21,9 @@ import type { ResearchScheduler } from './model/jobs.ts';
 import { createBullmqScheduler, startBullmqWorkers } from './queue/bullmq.ts';
 import { createInProcessRunner } from './queue/in-process.ts';
 import { startOutboxDispatcher } from './queue/outbox.ts';
-import { applyRetention } from './firewall/retention.ts';
-import { createIdentityAccess } from './firewall/identity-access.ts';
+import { createPictures } from './case/pictures.ts';
+import { applyRetention } from './case/retention.ts';
+import { createIdentityAccess } from './case/identity-access.ts';
 import { createFeedbackNotifier } from './host/feedback.ts';
 import { createHostPublisher, type HostSettings } from './host/publisher.ts';
 import { createIdentity, createMatcher, defaultModel } from './identity/index.ts';
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: `mash-${config.role}` });
   const closers: Closer[] = [];
   installShutdown(closers, logger, config.shutdownGraceMs);
+  const sla = slaClockOf(config, logger);
 
   let db: Db;
   try {
@@ -96,7 +99,10 @@ async function main(): Promise<void> {
   });
   // Every process chains committed audit entries; one sealer works at a time.
   closers.unshift(startSealer(db, loopFailureLog(logger, 'AUDIT.SEAL_FAILED', 'audit sealing failed')));
-  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor };
+  // Stored pictures are built again after every change, in the background of whichever process made it.
+  const pictures = createPictures({ db, vault, clock: systemClock, identity, logger }, { background: true });
+  closers.unshift(() => pictures.close());
+  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor, caseChanged: (referralId) => pictures.caseChanged(referralId) };
   const processors: ResearchProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
     // The next wave is scheduled through whichever job system is built below (late bound).
@@ -185,7 +191,7 @@ async function main(): Promise<void> {
   if (config.role === 'all' || config.role === 'gateway') {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
-    const app = createApp({ db, vault, identity, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys });
+    const app = createApp({ db, vault, identity, pictures, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config), simulators?.host.url);
@@ -329,3 +335,14 @@ function installShutdown(closers: Closer[], logger: Logger, graceMs: number): vo
 main().catch((error: unknown) => {
   exitWith(`failed to start: ${describeError(error)}`);
 });
+
+/** The SLA clock; warns when the bank holidays it knows run out within 90 days (contracts/calendar/README.md). */
+function slaClockOf(config: Config, logger: Logger): SlaClock {
+  const sla = createSlaClock(config.calendar, config.slaAtRiskFraction);
+  const until = sla.calendar.holidaysKnownUntil;
+  const horizon = new Date(systemClock.now().getTime() + 90 * 86_400_000).toISOString().slice(0, 10);
+  if (until === undefined || until < horizon) {
+    logger.warn({ code: 'CONFIG.BANK_HOLIDAYS_ENDING', knownUntil: until ?? null }, 'the bank holidays file ends within 90 days: replace it (MASH_BANK_HOLIDAYS) or later holidays count as working days');
+  }
+  return sla;
+}

@@ -6,16 +6,18 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { routePath } from 'hono/route';
+import { createCases } from '../case/repository.ts';
 import { INTERNAL_DETAIL, MashError, describeError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import type { Logger } from '../lib/logger.ts';
+import { storeAnswers } from '../store/db.ts';
 import { bearerAuth } from './auth.ts';
 import { mountDocs } from './docs.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 import { withLibraryErrorsConverted } from './library-errors.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { connectorRoutes } from './routes/connectors.ts';
-import { firewallRoutes } from './routes/firewall.ts';
+import { caseRoutes } from './routes/case.ts';
 import { productRoutes } from './routes/products.ts';
 import { referralRoutes } from './routes/referrals.ts';
 import { jsonRequestBody } from './request-body.ts';
@@ -48,7 +50,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const [store, queue] = await Promise.all([
-      probe(deps.db.query('SELECT 1').then(() => true), READINESS_TIMEOUT_MS),
+      probe(storeAnswers(deps.db), READINESS_TIMEOUT_MS),
       probe(deps.scheduler.ping(), READINESS_TIMEOUT_MS),
     ]);
     const ready = store && queue;
@@ -61,10 +63,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // After authentication: an anonymous caller's body is never read beyond the size limit.
   app.use('/v1/*', textRequestTarget());
   app.use('/v1/*', jsonRequestBody());
+  const cases = createCases(deps);
   // Each route app converts the errors its validators' libraries throw (library-errors.ts).
-  app.route('/v1/referrals', withLibraryErrorsConverted(referralRoutes(deps)));
-  app.route('/v1/referrals', withLibraryErrorsConverted(firewallRoutes(deps)));
-  app.route('/v1/products', withLibraryErrorsConverted(productRoutes(deps)));
+  app.route('/v1/referrals', withLibraryErrorsConverted(referralRoutes(deps, cases)));
+  app.route('/v1/referrals', withLibraryErrorsConverted(caseRoutes(deps, cases)));
+  app.route('/v1/products', withLibraryErrorsConverted(productRoutes(cases)));
   app.route('/v1/connectors', withLibraryErrorsConverted(connectorRoutes(deps)));
   app.route('/v1/audit', withLibraryErrorsConverted(auditRoutes(deps)));
 

@@ -6,8 +6,8 @@ import { createMiddleware } from 'hono/factory';
 import { routePath } from 'hono/route';
 import { recordAudit } from '../audit/log.ts';
 import { MashError } from '../lib/errors.ts';
-import type { Action } from '../firewall/policy.ts';
-import { enforce, referralContext } from '../firewall/workflow.ts';
+import type { Action } from '../case/policy.ts';
+import { enforce, referralContext } from '../case/access.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 
 export function bearerAuth(deps: Pick<AppDeps, 'verifyToken' | 'db' | 'clock'>) {

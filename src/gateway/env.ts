@@ -1,10 +1,12 @@
 /** The typed Hono environment shared by every route (CONVENTIONS.md §10) and the app's dependencies. */
+import type { Pictures } from '../case/pictures.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ResearchScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Db } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
+import type { SlaClock } from '../model/working-calendar.ts';
 import type { Identity } from '../identity/index.ts';
 import type { TokenVerifier } from './token-verifier.ts';
 
@@ -24,10 +26,14 @@ export interface AppDeps {
   readonly verifyToken: TokenVerifier;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The working-hours SLA clock (DESIGN.md rule 4), built once from configuration. */
+  readonly sla: SlaClock;
   /** Base for absolute `Location` headers; the request's own origin when unset. */
   readonly publicUrl?: string | undefined;
   /** Public keys (SPKI PEM by key id) that may have signed audit checkpoints. */
   readonly auditKeys: ReadonlyMap<string, string>;
+  /** The stored pictures, rebuilt in the background after changes (src/main.ts); without them, reads rebuild what they find stale. */
+  readonly pictures?: Pictures | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number | undefined;
 }

@@ -29,6 +29,39 @@ export const LookupCounts = z.object({
   timedOut: z.number().int(),
 });
 
+/** A referral's SLA on the working-hours clock (DESIGN.md rule 4). */
+export const SlaView = z
+  .object({
+    dueAt: z.iso.datetime({ offset: true }),
+    atRiskAt: z.iso.datetime({ offset: true }).meta({ description: 'From when the referral is flagged at risk of breaching (MASH_SLA_AT_RISK of its working time used).' }),
+    standing: z.enum(['on-track', 'at-risk', 'breached', 'met']).meta({ description: '`met` or `breached` for good once the first product is published; before that, where the referral stands now.' }),
+  })
+  .meta({ id: 'Sla' });
+
+/** One referral in a list: its state and SLA, no content. */
+export const ReferralListEntry = z.object({
+  id: z.uuid(),
+  status: ReferralStatus,
+  rag: Rag,
+  threshold: Threshold,
+  externalReference: z.string().nullable(),
+  receivedAt: z.iso.datetime({ offset: true }),
+  pictureReadyAt: z.iso.datetime({ offset: true }).nullable(),
+  sla: SlaView,
+});
+
+export const ReferralListPage = z.object({ referrals: z.array(ReferralListEntry), next: z.string().nullable() }).meta({ id: 'ReferralList' });
+
+export const ReferralListQuery = z
+  .object({
+    sla: z.enum(['on-track', 'at-risk', 'breached']).optional().meta({ description: 'Open referrals (no product yet) in this standing against their SLA.' }),
+    rag: Rag.optional(),
+    status: ReferralStatus.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(200).optional().meta({ description: 'The `next` of the page before.' }),
+  })
+  .strict();
+
 export const ReferralStatusView = z
   .object({
     id: z.uuid(),
@@ -38,6 +71,7 @@ export const ReferralStatusView = z
     externalReference: z.string().nullable(),
     receivedAt: z.iso.datetime({ offset: true }),
     slaDueAt: z.iso.datetime({ offset: true }),
+    sla: SlaView,
     pictureReadyAt: z.iso.datetime({ offset: true }).nullable(),
     lookupCounts: LookupCounts,
     lookups: z.array(LookupView),

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { Address, HumanName, Identifier, IsoDate, Period, Sex } from './person.ts';
 import type { NewLookup } from './lookup.ts';
 
-export const Rag = z.enum(['red', 'amber', 'green']).meta({ description: 'Risk rating: red (product within 4 h), amber (1 day), green (3 days).' });
+export const Rag = z.enum(['red', 'amber', 'green']).meta({ description: 'Risk rating: red (product within 4 working hours), amber (1 working day), green (3 working days).' });
 export type Rag = z.infer<typeof Rag>;
 
 export const Threshold = z.enum(['child-protection', 'child-in-need', 'early-help']);
@@ -76,15 +76,8 @@ export type ReferralInput = z.infer<typeof ReferralInput>;
 export const ReferralStatus = z.enum(['received', 'researching', 'picture-ready', 'failed']);
 export type ReferralStatus = z.infer<typeof ReferralStatus>;
 
-/** DESIGN.md rule 4: red within 4 hours, amber 1 day, green 3 days. */
-export const SLA_HOURS: Readonly<Record<Rag, number>> = { red: 4, amber: 24, green: 72 };
-
 /** Job priority from RAG: lower number runs first (BullMQ convention). */
 export const RAG_PRIORITY: Readonly<Record<Rag, number>> = { red: 1, amber: 5, green: 10 };
-
-export function slaDueAt(receivedAt: Date, rag: Rag): Date {
-  return new Date(receivedAt.getTime() + SLA_HOURS[rag] * 3_600_000);
-}
 
 export interface NewReferral {
   readonly id: string;
@@ -92,18 +85,25 @@ export interface NewReferral {
   readonly input: ReferralInput;
   readonly receivedAt: Date;
   readonly slaDueAt: Date;
+  /** When the referral is flagged at risk of breaching its SLA (a share of its working time used). */
+  readonly slaAtRiskAt: Date;
   readonly submittedBy: string;
   readonly lookups: readonly NewLookup[];
 }
 
-export interface ReferralRecord {
+/** A referral's state without its sealed content: what can be said of it without opening anything. */
+export interface ReferralSummary {
   readonly id: string;
   readonly status: ReferralStatus;
   readonly rag: Rag;
   readonly threshold: Threshold;
   readonly receivedAt: Date;
   readonly slaDueAt: Date;
+  readonly slaAtRiskAt: Date;
   readonly pictureReadyAt: Date | null;
   readonly externalReference: string | null;
+}
+
+export interface ReferralRecord extends ReferralSummary {
   readonly input: ReferralInput;
 }

@@ -200,14 +200,47 @@ export function slaDueOn(calendar: WorkingCalendar, receivedAt: Date, rag: Rag):
   return calendar.addWorkingTime(receivedAt, slaWorkingMs(calendar, rag));
 }
 
-/** Where a referral stands against its SLA. */
-export type SlaStanding = 'on-track' | 'at-risk' | 'breached';
+/** Where a referral stands against its SLA; `met` once its first product was published in time. */
+export type SlaStanding = 'on-track' | 'at-risk' | 'breached' | 'met';
+
+/** The SLA clock of the hub: its working calendar and when a referral counts as at risk. */
+export interface SlaClock {
+  readonly calendar: WorkingCalendar;
+  /** The share of a referral's working time after which it is at risk (e.g. 0.75). */
+  readonly atRiskFraction: number;
+  /** When a referral received at `receivedAt` with this rating is due, and when it becomes at risk. */
+  times(receivedAt: Date, rag: Rag): { dueAt: Date; atRiskAt: Date };
+}
+
+export function createSlaClock(spec: WorkingCalendarSpec, atRiskFraction: number): SlaClock {
+  if (!(atRiskFraction > 0 && atRiskFraction < 1)) throw new RangeError('the at-risk share must lie strictly between 0 and 1');
+  const calendar = new WorkingCalendar(spec);
+  return {
+    calendar,
+    atRiskFraction,
+    times(receivedAt, rag) {
+      const allowed = slaWorkingMs(calendar, rag);
+      return { dueAt: calendar.addWorkingTime(receivedAt, allowed), atRiskAt: calendar.addWorkingTime(receivedAt, allowed * atRiskFraction) };
+    },
+  };
+}
+
+/**
+ * Where a referral stands from its stored times: the SLA is met or breached for good by its first
+ * published product (the hub's product is what the clock is for, DESIGN.md rule 4); before that,
+ * breached once due, at risk from its at-risk time.
+ */
+export function standingAt(now: Date, times: { readonly dueAt: Date; readonly atRiskAt: Date; readonly firstPublishedAt: Date | null }): SlaStanding {
+  if (times.firstPublishedAt !== null) return times.firstPublishedAt.getTime() <= times.dueAt.getTime() ? 'met' : 'breached';
+  if (now.getTime() >= times.dueAt.getTime()) return 'breached';
+  return now.getTime() >= times.atRiskAt.getTime() ? 'at-risk' : 'on-track';
+}
 
 /**
  * Where a referral stands at `now`: breached once due, at risk once `atRiskFraction` of its
  * working time is used (e.g. 0.75), on track before.
  */
-export function slaStanding(calendar: WorkingCalendar, receivedAt: Date, dueAt: Date, now: Date, atRiskFraction: number): SlaStanding {
+export function slaStanding(calendar: WorkingCalendar, receivedAt: Date, dueAt: Date, now: Date, atRiskFraction: number): Exclude<SlaStanding, 'met'> {
   if (now.getTime() >= dueAt.getTime()) return 'breached';
   const allowed = calendar.workingTimeBetween(receivedAt, dueAt);
   if (allowed === 0) return 'at-risk';

@@ -15,12 +15,13 @@ import { RAG_PRIORITY } from '../model/referral.ts';
 import { listConnectors } from '../store/connectors.ts';
 import { insertDiscoveredSubject, insertWaveLookups, listDiscoveredSubjects, recordSubjectMatch } from '../store/identity.ts';
 import { listItems } from '../store/items.ts';
-import { finishLookup, getReferral, listLookups, setReferralStatus } from '../store/referrals.ts';
+import { recordLookupOutcome } from '../case/arrival.ts';
+import { getReferral, listLookups, setReferralStatus } from '../store/referrals.ts';
 import type { Identity } from '../identity/index.ts';
 import type { ResearchDeps } from './lookup.ts';
 import { planLookups } from './plan.ts';
 
-export interface CompletionDeps extends Pick<ResearchDeps, 'db' | 'vault' | 'clock' | 'logger' | 'actor'> {
+export interface CompletionDeps extends Pick<ResearchDeps, 'db' | 'vault' | 'clock' | 'logger' | 'actor' | 'caseChanged'> {
   /** How many waves of household members to look up beyond the referral's subjects (default 1). */
   readonly familyDepth: number;
   /** Identity, built once by the composition root: wave matching, household discovery, linking. */
@@ -40,7 +41,7 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
     // A later wave already exists: this job is a redelivery of a finished wave.
     if (lookups.some((l) => (l.wave ?? 1) > wave)) return undefined;
     for (const lookup of lookups.filter((l) => (l.wave ?? 1) === wave && !isTerminalLookup(l.status))) {
-      await finishLookup(tx, deps.vault, {
+      await recordLookupOutcome(tx, deps.vault, {
         lookupId: lookup.id,
         referralId: lookup.referralId,
         status: 'failed',
@@ -102,6 +103,8 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
     });
     return undefined;
   });
+  // Matches, decisions and the status changed (the next wave's lookups too): the pictures follow.
+  deps.caseChanged?.(data.referralId);
   if (next !== undefined) {
     await deps.schedule(next);
     deps.logger.info({ referralId: data.referralId, wave: next.wave, lookups: next.lookupIds.length }, 'next wave of research scheduled');

@@ -9,7 +9,8 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { describeError } from '../lib/errors.ts';
 import type { ResearchScheduler } from '../model/jobs.ts';
-import { RAG_PRIORITY, slaDueAt, type ReferralInput } from '../model/referral.ts';
+import { RAG_PRIORITY, type ReferralInput } from '../model/referral.ts';
+import type { SlaClock } from '../model/working-calendar.ts';
 import { listConnectors } from '../store/connectors.ts';
 import type { Db } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
@@ -22,6 +23,8 @@ export interface IntakeDeps {
   readonly scheduler: ResearchScheduler;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The working-hours SLA clock: due and at-risk times (DESIGN.md rule 4). */
+  readonly sla: SlaClock;
 }
 
 export interface SubmittedReferral {
@@ -41,7 +44,8 @@ export async function submitReferral(
   const connectors = await listConnectors(db, { enabledOnly: true });
   const lookups = planLookups(id, input, connectors);
   const result = await db.transaction(async (tx) => {
-    const inserted = await insertReferral(tx, deps.vault, { id, idempotencyKey, input, receivedAt, slaDueAt: slaDueAt(receivedAt, input.rag), submittedBy, lookups });
+    const sla = deps.sla.times(receivedAt, input.rag);
+    const inserted = await insertReferral(tx, deps.vault, { id, idempotencyKey, input, receivedAt, slaDueAt: sla.dueAt, slaAtRiskAt: sla.atRiskAt, submittedBy, lookups });
     if (!inserted.created) return inserted;
     await appendAudit(tx, {
       at: clock.now(),
@@ -74,7 +78,7 @@ export async function submitReferral(
 }
 
 /** Re-enqueue every unfinished referral from the store. Safe to run at any time: job ids are deterministic. */
-export async function resumeResearch(deps: Omit<IntakeDeps, 'clock' | 'vault'>): Promise<number> {
+export async function resumeResearch(deps: Pick<IntakeDeps, 'db' | 'scheduler' | 'logger'>): Promise<number> {
   const unfinished = await listUnfinishedResearch(deps.db);
   for (const work of unfinished) {
     await deps.scheduler.schedule({ referralId: work.referralId, priority: RAG_PRIORITY[work.rag], lookupIds: work.lookupIds, wave: work.wave });

@@ -17,7 +17,8 @@ import { getConnector } from '../store/connectors.ts';
 import { listDiscoveredSubjects } from '../store/identity.ts';
 import type { Db } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
-import { finishLookup, getLookup, getReferral, setReferralStatus, startLookup } from '../store/referrals.ts';
+import { recordLookupOutcome } from '../case/arrival.ts';
+import { getLookup, getReferral, setReferralStatus, startLookup } from '../store/referrals.ts';
 import type { ConnectorRegistry, KitOutcome } from './registry.ts';
 import { connectorSettings } from './secrets.ts';
 
@@ -30,6 +31,8 @@ export interface ResearchDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Who the audit log names for the system's own actions. */
   readonly actor: string;
+  /** Told after a commit that changed a referral's case, so its stored pictures are built again (src/case/pictures.ts). */
+  readonly caseChanged?: ((referralId: string) => void) | undefined;
 }
 
 /** The adapter's view of a referral subject. */
@@ -97,7 +100,7 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
 
   const at = clock.now();
   const stored = await db.transaction(async (tx) => {
-    const factsStored = await finishLookup(tx, deps.vault, { lookupId: lookup.id, referralId: lookup.referralId, ...finish, at, autoReveal: connector?.autoReveal ?? DEFAULT_AUTO_REVEAL });
+    const factsStored = await recordLookupOutcome(tx, deps.vault, { lookupId: lookup.id, referralId: lookup.referralId, ...finish, at, autoReveal: connector?.autoReveal ?? DEFAULT_AUTO_REVEAL });
     if (factsStored === undefined) return undefined;
     await appendAudit(tx, {
       at,
@@ -122,7 +125,10 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
     });
     return factsStored;
   });
-  if (stored !== undefined) logger.info({ lookupId: lookup.id, connectorId: lookup.connectorId, status: finish.status, facts: stored, cuts: finish.cuts.length }, 'lookup finished');
+  if (stored !== undefined) {
+    deps.caseChanged?.(lookup.referralId);
+    logger.info({ lookupId: lookup.id, connectorId: lookup.connectorId, status: finish.status, facts: stored, cuts: finish.cuts.length }, 'lookup finished');
+  }
 }
 
 function toFinish(outcome: KitOutcome): Finish {

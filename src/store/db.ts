@@ -19,3 +19,9 @@ export interface Db extends Sql {
   exec(script: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Resolves true when the store answers a trivial query (readiness); rejects when it cannot. */
+export async function storeAnswers(sql: Sql): Promise<boolean> {
+  await sql.query('SELECT 1');
+  return true;
+}

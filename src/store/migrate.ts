@@ -42,13 +42,29 @@ export async function migrate(db: Db, migrations: readonly Migration[] = listMig
   });
 }
 
-/** Split a migration script on statement-ending semicolons (our migrations hold no functions or quoted ';'). */
-function splitStatements(sql: string): string[] {
-  return sql
+/**
+ * Split a migration script on statement-ending semicolons. A dollar-quoted body (`$$ … $$`, a
+ * function's) is one piece: its semicolons end its own statements, not the script's.
+ */
+export function splitStatements(sql: string): string[] {
+  const text = sql
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('--'))
-    .join('\n')
-    .split(/;\s*(?:\n|$)/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+    .join('\n');
+  const statements: string[] = [];
+  let current = '';
+  for (const [i, part] of text.split('$$').entries()) {
+    if (i % 2 === 1) {
+      current += `$$${part}$$`;
+      continue;
+    }
+    const pieces = part.split(/;\s*(?:\n|$)/);
+    current += pieces[0] ?? '';
+    for (const piece of pieces.slice(1)) {
+      statements.push(current);
+      current = piece;
+    }
+  }
+  statements.push(current);
+  return statements.map((s) => s.trim()).filter((s) => s.length > 0);
 }

@@ -2,12 +2,12 @@
  * Referral, lookup and fact rows. Every function takes `Sql` — the database or an open
  * transaction — so callers write a change and its audit entry in one transaction.
  */
-import type { Agency, Sensitivity } from '../model/agency.ts';
+import type { Agency } from '../model/agency.ts';
 import { Fact } from '../model/fact.ts';
 import { AnswerCut, type LookupRecord, type LookupStatus, type Orchestration } from '../model/lookup.ts';
 import type { LawfulBasis } from '../model/provenance.ts';
-import { ReferralInput, type NewReferral, type Rag, type ReferralRecord, type ReferralStatus, type Threshold } from '../model/referral.ts';
-import type { Sql } from './db.ts';
+import { ReferralInput, type NewReferral, type Rag, type ReferralRecord, type ReferralStatus, type ReferralSummary, type Threshold } from '../model/referral.ts';
+import type { Sql, SqlParam } from './db.ts';
 import type { ContentOwner, Vault } from './vault.ts';
 
 interface ReferralRow {
@@ -17,6 +17,7 @@ interface ReferralRow {
   threshold: Threshold;
   received_at: Date;
   sla_due_at: Date;
+  sla_at_risk_at: Date;
   picture_ready_at: Date | null;
   external_reference: string | null;
   sealed_body: Uint8Array;
@@ -32,6 +33,7 @@ const toReferral = (row: ReferralRow, body: unknown): ReferralRecord => ({
   threshold: row.threshold,
   receivedAt: new Date(row.received_at),
   slaDueAt: new Date(row.sla_due_at),
+  slaAtRiskAt: new Date(row.sla_at_risk_at),
   pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
   externalReference: row.external_reference,
   // Rows we wrote ourselves, but parsed all the same: the store is a trust boundary too.
@@ -48,8 +50,8 @@ export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferr
     if (existing[0] !== undefined) return { created: false, id: existing[0].id };
   }
   await sql.query(
-    `INSERT INTO referrals (id, idempotency_key, external_reference, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body)
-     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, '\\x00'::bytea)`,
+    `INSERT INTO referrals (id, idempotency_key, external_reference, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, submitted_by, sealed_body)
+     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, '\\x00'::bytea)`,
     [
       referral.id,
       referral.idempotencyKey,
@@ -58,6 +60,7 @@ export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferr
       referral.input.threshold,
       referral.receivedAt,
       referral.slaDueAt,
+      referral.slaAtRiskAt,
       referral.submittedBy,
     ],
   );
@@ -86,13 +89,39 @@ export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferr
 
 export async function getReferral(sql: Sql, vault: Vault, id: string): Promise<ReferralRecord | undefined> {
   const rows = await sql.query<ReferralRow>(
-    'SELECT id, status, rag, threshold, received_at, sla_due_at, picture_ready_at, external_reference, sealed_body FROM referrals WHERE id = $1',
+    'SELECT id, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, picture_ready_at, external_reference, sealed_body FROM referrals WHERE id = $1',
     [id],
   );
   const row = rows[0];
   if (row === undefined) return undefined;
   const body: unknown = JSON.parse(await vault.keyRing(sql, id).open('hub', row.sealed_body, referralAad(id)));
   return toReferral(row, body);
+}
+
+/** Whether a referral exists (its id only: nothing is opened). */
+export async function referralExists(sql: Sql, id: string): Promise<boolean> {
+  return (await sql.query<{ id: string }>('SELECT id FROM referrals WHERE id = $1', [id])).length === 1;
+}
+
+/** A referral's state from its clear columns, without opening its sealed body. */
+export async function getReferralSummary(sql: Sql, id: string): Promise<ReferralSummary | undefined> {
+  const rows = await sql.query<Omit<ReferralRow, 'sealed_body'>>(
+    'SELECT id, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, picture_ready_at, external_reference FROM referrals WHERE id = $1',
+    [id],
+  );
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  return {
+    id: row.id,
+    status: row.status,
+    rag: row.rag,
+    threshold: row.threshold,
+    receivedAt: new Date(row.received_at),
+    slaDueAt: new Date(row.sla_due_at),
+    slaAtRiskAt: new Date(row.sla_at_risk_at),
+    pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
+    externalReference: row.external_reference,
+  };
 }
 
 interface LookupRow {
@@ -169,8 +198,11 @@ export interface LookupFinish {
   readonly facts: readonly Fact[];
   readonly orchestrations: readonly Orchestration[];
   readonly at: Date;
-  /** Sensitivities revealed to the hub on arrival (the connector's policy; DESIGN rule 2). */
-  readonly autoReveal: readonly Sensitivity[];
+  /**
+   * The facts revealed to the hub as they arrive, and by whom (`revealed_by`). The case decides
+   * which (the connector's policy: src/case/arrival.ts); the store only records it.
+   */
+  readonly revealOnArrival?: { readonly factIds: ReadonlySet<string>; readonly by: string } | undefined;
 }
 
 /**
@@ -203,8 +235,8 @@ export async function finishLookup(sql: Sql, vault: Vault, finish: LookupFinish)
         fact.personRef,
         fact.provenance.sensitivity,
         sealed,
-        finish.autoReveal.includes(fact.provenance.sensitivity) ? finish.at : null,
-        finish.autoReveal.includes(fact.provenance.sensitivity) ? 'policy:auto-reveal' : null,
+        finish.revealOnArrival?.factIds.has(fact.id) === true ? finish.at : null,
+        finish.revealOnArrival?.factIds.has(fact.id) === true ? finish.revealOnArrival.by : null,
       ],
     );
     stored += inserted.length;
@@ -230,6 +262,49 @@ export async function setReferralStatus(sql: Sql, referralId: string, from: read
   return rows.length === 1;
 }
 
+/** A new RAG rating and the SLA times that follow from it. */
+export async function setReferralRag(sql: Sql, referralId: string, rag: Rag, sla: { readonly dueAt: Date; readonly atRiskAt: Date }, at: Date): Promise<void> {
+  await sql.query('UPDATE referrals SET rag = $2, sla_due_at = $3, sla_at_risk_at = $4, updated_at = $5 WHERE id = $1', [referralId, rag, sla.dueAt, sla.atRiskAt, at]);
+}
+
+/** Holds the referral's row lock until the transaction ends: one change of this kind at a time per referral. */
+export async function lockReferral(sql: Sql, referralId: string): Promise<boolean> {
+  return (await sql.query<{ id: string }>('SELECT id FROM referrals WHERE id = $1 FOR UPDATE', [referralId])).length === 1;
+}
+
+/** When the referral was closed, or null while open; undefined when there is no such referral. */
+export async function referralClosedAt(sql: Sql, referralId: string): Promise<Date | null | undefined> {
+  const rows = await sql.query<{ closed_at: Date | null }>('SELECT closed_at FROM referrals WHERE id = $1', [referralId]);
+  const row = rows[0];
+  return row === undefined ? undefined : row.closed_at === null ? null : new Date(row.closed_at);
+}
+
+/** Closes the referral unless it already is. */
+export async function closeReferral(sql: Sql, referralId: string, by: string, at: Date): Promise<void> {
+  await sql.query('UPDATE referrals SET closed_at = $2, closed_by = $3, updated_at = $2 WHERE id = $1 AND closed_at IS NULL', [referralId, at, by]);
+}
+
+/**
+ * Referrals closed at or before `cutoff`, whose content is not yet destroyed, with at least one
+ * product version and none published after `cutoff`; the longest closed first.
+ */
+export async function closedAndPublishedBefore(sql: Sql, cutoff: Date, limit: number): Promise<string[]> {
+  const rows = await sql.query<{ id: string }>(
+    `SELECT r.id FROM referrals r
+      WHERE r.closed_at IS NOT NULL AND r.content_destroyed_at IS NULL AND r.closed_at <= $1
+        AND EXISTS (SELECT 1 FROM products p WHERE p.referral_id = r.id)
+        AND (SELECT max(p.published_at) FROM products p WHERE p.referral_id = r.id) <= $1
+      ORDER BY r.closed_at LIMIT $2`,
+    [cutoff, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Records that the referral's content was destroyed. */
+export async function markContentDestroyed(sql: Sql, referralId: string, at: Date): Promise<void> {
+  await sql.query('UPDATE referrals SET content_destroyed_at = $2, updated_at = $2 WHERE id = $1', [referralId, at]);
+}
+
 /** Referrals whose research has not finished, with their unfinished lookups: what a restart resumes. */
 export async function listUnfinishedResearch(sql: Sql): Promise<{ referralId: string; rag: Rag; wave: number; lookupIds: string[] }[]> {
   // The latest wave is the one in progress; its unfinished lookups are what remain to run.
@@ -244,4 +319,88 @@ export async function listUnfinishedResearch(sql: Sql): Promise<{ referralId: st
       ORDER BY r.received_at`,
   );
   return rows.map((row) => ({ referralId: row.referral_id, rag: row.rag, wave: row.wave ?? 1, lookupIds: row.lookup_ids ?? [] }));
+}
+
+/** When the referral's first product was published (the SLA clock stops there), or null. */
+export async function firstPublishedAt(sql: Sql, referralId: string): Promise<Date | null> {
+  const rows = await sql.query<{ at: Date | null }>('SELECT min(published_at) AS at FROM products WHERE referral_id = $1', [referralId]);
+  const at = rows[0]?.at ?? null;
+  return at === null ? null : new Date(at);
+}
+
+/** One row of the referral list: clear columns only, and what the policy needs to decide on it. */
+export interface ReferralListRow {
+  readonly summary: ReferralSummary;
+  readonly firstPublishedAt: Date | null;
+  readonly contributingAgencies: readonly Agency[];
+  readonly assignees: readonly string[];
+}
+
+/** What a referral list asks for. `visibleTo` narrows in SQL to what a practitioner may see; the policy still decides each row. */
+export interface ReferralListQuery {
+  readonly now: Date;
+  /** Open referrals (no product yet) in this standing against their SLA. */
+  readonly sla?: 'on-track' | 'at-risk' | 'breached' | undefined;
+  readonly rag?: Rag | undefined;
+  readonly status?: ReferralStatus | undefined;
+  readonly visibleTo?: { readonly agency: Agency | undefined; readonly subject: string } | undefined;
+  /** Keyset: rows after this (due time, id), in urgency order. */
+  readonly after?: { readonly dueAt: Date; readonly id: string } | undefined;
+  readonly limit: number;
+}
+
+/**
+ * Open referrals (not closed, content not destroyed) in urgency order: the soonest due first.
+ * Nothing sealed is read.
+ */
+export async function listReferrals(sql: Sql, query: ReferralListQuery): Promise<ReferralListRow[]> {
+  const where: string[] = ['r.closed_at IS NULL', 'r.content_destroyed_at IS NULL'];
+  const params: SqlParam[] = [];
+  const param = (value: SqlParam): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const unpublished = 'NOT EXISTS (SELECT 1 FROM products p WHERE p.referral_id = r.id)';
+  if (query.sla !== undefined) {
+    const now = param(query.now);
+    if (query.sla === 'breached') where.push(unpublished, `r.sla_due_at <= ${now}`);
+    if (query.sla === 'at-risk') where.push(unpublished, `r.sla_at_risk_at <= ${now}`, `r.sla_due_at > ${now}`);
+    if (query.sla === 'on-track') where.push(unpublished, `r.sla_at_risk_at > ${now}`);
+  }
+  if (query.rag !== undefined) where.push(`r.rag = ${param(query.rag)}`);
+  if (query.status !== undefined) where.push(`r.status = ${param(query.status)}`);
+  if (query.visibleTo !== undefined) {
+    where.push(
+      `(EXISTS (SELECT 1 FROM lookups l WHERE l.referral_id = r.id AND l.agency = ${param(query.visibleTo.agency ?? '')})
+        OR EXISTS (SELECT 1 FROM referral_assignments a WHERE a.referral_id = r.id AND a.subject = ${param(query.visibleTo.subject)}))`,
+    );
+  }
+  if (query.after !== undefined) where.push(`(r.sla_due_at, r.id) > (${param(query.after.dueAt)}, ${param(query.after.id)}::uuid)`);
+  const rows = await sql.query<Omit<ReferralRow, 'sealed_body'> & { first_published_at: Date | null; agencies: Agency[] | null; assigned: string[] | null }>(
+    `SELECT r.id, r.status, r.rag, r.threshold, r.received_at, r.sla_due_at, r.sla_at_risk_at, r.picture_ready_at, r.external_reference,
+            (SELECT min(p.published_at) FROM products p WHERE p.referral_id = r.id) AS first_published_at,
+            ARRAY(SELECT DISTINCT l.agency FROM lookups l WHERE l.referral_id = r.id ORDER BY l.agency) AS agencies,
+            ARRAY(SELECT a.subject FROM referral_assignments a WHERE a.referral_id = r.id ORDER BY a.subject) AS assigned
+       FROM referrals r
+      WHERE ${where.join(' AND ')}
+      ORDER BY r.sla_due_at, r.id
+      LIMIT ${param(query.limit)}`,
+    params,
+  );
+  return rows.map((row) => ({
+    summary: {
+      id: row.id,
+      status: row.status,
+      rag: row.rag,
+      threshold: row.threshold,
+      receivedAt: new Date(row.received_at),
+      slaDueAt: new Date(row.sla_due_at),
+      slaAtRiskAt: new Date(row.sla_at_risk_at),
+      pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
+      externalReference: row.external_reference,
+    },
+    firstPublishedAt: row.first_published_at === null ? null : new Date(row.first_published_at),
+    contributingAgencies: row.agencies ?? [],
+    assignees: row.assigned ?? [],
+  }));
 }

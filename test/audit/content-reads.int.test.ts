@@ -14,7 +14,7 @@ import { buildAuditReport } from '../../src/audit/report.ts';
 import { scanAudit } from '../../src/audit/search.ts';
 import type { Agency } from '../../src/model/agency.ts';
 import type { Role } from '../../src/model/principal.ts';
-import { startFirewallHarness, type FirewallHarness } from '../firewall/harness.ts';
+import { startFirewallHarness, type FirewallHarness } from '../case/harness.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 
 type Who = { role: Role; agency?: Agency; sub?: string };

@@ -16,7 +16,7 @@ import { AUDIT_CHAIN_EXTENSION_URL, AUDIT_SYSTEMS, DETAIL_TYPE, toAuditEvent } f
 import type { AuditAction } from '../../src/audit/log.ts';
 import { auditHead } from '../../src/audit/search.ts';
 import { ensureFhirDefinitions } from '../../simulators/health/definitions.ts';
-import { startFirewallHarness, type FirewallHarness } from '../firewall/harness.ts';
+import { startFirewallHarness, type FirewallHarness } from '../case/harness.ts';
 import { chainOf, entryOfEveryAction } from './support.ts';
 
 ensureFhirDefinitions();

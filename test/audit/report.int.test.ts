@@ -24,6 +24,7 @@ import { testIdentity } from '../support/identity.ts';
 import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER, TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
 import { appendAll, REPORT_PERIOD, reportLog } from './support.ts';
 import { STORE_KINDS, type ProvisionedStore } from '../support/stores.ts';
+import { testSla } from '../support/sla.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -41,7 +42,7 @@ describe.each(STORE_KINDS)('audit search and report on $name', (kind) => {
     seeded = reportLog();
     await appendAll(db, seeded.entries);
     const vault = createVault(randomBytes(32));
-    app = createApp({
+    app = createApp({ sla: testSla,
       db,
       vault,
       identity: testIdentity({ db, vault, clock, masterKey: randomBytes(32) }),

@@ -1,6 +1,6 @@
 /**
  * Audit entries for the audit tests: one of every action with the detail its writer puts there
- * (src/firewall/workflow.ts, src/research/*, src/queue/outbox.ts, src/gateway/*), and a seeded
+ * (src/case/workflow.ts, src/research/*, src/queue/outbox.ts, src/gateway/*), and a seeded
  * log for the report whose counts are worked out by hand in report.int.test.ts.
  */
 import { randomUUID } from 'node:crypto';

@@ -27,6 +27,7 @@ import { testIdentity } from '../support/identity.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER, TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
+import { testSla } from '../support/sla.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ENTRIES = 400;
@@ -172,7 +173,7 @@ describe('a failing audit write', () => {
   it('makes the action fail: no referral is stored when its audit entry cannot be written', async () => {
     const key = testSigningKey();
     const vault = createVault(randomBytes(32));
-    const app = createApp({
+    const app = createApp({ sla: testSla,
       db,
       vault,
       identity: testIdentity({ db, vault, clock, masterKey: randomBytes(32) }),

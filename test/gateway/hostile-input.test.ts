@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../src/lib/errors.ts';
 import type { Agency } from '../../src/model/agency.ts';
 import type { Role } from '../../src/model/principal.ts';
-import { EXAMPLE, startFirewallHarness, type FirewallHarness } from '../firewall/harness.ts';
+import { EXAMPLE, startFirewallHarness, type FirewallHarness } from '../case/harness.ts';
 
 interface Parameter {
   readonly name: string;
@@ -42,6 +42,7 @@ const CONNECTOR = { id: 'police-hostile', agency: 'police', type: 'police-soap',
 
 const CALLERS: Readonly<Record<string, Caller>> = {
   'POST /v1/referrals': { role: 'referral-intake', body: EXAMPLE },
+  'GET /v1/referrals': { role: 'hub-manager', query: { sla: 'at-risk', rag: 'red', limit: '10' } },
   'GET /v1/referrals/{id}': { role: 'hub-manager' },
   'GET /v1/referrals/{id}/picture': { role: 'hub-manager' },
   'POST /v1/referrals/{id}/items/{itemId}/reveal': { role: 'hub-practitioner', agency: 'police' },

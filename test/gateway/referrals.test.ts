@@ -20,6 +20,7 @@ import { createVault } from '../../src/store/vault.ts';
 import { testIdentity } from '../support/identity.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER, TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
+import { testSla } from '../support/sla.ts';
 
 const example: unknown = JSON.parse(readFileSync(new URL('../../examples/referral.json', import.meta.url), 'utf8'));
 const key = testSigningKey();
@@ -42,7 +43,7 @@ beforeAll(async () => {
   const connector = Connector.parse({ id: 'health-test', agency: 'health', type: 'fhir-r4', sourceSystem: 'Test FHIR', baseUrl: 'http://127.0.0.1:9/fhir' });
   await upsertConnector(db, connector, 'file', clock.now());
   const vault = createVault(randomBytes(32));
-  app = createApp({ db, vault, identity: testIdentity({ db, vault, clock, masterKey: randomBytes(32) }), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }) });
+  app = createApp({ sla: testSla, db, vault, identity: testIdentity({ db, vault, clock, masterKey: randomBytes(32) }), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }) });
 });
 
 afterAll(async () => {
@@ -88,9 +89,12 @@ describe('POST /v1/referrals', () => {
 
     const status = await app.request(`/v1/referrals/${body.id}`, { headers: { authorization: `Bearer ${await tokenFor(key, 'hub-manager')}` } });
     expect(status.status).toBe(200);
-    const view = (await status.json()) as { slaDueAt: string; receivedAt: string; lookups: { connectorId: string; status: string; lawfulBasis: string }[] };
-    // Red: product due within 4 hours of receipt (DESIGN.md rule 4).
-    expect(new Date(view.slaDueAt).getTime() - new Date(view.receivedAt).getTime()).toBe(4 * 3_600_000);
+    const view = (await status.json()) as { slaDueAt: string; receivedAt: string; sla: { dueAt: string; atRiskAt: string; standing: string }; lookups: { connectorId: string; status: string; lawfulBasis: string }[] };
+    // Red: product due within 4 working hours of receipt (DESIGN.md rule 4). Received on Saturday
+    // 21 November 2026, the clock starts at 09:00 on Monday: due 13:00, at risk from 12:00 (75 %).
+    expect(view.receivedAt).toBe('2026-11-21T09:00:00.000Z');
+    expect(view.slaDueAt).toBe('2026-11-23T13:00:00.000Z');
+    expect(view.sla).toEqual({ dueAt: '2026-11-23T13:00:00.000Z', atRiskAt: '2026-11-23T12:00:00.000Z', standing: 'on-track' });
     expect(view.lookups.map((l) => [l.connectorId, l.status, l.lawfulBasis])).toEqual([['health-test', 'queued', 'children-act-1989-s47']]);
   });
 
@@ -219,7 +223,7 @@ describe('while the store is unavailable', () => {
   };
   const appOn = (store: Db): ReturnType<typeof createApp> => {
     const vault = createVault(randomBytes(32));
-    return createApp({ db: store, vault, identity: testIdentity({ db: store, vault, clock, masterKey: randomBytes(32) }), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }) });
+    return createApp({ sla: testSla, db: store, vault, identity: testIdentity({ db: store, vault, clock, masterKey: randomBytes(32) }), scheduler, clock, logger: silentLogger(), auditKeys: new Map(), verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }) });
   };
 
   it('answers 503 STORE.UNAVAILABLE problem documents with Retry-After (RFC 9110 §10.2.3), never 500', async () => {

@@ -7,7 +7,7 @@
  */
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFirewallHarness, EXAMPLE, type FirewallHarness } from '../firewall/harness.ts';
+import { startFirewallHarness, EXAMPLE, type FirewallHarness } from '../case/harness.ts';
 
 let harness: FirewallHarness;
 let seeded: Awaited<ReturnType<FirewallHarness['seedReferral']>>;

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agency } from '../../src/model/agency.ts';
 import { IndexedRecord } from '../../src/model/person-index.ts';
-import { startFirewallHarness, type FirewallHarness } from '../firewall/harness.ts';
+import { startFirewallHarness, type FirewallHarness } from '../case/harness.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 
 describe.each(STORE_KINDS)('possible matches on $name', (kind) => {

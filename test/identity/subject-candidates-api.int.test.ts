@@ -22,7 +22,7 @@ import type { PersonFact } from '../../src/model/fact.ts';
 import type { Picture, PossibleMatch } from '../../src/model/picture.ts';
 import { Product } from '../../src/model/product.ts';
 import { subjectMatchDecisionReason } from '../../src/store/identity.ts';
-import { startFirewallHarness, type FirewallHarness } from '../firewall/harness.ts';
+import { startFirewallHarness, type FirewallHarness } from '../case/harness.ts';
 import { educationRecordOf, seedCandidateReferral, type CandidateReferral } from './support/sam-smith.ts';
 
 let harness: FirewallHarness;

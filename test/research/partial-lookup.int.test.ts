@@ -64,7 +64,7 @@ async function referralWithOneLookup(): Promise<{ referralId: string; lookupId: 
   const referralId = randomUUID();
   const lookupId = lookupIdFor(referralId, 'health-test', child?.ref ?? '');
   const lookups = [{ id: lookupId, connectorId: 'health-test', agency: 'health' as const, subjectRef: child?.ref ?? '', status: 'queued' as const, lawfulBasis: 'children-act-1989-s47' as const, reason: null }];
-  await db.transaction((tx) => insertReferral(tx, vault, { id: referralId, idempotencyKey: null, input: EXAMPLE, receivedAt: clock.now(), slaDueAt: clock.now(), submittedBy: 'test', lookups }));
+  await db.transaction((tx) => insertReferral(tx, vault, { id: referralId, idempotencyKey: null, input: EXAMPLE, receivedAt: clock.now(), slaDueAt: clock.now(), slaAtRiskAt: clock.now(), submittedBy: 'test', lookups }));
   return { referralId, lookupId };
 }
 

@@ -60,6 +60,34 @@ describe.each(STORE_KINDS)('vault on $name', (kind) => {
     expect(await vault.destroy(db, referralId, 'police', new Date())).toBe(false);
   });
 
+  it('seals a stored picture under a key joined from every owner it holds: destroying any one of them leaves it unreadable', async () => {
+    const vault = createVault(randomBytes(32));
+    const joint = randomUUID();
+    await db.query(`INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, submitted_by, sealed_body) VALUES ($1, 'received', 'red', 'child-protection', now(), now(), 'test', '\\x00'::bytea)`, [joint]);
+    // The owners' keys exist once their content was sealed (a picture is built from stored content).
+    await db.transaction(async (tx) => {
+      for (const owner of ['hub', 'health', 'police'] as const) await vault.keyRing(tx, joint).seal(owner, 'synthetic', `fact:${owner}`);
+    });
+    const owners = ['police', 'hub', 'health'] as const;
+    const sealed = await vault.keyRing(db, joint).sealJoint(owners, Buffer.from('synthetic picture'), 'picture:1');
+    expect(Buffer.from(sealed).includes(Buffer.from('synthetic'))).toBe(false);
+    // One set of owners is one key, in whatever order they are named; another set is another key.
+    expect((await vault.keyRing(db, joint).openJoint(['health', 'hub', 'police'], sealed, 'picture:1')).toString()).toBe('synthetic picture');
+    await expect(vault.keyRing(db, joint).openJoint(['hub', 'health'], sealed, 'picture:1')).rejects.toThrow(SealError);
+    await expect(vault.keyRing(db, joint).openJoint(owners, sealed, 'picture:2')).rejects.toThrow(SealError);
+    // The wrapped keys read beside the picture open it without another query.
+    const rows = await db.query<{ owner: 'hub' | 'health' | 'police'; wrapped_key: Uint8Array }>('SELECT owner, wrapped_key FROM content_keys WHERE referral_id = $1', [joint]);
+    const wrapped = new Map(rows.map((r) => [r.owner, r.wrapped_key] as const));
+    expect(vault.openJointWith(joint, wrapped, owners, sealed, 'picture:1').toString()).toBe('synthetic picture');
+    // An owner whose content was never sealed has no key: nothing can be sealed under it.
+    await expect(vault.keyRing(db, joint).sealJoint(['hub', 'education'], Buffer.from('x'), 'picture:3')).rejects.toThrow(ContentDestroyedError);
+
+    // Crypto-shredding one agency's key shreds every stored copy holding its content.
+    expect(await vault.destroy(db, joint, 'health', new Date())).toBe(true);
+    await expect(vault.keyRing(db, joint).openJoint(owners, sealed, 'picture:1')).rejects.toThrow(ContentDestroyedError);
+    expect(() => vault.openJointWith(joint, new Map([...wrapped, ['health', null]]), owners, sealed, 'picture:1')).toThrow(ContentDestroyedError);
+  });
+
   it('does not keep a key created in a transaction that rolled back', async () => {
     const vault = createVault(randomBytes(32));
     const otherReferral = randomUUID();

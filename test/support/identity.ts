@@ -1,10 +1,10 @@
 /**
  * Identity wired for in-process tests exactly as the composition root wires it (src/main.ts):
  * the matcher built once from the model, the store's identity and person index rows, the audit
- * log, the firewall's policy and mapping's family and chronology builders.
+ * log, the case's policy and mapping's family and chronology builders.
  */
 import { appendAudit } from '../../src/audit/log.ts';
-import { createIdentityAccess } from '../../src/firewall/identity-access.ts';
+import { createIdentityAccess } from '../../src/case/identity-access.ts';
 import { createIdentity, createMatcher, defaultModel, type Identity } from '../../src/identity/index.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import { buildChronology } from '../../src/mapping/chronology.ts';

@@ -5,7 +5,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { appendAudit } from '../../audit/log.ts';
-import { enforce } from '../../firewall/workflow.ts';
+import { enforce } from '../../case/access.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { sha256Hex } from '../../lib/ids.ts';
 import { MashError } from '../../lib/errors.ts';

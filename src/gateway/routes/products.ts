@@ -2,13 +2,13 @@
  * The pull API for hosts that prefer it (issue 5 §5): a product by id (latest or a named version)
  * and a change feed of the versions published after a cursor that the caller may read. Only
  * published products are here: this is the outside of the firewall. The policy decides each read
- * from the product and its referral (src/firewall/disclosure.ts); every read is audited.
+ * from the product and its referral (src/case/disclosure.ts); every read is audited.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { readProduct, readProductFeed } from '../../firewall/disclosure.ts';
+import type { Cases } from '../../case/repository.ts';
 import { Product } from '../../model/product.ts';
-import type { AppDeps, AppEnv } from '../env.ts';
+import type { AppEnv } from '../env.ts';
 import { problemResponses } from '../schemas.ts';
 import { validationHook } from '../validation.ts';
 
@@ -33,18 +33,18 @@ const feedRoute = createRoute({
   responses: { 200: { description: 'Feed page', content: { 'application/json': { schema: z.object({ entries: z.array(FeedEntry), nextCursor: z.string() }) } } }, ...problemResponses(400, 401, 403) },
 });
 
-export function productRoutes(deps: AppDeps) {
+export function productRoutes(cases: Cases) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(getProductRoute, async (c) => {
     const { productId } = c.req.valid('param');
     // The firewall asks the policy with the product and its referral's context, and audits the read.
-    return c.json(await readProduct(deps, c.get('principal'), productId, c.req.valid('query').version), 200);
+    return c.json(await cases.of(c.get('principal')).product(productId, c.req.valid('query').version), 200);
   });
 
   app.openapi(feedRoute, async (c) => {
     const { after, limit } = c.req.valid('query');
-    const page = await readProductFeed(deps, c.get('principal'), Number(after), limit);
+    const page = await cases.of(c.get('principal')).productFeed(Number(after), limit);
     return c.json({ entries: page.entries.map((e) => ({ cursor: String(e.cursor), product: e.product })), nextCursor: String(page.nextCursor) }, 200);
   });
 

@@ -1,21 +1,18 @@
 /**
- * /v1/referrals: intake, status and the picture (issue 2 §6). Reading the picture is a view of
- * case content, so it is written to the audit log in the same transaction as the read.
+ * /v1/referrals: intake, the list of open referrals by SLA, status and the picture. Intake hands the referral to the
+ * research workflow; status and picture are read through the case repository (src/case), which
+ * decides what the caller may see and audits a view of case content.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, TypedResponse } from 'hono';
+import type { JSONParsed } from 'hono/utils/types';
 import { z } from 'zod';
-import { MashError } from '../../lib/errors.ts';
-import { agencyChecks } from '../../model/check.ts';
-import type { LookupView } from '../../model/lookup.ts';
+import type { Cases } from '../../case/repository.ts';
 import { Picture } from '../../model/picture.ts';
 import { ReferralInput } from '../../model/referral.ts';
 import { submitReferral } from '../../research/intake.ts';
-import { getReferral, listLookups } from '../../store/referrals.ts';
-import { lookupFactsOf, lookupView } from '../../firewall/lookup-facts.ts';
-import { viewPicture } from '../../firewall/workflow.ts';
-import { requirePermission } from '../auth.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
-import { problemResponses, ReferralAccepted, ReferralIdParam, ReferralStatusView } from '../schemas.ts';
+import { problemResponses, ReferralAccepted, ReferralIdParam, ReferralListPage, ReferralListQuery, ReferralStatusView } from '../schemas.ts';
 import { validationHook } from '../validation.ts';
 
 const IdempotencyHeaders = z.object({
@@ -34,6 +31,18 @@ const createReferralRoute = createRoute({
     202: { description: 'Accepted; research has started', content: { 'application/json': { schema: ReferralAccepted } } },
     200: { description: 'Already submitted with this Idempotency-Key', content: { 'application/json': { schema: ReferralAccepted } } },
     ...problemResponses(400, 401, 403, 413, 415),
+  },
+});
+
+const listReferralsRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Open referrals, soonest due first; filter by SLA standing (at-risk, breached), RAG and status',
+  description: 'Practitioners see the referrals their agency contributed to or they are assigned; the manager sees all. No case content.',
+  request: { query: ReferralListQuery },
+  responses: {
+    200: { description: 'A page of referrals', content: { 'application/json': { schema: ReferralListPage } } },
+    ...problemResponses(400, 401, 403),
   },
 });
 
@@ -63,91 +72,46 @@ const getPictureRoute = createRoute({
   },
 });
 
-export function referralRoutes(deps: AppDeps) {
+/**
+ * Answers JSON text as it was stored, without parsing and serialising it again on every read. The
+ * text is a picture the case built and checked against the Picture schema before sealing it
+ * (src/case/picture.ts), and AES-GCM authenticated it since; `TypedResponse` only carries the
+ * type to the OpenAPI route, so stating it here is all that is needed.
+ */
+function storedJson<T>(c: Context<AppEnv>, json: string): TypedResponse<JSONParsed<T>, 200, 'json'> {
+  return c.body(json, 200, { 'content-type': 'application/json' }) as unknown as TypedResponse<JSONParsed<T>, 200, 'json'>;
+}
+
+export function referralRoutes(deps: AppDeps, cases: Cases) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(createReferralRoute, async (c) => {
-    await requirePermission(c, 'referral:create', deps);
+    const repository = cases.of(c.get('principal'));
+    await repository.authorize('referral:create');
     const principal = c.get('principal');
     const key = c.req.valid('header')['idempotency-key'];
     // Keys are scoped to the caller so two systems cannot collide.
     const submitted = await submitReferral(c.req.valid('json'), principal.sub, key === undefined ? null : `${principal.sub} ${key}`, deps);
     const location = `${deps.publicUrl ?? new URL(c.req.url).origin}/v1/referrals/${submitted.id}`;
-    const referral = await getReferral(deps.db, deps.vault, submitted.id);
-    const body = { id: submitted.id, status: referral?.status ?? 'received', location };
+    const body = { id: submitted.id, status: (await repository.submittedStatus(submitted.id)) ?? 'received', location };
     c.header('Location', location);
     return submitted.created ? c.json(body, 202) : c.json(body, 200);
   });
 
+  app.openapi(listReferralsRoute, async (c) => {
+    return c.json(await cases.of(c.get('principal')).list(c.req.valid('query')), 200);
+  });
+
   app.openapi(getReferralRoute, async (c) => {
     const { id } = c.req.valid('param');
-    await requirePermission(c, 'referral:read', deps, id);
-    const referral = await getReferral(deps.db, deps.vault, id);
-    if (referral === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${id}`);
-    // Each lookup's facts counted as the picture holds them (relevance): counts only, nothing shown.
-    const lookupFacts = await lookupFactsOf(deps.db, deps.vault, id);
-    const lookups = (await listLookups(deps.db, id)).map((l) => lookupView(l, lookupFacts));
-    const count = (status: LookupView['status']) => lookups.filter((l) => l.status === status).length;
-    return c.json(
-      {
-        id: referral.id,
-        status: referral.status,
-        rag: referral.rag,
-        threshold: referral.threshold,
-        externalReference: referral.externalReference,
-        receivedAt: referral.receivedAt.toISOString(),
-        slaDueAt: referral.slaDueAt.toISOString(),
-        pictureReadyAt: referral.pictureReadyAt?.toISOString() ?? null,
-        lookupCounts: {
-          total: lookups.length,
-          queued: count('queued'),
-          running: count('running'),
-          done: count('done'),
-          partial: count('partial'),
-          failed: count('failed'),
-          notPermitted: count('not-permitted'),
-          timedOut: count('timed-out'),
-        },
-        lookups,
-      },
-      200,
-    );
+    return c.json(await cases.of(c.get('principal')).status(id), 200);
   });
 
   app.openapi(getPictureRoute, async (c) => {
     const { id } = c.req.valid('param');
-    // The firewall decides what this caller may see, and audits the view with the items shown.
-    const principal = c.get('principal');
-    const view = await viewPicture(deps, principal, id);
-    const { items, lookupFacts } = view;
-    const [status] = await deps.db.query<{ status: Picture['status'] }>('SELECT status FROM referrals WHERE id = $1', [id]);
-    const lookupRecords = await listLookups(deps.db, id);
-    const shown = new Map<string, number>();
-    for (const { fact } of items) shown.set(fact.provenance.lookupId, (shown.get(fact.provenance.lookupId) ?? 0) + 1);
-    const lookups = lookupRecords.map((l) => ({ ...lookupView(l, lookupFacts), factsShown: shown.get(l.id) ?? 0 }));
-    const { persons, family, chronology, possibleMatches } = await deps.identity.pictureIdentity(id, view, lookupRecords, principal);
-    return c.json(
-      {
-        referralId: id,
-        persons,
-        family,
-        chronology: [...chronology],
-        possibleMatches: [...possibleMatches],
-        status: status?.status ?? 'received',
-        generatedAt: deps.clock.now().toISOString(),
-        lookups,
-        checks: agencyChecks(lookups),
-        facts: items.map((i) => i.fact),
-        items: items.map((i) => ({
-          itemId: i.fact.id,
-          agency: i.agency,
-          sensitivity: i.fact.provenance.sensitivity,
-          revealed: i.revealedAt !== null,
-          release: i.release === null ? null : { decision: i.release.decision, revision: i.release.revision, decidedAt: i.release.decidedAt, decidedBy: i.release.decidedBy },
-        })),
-      },
-      200,
-    );
+    // Read from storage as built for the caller's audience: the JSON text is answered as stored.
+    const served = await cases.of(c.get('principal')).picture(id);
+    return storedJson<Picture>(c, served.json);
   });
 
   return app;

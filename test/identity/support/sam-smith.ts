@@ -23,7 +23,8 @@ import { completeResearch } from '../../../src/research/complete.ts';
 import { lookupIdFor } from '../../../src/research/plan.ts';
 import type { Identity } from '../../../src/identity/index.ts';
 import type { Db } from '../../../src/store/db.ts';
-import { finishLookup, insertReferral } from '../../../src/store/referrals.ts';
+import { recordLookupOutcome } from '../../../src/case/arrival.ts';
+import { insertReferral } from '../../../src/store/referrals.ts';
 import type { Vault } from '../../../src/store/vault.ts';
 import { externalPath } from '../../support/external.ts';
 
@@ -160,7 +161,7 @@ export async function seedCandidateReferral(
   const connectorOf = (agency: Agency): string => (agency === 'health' ? 'health-pds' : `${agency}-la`);
   const lookupId = (agency: Agency): string => lookupIdFor(referralId, connectorOf(agency), subject.ref);
   const lookups = agencies.map((agency) => ({ id: lookupId(agency), connectorId: connectorOf(agency), agency, subjectRef: subject.ref, status: 'queued' as const, lawfulBasis: 'children-act-1989-s47' as const, reason: null }));
-  await deps.db.transaction((tx) => insertReferral(tx, deps.vault, { id: referralId, idempotencyKey: null, input, receivedAt: at, slaDueAt: at, submittedBy: 'seed', lookups }));
+  await deps.db.transaction((tx) => insertReferral(tx, deps.vault, { id: referralId, idempotencyKey: null, input, receivedAt: at, slaDueAt: at, slaAtRiskAt: at, submittedBy: 'seed', lookups }));
 
   const healthLookupId = lookupId('health');
   const patients = pdsFuzzyPatients().slice(0, options.healthCandidates ?? CANDIDATE_CAP);
@@ -168,7 +169,7 @@ export async function seedCandidateReferral(
   const others = options.otherFacts?.(lookupId) ?? [];
   for (const lookup of lookups) {
     const facts = lookup.agency === 'health' ? healthFacts : others.filter((f) => f.provenance.lookupId === lookup.id);
-    await deps.db.transaction((tx) => finishLookup(tx, deps.vault, { lookupId: lookup.id, referralId, status: 'done', reason: null, facts, orchestrations: [], at, autoReveal: options.autoReveal ?? [] }));
+    await deps.db.transaction((tx) => recordLookupOutcome(tx, deps.vault, { lookupId: lookup.id, referralId, status: 'done', reason: null, facts, orchestrations: [], at, autoReveal: options.autoReveal ?? [] }));
   }
 
   const scheduled: ResearchPlan[] = [];

@@ -17,13 +17,15 @@ import { ReferralInput } from '../../src/model/referral.ts';
 import { lookupIdFor } from '../../src/research/plan.ts';
 import type { Db } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
-import { finishLookup, insertReferral } from '../../src/store/referrals.ts';
+import { recordLookupOutcome } from '../../src/case/arrival.ts';
+import { insertReferral } from '../../src/store/referrals.ts';
 import { createVault, type Vault } from '../../src/store/vault.ts';
 import type { Identity, PersonIndex } from '../../src/identity/index.ts';
 import { testIdentity } from '../support/identity.ts';
 import type { StoreKind } from '../support/stores.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { TEST_TOKEN_LIFETIME, testSigningKey, tokenFor } from '../support/tokens.ts';
+import { testSla } from '../support/sla.ts';
 
 export const EXAMPLE = ReferralInput.parse(JSON.parse(readFileSync(new URL('../../examples/referral.json', import.meta.url), 'utf8')));
 
@@ -69,7 +71,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string; stor
   const clock = fixedClock(new Date('2026-11-21T09:00:00Z'));
   const identity = testIdentity({ db, vault, clock, masterKey });
   const key = testSigningKey();
-  const app = createApp({
+  const app = createApp({ sla: testSla,
     db,
     vault,
     identity,
@@ -94,7 +96,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string; stor
       const referralId = randomUUID();
       const at = clock.now();
       const lookups = agencies.map((agency) => ({ id: lookupIdFor(referralId, `${agency}-sim`, 'child-1'), connectorId: `${agency}-sim`, agency, subjectRef: 'child-1', status: 'queued' as const, lawfulBasis: 'children-act-1989-s47' as const, reason: null }));
-      await db.transaction((tx) => insertReferral(tx, vault, { id: referralId, idempotencyKey: null, input: EXAMPLE, receivedAt: at, slaDueAt: at, submittedBy: 'seed', lookups }));
+      await db.transaction((tx) => insertReferral(tx, vault, { id: referralId, idempotencyKey: null, input: EXAMPLE, receivedAt: at, slaDueAt: at, slaAtRiskAt: at, submittedBy: 'seed', lookups }));
       const items: SeededItem[] = [];
       for (const lookup of lookups) {
         const facts: Fact[] = SENSITIVITIES.map((sensitivity, n) => {
@@ -122,7 +124,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string; stor
             },
           };
         });
-        await db.transaction((tx) => finishLookup(tx, vault, { lookupId: lookup.id, referralId, status: 'done', reason: null, facts, orchestrations: [], at, autoReveal: ['open'] }));
+        await db.transaction((tx) => recordLookupOutcome(tx, vault, { lookupId: lookup.id, referralId, status: 'done', reason: null, facts, orchestrations: [], at, autoReveal: ['open'] }));
       }
       return { referralId, items };
     },

@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
-import { applyRetention } from '../../src/firewall/retention.ts';
+import { applyRetention } from '../../src/case/retention.ts';
 import { listItems } from '../../src/store/items.ts';
 import { ContentDestroyedError } from '../../src/store/vault.ts';
 import { STORE_KINDS } from '../support/stores.ts';

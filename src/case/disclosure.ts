@@ -12,7 +12,7 @@ import { findProductVersion, openProductVersion, productFeedRefs, type ProductVe
 import { MashError } from '../lib/errors.ts';
 import { ContentDestroyedError } from '../store/vault.ts';
 import { authorize, type PolicyContext } from './policy.ts';
-import { enforce, referralContext, type FirewallDeps } from './workflow.ts';
+import { enforce, referralContext, type CaseStoreDeps } from './access.ts';
 
 /** Rows read per batch of the feed, and the most scanned for one page (versions the caller may not read are skipped). */
 const FEED_BATCH = 100;
@@ -24,7 +24,7 @@ const productContext = (ref: ProductVersionRef, referral: PolicyContext['referra
 });
 
 /** One product version (the latest, or `version`), if the policy lets this caller read it. */
-export async function readProduct(deps: FirewallDeps, principal: Principal, productId: string, version: number | undefined): Promise<Product> {
+export async function readProduct(deps: CaseStoreDeps, principal: Principal, productId: string, version: number | undefined): Promise<Product> {
   await enforce(deps, principal, 'product:list', {});
   const ref = await findProductVersion(deps.db, productId, version);
   if (ref === undefined) throw new MashError('PRODUCT.NOT_FOUND', `no product ${productId}${version === undefined ? '' : ' at that version'}`);
@@ -50,7 +50,7 @@ export interface FeedPage {
  * FEED_MAX_SCANNED versions are scanned per page, so a page may hold fewer than `limit` entries
  * while `nextCursor` moves on.
  */
-export async function readProductFeed(deps: FirewallDeps, principal: Principal, after: number, limit: number): Promise<FeedPage> {
+export async function readProductFeed(deps: CaseStoreDeps, principal: Principal, after: number, limit: number): Promise<FeedPage> {
   await enforce(deps, principal, 'product:list', {});
   const contexts = new Map<string, PolicyContext['referral']>();
   const readable: ProductVersionRef[] = [];

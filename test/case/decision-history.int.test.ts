@@ -21,7 +21,8 @@ import { lookupIdFor } from '../../src/research/plan.ts';
 import { getManagerDecision, listItems, managerDecisionRevisions, releaseRevisions } from '../../src/store/items.ts';
 import { listMigrations, migrate } from '../../src/store/migrate.ts';
 import { openPglite } from '../../src/store/pglite.ts';
-import { finishLookup, insertReferral } from '../../src/store/referrals.ts';
+import { recordLookupOutcome } from '../../src/case/arrival.ts';
+import { insertReferral } from '../../src/store/referrals.ts';
 import { createVault } from '../../src/store/vault.ts';
 import { createFeedbackNotifier } from '../../src/host/feedback.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
@@ -230,14 +231,15 @@ describe('decisions written before migration 007', () => {
     const tmp = makeTempDir('mash-007-');
     const db = await openPglite(tmp.dir);
     try {
-      // Every migration but 007, so the rows below are written by the current store code as before 007.
-      await migrate(db, listMigrations().filter((m) => m.version !== 7));
+      // Every migration but 007 (and those after 009, which build on 007's tables), so the rows
+      // below are written by the current store code as before 007.
+      await migrate(db, listMigrations().filter((m) => m.version !== 7 && m.version <= 9));
       const vault = createVault(randomBytes(32));
       const referralId = randomUUID();
       const at = new Date('2026-11-21T09:00:00Z');
       const lookupId = lookupIdFor(referralId, 'police-sim', 'child-1');
       const lookups = [{ id: lookupId, connectorId: 'police-sim', agency: 'police' as const, subjectRef: 'child-1', status: 'queued' as const, lawfulBasis: 'children-act-1989-s47' as const, reason: null }];
-      await db.transaction((tx) => insertReferral(tx, vault, { id: referralId, idempotencyKey: null, input: EXAMPLE, receivedAt: at, slaDueAt: at, submittedBy: 'seed', lookups }));
+      await db.transaction((tx) => insertReferral(tx, vault, { id: referralId, idempotencyKey: null, input: EXAMPLE, receivedAt: at, slaDueAt: at, slaAtRiskAt: at, submittedBy: 'seed', lookups }));
       const itemId = stableId('fact', lookupId, 'rec-1', 'event');
       const fact: Fact = {
         id: itemId,
@@ -249,7 +251,7 @@ describe('decisions written before migration 007', () => {
         detail: 'Synthetic detail',
         provenance: { agency: 'police', connectorId: 'police-sim', sourceSystem: 'Synthetic RMS', sourceRecordId: 'rec-1', lookupId, retrievedAt: at.toISOString(), lawfulBasis: 'children-act-1989-s47', sensitivity: 'restricted' },
       };
-      await db.transaction((tx) => finishLookup(tx, vault, { lookupId, referralId, status: 'done', reason: null, facts: [fact], orchestrations: [], at, autoReveal: [] }));
+      await db.transaction((tx) => recordLookupOutcome(tx, vault, { lookupId, referralId, status: 'done', reason: null, facts: [fact], orchestrations: [], at, autoReveal: [] }));
       // As the store wrote them before 007: one row each, revision 2, sealed bound to the item alone.
       await db.transaction(async (tx) => {
         const keys = vault.keyRing(tx, referralId);

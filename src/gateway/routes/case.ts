@@ -1,18 +1,14 @@
 /**
- * The firewall's HTTP contract (issue 5 §8): reveal an item, decide its release (and read the
- * revisions of that decision), record the manager's decision, publish the product, assign a
- * practitioner. The firewall module decides and
- * audits; these routes only parse and answer.
+ * The case's HTTP contract behind the firewall: reveal an item, decide its release (and read the
+ * revisions of that decision), record the manager's decision, publish the product, decide a
+ * possible match, assign a practitioner, close the case. The case repository (src/case) decides
+ * and audits; these routes only parse, call it and answer.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { appendAudit } from '../../audit/log.ts';
-import { closeCase } from '../../firewall/retention.ts';
-import { decide, enforce, publish, recordDecision, referralContext, releaseHistory, reveal } from '../../firewall/workflow.ts';
-import { MashError } from '../../lib/errors.ts';
+import type { Cases } from '../../case/repository.ts';
 import { Outcome, Redaction } from '../../model/product.ts';
 import { Rag } from '../../model/referral.ts';
-import { assign } from '../../store/items.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { noRequestBody } from '../request-body.ts';
 import { problemResponses, ReferralIdParam } from '../schemas.ts';
@@ -147,25 +143,25 @@ const assignRoute = createRoute({
   responses: { 200: { description: 'Assigned', content: { 'application/json': { schema: z.object({ subject: z.string(), assigned: z.boolean() }) } } }, ...problemResponses(400, 401, 403, 404, 413, 415) },
 });
 
-export function firewallRoutes(deps: AppDeps) {
+export function caseRoutes(deps: Pick<AppDeps, 'publicUrl'>, cases: Cases) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(revealRoute, async (c) => {
     const { id, itemId } = c.req.valid('param');
-    const { revealed } = await reveal(deps, c.get('principal'), id, itemId);
+    const { revealed } = await cases.of(c.get('principal')).reveal(id, itemId);
     return c.json({ itemId, revealed: true as const, changed: revealed }, 200);
   });
 
   app.openapi(releaseRoute, async (c) => {
     const { id, itemId } = c.req.valid('param');
     const body = c.req.valid('json');
-    const { revision } = await decide(deps, c.get('principal'), id, itemId, body);
+    const { revision } = await cases.of(c.get('principal')).decideRelease(id, itemId, body);
     return c.json({ itemId, decision: body.decision, revision }, 200);
   });
 
   app.openapi(releaseRevisionsRoute, async (c) => {
     const { id, itemId } = c.req.valid('param');
-    const { agency, revisions } = await releaseHistory(deps, c.get('principal'), id, itemId);
+    const { agency, revisions } = await cases.of(c.get('principal')).releaseHistory(id, itemId);
     const last = revisions.at(-1)?.revision;
     return c.json(
       {
@@ -188,15 +184,13 @@ export function firewallRoutes(deps: AppDeps) {
 
   app.openapi(decisionRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const result = await recordDecision(deps, c.get('principal'), id, c.req.valid('json'));
-    return c.json(result, 200);
+    return c.json(await cases.of(c.get('principal')).decide(id, c.req.valid('json')), 200);
   });
 
   app.openapi(publishRoute, async (c) => {
     const { id } = c.req.valid('param');
     // The body is optional: without one (and without a Content-Type) the request is `{}`.
-    const request = c.req.valid('json');
-    const { product, created } = await publish(deps, c.get('principal'), id, request);
+    const { product, created } = await cases.of(c.get('principal')).publish(id, c.req.valid('json'));
     const body = { productId: product.productId, version: product.version, contentHash: product.contentHash, created };
     c.header('Location', `${deps.publicUrl ?? new URL(c.req.url).origin}/v1/products/${product.productId}?version=${product.version}`);
     return created ? c.json(body, 201) : c.json(body, 200);
@@ -204,31 +198,21 @@ export function firewallRoutes(deps: AppDeps) {
 
   app.openapi(matchRoute, async (c) => {
     const { id, matchId } = c.req.valid('param');
-    const outcome = await deps.identity.decidePossibleMatch(c.get('principal'), id, matchId, c.req.valid('json'));
+    const outcome = await cases.of(c.get('principal')).decidePossibleMatch(id, matchId, c.req.valid('json'));
     return c.json({ ...outcome, alsoRejected: [...outcome.alsoRejected] }, 200);
   });
 
   app.openapi(closeRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(await closeCase(deps, c.get('principal'), id, c.req.valid('json').rationale), 200);
+    return c.json(await cases.of(c.get('principal')).close(id, c.req.valid('json').rationale), 200);
   });
 
   app.openapi(assignRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const principal = c.get('principal');
-    const exists = await deps.db.query<{ id: string }>('SELECT id FROM referrals WHERE id = $1', [id]);
-    if (exists.length === 0) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${id}`);
-    await enforce(deps, principal, 'referral:assign', { referral: await referralContext(deps.db, id) }, id);
     const { subject } = c.req.valid('json');
-    const assigned = await deps.db.transaction(async (tx) => {
-      const at = deps.clock.now();
-      const added = await assign(tx, id, subject, principal.sub, at);
-      if (added) await appendAudit(tx, { at, actor: principal.sub, action: 'referral.assigned', referralId: id, subject });
-      return added;
-    });
+    const { assigned } = await cases.of(c.get('principal')).assign(id, subject);
     return c.json({ subject, assigned }, 200);
   });
 
   return app;
 }
-

@@ -14,6 +14,7 @@ import type { Principal, Role } from '../model/principal.ts';
 export const ACTIONS = [
   'referral:create',
   'referral:read',
+  'referral:list',
   'referral:assign',
   'referral:decide',
   'picture:read',
@@ -81,12 +82,12 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
       }
       // The manager reads the revealed picture and decides; items stay the owners' to release.
       if (action === 'product:read') return productNamed(context);
-      return action === 'referral:read' || action === 'picture:read' || action === 'referral:assign' || action === 'referral:decide' || action === 'product:publish' || action === 'product:list'
+      return action === 'referral:read' || action === 'referral:list' || action === 'picture:read' || action === 'referral:assign' || action === 'referral:decide' || action === 'product:publish' || action === 'product:list'
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {
-      // The product list is open to practitioners; each product in it is theirs to read only on need-to-know.
-      if (action === 'product:list') return allow;
+      // The product and referral lists are open to practitioners; each entry is theirs to read only on need-to-know.
+      if (action === 'product:list' || action === 'referral:list') return allow;
       if (action !== 'referral:read' && action !== 'picture:read' && action !== 'item:reveal' && action !== 'item:decide' && action !== 'item:history' && action !== 'identity:decide' && action !== 'product:read') {
         return deny(`role ${role} may not ${action}`);
       }

@@ -12,7 +12,7 @@ import type { Agency } from '../../src/model/agency.ts';
 import type { Role } from '../../src/model/principal.ts';
 import { subjectMatchId } from '../../src/model/identity.ts';
 import { seedCandidateReferral } from '../identity/support/sam-smith.ts';
-import { ACTIONS, authorize } from '../../src/firewall/policy.ts';
+import { ACTIONS, authorize } from '../../src/case/policy.ts';
 import { startFirewallHarness, type FirewallHarness, EXAMPLE } from './harness.ts';
 
 type Who = 'intake' | 'manager' | 'police-practitioner' | 'health-practitioner' | 'outsider-practitioner' | 'police-admin' | 'host' | 'auditor';
@@ -50,6 +50,8 @@ const ROUTES: readonly RouteCase[] = [
   { name: 'POST /v1/referrals', allowed: ['intake'], request: () => ({ method: 'POST', path: '/v1/referrals', body: EXAMPLE }) },
   { name: 'GET /v1/referrals/:id', allowed: ['intake', 'manager', 'police-practitioner', 'health-practitioner'], request: ({ referralId }) => ({ method: 'GET', path: `/v1/referrals/${referralId}` }) },
   { name: 'GET /v1/referrals/:id/picture', allowed: ['manager', 'police-practitioner', 'health-practitioner'], request: ({ referralId }) => ({ method: 'GET', path: `/v1/referrals/${referralId}/picture` }) },
+  // Open to the manager and practitioners; each row is the policy's to show (tested beyond the matrix).
+  { name: 'GET /v1/referrals?sla=', allowed: ['manager', 'police-practitioner', 'health-practitioner', 'outsider-practitioner'], request: () => ({ method: 'GET', path: '/v1/referrals?sla=breached' }) },
   { name: 'POST …/items/:itemId/reveal (a police item)', allowed: ['police-practitioner'], request: ({ referralId, policeItem }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/items/${policeItem}/reveal` }) },
   {
     name: 'PUT …/items/:itemId/release (a police item)',

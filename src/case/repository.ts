@@ -1,0 +1,145 @@
+/**
+ * The case repository: the one owner of a referral's case (DESIGN.md "Layout": src/case). Built per
+ * principal, as Medplum builds its repository per user and adds the access filters to every query
+ * (medplum/medplum packages/server/src/fhir/repo.ts): every operation asks the one policy function
+ * (`policy.ts`) with the case's context before it reads or changes anything, and what a reader sees
+ * is chosen by the reader's audience (`audience.ts`) — the stored picture is selected by it.
+ *
+ * Routes parse, call this, and answer; they hold no SQL and no access rule. Every operation that
+ * changes the case commits its change and its audit entry together, then tells the stored
+ * pictures (`pictures.ts`) that the case changed.
+ */
+import { appendAudit } from '../audit/log.ts';
+import type { Identity, PossibleMatchOutcome, PossibleMatchRequest } from '../identity/index.ts';
+import type { Clock } from '../lib/clock.ts';
+import { MashError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { ReleaseDecision } from '../model/item.ts';
+import type { Agency } from '../model/agency.ts';
+import type { Principal } from '../model/principal.ts';
+import type { Product } from '../model/product.ts';
+import type { ReferralStatus } from '../model/referral.ts';
+import type { SlaClock } from '../model/working-calendar.ts';
+import { lookUpPicture } from '../store/case-pictures.ts';
+import type { Db } from '../store/db.ts';
+import { getReferralSummary } from '../store/referrals.ts';
+import type { Vault } from '../store/vault.ts';
+import { enforce, referralContext, type CaseStoreDeps } from './access.ts';
+import { assign } from './assignment.ts';
+import { audienceOf } from './audience.ts';
+import { recordDecision, type DecisionRequest } from './decision.ts';
+import { readProduct, readProductFeed, type FeedPage } from './disclosure.ts';
+import { decide, releaseHistory, reveal, type ReleaseRequest } from './items.ts';
+import { createPictures, type Pictures, type ServedPicture } from './pictures.ts';
+import type { Action } from './policy.ts';
+import { publish, type PublishRequest } from './publication.ts';
+import { closeCase } from './retention.ts';
+import { listCases, type ReferralListPage, type ReferralListRequest } from './listing.ts';
+import { referralStatus, type ReferralStatusView } from './status.ts';
+
+/** What the case repository is built from. */
+export interface CaseDeps extends CaseStoreDeps {
+  /** Identity, built once by the composition root: possible-match decisions and the picture's people. */
+  readonly identity: Pick<Identity, 'decidePossibleMatch' | 'pictureIdentity'>;
+  readonly logger: Logger;
+  /** The stored pictures; without them, pictures are built by the reads that find them stale. */
+  readonly pictures?: Pictures | undefined;
+  /** The working-hours SLA clock: a RAG change moves the due and at-risk times with it. */
+  readonly sla: SlaClock;
+}
+
+/** One principal's view of, and work on, the hub's cases. */
+export interface CaseRepository {
+  /** Asks the policy for an action outside any one case's content (submitting a referral, the product feed); a denial is audited. */
+  authorize(action: Action, referralId?: string): Promise<void>;
+  /** Open referrals this principal may read, soonest due first, by SLA standing, RAG and status. */
+  list(request: ReferralListRequest): Promise<ReferralListPage>;
+  /** A referral's status: its state, SLA and every lookup with its facts counted. */
+  status(referralId: string): Promise<ReferralStatusView>;
+  /** A referral's state alone, without policy: for the one who just submitted it. */
+  submittedStatus(referralId: string): Promise<ReferralStatus | undefined>;
+  /** The picture as this principal may see it, read from storage (built once if the case changed); the view is audited. */
+  picture(referralId: string): Promise<ServedPicture>;
+  reveal(referralId: string, itemId: string): Promise<{ revealed: boolean }>;
+  decideRelease(referralId: string, itemId: string, request: ReleaseRequest): Promise<{ revision: number }>;
+  releaseHistory(referralId: string, itemId: string): Promise<{ agency: Agency; revisions: ReleaseDecision[] }>;
+  decide(referralId: string, request: DecisionRequest): Promise<{ revision: number; notified: number }>;
+  publish(referralId: string, request: PublishRequest): Promise<{ product: Product; created: boolean }>;
+  decidePossibleMatch(referralId: string, matchId: string, request: PossibleMatchRequest): Promise<PossibleMatchOutcome>;
+  assign(referralId: string, subject: string): Promise<{ assigned: boolean }>;
+  close(referralId: string, rationale: string): Promise<{ closedAt: string; changed: boolean }>;
+  product(productId: string, version: number | undefined): Promise<Product>;
+  productFeed(after: number, limit: number): Promise<FeedPage>;
+}
+
+/** The hub's cases: a repository per principal over one set of stored pictures. */
+export interface Cases {
+  of(principal: Principal): CaseRepository;
+  readonly pictures: Pictures;
+}
+
+/** Builds the case repositories; the stored pictures are the given ones, or built by reads alone. */
+export function createCases(deps: CaseDeps): Cases {
+  const pictures = deps.pictures ?? createPictures(deps, { background: false });
+  const store: CaseStoreDeps = { db: deps.db, vault: deps.vault, clock: deps.clock };
+
+  /** Runs a change, then (committed) tells the stored pictures the case changed. */
+  const changing = async <T>(referralId: string, change: () => Promise<T>): Promise<T> => {
+    const result = await change();
+    pictures.caseChanged(referralId);
+    return result;
+  };
+
+  return {
+    pictures,
+    of(principal) {
+      return {
+        async authorize(action, referralId) {
+          const context = referralId === undefined ? {} : { referral: await referralContext(deps.db, referralId) };
+          await enforce(store, principal, action, context, referralId);
+        },
+        list: (request) => listCases(store, principal, request),
+        status: (referralId) => referralStatus(store, principal, referralId),
+        submittedStatus: async (referralId) => (await getReferralSummary(deps.db, referralId))?.status,
+        picture: (referralId) => viewPicture({ ...store, pictures }, principal, referralId),
+        reveal: (referralId, itemId) => changing(referralId, () => reveal(store, principal, referralId, itemId)),
+        decideRelease: (referralId, itemId, request) => changing(referralId, () => decide(store, principal, referralId, itemId, request)),
+        releaseHistory: (referralId, itemId) => releaseHistory(store, principal, referralId, itemId),
+        decide: (referralId, request) => changing(referralId, () => recordDecision({ ...store, sla: deps.sla }, principal, referralId, request)),
+        publish: (referralId, request) => changing(referralId, () => publish(store, principal, referralId, request)),
+        // Identity decides whose record a candidate is (its possible-match decisions);
+        // a decision changes this case's picture, and, for a person-index question, the pictures of
+        // every referral that sighted the record (their versions are bumped in the same transaction).
+        decidePossibleMatch: (referralId, matchId, request) => changing(referralId, () => deps.identity.decidePossibleMatch(principal, referralId, matchId, request)),
+        assign: (referralId, subject) => changing(referralId, () => assign(store, principal, referralId, subject)),
+        close: (referralId, rationale) => changing(referralId, () => closeCase(store, principal, referralId, rationale)),
+        product: (productId, version) => readProduct(store, principal, productId, version),
+        productFeed: (after, limit) => readProductFeed(store, principal, after, limit),
+      };
+    },
+  };
+}
+
+/**
+ * The picture as this principal may see it: the stored picture of their audience, selected by it
+ * in the same query that reads the case's version and policy context; built once if the case
+ * changed since. One `picture.viewed` audit entry per picture served, naming every item shown.
+ */
+async function viewPicture(deps: { readonly db: Db; readonly vault: Vault; readonly clock: Clock; readonly pictures: Pictures }, principal: Principal, referralId: string): Promise<ServedPicture> {
+  const audience = audienceOf(principal);
+  const found = await lookUpPicture(deps.db, referralId, audience);
+  if (found === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
+  await enforce(deps, principal, 'picture:read', { referral: { contributingAgencies: found.contributingAgencies, assignees: found.assignees } }, referralId);
+  const served = await deps.pictures.serve(referralId, audience, found.version, found.stored);
+  // A view changes nothing else: its audit entry is one statement, committed before the picture is answered.
+  await appendAudit(deps.db, {
+    at: deps.clock.now(),
+    actor: principal.sub,
+    action: 'picture.viewed',
+    referralId,
+    agency: principal.agency,
+    // Candidate records are shown too (to let their owner decide): named among the items shown, and apart.
+    detail: { role: principal.role, items: served.shownItemIds.length, itemIds: [...served.shownItemIds], candidateItemIds: [...served.candidateItemIds] },
+  });
+  return served;
+}
