@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   'STORE.TRANSACTION_CLOSED': null,
   'STORE.DATA_DIR_LOCKED': null,
   'CONFIG.INVALID': null,
+  'CONFIG.BANK_HOLIDAYS_ENDING': null,
   'INTERNAL': 500,
   // An agency lookup that failed: the lookup's reason starts with the code (never an HTTP answer).
   'ADAPTER.TIMEOUT': null,
@@ -90,6 +91,7 @@ export const ERROR_CODES = {
   'AUDIT.CHECKPOINT_FAILED': null,
   'AUDIT.COPY_INVALID': null,
   'OUTBOX.DISPATCH_FAILED': null,
+  'PICTURE.BUILD_FAILED': null,
   'DISPATCH.ERROR': null,
   'RECOVERY.SWEEP_FAILED': null,
   'RETENTION.FAILED': null,
