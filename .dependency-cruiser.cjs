@@ -83,6 +83,21 @@ module.exports = {
       to: { path: '^simulators/' },
     },
     {
+      // One job engine (docs/decisions.md "One job engine, one retry policy"): the composition root
+      // starts it; the rest of the hub sees only the scheduling ports of src/model/jobs.ts.
+      name: 'job-engine-from-main',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/queue/'] },
+      to: { path: '^src/queue/(engine|bullmq|in-process)\\.ts$' },
+    },
+    {
+      // BullMQ and Redis are the distributed engine's business, nobody else's.
+      name: 'redis-only-in-the-engine',
+      severity: 'error',
+      from: { pathNot: '^src/queue/bullmq\\.ts$' },
+      to: { path: 'node_modules/(bullmq|ioredis)/' },
+    },
+    {
       name: 'src-not-from-tests',
       severity: 'error',
       from: { path: '^src/', pathNot: ['\\.test\\.ts$'] },

@@ -37,7 +37,7 @@ import { createTokenVerifier } from '../src/gateway/token-verifier.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { silentLogger } from '../src/lib/logger.ts';
 import { createInProcessRunner } from '../src/queue/in-process.ts';
-import type { ResearchProcessors } from '../src/queue/runner.ts';
+import type { JobProcessors } from '../src/queue/runner.ts';
 import { completeResearch } from '../src/research/complete.ts';
 import { defaultRegistry } from '../src/research/kits.ts';
 import { executeLookup, type ResearchDeps } from '../src/research/lookup.ts';
@@ -156,11 +156,13 @@ async function appendUnderLoad(db: Db, url: string): Promise<LoadFigures> {
   const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor: 'system:bench' };
   let schedule: (plan: ResearchPlan) => Promise<void> = () => Promise.resolve();
   const identity = testIdentity({ db, vault, clock: systemClock, masterKey: randomBytes(32) });
-  const processors: ResearchProcessors = {
+  const processors: JobProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
     referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: 1, identity, schedule: (plan) => schedule(plan) }),
+    // Nothing is published here, so the outbox never has a delivery to make.
+    delivery: () => Promise.reject(new Error('the audit benchmark publishes nothing')),
   };
-  const runner = createInProcessRunner(processors, { concurrency: 8, attempts: 3, backoffMs: 200 }, logger);
+  const runner = createInProcessRunner({ processors }, { concurrency: 8, attempts: 3, backoffMs: 200 }, logger);
   schedule = (plan) => runner.schedule(plan);
   const key = testSigningKey();
   const app = createApp({

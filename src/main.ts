@@ -1,14 +1,14 @@
 /**
- * Composition root (CONVENTIONS.md §1): config → store → connectors → job runner → adapters →
+ * Composition root (CONVENTIONS.md §1): config → store → connectors → job engine → adapters →
  * app and workers. The only module that imports everything. `MASH_ROLE` picks what this process
  * runs: `all` (embedded default), `gateway` (HTTP only) or `worker` (jobs only).
  */
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
-import { startCheckpointer } from './audit/checkpoints.ts';
+import { checkpointIfDue } from './audit/checkpoints.ts';
 import { appendAudit } from './audit/log.ts';
 import { loadAuditSigner, type AuditSigner } from './audit/signing.ts';
-import { startSealer } from './audit/seal.ts';
+import { sealAll } from './audit/seal.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createSlaClock, type SlaClock } from './model/working-calendar.ts';
 import { createApp } from './gateway/app.ts';
@@ -17,19 +17,17 @@ import { createTokenVerifier, type TokenVerifier } from './gateway/token-verifie
 import { ConfigError, describeError } from './lib/errors.ts';
 import { systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
-import type { ResearchScheduler } from './model/jobs.ts';
-import { createBullmqScheduler, startBullmqWorkers } from './queue/bullmq.ts';
-import { createInProcessRunner } from './queue/in-process.ts';
-import { startOutboxDispatcher } from './queue/outbox.ts';
-import { createPictures } from './case/pictures.ts';
+import { startJobEngine, type JobEngine } from './queue/engine.ts';
+import { deliverMessage, sweepOutbox, type OutboxDeps } from './queue/outbox.ts';
+import type { JobWork } from './queue/runner.ts';
+import { createPictures, type Pictures } from './case/pictures.ts';
 import { applyRetention } from './case/retention.ts';
 import { createIdentityAccess } from './case/identity-access.ts';
 import { createFeedbackNotifier } from './host/feedback.ts';
 import { createHostPublisher, type HostSettings } from './host/publisher.ts';
-import { createIdentity, createMatcher, defaultModel } from './identity/index.ts';
+import { createIdentity, createMatcher, defaultModel, type Identity } from './identity/index.ts';
 import { buildChronology } from './mapping/chronology.ts';
 import { buildFamily } from './mapping/family.ts';
-import type { ResearchProcessors } from './queue/runner.ts';
 import { completeResearch } from './research/complete.ts';
 import { resumeResearch } from './research/intake.ts';
 import { executeLookup, type ResearchDeps } from './research/lookup.ts';
@@ -39,13 +37,19 @@ import type { Db } from './store/db.ts';
 import { DataDirLockedError } from './store/lock.ts';
 import { resolveMasterKey } from './store/master-key.ts';
 import { openStore } from './store/open.ts';
-import { isStoreUnavailable } from './store/unavailable.ts';
 import { createVault, type Vault } from './store/vault.ts';
 import { createIdentityStore } from './store/identity.ts';
 import { createPersonIndexStore, deriveIndexKey, type PersonIndexRows } from './store/person-index.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
 
 type Closer = () => Promise<void>;
+
+/** How often committed audit entries are chained (docs/decisions.md, "The audit chain is sealed just after commit"). */
+const AUDIT_SEAL_EVERY_MS = 200;
+/** How often a due checkpoint is looked for (MASH_AUDIT_CHECKPOINT_EVERY / _MS say when one is due). */
+const AUDIT_CHECKPOINT_EVERY_MS = 1_000;
+/** How often the outbox is swept for due messages whose job was lost (a crash, Redis data lost, a failed enqueue). */
+const OUTBOX_SWEEP_EVERY_MS = 1_000;
 
 async function main(): Promise<void> {
   const config = readConfigOrExit();
@@ -97,101 +101,23 @@ async function main(): Promise<void> {
     access: createIdentityAccess({ db, vault, clock: systemClock }),
     pictureSections: { chronology: buildChronology, family: buildFamily },
   });
-  // Every process chains committed audit entries; one sealer works at a time.
-  closers.unshift(startSealer(db, loopFailureLog(logger, 'AUDIT.SEAL_FAILED', 'audit sealing failed')));
   // Stored pictures are built again after every change, in the background of whichever process made it.
   const pictures = createPictures({ db, vault, clock: systemClock, identity, logger }, { background: true });
   closers.unshift(() => pictures.close());
-  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor, caseChanged: (referralId) => pictures.caseChanged(referralId) };
-  const processors: ResearchProcessors = {
-    lookup: (data) => executeLookup(data, researchDeps),
-    // The next wave is scheduled through whichever job system is built below (late bound).
-    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: config.familyDepth, identity, schedule: (plan) => scheduler.schedule(plan) }),
-  };
   const runsJobs = config.role === 'all' || config.role === 'worker';
-
-  let scheduler: ResearchScheduler;
-  if (config.redisUrl === undefined) {
-    const runner = createInProcessRunner(processors, config.jobs, logger);
-    closers.unshift(() => runner.close());
-    scheduler = runner;
-  } else {
-    const bullmq = createBullmqScheduler({ connection: config.redisUrl, ...config.jobs, logger });
-    closers.unshift(() => bullmq.close());
-    scheduler = bullmq;
-    if (runsJobs) {
-      const workers = startBullmqWorkers({ connection: config.redisUrl, processors, concurrency: config.jobs.concurrency, backoffMs: config.jobs.backoffMs, logger });
-      closers.unshift(() => workers.close());
-    }
-  }
-
-  if (runsJobs) {
-    const hostUrl = config.hostSystem.url ?? simulators?.host.url;
-    if (hostUrl === undefined) logger.warn({ code: 'HOST.NOT_CONFIGURED' }, 'no MASH_HOST_URL: products wait for hosts to pull them (GET /v1/products)');
-    const stopDispatcher = startOutboxDispatcher({
-      db,
-      vault,
-      clock: systemClock,
-      logger,
-      actor,
-      env: process.env,
-      host: hostUrl === undefined ? undefined : { publisher: createHostPublisher({ format: config.hostSystem.format }), settings: hostSettings(hostUrl, config) },
-      feedback: createFeedbackNotifier(),
-      maxAttempts: config.outbox.attempts,
-      backoffMs: config.outbox.backoffMs,
-      leaseMs: config.outbox.leaseMs,
-    });
-    closers.unshift(stopDispatcher);
-    const retentionDays = config.retention.days;
-    if (retentionDays !== undefined) {
-      let sweeping: Promise<void> | undefined;
-      const retention = setInterval(() => {
-        sweeping ??= applyRetention({ db, vault, clock: systemClock, personIndex: identity.personIndex }, retentionDays, actor)
-          .then((destroyed) => {
-            if (destroyed.length > 0) logger.info({ referrals: destroyed.length }, 'retention destroyed case content');
-          })
-          .catch(loopFailureLog(logger, 'RETENTION.FAILED', 'retention sweep failed'))
-          .finally(() => {
-            sweeping = undefined;
-          });
-      }, config.retention.sweepMs);
-      retention.unref();
-      closers.unshift(async () => {
-        clearInterval(retention);
-        await sweeping;
-      });
-    }
-    const stopCheckpointer = startCheckpointer(
-      db,
-      auditSigner,
-      { every: config.audit.checkpointEvery, maxAgeMs: config.audit.checkpointMaxAgeMs },
-      systemClock,
-      loopFailureLog(logger, 'AUDIT.CHECKPOINT_FAILED', 'audit checkpoint failed'),
-    );
-    closers.unshift(stopCheckpointer);
-    // The store is the source of truth: whatever it shows unfinished is scheduled again, now and
-    // on a sweep (a referral stored while Redis was unreachable is picked up once it is back).
-    // Every periodic loop survives its errors (the store or Redis away): it logs and tries next time.
-    const sweepFailed = loopFailureLog(logger, 'RECOVERY.SWEEP_FAILED', 'recovery sweep failed');
-    const resume = (): Promise<void> => resumeResearch({ db, scheduler, logger }).then(() => undefined, sweepFailed);
-    await resume();
-    let sweeping: Promise<void> | undefined;
-    const sweep = setInterval(() => {
-      sweeping ??= resume().finally(() => {
-        sweeping = undefined;
-      });
-    }, config.recoverySweepMs);
-    sweep.unref();
-    closers.unshift(async () => {
-      clearInterval(sweep);
-      await sweeping;
-    });
-  }
+  // Late bound: the processors schedule follow-up work through the engine they run in.
+  const engine: JobEngine = startJobEngine({
+    redisUrl: config.redisUrl,
+    ...config.jobs,
+    work: runsJobs ? jobWork({ config, db, vault, identity, pictures, auditSigner, logger, actor, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
+    logger,
+  });
+  closers.unshift(() => engine.close());
 
   if (config.role === 'all' || config.role === 'gateway') {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
-    const app = createApp({ db, vault, identity, pictures, scheduler, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla });
+    const app = createApp({ db, vault, identity, pictures, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config), simulators?.host.url);
@@ -200,19 +126,78 @@ async function main(): Promise<void> {
   }
 }
 
+/** What `jobWork` needs from the composition root. */
+interface JobWorkDeps {
+  readonly config: Config;
+  readonly db: Db;
+  readonly vault: Vault;
+  readonly identity: Identity;
+  /** Stored pictures, built again after each change research makes. */
+  readonly pictures: Pictures;
+  readonly auditSigner: AuditSigner;
+  readonly logger: Logger;
+  readonly actor: string;
+  /** The host products are pushed to; without one, hosts pull. */
+  readonly hostUrl: string | undefined;
+  /** The engine this work runs in, for the follow-up work it schedules (late bound). */
+  readonly jobs: () => JobEngine;
+}
+
 /**
- * How a periodic loop reports a failed pass. While the store is unavailable every pass fails (the
- * sealer's every 200 ms): one line a minute says so, rather than one per pass.
+ * Every kind of background work a job-running process registers (docs/decisions.md, "One job
+ * engine, one retry policy"): a processor per keyed kind, and each periodic kind with its
+ * schedule. The engine runs them; nothing here loops.
  */
-function loopFailureLog(logger: Logger, code: string, message: string): (error: unknown) => void {
-  let quietUntil = 0;
-  return (error) => {
-    if (isStoreUnavailable(error)) {
-      const now = Date.now();
-      if (now < quietUntil) return;
-      quietUntil = now + 60_000;
-    }
-    logger.warn({ code, error: describeError(error) }, message);
+function jobWork(deps: JobWorkDeps): JobWork {
+  const { config, db, vault, identity, logger, actor } = deps;
+  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor, caseChanged: (referralId) => deps.pictures.caseChanged(referralId) };
+  if (deps.hostUrl === undefined) logger.warn({ code: 'HOST.NOT_CONFIGURED' }, 'no MASH_HOST_URL: products wait for hosts to pull them (GET /v1/products)');
+  const outboxDeps: OutboxDeps = {
+    db,
+    vault,
+    clock: systemClock,
+    logger,
+    actor,
+    env: process.env,
+    host: deps.hostUrl === undefined ? undefined : { publisher: createHostPublisher({ format: config.hostSystem.format }), settings: hostSettings(deps.hostUrl, config) },
+    feedback: createFeedbackNotifier(),
+    maxAttempts: config.outbox.attempts,
+    backoffMs: config.outbox.backoffMs,
+    leaseMs: config.outbox.leaseMs,
+    deliveries: { deliver: (requests) => deps.jobs().deliver(requests) },
+  };
+  const retentionDays = config.retention.days;
+  return {
+    processors: {
+      lookup: (data) => executeLookup(data, researchDeps),
+      referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: config.familyDepth, identity, schedule: (plan) => deps.jobs().schedule(plan) }),
+      delivery: async (data) => {
+        await deliverMessage(data, outboxDeps);
+      },
+    },
+    periodic: {
+      // Committed audit entries are chained a moment after commit; one sealer works at a time.
+      'audit-seal': { everyMs: AUDIT_SEAL_EVERY_MS, run: () => sealAll(db) },
+      'audit-checkpoint': {
+        everyMs: AUDIT_CHECKPOINT_EVERY_MS,
+        run: () => checkpointIfDue(db, deps.auditSigner, { every: config.audit.checkpointEvery, maxAgeMs: config.audit.checkpointMaxAgeMs }, systemClock),
+      },
+      // The store is the source of truth: whatever it shows due or unfinished is handed to the
+      // engine again, at start and on a schedule (work lost with Redis or a crash is picked up).
+      'outbox-sweep': { everyMs: OUTBOX_SWEEP_EVERY_MS, atStart: true, run: () => sweepOutbox(outboxDeps) },
+      'recovery-sweep': { everyMs: config.recoverySweepMs, atStart: true, run: () => resumeResearch({ db, scheduler: deps.jobs(), logger }) },
+      ...(retentionDays === undefined
+        ? {}
+        : {
+            retention: {
+              everyMs: config.retention.sweepMs,
+              run: async () => {
+                const destroyed = await applyRetention({ db, vault, clock: systemClock, personIndex: identity.personIndex }, retentionDays, actor);
+                if (destroyed.length > 0) logger.info({ referrals: destroyed.length }, 'retention destroyed case content');
+              },
+            },
+          }),
+    },
   };
 }
 

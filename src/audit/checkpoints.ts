@@ -1,7 +1,8 @@
 /**
- * Signed checkpoints (issue 6 §2): every `every` entries, or when the head has moved and the last
- * checkpoint is older than `maxAgeMs`, the chain head is signed and stored. One process signs at
- * a time (advisory lock); the others skip.
+ * Signed checkpoints (DESIGN.md rule 6): every `every` entries, or when the head has moved and the
+ * last checkpoint is older than `maxAgeMs`, the chain head is signed and stored. One process signs
+ * at a time (advisory lock); the others skip. `checkpointIfDue` runs as the `audit-checkpoint`
+ * periodic job kind.
  */
 import type { Clock } from '../lib/clock.ts';
 import type { Db } from '../store/db.ts';
@@ -49,30 +50,6 @@ export async function checkpointIfDue(db: Db, signer: AuditSigner, policy: Check
     ]);
     return checkpoint;
   });
-}
-
-/**
- * Check for a due checkpoint every `pollMs`; returns the stop function. A failed check (the store
- * away) is reported and the next tick tries again; a check still running (a slow or hanging
- * connection) is not overlapped.
- */
-export function startCheckpointer(db: Db, signer: AuditSigner, policy: CheckpointPolicy, clock: Clock, onError: (error: unknown) => void, pollMs = 1_000): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    running = checkpointIfDue(db, signer, policy, clock)
-      .catch(onError)
-      .finally(() => {
-        busy = false;
-      });
-  }, pollMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
 }
 
 export async function listCheckpoints(db: Pick<Db, 'query'>): Promise<Checkpoint[]> {

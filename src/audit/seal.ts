@@ -1,9 +1,10 @@
 /**
- * The sealer (issue 6 §2): chains committed audit entries in arrival order. Under the head row's
- * lock it gives each unsealed entry the next sequence number, its predecessor's hash and its own
- * hash, in batches, and moves the head. One sealer works at a time (the others skip); every process
- * runs one on a short interval, and verification, checkpoints and exports seal first. Appends never
- * wait for it, which is what lets audit-writing transactions commit in parallel.
+ * The sealer (DESIGN.md rule 6; docs/decisions.md, "The audit chain is sealed just after commit"):
+ * chains committed audit entries in arrival order. Under the head row's lock it gives each
+ * unsealed entry the next sequence number, its predecessor's hash and its own hash, in batches,
+ * and moves the head. One sealer works at a time (an advisory try-lock; the others skip). It runs
+ * as the `audit-seal` periodic job kind, and verification, checkpoints and exports seal first.
+ * Appends never wait for it, which is what lets audit-writing transactions commit in parallel.
  */
 import type { Db } from '../store/db.ts';
 import { entryHash } from './chain.ts';
@@ -65,25 +66,4 @@ export async function sealAll(db: Pick<Db, 'transaction'>): Promise<number> {
     total += sealed;
     if (sealed < 5_000) return total;
   }
-}
-
-/** Seal on an interval until stopped. */
-export function startSealer(db: Pick<Db, 'transaction'>, onError: (error: unknown) => void, pollMs = 200): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    running = sealAll(db)
-      .catch(onError)
-      .finally(() => {
-        busy = false;
-      });
-  }, pollMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-    await sealAll(db).catch(onError);
-  };
 }

@@ -7,6 +7,7 @@
 import { appendAudit } from '../audit/log.ts';
 import { MashError } from '../lib/errors.ts';
 import { sha256Hex, stableId } from '../lib/ids.ts';
+import type { DeliveryRequest, DeliveryScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Outcome } from '../model/product.ts';
 import type { Rag } from '../model/referral.ts';
@@ -26,10 +27,16 @@ export interface DecisionRequest {
 }
 
 /** Record a new revision of the manager's decision; returns it and how many agencies will hear the outcome. */
-export async function recordDecision(deps: CaseStoreDeps & { readonly sla: SlaClock }, principal: Principal, referralId: string, request: DecisionRequest): Promise<{ revision: number; notified: number }> {
+export async function recordDecision(
+  deps: CaseStoreDeps & { readonly sla: SlaClock; readonly deliveries?: DeliveryScheduler | undefined },
+  principal: Principal,
+  referralId: string,
+  request: DecisionRequest,
+): Promise<{ revision: number; notified: number }> {
   await requireReferral(deps.db, referralId);
   await enforce(deps, principal, 'referral:decide', { referral: await referralContext(deps.db, referralId) }, referralId);
-  return deps.db.transaction(async (tx) => {
+  const queued: DeliveryRequest[] = [];
+  const decided = await deps.db.transaction(async (tx) => {
     const at = deps.clock.now();
     const referral = await getReferral(tx, deps.vault, referralId);
     if (referral === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
@@ -58,7 +65,12 @@ export async function recordDecision(deps: CaseStoreDeps & { readonly sla: SlaCl
       const id = stableId('fbk', referralId, target, String(revision));
       await enqueueOutbox(tx, { id, kind: 'feedback', referralId, target, reference: String(revision), idempotencyKey: id }, at);
       await appendAudit(tx, { at, actor: principal.sub, action: 'feedback.queued', referralId, subject: target, detail: { outbox: id, outcome: request.outcome } });
+      queued.push({ outboxId: id, dueAt: at });
     }
     return { revision, notified: targets.length };
   });
+  // After the commit (docs/decisions.md "One job engine, one retry policy"): a delivery job must
+  // never run ahead of the row it delivers. Best effort: the outbox sweep finds what it misses.
+  await deps.deliveries?.deliver(queued);
+  return decided;
 }

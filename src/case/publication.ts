@@ -7,6 +7,7 @@
 import { appendAudit } from '../audit/log.ts';
 import { MashError } from '../lib/errors.ts';
 import { stableId } from '../lib/ids.ts';
+import type { DeliveryRequest, DeliveryScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Product } from '../model/product.ts';
 import { listSubjectMatches } from '../store/identity.ts';
@@ -31,10 +32,16 @@ export interface PublishRequest {
  * Publish: build the product from the current decisions; store it as a new immutable version
  * (or return the latest when nothing changed) with its outbox message, in one transaction.
  */
-export async function publish(deps: CaseStoreDeps, principal: Principal, referralId: string, request: PublishRequest): Promise<{ product: Product; created: boolean }> {
+export async function publish(
+  deps: CaseStoreDeps & { readonly deliveries?: DeliveryScheduler | undefined },
+  principal: Principal,
+  referralId: string,
+  request: PublishRequest,
+): Promise<{ product: Product; created: boolean }> {
   await requireReferral(deps.db, referralId);
   await enforce(deps, principal, 'product:publish', { referral: await referralContext(deps.db, referralId) }, referralId);
-  return deps.db.transaction(async (tx) => {
+  const queued: DeliveryRequest[] = [];
+  const published = await deps.db.transaction(async (tx) => {
     // One publication at a time per referral: the version number must not race.
     await lockReferral(tx, referralId);
     const referral = await getReferral(tx, deps.vault, referralId);
@@ -81,6 +88,11 @@ export async function publish(deps: CaseStoreDeps, principal: Principal, referra
         outbox: outboxId,
       },
     });
+    queued.push({ outboxId, dueAt: at });
     return { product, created: true };
   });
+  // After the commit (docs/decisions.md "One job engine, one retry policy"): a delivery job must
+  // never run ahead of the row it delivers. Best effort: the outbox sweep finds what it misses.
+  await deps.deliveries?.deliver(queued);
+  return published;
 }

@@ -15,6 +15,7 @@ import type { Clock } from '../lib/clock.ts';
 import { MashError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ReleaseDecision } from '../model/item.ts';
+import type { DeliveryScheduler } from '../model/jobs.ts';
 import type { Agency } from '../model/agency.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Product } from '../model/product.ts';
@@ -46,6 +47,11 @@ export interface CaseDeps extends CaseStoreDeps {
   readonly pictures?: Pictures | undefined;
   /** The working-hours SLA clock: a RAG change moves the due and at-risk times with it. */
   readonly sla: SlaClock;
+  /**
+   * Told of outbox messages once the transaction that wrote them has committed, so delivery starts
+   * at once (the job engine); without it, the outbox sweep finds them.
+   */
+  readonly deliveries?: DeliveryScheduler | undefined;
 }
 
 /** One principal's view of, and work on, the hub's cases. */
@@ -105,8 +111,8 @@ export function createCases(deps: CaseDeps): Cases {
         reveal: (referralId, itemId) => changing(referralId, () => reveal(store, principal, referralId, itemId)),
         decideRelease: (referralId, itemId, request) => changing(referralId, () => decide(store, principal, referralId, itemId, request)),
         releaseHistory: (referralId, itemId) => releaseHistory(store, principal, referralId, itemId),
-        decide: (referralId, request) => changing(referralId, () => recordDecision({ ...store, sla: deps.sla }, principal, referralId, request)),
-        publish: (referralId, request) => changing(referralId, () => publish(store, principal, referralId, request)),
+        decide: (referralId, request) => changing(referralId, () => recordDecision({ ...store, sla: deps.sla, deliveries: deps.deliveries }, principal, referralId, request)),
+        publish: (referralId, request) => changing(referralId, () => publish({ ...store, deliveries: deps.deliveries }, principal, referralId, request)),
         // Identity decides whose record a candidate is (its possible-match decisions);
         // a decision changes this case's picture, and, for a person-index question, the pictures of
         // every referral that sighted the record (their versions are bumped in the same transaction).

@@ -42,17 +42,21 @@ export async function applyRetention(deps: CaseStoreDeps & { readonly personInde
   const due = await closedAndPublishedBefore(deps.db, cutoff, SWEEP_LIMIT);
   const destroyed: string[] = [];
   for (const id of due) {
-    await deps.db.transaction(async (tx) => {
+    const done = await deps.db.transaction(async (tx) => {
+      // Claimed first, under the row lock: a run beside this one (another worker; the periodic
+      // retention job kind, docs/decisions.md "One job engine, one retry policy") waits, then
+      // finds it destroyed and leaves it, so a case is destroyed and audited once.
+      if (!(await markContentDestroyed(tx, id, now))) return false;
       const owners: string[] = [];
       for (const owner of CONTENT_OWNERS) if (await deps.vault.destroy(tx, id, owner, now)) owners.push(owner);
-      await markContentDestroyed(tx, id, now);
       // Pictures derived from the content go with it (they could no longer be opened anyway).
       await dropPictures(tx, id);
       // The person index forgets the records only this case had seen; decisions stay.
       if (deps.personIndex !== undefined) await deps.personIndex.forgetReferral(tx, id);
       await appendAudit(tx, { at: now, actor, action: 'retention.destroyed', referralId: id, detail: { owners, retentionDays } });
+      return true;
     });
-    destroyed.push(id);
+    if (done) destroyed.push(id);
   }
   return destroyed;
 }

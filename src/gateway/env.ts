@@ -2,7 +2,7 @@
 import type { Pictures } from '../case/pictures.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { ResearchScheduler } from '../model/jobs.ts';
+import type { DeliveryScheduler, ResearchScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Db } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
@@ -23,6 +23,8 @@ export interface AppDeps {
   /** Identity, built once by the composition root: the picture's people, possible-match decisions. */
   readonly identity: Identity;
   readonly scheduler: ResearchScheduler;
+  /** Where committed outbox messages (publications, outcome notices) are handed for delivery at once. */
+  readonly deliveries?: DeliveryScheduler | undefined;
   readonly verifyToken: TokenVerifier;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -1,16 +1,46 @@
 /**
- * Job data and the scheduling port. Job data carries ids, never payloads (CONVENTIONS.md,
- * from Medplum): a processor reads what it needs from the store, the source of truth.
+ * Job kinds, job data and the scheduling ports. Job data carries ids, never payloads
+ * (CONVENTIONS.md, from Medplum): a processor reads what it needs from the store, the source of
+ * truth. Every piece of background work is a kind of the one job system (DESIGN.md "Layout":
+ * `src/queue`); the ports here are what the gateway, the research workflow and the firewall may
+ * ask of it without knowing which engine runs (BullMQ or the in-process runner).
  */
 import { z } from 'zod';
 
-export const QUEUE_NAMES = { referral: 'mash-referral', lookup: 'mash-lookup' } as const;
+/** Work that is keyed and started on demand: research flows and outbox deliveries. */
+export const KEYED_KINDS = ['lookup', 'referral', 'delivery'] as const;
+export type KeyedKind = (typeof KEYED_KINDS)[number];
+
+/**
+ * Work the engine starts on a schedule (BullMQ job schedulers, or the in-process runner's
+ * timers). Each is idempotent and safe to run in several processes at once.
+ */
+export const PERIODIC_KINDS = ['audit-seal', 'audit-checkpoint', 'outbox-sweep', 'recovery-sweep', 'retention'] as const;
+export type PeriodicKind = (typeof PERIODIC_KINDS)[number];
+
+export type JobKind = KeyedKind | PeriodicKind;
+
+/** One BullMQ queue per kind, so each kind has its own concurrency and a process runs only the kinds it registered. */
+export const QUEUE_NAMES = {
+  referral: 'mash-referral',
+  lookup: 'mash-lookup',
+  delivery: 'mash-delivery',
+  'audit-seal': 'mash-audit-seal',
+  'audit-checkpoint': 'mash-audit-checkpoint',
+  'outbox-sweep': 'mash-outbox-sweep',
+  'recovery-sweep': 'mash-recovery-sweep',
+  retention: 'mash-retention',
+} as const satisfies Record<JobKind, string>;
 
 export const LookupJobData = z.object({ referralId: z.string().min(1), lookupId: z.string().min(1) }).strict();
 export type LookupJobData = z.infer<typeof LookupJobData>;
 
 export const ReferralJobData = z.object({ referralId: z.string().min(1), wave: z.number().int().min(1).max(9).default(1) }).strict();
 export type ReferralJobData = z.infer<typeof ReferralJobData>;
+
+/** A delivery job names its outbox message; the message itself (what, to whom, attempts) is in the store. */
+export const DeliveryJobData = z.object({ outboxId: z.string().min(1) }).strict();
+export type DeliveryJobData = z.infer<typeof DeliveryJobData>;
 
 /** What a new or resumed referral needs from the job system. */
 export interface ResearchPlan {
@@ -32,6 +62,31 @@ export interface ResearchScheduler {
   ping(): Promise<boolean>;
 }
 
+/**
+ * One outbox message to deliver, as the store showed it: its id and the time it was due then
+ * (`next_attempt_at`). The pair keys the job, so the same message at the same due time is one
+ * job however many processes enqueue it, and a message due again later (a retry, an expired
+ * lease after a crash) is a new job.
+ */
+export interface DeliveryRequest {
+  readonly outboxId: string;
+  readonly dueAt: Date;
+  /** Wait this long before running (a retry's backoff). Default 0. */
+  readonly delayMs?: number;
+}
+
+/**
+ * The port through which committed outbox messages are handed to the job system: after the
+ * commit that wrote them, by a delivery that must be tried again, and by the outbox sweep.
+ * Best effort by contract — it never rejects: a message it could not enqueue (the queue away,
+ * the engine closed) stays due in the store, and the outbox sweep enqueues it.
+ */
+export interface DeliveryScheduler {
+  deliver(requests: readonly DeliveryRequest[]): Promise<void>;
+}
+
 /** Deterministic job ids: one parent per referral, one child per lookup. No ':' (BullMQ). */
 export const referralJobId = (referralId: string, wave = 1): string => (wave === 1 ? `referral-${referralId}` : `referral-${referralId}-w${wave}`);
 export const lookupJobId = (lookupId: string): string => `lookup-${lookupId}`;
+/** One job per outbox message and due time (see {@link DeliveryRequest}). */
+export const deliveryJobId = (outboxId: string, dueAt: Date): string => `delivery-${outboxId}-${dueAt.getTime()}`;

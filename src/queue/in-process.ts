@@ -1,44 +1,46 @@
 /**
- * The job runner of the embedded mode (DESIGN.md: "embedded by default"): the same flow as
- * BullMQ, in memory. One referral job per plan waits for one lookup job per lookup id; ready
- * jobs run lowest priority number first, at most `concurrency` of each kind at once, and a
- * failed job is retried with exponential backoff. Nothing is persisted: the store is the
- * source of truth and a restart re-schedules from it.
+ * The job engine of the embedded mode (DESIGN.md: "embedded by default"): the same kinds and
+ * semantics as BullMQ, in memory. One referral job per plan waits for one lookup job per lookup
+ * id; deliveries are keyed jobs, optionally delayed; ready jobs run lowest priority number first,
+ * at most `concurrency` of each keyed kind at once; a failed job is retried as the retry policy
+ * says (retry-policy.ts). Periodic kinds are started by this runner's scheduler — the only timer
+ * loop in src/ — one run of a kind at a time. Nothing is persisted: the store is the source of
+ * truth and a restart re-schedules from it (the recovery and outbox sweeps run at start).
  */
 import { MashError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { LookupJobData, ReferralJobData, ResearchPlan, ResearchScheduler } from '../model/jobs.ts';
+import type { DeliveryRequest, DeliveryScheduler, JobKind, KeyedKind, PeriodicKind, ResearchPlan, ResearchScheduler } from '../model/jobs.ts';
+import { periodicFailureLog } from './periodic.ts';
+import { createRetryPolicy, unavailableCode } from './retry-policy.ts';
 import {
+  assertPeriodicJobs,
   assertRunnerOptions,
   executeJob,
-  isUnrecoverable,
   logJobFailure,
+  periodicEntries,
+  planDeliveries,
   planJobs,
-  retryDelayMs,
-  storeWaitDelayMs,
-  waitsForStore,
-  type JobKind,
-  type ResearchProcessors,
+  type JobWork,
   type RunnerOptions,
 } from './runner.ts';
 
 /** Options of the in-process runner. */
 export interface InProcessRunnerOptions extends RunnerOptions {
   /**
-   * Take work as soon as it is scheduled (default true). With false, jobs queue up until
-   * {@link InProcessRunner.run}, like BullMQ's `Worker` `autorun: false`; the composition root
-   * can schedule recovered work first, and tests can queue several plans before any starts.
+   * Take work as soon as it is scheduled (default true). With false, jobs queue up and the
+   * periodic scheduler waits until {@link InProcessRunner.run}, like BullMQ's `Worker`
+   * `autorun: false`; tests can queue several plans before any starts.
    */
   readonly autorun?: boolean;
 }
 
 /** The in-process scheduler together with the workers that drain it. */
-export interface InProcessRunner extends ResearchScheduler {
-  /** Starts taking work (only needed with `autorun: false`). */
+export interface InProcessRunner extends ResearchScheduler, DeliveryScheduler {
+  /** Starts taking work and the periodic scheduler (only needed with `autorun: false`). */
   run(): void;
-  /** Resolves once nothing is queued, running or waiting for a retry (or the runner is closed). */
+  /** Resolves once no keyed job is queued, running or waiting (for a retry, a delay or its children), or the runner is closed. */
   idle(): Promise<void>;
-  /** Stops taking work, cancels pending retries, waits for running jobs, drops queued ones. */
+  /** Stops the scheduler and taking work, cancels pending retries, waits for running jobs, drops queued ones. */
   close(): Promise<void>;
 }
 
@@ -47,7 +49,7 @@ type JobState = 'waiting-children' | 'ready' | 'active' | 'delayed';
 interface QueuedJob {
   readonly id: string;
   readonly kind: JobKind;
-  readonly jobData: LookupJobData | ReferralJobData;
+  readonly jobData: unknown;
   readonly priority: number;
   /** Arrival order: FIFO among equal priorities, as in BullMQ. */
   readonly sequence: number;
@@ -59,42 +61,49 @@ interface QueuedJob {
   parentId: string | undefined;
   /** Referral only: lookups still to finish before it may run. */
   readonly pendingChildren: Set<string>;
-  retryTimer: NodeJS.Timeout | undefined;
+  timer: NodeJS.Timeout | undefined;
 }
+
+const isPeriodic = (kind: JobKind): kind is PeriodicKind => kind !== 'lookup' && kind !== 'referral' && kind !== 'delivery';
 
 /**
  * Creates the in-process runner. Scheduling dedupes on the deterministic job ids of
- * `model/jobs.ts`: ids already queued, running or waiting for a retry are left as they are.
- * A finished job is forgotten, so re-scheduling it later runs it again (processors are
- * idempotent; this is what restart recovery relies on).
+ * `model/jobs.ts`: ids already queued, running or waiting are left as they are. A finished job
+ * is forgotten, so re-scheduling it later runs it again (processors are idempotent; this is what
+ * restart recovery relies on).
  */
-export function createInProcessRunner(
-  processors: ResearchProcessors,
-  options: InProcessRunnerOptions,
-  logger: Logger,
-): InProcessRunner {
+export function createInProcessRunner(work: JobWork, options: InProcessRunnerOptions, logger: Logger): InProcessRunner {
   assertRunnerOptions(options);
+  assertPeriodicJobs(work.periodic ?? {});
   const log = logger.child({ component: 'queue', runner: 'in-process' });
+  const policy = createRetryPolicy(options);
+  const periodic = periodicEntries(work.periodic);
+  const periodicFailed = periodicFailureLog(log);
   const jobs = new Map<string, QueuedJob>();
-  const ready: Record<JobKind, ReadyHeap> = { lookup: new ReadyHeap(), referral: new ReadyHeap() };
-  const activeCount: Record<JobKind, number> = { lookup: 0, referral: 0 };
+  const kinds: JobKind[] = ['lookup', 'referral', 'delivery', ...periodic.map(([kind]) => kind)];
+  const ready = new Map<JobKind, ReadyHeap>(kinds.map((kind) => [kind, new ReadyHeap()]));
+  const activeCount = new Map<JobKind, number>(kinds.map((kind) => [kind, 0]));
+  const limit = (kind: JobKind): number => (isPeriodic(kind) ? 1 : options.concurrency);
   const activeRuns = new Set<Promise<void>>();
+  const ticks: NodeJS.Timeout[] = [];
+  let keyedJobs = 0;
   let idleWaiters: (() => void)[] = [];
   let nextSequence = 0;
-  let taking = options.autorun ?? true;
+  let taking = false;
   let pumpQueued = false;
   let closing: Promise<void> | undefined;
 
-  const add = (job: Omit<QueuedJob, 'sequence' | 'attemptsMade' | 'storeWaits' | 'pendingChildren' | 'retryTimer'>): QueuedJob => {
-    const queued: QueuedJob = { ...job, sequence: nextSequence++, attemptsMade: 0, storeWaits: 0, pendingChildren: new Set(), retryTimer: undefined };
+  const add = (job: Omit<QueuedJob, 'sequence' | 'attemptsMade' | 'storeWaits' | 'pendingChildren' | 'timer'>): QueuedJob => {
+    const queued: QueuedJob = { ...job, sequence: nextSequence++, attemptsMade: 0, storeWaits: 0, pendingChildren: new Set(), timer: undefined };
     jobs.set(queued.id, queued);
-    if (queued.state === 'ready') ready[queued.kind].push(queued);
+    if (!isPeriodic(queued.kind)) keyedJobs += 1;
+    if (queued.state === 'ready') ready.get(queued.kind)?.push(queued);
     return queued;
   };
 
   const makeReady = (job: QueuedJob): void => {
     job.state = 'ready';
-    ready[job.kind].push(job);
+    ready.get(job.kind)?.push(job);
   };
 
   // Coalesced and deferred, so a processor that schedules more work never re-enters the loop.
@@ -107,20 +116,27 @@ export function createInProcessRunner(
   function pump(): void {
     pumpQueued = false;
     if (!taking || closing !== undefined) return;
-    for (const kind of ['lookup', 'referral'] as const) {
-      while (activeCount[kind] < options.concurrency) {
-        const job = ready[kind].pop();
+    for (const kind of kinds) {
+      const lane = ready.get(kind);
+      while (lane !== undefined && (activeCount.get(kind) ?? 0) < limit(kind)) {
+        const job = lane.pop();
         if (job === undefined) break;
         start(job);
       }
     }
   }
 
+  function runOnce(job: QueuedJob): Promise<unknown> {
+    if (!isPeriodic(job.kind)) return executeJob(job.kind satisfies KeyedKind, job.jobData, work.processors);
+    const periodicJob = work.periodic?.[job.kind];
+    return periodicJob === undefined ? Promise.resolve() : periodicJob.run();
+  }
+
   function start(job: QueuedJob): void {
     job.state = 'active';
     job.attemptsMade += 1;
-    activeCount[job.kind] += 1;
-    const attempt = executeJob(job.kind, job.jobData, processors).then(
+    activeCount.set(job.kind, (activeCount.get(job.kind) ?? 0) + 1);
+    const attempt = runOnce(job).then(
       () => {
         settle(job, { ok: true });
       },
@@ -133,34 +149,48 @@ export function createInProcessRunner(
   }
 
   function settle(job: QueuedJob, outcome: { ok: true } | { ok: false; error: unknown }): void {
-    activeCount[job.kind] -= 1;
+    activeCount.set(job.kind, (activeCount.get(job.kind) ?? 1) - 1);
     const fields = { queue: job.kind, jobId: job.id, attempt: job.attemptsMade };
     if (outcome.ok) {
       log.debug(fields, 'job completed');
       finish(job);
-    } else if (closing === undefined && waitsForStore(outcome.error)) {
-      // Our own store was away: not an attempt of the job (as the BullMQ workers' moveToDelayed).
-      job.attemptsMade -= 1;
-      const delayMs = storeWaitDelayMs(options.backoffMs, job.storeWaits);
-      job.storeWaits += 1;
-      log.info({ queue: job.kind, jobId: job.id, code: 'STORE.UNAVAILABLE', waits: job.storeWaits, retryInMs: delayMs }, 'job waits for the store');
-      delay(job, delayMs);
-    } else if (closing !== undefined || isUnrecoverable(outcome.error) || job.attemptsMade >= options.attempts) {
+    } else if (isPeriodic(job.kind)) {
+      // Not retried: the next run is the retry.
+      periodicFailed(job.kind, outcome.error);
+      finish(job);
+    } else if (closing !== undefined) {
       logJobFailure(log, fields, outcome.error, undefined);
-      // A lookup that failed for good still lets its referral run (BullMQ ignoreDependencyOnFailure).
       finish(job);
     } else {
-      const delayMs = retryDelayMs(options.backoffMs, job.attemptsMade);
-      logJobFailure(log, fields, outcome.error, delayMs);
-      delay(job, delayMs);
+      const decision = policy.decide(outcome.error, job.attemptsMade, job.storeWaits);
+      switch (decision.kind) {
+        case 'wait':
+          // Our own store was away: not an attempt of the job (as the BullMQ workers' moveToDelayed).
+          job.attemptsMade -= 1;
+          job.storeWaits += 1;
+          log.info({ queue: job.kind, jobId: job.id, code: unavailableCode(outcome.error), waits: job.storeWaits, retryInMs: decision.delayMs }, 'job waits for the store');
+          delay(job, decision.delayMs);
+          break;
+        case 'retry':
+          logJobFailure(log, fields, outcome.error, decision.delayMs);
+          delay(job, decision.delayMs);
+          break;
+        case 'give-up':
+          logJobFailure(log, fields, outcome.error, undefined);
+          // A lookup that failed for good still lets its referral run (BullMQ ignoreDependencyOnFailure).
+          finish(job);
+          break;
+        default:
+          decision satisfies never;
+      }
     }
     requestPump();
   }
 
   function delay(job: QueuedJob, delayMs: number): void {
     job.state = 'delayed';
-    job.retryTimer = setTimeout(() => {
-      job.retryTimer = undefined;
+    job.timer = setTimeout(() => {
+      job.timer = undefined;
       makeReady(job);
       requestPump();
     }, delayMs);
@@ -172,7 +202,10 @@ export function createInProcessRunner(
     if (parent?.state === 'waiting-children' && parent.pendingChildren.delete(job.id) && parent.pendingChildren.size === 0) {
       makeReady(parent);
     }
-    if (jobs.size === 0) wakeIdleWaiters();
+    if (!isPeriodic(job.kind)) {
+      keyedJobs -= 1;
+      if (keyedJobs === 0) wakeIdleWaiters();
+    }
   }
 
   function enqueue(plan: ResearchPlan): void {
@@ -196,11 +229,44 @@ export function createInProcessRunner(
     requestPump();
   }
 
+  function enqueueDeliveries(requests: readonly DeliveryRequest[]): void {
+    for (const planned of planDeliveries(requests)) {
+      if (jobs.has(planned.jobId)) continue;
+      const job = add({ id: planned.jobId, kind: 'delivery', jobData: planned.jobData, priority: 0, state: planned.delayMs > 0 ? 'delayed' : 'ready', parentId: undefined });
+      if (planned.delayMs > 0) delay(job, planned.delayMs);
+    }
+    requestPump();
+  }
+
+  /** A periodic kind's run, unless one is queued or running already (no overlap, no pile-up). */
+  function enqueuePeriodic(kind: PeriodicKind): void {
+    const id = `periodic-${kind}`;
+    if (closing !== undefined || jobs.has(id)) return;
+    add({ id, kind, jobData: undefined, priority: 0, state: 'ready', parentId: undefined });
+    requestPump();
+  }
+
+  function startTaking(): void {
+    if (taking) return;
+    taking = true;
+    for (const [kind, job] of periodic) {
+      if (job.atStart === true) enqueuePeriodic(kind);
+      const tick = setInterval(() => {
+        enqueuePeriodic(kind);
+      }, job.everyMs);
+      tick.unref();
+      ticks.push(tick);
+    }
+    requestPump();
+  }
+
   function wakeIdleWaiters(): void {
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const wake of waiters) wake();
   }
+
+  if (options.autorun ?? true) startTaking();
 
   return {
     schedule(plan: ResearchPlan): Promise<void> {
@@ -211,30 +277,39 @@ export function createInProcessRunner(
       });
     },
 
+    deliver(requests: readonly DeliveryRequest[]): Promise<void> {
+      return new Promise((resolve) => {
+        // Best effort (model/jobs.ts): a closed runner takes nothing; the outbox sweep finds it after the restart.
+        if (closing === undefined) enqueueDeliveries(requests);
+        else log.debug({ deliveries: requests.length }, 'job runner closed; deliveries left to the outbox sweep');
+        resolve();
+      });
+    },
+
     ping(): Promise<boolean> {
       return Promise.resolve(closing === undefined);
     },
 
     run(): void {
       if (closing !== undefined) throw new MashError('QUEUE.UNAVAILABLE', 'job runner is closed');
-      taking = true;
-      requestPump();
+      startTaking();
     },
 
     idle(): Promise<void> {
-      if (jobs.size === 0 || closing !== undefined) return closing ?? Promise.resolve();
+      if (keyedJobs === 0 || closing !== undefined) return closing ?? Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
 
     close(): Promise<void> {
       closing ??= (async () => {
         taking = false;
-        for (const job of jobs.values()) clearTimeout(job.retryTimer);
+        for (const tick of ticks) clearInterval(tick);
+        for (const job of jobs.values()) clearTimeout(job.timer);
         await Promise.allSettled([...activeRuns]);
-        if (jobs.size > 0) log.info({ dropped: jobs.size }, 'job runner closed with queued jobs; recovery re-schedules them from the store');
+        if (keyedJobs > 0) log.info({ dropped: keyedJobs }, 'job runner closed with queued jobs; recovery re-schedules them from the store');
         jobs.clear();
-        ready.lookup.clear();
-        ready.referral.clear();
+        keyedJobs = 0;
+        for (const lane of ready.values()) lane.clear();
         wakeIdleWaiters();
       })();
       return closing;

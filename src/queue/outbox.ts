@@ -1,9 +1,17 @@
 /**
- * The outbox dispatcher (issue 5 §5, §6): delivers product versions to the host case system and
- * outcome notifications to contributing agencies, from the outbox rows written in the same
- * transaction as the product or the decision. A message is leased (its next attempt pushed out)
- * while being delivered, so a crash mid-delivery only delays it; the host and the agencies dedupe
- * on the idempotency key, so a redelivery after a crash never duplicates a publication.
+ * Outbox delivery as job kinds (DESIGN.md rule 8; docs/decisions.md, "One job engine, one retry
+ * policy"): product versions to the host case system and outcome notifications to contributing
+ * agencies, from the outbox rows written in the same transaction as the product or the decision.
+ *
+ * - `delivery` (keyed by message and due time): one attempt. The message is leased (its next
+ *   attempt pushed out) while being delivered, so a crash mid-delivery only delays it; the
+ *   outcome is recorded in the store — delivered, due again after the retry policy's backoff
+ *   (and enqueued for then), or failed for good after the configured attempts — with the audit
+ *   entry. The host and the agencies dedupe on the idempotency key, so a redelivery after a
+ *   crash never duplicates a publication.
+ * - `outbox-sweep` (periodic): hands every message the store shows due to the job system — the
+ *   ones whose job a Redis loss, a crash or a failed enqueue took away.
+ * The store is the source of truth: attempts are counted in the row, never in the job.
  */
 import { appendAudit } from '../audit/log.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -12,14 +20,16 @@ import type { Logger } from '../lib/logger.ts';
 import type { FeedbackNotifier, DeliveryOutcome } from '../host/feedback.ts';
 import type { HostPublisher, HostSettings } from '../host/publisher.ts';
 import type { Agency } from '../model/agency.ts';
+import type { DeliveryJobData, DeliveryScheduler } from '../model/jobs.ts';
 import { connectorSettings } from '../research/secrets.ts';
 import { getConnector } from '../store/connectors.ts';
 import type { Db } from '../store/db.ts';
 import { getManagerDecision, listItems } from '../store/items.ts';
-import { claimDue, markDelivered, markRetry, type OutboxMessage } from '../store/outbox.ts';
+import { leaseDue, listDue, markDelivered, markRetry, type OutboxMessage } from '../store/outbox.ts';
 import { getProductVersion } from '../store/products.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import type { Vault } from '../store/vault.ts';
+import { createRetryPolicy } from './retry-policy.ts';
 
 export interface OutboxDeps {
   readonly db: Db;
@@ -31,34 +41,56 @@ export interface OutboxDeps {
   /** The host to publish to; without one, publications wait in the outbox (hosts may pull instead). */
   readonly host: { readonly publisher: HostPublisher; readonly settings: HostSettings } | undefined;
   readonly feedback: FeedbackNotifier;
+  /** Delivery attempts per message, the first included (MASH_OUTBOX_ATTEMPTS). */
   readonly maxAttempts: number;
+  /** The first retry's delay before jitter, doubling after (MASH_OUTBOX_BACKOFF_MS). */
   readonly backoffMs: number;
-  /** How long a claimed message is held before another dispatcher may try it. */
+  /** How long a message being delivered is held before another process may try it (MASH_OUTBOX_LEASE_MS). */
   readonly leaseMs: number;
+  /** Where deliveries due later, and those the sweep finds due, are enqueued (the job engine). */
+  readonly deliveries: DeliveryScheduler;
 }
+
+/** How many due messages one sweep hands over; the next sweep takes the rest. */
+const SWEEP_BATCH = 500;
+
+/** Added to a retry's delay so its job never runs before the row is due. */
+const TIMER_SLACK_MS = 25;
 
 type Outcome = { kind: 'delivered'; detail: Record<string, string | number | boolean> } | { kind: 'retry' | 'rejected'; reason: string };
 
-/** One pass: claim what is due, deliver it, record the outcome. Returns how many were attempted. */
-export async function dispatchOnce(deps: OutboxDeps, batch = 10): Promise<number> {
+/** What one delivery job came to (for tests and logs). */
+export type DeliveryResult = 'delivered' | 'retry' | 'failed' | 'skipped';
+
+/**
+ * The `delivery` job: one attempt of one message, if the store shows it pending and due (another
+ * attempt may hold it, or it may be delivered already — then nothing is done). A publication waits
+ * while no host is configured (hosts pull). Our store unavailable is thrown, so the job waits for
+ * it without a delivery attempt being counted; the lease then lapses and the message is due again.
+ */
+export async function deliverMessage(data: DeliveryJobData, deps: OutboxDeps): Promise<DeliveryResult> {
   const now = deps.clock.now();
-  const due = await deps.db.transaction(async (tx) => {
-    const messages = await claimDue(tx, now, batch, deps.host === undefined ? 'feedback' : undefined);
-    const lease = new Date(now.getTime() + deps.leaseMs);
-    for (const message of messages) await tx.query('UPDATE outbox SET next_attempt_at = $2 WHERE id = $1', [message.id, lease]);
-    return messages;
-  });
-  for (const message of due) {
-    let outcome: Outcome;
-    try {
-      outcome = message.kind === 'publication' ? await deliverPublication(deps, message) : await deliverFeedback(deps, message);
-    } catch (error) {
-      // Our own store away is no failed delivery: end the pass; the lease expires and the message is tried again.
-      if (isStoreUnavailable(error)) throw error;
-      outcome = { kind: 'retry', reason: `DISPATCH.ERROR: ${describeError(error)}` };
-    }
-    await record(deps, message, outcome);
+  const message = await leaseDue(deps.db, data.outboxId, now, new Date(now.getTime() + deps.leaseMs), deps.host === undefined ? 'feedback' : undefined);
+  if (message === undefined) return 'skipped';
+  let outcome: Outcome;
+  try {
+    outcome = message.kind === 'publication' ? await deliverPublication(deps, message) : await deliverFeedback(deps, message);
+  } catch (error) {
+    // Our own store away is no failed delivery: the lease lapses and the message is tried again.
+    if (isStoreUnavailable(error)) throw error;
+    outcome = { kind: 'retry', reason: `DISPATCH.ERROR: ${describeError(error)}` };
   }
+  return record(deps, message, outcome);
+}
+
+/**
+ * The `outbox-sweep` job: hands every message the store shows due to the job system (keyed by
+ * message and due time, so a message whose job is still queued is not enqueued twice). Without a
+ * host, publications stay in the outbox for hosts to pull. Returns how many were handed over.
+ */
+export async function sweepOutbox(deps: Pick<OutboxDeps, 'db' | 'clock' | 'host' | 'deliveries'>): Promise<number> {
+  const due = await listDue(deps.db, deps.clock.now(), SWEEP_BATCH, deps.host === undefined ? 'feedback' : undefined);
+  if (due.length > 0) await deps.deliveries.deliver(due.map((message) => ({ outboxId: message.id, dueAt: message.dueAt })));
   return due.length;
 }
 
@@ -102,49 +134,26 @@ async function deliverFeedback(deps: OutboxDeps, message: OutboxMessage): Promis
   return result.kind === 'delivered' ? { kind: 'delivered', detail: { status: result.status, agency: connector.agency } } : { kind: result.kind, reason: result.reason };
 }
 
-async function record(deps: OutboxDeps, message: OutboxMessage, outcome: Outcome): Promise<void> {
+async function record(deps: OutboxDeps, message: OutboxMessage, outcome: Outcome): Promise<DeliveryResult> {
   const at = deps.clock.now();
   const attempt = message.attempts + 1;
-  await deps.db.transaction(async (tx) => {
+  const final = outcome.kind === 'rejected' || (outcome.kind === 'retry' && attempt >= deps.maxAttempts);
+  const nextAt = new Date(at.getTime() + (outcome.kind === 'retry' && !final ? createRetryPolicy({ attempts: deps.maxAttempts, backoffMs: deps.backoffMs }).retryDelayMs(attempt) : 0));
+  const recorded = await deps.db.transaction(async (tx) => {
     if (outcome.kind === 'delivered') {
-      await markDelivered(tx, message.id, at);
-      // Issue 6 §4: a publication is a disclosure outside the hub, recorded as such.
+      if (!(await markDelivered(tx, message.id, at))) return false;
+      // A publication is a disclosure outside the hub (governance rule 6), recorded as such.
       await appendAudit(tx, { at, actor: deps.actor, action: message.kind === 'publication' ? 'publication.delivered' : 'feedback.delivered', referralId: message.referralId, subject: message.target, detail: { outbox: message.id, attempt, ...outcome.detail } });
-      return;
+      return true;
     }
-    const final = outcome.kind === 'rejected' || attempt >= deps.maxAttempts;
-    const nextAt = new Date(at.getTime() + deps.backoffMs * 2 ** (attempt - 1));
-    await markRetry(tx, message.id, nextAt, outcome.reason, final);
+    if (!(await markRetry(tx, message.id, nextAt, outcome.reason, final))) return false;
     if (final) await appendAudit(tx, { at, actor: deps.actor, action: message.kind === 'publication' ? 'publication.failed' : 'feedback.failed', referralId: message.referralId, subject: message.target, detail: { outbox: message.id, attempt, reason: outcome.reason } });
+    return true;
   });
-  deps.logger[outcome.kind === 'delivered' ? 'info' : 'warn']({ outbox: message.id, kind: message.kind, target: message.target, attempt, result: outcome.kind }, 'outbox delivery');
-}
-
-/** Poll for due messages every `pollMs` until stopped. */
-export function startOutboxDispatcher(deps: OutboxDeps, pollMs = 500): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  let busy = false;
-  // While the store is away every pass fails: say so once a minute, not every pass.
-  let quietUntil = 0;
-  const failed = (error: unknown): void => {
-    if (isStoreUnavailable(error)) {
-      if (Date.now() < quietUntil) return;
-      quietUntil = Date.now() + 60_000;
-    }
-    deps.logger.warn({ code: 'OUTBOX.DISPATCH_FAILED', error: describeError(error) }, 'outbox pass failed');
-  };
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    running = dispatchOnce(deps)
-      .catch(failed)
-      .finally(() => {
-        busy = false;
-      });
-  }, pollMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  const result: DeliveryResult = !recorded ? 'skipped' : outcome.kind === 'delivered' ? 'delivered' : final ? 'failed' : 'retry';
+  deps.logger[result === 'delivered' ? 'info' : 'warn']({ outbox: message.id, kind: message.kind, target: message.target, attempt, result }, 'outbox delivery');
+  // Due again after the backoff: enqueued for then (best effort; the sweep finds it otherwise),
+  // a little after, since a timer may fire a few milliseconds before the clock says it is due.
+  if (result === 'retry') await deps.deliveries.deliver([{ outboxId: message.id, dueAt: nextAt, delayMs: nextAt.getTime() - at.getTime() + TIMER_SLACK_MS }]);
+  return result;
 }

@@ -1,21 +1,36 @@
 /**
  * What the job system runs, shared by both runners (in-process and BullMQ) so they cannot
- * drift: the processor port, retry options, the unrecoverable-error signal and the job
- * executors that parse job data before a processor sees it (CONVENTIONS.md §2).
+ * drift: the processor port of the keyed kinds, the periodic work, runner options, the
+ * unrecoverable-error signal and the job executors that parse job data before a processor sees
+ * it (CONVENTIONS.md §2). When to retry is the retry policy's (retry-policy.ts).
  */
 import type { z } from 'zod';
 import { MashError, describeError, type ErrorCode } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import { LookupJobData, ReferralJobData, lookupJobId, referralJobId, type ResearchPlan } from '../model/jobs.ts';
-import { isStoreUnavailable } from '../store/unavailable.ts';
+import {
+  DeliveryJobData,
+  LookupJobData,
+  ReferralJobData,
+  deliveryJobId,
+  lookupJobId,
+  referralJobId,
+  type DeliveryRequest,
+  type JobKind,
+  type KeyedKind,
+  type PeriodicKind,
+  type ResearchPlan,
+} from '../model/jobs.ts';
+
+export type { JobKind, KeyedKind, PeriodicKind } from '../model/jobs.ts';
 
 /**
- * The work behind the two job kinds. Implementations are idempotent (DESIGN.md: jobs are
+ * The work behind the research kinds. Implementations are idempotent (DESIGN.md: jobs are
  * keyed), because a job may run again after a redelivery, a retry or a restart.
  *
  * Throwing means an infrastructure fault and the job is retried; throwing an
- * {@link UnrecoverableJobError} fails it at once. Expected outcomes ("not permitted", "agency
- * timed out") are not errors: the processor records them in the store and returns.
+ * {@link UnrecoverableJobError} fails it at once (retry-policy.ts classifies). Expected outcomes
+ * ("not permitted", "agency timed out") are not errors: the processor records them in the store
+ * and returns.
  */
 export interface ResearchProcessors {
   /** Runs one lookup of one connector for one subject. */
@@ -24,22 +39,47 @@ export interface ResearchProcessors {
   referral(data: ReferralJobData): Promise<void>;
 }
 
-/** How the job system runs work. */
+/** The work behind every keyed kind: research, and delivery of outbox messages. */
+export interface JobProcessors extends ResearchProcessors {
+  /** Makes one delivery attempt of an outbox message, if the store shows it due (src/queue/outbox.ts). */
+  delivery(data: DeliveryJobData): Promise<void>;
+}
+
+/**
+ * A periodic kind: the engine runs `run` every `everyMs`. A run is never overlapped by another
+ * of the same kind in this process, and with BullMQ not in the whole deployment; it is not
+ * retried (the next run is the retry). `run` must still be idempotent and safe beside the same
+ * work in other processes (an advisory lock, keyed jobs), since a deployment may mix engines.
+ */
+export interface PeriodicJob {
+  readonly everyMs: number;
+  /** Also run once as soon as the engine starts (and, with BullMQ, whenever Redis comes back). */
+  readonly atStart?: boolean;
+  run(): Promise<unknown>;
+}
+
+export type PeriodicJobs = Partial<Readonly<Record<PeriodicKind, PeriodicJob>>>;
+
+/** Everything a job-running process registers: a processor per keyed kind, and its periodic work. */
+export interface JobWork {
+  readonly processors: JobProcessors;
+  readonly periodic?: PeriodicJobs;
+}
+
+/** How the job system runs keyed work. */
 export interface RunnerOptions {
   /**
-   * Jobs of one kind running at once in this process: up to `concurrency` lookups and,
-   * separately, up to `concurrency` referral jobs. Per kind because BullMQ's worker
-   * concurrency is per queue; the in-process runner does the same so both behave alike.
+   * Jobs of one keyed kind running at once in this process: up to `concurrency` lookups and,
+   * separately, up to `concurrency` referral jobs and deliveries. Per kind because BullMQ's
+   * worker concurrency is per queue; the in-process runner does the same so both behave alike.
+   * A periodic kind runs one at a time.
    */
   readonly concurrency: number;
   /** Total tries per job, the first included (BullMQ `attempts`). */
   readonly attempts: number;
-  /** First retry delay; the n-th retry waits `backoffMs * 2^(n-1)` (BullMQ "exponential"). */
+  /** First retry delay before jitter; it doubles for each later retry (retry-policy.ts). */
   readonly backoffMs: number;
 }
-
-/** The job kinds and the processor each one runs. */
-export type JobKind = keyof ResearchProcessors;
 
 /** BullMQ recognises an unrecoverable error by this name and stops retrying. */
 const UNRECOVERABLE = 'UnrecoverableError';
@@ -67,34 +107,23 @@ export function isUnrecoverable(error: unknown): boolean {
   return error instanceof Error && error.name === UNRECOVERABLE;
 }
 
-/**
- * True when the job met our own store unavailable (STORE.UNAVAILABLE). Such a run says nothing
- * about the job, so both runners run it again later without spending one of its attempts: a lookup
- * must not end failed because PostgreSQL restarted (docs/decisions.md, "Surviving a PostgreSQL
- * restart"). The job waits as long as the store is away; the store is the source of truth.
- */
-export function waitsForStore(error: unknown): boolean {
-  return isStoreUnavailable(error);
-}
-
-/** The longest a job waits before trying the store again. */
-export const STORE_WAIT_MAX_MS = 10_000;
-
-/** Milliseconds before the next run of a job that has waited for the store `waits` times before (0-based). */
-export function storeWaitDelayMs(backoffMs: number, waits: number): number {
-  return Math.min(Math.max(backoffMs, 100) * 2 ** Math.min(waits, 16), STORE_WAIT_MAX_MS);
-}
-
-/** Milliseconds to wait after failed attempt number `attempt` (1-based) before the next one. */
-export function retryDelayMs(backoffMs: number, attempt: number): number {
-  return Math.round(backoffMs * 2 ** (attempt - 1));
-}
-
 /** Rejects options that would make a runner stall or spin; a bug in configuration, so thrown. */
 export function assertRunnerOptions(options: RunnerOptions): void {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError('concurrency must be an integer >= 1');
   if (!Number.isInteger(options.attempts) || options.attempts < 1) throw new RangeError('attempts must be an integer >= 1');
   if (!Number.isFinite(options.backoffMs) || options.backoffMs < 0) throw new RangeError('backoffMs must be a number >= 0');
+}
+
+/** Rejects a schedule that would spin; a bug in the composition root, so thrown. */
+export function assertPeriodicJobs(periodic: PeriodicJobs): void {
+  for (const [kind, job] of Object.entries(periodic)) {
+    if (!Number.isInteger(job.everyMs) || job.everyMs < 1) throw new RangeError(`${kind}: everyMs must be an integer >= 1`);
+  }
+}
+
+/** The periodic kinds registered, in a stable order. */
+export function periodicEntries(periodic: PeriodicJobs | undefined): [PeriodicKind, PeriodicJob][] {
+  return Object.entries(periodic ?? {}).filter((entry): entry is [PeriodicKind, PeriodicJob] => entry[1] !== undefined);
 }
 
 /** BullMQ's priority range; 0 is "no priority" and runs before any prioritised job. */
@@ -127,6 +156,30 @@ export function planJobs(plan: ResearchPlan): PlannedJobs {
   return { priority: plan.priority, referral, lookups };
 }
 
+/** One delivery job, as both runners create it. */
+export interface PlannedDelivery {
+  readonly jobId: string;
+  readonly jobData: DeliveryJobData;
+  readonly delayMs: number;
+}
+
+/**
+ * Turns delivery requests into keyed jobs, one per (message, due time); repeats within the
+ * batch collapse. Throws a RangeError for an id BullMQ would refuse or a due time that is not a
+ * date (bugs in the caller).
+ */
+export function planDeliveries(requests: readonly DeliveryRequest[]): PlannedDelivery[] {
+  const planned = new Map<string, PlannedDelivery>();
+  for (const request of requests) {
+    if (Number.isNaN(request.dueAt.getTime())) throw new RangeError('dueAt must be a valid date');
+    const delayMs = request.delayMs ?? 0;
+    if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError('delayMs must be a number >= 0');
+    const jobId = checkedJobId(deliveryJobId(request.outboxId, request.dueAt));
+    if (!planned.has(jobId)) planned.set(jobId, { jobId, jobData: { outboxId: request.outboxId }, delayMs: Math.round(delayMs) });
+  }
+  return [...planned.values()];
+}
+
 /** BullMQ custom job ids must not contain ':' (its key separator). */
 function checkedJobId(jobId: string): string {
   if (jobId.includes(':')) throw new RangeError("job ids must not contain ':'");
@@ -153,7 +206,7 @@ export function logJobFailure(log: Logger, fields: AttemptFields, error: unknown
 }
 
 /** The stable code an error carries, if any (MashError, UnrecoverableJobError, Node system errors). */
-function errorCode(error: unknown): string | undefined {
+export function errorCode(error: unknown): string | undefined {
   return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
@@ -167,13 +220,20 @@ export async function executeReferralJob(jobData: unknown, processors: ResearchP
   await processors.referral(parseJobData(ReferralJobData, jobData));
 }
 
-/** Runs the executor of a job kind; the one switch both runners share. */
-export function executeJob(kind: JobKind, jobData: unknown, processors: ResearchProcessors): Promise<void> {
+/** Parses delivery job data, then runs the delivery processor. Called by both runners. */
+export async function executeDeliveryJob(jobData: unknown, processors: JobProcessors): Promise<void> {
+  await processors.delivery(parseJobData(DeliveryJobData, jobData));
+}
+
+/** Runs the executor of a keyed kind; the one switch both runners share. */
+export function executeJob(kind: KeyedKind, jobData: unknown, processors: JobProcessors): Promise<void> {
   switch (kind) {
     case 'lookup':
       return executeLookupJob(jobData, processors);
     case 'referral':
       return executeReferralJob(jobData, processors);
+    case 'delivery':
+      return executeDeliveryJob(jobData, processors);
     default:
       return kind satisfies never;
   }

@@ -1,7 +1,9 @@
 /**
- * The transactional outbox (issue 5 §5, §6): deliveries written in the same transaction as what
- * they announce, claimed by one dispatcher at a time (row lock, SKIP LOCKED), retried with backoff,
- * and marked failed (a dead letter) after the last attempt.
+ * The transactional outbox (DESIGN.md rule 8 and "The store is the source of truth"): deliveries
+ * written in the same transaction as what they announce, leased for one attempt at a time (a
+ * single conditional UPDATE, so two processes never both take the same due message), retried
+ * with backoff, and marked failed (a dead letter) after the last attempt. The job system is told
+ * which messages are due (`listDue`); the row, not the job, is the truth.
  */
 import type { Sql } from './db.ts';
 
@@ -16,7 +18,14 @@ export interface OutboxMessage {
   /** What to deliver: `productId@version`, or the manager decision revision. */
   readonly reference: string;
   readonly idempotencyKey: string;
+  /** Delivery attempts recorded so far. */
   readonly attempts: number;
+}
+
+/** A pending message and when it is due. */
+export interface DueMessage {
+  readonly id: string;
+  readonly dueAt: Date;
 }
 
 export async function enqueueOutbox(sql: Sql, message: Omit<OutboxMessage, 'attempts'>, at: Date): Promise<boolean> {
@@ -28,22 +37,56 @@ export async function enqueueOutbox(sql: Sql, message: Omit<OutboxMessage, 'atte
   return rows.length === 1;
 }
 
-/** Claim due messages inside the caller's transaction; other dispatchers skip the locked rows. */
-export async function claimDue(sql: Sql, at: Date, limit: number, onlyKind?: OutboxKind): Promise<OutboxMessage[]> {
-  const rows = await sql.query<{ id: string; kind: OutboxKind; referral_id: string; target: string; reference: string; idempotency_key: string; attempts: number }>(
-    `SELECT id, kind, referral_id, target, reference, idempotency_key, attempts FROM outbox
-      WHERE status = 'pending' AND next_attempt_at <= $1 AND ($3::text IS NULL OR kind = $3) ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+/** Pending messages due by `at`, oldest first, optionally of one kind only. */
+export async function listDue(sql: Sql, at: Date, limit: number, onlyKind?: OutboxKind): Promise<DueMessage[]> {
+  const rows = await sql.query<{ id: string; next_attempt_at: Date }>(
+    `SELECT id, next_attempt_at FROM outbox
+      WHERE status = 'pending' AND next_attempt_at <= $1 AND ($3::text IS NULL OR kind = $3) ORDER BY next_attempt_at, id LIMIT $2`,
     [at, limit, onlyKind ?? null],
   );
-  return rows.map((r) => ({ id: r.id, kind: r.kind, referralId: r.referral_id, target: r.target, reference: r.reference, idempotencyKey: r.idempotency_key, attempts: r.attempts }));
+  return rows.map((r) => ({ id: r.id, dueAt: new Date(r.next_attempt_at) }));
 }
 
-export async function markDelivered(sql: Sql, id: string, at: Date): Promise<void> {
-  await sql.query("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = $2, last_error = NULL WHERE id = $1", [id, at]);
+/**
+ * Takes one pending, due message for a delivery attempt: its next attempt moves to `leaseUntil`,
+ * so no other process takes it meanwhile, and a process that dies mid-delivery only delays it.
+ * A concurrent lease of the same row waits for this one and then finds it no longer due.
+ * Returns undefined when the message is not pending, not yet due, held by another attempt, or
+ * not of `onlyKind`.
+ */
+export async function leaseDue(sql: Sql, id: string, at: Date, leaseUntil: Date, onlyKind?: OutboxKind): Promise<OutboxMessage | undefined> {
+  const rows = await sql.query<{ id: string; kind: OutboxKind; referral_id: string; target: string; reference: string; idempotency_key: string; attempts: number }>(
+    `UPDATE outbox SET next_attempt_at = $3
+      WHERE id = $1 AND status = 'pending' AND next_attempt_at <= $2 AND ($4::text IS NULL OR kind = $4)
+      RETURNING id, kind, referral_id, target, reference, idempotency_key, attempts`,
+    [id, at, leaseUntil, onlyKind ?? null],
+  );
+  const row = rows[0];
+  return row === undefined
+    ? undefined
+    : { id: row.id, kind: row.kind, referralId: row.referral_id, target: row.target, reference: row.reference, idempotencyKey: row.idempotency_key, attempts: row.attempts };
 }
 
-export async function markRetry(sql: Sql, id: string, nextAt: Date, error: string, final: boolean): Promise<void> {
-  await sql.query(`UPDATE outbox SET status = $4, attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1`, [id, nextAt, error, final ? 'failed' : 'pending']);
+/**
+ * Records a delivered attempt. Only a pending message is changed: an attempt that outlived its
+ * lease, after another attempt had already settled the message, changes nothing. Returns whether
+ * this attempt was recorded.
+ */
+export async function markDelivered(sql: Sql, id: string, at: Date): Promise<boolean> {
+  const rows = await sql.query<{ id: string }>(
+    "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = $2, last_error = NULL WHERE id = $1 AND status = 'pending' RETURNING id",
+    [id, at],
+  );
+  return rows.length === 1;
+}
+
+/** Records a failed attempt: due again at `nextAt`, or failed for good when `final`. Only a pending message is changed, as above. */
+export async function markRetry(sql: Sql, id: string, nextAt: Date, error: string, final: boolean): Promise<boolean> {
+  const rows = await sql.query<{ id: string }>(
+    "UPDATE outbox SET status = $4, attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1 AND status = 'pending' RETURNING id",
+    [id, nextAt, error, final ? 'failed' : 'pending'],
+  );
+  return rows.length === 1;
 }
 
 export async function listOutbox(sql: Sql, referralId: string): Promise<{ id: string; kind: OutboxKind; target: string; status: string; attempts: number; lastError: string | null }[]> {

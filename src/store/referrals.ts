@@ -300,9 +300,13 @@ export async function closedAndPublishedBefore(sql: Sql, cutoff: Date, limit: nu
   return rows.map((r) => r.id);
 }
 
-/** Records that the referral's content was destroyed. */
-export async function markContentDestroyed(sql: Sql, referralId: string, at: Date): Promise<void> {
-  await sql.query('UPDATE referrals SET content_destroyed_at = $2, updated_at = $2 WHERE id = $1', [referralId, at]);
+/**
+ * Records that the referral's content was destroyed, unless it already is. Returns whether this call marked it:
+ * the row lock makes a concurrent destruction wait and then find nothing to do.
+ */
+export async function markContentDestroyed(sql: Sql, referralId: string, at: Date): Promise<boolean> {
+  const rows = await sql.query<{ id: string }>('UPDATE referrals SET content_destroyed_at = $2, updated_at = $2 WHERE id = $1 AND content_destroyed_at IS NULL RETURNING id', [referralId, at]);
+  return rows.length === 1;
 }
 
 /** Referrals whose research has not finished, with their unfinished lookups: what a restart resumes. */

@@ -27,9 +27,9 @@ import { createVault } from '../../src/store/vault.ts';
 import { createFeedbackNotifier } from '../../src/host/feedback.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { Connector } from '../../src/model/connector.ts';
-import { dispatchOnce, type OutboxDeps } from '../../src/queue/outbox.ts';
 import { upsertConnector } from '../../src/store/connectors.ts';
 import { startFeedbackSink } from '../../simulators/feedback.ts';
+import { outboxPasses } from '../support/outbox.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { EXAMPLE, startFirewallHarness, type FirewallHarness } from './harness.ts';
@@ -214,9 +214,9 @@ describe('outcome notices (DESIGN.md rule 8)', () => {
       for (const body of [{ rag: 'red', outcome: 'strategy-discussion', rationale: 'Synthetic.' }, { rag: 'green', outcome: 'no-further-action', rationale: 'Synthetic: stepped down.' }]) {
         expect((await call(harness, manager, 'POST', `/v1/referrals/${referralId}/decision`, body)).status).toBe(200);
       }
-      const outbox: OutboxDeps = { db: harness.db, vault: harness.vault, clock: harness.clock, logger: silentLogger(), actor: 'system:test', env: {}, host: undefined, feedback: createFeedbackNotifier(), maxAttempts: 3, backoffMs: 1, leaseMs: 60_000 };
+      const outbox = outboxPasses({ db: harness.db, vault: harness.vault, clock: harness.clock, logger: silentLogger(), actor: 'system:test', env: {}, host: undefined, feedback: createFeedbackNotifier(), maxAttempts: 3, backoffMs: 1, leaseMs: 60_000 });
       harness.clock.advance(1_000);
-      expect(await dispatchOnce(outbox)).toBe(2);
+      expect(await outbox.pass()).toEqual(['delivered', 'delivered']);
       const outcomes = sink.received().map((n) => (n.body as { outcome: string; rag: string }).outcome).sort();
       expect(outcomes).toEqual(['no-further-action', 'strategy-discussion']);
     } finally {

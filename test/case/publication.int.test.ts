@@ -1,5 +1,6 @@
 /**
- * Issue 5 acceptance, through the real app and the real outbox dispatcher: police withholds its
+ * Publication and outcome notices through the real app and the outbox's real job kinds (the sweep
+ * and the delivery job, run a pass at a time against the test clock): police withholds its
  * intelligence, health redacts a field of a restricted entry, education, housing and social care
  * release; the manager decides and publishes; the host receives exactly one product per version —
  * released content, a redaction marker, a signpost to police — and the serialized product holds
@@ -14,12 +15,12 @@ import { silentLogger } from '../../src/lib/logger.ts';
 import type { Agency } from '../../src/model/agency.ts';
 import { Connector } from '../../src/model/connector.ts';
 import { Product } from '../../src/model/product.ts';
-import { dispatchOnce, type OutboxDeps } from '../../src/queue/outbox.ts';
 import { upsertConnector } from '../../src/store/connectors.ts';
 import { getProductVersion } from '../../src/store/products.ts';
 import { startFeedbackSink, type FeedbackSink } from '../../simulators/feedback.ts';
 import { startHostSimulator, type HostSimulator } from '../../simulators/host/server.ts';
 import { startFirewallHarness, type FirewallHarness, type SeededItem } from './harness.ts';
+import { outboxPasses, type OutboxPasses } from '../support/outbox.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 
 describe.each(STORE_KINDS)('publication on $name', (kind) => {
@@ -28,7 +29,7 @@ describe.each(STORE_KINDS)('publication on $name', (kind) => {
   let sink: FeedbackSink;
   let referralId: string;
   let items: SeededItem[];
-  let outbox: OutboxDeps;
+  let outbox: OutboxPasses;
 
   const AGENCIES: Agency[] = ['health', 'police', 'education', 'housing', 'social-care'];
 
@@ -39,7 +40,7 @@ describe.each(STORE_KINDS)('publication on $name', (kind) => {
       await upsertConnector(harness.db, Connector.parse({ id: `${agency}-sim`, agency, type: agency === 'health' ? 'fhir-r4' : 'social-care-rest', sourceSystem: `Synthetic ${agency}`, baseUrl: 'http://127.0.0.1:9/', feedbackUrl: `${sink.url}/agencies/${agency}` }), 'file', harness.clock.now());
     }
     ({ referralId, items } = await harness.seedReferral(AGENCIES));
-    outbox = {
+    outbox = outboxPasses({
       db: harness.db,
       vault: harness.vault,
       clock: harness.clock,
@@ -51,7 +52,7 @@ describe.each(STORE_KINDS)('publication on $name', (kind) => {
       maxAttempts: 5,
       backoffMs: 1,
       leaseMs: 60_000,
-    };
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -73,7 +74,7 @@ describe.each(STORE_KINDS)('publication on $name', (kind) => {
   async function drain(): Promise<void> {
     for (let pass = 0; pass < 10; pass += 1) {
       harness.clock.advance(1_000);
-      if ((await dispatchOnce(outbox)) === 0) return;
+      if ((await outbox.pass()).length === 0) return;
     }
   }
 
@@ -161,7 +162,7 @@ describe.each(STORE_KINDS)('publication on $name', (kind) => {
       // The dispatcher delivered, then the process died before recording it: the message is still
       // pending, and the next pass delivers again.
       const stored = await getProductVersion(harness.db, harness.vault, productId, 3);
-      const first = await outbox.host!.publisher.publish(stored!.product, outbox.host!.settings);
+      const first = await outbox.deps.host!.publisher.publish(stored!.product, outbox.deps.host!.settings);
       expect(first.kind).toBe('delivered');
       await drain();
       const v3Received = host.received().filter((r) => r.key === `${productId}-v3`);

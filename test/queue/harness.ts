@@ -1,37 +1,50 @@
 /**
  * What the job-system tests share: the two implementations behind one small interface (so
- * one contract suite runs against both), processors that record what ran and when, and a
- * logger whose lines the tests can read.
+ * one contract suite runs against both), processors and periodic work that record what ran and
+ * when, and a logger whose lines the tests can read.
  */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { createLogger, type Logger } from '../../src/lib/logger.ts';
-import { QUEUE_NAMES, type LookupJobData, type ReferralJobData, type ResearchScheduler } from '../../src/model/jobs.ts';
+import {
+  KEYED_KINDS,
+  PERIODIC_KINDS,
+  QUEUE_NAMES,
+  type DeliveryJobData,
+  type DeliveryScheduler,
+  type KeyedKind,
+  type LookupJobData,
+  type PeriodicKind,
+  type ReferralJobData,
+  type ResearchScheduler,
+} from '../../src/model/jobs.ts';
 import { createBullmqScheduler, startBullmqWorkers, type BullmqWorkers } from '../../src/queue/bullmq.ts';
 import { createInProcessRunner } from '../../src/queue/in-process.ts';
-import type { JobKind, ResearchProcessors, RunnerOptions } from '../../src/queue/runner.ts';
+import type { JobKind, JobProcessors, JobWork, PeriodicJobs, RunnerOptions } from '../../src/queue/runner.ts';
 
-/** A job system under test: schedule first, then `start` the workers, wait, close. */
+/** A job system under test: schedule first, then `start` the workers and schedules, wait, close. */
 export interface JobSystem {
   readonly scheduler: ResearchScheduler;
-  /** Starts taking work; plans scheduled before this are all queued when the first job starts. */
+  readonly deliveries: DeliveryScheduler;
+  /** Starts taking work and the periodic schedules; work scheduled before this is all queued when the first job starts. */
   start(): void;
-  /** Resolves when nothing is queued, running, delayed or waiting for children. */
+  /** Resolves when no keyed job is queued, running, delayed or waiting for children. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Builds a fresh, isolated job system. */
-export type JobSystemFactory = (processors: ResearchProcessors, options: RunnerOptions, logger: Logger) => JobSystem;
+export type JobSystemFactory = (work: JobWork, options: RunnerOptions, logger: Logger) => JobSystem;
 
 const IDLE_TIMEOUT_MS = 15_000;
 
-export const inProcessSystem: JobSystemFactory = (processors, options, logger) => {
-  const runner = createInProcessRunner(processors, { ...options, autorun: false }, logger);
+export const inProcessSystem: JobSystemFactory = (work, options, logger) => {
+  const runner = createInProcessRunner(work, { ...options, autorun: false }, logger);
   return {
     scheduler: runner,
+    deliveries: runner,
     start: () => {
       runner.run();
     },
@@ -40,18 +53,22 @@ export const inProcessSystem: JobSystemFactory = (processors, options, logger) =
   };
 };
 
-/** A BullMQ system on the given Redis, isolated by a unique key prefix. */
-export function bullmqSystem(redisUrl: () => string): JobSystemFactory {
-  return (processors, options, logger) => {
+/**
+ * A BullMQ system on the given Redis, isolated by a unique key prefix — or sharing `prefix` with
+ * another system, as two processes of one deployment do.
+ */
+export function bullmqSystem(redisUrl: () => string, prefix?: string): JobSystemFactory {
+  return (work, options, logger) => {
     const connection = redisUrl();
-    const prefix = uniquePrefix();
-    const scheduler = createBullmqScheduler({ connection, prefix, attempts: options.attempts, backoffMs: options.backoffMs, logger });
-    const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection: { url: connection }, prefix }));
+    const keyPrefix = prefix ?? uniquePrefix();
+    const scheduler = createBullmqScheduler({ connection, prefix: keyPrefix, attempts: options.attempts, backoffMs: options.backoffMs, logger });
+    const queues = KEYED_KINDS.map((kind) => new Queue(QUEUE_NAMES[kind], { connection: { url: connection }, prefix: keyPrefix }));
     let workers: BullmqWorkers | undefined;
     return {
       scheduler,
+      deliveries: scheduler,
       start: () => {
-        workers ??= startBullmqWorkers({ connection, processors, concurrency: options.concurrency, logger, prefix, backoffMs: options.backoffMs });
+        workers ??= startBullmqWorkers({ connection, work, concurrency: options.concurrency, logger, prefix: keyPrefix, backoffMs: options.backoffMs });
       },
       idle: () => waitUntilDrained(queues),
       close: async () => {
@@ -82,10 +99,10 @@ export async function waitUntilDrained(queues: readonly Queue[]): Promise<void> 
   }
 }
 
-/** One processor call as the recorder saw it. */
+/** One processor call (or periodic run) as the recorder saw it. */
 export interface Call {
   readonly kind: JobKind;
-  /** Lookup id for lookups, referral id for referrals. */
+  /** Lookup id for lookups, referral id for referrals, outbox id for deliveries, the kind for periodic runs. */
   readonly id: string;
   /** 1-based call number for this id. */
   readonly attempt: number;
@@ -99,40 +116,52 @@ export interface Call {
 /** Behaviour of a recorded processor call; throw to fail the attempt. */
 export type Behaviour = (id: string, attempt: number) => Promise<void>;
 
-/** Processors that record every call, the peak parallelism per kind, and delegate to behaviours. */
-export function recordingProcessors(behaviour: { lookup?: Behaviour; referral?: Behaviour } = {}): {
-  processors: ResearchProcessors;
+/**
+ * Processors of every keyed kind, and periodic work for the kinds given a schedule, that record
+ * every call, the peak parallelism per kind, and delegate to behaviours.
+ */
+export function recordingProcessors(
+  behaviour: Partial<Record<JobKind, Behaviour>> = {},
+  schedules: Partial<Record<PeriodicKind, { everyMs: number; atStart?: boolean }>> = {},
+): {
+  processors: JobProcessors;
+  periodic: PeriodicJobs;
+  work: JobWork;
   calls: Call[];
-  peak: Record<JobKind, number>;
+  peak: Record<KeyedKind, number> & Partial<Record<PeriodicKind, number>>;
   callsOf(kind: JobKind, id: string): Call[];
 } {
   const calls: Call[] = [];
-  const running: Record<JobKind, number> = { lookup: 0, referral: 0 };
-  const peak: Record<JobKind, number> = { lookup: 0, referral: 0 };
+  const running = new Map<JobKind, number>();
+  const peak: Record<KeyedKind, number> & Partial<Record<PeriodicKind, number>> = { lookup: 0, referral: 0, delivery: 0 };
   let seq = 0;
   const callsOf = (kind: JobKind, id: string): Call[] => calls.filter((call) => call.kind === kind && call.id === id);
   const record = async (kind: JobKind, id: string): Promise<void> => {
     const call: Call = { kind, id, attempt: callsOf(kind, id).length + 1, startedAt: performance.now(), endedAt: undefined, startSeq: seq++, endSeq: undefined };
     calls.push(call);
-    running[kind] += 1;
-    peak[kind] = Math.max(peak[kind], running[kind]);
+    const now = (running.get(kind) ?? 0) + 1;
+    running.set(kind, now);
+    peak[kind] = Math.max(peak[kind] ?? 0, now);
     try {
       await behaviour[kind]?.(id, call.attempt);
     } finally {
-      running[kind] -= 1;
+      running.set(kind, (running.get(kind) ?? 1) - 1);
       call.endedAt = performance.now();
       call.endSeq = seq++;
     }
   };
-  return {
-    processors: {
-      lookup: (data: LookupJobData) => record('lookup', data.lookupId),
-      referral: (data: ReferralJobData) => record('referral', data.referralId),
-    },
-    calls,
-    peak,
-    callsOf,
+  const processors: JobProcessors = {
+    lookup: (data: LookupJobData) => record('lookup', data.lookupId),
+    referral: (data: ReferralJobData) => record('referral', data.referralId),
+    delivery: (data: DeliveryJobData) => record('delivery', data.outboxId),
   };
+  const periodic: PeriodicJobs = Object.fromEntries(
+    PERIODIC_KINDS.flatMap((kind) => {
+      const schedule = schedules[kind];
+      return schedule === undefined ? [] : [[kind, { ...schedule, run: () => record(kind, kind) }]];
+    }),
+  );
+  return { processors, periodic, work: { processors, periodic }, calls, peak, callsOf };
 }
 
 const LogLine = z.looseObject({

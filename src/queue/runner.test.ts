@@ -1,23 +1,22 @@
 /**
  * The pieces both runners share: job-data parsing at processor start (CONVENTIONS.md §2), the
- * unrecoverable signal BullMQ also understands, the backoff formula and plan keying.
+ * unrecoverable signal BullMQ also understands, and the keying of plans and deliveries. When to
+ * retry is the retry policy's (retry-policy.test.ts).
  */
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { recordingProcessors } from '../../test/queue/harness.ts';
 import {
   UnrecoverableJobError,
+  assertPeriodicJobs,
+  executeDeliveryJob,
   executeJob,
   executeLookupJob,
   executeReferralJob,
   isUnrecoverable,
+  planDeliveries,
   planJobs,
-  retryDelayMs,
-  STORE_WAIT_MAX_MS,
-  storeWaitDelayMs,
-  waitsForStore,
-} from '../../src/queue/runner.ts';
-import { storeUnavailable } from '../../src/store/unavailable.ts';
-import { recordingProcessors } from './harness.ts';
+} from './runner.ts';
 
 describe('job executors', () => {
   it('hand the parsed job data to the processor', async () => {
@@ -25,7 +24,9 @@ describe('job executors', () => {
     await executeLookupJob({ referralId: 'r', lookupId: 'l' }, recorder.processors);
     await executeReferralJob({ referralId: 'r' }, recorder.processors);
     await executeJob('lookup', { referralId: 'r', lookupId: 'm' }, recorder.processors);
-    expect(recorder.calls.map((call) => `${call.kind} ${call.id}`)).toEqual(['lookup l', 'referral r', 'lookup m']);
+    await executeDeliveryJob({ outboxId: 'pub_1' }, recorder.processors);
+    await executeJob('delivery', { outboxId: 'fbk_2' }, recorder.processors);
+    expect(recorder.calls.map((call) => `${call.kind} ${call.id}`)).toEqual(['lookup l', 'referral r', 'lookup m', 'delivery pub_1', 'delivery fbk_2']);
   });
 
   it.each([
@@ -49,6 +50,18 @@ describe('job executors', () => {
     await expect(executeReferralJob({ referralId: 'r', lookupId: 'l' }, recorder.processors)).rejects.toMatchObject({ code: 'JOB.INVALID_DATA' });
     expect(recorder.calls).toEqual([]);
   });
+
+  it.each([
+    ['no outbox id', {}],
+    ['an empty outbox id', { outboxId: '' }],
+    ['a payload beside the id', { outboxId: 'pub_1', product: { summary: 'Example-Surname' } }],
+  ])('reject delivery data with %s, naming no values', async (_label, jobData) => {
+    const recorder = recordingProcessors();
+    const rejection = executeDeliveryJob(jobData, recorder.processors);
+    await expect(rejection).rejects.toMatchObject({ name: 'UnrecoverableError', code: 'JOB.INVALID_DATA' });
+    await expect(rejection).rejects.toSatisfy((error) => error instanceof Error && !error.message.includes('Example-Surname'));
+    expect(recorder.calls).toEqual([]);
+  });
 });
 
 describe('isUnrecoverable', () => {
@@ -57,24 +70,6 @@ describe('isUnrecoverable', () => {
     expect(isUnrecoverable(new UnrecoverableError('stop'))).toBe(true);
     expect(isUnrecoverable(new Error('agency down'))).toBe(false);
     expect(isUnrecoverable('UnrecoverableError')).toBe(false);
-  });
-});
-
-describe('retryDelayMs', () => {
-  it('doubles from the base delay: backoffMs * 2^(attempt-1)', () => {
-    expect([1, 2, 3, 4].map((attempt) => retryDelayMs(20, attempt))).toEqual([20, 40, 80, 160]);
-  });
-});
-
-describe('waiting for the store', () => {
-  it('is for STORE.UNAVAILABLE only, and waits longer each time up to STORE_WAIT_MAX_MS', () => {
-    expect(waitsForStore(storeUnavailable(new Error('connect ECONNREFUSED')))).toBe(true);
-    expect(waitsForStore(new Error('agency down'))).toBe(false);
-    expect([0, 1, 2, 3].map((waits) => storeWaitDelayMs(1_000, waits))).toEqual([1_000, 2_000, 4_000, 8_000]);
-    expect(storeWaitDelayMs(1_000, 4)).toBe(STORE_WAIT_MAX_MS);
-    expect(storeWaitDelayMs(1_000, 1_000)).toBe(STORE_WAIT_MAX_MS);
-    // A zero backoff must not spin against a store that is down.
-    expect(storeWaitDelayMs(0, 0)).toBe(100);
   });
 });
 
@@ -101,5 +96,36 @@ describe('planJobs', () => {
   it("refuses ids BullMQ would refuse (':')", () => {
     expect(() => planJobs({ referralId: 'r:1', priority: 1, lookupIds: [] })).toThrow(RangeError);
     expect(() => planJobs({ referralId: 'r', priority: 1, lookupIds: ['l:1'] })).toThrow(RangeError);
+  });
+});
+
+describe('planDeliveries', () => {
+  it('keys a delivery by message and due time, collapsing repeats, and keeps its delay', () => {
+    const dueAt = new Date('2026-11-21T09:00:00.123Z');
+    expect(
+      planDeliveries([
+        { outboxId: 'pub_a', dueAt },
+        { outboxId: 'pub_a', dueAt: new Date(dueAt.getTime()) },
+        { outboxId: 'pub_a', dueAt: new Date(dueAt.getTime() + 2_000), delayMs: 2_000.4 },
+      ]),
+    ).toEqual([
+      { jobId: `delivery-pub_a-${dueAt.getTime()}`, jobData: { outboxId: 'pub_a' }, delayMs: 0 },
+      { jobId: `delivery-pub_a-${dueAt.getTime() + 2_000}`, jobData: { outboxId: 'pub_a' }, delayMs: 2_000 },
+    ]);
+  });
+
+  it("refuses ids BullMQ would refuse (':'), a due time that is no date, and a negative delay", () => {
+    expect(() => planDeliveries([{ outboxId: 'pub:1', dueAt: new Date(0) }])).toThrow(RangeError);
+    expect(() => planDeliveries([{ outboxId: 'pub_1', dueAt: new Date(Number.NaN) }])).toThrow(RangeError);
+    expect(() => planDeliveries([{ outboxId: 'pub_1', dueAt: new Date(0), delayMs: -1 }])).toThrow(RangeError);
+  });
+});
+
+describe('assertPeriodicJobs', () => {
+  it('refuses a schedule that would spin', () => {
+    const run = (): Promise<void> => Promise.resolve();
+    expect(() => assertPeriodicJobs({ 'audit-seal': { everyMs: 0, run } })).toThrow(RangeError);
+    expect(() => assertPeriodicJobs({ retention: { everyMs: 1.5, run } })).toThrow(RangeError);
+    expect(() => assertPeriodicJobs({ 'audit-seal': { everyMs: 200, run } })).not.toThrow();
   });
 });
