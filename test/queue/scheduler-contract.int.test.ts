@@ -172,7 +172,7 @@ describe.each<{ name: string; factory: JobSystemFactory }>([
     const recorder = recordingProcessors({
       lookup: (id) => {
         if (id === 'down') return Promise.reject(new Error('agency down'));
-        if (id === 'refused') return Promise.reject(new UnrecoverableJobError('TEST.REFUSED', 'agency refused the request'));
+        if (id === 'refused') return Promise.reject(new UnrecoverableJobError('JOB.INVALID_DATA', 'agency refused the request'));
         return Promise.resolve();
       },
     });
@@ -192,7 +192,7 @@ describe.each<{ name: string; factory: JobSystemFactory }>([
     expect(referrals[0]!.startSeq).toBeGreaterThan(lastLookupEnd);
 
     expect(finalFailure(lines, 'lookup-down')).toMatchObject({ attempt: 2, final: true });
-    expect(finalFailure(lines, 'lookup-refused')).toMatchObject({ attempt: 1, final: true, code: 'TEST.REFUSED' });
+    expect(finalFailure(lines, 'lookup-refused')).toMatchObject({ attempt: 1, final: true, code: 'JOB.INVALID_DATA' });
   });
 
   it('runs a job that met the store unavailable again without spending its attempts', async () => {
