@@ -14,6 +14,7 @@
  * systems refuse trawls. Results are ordered by how many criteria matched exactly, then by
  * record id, so paging is stable.
  */
+import { err, ok, type Result } from '../../src/lib/result.ts';
 import type { Pupil } from '../population/index.ts';
 import type { EducationRecords } from './ctf.ts';
 
@@ -29,17 +30,21 @@ export interface PupilQuery {
   readonly pageSize: number | undefined;
 }
 
-export type ParsedQuery = { readonly ok: true; readonly query: PupilQuery } | { readonly ok: false; readonly code: 'INVALID_QUERY' | 'QUERY_TOO_BROAD'; readonly message: string };
+/** Why a query is refused: the PupilSearchError code and its message. */
+export interface QueryRefusal {
+  readonly code: 'INVALID_QUERY' | 'QUERY_TOO_BROAD';
+  readonly message: string;
+}
 
 const NAME = /^[\p{L}\p{M}' .-]{1,100}$/u;
 
 /** Reads and checks the query string of `GET /pupils`. */
-export function parsePupilQuery(params: URLSearchParams): ParsedQuery {
+export function parsePupilQuery(params: URLSearchParams): Result<PupilQuery, QueryRefusal> {
   const get = (name: string): string | undefined => {
     const value = params.get(name)?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
-  const invalid = (message: string): ParsedQuery => ({ ok: false, code: 'INVALID_QUERY', message });
+  const invalid = (message: string): Result<PupilQuery, QueryRefusal> => err({ code: 'INVALID_QUERY', message });
   const upn = get('upn')?.toUpperCase();
   if (upn !== undefined && !/^[A-Z]\d{11}[0-9A-Z]$/.test(upn)) return invalid('upn must be 13 characters: a letter, 11 digits, a digit or letter');
   const surname = get('surname');
@@ -58,8 +63,8 @@ export function parsePupilQuery(params: URLSearchParams): ParsedQuery {
   if (pageSize !== undefined && !/^[1-9]\d{0,2}$/.test(pageSize)) return invalid('pageSize must be a whole number from 1 to 999');
 
   const criteria = [surname, forename, dob, postcode].filter((c) => c !== undefined).length;
-  if (upn === undefined && criteria < 2) return { ok: false, code: 'QUERY_TOO_BROAD', message: 'give a UPN, or at least two of surname, forename, dob and postcode' };
-  return { ok: true, query: { upn, surname, forename, dob, postcode, fuzzy: fuzzy === 'true', page: Number(page), pageSize: pageSize === undefined ? undefined : Number(pageSize) } };
+  if (upn === undefined && criteria < 2) return err({ code: 'QUERY_TOO_BROAD', message: 'give a UPN, or at least two of surname, forename, dob and postcode' });
+  return ok({ upn, surname, forename, dob, postcode, fuzzy: fuzzy === 'true', page: Number(page), pageSize: pageSize === undefined ? undefined : Number(pageSize) });
 }
 
 interface IndexedPupil {

@@ -144,8 +144,8 @@ function authorised(header: string | undefined, state: ServerState): boolean {
 /** One page of the search. With a result cap, only the first N matches are listed; `TotalMatches` still counts them all. */
 function searchReply(params: URLSearchParams, state: ServerState, resultCap: number | undefined): Reply {
   const parsed = parsePupilQuery(params);
-  if (!parsed.ok) return errorReply(400, parsed.code, parsed.message);
-  const { query } = parsed;
+  if (!parsed.ok) return errorReply(400, parsed.error.code, parsed.error.message);
+  const query = parsed.value;
   const matches = state.index.search(query);
   const listed = resultCap === undefined ? matches : matches.slice(0, resultCap);
   const pageSize = Math.min(state.maxPageSize, query.pageSize ?? DEFAULT_PAGE_SIZE);

@@ -23,6 +23,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { err, ok, type Result } from '../../src/lib/result.ts';
 import { listen } from '../common/http.ts';
 import { createTokenIssuer, type SimulatorAuth, type TokenIssuer } from '../health/oauth.ts';
 import { HostFhirDocument, HostProduct } from './contract.ts';
@@ -215,8 +216,8 @@ async function takeProduct(req: IncomingMessage, state: State): Promise<Reply> {
   }
 
   const checked = checkBody(format, json);
-  if (!checked.ok) return problem(400, 'the body does not match the host contract', { 'invalid-params': checked.invalid });
-  if (checked.key !== key) return problem(400, 'the Idempotency-Key does not name the product version in the body');
+  if (!checked.ok) return problem(400, 'the body does not match the host contract', { 'invalid-params': checked.error });
+  if (checked.value !== key) return problem(400, 'the Idempotency-Key does not name the product version in the body');
 
   const canonicalHash = createHash('sha256').update(canonicalJson(json)).digest('hex');
   const held = state.held.get(key);
@@ -241,22 +242,24 @@ function heldReply(state: State, key: string | undefined): Reply {
   return held === undefined ? problem(404, 'the host holds no product version with this key') : { status: 200, body: held.body };
 }
 
-type BodyCheck = { readonly ok: true; readonly key: string } | { readonly ok: false; readonly invalid: readonly { name: string; reason: string }[] };
+/** A field the host contract refuses: its path and zod's message, never a value from the body. */
+interface InvalidParam {
+  readonly name: string;
+  readonly reason: string;
+}
 
-function checkBody(format: HostFormat, json: unknown): BodyCheck {
-  const invalid = (issues: readonly z.core.$ZodIssue[]): BodyCheck => ({
-    ok: false,
-    // Paths and zod's own messages only: never a value from the body.
-    invalid: issues.slice(0, 20).map((issue) => ({ name: issue.path.join('.'), reason: issue.message })),
-  });
+/** The Idempotency-Key the body names, or the fields the host contract refuses. */
+function checkBody(format: HostFormat, json: unknown): Result<string, readonly InvalidParam[]> {
+  const invalid = (issues: readonly z.core.$ZodIssue[]): Result<string, readonly InvalidParam[]> =>
+    err(issues.slice(0, 20).map((issue) => ({ name: issue.path.join('.'), reason: issue.message })));
   switch (format) {
     case 'rest': {
       const parsed = HostProduct.safeParse(json);
-      return parsed.success ? { ok: true, key: `${parsed.data.productId}-v${parsed.data.version}` } : invalid(parsed.error.issues);
+      return parsed.success ? ok(`${parsed.data.productId}-v${parsed.data.version}`) : invalid(parsed.error.issues);
     }
     case 'fhir': {
       const parsed = HostFhirDocument.safeParse(json);
-      return parsed.success ? { ok: true, key: parsed.data.identifier.value } : invalid(parsed.error.issues);
+      return parsed.success ? ok(parsed.data.identifier.value) : invalid(parsed.error.issues);
     }
     default:
       return format satisfies never;

@@ -9,9 +9,11 @@
  * fallbacks) is only proven against a server that matches loosely where housing systems do and
  * strictly where they do, and refuses what they refuse.
  */
+import { err, ok, type Result } from '../../src/lib/result.ts';
 import type { ServedPerson } from './records.ts';
 
-export type SearchOutcome = { readonly ok: true; readonly persons: readonly ServedPerson[] } | { readonly ok: false; readonly detail: string };
+/** The persons a search finds, or why it is refused (the problem document's detail). */
+export type SearchOutcome = Result<readonly ServedPerson[], string>;
 
 const CRITERIA = ['surname', 'forename', 'dateOfBirth', 'postcode', 'uprn'] as const;
 
@@ -52,11 +54,11 @@ export function createPersonSearch(persons: readonly ServedPerson[]): (params: U
     const dateOfBirth = given.get('dateOfBirth');
     const postcode = given.get('postcode');
     const uprn = given.get('uprn');
-    if (dateOfBirth !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(dateOfBirth)) return { ok: false, detail: 'dateOfBirth must be YYYY-MM-DD' };
-    if (uprn !== undefined && !/^\d{1,12}$/.test(uprn)) return { ok: false, detail: 'uprn must be 1 to 12 digits' };
+    if (dateOfBirth !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(dateOfBirth)) return err('dateOfBirth must be YYYY-MM-DD');
+    if (uprn !== undefined && !/^\d{1,12}$/.test(uprn)) return err('uprn must be 1 to 12 digits');
     const anchored = surname !== undefined || dateOfBirth !== undefined || postcode !== undefined;
     if (uprn === undefined && (given.size < 2 || !anchored)) {
-      return { ok: false, detail: 'search too broad: give a UPRN, or two criteria including surname, dateOfBirth or postcode' };
+      return err('search too broad: give a UPRN, or two criteria including surname, dateOfBirth or postcode');
     }
 
     const wantedSurname = surname === undefined ? undefined : { whole: fold(surname), parts: parts(surname) };
@@ -72,6 +74,6 @@ export function createPersonSearch(persons: readonly ServedPerson[]): (params: U
         return true;
       })
       .map((p) => p.person);
-    return { ok: true, persons };
+    return ok(persons);
   };
 }

@@ -14,6 +14,7 @@
  * `GET|POST|DELETE /_sim/faults`. Synthetic data only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { err, ok, type Result } from '../../src/lib/result.ts';
 import { deliverWithFaults } from '../common/delivery.ts';
 import { controlFaults, faultsApply } from '../common/faults.ts';
 import { requestBase, send, startSimulatorServer, type Reply } from '../common/http.ts';
@@ -142,8 +143,9 @@ function accepts(state: ServerState, authorization: string | undefined): boolean
 function apiReply(requestUrl: URL, state: ServerState, base: string, resultCap: number | undefined): Reply {
   const { records } = state;
   const params = requestUrl.searchParams;
-  const paging = pagingOf(params);
-  if (!paging.ok) return problemReply(400, 'Invalid paging', paging.detail);
+  const pagingRead = pagingOf(params);
+  if (!pagingRead.ok) return problemReply(400, 'Invalid paging', pagingRead.error);
+  const paging = pagingRead.value;
   const path = requestUrl.pathname.replace(/\/+$/, '');
   const pageOf = (items: readonly unknown[], cap?: number): Reply => jsonReply(200, page(items, paging.page, paging.pageSize, requestUrl, base, cap));
   const filter = (name: 'personRef' | 'tenancyRef'): string | Reply => {
@@ -162,7 +164,7 @@ function apiReply(requestUrl: URL, state: ServerState, base: string, resultCap: 
   switch (path) {
     case '/persons': {
       const found = state.search(params);
-      return found.ok ? pageOf(found.persons, resultCap) : problemReply(400, 'Invalid search', found.detail);
+      return found.ok ? pageOf(found.value, resultCap) : problemReply(400, 'Invalid search', found.error);
     }
     case '/tenancies':
       return byPerson(records.tenanciesByPerson);
@@ -185,9 +187,8 @@ function apiReply(requestUrl: URL, state: ServerState, base: string, resultCap: 
   }
 }
 
-type Paging = { readonly ok: true; readonly page: number; readonly pageSize: number } | { readonly ok: false; readonly detail: string };
-
-function pagingOf(params: URLSearchParams): Paging {
+/** The page asked for, or why the paging parameters are refused. */
+function pagingOf(params: URLSearchParams): Result<{ readonly page: number; readonly pageSize: number }, string> {
   const read = (name: string, fallback: number): number | undefined => {
     const raw = params.get(name);
     if (raw === null || raw === '') return fallback;
@@ -195,9 +196,9 @@ function pagingOf(params: URLSearchParams): Paging {
   };
   const pageNumber = read('page', 1);
   const pageSize = read('pageSize', DEFAULT_PAGE_SIZE);
-  if (pageNumber === undefined || pageNumber < 1) return { ok: false, detail: 'page must be a whole number from 1' };
-  if (pageSize === undefined || pageSize < 1 || pageSize > MAX_PAGE_SIZE) return { ok: false, detail: `pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}` };
-  return { ok: true, page: pageNumber, pageSize };
+  if (pageNumber === undefined || pageNumber < 1) return err('page must be a whole number from 1');
+  if (pageSize === undefined || pageSize < 1 || pageSize > MAX_PAGE_SIZE) return err(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  return ok({ page: pageNumber, pageSize });
 }
 
 /**

@@ -10,6 +10,7 @@
  */
 import { parseStringPromise } from 'xml2js';
 import { z } from 'zod';
+import { err, ok, type Result } from '../../src/lib/result.ts';
 import type { NominalQuery } from './search.ts';
 import { POLE_NS, SOAP11_NS, SOAP12_NS, WSSE_NS, type FaultCode } from './xml.ts';
 
@@ -75,26 +76,26 @@ export interface SoapRequest {
 const DTD = /<!\s*(?:DOCTYPE|ENTITY)/i;
 
 /** Parses an envelope, or names the fault to answer with. */
-export async function readEnvelope(body: string): Promise<{ ok: true; request: SoapRequest } | { ok: false; fault: Fault }> {
-  if (DTD.test(body)) return { ok: false, fault: { code: 'Sender', subcode: 'pole:InvalidRequest', reason: 'A SOAP message must not contain a document type declaration' } };
+export async function readEnvelope(body: string): Promise<Result<SoapRequest, Fault>> {
+  if (DTD.test(body)) return err({ code: 'Sender', subcode: 'pole:InvalidRequest', reason: 'A SOAP message must not contain a document type declaration' });
   let document: unknown;
   try {
     document = await parseStringPromise(body, { xmlns: true, explicitChildren: true, preserveChildrenOrder: true, explicitCharkey: true, charkey: '_', childkey: '$$' });
   } catch {
-    return { ok: false, fault: { code: 'Sender', subcode: 'pole:InvalidRequest', reason: 'The request is not well-formed XML' } };
+    return err({ code: 'Sender', subcode: 'pole:InvalidRequest', reason: 'The request is not well-formed XML' });
   }
   const parsed = RawDocument.safeParse(document);
   const [rootName, rootRaw] = parsed.success ? (Object.entries(parsed.data)[0] ?? []) : [];
-  if (rootName === undefined || rootRaw === undefined) return { ok: false, fault: { code: 'Sender', subcode: 'pole:InvalidRequest', reason: 'The request is not a SOAP envelope' } };
+  if (rootName === undefined || rootRaw === undefined) return err({ code: 'Sender', subcode: 'pole:InvalidRequest', reason: 'The request is not a SOAP envelope' });
   const root = toNode(rootRaw, rootName);
   if (root.local === 'Envelope' && root.uri === SOAP11_NS) {
-    return { ok: false, fault: { code: 'VersionMismatch', reason: 'This service speaks SOAP 1.2 only (http://www.w3.org/2003/05/soap-envelope)' } };
+    return err({ code: 'VersionMismatch', reason: 'This service speaks SOAP 1.2 only (http://www.w3.org/2003/05/soap-envelope)' });
   }
-  if (root.local !== 'Envelope' || root.uri !== SOAP12_NS) return { ok: false, fault: { code: 'Sender', subcode: 'pole:InvalidRequest', reason: 'The request is not a SOAP envelope' } };
+  if (root.local !== 'Envelope' || root.uri !== SOAP12_NS) return err({ code: 'Sender', subcode: 'pole:InvalidRequest', reason: 'The request is not a SOAP envelope' });
   const header = child(root, SOAP12_NS, 'Header');
   const soapBody = child(root, SOAP12_NS, 'Body');
-  if (soapBody === undefined) return { ok: false, fault: { code: 'Sender', subcode: 'pole:InvalidRequest', reason: 'The envelope has no Body' } };
-  return { ok: true, request: { headerBlocks: header?.children ?? [], payload: soapBody.children[0] } };
+  if (soapBody === undefined) return err({ code: 'Sender', subcode: 'pole:InvalidRequest', reason: 'The envelope has no Body' });
+  return ok({ headerBlocks: header?.children ?? [], payload: soapBody.children[0] });
 }
 
 /** SOAP 1.2 Part 1 §5.2.3: a header block marked mustUnderstand that we do not process is a fault. */
@@ -129,9 +130,9 @@ const Criteria = z.object({
 });
 
 /** The criteria of a PersonSearchRequest payload, or the fault its content earns. */
-export function readPersonSearch(payload: XmlNode | undefined): { ok: true; call: PersonSearchCall } | { ok: false; fault: Fault } {
+export function readPersonSearch(payload: XmlNode | undefined): Result<PersonSearchCall, Fault> {
   if (payload?.uri !== POLE_NS || payload.local !== 'PersonSearchRequest') {
-    return { ok: false, fault: { code: 'Sender', subcode: 'pole:InvalidRequest', reason: 'The body is not a PersonSearchRequest' } };
+    return err({ code: 'Sender', subcode: 'pole:InvalidRequest', reason: 'The body is not a PersonSearchRequest' });
   }
   const criteria = child(payload, POLE_NS, 'SearchCriteria');
   if (criteria === undefined) return invalidCriteria('SearchCriteria is required');
@@ -167,9 +168,9 @@ export function readPersonSearch(payload: XmlNode | undefined): { ok: true; call
     ...(sex === undefined ? {} : { sex }),
     ...(postcode === undefined ? {} : { postcode }),
   };
-  return { ok: true, call: { query, pageNumber, pageSize } };
+  return ok({ query, pageNumber, pageSize });
 }
 
-function invalidCriteria(reason: string): { ok: false; fault: Fault } {
-  return { ok: false, fault: { code: 'Sender', subcode: 'pole:InvalidSearchCriteria', reason } };
+function invalidCriteria(reason: string): Result<never, Fault> {
+  return err({ code: 'Sender', subcode: 'pole:InvalidSearchCriteria', reason });
 }

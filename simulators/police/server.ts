@@ -149,8 +149,8 @@ async function soapReply(req: IncomingMessage, body: string | undefined, state: 
     return { reply: { status: 415, contentType: 'text/plain; charset=utf-8', body: 'send application/soap+xml (SOAP 1.2)\n' }, page: undefined };
   }
   const envelopeRead = await readEnvelope(body);
-  if (!envelopeRead.ok) return fault(envelopeRead.fault);
-  const { headerBlocks, payload } = envelopeRead.request;
+  if (!envelopeRead.ok) return fault(envelopeRead.error);
+  const { headerBlocks, payload } = envelopeRead.value;
   const mustUnderstand = notUnderstood(headerBlocks);
   if (mustUnderstand !== undefined) return fault(mustUnderstand);
   if (state.auth !== undefined) {
@@ -158,9 +158,9 @@ async function soapReply(req: IncomingMessage, body: string | undefined, state: 
     if (refused !== undefined) return fault(refused);
   }
   const search = readPersonSearch(payload);
-  if (!search.ok) return fault(search.fault);
+  if (!search.ok) return fault(search.error);
 
-  const { query, pageNumber, pageSize } = search.call;
+  const { query, pageNumber, pageSize } = search.value;
   const matches = searchNominals(state.index, query);
   const cap = resultCapFor(pageNumber);
   const listed = cap === undefined ? matches : matches.slice(0, cap);

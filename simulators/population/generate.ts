@@ -23,7 +23,8 @@ import { buildHealth } from './views/health.ts';
 import { buildHousing } from './views/housing.ts';
 import { buildPolice } from './views/police.ts';
 import { buildSocialCare } from './views/social-care.ts';
-import { createWorld, generateHousehold, toHousehold, toTruePerson } from './world.ts';
+import { generateHousehold } from './households.ts';
+import { createWorld, toHousehold, toTruePerson } from './world.ts';
 
 /** Locale-independent string order (code units), so sorting is the same on every machine. */
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -3,6 +3,7 @@
  * query goes in, the agency's raw records and the orchestrations it performed come out.
  * Adapters import nothing of the hub; these types are their whole world.
  */
+import type { ErrorCode } from '../lib/errors.ts';
 
 /** Who we are asking about, in the terms every agency protocol can search on. */
 export interface SubjectQuery {
@@ -62,10 +63,16 @@ export interface Orchestration {
 
 export type AdapterFailureKind = 'timeout' | 'http-error' | 'protocol-error' | 'malformed-response' | 'too-large' | 'auth-failed' | 'unreachable';
 
-/** An expected failure, as a value (CONVENTIONS.md §3). `reason` is safe to show: no payload text. */
+/** The stable codes of adapter failures: the `ADAPTER.*` codes of the one list (src/lib/errors.ts). */
+export type AdapterFailureCode = Extract<ErrorCode, `ADAPTER.${string}`>;
+
+/**
+ * An expected failure, as a value (CONVENTIONS.md §3): adapters never throw for one. `kind` is
+ * what callers switch on; `code` is its stable code; `reason` is safe to show: no payload text.
+ */
 export interface AdapterFailure {
   readonly kind: AdapterFailureKind;
-  readonly code: string;
+  readonly code: AdapterFailureCode;
   readonly reason: string;
 }
 

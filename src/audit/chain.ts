@@ -1,10 +1,11 @@
 /**
- * The hash chain (issue 6 §2), pure: the canonical form of an entry, its SHA-256, and the
+ * The hash chain (docs/decisions.md, "The audit chain is sealed just after commit"), pure: the canonical form of an entry, its SHA-256, and the
  * verification of a run of entries. Each entry's hash covers its predecessor's, so altering,
  * deleting, inserting or reordering any entry breaks every hash from there on — and the first
  * mismatch names the entry (as in Certificate Transparency logs).
  */
 import { hash } from 'node:crypto';
+import { err, ok, type Result } from '../lib/result.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -37,6 +38,13 @@ export function entryHash(entry: Omit<ChainEntry, 'hash'>): string {
 
 export type ChainBreak = { readonly seq: number; readonly reason: string };
 
+/** Where a verified run of entries ends, and how many it held. */
+export interface ChainEnd {
+  readonly lastSeq: number;
+  readonly lastHash: string;
+  readonly count: number;
+}
+
 /**
  * Verifies entries in order, continuing a chain that ended at (`afterSeq`, `afterHash`).
  * Returns the new end, or the first break. Streaming callers feed it batch after batch.
@@ -44,19 +52,19 @@ export type ChainBreak = { readonly seq: number; readonly reason: string };
 export function verifyRun(
   entries: Iterable<ChainEntry>,
   start: { readonly afterSeq: number; readonly afterHash: string },
-): { readonly ok: true; readonly lastSeq: number; readonly lastHash: string; readonly count: number } | { readonly ok: false; readonly failure: ChainBreak } {
+): Result<ChainEnd, ChainBreak> {
   let expectedSeq = start.afterSeq + 1;
   let prevHash = start.afterHash;
   let count = 0;
   for (const entry of entries) {
     if (entry.seq !== expectedSeq) {
-      return { ok: false, failure: entry.seq > expectedSeq ? { seq: expectedSeq, reason: `entry ${expectedSeq} is missing (next present is ${entry.seq})` } : { seq: entry.seq, reason: `entry ${entry.seq} is out of order` } };
+      return err(entry.seq > expectedSeq ? { seq: expectedSeq, reason: `entry ${expectedSeq} is missing (next present is ${entry.seq})` } : { seq: entry.seq, reason: `entry ${entry.seq} is out of order` });
     }
-    if (entry.prevHash !== prevHash) return { ok: false, failure: { seq: entry.seq, reason: `entry ${entry.seq} does not follow entry ${entry.seq - 1} (previous hash differs)` } };
-    if (entryHash(entry) !== entry.hash) return { ok: false, failure: { seq: entry.seq, reason: `entry ${entry.seq} has been altered (its hash does not match its content)` } };
+    if (entry.prevHash !== prevHash) return err({ seq: entry.seq, reason: `entry ${entry.seq} does not follow entry ${entry.seq - 1} (previous hash differs)` });
+    if (entryHash(entry) !== entry.hash) return err({ seq: entry.seq, reason: `entry ${entry.seq} has been altered (its hash does not match its content)` });
     prevHash = entry.hash;
     expectedSeq += 1;
     count += 1;
   }
-  return { ok: true, lastSeq: expectedSeq - 1, lastHash: prevHash, count };
+  return ok({ lastSeq: expectedSeq - 1, lastHash: prevHash, count });
 }

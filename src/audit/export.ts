@@ -20,6 +20,7 @@ import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { MashError } from '../lib/errors.ts';
 import type { Sql } from '../store/db.ts';
 import { GENESIS_HASH, verifyRun, type ChainBreak, type ChainEntry } from './chain.ts';
 import { listCheckpoints, type Checkpoint } from './checkpoints.ts';
@@ -30,9 +31,9 @@ export const COPY_FORMAT = 'mash-audit-copy-v1';
 export const COPY_FILES = { entries: 'entries.ndjson', checkpoints: 'checkpoints.json', publicKey: 'public-key.pem', readme: 'README.txt' } as const;
 
 /** Raised when a copy cannot be written or read at all (missing files, a non-empty target). */
-export class AuditCopyError extends Error {
+export class AuditCopyError extends MashError {
   constructor(message: string) {
-    super(message);
+    super('AUDIT.COPY_INVALID', message);
     this.name = 'AuditCopyError';
   }
 }
@@ -228,11 +229,11 @@ export async function verifyAuditCopy(dir: string, options: { readonly publicKey
     if (entry.seq !== expected) return { seq: expected, reason: `entry ${expected} is missing or out of place (its line holds entry ${entry.seq})` };
     if (entryLine(entry) !== line) return { seq: expected, reason: `entry ${expected} has been altered (its line is not in canonical form)` };
     const run = verifyRun([entry], { afterSeq, afterHash });
-    if (!run.ok) return run.failure;
+    if (!run.ok) return run.error;
     const checkpoint = bySeq.get(entry.seq);
     if (checkpoint !== undefined && checkpoint.hash !== entry.hash) return { seq: entry.seq, reason: `entry ${entry.seq} differs from its signed checkpoint` };
-    afterSeq = run.lastSeq;
-    afterHash = run.lastHash;
+    afterSeq = run.value.lastSeq;
+    afterHash = run.value.lastHash;
     return undefined;
   };
   for await (const line of lines(path.join(dir, COPY_FILES.entries))) {

@@ -92,7 +92,7 @@ export async function verifyAuditLog(db: Pick<Db, 'query'>, publicKeys: Readonly
     const run = verifyRun(entries, { afterSeq, afterHash });
     if (!run.ok) {
       await pending.catch(() => undefined);
-      return fail(run.failure, total);
+      return fail(run.error, total);
     }
     for (const entry of entries) {
       const checkpoint = bySeq.get(entry.seq);
@@ -101,9 +101,9 @@ export async function verifyAuditLog(db: Pick<Db, 'query'>, publicKeys: Readonly
         return fail({ seq: entry.seq, reason: `entry ${entry.seq} differs from its signed checkpoint` }, total);
       }
     }
-    afterSeq = run.lastSeq;
-    afterHash = run.lastHash;
-    total += run.count;
+    afterSeq = run.value.lastSeq;
+    afterHash = run.value.lastHash;
+    total += run.value.count;
   }
   if (head !== undefined && (afterSeq !== headSeq || afterHash !== head.hash)) {
     return fail(

@@ -7,15 +7,15 @@
 import { appendAudit } from '../audit/log.ts';
 import { MashError } from '../lib/errors.ts';
 import { sha256Hex, stableId } from '../lib/ids.ts';
-import type { DeliveryRequest, DeliveryScheduler } from '../model/jobs.ts';
+import type { DeliveryRequest, DeliveryScheduler, ReprioritiseRequest, ResearchScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Outcome } from '../model/product.ts';
-import type { Rag } from '../model/referral.ts';
+import { RAG_PRIORITY, type Rag } from '../model/referral.ts';
 import type { SlaClock } from '../model/working-calendar.ts';
 import { feedbackConnectorIds } from '../store/connectors.ts';
 import { contributingAgencies, setManagerDecision } from '../store/items.ts';
 import { enqueueOutbox } from '../store/outbox.ts';
-import { getReferral, setReferralRag } from '../store/referrals.ts';
+import { getReferral, listLookups, setReferralRag } from '../store/referrals.ts';
 import { enforce, referralContext, requireReferral, type CaseStoreDeps } from './access.ts';
 import { managerChanges } from './decision-changes.ts';
 
@@ -28,7 +28,7 @@ export interface DecisionRequest {
 
 /** Record a new revision of the manager's decision; returns it and how many agencies will hear the outcome. */
 export async function recordDecision(
-  deps: CaseStoreDeps & { readonly sla: SlaClock; readonly deliveries?: DeliveryScheduler | undefined },
+  deps: CaseStoreDeps & { readonly sla: SlaClock; readonly deliveries?: DeliveryScheduler | undefined; readonly research?: Pick<ResearchScheduler, 'reprioritise'> | undefined },
   principal: Principal,
   referralId: string,
   request: DecisionRequest,
@@ -36,13 +36,19 @@ export async function recordDecision(
   await requireReferral(deps.db, referralId);
   await enforce(deps, principal, 'referral:decide', { referral: await referralContext(deps.db, referralId) }, referralId);
   const queued: DeliveryRequest[] = [];
+  let reprioritise: ReprioritiseRequest | undefined;
   const decided = await deps.db.transaction(async (tx) => {
     const at = deps.clock.now();
     const referral = await getReferral(tx, deps.vault, referralId);
     if (referral === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
     const { revision, previous } = await setManagerDecision(tx, deps.vault, { referralId, rag: request.rag, outcome: request.outcome, rationale: request.rationale, by: principal.sub, at });
     // Risk can change at any time (rule 4): the SLA follows the new rating from receipt, on the working-hours clock.
-    if (request.rag !== referral.rag) await setReferralRag(tx, referralId, request.rag, deps.sla.times(referral.receivedAt, request.rag), at);
+    if (request.rag !== referral.rag) {
+      await setReferralRag(tx, referralId, request.rag, deps.sla.times(referral.receivedAt, request.rag), at);
+      // Research follows the risk: the referral's waiting lookups move with its new rating.
+      const pending = (await listLookups(tx, referralId)).filter((l) => l.status === 'queued' || l.status === 'running').map((l) => l.id);
+      reprioritise = { referralId, lookupIds: pending, priority: RAG_PRIORITY[request.rag] };
+    }
     await appendAudit(tx, {
       at,
       actor: principal.sub,
@@ -72,5 +78,6 @@ export async function recordDecision(
   // After the commit (docs/decisions.md "One job engine, one retry policy"): a delivery job must
   // never run ahead of the row it delivers. Best effort: the outbox sweep finds what it misses.
   await deps.deliveries?.deliver(queued);
+  if (reprioritise !== undefined) await deps.research?.reprioritise(reprioritise);
   return decided;
 }

@@ -60,12 +60,12 @@ describe('signposts', () => {
     const built = buildProduct(input([undecided(policeEvent('fact_a', 'Undecided incident')), withheldBy(policeEvent('fact_b', 'Intelligence report'), 'MASH police desk')]));
     expect(built.ok).toBe(true);
     if (!built.ok) return;
-    expect(built.product.signposts).toEqual([expect.objectContaining({ agency: 'police', itemCount: 2, contact: 'MASH police desk' })]);
-    expect(JSON.stringify(built.product)).not.toContain('Intelligence report');
+    expect(built.value.signposts).toEqual([expect.objectContaining({ agency: 'police', itemCount: 2, contact: 'MASH police desk' })]);
+    expect(JSON.stringify(built.value)).not.toContain('Intelligence report');
   });
 
   it('fall back to the hub default when the owner named no contact', () => {
     const built = buildProduct(input([withheldBy(policeEvent('fact_b', 'Intelligence report'), undefined), undecided(policeEvent('fact_a', 'Undecided incident'))]));
-    expect(built.ok && built.product.signposts[0]?.contact).toBe(defaultSignpostContact('police'));
+    expect(built.ok && built.value.signposts[0]?.contact).toBe(defaultSignpostContact('police'));
   });
 });

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../lib/canonical-json.ts';
+import { err, ok, type Result } from '../lib/result.ts';
 import type { Agency } from '../model/agency.ts';
 import { agencyChecks, type CheckedLookup } from '../model/check.ts';
 import type { ManagerDecision, Product, ProductItem, Signpost } from '../model/product.ts';
@@ -31,7 +32,12 @@ export interface ProductInput {
   readonly withholdUndecidedRationale?: string | undefined;
 }
 
-export type ProductBuild = { readonly ok: true; readonly product: Product } | { readonly ok: false; readonly undecided: readonly string[] };
+/** Why a product could not be built: items without a release decision, and no default to withhold them. */
+export interface UndecidedItems {
+  readonly kind: 'undecided-items';
+  /** Fact ids of the undecided items. */
+  readonly undecided: readonly string[];
+}
 
 export function hashProduct(product: Omit<Product, 'contentHash'>): string {
   return createHash('sha256').update(canonicalJson(product)).digest('hex');
@@ -43,9 +49,9 @@ export function productSubstanceHash(product: Product): string {
   return createHash('sha256').update(canonicalJson(substance)).digest('hex');
 }
 
-export function buildProduct(input: ProductInput): ProductBuild {
+export function buildProduct(input: ProductInput): Result<Product, UndecidedItems> {
   const undecided = input.items.filter((i) => i.release === null).map((i) => i.fact.id);
-  if (undecided.length > 0 && input.withholdUndecidedRationale === undefined) return { ok: false, undecided };
+  if (undecided.length > 0 && input.withholdUndecidedRationale === undefined) return err({ kind: 'undecided-items', undecided });
 
   const items: ProductItem[] = [];
   const withheld = new Map<Agency, { count: number; ownerContact: string | undefined }>();
@@ -96,7 +102,7 @@ export function buildProduct(input: ProductInput): ProductBuild {
     checks: agencyChecks(input.lookups),
     ...(undecided.length > 0 && input.withholdUndecidedRationale !== undefined ? { withheldByDefault: { itemCount: undecided.length, rationale: input.withholdUndecidedRationale } } : {}),
   };
-  return { ok: true, product: { ...body, contentHash: hashProduct(body) } };
+  return ok({ ...body, contentHash: hashProduct(body) });
 }
 
 /** Provenance is summarised in `source`; the connector and lookup ids are the hub's own business. */

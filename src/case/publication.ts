@@ -65,10 +65,10 @@ export async function publish(
       withholdUndecidedRationale: request.withholdUndecided?.rationale,
     });
     if (!built.ok) {
-      throw new MashError('PUBLICATION.UNDECIDED_ITEMS', `${built.undecided.length} items have no release decision; decide them, or publish with "withholdUndecided": {"rationale": …}`);
+      throw new MashError('PUBLICATION.UNDECIDED_ITEMS', `${built.error.undecided.length} items have no release decision; decide them, or publish with "withholdUndecided": {"rationale": …}`);
     }
-    if (latest !== undefined && productSubstanceHash(latest.product) === productSubstanceHash(built.product)) return { product: latest.product, created: false };
-    const product = built.product;
+    const product = built.value;
+    if (latest !== undefined && productSubstanceHash(latest.product) === productSubstanceHash(product)) return { product: latest.product, created: false };
     await insertProductVersion(tx, deps.vault, product);
     const outboxId = stableId('pub', productId, String(product.version));
     await enqueueOutbox(tx, { id: outboxId, kind: 'publication', referralId, target: 'host', reference: `${productId}@${product.version}`, idempotencyKey: `${productId}-v${product.version}` }, at);

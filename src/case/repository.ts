@@ -15,7 +15,7 @@ import type { Clock } from '../lib/clock.ts';
 import { MashError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ReleaseDecision } from '../model/item.ts';
-import type { DeliveryScheduler } from '../model/jobs.ts';
+import type { DeliveryScheduler, ResearchScheduler } from '../model/jobs.ts';
 import type { Agency } from '../model/agency.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Product } from '../model/product.ts';
@@ -47,6 +47,8 @@ export interface CaseDeps extends CaseStoreDeps {
   readonly pictures?: Pictures | undefined;
   /** The working-hours SLA clock: a RAG change moves the due and at-risk times with it. */
   readonly sla: SlaClock;
+  /** Moves a referral's waiting research when its rating changes; without it, the order stays. */
+  readonly scheduler?: Pick<ResearchScheduler, 'reprioritise'> | undefined;
   /**
    * Told of outbox messages once the transaction that wrote them has committed, so delivery starts
    * at once (the job engine); without it, the outbox sweep finds them.
@@ -114,7 +116,7 @@ export function createCases(deps: CaseDeps): Cases {
         reveal: (referralId, itemId) => changing(referralId, () => reveal(store, principal, referralId, itemId)),
         decideRelease: (referralId, itemId, request) => changing(referralId, () => decide(store, principal, referralId, itemId, request)),
         releaseHistory: (referralId, itemId) => releaseHistory(store, principal, referralId, itemId),
-        decide: (referralId, request) => changing(referralId, () => recordDecision({ ...store, sla: deps.sla, deliveries: deps.deliveries }, principal, referralId, request)),
+        decide: (referralId, request) => changing(referralId, () => recordDecision({ ...store, sla: deps.sla, deliveries: deps.deliveries, research: deps.scheduler }, principal, referralId, request)),
         publish: (referralId, request) => changing(referralId, () => publish({ ...store, deliveries: deps.deliveries }, principal, referralId, request)),
         // Identity decides whose record a candidate is (its possible-match decisions);
         // a decision changes this case's picture, and, for a person-index question, the pictures of

@@ -9,6 +9,7 @@ import { authorize, createTokenCache } from '../adapters/http/auth.ts';
 import { exchangeWith, type BodyDecoder, type HttpEnvironment } from '../adapters/http/exchange.ts';
 import type { ConnectorAuth, Orchestration } from '../adapters/port.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
+import { ok } from '../lib/result.ts';
 import { Agency } from '../model/agency.ts';
 import { Outcome } from '../model/product.ts';
 import { Rag } from '../model/referral.ts';
@@ -36,7 +37,7 @@ export interface FeedbackSettings {
   readonly timeoutMs: number;
 }
 
-const ignoreBody: BodyDecoder<null> = () => ({ ok: true, value: null });
+const ignoreBody: BodyDecoder<null> = () => ok(null);
 
 export function createFeedbackNotifier(options: { fetch?: typeof globalThis.fetch; clock?: Clock } = {}) {
   const clock = options.clock ?? systemClock;
@@ -49,16 +50,16 @@ export function createFeedbackNotifier(options: { fetch?: typeof globalThis.fetc
       const deadline = AbortSignal.timeout(settings.timeoutMs);
       const env: HttpEnvironment = { fetch: fetchImpl, clock, orchestrations, abortKind: () => 'timeout' };
       const auth = await authorize(settings.auth, tokens, { signal: deadline, env });
-      if (!auth.ok) return { kind: 'retry', reason: auth.failure.reason, orchestrations };
+      if (!auth.ok) return { kind: 'retry', reason: auth.error.reason, orchestrations };
       const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': notice.notificationId };
-      if (auth.header !== undefined) headers.authorization = auth.header;
+      if (auth.value.header !== undefined) headers.authorization = auth.value.header;
       const result = await exchangeWith(
         { name: 'Outcome notification', method: 'POST', url: settings.url, headers, body: JSON.stringify(OutcomeNotice.parse(notice)), signal: deadline, maxBytes: 64 * 1024 },
         env,
         ignoreBody,
       );
-      if (!result.ok) return { kind: 'retry', reason: `${result.failure.code}: ${result.failure.reason}`, orchestrations };
-      const { status } = result.response;
+      if (!result.ok) return { kind: 'retry', reason: `${result.error.failure.code}: ${result.error.failure.reason}`, orchestrations };
+      const { status } = result.value;
       if (status >= 200 && status < 300) return { kind: 'delivered', status, orchestrations };
       if (status === 408 || status === 429 || status >= 500) return { kind: 'retry', reason: `the agency answered HTTP ${status}`, orchestrations };
       return { kind: 'rejected', reason: `the agency refused the notification (HTTP ${status})`, orchestrations };

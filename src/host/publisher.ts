@@ -21,7 +21,9 @@ import { createHash } from 'node:crypto';
 import { Product } from '../model/product.ts';
 import type { Orchestration } from '../model/lookup.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
+import { ok } from '../lib/result.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
+import type { Codes } from '../lib/errors.ts';
 // The shared bounded transport and token handling (.dependency-cruiser.cjs allows host → adapters/http).
 import type { AdapterFailure, ConnectorAuth } from '../adapters/port.ts';
 import { authorize, createTokenCache, forgetToken } from '../adapters/http/auth.ts';
@@ -47,8 +49,8 @@ export interface HostSettings {
   readonly maxResponseBytes: number;
 }
 
-/** Stable codes of the attempts that did not deliver. */
-export type HostFailureCode =
+/** Stable codes of the attempts that did not deliver (from the one list, src/lib/errors.ts). */
+export type HostFailureCode = Codes<
   | 'HOST.TIMEOUT'
   | 'HOST.CANCELLED'
   | 'HOST.UNREACHABLE'
@@ -57,7 +59,8 @@ export type HostFailureCode =
   | 'HOST.AUTH_FAILED'
   | 'HOST.REDIRECTED'
   | 'HOST.MISCONFIGURED'
-  | 'HOST.INVALID_PRODUCT';
+  | 'HOST.INVALID_PRODUCT'
+>;
 
 /**
  * What one attempt came to. `orchestrations` lists every outbound call (token and POST) as
@@ -124,7 +127,7 @@ export function serializeProduct(product: Product, format: PublishFormat): strin
 }
 
 /** The host's body is never kept: read within bounds, then dropped. */
-const dropBody: BodyDecoder<undefined> = () => ({ ok: true, value: undefined });
+const dropBody: BodyDecoder<undefined> = () => ok(undefined);
 
 const ACCEPT: Readonly<Record<PublishFormat, string>> = {
   rest: 'application/json, application/problem+json',
@@ -171,7 +174,7 @@ export function createHostPublisher(options: HostPublisherOptions): HostPublishe
 
     let auth = await authorize(settings.auth, tokens, { signal, env });
     for (let attempt = 1; ; attempt += 1) {
-      if (!auth.ok) return done(authFailure(auth.failure, orchestrations));
+      if (!auth.ok) return done(authFailure(auth.error, orchestrations));
       const headers: Record<string, string> = {
         'content-type': HOST_MEDIA_TYPE[options.format],
         accept: ACCEPT[options.format],
@@ -179,11 +182,11 @@ export function createHostPublisher(options: HostPublisherOptions): HostPublishe
         // RFC 9530: lets the host check the body arrived whole, and compare replays cheaply.
         'content-digest': `sha-256=:${createHash('sha256').update(body, 'utf8').digest('base64')}:`,
       };
-      if (auth.header !== undefined) headers.authorization = auth.header;
+      if (auth.value.header !== undefined) headers.authorization = auth.value.header;
       const result = await exchangeWith({ name: 'Publish product', method: 'POST', url, headers, body, signal, maxBytes: settings.maxResponseBytes }, env, dropBody);
-      const status = result.ok ? result.response.status : result.status;
-      if (status === null) return done(transportFailure(result.ok ? undefined : result.failure));
-      if (status === 401 && auth.fromCache && attempt === 1) {
+      const status = result.ok ? result.value.status : result.error.status;
+      if (status === null) return done(transportFailure(result.ok ? undefined : result.error.failure));
+      if (status === 401 && auth.value.fromCache && attempt === 1) {
         // The host refused a cached token (revoked, or clocks differ): fetch a fresh one, once.
         forgetToken(settings.auth, tokens);
         auth = await authorize(settings.auth, tokens, { signal, env, forceRefresh: true });

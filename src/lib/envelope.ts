@@ -1,19 +1,21 @@
 /**
- * Envelope encryption primitives (issue 5 §7): AES-256-GCM, pure functions over keys and bytes.
+ * Envelope encryption primitives (docs/decisions.md, "Encryption at rest"): AES-256-GCM, pure functions over keys and bytes.
  * A sealed value is `version(1) | iv(12) | tag(16) | ciphertext`; the additional authenticated
  * data binds it to where it belongs (a fact id, a referral id), so a ciphertext moved to another
  * row fails to open.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { MashError } from './errors.ts';
 
 const VERSION = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 export const KEY_BYTES = 32;
 
-export class SealError extends Error {
+/** A value could not be sealed or opened: a wrong key, a key of the wrong size, or altered bytes. */
+export class SealError extends MashError {
   constructor(message: string) {
-    super(message);
+    super('CONTENT.SEAL_FAILED', message);
     this.name = 'SealError';
   }
 }

@@ -11,7 +11,7 @@ import { RELATIONSHIP_CODES } from '../adapters/education/types.ts';
 import { readPupilSearch } from '../adapters/education/xml.ts';
 import { Fact, type EventFact, type FlagFact, type PersonFact, type RelationshipFact } from '../model/fact.ts';
 import type { MappingContext } from './context.ts';
-import { contactRelationship, mapEducation, stricter } from './education.ts';
+import { contactRelationship, mapEducation } from './education.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../contracts/education/fixtures');
 
@@ -200,7 +200,7 @@ describe('mapEducation on an empty result', () => {
   });
 });
 
-describe('contactRelationship and stricter', () => {
+describe('contactRelationship', () => {
   it('makes everyone with parental responsibility a parent, and nobody without it', () => {
     for (const code of RELATIONSHIP_CODES) {
       expect(contactRelationship(code, true)).toBe('parent');
@@ -212,9 +212,5 @@ describe('contactRelationship and stricter', () => {
     expect(contactRelationship('DOC', false)).toBe('other');
   });
 
-  it('keeps the stricter marking', () => {
-    expect(stricter('open', 'sensitive')).toBe('sensitive');
-    expect(stricter('restricted', 'open')).toBe('restricted');
-    expect(stricter('sensitive', 'sensitive')).toBe('sensitive');
-  });
+  // "The stricter marking wins" is moreSensitive (src/mapping/fact-parts.test.ts) and the pupil's floor (skeleton.ts).
 });

@@ -14,15 +14,16 @@
  *   open → open, sensitive → sensitive, restricted → restricted. Unmarked records default to
  *   open, except exclusions, SEN and children-missing-education, which default to sensitive
  *   (they describe a child's behaviour, needs and welfare). A pupil's marking applies at least
- *   to everything recorded under that pupil: the stricter of the two wins.
+ *   to everything recorded under that pupil: the stricter of the two wins (the skeleton's floor).
+ *
+ * The walk over candidates is the shared skeleton's (skeleton.ts); this file gives education's
+ * parts: a pupil, their contacts, and what their school records say.
  */
 import type { CtfAddress, CtfCmeStatus, CtfContact, CtfExclusion, CtfPupil, CtfSchool, CtfTermAttendance, EducationRaw, ExclusionReason, Marking, RelationshipCode, SenType } from '../adapters/education/types.ts';
-import type { Sensitivity } from '../model/agency.ts';
-import type { EventFact, Fact, FlagFact, PersonFact, RelationshipFact } from '../model/fact.ts';
-import type { Address, HumanName, Identifier, Period, Sex } from '../model/person.ts';
-import type { Provenance } from '../model/provenance.ts';
-import type { MappingContext } from './context.ts';
-import { SENSITIVITY_RANK, clip, factId, optional, provenanceFor } from './fact-parts.ts';
+import type { EventFact, FlagFact, PersonFact, RelationshipFact } from '../model/fact.ts';
+import type { Address, HumanName, Identifier, Sex } from '../model/person.ts';
+import { clip, optional, period, type FactMaker, type FactSource } from './fact-parts.ts';
+import { agencyMapper } from './skeleton.ts';
 
 type RelationshipType = RelationshipFact['relationship'];
 type EventKind = EventFact['eventKind'];
@@ -35,32 +36,31 @@ type EventKind = EventFact['eventKind'];
  * same adult elsewhere; attendance, exclusions and school history become chronology events;
  * SEN provision and children-missing-education status become flags.
  */
-export function mapEducation(raw: EducationRaw, ctx: MappingContext): Fact[] {
-  const facts: Fact[] = [];
-  const seen = new Set<string>();
-  const add = (fact: Fact | undefined): void => {
-    if (fact !== undefined && !seen.has(fact.id)) {
-      seen.add(fact.id);
-      facts.push(fact);
-    }
-  };
-  for (const pupil of raw.pupils) {
-    const pupilRef = `Pupil/${pupil.RecordID}`;
-    const floor = pupil.Marking ?? 'open';
-    add(pupilFact(pupil, ctx));
-    pupil.Contacts.forEach((contact, index) => {
+export const mapEducation = agencyMapper<EducationRaw, CtfPupil>({
+  agency: 'education',
+  candidates: (raw) => raw.pupils,
+  // A pupil's marking applies at least to everything recorded under that pupil.
+  floor: (pupil) => pupil.Marking ?? 'open',
+  person: (pupil, make) => pupilFact(pupil, make),
+  *records(pupil, make) {
+    const pupilRef = pupilRefOf(pupil);
+    for (const [index, contact] of pupil.Contacts.entries()) {
       const contactRef = `Contact/${pupil.RecordID}/${index + 1}`;
-      add(contactFact(contact, contactRef, pupil, ctx));
-      add(relationshipFact(contact, contactRef, pupilRef, floor, ctx));
-    });
-    for (const term of pupil.Attendance) add(attendanceFact(term, pupil, ctx));
-    for (const exclusion of pupil.Exclusions) add(exclusionFact(exclusion, pupil, ctx));
-    for (const school of pupil.SchoolHistory) add(schoolFact(school, pupil, ctx));
-    for (const fact of senFacts(pupil, ctx)) add(fact);
-    if (pupil.CMEstatus !== undefined) add(cmeFact(pupil.CMEstatus, pupil, ctx));
-  }
-  return facts;
-}
+      yield contactFact(contact, contactRef, pupil, make);
+      yield relationshipFact(contact, contactRef, pupilRef, make);
+    }
+    for (const term of pupil.Attendance) yield attendanceFact(term, pupil, make);
+    for (const exclusion of pupil.Exclusions) yield exclusionFact(exclusion, pupil, make);
+    for (const school of pupil.SchoolHistory) yield schoolFact(school, pupil, make);
+    yield* senFacts(pupil, make);
+    if (pupil.CMEstatus !== undefined) yield cmeFact(pupil.CMEstatus, pupil, make);
+  },
+});
+
+const pupilRefOf = (pupil: CtfPupil): string => `Pupil/${pupil.RecordID}`;
+
+/** A record under the pupil, marked `marking` (the pupil's own marking is the skeleton's floor). */
+const under = (pupil: CtfPupil, sourceRecordId: string, marking: Marking, sourceUpdatedAt?: string): FactSource => ({ sourceRecordId, personRef: pupilRefOf(pupil), sensitivity: marking, sourceUpdatedAt });
 
 // ---------------------------------------------------------------------------------------------
 // People
@@ -71,8 +71,8 @@ export function mapEducation(raw: EducationRaw, ctx: MappingContext): Fact[] {
  * the forename differs ("Bobby" for Robert) and `usual` when the surname does too (a child known
  * by a step-parent's surname); a former surname is `old`.
  */
-export function pupilFact(pupil: CtfPupil, ctx: MappingContext): PersonFact {
-  const sourceRecordId = `Pupil/${pupil.RecordID}`;
+export function pupilFact(pupil: CtfPupil, make: FactMaker): PersonFact {
+  const sourceRecordId = pupilRefOf(pupil);
   const details = pupil.BasicDetails;
   const middle = details?.MiddleNames?.split(/\s+/).filter((m) => m !== '') ?? [];
   const names: HumanName[] = [humanName([pupil.Forename, ...middle], pupil.Surname, 'official')];
@@ -87,47 +87,37 @@ export function pupilFact(pupil: CtfPupil, ctx: MappingContext): PersonFact {
   if (pupil.UPN !== undefined) identifiers.push({ system: 'upn', value: pupil.UPN });
   if (details?.FormerUPN !== undefined && details.FormerUPN !== pupil.UPN) identifiers.push({ system: 'upn', value: details.FormerUPN });
   const address = pupil.Address === undefined ? undefined : toAddress(pupil.Address);
-  return {
-    id: factId(ctx, sourceRecordId, 'person'),
-    kind: 'person',
-    personRef: sourceRecordId,
-    provenance: provenance(ctx, sourceRecordId, pupil.Marking ?? 'open', pupil.LastUpdated),
+  return make.person(under(pupil, sourceRecordId, pupil.Marking ?? 'open', pupil.LastUpdated), {
     names,
-    ...optional('birthDate', pupil.DOB),
+    birthDate: pupil.DOB,
     sex: SEX[pupil.Gender],
     identifiers,
     addresses: address === undefined ? [] : [address],
-  };
+  });
 }
 
 const SEX: Readonly<Record<CtfPupil['Gender'], Sex>> = { M: 'male', F: 'female', U: 'unknown' };
 
 /** A contact's own details as a PersonFact; their MIS contact id, when given, as a local identifier. */
-function contactFact(contact: CtfContact, contactRef: string, pupil: CtfPupil, ctx: MappingContext): PersonFact {
+function contactFact(contact: CtfContact, contactRef: string, pupil: CtfPupil, make: FactMaker): PersonFact {
   const address = contact.Address !== undefined ? toAddress(contact.Address) : contact.AddressAsPupil === true && pupil.Address !== undefined ? toAddress(pupil.Address) : undefined;
-  return {
-    id: factId(ctx, contactRef, 'person'),
-    kind: 'person',
-    personRef: contactRef,
-    provenance: provenance(ctx, contactRef, stricter(pupil.Marking ?? 'open', contact.Marking ?? 'open'), pupil.LastUpdated),
-    names: [humanName([contact.Forename], contact.Surname)],
-    ...optional('sex', contact.Gender === undefined ? undefined : SEX[contact.Gender]),
-    identifiers: contact.ContactID === undefined ? [] : [{ system: 'local', value: contact.ContactID, issuer: clip(ctx.sourceSystem, 120) }],
-    addresses: address === undefined ? [] : [address],
-  };
+  return make.person(
+    { sourceRecordId: contactRef, personRef: contactRef, sensitivity: contact.Marking ?? 'open', sourceUpdatedAt: pupil.LastUpdated },
+    {
+      names: [humanName([contact.Forename], contact.Surname)],
+      sex: contact.Gender === undefined ? undefined : SEX[contact.Gender],
+      identifiers: contact.ContactID === undefined ? [] : [{ system: 'local', value: contact.ContactID, issuer: clip(make.ctx.sourceSystem, 120) }],
+      addresses: address === undefined ? [] : [address],
+    },
+  );
 }
 
 /** Contact → RelationshipFact: "the contact is <relationship> of the pupil". */
-function relationshipFact(contact: CtfContact, contactRef: string, pupilRef: string, floor: Marking, ctx: MappingContext): RelationshipFact {
-  return {
-    id: factId(ctx, contactRef, 'relationship'),
-    kind: 'relationship',
-    personRef: pupilRef,
-    provenance: provenance(ctx, contactRef, stricter(floor, contact.Marking ?? 'open')),
-    relationship: contactRelationship(contact.Relationship, contact.Responsibility),
-    relatedRef: contactRef,
-    relatedName: humanName([contact.Forename], contact.Surname),
-  };
+function relationshipFact(contact: CtfContact, contactRef: string, pupilRef: string, make: FactMaker): RelationshipFact {
+  return make.relationship(
+    { sourceRecordId: contactRef, personRef: pupilRef, sensitivity: contact.Marking ?? 'open' },
+    { relationship: contactRelationship(contact.Relationship, contact.Responsibility), relatedRef: contactRef, relatedName: humanName([contact.Forename], contact.Surname) },
+  );
 }
 
 /**
@@ -163,7 +153,7 @@ const TERM_NAME: Readonly<Record<CtfTermAttendance['Term'], string>> = { AUT: 'a
 const PERSISTENT_ABSENCE_THRESHOLD = 0.1;
 
 /** One term's attendance → EventFact 'absence': the attendance rate, the absences, and whether it is persistent absence. */
-function attendanceFact(term: CtfTermAttendance, pupil: CtfPupil, ctx: MappingContext): EventFact {
+function attendanceFact(term: CtfTermAttendance, pupil: CtfPupil, make: FactMaker): EventFact {
   const year = Number(term.AcademicYear);
   const label = `${year}/${String((year + 1) % 100).padStart(2, '0')} ${TERM_NAME[term.Term]} term`;
   const sourceRecordId = `Attendance/${pupil.RecordID}/${term.RecordID ?? `${term.AcademicYear}-${term.Term}-${term.LEA}${term.Estab}`}`;
@@ -173,7 +163,7 @@ function attendanceFact(term: CtfTermAttendance, pupil: CtfPupil, ctx: MappingCo
   const rate = possible > 0 ? `${(Math.round((term.SessionsAttended / possible) * 1000) / 10).toFixed(1)}%` : undefined;
   const where = term.SchoolName === undefined ? '' : ` at ${term.SchoolName}`;
   const figure = rate === undefined ? 'no possible sessions recorded' : `${rate} (${term.SessionsAttended} of ${possible} sessions)`;
-  return eventFact(sourceRecordId, 'absence', pupil, ctx, {
+  return eventFact(sourceRecordId, 'absence', pupil, make, {
     marking: term.Marking ?? 'open',
     date: term.StartDate,
     endDate: term.EndDate,
@@ -211,12 +201,12 @@ const EXCLUSION_REASON: Readonly<Record<ExclusionReason, string>> = {
 };
 
 /** Exclusion → EventFact 'exclusion'; sensitive unless marked otherwise. */
-function exclusionFact(exclusion: CtfExclusion, pupil: CtfPupil, ctx: MappingContext): EventFact {
+function exclusionFact(exclusion: CtfExclusion, pupil: CtfPupil, make: FactMaker): EventFact {
   const sourceRecordId = `Exclusion/${pupil.RecordID}/${exclusion.RecordID ?? `${exclusion.StartDate}-${exclusion.Category}`}`;
   const sessions = exclusion.Sessions;
   const length = sessions === undefined || exclusion.Category === 'PERM' ? '' : `, ${formatDays(sessions / 2)}`;
   const where = exclusion.SchoolName === undefined ? '' : ` from ${exclusion.SchoolName}`;
-  return eventFact(sourceRecordId, 'exclusion', pupil, ctx, {
+  return eventFact(sourceRecordId, 'exclusion', pupil, make, {
     marking: exclusion.Marking ?? 'sensitive',
     date: exclusion.StartDate,
     endDate: exclusion.EndDate,
@@ -232,9 +222,9 @@ function formatDays(days: number): string {
 }
 
 /** A school on the pupil's history → EventFact 'other' (no event kind fits an enrolment), from entry to leaving. */
-function schoolFact(school: CtfSchool, pupil: CtfPupil, ctx: MappingContext): EventFact {
+function schoolFact(school: CtfSchool, pupil: CtfPupil, make: FactMaker): EventFact {
   const sourceRecordId = `School/${pupil.RecordID}/${school.LEA}${school.Estab}-${school.EntryDate}`;
-  return eventFact(sourceRecordId, 'other', pupil, ctx, {
+  return eventFact(sourceRecordId, 'other', pupil, make, {
     marking: school.Marking ?? 'open',
     date: school.EntryDate,
     endDate: school.LeavingDate,
@@ -253,19 +243,8 @@ interface EventParts {
   readonly status: string | undefined;
 }
 
-function eventFact(sourceRecordId: string, eventKind: EventKind, pupil: CtfPupil, ctx: MappingContext, parts: EventParts): EventFact {
-  return {
-    id: factId(ctx, sourceRecordId, 'event'),
-    kind: 'event',
-    personRef: `Pupil/${pupil.RecordID}`,
-    provenance: provenance(ctx, sourceRecordId, stricter(pupil.Marking ?? 'open', parts.marking)),
-    eventKind,
-    date: parts.date,
-    ...optional('endDate', parts.endDate),
-    summary: clip(parts.summary, 500),
-    ...optional('detail', parts.detail === undefined ? undefined : clip(parts.detail, 4000)),
-    ...optional('status', parts.status),
-  };
+function eventFact(sourceRecordId: string, eventKind: EventKind, pupil: CtfPupil, make: FactMaker, parts: EventParts): EventFact {
+  return make.event(under(pupil, sourceRecordId, parts.marking), { eventKind, date: parts.date, endDate: parts.endDate, summary: parts.summary, detail: parts.detail, status: parts.status });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,7 +272,7 @@ const SEN_NEED: Readonly<Record<SenType, string>> = {
  * keeps provision as a history of start dates, so an entry ends where the next begins; only the
  * latest open entry is active. Sensitive unless marked otherwise.
  */
-function senFacts(pupil: CtfPupil, ctx: MappingContext): FlagFact[] {
+function senFacts(pupil: CtfPupil, make: FactMaker): FlagFact[] {
   const history = [...pupil.SENhistory].sort((a, b) => (a.StartDate ?? '').localeCompare(b.StartDate ?? ''));
   const flags: FlagFact[] = [];
   history.forEach((sen, index) => {
@@ -303,51 +282,29 @@ function senFacts(pupil: CtfPupil, ctx: MappingContext): FlagFact[] {
     const sourceRecordId = `SEN/${pupil.RecordID}/${sen.RecordID ?? sen.StartDate ?? String(index + 1)}`;
     const needs = [...sen.SENneeds].sort((a, b) => a.SENtypeRank - b.SENtypeRank).map((n) => SEN_NEED[n.SENtype]);
     const label = sen.SENprovision === 'E' ? 'Education, health and care plan' : 'SEN support';
-    flags.push({
-      id: factId(ctx, sourceRecordId, 'flag'),
-      kind: 'flag',
-      personRef: `Pupil/${pupil.RecordID}`,
-      provenance: provenance(ctx, sourceRecordId, stricter(pupil.Marking ?? 'open', sen.Marking ?? 'sensitive')),
-      flagKind: sen.SENprovision === 'E' ? 'ehc-plan' : 'sen-support',
-      summary: clip(`${label}${needs.length === 0 ? '' : ` (${needs.join('; ')})`}`, 500),
-      ...optional('period', period(sen.StartDate, end)),
-      status: end === undefined ? 'active' : 'inactive',
-    });
+    flags.push(
+      make.flag(under(pupil, sourceRecordId, sen.Marking ?? 'sensitive'), {
+        flagKind: sen.SENprovision === 'E' ? 'ehc-plan' : 'sen-support',
+        summary: `${label}${needs.length === 0 ? '' : ` (${needs.join('; ')})`}`,
+        period: period(sen.StartDate, end),
+        status: end === undefined ? 'active' : 'inactive',
+      }),
+    );
   });
   return flags;
 }
 
 /** CME status → FlagFact 'children-missing-education': active while the child is missing. Sensitive unless marked otherwise. */
-function cmeFact(cme: CtfCmeStatus, pupil: CtfPupil, ctx: MappingContext): FlagFact {
+function cmeFact(cme: CtfCmeStatus, pupil: CtfPupil, make: FactMaker): FlagFact {
   const sourceRecordId = `CME/${pupil.RecordID}/${cme.RecordID ?? cme.StartDate}`;
   const active = cme.Status === 'missing' && cme.EndDate === undefined;
   const state = cme.Status === 'missing' ? 'whereabouts unknown' : cme.Status === 'located' ? 'located' : 'closed';
-  return {
-    id: factId(ctx, sourceRecordId, 'flag'),
-    kind: 'flag',
-    personRef: `Pupil/${pupil.RecordID}`,
-    provenance: provenance(ctx, sourceRecordId, stricter(pupil.Marking ?? 'open', cme.Marking ?? 'sensitive')),
+  return make.flag(under(pupil, sourceRecordId, cme.Marking ?? 'sensitive'), {
     flagKind: 'children-missing-education',
-    summary: clip(`Child missing education: ${state}${cme.Notes === undefined ? '' : `. ${cme.Notes}`}`, 500),
-    ...optional('period', period(cme.StartDate, cme.EndDate)),
+    summary: `Child missing education: ${state}${cme.Notes === undefined ? '' : `. ${cme.Notes}`}`,
+    period: period(cme.StartDate, cme.EndDate),
     status: active ? 'active' : 'inactive',
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Provenance and ids
-// ---------------------------------------------------------------------------------------------
-
-/** Deterministic fact id: the same lookup, record and kind always give the same id. */
-function provenance(ctx: MappingContext, sourceRecordId: string, sensitivity: Sensitivity, sourceUpdatedAt?: string): Provenance {
-  return provenanceFor('education', ctx, sourceRecordId, sensitivity, sourceUpdatedAt);
-}
-
-const RANK = SENSITIVITY_RANK;
-
-/** The stricter of two markings (the marking values are the hub's sensitivity values). */
-export function stricter(a: Marking, b: Marking): Sensitivity {
-  return RANK[a] >= RANK[b] ? a : b;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,10 +341,3 @@ function toAddress(address: CtfAddress): Address | undefined {
   };
   return mapped.lines.length > 0 || mapped.postcode !== undefined || mapped.uprn !== undefined ? mapped : undefined;
 }
-
-function period(start: string | undefined, end: string | undefined): Period | undefined {
-  if (start === undefined && end === undefined) return undefined;
-  return { ...optional('start', start), ...optional('end', end) };
-}
-
-/** `{ key: value }` when value is defined, `{}` otherwise — keeps optional properties absent, not undefined. */

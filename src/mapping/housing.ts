@@ -37,55 +37,55 @@
  *   special category data are at least sensitive, whatever their level: safeguarding alerts
  *   default to sensitive.
  *
- * The parts live under housing/: persons.ts (persons and relationships), events.ts, alerts.ts,
- * sensitivity.ts and values.ts; every export stays available from this module.
+ * The walk over candidates is the shared skeleton's (skeleton.ts); the parts live under
+ * housing/: persons.ts (persons and relationships), events.ts, alerts.ts, sensitivity.ts and
+ * values.ts; every export stays available from this module.
  */
-import type { HousingRaw, HousingTenancy } from '../adapters/housing/types.ts';
+import type { HousingPersonRecords, HousingRaw, HousingTenancy } from '../adapters/housing/types.ts';
 import type { Fact } from '../model/fact.ts';
-import type { MappingContext } from './context.ts';
+import type { FactMaker } from './fact-parts.ts';
 import { alertFact } from './housing/alerts.ts';
 import { arrearsFacts, asbFact, homelessnessFact, noticeFact, tenancyFact } from './housing/events.ts';
 import { applicationHousehold, leadTenant, personFact, tenancyHousehold } from './housing/persons.ts';
+import { agencyMapper } from './skeleton.ts';
 
 export { householdRelationship, personFact } from './housing/persons.ts';
 export { alertSensitivity, markingSensitivity } from './housing/sensitivity.ts';
 export { pounds } from './housing/values.ts';
 
 /** Maps everything the housing adapter found to facts. */
-export function mapHousing(raw: HousingRaw, ctx: MappingContext): Fact[] {
-  const facts: Fact[] = [];
-  const seen = new Set<string>();
-  const add = (fact: Fact | undefined): void => {
-    if (fact !== undefined && !seen.has(fact.id)) {
-      seen.add(fact.id);
-      facts.push(fact);
-    }
-  };
+export const mapHousing = agencyMapper<HousingRaw, HousingPersonRecords>({
+  agency: 'housing',
+  candidates: (raw) => raw.persons,
   // Candidates first: their full records win over the sketch a tenancy gives of a member.
-  for (const records of raw.persons) add(personFact(records.person, ctx));
-
-  const tenancyByRef = new Map<string, HousingTenancy>();
-  for (const records of raw.persons) {
+  personsFirst: true,
+  person: (records, make) => personFact(records.person, make),
+  *records(records, make) {
     const candidate = records.person;
     for (const tenancy of records.tenancies) {
-      tenancyByRef.set(tenancy.tenancyRef, tenancy);
-      add(tenancyFact(tenancy, candidate, ctx));
-      for (const fact of tenancyHousehold(tenancy, candidate, ctx)) add(fact);
+      yield tenancyFact(tenancy, candidate, make);
+      yield* tenancyHousehold(tenancy, candidate, make);
     }
-    for (const asbCase of records.asbCases) add(asbFact(asbCase, candidate, ctx));
+    for (const asbCase of records.asbCases) yield asbFact(asbCase, candidate, make);
     for (const application of records.homelessnessApplications) {
-      add(homelessnessFact(application, ctx));
-      for (const fact of applicationHousehold(application, candidate, ctx)) add(fact);
+      yield homelessnessFact(application, make);
+      yield* applicationHousehold(application, candidate, make);
     }
-    for (const alert of records.alerts) add(alertFact(alert, candidate, ctx));
-  }
+    for (const alert of records.alerts) yield alertFact(alert, candidate, make);
+  },
+  // A tenancy's rent accounts and notices belong to the household, not to one candidate.
+  answer: tenancyRecordFacts,
+});
 
+/** Arrears and possession notices of the tenancies found, on the account holder or tenant served (else the lead tenant). */
+function* tenancyRecordFacts(raw: HousingRaw, make: FactMaker): Iterable<Fact | undefined> {
+  const tenancyByRef = new Map<string, HousingTenancy>();
+  for (const records of raw.persons) for (const tenancy of records.tenancies) tenancyByRef.set(tenancy.tenancyRef, tenancy);
   for (const records of raw.tenancies) {
     const tenancy = tenancyByRef.get(records.tenancyRef);
     const fallback = raw.persons.find((p) => p.tenancies.some((t) => t.tenancyRef === records.tenancyRef))?.person.personRef;
     const leadRef = (tenancy === undefined ? undefined : leadTenant(tenancy)?.personRef) ?? fallback;
-    for (const account of records.rentAccounts) for (const fact of arrearsFacts(account, account.accountHolders[0] ?? leadRef, ctx)) add(fact);
-    for (const notice of records.notices) add(noticeFact(notice, notice.servedOn[0] ?? leadRef, ctx));
+    for (const account of records.rentAccounts) yield* arrearsFacts(account, account.accountHolders[0] ?? leadRef, make);
+    for (const notice of records.notices) yield noticeFact(notice, notice.servedOn[0] ?? leadRef, make);
   }
-  return facts;
 }

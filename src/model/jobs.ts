@@ -35,12 +35,23 @@ export const QUEUE_NAMES = {
 export const LookupJobData = z.object({ referralId: z.string().min(1), lookupId: z.string().min(1) }).strict();
 export type LookupJobData = z.infer<typeof LookupJobData>;
 
-export const ReferralJobData = z.object({ referralId: z.string().min(1), wave: z.number().int().min(1).max(9).default(1) }).strict();
+/** The most waves a referral's research runs (its subjects, then households found, and so on). */
+export const MAX_WAVES = 9;
+
+export const ReferralJobData = z.object({ referralId: z.string().min(1), wave: z.number().int().min(1).max(MAX_WAVES).default(1) }).strict();
 export type ReferralJobData = z.infer<typeof ReferralJobData>;
 
 /** A delivery job names its outbox message; the message itself (what, to whom, attempts) is in the store. */
 export const DeliveryJobData = z.object({ outboxId: z.string().min(1) }).strict();
 export type DeliveryJobData = z.infer<typeof DeliveryJobData>;
+
+/** A referral whose rating changed: its pending lookups and the new priority. */
+export interface ReprioritiseRequest {
+  readonly referralId: string;
+  readonly lookupIds: readonly string[];
+  /** Lower runs first. */
+  readonly priority: number;
+}
 
 /** What a new or resumed referral needs from the job system. */
 export interface ResearchPlan {
@@ -58,6 +69,12 @@ export interface ResearchPlan {
  */
 export interface ResearchScheduler {
   schedule(plan: ResearchPlan): Promise<void>;
+  /**
+   * Moves a referral's jobs still waiting to run (its lookups, and its referral jobs of every
+   * wave) to a new priority, when its RAG rating changes (DESIGN.md rule 4: research follows the
+   * risk). Running and finished jobs are left alone; jobs not found are skipped.
+   */
+  reprioritise(change: ReprioritiseRequest): Promise<void>;
   /** True when the job system is reachable (readiness). */
   ping(): Promise<boolean>;
 }

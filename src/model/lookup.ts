@@ -4,6 +4,7 @@
  * answer the connector or the agency cut short: "honest partial pictures").
  */
 import { z } from 'zod';
+import type { ErrorCode } from '../lib/errors.ts';
 import { Agency } from './agency.ts';
 import { LawfulBasis } from './provenance.ts';
 
@@ -37,7 +38,7 @@ export const AnswerCut = z.object({
 export type AnswerCut = z.infer<typeof AnswerCut>;
 
 /** The stable code a partial lookup's reason starts with, per cut reason (as failures start with theirs). */
-export const CUT_CODES: Readonly<Record<CutReason, string>> = {
+export const CUT_CODES: Readonly<Record<CutReason, Extract<ErrorCode, `ANSWER.${string}`>>> = {
   'candidate-cap': 'ANSWER.CANDIDATE_CAP',
   'page-cap': 'ANSWER.PAGE_CAP',
   'agency-limit': 'ANSWER.AGENCY_LIMIT',

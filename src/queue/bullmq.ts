@@ -9,11 +9,11 @@
  * the contract suite in test/queue proves it.
  */
 import { Redis } from 'ioredis';
-import { DelayedError, FlowProducer, Queue, Worker, type Job, type JobsOptions, type KeepJobs, type MinimalJob } from 'bullmq';
+import { DelayedError, FlowProducer, Job, Queue, Worker, type JobsOptions, type KeepJobs, type MinimalJob } from 'bullmq';
 import { MashError, describeError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { silentLogger } from '../lib/logger.ts';
-import { KEYED_KINDS, QUEUE_NAMES, type DeliveryRequest, type DeliveryScheduler, type KeyedKind, type PeriodicKind, type ResearchPlan, type ResearchScheduler } from '../model/jobs.ts';
+import { KEYED_KINDS, lookupJobId, MAX_WAVES, QUEUE_NAMES, referralJobId, type DeliveryRequest, type DeliveryScheduler, type KeyedKind, type PeriodicKind, type ReprioritiseRequest, type ResearchPlan, type ResearchScheduler } from '../model/jobs.ts';
 import { periodicFailureLog } from './periodic.ts';
 import { classifyFailure, createRetryPolicy, unavailableCode, type RetryPolicy } from './retry-policy.ts';
 import {
@@ -92,6 +92,24 @@ export function createBullmqScheduler(options: BullmqSchedulerOptions): BullmqSc
     log.warn({ code: 'QUEUE.UNAVAILABLE', err: describeError(error) }, 'delivery queue error');
   });
   const retry = { attempts: options.attempts, backoff: { type: POLICY_BACKOFF, delay: options.backoffMs } } satisfies JobsOptions;
+  // Read and re-prioritise research jobs by id (a RAG change); the flow producer adds them.
+  const lookups = new Queue(QUEUE_NAMES.lookup, { connection: redis, ...prefix });
+  const referrals = new Queue(QUEUE_NAMES.referral, { connection: redis, ...prefix });
+  for (const queue of [lookups, referrals]) {
+    queue.on('error', (error) => {
+      log.warn({ code: 'QUEUE.UNAVAILABLE', err: describeError(error) }, 'research queue error');
+    });
+  }
+
+  /** Moves one job still waiting (or waiting for its children) to `priority`; running and finished ones keep theirs. */
+  const changePriority = async (queue: Queue, id: string, priority: number): Promise<boolean> => {
+    const job = await Job.fromId(queue, id);
+    if (job === undefined || job.priority === priority) return false;
+    const state = await job.getState();
+    if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed' && state !== 'waiting-children') return false;
+    await job.changePriority({ priority });
+    return true;
+  };
 
   let closing: Promise<void> | undefined;
 
@@ -117,6 +135,23 @@ export function createBullmqScheduler(options: BullmqSchedulerOptions): BullmqSc
         await withTimeout(producer.add(flow), scheduleTimeoutMs);
       } catch (error) {
         throw new MashError('QUEUE.UNAVAILABLE', 'the job system could not take the research plan', { cause: error });
+      }
+    },
+
+    async reprioritise(change: ReprioritiseRequest): Promise<void> {
+      if (closing !== undefined) return;
+      const work = async (): Promise<number> => {
+        let moved = 0;
+        for (const id of change.lookupIds.map(lookupJobId)) if (await changePriority(lookups, id, change.priority)) moved += 1;
+        for (let wave = 1; wave <= MAX_WAVES; wave += 1) if (await changePriority(referrals, referralJobId(change.referralId, wave), change.priority)) moved += 1;
+        return moved;
+      };
+      try {
+        const moved = await withTimeout(work(), scheduleTimeoutMs);
+        log.debug({ referralId: change.referralId, moved, priority: change.priority }, 'research re-prioritised');
+      } catch (error) {
+        // The rating is committed; only the order of waiting work is late. Logged, never thrown at the decision.
+        log.warn({ code: 'QUEUE.UNAVAILABLE', referralId: change.referralId, err: describeError(error) }, 'could not re-prioritise research');
       }
     },
 
@@ -151,7 +186,7 @@ export function createBullmqScheduler(options: BullmqSchedulerOptions): BullmqSc
 
     close(): Promise<void> {
       closing ??= (async () => {
-        await Promise.all([producer.close(), deliveries.close()]);
+        await Promise.all([producer.close(), deliveries.close(), lookups.close(), referrals.close()]);
         // quit() waits for Redis; when it is gone, just drop the socket.
         await withTimeout(redis.quit(), pingTimeoutMs).catch(() => {
           redis.disconnect();

@@ -38,6 +38,7 @@ export function startJobEngine(options: JobEngineOptions): JobEngine {
   const workers = options.work === undefined ? undefined : startBullmqWorkers({ connection: options.redisUrl, work: options.work, concurrency: options.concurrency, backoffMs: options.backoffMs, logger: options.logger });
   return {
     schedule: (plan) => scheduler.schedule(plan),
+    reprioritise: (change) => scheduler.reprioritise(change),
     deliver: (requests) => scheduler.deliver(requests),
     ping: () => scheduler.ping(),
     async close() {

@@ -9,7 +9,7 @@
  */
 import { MashError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { DeliveryRequest, DeliveryScheduler, JobKind, KeyedKind, PeriodicKind, ResearchPlan, ResearchScheduler } from '../model/jobs.ts';
+import { lookupJobId, MAX_WAVES, referralJobId, type DeliveryRequest, type DeliveryScheduler, type JobKind, type KeyedKind, type PeriodicKind, type ReprioritiseRequest, type ResearchPlan, type ResearchScheduler } from '../model/jobs.ts';
 import { periodicFailureLog } from './periodic.ts';
 import { createRetryPolicy, unavailableCode } from './retry-policy.ts';
 import {
@@ -50,7 +50,8 @@ interface QueuedJob {
   readonly id: string;
   readonly kind: JobKind;
   readonly jobData: unknown;
-  readonly priority: number;
+  /** Lower runs first; changed when the referral's rating changes. */
+  priority: number;
   /** Arrival order: FIFO among equal priorities, as in BullMQ. */
   readonly sequence: number;
   state: JobState;
@@ -277,6 +278,21 @@ export function createInProcessRunner(work: JobWork, options: InProcessRunnerOpt
       });
     },
 
+    reprioritise(change: ReprioritiseRequest): Promise<void> {
+      return new Promise((resolve) => {
+        const ids = [...change.lookupIds.map(lookupJobId), ...Array.from({ length: MAX_WAVES }, (_, i) => referralJobId(change.referralId, i + 1))];
+        const kinds = new Set<JobKind>();
+        for (const id of ids) {
+          const job = jobs.get(id);
+          if (job === undefined || job.state === 'active' || job.priority === change.priority) continue;
+          job.priority = change.priority;
+          kinds.add(job.kind);
+        }
+        for (const kind of kinds) ready.get(kind)?.reorder();
+        resolve();
+      });
+    },
+
     deliver(requests: readonly DeliveryRequest[]): Promise<void> {
       return new Promise((resolve) => {
         // Best effort (model/jobs.ts): a closed runner takes nothing; the outbox sweep finds it after the restart.
@@ -361,6 +377,13 @@ class ReadyHeap {
 
   clear(): void {
     this.#items.length = 0;
+  }
+
+  /** Restores the heap order after priorities of jobs in it changed. */
+  reorder(): void {
+    const items = [...this.#items];
+    this.#items.length = 0;
+    for (const job of items) this.push(job);
   }
 }
 

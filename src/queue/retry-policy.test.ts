@@ -120,7 +120,7 @@ describe('decide', () => {
   });
 
   it('gives up at once on what cannot succeed', () => {
-    expect(policy.decide(new UnrecoverableJobError('TEST.REFUSED', 'no'), 1, 0)).toEqual({ kind: 'give-up', reason: 'not-retryable' });
+    expect(policy.decide(new UnrecoverableJobError('JOB.INVALID_DATA', 'no'), 1, 0)).toEqual({ kind: 'give-up', reason: 'not-retryable' });
   });
 });
 

@@ -49,7 +49,7 @@ export function classifyFailure(error: unknown): FailureClass {
   // Data that does not parse will not parse next time either.
   if (error instanceof ZodError) return 'give-up';
   // A 4xx MashError is an expected failure (not found, denied, conflict, gone): the same answer again.
-  if (error instanceof MashError && error.status < 500) return 'give-up';
+  if (error instanceof MashError && error.status !== null && error.status < 500) return 'give-up';
   if (error instanceof ContentDestroyedError) return 'give-up';
   return 'retry';
 }

@@ -66,7 +66,7 @@ describe('job executors', () => {
 
 describe('isUnrecoverable', () => {
   it("recognises ours, BullMQ's and any error so named, and nothing else", () => {
-    expect(isUnrecoverable(new UnrecoverableJobError('X', 'stop'))).toBe(true);
+    expect(isUnrecoverable(new UnrecoverableJobError('JOB.INVALID_DATA', 'stop'))).toBe(true);
     expect(isUnrecoverable(new UnrecoverableError('stop'))).toBe(true);
     expect(isUnrecoverable(new Error('agency down'))).toBe(false);
     expect(isUnrecoverable('UnrecoverableError')).toBe(false);

@@ -5,7 +5,7 @@
  * it (CONVENTIONS.md §2). When to retry is the retry policy's (retry-policy.ts).
  */
 import type { z } from 'zod';
-import { describeError } from '../lib/errors.ts';
+import { MashError, describeError, type ErrorCode } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import {
   DeliveryJobData,
@@ -84,19 +84,21 @@ export interface RunnerOptions {
 /** BullMQ recognises an unrecoverable error by this name and stops retrying. */
 const UNRECOVERABLE = 'UnrecoverableError';
 
+/** The stable codes of job failures: the `JOB.*` codes of the one list (src/lib/errors.ts). */
+export type UnrecoverableJobCode = Extract<ErrorCode, `JOB.${string}`>;
+
 /**
  * Thrown by a processor (or the job-data parse) when retrying cannot help: the job fails at
  * once whatever attempts remain. Named `UnrecoverableError` so BullMQ treats it as its own
- * `UnrecoverableError`, without the in-process runner having to load BullMQ.
+ * `UnrecoverableError`, without the in-process runner having to load BullMQ. A `MashError`, so
+ * its code is one of the list and safe to log.
  */
-export class UnrecoverableJobError extends Error {
-  /** Stable reason code, safe to log (e.g. `JOB.INVALID_DATA`). */
-  readonly code: string;
+export class UnrecoverableJobError extends MashError {
+  declare readonly code: UnrecoverableJobCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: UnrecoverableJobCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = UNRECOVERABLE;
-    this.code = code;
   }
 }
 

@@ -12,6 +12,7 @@ import { closeSync, existsSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MashError } from '../lib/errors.ts';
 
 /** The socket file's name inside the data directory. */
 export const LOCK_SOCKET = 'mash.lock.sock';
@@ -22,9 +23,10 @@ const PROBE_TIMEOUT_MS = 2_000;
 const ACQUIRE_ATTEMPTS = 200;
 const TAKEOVER_WAIT_MS = 10;
 
-export class DataDirLockedError extends Error {
+/** Another live process holds the data directory; the message says which and what to do. */
+export class DataDirLockedError extends MashError {
   constructor(dir: string, pid: number | undefined) {
-    super(`data directory ${dir} is in use by ${pid === undefined ? 'another process' : `process ${pid}`}; stop it or choose another MASH_DATA_DIR`);
+    super('STORE.DATA_DIR_LOCKED', `data directory ${dir} is in use by ${pid === undefined ? 'another process' : `process ${pid}`}; stop it or choose another MASH_DATA_DIR`);
     this.name = 'DataDirLockedError';
   }
 }

@@ -12,23 +12,20 @@
  * queries on the root handle are unaffected and simply wait their turn.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { MashError } from '../lib/errors.ts';
 
-/** A root-handle query, transaction or script was started from inside an open transaction of the same store. */
-export class NestedRootQueryError extends Error {
-  readonly code = 'STORE.ROOT_QUERY_IN_TRANSACTION';
-
+/** A root-handle query, transaction or script was started from inside an open transaction of the same store (a bug). */
+export class NestedRootQueryError extends MashError {
   constructor(operation: string) {
-    super(`${operation} on the root store handle inside an open transaction of the same flow: use the transaction's handle (tx)`);
+    super('STORE.ROOT_QUERY_IN_TRANSACTION', `${operation} on the root store handle inside an open transaction of the same flow: use the transaction's handle (tx)`);
     this.name = 'NestedRootQueryError';
   }
 }
 
-/** A transaction handle used after its transaction committed or rolled back. */
-export class ClosedTransactionError extends Error {
-  readonly code = 'STORE.TRANSACTION_CLOSED';
-
+/** A transaction handle used after its transaction committed or rolled back (a bug). */
+export class ClosedTransactionError extends MashError {
   constructor() {
-    super('query on a transaction handle after its transaction ended');
+    super('STORE.TRANSACTION_CLOSED', 'query on a transaction handle after its transaction ended');
     this.name = 'ClosedTransactionError';
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The content vault (issue 5 §7): case content is sealed with a data key per referral and owner
+ * The content vault (docs/decisions.md, "Encryption at rest: a data key per referral and owner"): case content is sealed with a data key per referral and owner
  * (an agency, or `hub` for the referral itself). Data keys are random and stored only wrapped by
  * the master key — which is given by file or environment and never stored beside the data — so a
  * database dump reveals no case content. Destroying an owner's key for a referral destroys that
@@ -10,15 +10,25 @@
  */
 import { hkdfSync } from 'node:crypto';
 import { KEY_BYTES, newDataKey, open, seal, SealError } from '../lib/envelope.ts';
+import { MashError } from '../lib/errors.ts';
 import type { Sql } from './db.ts';
 
 export const CONTENT_OWNERS = ['hub', 'health', 'police', 'education', 'housing', 'social-care'] as const;
 export type ContentOwner = (typeof CONTENT_OWNERS)[number];
 
-export class ContentDestroyedError extends Error {
+/**
+ * The content asked for was destroyed (its data key is gone: retention, or an agency withdrawing
+ * its information). Gone for good, not merely hidden: answered 410 `CONTENT.DESTROYED`.
+ */
+export class ContentDestroyedError extends MashError {
+  readonly referralId: string;
+  readonly owner: ContentOwner;
+
   constructor(referralId: string, owner: ContentOwner) {
-    super(`content of ${owner} for referral ${referralId} has been destroyed`);
+    super('CONTENT.DESTROYED', 'this case content was destroyed under the retention policy');
     this.name = 'ContentDestroyedError';
+    this.referralId = referralId;
+    this.owner = owner;
   }
 }
 

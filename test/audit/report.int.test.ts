@@ -49,7 +49,7 @@ describe.each(STORE_KINDS)('audit search and report on $name', (kind) => {
       clock,
       logger: silentLogger(),
       auditKeys: new Map(),
-      scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
+      scheduler: { schedule: () => Promise.resolve(), reprioritise: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...TEST_TOKEN_LIFETIME }),
     });
   }, 120_000);

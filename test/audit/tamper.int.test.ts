@@ -177,7 +177,7 @@ describe('a failing audit write', () => {
       db,
       vault,
       identity: testIdentity({ db, vault, clock, masterKey: randomBytes(32) }),
-      scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
+      scheduler: { schedule: () => Promise.resolve(), reprioritise: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       clock,
       logger: silentLogger(),
       auditKeys: keys,

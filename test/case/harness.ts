@@ -12,7 +12,7 @@ import { stableId } from '../../src/lib/ids.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { AGENCIES, type Agency, type Sensitivity } from '../../src/model/agency.ts';
 import type { Fact } from '../../src/model/fact.ts';
-import type { DeliveryScheduler } from '../../src/model/jobs.ts';
+import type { DeliveryScheduler, ResearchScheduler } from '../../src/model/jobs.ts';
 import type { Role } from '../../src/model/principal.ts';
 import { ReferralInput } from '../../src/model/referral.ts';
 import { lookupIdFor } from '../../src/research/plan.ts';
@@ -63,7 +63,7 @@ const SENSITIVITIES: readonly Sensitivity[] = ['open', 'sensitive', 'restricted'
  * away on close; with `databaseUrl`, on that PostgreSQL; otherwise on embedded PGlite. With
  * `deliveries`, the app hands committed outbox messages to it, as src/main.ts wires the engine.
  */
-export async function startFirewallHarness(options: { databaseUrl?: string; store?: StoreKind; deliveries?: DeliveryScheduler } = {}): Promise<FirewallHarness> {
+export async function startFirewallHarness(options: { databaseUrl?: string; store?: StoreKind; deliveries?: DeliveryScheduler; scheduler?: ResearchScheduler } = {}): Promise<FirewallHarness> {
   const provisioned = await options.store?.provision();
   const tmp = makeTempDir('mash-firewall-');
   const databaseUrl = provisioned?.databaseUrl ?? options.databaseUrl;
@@ -80,7 +80,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string; stor
     clock,
     logger: silentLogger(),
     auditKeys: new Map(),
-    scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
+    scheduler: options.scheduler ?? { schedule: () => Promise.resolve(), reprioritise: () => Promise.resolve(), ping: () => Promise.resolve(true) },
     deliveries: options.deliveries,
     verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway', ...TEST_TOKEN_LIFETIME }),
   });

@@ -30,7 +30,7 @@ function gatewayOver(harness: FirewallHarness, db: Db): { app: ReturnType<typeof
     clock: harness.clock,
     logger: silentLogger(),
     auditKeys: new Map(),
-    scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
+    scheduler: { schedule: () => Promise.resolve(), reprioritise: () => Promise.resolve(), ping: () => Promise.resolve(true) },
     verifyToken: createTokenVerifier({ publicKey: harness.signingKey.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway', ...TEST_TOKEN_LIFETIME }),
   });
   return { app, pictures };

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connector } from '../../src/model/connector.ts';
 import type { Agency } from '../../src/model/agency.ts';
 import type { Role } from '../../src/model/principal.ts';
+import type { ReprioritiseRequest } from '../../src/model/jobs.ts';
 import { upsertConnector } from '../../src/store/connectors.ts';
 import { EXAMPLE, startFirewallHarness, type FirewallHarness } from './harness.ts';
 
@@ -26,6 +27,8 @@ const HOUR = 3_600_000;
 let harness: FirewallHarness;
 let red: string;
 let green: string;
+/** What the job system was asked to re-prioritise. */
+const reprioritised: ReprioritiseRequest[] = [];
 
 async function call(role: Role, method: string, path: string, options: { agency?: Agency; body?: unknown } = {}): Promise<Response> {
   return harness.app.request(path, {
@@ -53,7 +56,16 @@ async function submit(rag: 'red' | 'green', reference: string): Promise<string> 
 }
 
 beforeAll(async () => {
-  harness = await startFirewallHarness();
+  harness = await startFirewallHarness({
+    scheduler: {
+      schedule: () => Promise.resolve(),
+      reprioritise: (change) => {
+        reprioritised.push(change);
+        return Promise.resolve();
+      },
+      ping: () => Promise.resolve(true),
+    },
+  });
   // A police connector, so police contributes to every referral (its lookups stay queued: no jobs run here).
   await upsertConnector(harness.db, Connector.parse({ id: 'police-sla', agency: 'police', type: 'police-soap', sourceSystem: 'Synthetic RMS', baseUrl: 'http://127.0.0.1:9/soap' }), 'database', harness.clock.now());
   // Monday 23 November 2026, 09:00 GMT: the hub opens.
@@ -113,6 +125,10 @@ describe('the SLA on the working-hours clock', () => {
     const status = (await (await call('hub-manager', 'GET', `/v1/referrals/${red}`)).json()) as { slaDueAt: string; sla: { standing: string } };
     expect(status.slaDueAt).toBe('2026-11-25T17:00:00.000Z');
     expect(status.sla.standing).toBe('on-track');
+    // Its waiting lookups follow the new rating (green runs after red and amber).
+    const lookups = (await (await call('hub-manager', 'GET', `/v1/referrals/${red}`)).json()) as { lookups: { id: string; status: string }[] };
+    expect(reprioritised).toEqual([{ referralId: red, lookupIds: lookups.lookups.filter((l) => l.status === 'queued').map((l) => l.id), priority: 10 }]);
+    expect(reprioritised[0]?.lookupIds.length).toBeGreaterThan(0);
     expect(harness.clock.now().getTime() - new Date('2026-11-23T09:00:00Z').getTime()).toBe(4 * HOUR);
   });
 });

@@ -89,7 +89,7 @@ describe('the stored picture', () => {
       clock: harness.clock,
       logger: silentLogger(),
       auditKeys: new Map(),
-      scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
+      scheduler: { schedule: () => Promise.resolve(), reprioritise: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       verifyToken: createTokenVerifier({ publicKey: harness.signingKey.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway', ...TEST_TOKEN_LIFETIME }),
     });
   });
@@ -150,7 +150,7 @@ describe('the stored picture', () => {
       clock: harness.clock,
       logger: silentLogger(),
       auditKeys: new Map(),
-      scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
+      scheduler: { schedule: () => Promise.resolve(), reprioritise: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       verifyToken: createTokenVerifier({ publicKey: harness.signingKey.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway', ...TEST_TOKEN_LIFETIME }),
     });
     const ask = () => other.request(`/v1/referrals/${referralId}/picture`, { headers: { authorization: `Bearer ${manager}` } });
@@ -217,7 +217,7 @@ describe('the stored picture', () => {
       clock: harness.clock,
       logger: silentLogger(),
       auditKeys: new Map(),
-      scheduler: { schedule: () => Promise.resolve(), ping: () => Promise.resolve(true) },
+      scheduler: { schedule: () => Promise.resolve(), reprioritise: () => Promise.resolve(), ping: () => Promise.resolve(true) },
       verifyToken: createTokenVerifier({ publicKey: harness.signingKey.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway', ...TEST_TOKEN_LIFETIME }),
     });
     try {

@@ -34,6 +34,7 @@ const scheduler: ResearchScheduler = {
     plans.push(plan);
     return Promise.resolve();
   },
+  reprioritise: () => Promise.resolve(),
   ping: () => Promise.resolve(queueUp),
 };
 let app: ReturnType<typeof createApp>;

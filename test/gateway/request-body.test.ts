@@ -112,6 +112,24 @@ describe('Content-Type', () => {
     expect(publish.status).toBe(409);
     expect((await problemOf(publish)).code).toBe('PUBLICATION.NO_DECISION');
   });
+
+  // What only the route's own validators see (an empty body passes the body middleware); they
+  // throw Hono's HTTPException, converted where it arises (src/gateway/library-errors.ts).
+  it("answers a JSON Content-Type with an empty body as the JSON validator's 400 REQUEST.MALFORMED_JSON, nothing stored", async () => {
+    const before = await referralCount();
+    const response = await postReferral(new Uint8Array(0), { 'content-type': 'application/json' });
+    expect(response.status).toBe(400);
+    expect(await problemOf(response)).toMatchObject({ code: 'REQUEST.MALFORMED_JSON', status: 400, detail: 'the request body is not valid JSON' });
+    expect(await referralCount()).toBe(before);
+  });
+
+  it("answers another Content-Type with an empty body as the media-type gate's 415, nothing stored", async () => {
+    const before = await referralCount();
+    const response = await postReferral(new Uint8Array(0), { 'content-type': 'text/plain' });
+    expect(response.status).toBe(415);
+    expect(await problemOf(response)).toMatchObject({ code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', status: 415 });
+    expect(await referralCount()).toBe(before);
+  });
 });
 
 describe('invalid UTF-8', () => {

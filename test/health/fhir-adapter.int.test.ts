@@ -1,7 +1,9 @@
 /**
- * The FHIR adapter against the real health simulator on loopback: searches, paging, every
- * failure the simulator can inject, and the three ways of authenticating. Also checks that
- * orchestrations never carry an identifying value.
+ * The FHIR adapter against the real health simulator on loopback, in what is particular to FHIR:
+ * its searches and their URLs, Bundle paging, OperationOutcome, follow-up searches failing or
+ * passing the deadline, and the three ways of authenticating. What every adapter must show
+ * (deadline, size cap, HTTP errors, cuts, redirects, clean orchestrations) is the adapter
+ * contract, test/adapters/contract.int.test.ts.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -76,12 +78,6 @@ describe('FHIR adapter against the health simulator (no auth)', () => {
     expect(patientSearches[0]?.url).toContain('identifier=[redacted]');
   });
 
-  it('returns found with no patients when nobody matches', async () => {
-    const outcome = await adapter.search({ ...byDemographics, family: 'Nobody', given: ['Noone'], birthDate: '2001-01-01', otherNames: [] }, settingsFor(sim.url));
-    expect(found(outcome)).toEqual({ patients: [] });
-    expect(outcome.kind === 'found' && outcome.cuts).toEqual([]);
-  });
-
   it('follows Bundle.link[next] across three or more pages', async () => {
     const paging = createFhirAdapter({ pageSize: 2 });
     const outcome = await paging.search(byNhsNumber, settingsFor(sim.url));
@@ -92,45 +88,12 @@ describe('FHIR adapter against the health simulator (no auth)', () => {
     expectNoIdentifyingValues(outcome.orchestrations);
   });
 
-  it('stops at maxPages and says so in a cut: 4 of the 7 encounters Bundle.total reports', async () => {
-    const paging = createFhirAdapter({ pageSize: 2 });
-    const outcome = await paging.search(byNhsNumber, settingsFor(sim.url, { maxPages: 2 }));
-    const raw = found(outcome);
-    expect(raw.patients[0]?.encounters).toHaveLength(4);
-    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'page-cap', search: 'Encounter search', read: 4, reported: 7 }]);
-  });
-
-  it('caps the candidates at the connector\'s maxCandidates, counting against Bundle.total', async () => {
-    // Family name and postcode find two patients: the child and his mother.
-    const query = { ...byDemographics, given: [], birthDate: undefined };
-    const outcome = await adapter.search(query, settingsFor(sim.url, { maxCandidates: 1 }));
-    expect(found(outcome).patients).toHaveLength(1);
-    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'candidate-cap', search: 'Patient search', read: 1, reported: 2 }]);
-  });
-
-  it("the agency's own limit: with a result cap the simulator answers PDS's TOO_MANY_MATCHES, a cut with nobody read", async () => {
+  // The cut itself (nobody read, total unknown) is in the adapter contract (test/adapters/contract.int.test.ts).
+  it("after PDS's TOO_MANY_MATCHES the broader searches are not tried: they match more still", async () => {
     sim.setFaults({ resultCap: 1 });
-    const query = { ...byDemographics, given: [], birthDate: undefined };
-    const outcome = await adapter.search(query, settingsFor(sim.url));
+    const outcome = await adapter.search({ ...byDemographics, given: [], birthDate: undefined }, settingsFor(sim.url));
     expect(found(outcome).patients).toEqual([]);
-    expect(outcome.kind === 'found' && outcome.cuts).toEqual([{ reason: 'agency-limit', search: 'Patient search', read: 0, reported: null }]);
-    // The broader searches after it are not tried: they match more still.
     expect(outcome.orchestrations.filter((o) => o.name === 'Patient search')).toHaveLength(1);
-  });
-
-  it.each([
-    [404, 'http-error'],
-    [400, 'http-error'],
-    [500, 'http-error'],
-    [503, 'http-error'],
-    [401, 'auth-failed'],
-    [403, 'auth-failed'],
-  ] as const)('HTTP %i fails the lookup as %s', async (status, kind) => {
-    sim.setFaults({ status });
-    const outcome = await adapter.search(byNhsNumber, settingsFor(sim.url));
-    expect(failure(outcome)).toMatchObject({ kind, reason: `Patient search: HTTP ${status} with a non-JSON body` });
-    expect(outcome.orchestrations[0]).toMatchObject({ status, name: 'Patient search' });
-    expect(outcome.orchestrations[0]?.error).toMatch(/^ADAPTER\./);
   });
 
   it('an OperationOutcome fails the lookup with its issue code and diagnostics, nothing more', async () => {
@@ -150,27 +113,10 @@ describe('FHIR adapter against the health simulator (no auth)', () => {
     expect(outcome.orchestrations[0]).toMatchObject({ name: 'Patient search', status: 200 });
   });
 
-  it('a hanging server fails the lookup as a timeout at the deadline', async () => {
-    sim.setFaults({ hangMs: 10_000 });
-    const started = performance.now();
-    const outcome = await adapter.search(byNhsNumber, settingsFor(sim.url, { timeoutMs: 300 }));
-    expect(failure(outcome)).toMatchObject({ kind: 'timeout', code: 'ADAPTER.TIMEOUT', reason: 'Patient search: lookup deadline reached' });
-    expect(performance.now() - started).toBeLessThan(2_000);
-  });
-
   it('a slow follow-up search that passes the whole-lookup deadline fails as a timeout', async () => {
     sim.setFaults({ latencyMs: 1_000, match: '/EpisodeOfCare' });
     const outcome = await adapter.search(byNhsNumber, settingsFor(sim.url, { timeoutMs: 400 }));
     expect(failure(outcome)).toMatchObject({ kind: 'timeout', reason: 'EpisodeOfCare search: lookup deadline reached' });
-  });
-
-  it('malformed JSON fails the lookup as malformed-response', async () => {
-    sim.setFaults({ malformed: 'json' });
-    expect(failure(await adapter.search(byNhsNumber, settingsFor(sim.url)))).toEqual({
-      kind: 'malformed-response',
-      code: 'ADAPTER.MALFORMED_RESPONSE',
-      reason: 'Patient search: response is not valid JSON',
-    });
   });
 
   it.each(['xml', 'html'] as const)('a DOCTYPE %s body instead of JSON fails cleanly, without echoing it', async (kind) => {
@@ -180,28 +126,6 @@ describe('FHIR adapter against the health simulator (no auth)', () => {
     expect(JSON.stringify(outcome)).not.toMatch(/DOCTYPE|ENTITY|unavailable/);
   });
 
-  it('an oversized response (streamed, no Content-Length) fails as too-large without reading it all', async () => {
-    sim.setFaults({ oversizeBytes: 20_000_000 });
-    const started = performance.now();
-    const outcome = await adapter.search(byNhsNumber, settingsFor(sim.url, { maxResponseBytes: 100_000 }));
-    expect(failure(outcome)).toMatchObject({ kind: 'too-large', code: 'ADAPTER.TOO_LARGE' });
-    expect(performance.now() - started).toBeLessThan(2_000);
-  });
-
-  it('faults set over HTTP by another process apply, and DELETE clears them', async () => {
-    const set = await fetch(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 502 }) });
-    expect(set.status).toBe(204);
-    expect(failure(await adapter.search(byNhsNumber, settingsFor(sim.url)))).toMatchObject({ kind: 'http-error', reason: 'Patient search: HTTP 502 with a non-JSON body' });
-    const cleared = await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
-    expect(cleared.status).toBe(204);
-    expect(found(await adapter.search(byNhsNumber, settingsFor(sim.url))).patients).toHaveLength(1);
-  });
-
-  it('an unreachable server fails as unreachable', async () => {
-    const outcome = await adapter.search(byNhsNumber, settingsFor('http://127.0.0.1:9'));
-    expect(failure(outcome)).toMatchObject({ kind: 'unreachable', code: 'ADAPTER.UNREACHABLE' });
-    expect(outcome.orchestrations[0]?.status).toBeNull();
-  });
 });
 
 describe('FHIR adapter against the health simulator with auth', () => {

@@ -17,7 +17,7 @@ const records = housingRecords(population.views.housing, population.referenceDat
 const search = createPersonSearch(records.persons);
 const refs = (query: Record<string, string>): string[] | string => {
   const outcome = search(new URLSearchParams(query));
-  return outcome.ok ? outcome.persons.map((p) => p.personRef) : `refused: ${outcome.detail}`;
+  return outcome.ok ? outcome.value.map((p) => p.personRef) : `refused: ${outcome.error}`;
 };
 const family = ['HPR-000001', 'HPR-000002', 'HPR-000003', 'HPR-000004'];
 

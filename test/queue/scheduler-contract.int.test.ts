@@ -110,6 +110,33 @@ describe.each<{ name: string; factory: JobSystemFactory }>([
     expect(referralOrder).toEqual(['red', 'amber', 'green']);
   });
 
+  it("moves a referral's waiting work ahead when its rating rises", async () => {
+    const recorder = recordingProcessors({ lookup: () => sleep(5) });
+    const system = create(recorder.work, { concurrency: 1 });
+
+    // Two green referrals queued before work starts; then the second is re-rated red.
+    await system.scheduler.schedule(plan('first', ['f1', 'f2'], 10));
+    await system.scheduler.schedule(plan('second', ['s1', 's2'], 10));
+    await system.scheduler.reprioritise({ referralId: 'second', lookupIds: ['s1', 's2'], priority: 1 });
+    system.start();
+    await system.idle();
+
+    const lookupOrder = recorder.calls.filter((call) => call.kind === 'lookup').map((call) => call.id);
+    expect(new Set(lookupOrder.slice(0, 2))).toEqual(new Set(['s1', 's2']));
+    expect(recorder.calls.filter((call) => call.kind === 'referral').map((call) => call.id)).toEqual(['second', 'first']);
+  });
+
+  it('re-prioritises harmlessly what is not waiting: unknown ids, and jobs already finished', async () => {
+    const recorder = recordingProcessors({ lookup: () => sleep(1) });
+    const system = create(recorder.work, { concurrency: 1 });
+    system.start();
+    await system.scheduler.schedule(plan('done', ['d1'], 10));
+    await system.idle();
+    await system.scheduler.reprioritise({ referralId: 'done', lookupIds: ['d1', 'missing'], priority: 1 });
+    await system.scheduler.reprioritise({ referralId: 'never-scheduled', lookupIds: [], priority: 1 });
+    expect(recorder.callsOf('lookup', 'd1')).toHaveLength(1);
+  });
+
   it('retries a failing lookup with exponential backoff and jitter, then runs the referral', async () => {
     const backoffMs = 40;
     const recorder = recordingProcessors({
@@ -145,7 +172,7 @@ describe.each<{ name: string; factory: JobSystemFactory }>([
     const recorder = recordingProcessors({
       lookup: (id) => {
         if (id === 'down') return Promise.reject(new Error('agency down'));
-        if (id === 'refused') return Promise.reject(new UnrecoverableJobError('TEST.REFUSED', 'agency refused the request'));
+        if (id === 'refused') return Promise.reject(new UnrecoverableJobError('JOB.INVALID_DATA', 'agency refused the request'));
         return Promise.resolve();
       },
     });
@@ -165,7 +192,7 @@ describe.each<{ name: string; factory: JobSystemFactory }>([
     expect(referrals[0]!.startSeq).toBeGreaterThan(lastLookupEnd);
 
     expect(finalFailure(lines, 'lookup-down')).toMatchObject({ attempt: 2, final: true });
-    expect(finalFailure(lines, 'lookup-refused')).toMatchObject({ attempt: 1, final: true, code: 'TEST.REFUSED' });
+    expect(finalFailure(lines, 'lookup-refused')).toMatchObject({ attempt: 1, final: true, code: 'JOB.INVALID_DATA' });
   });
 
   it('runs a job that met the store unavailable again without spending its attempts', async () => {

@@ -17,12 +17,13 @@
  * a body with a DTD is refused before parsing (xml.ts). Expected failures are values
  * (CONVENTIONS.md §3); nothing here throws for them.
  */
-import type { AdapterContext, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
+import { err, ok, type Result } from '../../lib/result.ts';
 import { candidateCapCut, lastPageCut, pageCapCut } from '../cuts.ts';
 import { createTokenCache } from '../http/auth.ts';
 import { adapterFailure, decodeText, failureKindForStatus, type BodyDecoder } from '../http/exchange.ts';
-import { authorizedGet, withLookupRun, type LookupRun, type Step } from '../http/lookup-run.ts';
+import { authorizedGet, withLookupRun, type LookupRun } from '../http/lookup-run.ts';
 import { normalisePostcode, type SearchParams } from '../search-plan.ts';
 import type { CtfPupil, EducationRaw, PupilSearchResponse } from './types.ts';
 import { Upn } from './types.ts';
@@ -65,7 +66,7 @@ export function createEducationAdapter(options: EducationAdapterOptions = {}): A
         const limit = settings.maxCandidates;
         for (const params of pupilSearches(query)) {
           const found = await searchPages(run, params, { pageSize: options.pageSize ?? limit, limit });
-          if (!found.ok) return { kind: 'failed', failure: found.failure, orchestrations };
+          if (!found.ok) return { kind: 'failed', failure: found.error, orchestrations };
           const cuts = found.value.cut === undefined ? [] : [found.value.cut];
           if (found.value.pupils.length > 0 || cuts.length > 0) return { kind: 'found', records: { pupils: found.value.pupils }, cuts, orchestrations };
         }
@@ -137,7 +138,7 @@ export function pupilSearches(query: SubjectQuery): SearchParams[] {
  * Runs one search, following `NextPage` up to `maxPages` and stopping once `limit` pupils are in
  * hand; what it leaves unread is its cut (`TotalMatches` is the system's count of matches).
  */
-async function searchPages(run: LookupRun, params: SearchParams, options: { readonly pageSize: number; readonly limit: number }): Promise<Step<Candidates>> {
+async function searchPages(run: LookupRun, params: SearchParams, options: { readonly pageSize: number; readonly limit: number }): Promise<Result<Candidates, AdapterFailure>> {
   const search = 'Pupil search';
   const byRecord = new Map<string, CtfPupil>();
   let received = 0;
@@ -148,9 +149,9 @@ async function searchPages(run: LookupRun, params: SearchParams, options: { read
     if (!response.ok) return response;
 
     const paging = response.value.PupilSearchResponse.Paging;
-    if (paging.Page !== page) return { ok: false, failure: adapterFailure('protocol-error', `${name}: the server answered page ${paging.Page} instead`) };
+    if (paging.Page !== page) return err(adapterFailure('protocol-error', `${name}: the server answered page ${paging.Page} instead`));
     if (paging.NextPage !== undefined && paging.NextPage !== page + 1) {
-      return { ok: false, failure: adapterFailure('protocol-error', `${name}: NextPage is not the following page`) };
+      return err(adapterFailure('protocol-error', `${name}: NextPage is not the following page`));
     }
     for (const pupil of response.value.PupilSearchResponse.CTfile.CTFpupilData.Pupil) {
       received += 1;
@@ -161,10 +162,10 @@ async function searchPages(run: LookupRun, params: SearchParams, options: { read
     const reported = paging.TotalMatches;
     if (byRecord.size >= options.limit) {
       const pupils = [...byRecord.values()];
-      return { ok: true, value: { pupils: pupils.slice(0, options.limit), cut: candidateCapCut(search, options.limit, pupils.length, more, reported) } };
+      return ok({ pupils: pupils.slice(0, options.limit), cut: candidateCapCut(search, options.limit, pupils.length, more, reported) });
     }
-    if (!more) return { ok: true, value: { pupils: [...byRecord.values()], cut: lastPageCut(search, received, byRecord.size, reported) } };
-    if (page >= run.settings.maxPages) return { ok: true, value: { pupils: [...byRecord.values()], cut: pageCapCut(search, byRecord.size, reported) } };
+    if (!more) return ok({ pupils: [...byRecord.values()], cut: lastPageCut(search, received, byRecord.size, reported) });
+    if (page >= run.settings.maxPages) return ok({ pupils: [...byRecord.values()], cut: pageCapCut(search, byRecord.size, reported) });
   }
 }
 
@@ -176,31 +177,31 @@ async function searchPages(run: LookupRun, params: SearchParams, options: { read
 const decodeXmlText: BodyDecoder<string> = (text, response, callName) => {
   if (hasMarkupDeclaration(text)) {
     return response.ok
-      ? { ok: false, kind: 'malformed-response', reason: `${callName}: response contains a DOCTYPE or entity declaration, refused unparsed` }
-      : { ok: false, kind: failureKindForStatus(response.status), reason: `${callName}: HTTP ${response.status}` };
+      ? err(adapterFailure('malformed-response', `${callName}: response contains a DOCTYPE or entity declaration, refused unparsed`))
+      : err(adapterFailure(failureKindForStatus(response.status), `${callName}: HTTP ${response.status}`));
   }
   return decodeText(text, response, callName);
 };
 
 /** GET one page, authorising (and once re-authorising, for a refused cached token). */
-async function getPage(run: LookupRun, name: string, url: string): Promise<Step<PupilSearchResponse>> {
+async function getPage(run: LookupRun, name: string, url: string): Promise<Result<PupilSearchResponse, AdapterFailure>> {
   const got = await authorizedGet(run, name, url, 'application/xml', decodeXmlText);
   return got.ok ? readPage(name, got.value.status, got.value.body) : got;
 }
 
 /** Turns a body into a PupilSearchResponse, or the failure it represents. */
-async function readPage(name: string, status: number, body: string): Promise<Step<PupilSearchResponse>> {
+async function readPage(name: string, status: number, body: string): Promise<Result<PupilSearchResponse, AdapterFailure>> {
   const success = status >= 200 && status < 300;
   if (!success) {
     // Only the error code of a PupilSearchError is reported; its message is server text.
     const document = await readPupilSearch(body, name);
     const code = document.ok && document.value.kind === 'error' ? `, ${document.value.code}` : '';
-    return { ok: false, failure: adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${code}`) };
+    return err(adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${code}`));
   }
   const document = await readPupilSearch(body, name);
-  if (!document.ok) return { ok: false, failure: adapterFailure(document.kind, document.reason) };
+  if (!document.ok) return document;
   if (document.value.kind === 'error') {
-    return { ok: false, failure: adapterFailure('protocol-error', `${name}: HTTP ${status} with a PupilSearchError (${document.value.code})`) };
+    return err(adapterFailure('protocol-error', `${name}: HTTP ${status} with a PupilSearchError (${document.value.code})`));
   }
-  return { ok: true, value: document.value.response };
+  return ok(document.value.response);
 }

@@ -22,8 +22,8 @@ function edited(from: string | RegExp, to: string): string {
 async function reason(xml: string): Promise<string> {
   const read = await readPupilSearch(xml, 'Pupil search');
   if (read.ok) throw new Error('expected the document to be refused');
-  expect(read.kind).toBe('malformed-response');
-  return read.reason;
+  expect(read.error.kind).toBe('malformed-response');
+  return read.error.reason;
 }
 
 describe('hasMarkupDeclaration', () => {
@@ -59,18 +59,17 @@ describe('parseXml', () => {
     const started = performance.now();
     expect(await parseXml(`<?xml version="1.0"?><!DOCTYPE x [${lol}]><x>&l9;</x>`, 'Pupil search')).toEqual({
       ok: false,
-      kind: 'malformed-response',
-      reason: 'Pupil search: response contains a DOCTYPE or entity declaration, refused unparsed',
+      error: { kind: 'malformed-response', code: 'ADAPTER.MALFORMED_RESPONSE', reason: 'Pupil search: response contains a DOCTYPE or entity declaration, refused unparsed' },
     });
     expect(performance.now() - started).toBeLessThan(100);
   });
 
   it('refuses text that is not XML, and XML that is not well-formed, without quoting it', async () => {
-    expect(await parseXml('{"resourceType":"Bundle"}', 'P')).toMatchObject({ ok: false, reason: 'P: response is not XML' });
-    expect(await parseXml('', 'P')).toMatchObject({ ok: false, reason: 'P: response is not XML' });
+    expect(await parseXml('{"resourceType":"Bundle"}', 'P')).toMatchObject({ ok: false, error: { reason: 'P: response is not XML' } });
+    expect(await parseXml('', 'P')).toMatchObject({ ok: false, error: { reason: 'P: response is not XML' } });
     const broken = await parseXml('<Pupil><Surname>SECRET-NAME</Pupil>', 'P');
-    expect(broken).toEqual({ ok: false, kind: 'malformed-response', reason: 'P: response is not well-formed XML' });
-    expect(await parseXml('<a>&undefinedEntity;</a>', 'P')).toMatchObject({ ok: false, reason: 'P: response is not well-formed XML' });
+    expect(broken).toEqual({ ok: false, error: { kind: 'malformed-response', code: 'ADAPTER.MALFORMED_RESPONSE', reason: 'P: response is not well-formed XML' } });
+    expect(await parseXml('<a>&undefinedEntity;</a>', 'P')).toMatchObject({ ok: false, error: { reason: 'P: response is not well-formed XML' } });
   });
 
   it('never throws, whatever the text', async () => {
@@ -145,7 +144,7 @@ describe('readPupilSearch', () => {
 
 describe('parseXml and what follows the document element', () => {
   it('refuses content after the document element, which xml2js alone would ignore', async () => {
-    expect(await parseXml('<PupilSearchError><Code>NOT_FOUND</Code></PupilSearchError><Pupil>SECRET</Pupil>', 'P')).toEqual({ ok: false, kind: 'malformed-response', reason: 'P: response is not well-formed XML' });
+    expect(await parseXml('<PupilSearchError><Code>NOT_FOUND</Code></PupilSearchError><Pupil>SECRET</Pupil>', 'P')).toEqual({ ok: false, error: { kind: 'malformed-response', code: 'ADAPTER.MALFORMED_RESPONSE', reason: 'P: response is not well-formed XML' } });
     expect(await parseXml('<PupilSearchError><Code>NOT_FOUND</Code></PupilSearchError><Extra/>', 'P')).toMatchObject({ ok: false });
   });
 

@@ -13,10 +13,13 @@
  */
 import { Parser } from 'xml2js';
 import type { z } from 'zod';
-import type { AdapterFailureKind } from '../port.ts';
+import { err, ok, type Result } from '../../lib/result.ts';
+import { adapterFailure } from '../http/exchange.ts';
+import type { AdapterFailure } from '../port.ts';
 import { PupilSearchError, PupilSearchResponse } from './types.ts';
 
-export type XmlRead<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly kind: AdapterFailureKind; readonly reason: string };
+/** A malformed-response failure naming what was wrong (never the text that was there). */
+const malformed = (reason: string): Result<never, AdapterFailure> => err(adapterFailure('malformed-response', reason));
 
 /**
  * A markup declaration anywhere in the text. Matched case-insensitively and wherever it stands
@@ -45,23 +48,23 @@ const PARSER_OPTIONS = {
  * Parses XML text into xml2js's tree, or names why it cannot. The DTD check runs first; a
  * document with one is never handed to the parser.
  */
-export async function parseXml(xml: string, callName: string): Promise<XmlRead<unknown>> {
+export async function parseXml(xml: string, callName: string): Promise<Result<unknown, AdapterFailure>> {
   if (hasMarkupDeclaration(xml)) {
-    return { ok: false, kind: 'malformed-response', reason: `${callName}: response contains a DOCTYPE or entity declaration, refused unparsed` };
+    return malformed(`${callName}: response contains a DOCTYPE or entity declaration, refused unparsed`);
   }
   const body = xml.replace(/^\uFEFF/, '').trimStart();
-  if (!body.startsWith('<')) return { ok: false, kind: 'malformed-response', reason: `${callName}: response is not XML` };
+  if (!body.startsWith('<')) return malformed(`${callName}: response is not XML`);
   try {
     const tree: unknown = await new Parser(PARSER_OPTIONS).parseStringPromise(body);
-    if (tree === null || typeof tree !== 'object') return { ok: false, kind: 'malformed-response', reason: `${callName}: response is not an XML document` };
+    if (tree === null || typeof tree !== 'object') return malformed(`${callName}: response is not an XML document`);
     // xml2js stops at the end of the first element and ignores anything after it; XML allows only
     // comments, processing instructions and white space there (XML 1.0 §2.1, "Misc").
     const root = rootName(tree);
-    if (root === undefined || !endsWithRoot(body, root)) return { ok: false, kind: 'malformed-response', reason: `${callName}: response is not well-formed XML` };
-    return { ok: true, value: tree };
+    if (root === undefined || !endsWithRoot(body, root)) return malformed(`${callName}: response is not well-formed XML`);
+    return ok(tree);
   } catch {
     // sax's message quotes the offending character and position: not echoed.
-    return { ok: false, kind: 'malformed-response', reason: `${callName}: response is not well-formed XML` };
+    return malformed(`${callName}: response is not well-formed XML`);
   }
 }
 
@@ -103,19 +106,19 @@ export type PupilSearchDocument =
   | { readonly kind: 'error'; readonly code: z.output<typeof PupilSearchError>['PupilSearchError']['Code'] };
 
 /** Reads a body as a PupilSearchResponse or PupilSearchError document. */
-export async function readPupilSearch(xml: string, callName: string): Promise<XmlRead<PupilSearchDocument>> {
+export async function readPupilSearch(xml: string, callName: string): Promise<Result<PupilSearchDocument, AdapterFailure>> {
   const tree = await parseXml(xml, callName);
   if (!tree.ok) return tree;
   const root = rootName(tree.value);
   if (root === 'PupilSearchError') {
     const error = PupilSearchError.safeParse(tree.value);
-    if (!error.success) return { ok: false, kind: 'malformed-response', reason: `${callName}: PupilSearchError is not valid (${describeIssue(error.error.issues)})` };
-    return { ok: true, value: { kind: 'error', code: error.data.PupilSearchError.Code } };
+    if (!error.success) return malformed(`${callName}: PupilSearchError is not valid (${describeIssue(error.error.issues)})`);
+    return ok({ kind: 'error', code: error.data.PupilSearchError.Code });
   }
   if (root !== 'PupilSearchResponse') {
-    return { ok: false, kind: 'malformed-response', reason: `${callName}: expected a PupilSearchResponse, got ${root === undefined ? 'another document' : `<${root}>`}` };
+    return malformed(`${callName}: expected a PupilSearchResponse, got ${root === undefined ? 'another document' : `<${root}>`}`);
   }
   const response = PupilSearchResponse.safeParse(tree.value);
-  if (!response.success) return { ok: false, kind: 'malformed-response', reason: `${callName}: PupilSearchResponse is not valid (${describeIssue(response.error.issues)})` };
-  return { ok: true, value: { kind: 'response', response: response.data } };
+  if (!response.success) return malformed(`${callName}: PupilSearchResponse is not valid (${describeIssue(response.error.issues)})`);
+  return ok({ kind: 'response', response: response.data });
 }

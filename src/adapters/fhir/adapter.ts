@@ -11,14 +11,15 @@
  * failure cancels the calls still running and fails the lookup with its reason. Expected
  * failures are values (CONVENTIONS.md §3); nothing here throws for them.
  */
-import type { AdapterContext, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
+import { err, ok, type Result } from '../../lib/result.ts';
 import { candidateCapCut, lastPageCut, pageCapCut, tooManyMatchesCut } from '../cuts.ts';
 import { createTokenCache } from '../http/auth.ts';
 import { adapterFailure, decodeJson, failureKindForStatus } from '../http/exchange.ts';
 import { describeIssue, type ItemSchema } from '../http/issues.ts';
 import { sameServerUrl } from '../http/links.ts';
-import { authorizedGet, gatherFetched, inSlot, withLookupRun, type Fetched, type LookupRun, type Step } from '../http/lookup-run.ts';
+import { authorizedGet, gatherFetched, inSlot, withLookupRun, type Fetched, type LookupRun } from '../http/lookup-run.ts';
 import { normalisePostcode, searchList, type SearchParams } from '../search-plan.ts';
 import {
   FhirCondition,
@@ -69,10 +70,10 @@ export function createFhirAdapter(options: FhirAdapterOptions = {}): AgencyAdapt
       const orchestrations: Orchestration[] = [];
       return withLookupRun(settings, context, { clock, tokens, concurrency, orchestrations }, async (run) => {
         const candidates = await findPatients(run, query, settings.maxCandidates);
-        if (!candidates.ok) return { kind: 'failed', failure: candidates.failure, orchestrations };
+        if (!candidates.ok) return { kind: 'failed', failure: candidates.error, orchestrations };
 
         const fetched = gatherFetched(run, await Promise.all(candidates.value.resources.map((patient) => patientRecords(run, patient, pageSize))));
-        if (!fetched.ok) return { kind: 'failed', failure: fetched.failure, orchestrations };
+        if (!fetched.ok) return { kind: 'failed', failure: fetched.error, orchestrations };
         return { kind: 'found', records: { patients: fetched.value.records }, cuts: [...cutsOf(candidates.value.cut), ...fetched.value.cuts], orchestrations };
       });
     },
@@ -84,12 +85,12 @@ export function createFhirAdapter(options: FhirAdapterOptions = {}): AgencyAdapt
  * first. A search the agency refuses as matching too many people ends the list too: the later
  * searches are broader still.
  */
-async function findPatients(run: LookupRun, query: SubjectQuery, maxCandidates: number): Promise<Step<SearchResult<FhirPatient>>> {
+async function findPatients(run: LookupRun, query: SubjectQuery, maxCandidates: number): Promise<Result<SearchResult<FhirPatient>, AdapterFailure>> {
   for (const params of patientSearches(query)) {
     const found = await searchAll(run, 'Patient', FhirPatient, params, { pageSize: maxCandidates, limit: maxCandidates, candidates: true });
     if (!found.ok || found.value.resources.length > 0 || found.value.cut !== undefined) return found;
   }
-  return { ok: true, value: { resources: [], cut: undefined } };
+  return ok({ resources: [], cut: undefined });
 }
 
 /**
@@ -128,7 +129,7 @@ export function patientSearches(query: SubjectQuery): SearchParams[] {
 }
 
 /** Everything recorded against one patient: five searches, run within the lookup's slots. */
-async function patientRecords(run: LookupRun, patient: FhirPatient, pageSize: number): Promise<Step<Fetched<HealthPatientRecords>>> {
+async function patientRecords(run: LookupRun, patient: FhirPatient, pageSize: number): Promise<Result<Fetched<HealthPatientRecords>, AdapterFailure>> {
   const byPatient: SearchParams = [['patient', patient.id]];
   const options = { pageSize, limit: Number.POSITIVE_INFINITY, candidates: false };
   const [encounters, conditions, flags, episodes, related] = await Promise.all([
@@ -143,20 +144,17 @@ async function patientRecords(run: LookupRun, patient: FhirPatient, pageSize: nu
   if (!flags.ok) return flags;
   if (!episodes.ok) return episodes;
   if (!related.ok) return related;
-  return {
-    ok: true,
-    value: {
-      records: {
-        patient,
-        encounters: encounters.value.resources,
-        conditions: conditions.value.resources,
-        flags: flags.value.resources,
-        episodesOfCare: episodes.value.resources,
-        relatedPersons: related.value.resources,
-      },
-      cuts: cutsOf(encounters.value.cut, conditions.value.cut, flags.value.cut, episodes.value.cut, related.value.cut),
+  return ok({
+    records: {
+      patient,
+      encounters: encounters.value.resources,
+      conditions: conditions.value.resources,
+      flags: flags.value.resources,
+      episodesOfCare: episodes.value.resources,
+      relatedPersons: related.value.resources,
     },
-  };
+    cuts: cutsOf(encounters.value.cut, conditions.value.cut, flags.value.cut, episodes.value.cut, related.value.cut),
+  });
 }
 
 /**
@@ -171,7 +169,7 @@ async function searchAll<T extends { readonly id: string }>(
   schema: ItemSchema<T>,
   params: SearchParams,
   options: { readonly pageSize: number; readonly limit: number; readonly candidates: boolean },
-): Promise<Step<SearchResult<T>>> {
+): Promise<Result<SearchResult<T>, AdapterFailure>> {
   const query = new URLSearchParams([...params.map(([k, v]): [string, string] => [k, v]), ['_count', String(options.pageSize)]]);
   const search = `${resourceType} search`;
   let url = `${run.base}/${resourceType}?${query.toString()}`;
@@ -185,8 +183,8 @@ async function searchAll<T extends { readonly id: string }>(
       // PDS answers 200 with this OperationOutcome when more match than it will list: an
       // agency limit on who the hub may consider, not a failure — but only where candidates are
       // sought; anywhere else it is not an answer to the question asked.
-      if (options.candidates && page === 1) return { ok: true, value: { resources: [], cut: tooManyMatchesCut(search) } };
-      return { ok: false, failure: adapterFailure('protocol-error', `${name}: HTTP 200, OperationOutcome multiple-matches`) };
+      if (options.candidates && page === 1) return ok({ resources: [], cut: tooManyMatchesCut(search) });
+      return err(adapterFailure('protocol-error', `${name}: HTTP 200, OperationOutcome multiple-matches`));
     }
     const bundle = got.value.bundle;
 
@@ -196,7 +194,7 @@ async function searchAll<T extends { readonly id: string }>(
       if (entry.resource === undefined || entry.resource.resourceType !== resourceType) continue;
       const parsed = schema.safeParse(entry.resource);
       if (!parsed.success) {
-        return { ok: false, failure: adapterFailure('malformed-response', `${name}: entry ${index} is not a valid ${resourceType} (${describeIssue(parsed.error.issues)})`) };
+        return err(adapterFailure('malformed-response', `${name}: entry ${index} is not a valid ${resourceType} (${describeIssue(parsed.error.issues)})`));
       }
       received += 1;
       byId.set(parsed.data.id, parsed.data);
@@ -207,14 +205,14 @@ async function searchAll<T extends { readonly id: string }>(
     const next = bundle.link?.find((l) => l.relation === 'next')?.url;
     if (byId.size >= options.limit) {
       const resources = [...byId.values()];
-      return { ok: true, value: { resources: resources.slice(0, options.limit), cut: candidateCapCut(search, options.limit, resources.length, next !== undefined, reported) } };
+      return ok({ resources: resources.slice(0, options.limit), cut: candidateCapCut(search, options.limit, resources.length, next !== undefined, reported) });
     }
-    if (next === undefined) return { ok: true, value: { resources: [...byId.values()], cut: lastPageCut(search, received, byId.size, reported) } };
-    if (page >= run.settings.maxPages) return { ok: true, value: { resources: [...byId.values()], cut: pageCapCut(search, byId.size, reported) } };
+    if (next === undefined) return ok({ resources: [...byId.values()], cut: lastPageCut(search, received, byId.size, reported) });
+    if (page >= run.settings.maxPages) return ok({ resources: [...byId.values()], cut: pageCapCut(search, byId.size, reported) });
     const nextUrl = sameServerUrl(run.base, next);
     if (nextUrl === undefined) {
       // Following it would send our Authorization header to a server the connector does not name.
-      return { ok: false, failure: adapterFailure('protocol-error', `${name}: next link points outside the connector's base URL`) };
+      return err(adapterFailure('protocol-error', `${name}: next link points outside the connector's base URL`));
     }
     url = nextUrl;
   }
@@ -223,7 +221,7 @@ async function searchAll<T extends { readonly id: string }>(
 type SearchPage = { readonly kind: 'bundle'; readonly bundle: FhirSearchBundle } | { readonly kind: 'too-many-matches' };
 
 /** GET one searchset Bundle, authorising (and once re-authorising, for a refused cached token). */
-async function getBundle(run: LookupRun, name: string, url: string): Promise<Step<SearchPage>> {
+async function getBundle(run: LookupRun, name: string, url: string): Promise<Result<SearchPage, AdapterFailure>> {
   const got = await authorizedGet(run, name, url, 'application/fhir+json', decodeJson);
   return got.ok ? readBundle(name, got.value.status, got.value.body) : got;
 }
@@ -238,28 +236,28 @@ function saysTooManyMatches(outcome: FhirOperationOutcome): boolean {
 }
 
 /** Turns a JSON body into a searchset Bundle (or PDS's "too many matches"), or the failure it represents. */
-function readBundle(name: string, status: number, json: unknown): Step<SearchPage> {
+function readBundle(name: string, status: number, json: unknown): Result<SearchPage, AdapterFailure> {
   const outcome = FhirOperationOutcome.safeParse(json);
   if (outcome.success) {
-    if (status >= 200 && status < 300 && saysTooManyMatches(outcome.data)) return { ok: true, value: { kind: 'too-many-matches' } };
+    if (status >= 200 && status < 300 && saysTooManyMatches(outcome.data)) return ok({ kind: 'too-many-matches' });
     const reason = `${name}: HTTP ${status}, OperationOutcome ${describeOutcome(outcome.data)}`;
-    if (status >= 200 && status < 300) return { ok: false, failure: adapterFailure('protocol-error', reason) };
-    return { ok: false, failure: adapterFailure(failureKindForStatus(status), reason) };
+    if (status >= 200 && status < 300) return err(adapterFailure('protocol-error', reason));
+    return err(adapterFailure(failureKindForStatus(status), reason));
   }
-  if (status < 200 || status >= 300) return { ok: false, failure: adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}`) };
+  if (status < 200 || status >= 300) return err(adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}`));
   const bundle = FhirSearchBundle.safeParse(json);
   if (!bundle.success) {
     const resourceType = typeof json === 'object' && json !== null && 'resourceType' in json ? json.resourceType : undefined;
     if (typeof resourceType === 'string' && resourceType !== 'Bundle') {
       const shown = /^[A-Za-z]{1,64}$/.test(resourceType) ? resourceType : 'another resource';
-      return { ok: false, failure: adapterFailure('protocol-error', `${name}: expected a searchset Bundle, got ${shown}`) };
+      return err(adapterFailure('protocol-error', `${name}: expected a searchset Bundle, got ${shown}`));
     }
-    return { ok: false, failure: adapterFailure('malformed-response', `${name}: response is not a FHIR Bundle (${describeIssue(bundle.error.issues)})`) };
+    return err(adapterFailure('malformed-response', `${name}: response is not a FHIR Bundle (${describeIssue(bundle.error.issues)})`));
   }
   if (bundle.data.type !== undefined && bundle.data.type !== 'searchset') {
-    return { ok: false, failure: adapterFailure('protocol-error', `${name}: expected a searchset Bundle, got Bundle.type ${bundle.data.type.slice(0, 30)}`) };
+    return err(adapterFailure('protocol-error', `${name}: expected a searchset Bundle, got Bundle.type ${bundle.data.type.slice(0, 30)}`));
   }
-  return { ok: true, value: { kind: 'bundle', bundle: bundle.data } };
+  return ok({ kind: 'bundle', bundle: bundle.data });
 }
 
 /** "not-found: <diagnostics>" from the first issue; server text is cut short and stripped of control characters. */

@@ -16,10 +16,11 @@
  * call (`settings.timeoutMs`); the first failure cancels the calls still running and fails the
  * lookup with its reason. Expected failures are values (CONVENTIONS.md §3).
  */
-import type { AdapterContext, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
+import { ok, type Result } from '../../lib/result.ts';
 import { createTokenCache } from '../http/auth.ts';
-import { gatherFetched, inSlot, withLookupRun, type Fetched, type LookupRun, type Step } from '../http/lookup-run.ts';
+import { gatherFetched, inSlot, withLookupRun, type Fetched, type LookupRun } from '../http/lookup-run.ts';
 import { readCollection, type Collection } from './client.ts';
 import { personSearches } from './searches.ts';
 import {
@@ -62,14 +63,14 @@ export function createHousingAdapter(options: HousingAdapterOptions = {}): Agenc
     async search(query: SubjectQuery, settings: ConnectorSettings, context?: AdapterContext): Promise<AdapterOutcome<HousingRaw>> {
       const orchestrations: Orchestration[] = [];
       const outcome = await withLookupRun(settings, context, { clock, tokens, concurrency, orchestrations }, (run) => lookup(run, query, settings.maxCandidates, pageSize));
-      return outcome.ok ? { kind: 'found', records: outcome.value.records, cuts: outcome.value.cuts, orchestrations } : { kind: 'failed', failure: outcome.failure, orchestrations };
+      return outcome.ok ? { kind: 'found', records: outcome.value.records, cuts: outcome.value.cuts, orchestrations } : { kind: 'failed', failure: outcome.error, orchestrations };
     },
   };
 }
 
 const cutsOf = (...cuts: readonly (AnswerCut | undefined)[]): AnswerCut[] => cuts.filter((c) => c !== undefined);
 
-async function lookup(run: LookupRun, query: SubjectQuery, maxCandidates: number, pageSize: number): Promise<Step<Fetched<HousingRaw>>> {
+async function lookup(run: LookupRun, query: SubjectQuery, maxCandidates: number, pageSize: number): Promise<Result<Fetched<HousingRaw>, AdapterFailure>> {
   const candidates = await findPersons(run, query, maxCandidates);
   if (!candidates.ok) return candidates;
 
@@ -80,11 +81,11 @@ async function lookup(run: LookupRun, query: SubjectQuery, maxCandidates: number
   const tenancies = gatherFetched(run, await Promise.all(tenancyRefs.map((ref) => tenancyRecords(run, ref, pageSize))));
   if (!tenancies.ok) return tenancies;
   const cuts = [...cutsOf(candidates.value.cut), ...persons.value.cuts, ...tenancies.value.cuts];
-  return { ok: true, value: { records: { persons: persons.value.records, tenancies: tenancies.value.records }, cuts } };
+  return ok({ records: { persons: persons.value.records, tenancies: tenancies.value.records }, cuts });
 }
 
 /** Each search in turn until one finds someone (or is cut); at most `maxCandidates` of them. */
-async function findPersons(run: LookupRun, query: SubjectQuery, maxCandidates: number): Promise<Step<Collection<HousingPerson>>> {
+async function findPersons(run: LookupRun, query: SubjectQuery, maxCandidates: number): Promise<Result<Collection<HousingPerson>, AdapterFailure>> {
   for (const params of personSearches(query)) {
     const found = await readCollection(run, {
       name: 'Person search',
@@ -97,11 +98,11 @@ async function findPersons(run: LookupRun, query: SubjectQuery, maxCandidates: n
     });
     if (!found.ok || found.value.items.length > 0 || found.value.cut !== undefined) return found;
   }
-  return { ok: true, value: { items: [], cut: undefined } };
+  return ok({ items: [], cut: undefined });
 }
 
 /** Everything filed against one person: four collections, run within the lookup's slots. */
-async function personRecords(run: LookupRun, person: HousingPerson, pageSize: number): Promise<Step<Fetched<HousingPersonRecords>>> {
+async function personRecords(run: LookupRun, person: HousingPerson, pageSize: number): Promise<Result<Fetched<HousingPersonRecords>, AdapterFailure>> {
   const ref = person.personRef;
   const byPerson = [['personRef', ref]] as const;
   const common = { params: byPerson, pageSize, limit: Number.POSITIVE_INFINITY };
@@ -137,17 +138,14 @@ async function personRecords(run: LookupRun, person: HousingPerson, pageSize: nu
   if (!asbCases.ok) return asbCases;
   if (!applications.ok) return applications;
   if (!alerts.ok) return alerts;
-  return {
-    ok: true,
-    value: {
-      records: { person, tenancies: tenancies.value.items, asbCases: asbCases.value.items, homelessnessApplications: applications.value.items, alerts: alerts.value.items },
-      cuts: cutsOf(tenancies.value.cut, asbCases.value.cut, applications.value.cut, alerts.value.cut),
-    },
-  };
+  return ok({
+    records: { person, tenancies: tenancies.value.items, asbCases: asbCases.value.items, homelessnessApplications: applications.value.items, alerts: alerts.value.items },
+    cuts: cutsOf(tenancies.value.cut, asbCases.value.cut, applications.value.cut, alerts.value.cut),
+  });
 }
 
 /** A tenancy's rent accounts and possession notices. */
-async function tenancyRecords(run: LookupRun, tenancyRef: string, pageSize: number): Promise<Step<Fetched<HousingTenancyRecords>>> {
+async function tenancyRecords(run: LookupRun, tenancyRef: string, pageSize: number): Promise<Result<Fetched<HousingTenancyRecords>, AdapterFailure>> {
   const common = { params: [['tenancyRef', tenancyRef]] as const, pageSize, limit: Number.POSITIVE_INFINITY };
   const [accounts, notices] = await Promise.all([
     inSlot(run, () =>
@@ -159,8 +157,5 @@ async function tenancyRecords(run: LookupRun, tenancyRef: string, pageSize: numb
   ]);
   if (!accounts.ok) return accounts;
   if (!notices.ok) return notices;
-  return {
-    ok: true,
-    value: { records: { tenancyRef, rentAccounts: accounts.value.items, notices: notices.value.items }, cuts: cutsOf(accounts.value.cut, notices.value.cut) },
-  };
+  return ok({ records: { tenancyRef, rentAccounts: accounts.value.items, notices: notices.value.items }, cuts: cutsOf(accounts.value.cut, notices.value.cut) });
 }

@@ -11,12 +11,13 @@
  * someone else's records on the subject.
  */
 import { z } from 'zod';
+import { err, ok, type Result } from '../../lib/result.ts';
 import { candidateCapCut, lastPageCut, pageCapCut } from '../cuts.ts';
-import type { AnswerCut } from '../port.ts';
+import type { AdapterFailure, AnswerCut } from '../port.ts';
 import { adapterFailure, decodeJson, failureKindForStatus } from '../http/exchange.ts';
 import { describeIssue, type ItemSchema } from '../http/issues.ts';
 import { sameServerUrl } from '../http/links.ts';
-import { authorizedGet, type LookupRun, type Step } from '../http/lookup-run.ts';
+import { authorizedGet, type LookupRun } from '../http/lookup-run.ts';
 import type { SearchParams } from '../search-plan.ts';
 import { pageOf, ProblemDocument } from './types.ts';
 
@@ -48,7 +49,7 @@ const Envelope = pageOf(z.unknown());
  * Reads a paged collection, following its pages up to `maxPages`. What it leaves unread is its
  * cut, counted against the server's `totalItems` where it gives one.
  */
-export async function readCollection<T>(run: LookupRun, request: CollectionRequest<T>): Promise<Step<Collection<T>>> {
+export async function readCollection<T>(run: LookupRun, request: CollectionRequest<T>): Promise<Result<Collection<T>, AdapterFailure>> {
   const first = new URLSearchParams([...request.params.map(([k, v]): [string, string] => [k, v]), ['page', '1'], ['pageSize', String(request.pageSize)]]);
   let url = `${run.base}${request.path}?${first.toString()}`;
   const visited = new Set<string>();
@@ -66,57 +67,57 @@ export async function readCollection<T>(run: LookupRun, request: CollectionReque
       const parsed = request.schema.safeParse(raw);
       if (!parsed.success) return malformed(name, `item ${index} is not valid (${describeIssue(parsed.error.issues)})`);
       if (request.belongs !== undefined && !request.belongs(parsed.data)) {
-        return { ok: false, failure: adapterFailure('protocol-error', `${name}: item ${index} is not about the record asked for`) };
+        return err(adapterFailure('protocol-error', `${name}: item ${index} is not about the record asked for`));
       }
       received += 1;
       byKey.set(request.key(parsed.data), parsed.data);
     }
 
     const next = nextPage(run.base, url, envelope.data);
-    if (!next.ok) return { ok: false, failure: adapterFailure('protocol-error', `${name}: ${next.reason}`) };
+    if (!next.ok) return err(adapterFailure('protocol-error', `${name}: ${next.error}`));
+    const nextUrl = next.value;
     const reported = envelope.data.totalItems;
     if (byKey.size >= request.limit) {
       const items = [...byKey.values()];
-      return { ok: true, value: { items: items.slice(0, request.limit), cut: candidateCapCut(request.name, request.limit, items.length, next.url !== undefined, reported) } };
+      return ok({ items: items.slice(0, request.limit), cut: candidateCapCut(request.name, request.limit, items.length, nextUrl !== undefined, reported) });
     }
-    if (next.url === undefined) return { ok: true, value: { items: [...byKey.values()], cut: lastPageCut(request.name, received, byKey.size, reported) } };
-    if (pageNumber >= run.settings.maxPages) return { ok: true, value: { items: [...byKey.values()], cut: pageCapCut(request.name, byKey.size, reported) } };
-    if (visited.has(next.url)) return { ok: false, failure: adapterFailure('protocol-error', `${name}: the next page link repeats a page already read`) };
-    url = next.url;
+    if (nextUrl === undefined) return ok({ items: [...byKey.values()], cut: lastPageCut(request.name, received, byKey.size, reported) });
+    if (pageNumber >= run.settings.maxPages) return ok({ items: [...byKey.values()], cut: pageCapCut(request.name, byKey.size, reported) });
+    if (visited.has(nextUrl)) return err(adapterFailure('protocol-error', `${name}: the next page link repeats a page already read`));
+    url = nextUrl;
   }
 }
 
-type NextPage = { readonly ok: true; readonly url: string | undefined } | { readonly ok: false; readonly reason: string };
-
 /**
- * The next page: `links.next` when given (it must stay under the base URL), else — for servers
- * that only count pages — this URL with `page` + 1 while `page < totalPages`.
+ * The next page's URL (undefined after the last page), or why the link cannot be followed:
+ * `links.next` when given (it must stay under the base URL), else — for servers that only count
+ * pages — this URL with `page` + 1 while `page < totalPages`.
  */
-function nextPage(base: string, current: string, envelope: z.infer<typeof Envelope>): NextPage {
+function nextPage(base: string, current: string, envelope: z.infer<typeof Envelope>): Result<string | undefined, string> {
   const link = envelope.links?.next;
   if (link !== undefined && link !== '') {
     const url = sameServerUrl(base, link);
-    return url === undefined ? { ok: false, reason: "next link points outside the connector's base URL" } : { ok: true, url };
+    return url === undefined ? err("next link points outside the connector's base URL") : ok(url);
   }
   if (envelope.totalPages !== undefined && envelope.page < envelope.totalPages && envelope.items.length > 0) {
     const url = new URL(current);
     url.searchParams.set('page', String(envelope.page + 1));
-    return { ok: true, url: url.toString() };
+    return ok(url.toString());
   }
-  return { ok: true, url: undefined };
+  return ok(undefined);
 }
 
 /** GET one JSON document, authorising (and once re-authorising, for a refused cached token). */
-export async function getJson(run: LookupRun, name: string, url: string): Promise<Step<unknown>> {
+export async function getJson(run: LookupRun, name: string, url: string): Promise<Result<unknown, AdapterFailure>> {
   const got = await authorizedGet(run, name, url, 'application/json', decodeJson);
   if (!got.ok) return got;
   const { status, body: json } = got.value;
-  if (status >= 200 && status < 300) return { ok: true, value: json };
+  if (status >= 200 && status < 300) return ok(json);
   // RFC 9457 problem documents are recognised, but their text is the server's: not echoed.
   const problem = ProblemDocument.safeParse(json).success ? ', problem document' : '';
-  return { ok: false, failure: adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${problem}`) };
+  return err(adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${problem}`));
 }
 
-function malformed<T>(name: string, detail: string): Step<T> {
-  return { ok: false, failure: adapterFailure('malformed-response', `${name}: ${detail}`) };
+function malformed<T>(name: string, detail: string): Result<T, AdapterFailure> {
+  return err(adapterFailure('malformed-response', `${name}: ${detail}`));
 }

@@ -12,6 +12,7 @@
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
+import { err, ok, type Result } from '../../lib/result.ts';
 import type { AdapterFailure, ConnectorAuth } from '../port.ts';
 import { adapterFailure, exchange, type HttpEnvironment } from './exchange.ts';
 
@@ -45,9 +46,11 @@ export interface TokenCache {
 
 export const createTokenCache = (): TokenCache => ({ tokens: new Map() });
 
-export type Authorization =
-  | { readonly ok: true; readonly header: string | undefined; readonly fromCache: boolean }
-  | { readonly ok: false; readonly failure: AdapterFailure };
+/** The Authorization header to send (none for `auth: none`), and whether it came from the cache. */
+export interface Authorization {
+  readonly header: string | undefined;
+  readonly fromCache: boolean;
+}
 
 /** Per-call context for obtaining a token: the lookup's signal and orchestration log. */
 export interface AuthCall {
@@ -58,18 +61,18 @@ export interface AuthCall {
 }
 
 /** The Authorization header value for a connector's auth, fetching an OAuth token if needed. */
-export async function authorize(auth: ConnectorAuth, cache: TokenCache, call: AuthCall): Promise<Authorization> {
+export async function authorize(auth: ConnectorAuth, cache: TokenCache, call: AuthCall): Promise<Result<Authorization, AdapterFailure>> {
   switch (auth.kind) {
     case 'none':
-      return { ok: true, header: undefined, fromCache: false };
+      return ok({ header: undefined, fromCache: false });
     case 'bearer':
-      return { ok: true, header: `Bearer ${auth.token}`, fromCache: false };
+      return ok({ header: `Bearer ${auth.token}`, fromCache: false });
     case 'basic':
-      return { ok: true, header: `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`, fromCache: false };
+      return ok({ header: `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`, fromCache: false });
     case 'oauth2-client-credentials':
       return oauth2Token(auth, cache, call);
     case 'ws-security':
-      return { ok: false, failure: adapterFailure('auth-failed', 'WS-Security credentials apply only to SOAP connectors', 'ADAPTER.AUTH_MISCONFIGURED') };
+      return err(adapterFailure('auth-failed', 'WS-Security credentials apply only to SOAP connectors', 'ADAPTER.AUTH_MISCONFIGURED'));
     default:
       return auth satisfies never;
   }
@@ -77,12 +80,12 @@ export async function authorize(auth: ConnectorAuth, cache: TokenCache, call: Au
 
 const cacheKey = (auth: OAuth2Auth): string => [auth.tokenUrl, auth.clientId, auth.scope ?? ''].join('\u0000');
 
-async function oauth2Token(auth: OAuth2Auth, cache: TokenCache, call: AuthCall): Promise<Authorization> {
+async function oauth2Token(auth: OAuth2Auth, cache: TokenCache, call: AuthCall): Promise<Result<Authorization, AdapterFailure>> {
   const key = cacheKey(auth);
   const now = call.env.clock.now().getTime();
   const cached = cache.tokens.get(key);
   if (cached !== undefined && !call.forceRefresh && cached.expiresAtMs > now) {
-    return { ok: true, header: `Bearer ${cached.accessToken}`, fromCache: true };
+    return ok({ header: `Bearer ${cached.accessToken}`, fromCache: true });
   }
   cache.tokens.delete(key);
 
@@ -93,13 +96,13 @@ async function oauth2Token(auth: OAuth2Auth, cache: TokenCache, call: AuthCall):
     const assertion = await clientAssertion(auth, auth.privateKeyPem, now);
     if (!assertion.ok) return assertion;
     form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
-    form.set('client_assertion', assertion.jwt);
+    form.set('client_assertion', assertion.value);
   } else if (auth.clientSecret !== undefined) {
     // RFC 6749 §2.3.1: client id and secret are form-urlencoded, then sent as HTTP Basic.
     const basic = `${encodeURIComponent(auth.clientId)}:${encodeURIComponent(auth.clientSecret)}`;
     headers.authorization = `Basic ${Buffer.from(basic, 'utf8').toString('base64')}`;
   } else {
-    return { ok: false, failure: adapterFailure('auth-failed', 'OAuth2 connector has neither a client secret nor a private key', 'ADAPTER.AUTH_MISCONFIGURED') };
+    return err(adapterFailure('auth-failed', 'OAuth2 connector has neither a client secret nor a private key', 'ADAPTER.AUTH_MISCONFIGURED'));
   }
 
   const result = await exchange(
@@ -107,22 +110,22 @@ async function oauth2Token(auth: OAuth2Auth, cache: TokenCache, call: AuthCall):
     call.env,
   );
   if (!result.ok) {
-    const failure = result.failure.kind === 'http-error' ? adapterFailure('auth-failed', result.failure.reason) : result.failure;
-    return { ok: false, failure };
+    const { failure } = result.error;
+    return err(failure.kind === 'http-error' ? adapterFailure('auth-failed', failure.reason) : failure);
   }
-  const { status, json } = result.response;
+  const { status, json } = result.value;
   if (status < 200 || status >= 300) {
     const oauthError = OAuthErrorResponse.safeParse(json);
     const detail = oauthError.success ? `: ${oauthError.data.error}` : '';
-    return { ok: false, failure: adapterFailure('auth-failed', `OAuth2 token endpoint refused the client (HTTP ${status}${detail})`) };
+    return err(adapterFailure('auth-failed', `OAuth2 token endpoint refused the client (HTTP ${status}${detail})`));
   }
   const token = TokenResponse.safeParse(json);
   if (!token.success) {
-    return { ok: false, failure: adapterFailure('auth-failed', 'OAuth2 token endpoint returned no usable bearer token') };
+    return err(adapterFailure('auth-failed', 'OAuth2 token endpoint returned no usable bearer token'));
   }
   const lifetimeMs = (token.data.expires_in ?? DEFAULT_TOKEN_LIFETIME_SECONDS) * 1000;
   cache.tokens.set(key, { accessToken: token.data.access_token, expiresAtMs: now + Math.max(0, lifetimeMs - EXPIRY_MARGIN_MS) });
-  return { ok: true, header: `Bearer ${token.data.access_token}`, fromCache: false };
+  return ok({ header: `Bearer ${token.data.access_token}`, fromCache: false });
 }
 
 /** Drops a cached token the resource server has refused. */
@@ -130,19 +133,17 @@ export function forgetToken(auth: ConnectorAuth, cache: TokenCache): void {
   if (auth.kind === 'oauth2-client-credentials') cache.tokens.delete(cacheKey(auth));
 }
 
-type AssertionResult = { readonly ok: true; readonly jwt: string } | { readonly ok: false; readonly failure: AdapterFailure };
-
-/** SMART backend services client assertion: RS384 for RSA keys, ES384 for EC P-384 keys. */
-async function clientAssertion(auth: OAuth2Auth, privateKeyPem: string, nowMs: number): Promise<AssertionResult> {
+/** SMART backend services client assertion (the signed JWT): RS384 for RSA keys, ES384 for EC P-384 keys. */
+async function clientAssertion(auth: OAuth2Auth, privateKeyPem: string, nowMs: number): Promise<Result<string, AdapterFailure>> {
   let key: KeyObject;
   try {
     key = createPrivateKey(privateKeyPem);
   } catch {
-    return { ok: false, failure: adapterFailure('auth-failed', 'the private key for the client assertion could not be read', 'ADAPTER.AUTH_MISCONFIGURED') };
+    return err(adapterFailure('auth-failed', 'the private key for the client assertion could not be read', 'ADAPTER.AUTH_MISCONFIGURED'));
   }
   const alg = key.asymmetricKeyType === 'rsa' ? 'RS384' : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ES384' : undefined;
   if (alg === undefined) {
-    return { ok: false, failure: adapterFailure('auth-failed', 'the client assertion key must be RSA or EC P-384', 'ADAPTER.AUTH_MISCONFIGURED') };
+    return err(adapterFailure('auth-failed', 'the client assertion key must be RSA or EC P-384', 'ADAPTER.AUTH_MISCONFIGURED'));
   }
   const nowSeconds = Math.floor(nowMs / 1000);
   const jwt = await new SignJWT({})
@@ -154,5 +155,5 @@ async function clientAssertion(auth: OAuth2Auth, privateKeyPem: string, nowMs: n
     .setIssuedAt(nowSeconds)
     .setExpirationTime(nowSeconds + ASSERTION_LIFETIME_SECONDS)
     .sign(key);
-  return { ok: true, jwt };
+  return ok(jwt);
 }

@@ -12,8 +12,9 @@
  * deadline signal aborts header wait and body read alike, redirects are refused, and the
  * orchestration keeps method, redacted URL, status and duration — never a body.
  */
-import type { AdapterFailure, AdapterFailureKind, Orchestration } from '../port.ts';
+import type { AdapterFailure, AdapterFailureCode, AdapterFailureKind, Orchestration } from '../port.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { err, ok, type Result } from '../../lib/result.ts';
 import { redactUrl } from './redact.ts';
 
 /** What one call needs. `signal` carries the whole-lookup deadline and any caller cancellation. */
@@ -45,7 +46,14 @@ export interface HttpResponseOf<T> {
   readonly body: T;
 }
 
-export type HttpResultOf<T> = { readonly ok: true; readonly response: HttpResponseOf<T> } | { readonly ok: false; readonly failure: AdapterFailure; readonly status: number | null };
+/**
+ * A call that gave no usable response: the failure, and the HTTP status when a status line
+ * arrived before it failed (the host publisher decides by the status alone).
+ */
+export interface ExchangeFailure {
+  readonly failure: AdapterFailure;
+  readonly status: number | null;
+}
 
 /** A JSON response, as the FHIR and REST adapters use it. */
 export interface HttpResponse {
@@ -53,17 +61,13 @@ export interface HttpResponse {
   readonly json: unknown;
 }
 
-export type HttpResult = { readonly ok: true; readonly response: HttpResponse } | { readonly ok: false; readonly failure: AdapterFailure; readonly status: number | null };
-
 /**
  * Turns a whole body into `T`, or names why it cannot. Runs before the orchestration is
  * recorded, so a decoding failure is part of the call's record. `ok` is the HTTP status class.
  */
-export type BodyDecoder<T> = (text: string, response: { readonly status: number; readonly ok: boolean; readonly contentType: string }, callName: string) =>
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly kind: AdapterFailureKind; readonly reason: string };
+export type BodyDecoder<T> = (text: string, response: { readonly status: number; readonly ok: boolean; readonly contentType: string }, callName: string) => Result<T, AdapterFailure>;
 
-const CODE_BY_KIND: Readonly<Record<AdapterFailureKind, string>> = {
+const CODE_BY_KIND: Readonly<Record<AdapterFailureKind, AdapterFailureCode>> = {
   timeout: 'ADAPTER.TIMEOUT',
   'http-error': 'ADAPTER.HTTP_ERROR',
   'protocol-error': 'ADAPTER.PROTOCOL_ERROR',
@@ -74,7 +78,7 @@ const CODE_BY_KIND: Readonly<Record<AdapterFailureKind, string>> = {
 };
 
 /** An expected failure as a value, with the stable code of its kind. */
-export function adapterFailure(kind: AdapterFailureKind, reason: string, code?: string): AdapterFailure {
+export function adapterFailure(kind: AdapterFailureKind, reason: string, code?: AdapterFailureCode): AdapterFailure {
   return { kind, code: code ?? CODE_BY_KIND[kind], reason };
 }
 
@@ -88,13 +92,13 @@ class BodyTooLarge extends Error {
 
 /**
  * Makes one JSON call and records its orchestration. Never throws for an expected failure:
- * network errors, aborts, oversize and non-JSON bodies come back as `{ ok: false }`.
- * Non-2xx responses with a JSON body come back as `{ ok: true }` with their status, so the
+ * network errors, aborts, oversize and non-JSON bodies come back as failures.
+ * Non-2xx responses with a JSON body come back as values with their status, so the
  * caller can read an OperationOutcome; non-2xx responses without one fail here.
  */
-export async function exchange(call: HttpCall, env: HttpEnvironment): Promise<HttpResult> {
+export async function exchange(call: HttpCall, env: HttpEnvironment): Promise<Result<HttpResponse, ExchangeFailure>> {
   const result = await exchangeWith(call, env, decodeJson);
-  return result.ok ? { ok: true, response: { status: result.response.status, json: result.response.body } } : result;
+  return result.ok ? ok({ status: result.value.status, json: result.value.body }) : result;
 }
 
 /** The JSON decoder: XML, HTML and broken JSON are refused, never parsed or echoed. */
@@ -103,27 +107,27 @@ export const decodeJson: BodyDecoder<unknown> = (text, response, callName) => {
   if (text.trimStart().startsWith('<')) {
     // DOCTYPE, XML or an HTML error page from a proxy: never parsed, never echoed.
     return response.ok
-      ? { ok: false, kind: 'malformed-response', reason: `${callName}: expected JSON, got XML or HTML` }
-      : { ok: false, kind: failureKindForStatus(response.status), reason: `${callName}: ${statusPhrase} with a non-JSON body` };
+      ? err(adapterFailure('malformed-response', `${callName}: expected JSON, got XML or HTML`))
+      : err(adapterFailure(failureKindForStatus(response.status), `${callName}: ${statusPhrase} with a non-JSON body`));
   }
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    return ok(JSON.parse(text) as unknown);
   } catch {
     return response.ok
-      ? { ok: false, kind: 'malformed-response', reason: `${callName}: response is not valid JSON` }
-      : { ok: false, kind: failureKindForStatus(response.status), reason: `${callName}: ${statusPhrase} with a non-JSON body` };
+      ? err(adapterFailure('malformed-response', `${callName}: response is not valid JSON`))
+      : err(adapterFailure(failureKindForStatus(response.status), `${callName}: ${statusPhrase} with a non-JSON body`));
   }
 };
 
 /** The text decoder, for XML and SOAP adapters that parse (and refuse DOCTYPEs) themselves. */
-export const decodeText: BodyDecoder<string> = (text) => ({ ok: true, value: text });
+export const decodeText: BodyDecoder<string> = (text) => ok(text);
 
 /** Makes one call, decodes its body with `decode`, and records its orchestration. */
-export async function exchangeWith<T>(call: HttpCall, env: HttpEnvironment, decode: BodyDecoder<T>): Promise<HttpResultOf<T>> {
+export async function exchangeWith<T>(call: HttpCall, env: HttpEnvironment, decode: BodyDecoder<T>): Promise<Result<HttpResponseOf<T>, ExchangeFailure>> {
   const startedAt = env.clock.now().toISOString();
   const started = performance.now();
   let status: number | null = null;
-  const finish = (result: HttpResultOf<T>): HttpResultOf<T> => {
+  const finish = (result: Result<HttpResponseOf<T>, ExchangeFailure>): Result<HttpResponseOf<T>, ExchangeFailure> => {
     const orchestration: Orchestration = {
       name: call.name,
       method: call.method,
@@ -131,17 +135,18 @@ export async function exchangeWith<T>(call: HttpCall, env: HttpEnvironment, deco
       status,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
       startedAt,
-      ...(result.ok ? {} : { error: `${result.failure.code}: ${result.failure.reason}` }),
+      ...(result.ok ? {} : { error: `${result.error.failure.code}: ${result.error.failure.reason}` }),
     };
     env.orchestrations.push(orchestration);
     return result;
   };
-  const fail = (kind: AdapterFailureKind, reason: string, code?: string): HttpResultOf<T> => finish({ ok: false, failure: adapterFailure(kind, reason, code), status });
+  const failWith = (failure: AdapterFailure): Result<HttpResponseOf<T>, ExchangeFailure> => finish(err({ failure, status }));
+  const fail = (kind: AdapterFailureKind, reason: string, code?: AdapterFailureCode): Result<HttpResponseOf<T>, ExchangeFailure> => failWith(adapterFailure(kind, reason, code));
 
   if (call.signal.aborted) {
     // Never sent (the lookup had already ended): nothing went out, so nothing is recorded.
     const kind = env.abortKind();
-    return { ok: false, status: null, failure: adapterFailure('timeout', `${call.name}: ${kind === 'timeout' ? 'lookup deadline reached' : 'lookup cancelled'}`, kind === 'timeout' ? undefined : 'ADAPTER.CANCELLED') };
+    return err({ status: null, failure: adapterFailure('timeout', `${call.name}: ${kind === 'timeout' ? 'lookup deadline reached' : 'lookup cancelled'}`, kind === 'timeout' ? undefined : 'ADAPTER.CANCELLED') });
   }
   let response: Response;
   try {
@@ -182,8 +187,8 @@ export async function exchangeWith<T>(call: HttpCall, env: HttpEnvironment, deco
 
   const contentType = response.headers.get('content-type') ?? '';
   const decoded = decode(text, { status: response.status, ok: response.ok, contentType }, call.name);
-  if (!decoded.ok) return fail(decoded.kind, decoded.reason);
-  return finish({ ok: true, response: { status: response.status, contentType, body: decoded.value } });
+  if (!decoded.ok) return failWith(decoded.error);
+  return finish(ok({ status: response.status, contentType, body: decoded.value }));
 }
 
 /** 401 and 403 are authentication failures; any other non-2xx is an HTTP error. */
@@ -191,7 +196,7 @@ export function failureKindForStatus(status: number): AdapterFailureKind {
   return status === 401 || status === 403 ? 'auth-failed' : 'http-error';
 }
 
-function abortFailure<R>(call: HttpCall, env: HttpEnvironment, fail: (kind: AdapterFailureKind, reason: string, code?: string) => R): R {
+function abortFailure<R>(call: HttpCall, env: HttpEnvironment, fail: (kind: AdapterFailureKind, reason: string, code?: AdapterFailureCode) => R): R {
   return env.abortKind() === 'timeout'
     ? fail('timeout', `${call.name}: lookup deadline reached`)
     : fail('timeout', `${call.name}: lookup cancelled`, 'ADAPTER.CANCELLED');

@@ -12,12 +12,10 @@
  */
 import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import type { Clock } from '../../lib/clock.ts';
+import { err, ok, type Result } from '../../lib/result.ts';
 import type { AdapterContext, AdapterFailure, AnswerCut, ConnectorSettings, Orchestration } from '../port.ts';
 import { authorize, forgetToken, type TokenCache } from './auth.ts';
 import { exchangeWith, type BodyDecoder, type HttpEnvironment, type HttpResponseOf } from './exchange.ts';
-
-/** A step of a lookup: a value, or the failure that ends the lookup. */
-export type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AdapterFailure };
 
 /** One fetch of records (a candidate's, a tenancy's…) and the cuts of any of its lists. */
 export interface Fetched<T> {
@@ -98,10 +96,10 @@ export async function withLookupRun<R>(settings: ConnectorSettings, context: Ada
  * Runs a task in one of the lookup's slots. The first failure is kept as the lookup's reason
  * and stops the rest: they then end as "cancelled", which is not the cause worth reporting.
  */
-export async function inSlot<T>(run: LookupRun, task: () => Promise<Step<T>>): Promise<Step<T>> {
+export async function inSlot<T>(run: LookupRun, task: () => Promise<Result<T, AdapterFailure>>): Promise<Result<T, AdapterFailure>> {
   const result = await run.slots.execute(task);
   if (!result.ok && run.firstFailure === undefined) {
-    run.firstFailure = result.failure;
+    run.firstFailure = result.error;
     run.stop.abort();
   }
   return result;
@@ -111,8 +109,8 @@ export async function inSlot<T>(run: LookupRun, task: () => Promise<Step<T>>): P
  * The records of every fetch, in order, and all their cuts; or the lookup's first failure when
  * one happened (else the first failed fetch's).
  */
-export function gatherFetched<T>(run: LookupRun, fetched: readonly Step<Fetched<T>>[]): Step<Fetched<T[]>> {
-  if (run.firstFailure !== undefined) return { ok: false, failure: run.firstFailure };
+export function gatherFetched<T>(run: LookupRun, fetched: readonly Result<Fetched<T>, AdapterFailure>[]): Result<Fetched<T[]>, AdapterFailure> {
+  if (run.firstFailure !== undefined) return err(run.firstFailure);
   const records: T[] = [];
   const cuts: AnswerCut[] = [];
   for (const step of fetched) {
@@ -120,7 +118,7 @@ export function gatherFetched<T>(run: LookupRun, fetched: readonly Step<Fetched<
     records.push(step.value.records);
     cuts.push(...step.value.cuts);
   }
-  return { ok: true, value: { records, cuts } };
+  return ok({ records, cuts });
 }
 
 /**
@@ -128,19 +126,19 @@ export function gatherFetched<T>(run: LookupRun, fetched: readonly Step<Fetched<
  * `decode`. A 401 to a cached token (revoked, or the server's clock differs) fetches a fresh
  * token and tries once more. Any status comes back as a response; the caller reads it.
  */
-export async function authorizedGet<T>(run: LookupRun, name: string, url: string, accept: string, decode: BodyDecoder<T>): Promise<Step<HttpResponseOf<T>>> {
+export async function authorizedGet<T>(run: LookupRun, name: string, url: string, accept: string, decode: BodyDecoder<T>): Promise<Result<HttpResponseOf<T>, AdapterFailure>> {
   let auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env });
   for (let attempt = 1; ; attempt += 1) {
     if (!auth.ok) return auth;
     const headers: Record<string, string> = { accept };
-    if (auth.header !== undefined) headers.authorization = auth.header;
+    if (auth.value.header !== undefined) headers.authorization = auth.value.header;
     const result = await exchangeWith({ name, method: 'GET', url, headers, signal: run.signal, maxBytes: run.settings.maxResponseBytes }, run.env, decode);
-    if (!result.ok) return result;
-    if (result.response.status === 401 && auth.fromCache && attempt === 1) {
+    if (!result.ok) return err(result.error.failure);
+    if (result.value.status === 401 && auth.value.fromCache && attempt === 1) {
       forgetToken(run.settings.auth, run.tokens);
       auth = await authorize(run.settings.auth, run.tokens, { signal: run.signal, env: run.env, forceRefresh: true });
       continue;
     }
-    return { ok: true, value: result.response };
+    return result;
   }
 }

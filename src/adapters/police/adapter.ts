@@ -20,11 +20,12 @@ import path from 'node:path';
 import { createClientAsync, WSSecurity, type Client, type IOptions, type IWSDLCache, type WSDL } from 'soap';
 import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
+import { err, ok, type Result } from '../../lib/result.ts';
 import { candidateCapCut, lastPageCut, pageCapCut } from '../cuts.ts';
 import { authorize, createTokenCache, type TokenCache } from '../http/auth.ts';
 import { adapterFailure, type HttpEnvironment } from '../http/exchange.ts';
 import { describeIssue } from '../http/issues.ts';
-import { lookupScope, type Step } from '../http/lookup-run.ts';
+import { lookupScope } from '../http/lookup-run.ts';
 import { searchCriteria, SEARCH_PURPOSE, type PersonSearchRequest, type SearchCriteria } from './criteria.ts';
 import { soapCallFailure } from './faults.ts';
 import { CALL_NAME_OPTION, soapTransport, type SoapTransport } from './transport.ts';
@@ -84,13 +85,13 @@ export function createPoliceSoapAdapter(options: PoliceSoapAdapterOptions = {}):
 
       const { signal, env } = lookupScope(settings, context, clock, orchestrations);
       const run = await openLookup(settings, { signal, env, tokens, wsdlPath, wsdlCache });
-      if (!run.ok) return { kind: 'failed', failure: run.failure, orchestrations };
+      if (!run.ok) return { kind: 'failed', failure: run.error, orchestrations };
 
       const maxCandidates = settings.maxCandidates;
       const pageSize = Math.min(50, options.pageSize ?? maxCandidates);
       for (const criteria of searches) {
         const found = await searchPages(run.value, criteria, maxCandidates, pageSize);
-        if (!found.ok) return { kind: 'failed', failure: found.failure, orchestrations };
+        if (!found.ok) return { kind: 'failed', failure: found.error, orchestrations };
         const cuts = found.value.cut === undefined ? [] : [found.value.cut];
         if (found.value.results.length > 0 || cuts.length > 0) return { kind: 'found', records: { results: found.value.results }, cuts, orchestrations };
       }
@@ -114,12 +115,12 @@ interface OpenContext {
  * because node-soap keeps the security on the client and lookups for different connectors run
  * at once.
  */
-async function openLookup(settings: ConnectorSettings, open: OpenContext): Promise<Step<LookupRun>> {
+async function openLookup(settings: ConnectorSettings, open: OpenContext): Promise<Result<LookupRun, AdapterFailure>> {
   let authorization: string | undefined;
   if (settings.auth.kind !== 'ws-security') {
     const auth = await authorize(settings.auth, open.tokens, { signal: open.signal, env: open.env });
     if (!auth.ok) return auth;
-    authorization = auth.header;
+    authorization = auth.value.header;
   }
   const transport = soapTransport({
     url: settings.baseUrl,
@@ -143,14 +144,14 @@ async function openLookup(settings: ConnectorSettings, open: OpenContext): Promi
     // server that ignores the header refuses the message instead.
     client.setSecurity(new WSSecurity(settings.auth.username, settings.auth.password, { passwordType: 'PasswordText', hasTimeStamp: true, hasNonce: true, mustUnderstand: true }));
   }
-  return { ok: true, value: { settings, client, transport, orchestrations: open.env.orchestrations } };
+  return ok({ settings, client, transport, orchestrations: open.env.orchestrations });
 }
 
 /**
  * Runs one search and follows its pages until the cap, the last page or `maxPages`. What it
  * leaves unread is its cut, counted against the force's `TotalMatchCount`.
  */
-async function searchPages(run: LookupRun, criteria: SearchCriteria, maxCandidates: number, pageSize: number): Promise<Step<{ results: PersonSearchResult[]; cut: AnswerCut | undefined }>> {
+async function searchPages(run: LookupRun, criteria: SearchCriteria, maxCandidates: number, pageSize: number): Promise<Result<{ results: PersonSearchResult[]; cut: AnswerCut | undefined }, AdapterFailure>> {
   const search = 'PersonSearch';
   const results: PersonSearchResult[] = [];
   const seen = new Set<string>();
@@ -174,38 +175,37 @@ async function searchPages(run: LookupRun, criteria: SearchCriteria, maxCandidat
       results.push(result);
     }
     if (results.length >= maxCandidates) {
-      return { ok: true, value: { results: results.slice(0, maxCandidates), cut: candidateCapCut(search, maxCandidates, results.length, meta.MorePagesIndicator, totalMatches) } };
+      return ok({ results: results.slice(0, maxCandidates), cut: candidateCapCut(search, maxCandidates, results.length, meta.MorePagesIndicator, totalMatches) });
     }
-    if (!meta.MorePagesIndicator) return { ok: true, value: { results, cut: lastPageCut(search, received, results.length, totalMatches) } };
-    if (page >= run.settings.maxPages) return { ok: true, value: { results, cut: pageCapCut(search, results.length, totalMatches) } };
+    if (!meta.MorePagesIndicator) return ok({ results, cut: lastPageCut(search, received, results.length, totalMatches) });
+    if (page >= run.settings.maxPages) return ok({ results, cut: pageCapCut(search, results.length, totalMatches) });
   }
 }
 
 /** One PersonSearch call: node-soap builds and parses, our transport carries, zod checks. */
-async function personSearch(run: LookupRun, request: PersonSearchRequest, name: string): Promise<Step<PersonSearchResponse>> {
+async function personSearch(run: LookupRun, request: PersonSearchRequest, name: string): Promise<Result<PersonSearchResponse, AdapterFailure>> {
   const outcome = await invoke(run.client, request, name);
   const transportFailure = run.transport.takeFailure();
-  if (transportFailure !== undefined) return { ok: false, failure: transportFailure };
+  if (transportFailure !== undefined) return err(transportFailure);
   if (!outcome.ok) return fail(run, name, soapCallFailure(outcome.error, name));
-  const parsed = PersonSearchResponse.safeParse(outcome.result);
+  const parsed = PersonSearchResponse.safeParse(outcome.value);
   if (!parsed.success) {
     return fail(run, name, adapterFailure('malformed-response', `${name}: response is not a valid PersonSearchResponse (${describeIssue(parsed.error.issues)})`));
   }
-  return { ok: true, value: parsed.data };
+  return ok(parsed.data);
 }
-
-type Invocation = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: unknown };
 
 /**
  * Calls the WSDL's PersonSearch operation. node-soap defines operations on the client at run
  * time (its type is an index signature of `any`), so the method is looked up and checked here.
  */
-function invoke(client: Client, request: PersonSearchRequest, name: string): Promise<Invocation> {
+function invoke(client: Client, request: PersonSearchRequest, name: string): Promise<Result<unknown, unknown>> {
   const method: unknown = client.PersonSearch;
   if (typeof method !== 'function') throw new Error('the police WSDL defines no PersonSearch operation');
-  return new Promise<Invocation>((resolve) => {
+  return new Promise<Result<unknown, unknown>>((resolve) => {
+    // node-soap's callback: the error it raised (a fault, a parse failure), or the parsed result.
     const callback = (error: unknown, result: unknown): void => {
-      resolve(error === null || error === undefined ? { ok: true, result } : { ok: false, error });
+      resolve(error === null || error === undefined ? ok(result) : err(error));
     };
     Reflect.apply(method, client, [request, callback, { [CALL_NAME_OPTION]: name }]);
   });
@@ -215,13 +215,13 @@ function invoke(client: Client, request: PersonSearchRequest, name: string): Pro
  * Fails the call, and notes the reason on its orchestration: the HTTP exchange itself
  * succeeded, but what came back was a fault or unreadable (OpenHIM: the record says why).
  */
-function fail<T>(run: LookupRun, name: string, failure: AdapterFailure): Step<T> {
+function fail<T>(run: LookupRun, name: string, failure: AdapterFailure): Result<T, AdapterFailure> {
   const index = run.orchestrations.findLastIndex((o) => o.name === name);
   const orchestration = run.orchestrations[index];
   if (orchestration !== undefined && orchestration.error === undefined) {
     run.orchestrations[index] = { ...orchestration, error: `${failure.code}: ${failure.reason}` };
   }
-  return { ok: false, failure };
+  return err(failure);
 }
 
 /** The parsed WSDL, kept by one adapter instance rather than node-soap's process-wide cache. */

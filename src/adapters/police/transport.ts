@@ -14,9 +14,10 @@
  * message MUST NOT contain one), so nothing is ever expanded or fetched, and refuses a failing
  * HTTP status that carries no SOAP envelope (a proxy's error page is not a fault).
  */
-import type { AdapterFailure } from '../port.ts';
 import type { IExOptions, IHeaders, IHttpClient } from 'soap';
-import { exchangeWith, failureKindForStatus, type BodyDecoder, type HttpEnvironment } from '../http/exchange.ts';
+import { err, ok } from '../../lib/result.ts';
+import type { AdapterFailure } from '../port.ts';
+import { adapterFailure, exchangeWith, failureKindForStatus, type BodyDecoder, type HttpEnvironment } from '../http/exchange.ts';
 
 /** What node-soap is told of a response: enough for its parser, nothing of ours. */
 interface SoapHttpResponse {
@@ -54,12 +55,12 @@ const ENVELOPE_PATTERN = /<(?:[A-Za-z_][\w.-]*:)?Envelope[\s>/]/;
  */
 export const decodeSoapBody: BodyDecoder<string> = (text, response, callName) => {
   if (DTD_PATTERN.test(text)) {
-    return { ok: false, kind: 'malformed-response', reason: `${callName}: response contains a DOCTYPE or ENTITY declaration, which SOAP forbids; it was not parsed` };
+    return err(adapterFailure('malformed-response', `${callName}: response contains a DOCTYPE or ENTITY declaration, which SOAP forbids; it was not parsed`));
   }
   if (!response.ok && !ENVELOPE_PATTERN.test(text)) {
-    return { ok: false, kind: failureKindForStatus(response.status), reason: `${callName}: HTTP ${response.status} without a SOAP fault` };
+    return err(adapterFailure(failureKindForStatus(response.status), `${callName}: HTTP ${response.status} without a SOAP fault`));
   }
-  return { ok: true, value: text };
+  return ok(text);
 };
 
 /**
@@ -87,12 +88,12 @@ export function soapTransport(context: SoapCallContext): SoapTransport {
         decodeSoapBody,
       ).then((result) => {
         if (!result.ok) {
-          failure = result.failure;
-          callback(new Error(result.failure.code));
+          failure = result.error.failure;
+          callback(new Error(failure.code));
           return undefined;
         }
-        const response: SoapHttpResponse = { status: result.response.status, headers: { 'content-type': result.response.contentType }, data: result.response.body };
-        callback(null, response, result.response.body);
+        const response: SoapHttpResponse = { status: result.value.status, headers: { 'content-type': result.value.contentType }, data: result.value.body };
+        callback(null, response, result.value.body);
         return response;
       });
       return promise;

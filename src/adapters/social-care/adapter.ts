@@ -14,13 +14,14 @@
  * the lookup with its reason. Expected failures are values (CONVENTIONS.md §3).
  */
 import type { ZodType } from 'zod';
-import type { AdapterContext, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
+import type { AdapterContext, AdapterFailure, AdapterOutcome, AgencyAdapter, AnswerCut, ConnectorSettings, Orchestration, SubjectQuery } from '../port.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
+import { err, ok, type Result } from '../../lib/result.ts';
 import { candidateCapCut, lastPageCut, pageCapCut } from '../cuts.ts';
 import { createTokenCache } from '../http/auth.ts';
 import { adapterFailure, decodeJson, failureKindForStatus } from '../http/exchange.ts';
 import { describeIssue } from '../http/issues.ts';
-import { authorizedGet, gatherFetched, inSlot, withLookupRun, type Fetched, type LookupRun, type Step } from '../http/lookup-run.ts';
+import { authorizedGet, gatherFetched, inSlot, withLookupRun, type Fetched, type LookupRun } from '../http/lookup-run.ts';
 import type { SearchParams } from '../search-plan.ts';
 import { peopleSearches } from './search.ts';
 import {
@@ -91,10 +92,10 @@ export function createSocialCareAdapter(options: SocialCareAdapterOptions = {}):
       }
       return withLookupRun(settings, context, { clock, tokens, concurrency, orchestrations }, async (run) => {
         const candidates = await findPeople(run, query, Math.min(MAX_PAGE_SIZE, Math.max(1, settings.maxCandidates)));
-        if (!candidates.ok) return { kind: 'failed', failure: candidates.failure, orchestrations };
+        if (!candidates.ok) return { kind: 'failed', failure: candidates.error, orchestrations };
 
         const fetched = gatherFetched(run, await Promise.all(candidates.value.items.map((person) => personRecords(run, person, pageSize))));
-        if (!fetched.ok) return { kind: 'failed', failure: fetched.failure, orchestrations };
+        if (!fetched.ok) return { kind: 'failed', failure: fetched.error, orchestrations };
         return { kind: 'found', records: { people: fetched.value.records }, cuts: [...cutsOf(candidates.value.cut), ...fetched.value.cuts], orchestrations };
       });
     },
@@ -102,19 +103,19 @@ export function createSocialCareAdapter(options: SocialCareAdapterOptions = {}):
 }
 
 /** The searches of `peopleSearches` in order, stopping at the first that finds anyone (or is cut). */
-async function findPeople(run: LookupRun, query: SubjectQuery, maxCandidates: number): Promise<Step<Listing<ScPerson>>> {
+async function findPeople(run: LookupRun, query: SubjectQuery, maxCandidates: number): Promise<Result<Listing<ScPerson>, AdapterFailure>> {
   for (const params of peopleSearches(query)) {
     const found = await listAll(run, 'People search', 'people', params, ScPerson, { pageSize: maxCandidates, limit: maxCandidates, idOf: (p) => p.personId });
     if (!found.ok || found.value.items.length > 0 || found.value.cut !== undefined) return found;
   }
-  return { ok: true, value: { items: [], cut: undefined } };
+  return ok({ items: [], cut: undefined });
 }
 
 /** Everything recorded about one person: seven collections, run within the lookup's slots. */
-async function personRecords(run: LookupRun, person: ScPerson, pageSize: number): Promise<Step<Fetched<SocialCarePersonRecords>>> {
+async function personRecords(run: LookupRun, person: ScPerson, pageSize: number): Promise<Result<Fetched<SocialCarePersonRecords>, AdapterFailure>> {
   const byPerson: SearchParams = [['personId', person.personId]];
   const options = { pageSize, limit: Number.POSITIVE_INFINITY };
-  const list = <T extends { readonly id: string }>(c: { readonly path: string; readonly name: string; readonly schema: ZodType<T> }): Promise<Step<Listing<T>>> =>
+  const list = <T extends { readonly id: string }>(c: { readonly path: string; readonly name: string; readonly schema: ZodType<T> }): Promise<Result<Listing<T>, AdapterFailure>> =>
     inSlot(run, () => listAll(run, c.name, c.path, byPerson, c.schema, { ...options, idOf: (item) => item.id }));
   const [contacts, assessments, section47Enquiries, cinPlans, childProtectionPlans, lookedAfterEpisodes, relationships] = await Promise.all([
     list(COLLECTIONS.contacts),
@@ -133,22 +134,19 @@ async function personRecords(run: LookupRun, person: ScPerson, pageSize: number)
   if (!lookedAfterEpisodes.ok) return lookedAfterEpisodes;
   if (!relationships.ok) return relationships;
   const all = [contacts, assessments, section47Enquiries, cinPlans, childProtectionPlans, lookedAfterEpisodes, relationships];
-  return {
-    ok: true,
-    value: {
-      records: {
-        person,
-        contacts: contacts.value.items,
-        assessments: assessments.value.items,
-        section47Enquiries: section47Enquiries.value.items,
-        cinPlans: cinPlans.value.items,
-        childProtectionPlans: childProtectionPlans.value.items,
-        lookedAfterEpisodes: lookedAfterEpisodes.value.items,
-        relationships: relationships.value.items,
-      },
-      cuts: cutsOf(...all.map((s) => s.value.cut)),
+  return ok({
+    records: {
+      person,
+      contacts: contacts.value.items,
+      assessments: assessments.value.items,
+      section47Enquiries: section47Enquiries.value.items,
+      cinPlans: cinPlans.value.items,
+      childProtectionPlans: childProtectionPlans.value.items,
+      lookedAfterEpisodes: lookedAfterEpisodes.value.items,
+      relationships: relationships.value.items,
     },
-  };
+    cuts: cutsOf(...all.map((s) => s.value.cut)),
+  });
 }
 
 /**
@@ -163,7 +161,7 @@ async function listAll<T>(
   params: SearchParams,
   schema: ZodType<T>,
   options: { readonly pageSize: number; readonly limit: number; readonly idOf: (item: T) => string },
-): Promise<Step<Listing<T>>> {
+): Promise<Result<Listing<T>, AdapterFailure>> {
   const byId = new Map<string, T>();
   let received = 0;
   for (let pageNumber = 1; ; pageNumber += 1) {
@@ -172,12 +170,12 @@ async function listAll<T>(
     const page = await getPage(run, name, `${run.base}/${path}?${query.toString()}`);
     if (!page.ok) return page;
     if (page.value.page.number !== pageNumber) {
-      return { ok: false, failure: adapterFailure('protocol-error', `${name}: asked for page ${pageNumber}, got page ${page.value.page.number}`) };
+      return err(adapterFailure('protocol-error', `${name}: asked for page ${pageNumber}, got page ${page.value.page.number}`));
     }
     for (const [index, raw] of page.value.items.entries()) {
       const parsed = schema.safeParse(raw);
       if (!parsed.success) {
-        return { ok: false, failure: adapterFailure('malformed-response', `${name}: item ${index} is not a valid record (${describeIssue(parsed.error.issues)})`) };
+        return err(adapterFailure('malformed-response', `${name}: item ${index} is not a valid record (${describeIssue(parsed.error.issues)})`));
       }
       received += 1;
       byId.set(options.idOf(parsed.data), parsed.data);
@@ -186,17 +184,17 @@ async function listAll<T>(
     const reported = page.value.page.totalItems;
     if (byId.size >= options.limit) {
       const items = [...byId.values()];
-      return { ok: true, value: { items: items.slice(0, options.limit), cut: candidateCapCut(collectionName, options.limit, items.length, more, reported) } };
+      return ok({ items: items.slice(0, options.limit), cut: candidateCapCut(collectionName, options.limit, items.length, more, reported) });
     }
-    if (!more) return { ok: true, value: { items: [...byId.values()], cut: lastPageCut(collectionName, received, byId.size, reported) } };
-    if (pageNumber >= run.settings.maxPages) return { ok: true, value: { items: [...byId.values()], cut: pageCapCut(collectionName, byId.size, reported) } };
+    if (!more) return ok({ items: [...byId.values()], cut: lastPageCut(collectionName, received, byId.size, reported) });
+    if (pageNumber >= run.settings.maxPages) return ok({ items: [...byId.values()], cut: pageCapCut(collectionName, byId.size, reported) });
   }
 }
 
 type Page = ReturnType<typeof ScPage.parse>;
 
 /** GETs one page, authorising (and once re-authorising, for a refused cached token). */
-async function getPage(run: LookupRun, name: string, url: string): Promise<Step<Page>> {
+async function getPage(run: LookupRun, name: string, url: string): Promise<Result<Page, AdapterFailure>> {
   const got = await authorizedGet(run, name, url, 'application/json', decodeJson);
   return got.ok ? readPage(name, got.value.status, got.value.body) : got;
 }
@@ -205,12 +203,12 @@ async function getPage(run: LookupRun, name: string, url: string): Promise<Step<
  * Turns a JSON body into a page, or the failure it represents. A problem document's text is
  * never copied into the reason: it is the server's free text and could name someone.
  */
-function readPage(name: string, status: number, json: unknown): Step<Page> {
+function readPage(name: string, status: number, json: unknown): Result<Page, AdapterFailure> {
   if (status < 200 || status >= 300) {
     const detail = ScProblem.safeParse(json).success ? ' (problem details)' : '';
-    return { ok: false, failure: adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${detail}`) };
+    return err(adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${detail}`));
   }
   const page = ScPage.safeParse(json);
-  if (!page.success) return { ok: false, failure: adapterFailure('malformed-response', `${name}: response is not a page of records (${describeIssue(page.error.issues)})`) };
-  return { ok: true, value: page.data };
+  if (!page.success) return err(adapterFailure('malformed-response', `${name}: response is not a page of records (${describeIssue(page.error.issues)})`));
+  return ok(page.data);
 }

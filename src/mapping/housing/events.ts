@@ -16,10 +16,10 @@ import type {
 } from '../../adapters/housing/types.ts';
 import type { Sensitivity } from '../../model/agency.ts';
 import type { EventFact } from '../../model/fact.ts';
-import type { MappingContext } from '../context.ts';
+import type { FactMaker } from '../fact-parts.ts';
 import { leadTenant } from './persons.ts';
 import { markingSensitivity } from './sensitivity.ts';
-import { addressText, clip, factId, nameText, optional, personRecordId, pounds, provenance } from './values.ts';
+import { addressText, clip, nameText, personRecordId, pounds } from './values.ts';
 
 type EventKind = EventFact['eventKind'];
 
@@ -37,10 +37,10 @@ const TENURE_LABEL: Readonly<Record<HousingTenancy['tenure'], string>> = {
 const ROLE_LABEL: Readonly<Record<HousingTenancyMember['role'], string>> = { 'lead-tenant': 'lead tenant', 'joint-tenant': 'joint tenant', 'household-member': 'household member' };
 
 /** Tenancy → EventFact 'tenancy', on the lead tenant (else the candidate). */
-export function tenancyFact(tenancy: HousingTenancy, candidate: HousingPerson, ctx: MappingContext): EventFact {
+export function tenancyFact(tenancy: HousingTenancy, candidate: HousingPerson, make: FactMaker): EventFact {
   const where = addressText(tenancy.address);
   const members = tenancy.members.map((m) => `${nameText(m.forenames, m.surname)} (${ROLE_LABEL[m.role]})`).join(', ');
-  return eventFact(`Tenancy/${tenancy.tenancyRef}`, 'tenancy', leadTenant(tenancy)?.personRef ?? candidate.personRef, ctx, {
+  return eventFact(`Tenancy/${tenancy.tenancyRef}`, 'tenancy', leadTenant(tenancy)?.personRef ?? candidate.personRef, make, {
     date: tenancy.startDate,
     endDate: tenancy.endDate,
     summary: `${TENURE_LABEL[tenancy.tenure]} ${tenancy.tenancyRef}${where === '' ? '' : ` at ${where}`} (${tenancy.members.length} in household)`,
@@ -52,11 +52,11 @@ export function tenancyFact(tenancy: HousingTenancy, candidate: HousingPerson, c
 }
 
 /** Each arrears balance in a rent account's history → EventFact 'other' with the amount. */
-export function arrearsFacts(account: HousingRentAccount, personRef: string | undefined, ctx: MappingContext): EventFact[] {
+export function arrearsFacts(account: HousingRentAccount, personRef: string | undefined, make: FactMaker): EventFact[] {
   if (personRef === undefined) return [];
   const entries = account.arrearsHistory.filter((e) => e.arrearsBalance > 0);
   const facts = entries.map((entry) =>
-    eventFact(`RentAccount/${account.accountRef}/arrears/${entry.entryId}`, 'other', personRef, ctx, {
+    eventFact(`RentAccount/${account.accountRef}/arrears/${entry.entryId}`, 'other', personRef, make, {
       date: entry.date,
       summary: `Rent arrears of ${pounds(entry.arrearsBalance)} on tenancy ${account.tenancyRef}`,
       detail: entry.note,
@@ -67,7 +67,7 @@ export function arrearsFacts(account: HousingRentAccount, personRef: string | un
   );
   if (entries.length === 0 && account.currentArrears > 0) {
     facts.push(
-      eventFact(`RentAccount/${account.accountRef}/arrears/current`, 'other', personRef, ctx, {
+      eventFact(`RentAccount/${account.accountRef}/arrears/current`, 'other', personRef, make, {
         date: account.balanceDate,
         summary: `Rent arrears of ${pounds(account.currentArrears)} on tenancy ${account.tenancyRef}`,
         status: undefined,
@@ -87,14 +87,14 @@ const NOTICE_LABEL: Readonly<Record<HousingNotice['noticeType'], string>> = {
 };
 
 /** A possession-process step → EventFact 'eviction' (see the header of ../housing.ts for why). */
-export function noticeFact(notice: HousingNotice, personRef: string | undefined, ctx: MappingContext): EventFact | undefined {
+export function noticeFact(notice: HousingNotice, personRef: string | undefined, make: FactMaker): EventFact | undefined {
   if (personRef === undefined) return undefined;
   const verb = notice.noticeType === 'possession-order' ? 'granted' : notice.noticeType === 'warrant-of-possession' ? 'issued' : 'served';
   const arrears = notice.arrearsAtService === undefined ? '' : ` (arrears ${pounds(notice.arrearsAtService)})`;
   const detail = [notice.ground === undefined ? undefined : `Ground: ${notice.ground}.`, notice.expiryDate === undefined ? undefined : `Expires ${notice.expiryDate}.`, notice.description]
     .filter((d) => d !== undefined)
     .join(' ');
-  return eventFact(`Notice/${notice.noticeRef}`, 'eviction', personRef, ctx, {
+  return eventFact(`Notice/${notice.noticeRef}`, 'eviction', personRef, make, {
     date: notice.servedDate,
     endDate: notice.expiryDate,
     summary: `${NOTICE_LABEL[notice.noticeType]} ${verb} on tenancy ${notice.tenancyRef}${arrears}`,
@@ -106,9 +106,9 @@ export function noticeFact(notice: HousingNotice, personRef: string | undefined,
 }
 
 /** ASB case → EventFact 'incident' on the candidate, with their role in it. */
-export function asbFact(asbCase: HousingAsbCase, candidate: HousingPerson, ctx: MappingContext): EventFact {
+export function asbFact(asbCase: HousingAsbCase, candidate: HousingPerson, make: FactMaker): EventFact {
   const role = asbCase.parties.find((p) => p.personRef === candidate.personRef)?.role;
-  return eventFact(`AsbCase/${asbCase.caseRef}`, 'incident', candidate.personRef, ctx, {
+  return eventFact(`AsbCase/${asbCase.caseRef}`, 'incident', candidate.personRef, make, {
     date: asbCase.openedDate,
     endDate: asbCase.closedDate,
     summary: `Anti-social behaviour case ${asbCase.caseRef}: ${asbCase.category.replace(/-/g, ' ')}${role === undefined ? '' : ` (${role.replace(/-/g, ' ')})`}`,
@@ -127,11 +127,11 @@ const DUTY_LABEL: Readonly<Record<HousingHomelessnessApplication['dutyOwed'], st
 };
 
 /** Homelessness application → 'referral' under the duty to refer, else 'other'; on the applicant. */
-export function homelessnessFact(application: HousingHomelessnessApplication, ctx: MappingContext): EventFact {
+export function homelessnessFact(application: HousingHomelessnessApplication, make: FactMaker): EventFact {
   const referred = application.referral?.dutyToRefer === true;
   const eventKind: EventKind = referred ? 'referral' : 'other';
   const by = application.referral === undefined ? '' : ` Referred by ${application.referral.referringAgency}${referred ? ' under the duty to refer' : ''}.`;
-  return eventFact(`HomelessnessApplication/${application.applicationRef}`, eventKind, application.applicant.personRef, ctx, {
+  return eventFact(`HomelessnessApplication/${application.applicationRef}`, eventKind, application.applicant.personRef, make, {
     date: application.approachDate,
     endDate: application.outcome === 'open' ? undefined : application.outcomeDate,
     summary: `Homelessness application: ${application.reasonForLoss.replace(/-/g, ' ')}; ${DUTY_LABEL[application.dutyOwed]}; outcome ${application.outcome.replace(/-/g, ' ')}`,
@@ -152,17 +152,17 @@ interface EventParts {
   readonly updatedAt: string | undefined;
 }
 
-function eventFact(sourceRecordId: string, eventKind: EventKind, personRef: string, ctx: MappingContext, parts: EventParts): EventFact {
-  return {
-    id: factId(ctx, sourceRecordId, 'event'),
-    kind: 'event',
-    personRef: personRecordId(personRef),
-    provenance: provenance(ctx, sourceRecordId, parts.updatedAt, parts.sensitivity),
-    eventKind,
-    date: parts.date,
-    ...optional('endDate', parts.endDate),
-    summary: clip(parts.summary, 500),
-    ...optional('detail', parts.detail === undefined || parts.detail.trim() === '' ? undefined : clip(parts.detail.trim(), 4000)),
-    ...optional('status', parts.status === undefined ? undefined : clip(parts.status, 60)),
-  };
+function eventFact(sourceRecordId: string, eventKind: EventKind, personRef: string, make: FactMaker, parts: EventParts): EventFact {
+  const detail = parts.detail?.trim();
+  return make.event(
+    { sourceRecordId, personRef: personRecordId(personRef), sensitivity: parts.sensitivity, sourceUpdatedAt: parts.updatedAt },
+    {
+      eventKind,
+      date: parts.date,
+      endDate: parts.endDate,
+      summary: parts.summary,
+      detail: detail === undefined || detail === '' ? undefined : detail,
+      status: parts.status === undefined ? undefined : clip(parts.status, 60),
+    },
+  );
 }

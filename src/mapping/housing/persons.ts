@@ -15,9 +15,9 @@ import type {
 import type { Sensitivity } from '../../model/agency.ts';
 import type { Fact, PersonFact, RelationshipFact } from '../../model/fact.ts';
 import type { Address, HumanName, Period } from '../../model/person.ts';
-import type { MappingContext } from '../context.ts';
+import { period, type FactMaker } from '../fact-parts.ts';
 import { markingSensitivity } from './sensitivity.ts';
-import { clip, factId, humanName, optional, personRecordId, provenance, toAddress } from './values.ts';
+import { clip, humanName, personRecordId, toAddress } from './values.ts';
 
 const OTHER_NAME_USE: Readonly<Record<NonNullable<HousingPerson['otherNames'][number]['type']>, HumanName['use']>> = {
   alias: undefined,
@@ -35,50 +35,49 @@ interface NamedPerson {
 }
 
 /** Person → PersonFact; undefined when the record carries no usable name. */
-export function personFact(person: HousingPerson, ctx: MappingContext): PersonFact | undefined {
+export function personFact(person: HousingPerson, make: FactMaker): PersonFact | undefined {
   const others = person.otherNames.map((n) => humanName(n.forenames, n.surname, n.type === undefined ? undefined : OTHER_NAME_USE[n.type])).filter((n) => n !== undefined);
   const address = person.currentAddress === undefined ? undefined : toAddress(person.currentAddress);
-  return memberFact(person, markingSensitivity(person), person.updatedAt, ctx, { others, sex: person.sex, addresses: address === undefined ? [] : [address] });
+  return memberFact(person, markingSensitivity(person), person.updatedAt, make, { others, sex: person.sex, addresses: address === undefined ? [] : [address] });
 }
 
 /** A PersonFact from a name, birth date and what else the record gives (a household member: nothing else). */
-function memberFact(member: NamedPerson, sensitivity: Sensitivity, updatedAt: string | undefined, ctx: MappingContext, more: { others?: HumanName[]; sex?: PersonFact['sex']; addresses?: Address[] } = {}): PersonFact | undefined {
+function memberFact(member: NamedPerson, sensitivity: Sensitivity, updatedAt: string | undefined, make: FactMaker, more: { others?: HumanName[]; sex?: PersonFact['sex']; addresses?: Address[] } = {}): PersonFact | undefined {
   const name = humanName(member.forenames ?? [], member.surname ?? '', 'official');
   if (name === undefined) return undefined;
   const sourceRecordId = personRecordId(member.personRef);
-  return {
-    id: factId(ctx, sourceRecordId, 'person'),
-    kind: 'person',
-    personRef: sourceRecordId,
-    provenance: provenance(ctx, sourceRecordId, updatedAt, sensitivity),
-    names: [name, ...(more.others ?? [])],
-    ...optional('birthDate', member.dateOfBirth),
-    ...optional('sex', more.sex),
-    identifiers: [{ system: 'local', value: member.personRef, issuer: clip(ctx.sourceSystem, 120) }],
-    addresses: more.addresses ?? [],
-  };
+  return make.person(
+    { sourceRecordId, personRef: sourceRecordId, sensitivity, sourceUpdatedAt: updatedAt },
+    {
+      names: [name, ...(more.others ?? [])],
+      birthDate: member.dateOfBirth,
+      sex: more.sex,
+      identifiers: [{ system: 'local', value: member.personRef, issuer: clip(make.ctx.sourceSystem, 120) }],
+      addresses: more.addresses ?? [],
+    },
+  );
 }
 
 /** The tenancy's other members as persons, each tied to the candidate. */
-export function tenancyHousehold(tenancy: HousingTenancy, candidate: HousingPerson, ctx: MappingContext): Fact[] {
+export function tenancyHousehold(tenancy: HousingTenancy, candidate: HousingPerson, make: FactMaker): Fact[] {
   const self = tenancy.members.find((m) => m.personRef === candidate.personRef);
   if (self === undefined) return [];
   const sensitivity = markingSensitivity(tenancy);
   const facts: Fact[] = [];
   for (const member of tenancy.members) {
     if (member.personRef === candidate.personRef) continue;
-    const person = memberFact(member, sensitivity, tenancy.updatedAt, ctx);
+    const person = memberFact(member, sensitivity, tenancy.updatedAt, make);
     if (person !== undefined) facts.push(person);
     const relationship = householdRelationship(tieToLead(self), tieToLead(member));
     const sourceRecordId = `Tenancy/${tenancy.tenancyRef}/members/${candidate.personRef}/${member.personRef}`;
-    const period = { ...optional('start', member.startDate ?? tenancy.startDate), ...optional('end', member.endDate ?? tenancy.endDate) };
-    facts.push(relationshipFact(sourceRecordId, candidate.personRef, member, relationship, period, sensitivity, tenancy.updatedAt, ctx));
+    const during = period(member.startDate ?? tenancy.startDate, member.endDate ?? tenancy.endDate);
+    facts.push(relationshipFact(sourceRecordId, candidate.personRef, member, relationship, during, sensitivity, tenancy.updatedAt, make));
   }
   return facts;
 }
 
 /** The application's household (applicant included) as persons, tied to the candidate when the candidate is in it. */
-export function applicationHousehold(application: HousingHomelessnessApplication, candidate: HousingPerson, ctx: MappingContext): Fact[] {
+export function applicationHousehold(application: HousingHomelessnessApplication, candidate: HousingPerson, make: FactMaker): Fact[] {
   const sensitivity = markingSensitivity(application);
   const applicantTie: HouseholdTie = { isLead: true, relationship: 'self' };
   const people = [{ ...application.applicant, tie: applicantTie }, ...application.householdMembers.map((m) => ({ ...m, tie: { isLead: false, relationship: m.relationshipToApplicant } }))];
@@ -87,10 +86,10 @@ export function applicationHousehold(application: HousingHomelessnessApplication
   const facts: Fact[] = [];
   for (const other of people) {
     if (other.personRef === candidate.personRef) continue;
-    const person = memberFact(other, sensitivity, application.updatedAt, ctx);
+    const person = memberFact(other, sensitivity, application.updatedAt, make);
     if (person !== undefined) facts.push(person);
     const sourceRecordId = `HomelessnessApplication/${application.applicationRef}/members/${candidate.personRef}/${other.personRef}`;
-    facts.push(relationshipFact(sourceRecordId, candidate.personRef, other, householdRelationship(self.tie, other.tie), { start: application.approachDate }, sensitivity, application.updatedAt, ctx));
+    facts.push(relationshipFact(sourceRecordId, candidate.personRef, other, householdRelationship(self.tie, other.tie), { start: application.approachDate }, sensitivity, application.updatedAt, make));
   }
   return facts;
 }
@@ -117,20 +116,17 @@ function tieToLead(member: HousingTenancyMember): HouseholdTie {
   return { isLead, relationship: member.relationshipToLeadTenant };
 }
 
-function relationshipFact(sourceRecordId: string, fromRef: string, related: NamedPerson, relationship: RelationshipFact['relationship'], period: Period, sensitivity: Sensitivity, updatedAt: string | undefined, ctx: MappingContext): RelationshipFact {
-  const relatedName = humanName(related.forenames ?? [], related.surname ?? '', undefined);
-  const mappedPeriod: Period | undefined = period.start === undefined && period.end === undefined ? undefined : { ...optional('start', period.start), ...optional('end', period.end) };
-  return {
-    id: factId(ctx, sourceRecordId, 'relationship'),
-    kind: 'relationship',
-    personRef: personRecordId(fromRef),
-    provenance: provenance(ctx, sourceRecordId, updatedAt, sensitivity),
-    relationship,
-    relatedRef: personRecordId(related.personRef),
-    ...optional('relatedName', relatedName),
-    ...optional('relatedBirthDate', related.dateOfBirth),
-    ...optional('period', mappedPeriod),
-  };
+function relationshipFact(sourceRecordId: string, fromRef: string, related: NamedPerson, relationship: RelationshipFact['relationship'], during: Period | undefined, sensitivity: Sensitivity, updatedAt: string | undefined, make: FactMaker): RelationshipFact {
+  return make.relationship(
+    { sourceRecordId, personRef: personRecordId(fromRef), sensitivity, sourceUpdatedAt: updatedAt },
+    {
+      relationship,
+      relatedRef: personRecordId(related.personRef),
+      relatedName: humanName(related.forenames ?? [], related.surname ?? '', undefined),
+      relatedBirthDate: related.dateOfBirth,
+      period: during === undefined ? undefined : period(during.start, during.end),
+    },
+  );
 }
 
 export function leadTenant(tenancy: HousingTenancy): HousingTenancyMember | undefined {

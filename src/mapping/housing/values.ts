@@ -1,24 +1,17 @@
 /**
- * Housing mapping values: fact ids, provenance, person record ids, names, addresses, money and
- * text helpers.
+ * Housing mapping values: person record ids, names, addresses, money and text helpers.
  *
  * Why this file exists: split out of housing.ts (house file-size limit); every housing fact
  * builder (persons, events, alerts) shares these, so they live once, here.
  */
 import type { HousingTenancy } from '../../adapters/housing/types.ts';
-import type { Sensitivity } from '../../model/agency.ts';
 import type { Address, HumanName } from '../../model/person.ts';
-import type { Provenance } from '../../model/provenance.ts';
-import type { MappingContext } from '../context.ts';
-import { clip, factId, optional, provenanceFor } from '../fact-parts.ts';
+import { clip, optional, usableAddress } from '../fact-parts.ts';
 
-
-export function provenance(ctx: MappingContext, sourceRecordId: string, updatedAt: string | undefined, sensitivity: Sensitivity): Provenance {
-  return provenanceFor('housing', ctx, sourceRecordId, sensitivity, updatedAt);
-}
-
+/** How the hub names a housing person's record: `Person/<personRef>`. */
 export const personRecordId = (personRef: string): string => `Person/${personRef}`;
 
+/** A recorded name as the model's; undefined without a forename or a surname. */
 export function humanName(forenames: readonly string[], surname: string, use: HumanName['use']): HumanName | undefined {
   const given = forenames.map((g) => g.trim()).filter((g) => g !== '').slice(0, 5).map((g) => clip(g, 100));
   const family = surname.trim();
@@ -26,23 +19,25 @@ export function humanName(forenames: readonly string[], surname: string, use: Hu
   return { given, family: clip(family, 100), ...optional('use', use) };
 }
 
+/** A name as text ("Claire Louise Smith"). */
 export function nameText(forenames: readonly string[], surname: string): string {
   return [...forenames, surname].map((p) => p.trim()).filter((p) => p !== '').join(' ');
 }
 
+/** A housing address as the model's; undefined when it says nothing. */
 export function toAddress(address: HousingTenancy['address']): Address | undefined {
   const lines = address.addressLines.map((l) => l.trim()).filter((l) => l !== '');
   const town = address.town?.trim();
   const postcode = address.postcode?.trim().toUpperCase();
-  const mapped: Address = {
+  return usableAddress({
     lines,
     ...optional('town', town === undefined || town === '' ? undefined : town),
     ...optional('postcode', postcode === undefined || postcode === '' ? undefined : postcode),
     ...optional('uprn', address.uprn),
-  };
-  return mapped.lines.length > 0 || mapped.town !== undefined || mapped.postcode !== undefined || mapped.uprn !== undefined ? mapped : undefined;
+  });
 }
 
+/** An address as one line of text. */
 export function addressText(address: HousingTenancy['address']): string {
   const place = [address.town?.trim(), address.postcode?.trim()].filter((p) => p !== undefined && p !== '').join(' ');
   return [...address.addressLines.map((l) => l.trim()).filter((l) => l !== ''), ...(place === '' ? [] : [place])].join(', ');
@@ -55,6 +50,4 @@ export function pounds(amount: number): string {
   return `£${whole}.${String(pence % 100).padStart(2, '0')}`;
 }
 
-
-
-export { clip, factId, optional };
+export { clip, optional };
