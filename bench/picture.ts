@@ -9,7 +9,8 @@
  * this process) ask `GET /v1/referrals/{id}/picture` as the hub manager, each as soon as its last
  * answer arrived, for the window (node:http keep-alive agent). Every answer must be a 200 with the whole picture.
  * Prints one JSON line per figure, with its target where it has one; exits non-zero on a miss.
- * Run: npm run bench picture [-- windowSeconds]   (or node bench/picture.ts [windowSeconds])
+ * Run: npm run bench picture [-- windowSeconds]   (or node bench/picture.ts [windowSeconds]);
+ * MASH_BENCH_CPU_PROF=<dir> also profiles the gateway (node --cpu-prof).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,7 +35,12 @@ const figure = (name: string, value: number, unit: string, target?: { op: '<=' |
 };
 
 const tmp = makeTempDir('mash-bench-picture-');
-const gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: tmp.dir, LOG_LEVEL: 'warn' }, timeoutMs: 60_000 });
+// MASH_BENCH_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there when it stops (where the time goes).
+const profileDir = process.env.MASH_BENCH_CPU_PROF;
+const gateway = await startGatewayProcess({
+  env: { MASH_DATA_DIR: tmp.dir, LOG_LEVEL: 'warn', ...(profileDir === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }) },
+  timeoutMs: 60_000,
+});
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 
 /** One GET over the keep-alive pool: status and body. */

@@ -67,3 +67,30 @@ export async function appendAudit(sql: Sql, entry: AuditEntry): Promise<number> 
 export function recordAudit(db: { transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> }, entry: AuditEntry): Promise<number> {
   return db.transaction((tx) => appendAudit(tx, entry));
 }
+
+/**
+ * Append several entries in one statement, in the order given (their arrival ids ascend in that
+ * order, so the sealer chains them so). On its own handle the statement is its own transaction:
+ * all are committed, or none. Returns their arrival ids, in order.
+ */
+export async function appendAuditEntries(sql: Sql, entries: readonly AuditEntry[]): Promise<number[]> {
+  if (entries.length === 0) return [];
+  const rows = await sql.query<{ id: number | string }>(
+    `INSERT INTO audit_log (at, actor, action, referral_id, agency, subject, detail)
+     SELECT v.at, v.actor, v.action, v.referral_id, v.agency, v.subject, v.detail
+       FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS v(at, actor, action, referral_id, agency, subject, detail, n)
+      ORDER BY v.n
+     RETURNING id`,
+    [
+      entries.map((e) => e.at.toISOString()),
+      entries.map((e) => e.actor),
+      entries.map((e) => e.action),
+      entries.map((e) => e.referralId ?? null),
+      entries.map((e) => e.agency ?? null),
+      entries.map((e) => e.subject ?? null),
+      entries.map((e) => canonicalJson(e.detail ?? {})),
+    ],
+  );
+  // Ids are drawn from the sequence in row order (ORDER BY v.n), so ascending ids are the entries' order.
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+}

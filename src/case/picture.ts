@@ -17,7 +17,7 @@ import { listSubjectMatches } from '../store/identity.ts';
 import { listItems } from '../store/items.ts';
 import { listLookups } from '../store/referrals.ts';
 import type { ContentOwner, Vault } from '../store/vault.ts';
-import { maySeeItem, maySeePossibleMatch, readerOf, type Audience } from './audience.ts';
+import { maySeeItem, maySeePossibleMatch, type Audience } from './audience.ts';
 import { lookupView, tallyLookupFacts, type LookupFacts } from './lookup-facts.ts';
 import { candidateRecords, relevantItems } from './relevance.ts';
 
@@ -63,13 +63,15 @@ export async function buildPicture(deps: { readonly identity: Pick<Identity, 'pi
   const { referralId } = content;
   const relevant = relevantItems(content.items, content.matches);
   const items = relevant.filter((i) => maySeeItem(audience, i));
-  const candidates = candidateRecords(content.items, content.matches).filter((i) => maySeeItem(audience, i));
-  const view: PictureView = { items, candidates };
+  const allCandidates = candidateRecords(content.items, content.matches);
+  const candidates = allCandidates.filter((i) => maySeeItem(audience, i));
+  // Identity makes the possible matches of every candidate; which of them this audience sees is decided here, once.
+  const view: PictureView = { items, candidates: allCandidates };
   const shown = new Map<string, number>();
   for (const { fact } of items) shown.set(fact.provenance.lookupId, (shown.get(fact.provenance.lookupId) ?? 0) + 1);
   const lookups = content.lookups.map((l) => ({ ...lookupView(l, content.lookupFacts), factsShown: shown.get(l.id) ?? 0 }));
-  const identity = await deps.identity.pictureIdentity(referralId, view, content.lookups, readerOf(audience));
-  // Possible matches only to who may see the candidate record (also filtered where they are listed).
+  const identity = await deps.identity.pictureIdentity(referralId, view, content.lookups);
+  // Possible matches only to who may see the candidate record (src/case/audience.ts).
   const byId = new Map(content.items.map((i) => [i.fact.id, i]));
   const possibleMatches = identity.possibleMatches.filter((m) => maySeePossibleMatch(audience, m, (id) => byId.get(id)));
   const picture = {

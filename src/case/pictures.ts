@@ -17,6 +17,10 @@
  * A picture is sealed under a key joined from the keys of every owner whose content it may hold
  * (src/store/vault.ts `sealJoint`), so destroying one agency's key leaves no readable copy of its
  * content in a stored picture; retention also drops the rows.
+ *
+ * The pictures this process opened or built are kept in memory (`picture-cache.ts`) with the
+ * version they were built from; a read serves the copy only when the store says that version is
+ * still the case's and every key it is sealed under is still there (src/case/repository.ts).
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import type { Identity } from '../identity/index.ts';
@@ -29,6 +33,7 @@ import { isStoreUnavailable } from '../store/unavailable.ts';
 import { CONTENT_OWNERS, ContentDestroyedError, type ContentOwner, type Vault } from '../store/vault.ts';
 import { parseAudience, type Audience } from './audience.ts';
 import { buildPicture, readCaseContent, type BuiltPicture } from './picture.ts';
+import { createPictureCache, DEFAULT_PICTURE_CACHE_BYTES, type CachedPicture, type ServedPicture } from './picture-cache.ts';
 
 /**
  * The stored form: the picture's JSON text, Brotli-compressed (RFC 7932), then sealed. Compressed
@@ -39,20 +44,14 @@ import { buildPicture, readCaseContent, type BuiltPicture } from './picture.ts';
 export const PICTURE_FORMAT = 1;
 
 const compress = (json: string): Buffer => brotliCompressSync(Buffer.from(json, 'utf8'), { params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT } });
-const decompress = (bytes: Buffer): string => brotliDecompressSync(bytes).toString('utf8');
+const decompress = (bytes: Buffer): Buffer<ArrayBuffer> => brotliDecompressSync(bytes);
 
 /** Binds a sealed picture to its row: referral, audience, version and format. */
 const pictureAad = (referralId: string, audience: string, version: number, format: number): string => `case-picture:${referralId}:${audience}:v${version}:f${format}`;
 
-/** A picture ready to answer with: its JSON text, and the items its audit entry names. */
-export interface ServedPicture {
-  readonly audience: Audience;
-  readonly version: number;
-  /** The picture's JSON text, as built. */
-  readonly json: string;
-  readonly shownItemIds: readonly string[];
-  readonly candidateItemIds: readonly string[];
-}
+export type { ServedPicture } from './picture-cache.ts';
+
+export type { CachedPicture } from './picture-cache.ts';
 
 export interface PicturesDeps {
   readonly db: Db;
@@ -76,6 +75,14 @@ export interface Pictures {
    * case's content (or a key the picture is sealed under) was destroyed.
    */
   serve(referralId: string, audience: Audience, version: number, stored: StoredPicture | undefined): Promise<ServedPicture>;
+  /**
+   * The copy of (referral, audience) this process holds in memory, whatever its version: the
+   * caller serves it only after reading from the store that its version is the case's and its
+   * keys are intact.
+   */
+  held(referralId: string, audience: Audience): CachedPicture | undefined;
+  /** Drops the copy held in memory (found stale). */
+  forget(referralId: string, audience: Audience): void;
   /** Waits until no background build is queued or running. */
   settled(): Promise<void>;
   /** Stops taking background work and waits for the build in progress. */
@@ -107,25 +114,27 @@ async function sealed(sql: Sql, vault: Vault, referralId: string, built: BuiltPi
 /** Opens a stored picture with the keys read beside it; ContentDestroyedError when a key it is sealed under is gone. */
 export function openPicture(vault: Vault, referralId: string, row: StoredPicture): ServedPicture {
   const bytes = vault.openJointWith(referralId, row.wrappedKeys, row.owners.filter(isOwner), row.sealed, pictureAad(referralId, row.audience, row.caseVersion, row.format));
-  return { audience: parseAudience(row.audience), version: row.caseVersion, json: decompress(bytes), shownItemIds: row.shownItemIds, candidateItemIds: row.candidateItemIds };
+  const body = decompress(bytes);
+  return { audience: parseAudience(row.audience), version: row.caseVersion, json: body.toString('utf8'), body, shownItemIds: row.shownItemIds, candidateItemIds: row.candidateItemIds };
 }
+
 
 /**
  * Builds the pictures of `audiences` from one read of the case, and stores each (unless a newer
- * one is stored meanwhile). Returns them as built.
+ * one is stored meanwhile). Returns them as built, with the owners each is sealed under.
  */
-export async function buildAndStore(deps: Omit<PicturesDeps, 'logger'>, referralId: string, audiences: readonly Audience[]): Promise<ServedPicture[]> {
+export async function buildAndStore(deps: Omit<PicturesDeps, 'logger'>, referralId: string, audiences: readonly Audience[]): Promise<CachedPicture[]> {
   const head = await caseHead(deps.db, referralId);
   if (head === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
   const content = await readCaseContent(deps.db, deps.vault, head, referralId);
   const lookupFacts = Object.fromEntries(content.lookupFacts);
   const builtAt = deps.clock.now();
-  const served: ServedPicture[] = [];
+  const served: CachedPicture[] = [];
   for (const audience of audiences) {
     const built = await buildPicture(deps, content, audience, builtAt);
     const json = JSON.stringify(built.picture);
     await deps.db.transaction(async (tx) => writePicture(tx, referralId, await sealed(tx, deps.vault, referralId, built, json, lookupFacts, builtAt)));
-    served.push({ audience, version: built.version, json, shownItemIds: built.shownItemIds, candidateItemIds: built.candidateItemIds });
+    served.push({ served: { audience, version: built.version, json, body: Buffer.from(json, 'utf8'), shownItemIds: built.shownItemIds, candidateItemIds: built.candidateItemIds }, owners: built.owners });
   }
   return served;
 }
@@ -134,7 +143,8 @@ export async function buildAndStore(deps: Omit<PicturesDeps, 'logger'>, referral
  * The stored pictures. With `background: false` nothing is built after a change (the next read
  * builds); the composition root runs them in the background.
  */
-export function createPictures(deps: PicturesDeps, options: { readonly background: boolean }): Pictures {
+export function createPictures(deps: PicturesDeps, options: { readonly background: boolean; readonly cacheBytes?: number | undefined }): Pictures {
+  const cache = createPictureCache(options.cacheBytes ?? DEFAULT_PICTURE_CACHE_BYTES);
   const building = new Map<string, Promise<ServedPicture>>();
   const queued = new Set<string>();
   let running: Promise<void> | undefined;
@@ -147,7 +157,7 @@ export function createPictures(deps: PicturesDeps, options: { readonly backgroun
     const audiences = new Set<Audience>(['hub', ...(await storedAudiences(deps.db, referralId)).map(parseAudience)]);
     const stale: Audience[] = [];
     for (const audience of audiences) if (!isCurrent(await storedPicture(deps.db, referralId, audience), head.version)) stale.push(audience);
-    if (stale.length > 0) await buildAndStore(deps, referralId, stale);
+    if (stale.length > 0) for (const built of await buildAndStore(deps, referralId, stale)) cache.put(referralId, built);
   };
 
   const drain = async (): Promise<void> => {
@@ -174,7 +184,11 @@ export function createPictures(deps: PicturesDeps, options: { readonly backgroun
     },
 
     async serve(referralId, audience, version, stored) {
-      if (isCurrent(stored, version)) return openPicture(deps.vault, referralId, stored);
+      if (isCurrent(stored, version)) {
+        const opened = openPicture(deps.vault, referralId, stored);
+        cache.put(referralId, { served: opened, owners: stored.owners });
+        return opened;
+      }
       // Readers of the same stale picture share one build; one that began before this reader's
       // version was committed is too old for it, and this reader builds again.
       const key = `${referralId}\u0000${audience}`;
@@ -184,7 +198,8 @@ export function createPictures(deps: PicturesDeps, options: { readonly backgroun
           build = buildAndStore(deps, referralId, [audience])
             .then(([built]) => {
               if (built === undefined) throw new Error('no picture built');
-              return built;
+              cache.put(referralId, built);
+              return built.served;
             })
             .finally(() => building.delete(key));
           building.set(key, build);
@@ -193,6 +208,9 @@ export function createPictures(deps: PicturesDeps, options: { readonly backgroun
         if (built.version >= version) return built;
       }
     },
+
+    held: (referralId, audience) => cache.get(referralId, audience),
+    forget: (referralId, audience) => cache.forget(referralId, audience),
 
     async settled() {
       while (running !== undefined) await running;

@@ -9,7 +9,7 @@
  * changes the case commits its change and its audit entry together, then tells the stored
  * pictures (`pictures.ts`) that the case changed.
  */
-import { appendAudit } from '../audit/log.ts';
+import { createAuditGroupCommit, type AuditGroupCommit } from '../audit/group-commit.ts';
 import type { Identity, PossibleMatchOutcome, PossibleMatchRequest } from '../identity/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import { MashError } from '../lib/errors.ts';
@@ -21,7 +21,7 @@ import type { Principal } from '../model/principal.ts';
 import type { Product } from '../model/product.ts';
 import type { ReferralStatus } from '../model/referral.ts';
 import type { SlaClock } from '../model/working-calendar.ts';
-import { lookUpPicture } from '../store/case-pictures.ts';
+import { lookUpCaseContext, lookUpCaseKeys, lookUpPicture, type CaseContext } from '../store/case-pictures.ts';
 import type { Db } from '../store/db.ts';
 import { getReferralSummary } from '../store/referrals.ts';
 import type { Vault } from '../store/vault.ts';
@@ -90,6 +90,9 @@ export interface Cases {
 export function createCases(deps: CaseDeps): Cases {
   const pictures = deps.pictures ?? createPictures(deps, { background: false });
   const store: CaseStoreDeps = { db: deps.db, vault: deps.vault, clock: deps.clock };
+  // Views change nothing else, so concurrent views share a commit (src/audit/group-commit.ts).
+  const views = createAuditGroupCommit(deps.db);
+  const contexts = createContextMemory();
 
   /** Runs a change, then (committed) tells the stored pictures the case changed. */
   const changing = async <T>(referralId: string, change: () => Promise<T>): Promise<T> => {
@@ -109,7 +112,7 @@ export function createCases(deps: CaseDeps): Cases {
         list: (request) => listCases(store, principal, request),
         status: (referralId) => referralStatus(store, principal, referralId),
         submittedStatus: async (referralId) => (await getReferralSummary(deps.db, referralId))?.status,
-        picture: (referralId) => viewPicture({ ...store, pictures }, principal, referralId),
+        picture: (referralId) => viewPicture({ ...store, pictures, views, contexts }, principal, referralId),
         reveal: (referralId, itemId) => changing(referralId, () => reveal(store, principal, referralId, itemId)),
         decideRelease: (referralId, itemId, request) => changing(referralId, () => decide(store, principal, referralId, itemId, request)),
         releaseHistory: (referralId, itemId) => releaseHistory(store, principal, referralId, itemId),
@@ -129,24 +132,90 @@ export function createCases(deps: CaseDeps): Cases {
 }
 
 /**
- * The picture as this principal may see it: the stored picture of their audience, selected by it
- * in the same query that reads the case's version and policy context; built once if the case
- * changed since. One `picture.viewed` audit entry per picture served, naming every item shown.
+ * The policy context of the referrals read lately, each with the version it was read at. The
+ * context (contributing agencies, assignees) is read from lookups and assignments, and every
+ * change to either bumps the case version (migration 010), so a context is the case's exactly as
+ * long as its version is.
  */
-async function viewPicture(deps: { readonly db: Db; readonly vault: Vault; readonly clock: Clock; readonly pictures: Pictures }, principal: Principal, referralId: string): Promise<ServedPicture> {
+interface ContextMemory {
+  at(referralId: string, version: number): CaseContext | undefined;
+  keep(referralId: string, context: CaseContext): void;
+}
+
+function createContextMemory(capacity = 10_000): ContextMemory {
+  const held = new Map<string, CaseContext>();
+  return {
+    at(referralId, version) {
+      const context = held.get(referralId);
+      return context?.version === version ? context : undefined;
+    },
+    keep(referralId, context) {
+      held.delete(referralId);
+      held.set(referralId, context);
+      for (const oldest of held.keys()) {
+        if (held.size <= capacity) break;
+        held.delete(oldest);
+      }
+    },
+  };
+}
+
+/**
+ * The picture as this principal may see it: the picture of their audience, selected by it in the
+ * same query that reads the case's version and policy context; built once if the case changed
+ * since. A copy this process holds in memory is served when one small query (no sealed bytes)
+ * says its version is still the case's and none of its keys is destroyed — read from the store on
+ * every request, so a change made by another process is never missed; the policy is asked every
+ * time, with the context of that same version. One `picture.viewed` audit entry per picture
+ * served, naming every item shown, committed before the picture is answered.
+ */
+async function viewPicture(
+  deps: { readonly db: Db; readonly vault: Vault; readonly clock: Clock; readonly pictures: Pictures; readonly views: AuditGroupCommit; readonly contexts: ContextMemory },
+  principal: Principal,
+  referralId: string,
+): Promise<ServedPicture> {
   const audience = audienceOf(principal);
-  const found = await lookUpPicture(deps.db, referralId, audience);
-  if (found === undefined) throw new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
-  await enforce(deps, principal, 'picture:read', { referral: { contributingAgencies: found.contributingAgencies, assignees: found.assignees } }, referralId);
-  const served = await deps.pictures.serve(referralId, audience, found.version, found.stored);
-  // A view changes nothing else: its audit entry is one statement, committed before the picture is answered.
-  await appendAudit(deps.db, {
+  const notFound = (): MashError => new MashError('REFERRAL.NOT_FOUND', `no referral ${referralId}`);
+  const permitted = (context: CaseContext): Promise<void> =>
+    enforce(deps, principal, 'picture:read', { referral: { contributingAgencies: context.contributingAgencies, assignees: context.assignees } }, referralId);
+  const fromStore = async (): Promise<ServedPicture> => {
+    const found = await lookUpPicture(deps.db, referralId, audience);
+    if (found === undefined) throw notFound();
+    deps.contexts.keep(referralId, { version: found.version, contributingAgencies: found.contributingAgencies, assignees: found.assignees });
+    await permitted(found);
+    return deps.pictures.serve(referralId, audience, found.version, found.stored);
+  };
+  /** The copy held in memory, when the store says now that it is the case's picture. */
+  const fromMemory = async (): Promise<ServedPicture | undefined> => {
+    const held = deps.pictures.held(referralId, audience);
+    if (held === undefined) return undefined;
+    const keys = await lookUpCaseKeys(deps.db, referralId);
+    if (keys === undefined) throw notFound();
+    // Changed since (by this process or another), or a key destroyed: never served from memory.
+    const current = (version: number): boolean => version === held.served.version && held.owners.every((owner) => keys.liveOwners.has(owner));
+    if (!current(keys.version)) return undefined;
+    let context = deps.contexts.at(referralId, keys.version);
+    if (context === undefined) {
+      context = await lookUpCaseContext(deps.db, referralId);
+      if (context === undefined) throw notFound();
+      deps.contexts.keep(referralId, context);
+      if (!current(context.version)) return undefined;
+    }
+    await permitted(context);
+    return held.served;
+  };
+  let served = await fromMemory();
+  if (served === undefined) {
+    deps.pictures.forget(referralId, audience);
+    served = await fromStore();
+  }
+  // Candidate records are shown too (to let their owner decide): named among the items shown, and apart.
+  await deps.views.append({
     at: deps.clock.now(),
     actor: principal.sub,
     action: 'picture.viewed',
     referralId,
     agency: principal.agency,
-    // Candidate records are shown too (to let their owner decide): named among the items shown, and apart.
     detail: { role: principal.role, items: served.shownItemIds.length, itemIds: [...served.shownItemIds], candidateItemIds: [...served.candidateItemIds] },
   });
   return served;

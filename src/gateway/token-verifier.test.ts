@@ -89,3 +89,39 @@ describe('tokens must expire (RFC 8725 §3.10: require the claims relied on)', (
     expect((await verify(await signAt(times))).role).toBe('hub-manager');
   });
 });
+
+describe('remembering verified tokens', () => {
+  const options = { issuer: 'https://idp.council.example', audience: 'mash-gateway', maxLifetimeSeconds: 3600, clockSkewSeconds: 0 };
+  const start = Math.floor(Date.now() / 1000);
+  const signAt = (iat: number, exp: number): Promise<string> =>
+    new SignJWT({ role: 'hub-manager' }).setProtectedHeader({ alg: 'ES256' }).setSubject('manager-7').setIssuer(options.issuer).setAudience(options.audience).setIssuedAt(iat).setExpirationTime(exp).sign(privateKey);
+
+  it('answers a remembered token while it is good, and never past its expiry', async () => {
+    let now = start;
+    const verify = createTokenVerifier({ publicKey, ...options, clock: { now: () => new Date(now * 1000) } });
+    const token = await signAt(start, start + 300);
+    expect((await verify(token)).sub).toBe('manager-7');
+    now = start + 299;
+    expect((await verify(token)).sub).toBe('manager-7');
+    // Remembered only while the token is good: at its expiry it is refused, as a first sight would be.
+    now = start + 301;
+    await expect(verify(token)).rejects.toMatchObject({ code: 'AUTH.INVALID_TOKEN', message: 'the token has expired' });
+  });
+
+  it('remembers no longer than iat plus the maximum lifetime, even if exp is later', async () => {
+    let now = start;
+    const verify = createTokenVerifier({ publicKey, ...options, maxLifetimeSeconds: 600, clock: { now: () => new Date(now * 1000) } });
+    // A lifetime of exactly the maximum: accepted, and too old once iat + 600 has passed.
+    const token = await signAt(start, start + 600);
+    expect((await verify(token)).sub).toBe('manager-7');
+    now = start + 601;
+    await expect(verify(token)).rejects.toBeInstanceOf(MashError);
+  });
+
+  it('never remembers a refused token', async () => {
+    const verify = createTokenVerifier({ publicKey, ...options });
+    const forged = `${(await signAt(start, start + 300)).slice(0, -4)}AAAA`;
+    await expect(verify(forged)).rejects.toBeInstanceOf(MashError);
+    await expect(verify(forged)).rejects.toBeInstanceOf(MashError);
+  });
+});

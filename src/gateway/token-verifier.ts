@@ -7,8 +7,14 @@
  * relies on). We require both, refuse a lifetime (`exp − iat`) above the configured maximum and
  * an `iat` in the future beyond the allowed clock skew (MASH_JWT_MAX_LIFETIME, MASH_JWT_CLOCK_SKEW),
  * and say which rule a refused token broke.
+ *
+ * A token verified once is remembered (by its SHA-256, never the token itself) until the earliest
+ * moment it would stop being accepted — its `exp`, or `iat` plus the maximum lifetime — and no
+ * longer: a console asks with one token on every page, and verifying its signature again each
+ * time was a measurable share of a warm picture read (docs/decisions.md "The stored picture
+ * served from memory"). A refused token is never remembered.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import type { Clock } from '../lib/clock.ts';
 import { MashError } from '../lib/errors.ts';
@@ -33,6 +39,8 @@ export function createTokenVerifier(options: TokenLifetimePolicy & {
   readonly audience: string;
   /** The verifier's notion of now; the system clock unless a test fixes it. */
   readonly clock?: Clock | undefined;
+  /** How many verified tokens to remember (default 10,000); 0 remembers none. */
+  readonly rememberTokens?: number | undefined;
 }): TokenVerifier {
   let key: KeyObject | JWTVerifyGetKey;
   if (options.jwksUrl !== undefined) key = createRemoteJWKSet(new URL(options.jwksUrl));
@@ -50,7 +58,11 @@ export function createTokenVerifier(options: TokenLifetimePolicy & {
     ...(options.clock === undefined ? {} : { currentDate: options.clock.now() }),
   });
 
-  return async (token) => {
+  const remembered = new Map<string, { readonly principal: Principal; readonly untilMs: number }>();
+  const capacity = options.rememberTokens ?? 10_000;
+  const nowMs = (): number => (options.clock === undefined ? Date.now() : options.clock.now().getTime());
+
+  const verify = async (token: string): Promise<{ principal: Principal; untilMs: number }> => {
     let payload: JWTPayload;
     try {
       const verified = typeof key === 'function' ? await jwtVerify(token, key, verifyOptions()) : await jwtVerify(token, key, verifyOptions());
@@ -65,7 +77,30 @@ export function createTokenVerifier(options: TokenLifetimePolicy & {
     }
     const claims = PrincipalClaims.safeParse(payload);
     if (!claims.success) throw new MashError('AUTH.INVALID_TOKEN', `the token's claims are not acceptable: ${claims.error.issues[0]?.path.join('.') ?? ''} ${claims.error.issues[0]?.message ?? ''}`.trim());
-    return claims.data;
+    // Accepted until it expires or grows older than the maximum lifetime, whichever is first (no clock skew added).
+    return { principal: claims.data, untilMs: Math.min(payload.exp ?? 0, (payload.iat ?? 0) + options.maxLifetimeSeconds) * 1_000 };
+  };
+
+  return async (token) => {
+    if (capacity === 0) return (await verify(token)).principal;
+    const key = createHash('sha256').update(token).digest('base64url');
+    const known = remembered.get(key);
+    if (known !== undefined) {
+      remembered.delete(key);
+      if (nowMs() < known.untilMs) {
+        remembered.set(key, known);
+        return known.principal;
+      }
+    }
+    const verified = await verify(token);
+    if (nowMs() < verified.untilMs) {
+      remembered.set(key, verified);
+      for (const oldest of remembered.keys()) {
+        if (remembered.size <= capacity) break;
+        remembered.delete(oldest);
+      }
+    }
+    return verified.principal;
   };
 }
 

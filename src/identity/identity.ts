@@ -57,7 +57,7 @@ export interface Identity {
   /** A practitioner confirms or rejects a possible match of either kind. */
   decidePossibleMatch(principal: Principal, referralId: string, matchId: string, request: PossibleMatchRequest): Promise<PossibleMatchOutcome>;
   /** The picture's persons, family, chronology and possible matches, as this caller may see them. */
-  pictureIdentity(referralId: string, view: PictureView, lookups: readonly LookupRecord[], principal: Principal): Promise<PictureIdentity>;
+  pictureIdentity(referralId: string, view: PictureView, lookups: readonly LookupRecord[]): Promise<PictureIdentity>;
 }
 
 /** Builds identity over its ports. */
@@ -72,6 +72,6 @@ export function createIdentity(deps: IdentityDeps): Identity {
     discoverHousehold: (around, matches, facts, existing, nextRef, wave) => discoverHousehold(matcher, around, matches, facts, existing, nextRef, wave),
     linkPersons: (tx, context, lookups, facts, matches) => linkPersons(full, tx, context, lookups, facts, matches),
     decidePossibleMatch: (principal, referralId, matchId, request) => decidePossibleMatch(full, principal, referralId, matchId, request),
-    pictureIdentity: (referralId, view, lookups, principal) => pictureIdentity({ ...full, sections: deps.pictureSections }, referralId, view, lookups, principal),
+    pictureIdentity: (referralId, view, lookups) => pictureIdentity({ ...full, sections: deps.pictureSections }, referralId, view, lookups),
   };
 }

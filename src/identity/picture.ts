@@ -3,9 +3,11 @@
  * research found, each with the agency person records matched to them — score, outcome and the
  * evidence behind it; the household graph around the child; one chronology across agencies, the
  * same incident reported by several agencies shown once with every source; and the possible
- * matches a practitioner must decide. Built only from what the caller may see: the items of the
- * firewall's view, and the candidate records it lets this caller see (docs/decisions.md "Trusted
- * identifiers separate; ambiguous candidates go to a practitioner"). The household graph and the
+ * matches a practitioner must decide. The people, family and chronology are built only from the
+ * items the case lets the audience see; the possible matches are every one the referral has, and
+ * the case shows each only to who may see its candidate record (src/case/audience.ts
+ * `maySeePossibleMatch`: the case is the one owner of visibility, docs/decisions.md "The case has
+ * one owner, and its picture is stored"). The household graph and the
  * chronology are built by the picture's builders (`PictureSections`) from the people worked out here.
  */
 import { Agency } from '../model/agency.ts';
@@ -14,15 +16,15 @@ import { standingOf, type StoredSubjectMatch } from '../model/identity.ts';
 import type { ItemRecord } from '../model/item.ts';
 import type { LookupRecord } from '../model/lookup.ts';
 import type { Picture, PossibleMatch } from '../model/picture.ts';
-import type { Principal } from '../model/principal.ts';
 import type { Db } from '../store/db.ts';
 import type { PersonIndex } from './person-index.ts';
 import { recordKeyOf } from './person-linking.ts';
 import type { CoResidence, IdentityStore, PictureSections, ReportedRelationship } from './port.ts';
 
 /**
- * What one caller may see of a referral's picture, as the firewall decided it: the items of
- * records that stand as matches, and the candidate records awaiting a decision.
+ * What a picture is built from, as the case hands it over: the items of records that stand as
+ * matches that the audience may see, and every candidate record awaiting a decision (the case
+ * filters the possible matches made from them).
  */
 export interface PictureView {
   readonly items: readonly ItemRecord[];
@@ -36,7 +38,7 @@ export interface PictureIdentity {
   readonly family: unknown;
   /** One time-ordered list across agencies (src/mapping/chronology.ts). */
   readonly chronology: readonly unknown[];
-  /** Records a practitioner must decide on, as far as the caller may see them. */
+  /** Records a practitioner must decide on: all of the referral's; the case filters them by audience. */
   readonly possibleMatches: readonly PossibleMatch[];
 }
 
@@ -66,9 +68,9 @@ function candidateOf(item: ItemRecord & { readonly fact: PersonFact }): NonNulla
 const isPersonItem = (item: ItemRecord): item is ItemRecord & { readonly fact: PersonFact } => item.fact.kind === 'person';
 
 /**
- * The possible matches this caller may see: subject-level candidates among the firewall's
- * candidate records; person-index questions whose record the caller may see in the picture, or
- * whose record the caller's agency owns.
+ * The referral's possible matches: subject-level ones with their candidate record, and
+ * person-index questions with their record when it is among the items handed over. Who may see
+ * which is the case's to decide (src/case/audience.ts).
  */
 async function possibleMatchesFor(
   deps: PictureIdentityDeps,
@@ -76,7 +78,6 @@ async function possibleMatchesFor(
   view: PictureView,
   matches: readonly StoredSubjectMatch[],
   lookups: readonly LookupRecord[],
-  principal: Principal,
 ): Promise<PossibleMatch[]> {
   const key = (lookupId: string, personRef: string): string => `${lookupId}\u0000${personRef}`;
   const candidates = new Map(view.candidates.filter(isPersonItem).map((i) => [key(i.fact.provenance.lookupId, i.fact.personRef), i]));
@@ -99,8 +100,6 @@ async function possibleMatchesFor(
     const agency = Agency.safeParse(m.recordKey.split(':')[0]);
     if (!agency.success) return [];
     const item = byRecordKey.get(m.recordKey);
-    const owner = principal.role === 'hub-practitioner' && principal.agency === agency.data;
-    if (item === undefined && !owner) return [];
     return [{
       id: m.id,
       kind: 'person-index' as const,
@@ -116,16 +115,16 @@ async function possibleMatchesFor(
 }
 
 /**
- * The picture's identity section for one caller: the persons, the household graph, the chronology
- * and the possible matches, from the items the firewall's view lets this caller see.
+ * The picture's identity section: the persons, the household graph and the chronology from the
+ * items the case hands over, and the referral's possible matches (filtered by the case).
  */
-export async function pictureIdentity(deps: PictureIdentityDeps, referralId: string, view: PictureView, lookups: readonly LookupRecord[], principal: Principal): Promise<PictureIdentity> {
+export async function pictureIdentity(deps: PictureIdentityDeps, referralId: string, view: PictureView, lookups: readonly LookupRecord[]): Promise<PictureIdentity> {
   const referral = await deps.store.getReferral(deps.db, referralId);
   if (referral === undefined) return { persons: [], family: null, chronology: [], possibleMatches: [] };
   const visible = view.items;
   const discovered = await deps.store.listDiscoveredSubjects(deps.db, referralId);
   const matches = await deps.store.listSubjectMatches(deps.db, referralId);
-  const possibleMatches = await possibleMatchesFor(deps, referralId, view, matches, lookups, principal);
+  const possibleMatches = await possibleMatchesFor(deps, referralId, view, matches, lookups);
   const agencyOf = new Map(lookups.map((l) => [l.id, l.agency]));
   const personFacts = visible.filter((i) => i.fact.kind === 'person');
   const subjects = [

@@ -68,6 +68,50 @@ export interface PictureLookup {
   readonly stored: StoredPicture | undefined;
 }
 
+/** A referral's version now, and the owners whose data keys are still there. */
+export interface CaseKeys {
+  readonly version: number;
+  /** Owners with a live data key (not destroyed, not dropped). */
+  readonly liveOwners: ReadonlySet<string>;
+}
+
+/**
+ * The referral's version and the owners whose keys are live, or undefined when there is no such
+ * referral. One small statement with no array parameter and no sealed bytes: what a read needs to
+ * know that a picture held in memory is still the case's (src/case/repository.ts).
+ */
+export async function lookUpCaseKeys(sql: Sql, referralId: string): Promise<CaseKeys | undefined> {
+  const rows = await sql.query<{ case_version: number | string; live_owners: string | null }>(
+    `SELECT r.case_version, (SELECT string_agg(c.owner, ',') FROM content_keys c WHERE c.referral_id = r.id AND c.wrapped_key IS NOT NULL) AS live_owners
+       FROM referrals r WHERE r.id = $1`,
+    [referralId],
+  );
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  return { version: Number(row.case_version), liveOwners: new Set(row.live_owners === null ? [] : row.live_owners.split(',')) };
+}
+
+/** A referral's policy context, with the version it was read at. */
+export interface CaseContext {
+  readonly version: number;
+  readonly contributingAgencies: readonly Agency[];
+  readonly assignees: readonly string[];
+}
+
+/** The referral's version, the agencies that contributed and who is assigned, in one statement; undefined when there is no such referral. */
+export async function lookUpCaseContext(sql: Sql, referralId: string): Promise<CaseContext | undefined> {
+  const rows = await sql.query<{ case_version: number | string; agencies: Agency[] | null; assigned: string[] | null }>(
+    `SELECT r.case_version,
+            (SELECT array_agg(DISTINCT l.agency ORDER BY l.agency) FROM lookups l WHERE l.referral_id = r.id) AS agencies,
+            (SELECT array_agg(a.subject ORDER BY a.subject) FROM referral_assignments a WHERE a.referral_id = r.id) AS assigned
+       FROM referrals r WHERE r.id = $1`,
+    [referralId],
+  );
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  return { version: Number(row.case_version), contributingAgencies: row.agencies ?? [], assignees: row.assigned ?? [] };
+}
+
 /** A stored picture as a read needs it: the sealed picture and the ids its audit entry names (no counts). */
 export type StoredPicture = Omit<PictureRow, 'lookupFacts' | 'builtAt'> & {
   /** The wrapped data keys of its owners, read with it (null: destroyed). */

@@ -4,7 +4,7 @@
  * and one set of migrations for both (issue 2, "Store").
  */
 
-export type SqlParam = string | number | boolean | null | Date | Uint8Array | readonly string[];
+export type SqlParam = string | number | boolean | null | Date | Uint8Array | readonly string[] | readonly (string | null)[];
 
 /** Something that runs SQL: the database itself or an open transaction. */
 export interface Sql {

@@ -73,12 +73,12 @@ const getPictureRoute = createRoute({
 });
 
 /**
- * Answers JSON text as it was stored, without parsing and serialising it again on every read. The
+ * Answers JSON as it was stored, without parsing and serialising (or encoding) it again on every read. The
  * text is a picture the case built and checked against the Picture schema before sealing it
  * (src/case/picture.ts), and AES-GCM authenticated it since; `TypedResponse` only carries the
  * type to the OpenAPI route, so stating it here is all that is needed.
  */
-function storedJson<T>(c: Context<AppEnv>, json: string): TypedResponse<JSONParsed<T>, 200, 'json'> {
+function storedJson<T>(c: Context<AppEnv>, json: Uint8Array<ArrayBuffer>): TypedResponse<JSONParsed<T>, 200, 'json'> {
   return c.body(json, 200, { 'content-type': 'application/json' }) as unknown as TypedResponse<JSONParsed<T>, 200, 'json'>;
 }
 
@@ -109,9 +109,10 @@ export function referralRoutes(deps: AppDeps, cases: Cases) {
 
   app.openapi(getPictureRoute, async (c) => {
     const { id } = c.req.valid('param');
-    // Read from storage as built for the caller's audience: the JSON text is answered as stored.
+    // Read from storage (or memory) as built for the caller's audience: the JSON is answered as
+    // stored, as the UTF-8 bytes encoded once when the picture was opened or built.
     const served = await cases.of(c.get('principal')).picture(id);
-    return storedJson<Picture>(c, served.json);
+    return storedJson<Picture>(c, served.body);
   });
 
   return app;
