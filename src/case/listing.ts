@@ -10,7 +10,7 @@
 import { MashError } from '../lib/errors.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Rag, ReferralStatus, Threshold } from '../model/referral.ts';
-import { listReferrals } from '../store/referrals.ts';
+import { listReferrals } from '../store/referral-list.ts';
 import { enforce, type CaseStoreDeps } from './access.ts';
 import { authorize } from './policy.ts';
 import { slaView, type SlaView } from './status.ts';

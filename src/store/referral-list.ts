@@ -1,0 +1,106 @@
+/**
+ * The referral list and the SLA's stop: open referrals in urgency order from their clear columns,
+ * with what the policy needs to decide on each row, and when a referral's first product was
+ * published. Nothing sealed is read (DESIGN.md rule 4; docs/decisions.md "The SLA clock stored per
+ * referral; research follows a RAG change").
+ */
+import type { Agency } from '../model/agency.ts';
+import type { Rag, ReferralStatus, ReferralSummary, Threshold } from '../model/referral.ts';
+import type { Sql, SqlParam } from './db.ts';
+
+/** The clear columns of a referral row. */
+interface ListRow {
+  id: string;
+  status: ReferralStatus;
+  rag: Rag;
+  threshold: Threshold;
+  received_at: Date;
+  sla_due_at: Date;
+  sla_at_risk_at: Date;
+  picture_ready_at: Date | null;
+  external_reference: string | null;
+}
+
+/** When the referral's first product was published (the SLA clock stops there), or null. */
+export async function firstPublishedAt(sql: Sql, referralId: string): Promise<Date | null> {
+  const rows = await sql.query<{ at: Date | null }>('SELECT min(published_at) AS at FROM products WHERE referral_id = $1', [referralId]);
+  const at = rows[0]?.at ?? null;
+  return at === null ? null : new Date(at);
+}
+
+/** One row of the referral list: clear columns only, and what the policy needs to decide on it. */
+export interface ReferralListRow {
+  readonly summary: ReferralSummary;
+  readonly firstPublishedAt: Date | null;
+  readonly contributingAgencies: readonly Agency[];
+  readonly assignees: readonly string[];
+}
+
+/** What a referral list asks for. `visibleTo` narrows in SQL to what a practitioner may see; the policy still decides each row. */
+export interface ReferralListQuery {
+  readonly now: Date;
+  /** Open referrals (no product yet) in this standing against their SLA. */
+  readonly sla?: 'on-track' | 'at-risk' | 'breached' | undefined;
+  readonly rag?: Rag | undefined;
+  readonly status?: ReferralStatus | undefined;
+  readonly visibleTo?: { readonly agency: Agency | undefined; readonly subject: string } | undefined;
+  /** Keyset: rows after this (due time, id), in urgency order. */
+  readonly after?: { readonly dueAt: Date; readonly id: string } | undefined;
+  readonly limit: number;
+}
+
+/**
+ * Open referrals (not closed, content not destroyed) in urgency order: the soonest due first.
+ * Nothing sealed is read.
+ */
+export async function listReferrals(sql: Sql, query: ReferralListQuery): Promise<ReferralListRow[]> {
+  const where: string[] = ['r.closed_at IS NULL', 'r.content_destroyed_at IS NULL'];
+  const params: SqlParam[] = [];
+  const param = (value: SqlParam): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const unpublished = 'NOT EXISTS (SELECT 1 FROM products p WHERE p.referral_id = r.id)';
+  if (query.sla !== undefined) {
+    const now = param(query.now);
+    if (query.sla === 'breached') where.push(unpublished, `r.sla_due_at <= ${now}`);
+    if (query.sla === 'at-risk') where.push(unpublished, `r.sla_at_risk_at <= ${now}`, `r.sla_due_at > ${now}`);
+    if (query.sla === 'on-track') where.push(unpublished, `r.sla_at_risk_at > ${now}`);
+  }
+  if (query.rag !== undefined) where.push(`r.rag = ${param(query.rag)}`);
+  if (query.status !== undefined) where.push(`r.status = ${param(query.status)}`);
+  if (query.visibleTo !== undefined) {
+    where.push(
+      `(EXISTS (SELECT 1 FROM lookups l WHERE l.referral_id = r.id AND l.agency = ${param(query.visibleTo.agency ?? '')})
+        OR EXISTS (SELECT 1 FROM referral_assignments a WHERE a.referral_id = r.id AND a.subject = ${param(query.visibleTo.subject)}))`,
+    );
+  }
+  if (query.after !== undefined) where.push(`(r.sla_due_at, r.id) > (${param(query.after.dueAt)}, ${param(query.after.id)}::uuid)`);
+  const rows = await sql.query<ListRow & { first_published_at: Date | null; agencies: Agency[] | null; assigned: string[] | null }>(
+    `SELECT r.id, r.status, r.rag, r.threshold, r.received_at, r.sla_due_at, r.sla_at_risk_at, r.picture_ready_at, r.external_reference,
+            (SELECT min(p.published_at) FROM products p WHERE p.referral_id = r.id) AS first_published_at,
+            ARRAY(SELECT DISTINCT l.agency FROM lookups l WHERE l.referral_id = r.id ORDER BY l.agency) AS agencies,
+            ARRAY(SELECT a.subject FROM referral_assignments a WHERE a.referral_id = r.id ORDER BY a.subject) AS assigned
+       FROM referrals r
+      WHERE ${where.join(' AND ')}
+      ORDER BY r.sla_due_at, r.id
+      LIMIT ${param(query.limit)}`,
+    params,
+  );
+  return rows.map((row) => ({
+    summary: {
+      id: row.id,
+      status: row.status,
+      rag: row.rag,
+      threshold: row.threshold,
+      receivedAt: new Date(row.received_at),
+      slaDueAt: new Date(row.sla_due_at),
+      slaAtRiskAt: new Date(row.sla_at_risk_at),
+      pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
+      externalReference: row.external_reference,
+    },
+    firstPublishedAt: row.first_published_at === null ? null : new Date(row.first_published_at),
+    contributingAgencies: row.agencies ?? [],
+    assignees: row.assigned ?? [],
+  }));
+}
