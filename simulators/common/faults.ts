@@ -14,7 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { readBody, sendJson } from './http.ts';
+import { readBody, sendJson } from './wire.ts';
 
 /** The faults every simulator understands; agency simulators `extend` it. */
 export const SimulatorFaults = z

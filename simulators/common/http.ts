@@ -1,7 +1,7 @@
 /**
- * The node:http plumbing every agency simulator needs around its API: a reply value, sending it
- * whole, reading a bounded request body, listening on loopback and shutting down, and the base
- * URL a request reached the simulator by.
+ * The node:http plumbing every agency simulator needs around its API: listening on loopback and
+ * shutting down, the control endpoints every simulator has (request counts, traffic profile), and
+ * the base URL a request reached the simulator by; the wire helpers (`wire.ts`) are re-exported.
  *
  * Why this file exists: each simulator is hand-rolled on node:http (so that its server side is
  * independent of the client libraries the adapters use), and this part is the same for all of
@@ -10,43 +10,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { controlFaults } from './faults.ts';
+import { send, sendJson, type Reply } from './wire.ts';
 import { Traffic, TrafficProfile } from './traffic.ts';
 
-/** A response built before faults decide how (and whether) it is delivered. */
-export interface Reply {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: string;
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-/** The request body limit unless a simulator sets its own. */
-export const DEFAULT_MAX_REQUEST_BODY_BYTES = 64 * 1024;
-
-/** Sends a reply whole, with its Content-Length. */
-export function send(res: ServerResponse, reply: Reply): void {
-  const bytes = Buffer.from(reply.body, 'utf8');
-  res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType, 'content-length': String(bytes.length) });
-  res.end(bytes);
-}
-
-/** Sends `body` as `application/json` (control endpoints, simulator errors). */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  send(res, { status, contentType: 'application/json', body: JSON.stringify(body) });
-}
-
-/** The request body as text, or undefined when it passes `maxBytes`. */
-export async function readBody(req: IncomingMessage, maxBytes: number = DEFAULT_MAX_REQUEST_BODY_BYTES): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    if (!(chunk instanceof Buffer)) continue;
-    size += chunk.length;
-    if (size > maxBytes) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+export { DEFAULT_MAX_REQUEST_BODY_BYTES, readBody, send, sendJson, type Reply } from './wire.ts';
 
 /** Where and how `startSimulatorServer` listens. */
 export interface SimulatorServerOptions {
@@ -103,7 +71,16 @@ export async function startSimulatorServer(options: SimulatorServerOptions, hand
       return;
     }
     if (pathname === TRAFFIC_PATH) {
-      void controlTraffic(req, res, traffic);
+      // The same control verbs as faults (GET reads, POST replaces, DELETE clears), on the traffic profile.
+      const holder = {
+        get faults() {
+          return traffic.profile;
+        },
+        set faults(profile) {
+          traffic.set(profile);
+        },
+      };
+      void controlFaults(req, res, holder, TrafficProfile);
       return;
     }
     const api = !pathname.startsWith('/_sim/');
@@ -172,36 +149,4 @@ export function requestBase(req: IncomingMessage, publicUrl: string | undefined,
   const host = req.headers.host;
   const plainHost = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
   return host !== undefined && plainHost.test(host) ? `http://${host}` : bound;
-}
-
-/** Answers `GET|POST|DELETE /_sim/traffic`: reads, replaces or clears the traffic profile. */
-async function controlTraffic(req: IncomingMessage, res: ServerResponse, traffic: Traffic): Promise<void> {
-  const method = req.method ?? 'GET';
-  if (method === 'GET') {
-    sendJson(res, 200, traffic.profile);
-    return;
-  }
-  if (method === 'DELETE') {
-    traffic.set({});
-    res.writeHead(204).end();
-    return;
-  }
-  if (method !== 'POST') {
-    sendJson(res, 405, { error: 'use GET, POST or DELETE' });
-    return;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse((await readBody(req)) ?? '');
-  } catch {
-    sendJson(res, 400, { error: 'body must be JSON' });
-    return;
-  }
-  const parsed = TrafficProfile.safeParse(json);
-  if (!parsed.success) {
-    sendJson(res, 400, { error: 'invalid traffic profile', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-    return;
-  }
-  traffic.set(parsed.data);
-  res.writeHead(204).end();
 }

@@ -5,21 +5,9 @@
  * referral; research follows a RAG change").
  */
 import type { Agency } from '../model/agency.ts';
-import type { Rag, ReferralStatus, ReferralSummary, Threshold } from '../model/referral.ts';
+import type { Rag, ReferralStatus, ReferralSummary } from '../model/referral.ts';
 import type { Sql, SqlParam } from './db.ts';
-
-/** The clear columns of a referral row. */
-interface ListRow {
-  id: string;
-  status: ReferralStatus;
-  rag: Rag;
-  threshold: Threshold;
-  received_at: Date;
-  sla_due_at: Date;
-  sla_at_risk_at: Date;
-  picture_ready_at: Date | null;
-  external_reference: string | null;
-}
+import { toReferralSummary, type ReferralSummaryRow } from './referrals.ts';
 
 /** When the referral's first product was published (the SLA clock stops there), or null. */
 export async function firstPublishedAt(sql: Sql, referralId: string): Promise<Date | null> {
@@ -76,7 +64,7 @@ export async function listReferrals(sql: Sql, query: ReferralListQuery): Promise
     );
   }
   if (query.after !== undefined) where.push(`(r.sla_due_at, r.id) > (${param(query.after.dueAt)}, ${param(query.after.id)}::uuid)`);
-  const rows = await sql.query<ListRow & { first_published_at: Date | null; agencies: Agency[] | null; assigned: string[] | null }>(
+  const rows = await sql.query<ReferralSummaryRow & { first_published_at: Date | null; agencies: Agency[] | null; assigned: string[] | null }>(
     `SELECT r.id, r.status, r.rag, r.threshold, r.received_at, r.sla_due_at, r.sla_at_risk_at, r.picture_ready_at, r.external_reference,
             (SELECT min(p.published_at) FROM products p WHERE p.referral_id = r.id) AS first_published_at,
             ARRAY(SELECT DISTINCT l.agency FROM lookups l WHERE l.referral_id = r.id ORDER BY l.agency) AS agencies,
@@ -88,17 +76,7 @@ export async function listReferrals(sql: Sql, query: ReferralListQuery): Promise
     params,
   );
   return rows.map((row) => ({
-    summary: {
-      id: row.id,
-      status: row.status,
-      rag: row.rag,
-      threshold: row.threshold,
-      receivedAt: new Date(row.received_at),
-      slaDueAt: new Date(row.sla_due_at),
-      slaAtRiskAt: new Date(row.sla_at_risk_at),
-      pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
-      externalReference: row.external_reference,
-    },
+    summary: toReferralSummary(row),
     firstPublishedAt: row.first_published_at === null ? null : new Date(row.first_published_at),
     contributingAgencies: row.agencies ?? [],
     assignees: row.assigned ?? [],

@@ -10,7 +10,8 @@ import { ReferralInput, type NewReferral, type Rag, type ReferralRecord, type Re
 import type { Sql } from './db.ts';
 import type { ContentOwner, Vault } from './vault.ts';
 
-interface ReferralRow {
+/** A referral row's clear columns: what can be said of it without opening anything. */
+export interface ReferralSummaryRow {
   id: string;
   status: ReferralStatus;
   rag: Rag;
@@ -20,13 +21,17 @@ interface ReferralRow {
   sla_at_risk_at: Date;
   picture_ready_at: Date | null;
   external_reference: string | null;
+}
+
+interface ReferralRow extends ReferralSummaryRow {
   sealed_body: Uint8Array;
 }
 
 const referralAad = (id: string): string => `referral:${id}`;
 const factAad = (id: string): string => `fact:${id}`;
 
-const toReferral = (row: ReferralRow, body: unknown): ReferralRecord => ({
+/** The summary of a referral row's clear columns. */
+export const toReferralSummary = (row: ReferralSummaryRow): ReferralSummary => ({
   id: row.id,
   status: row.status,
   rag: row.rag,
@@ -36,6 +41,10 @@ const toReferral = (row: ReferralRow, body: unknown): ReferralRecord => ({
   slaAtRiskAt: new Date(row.sla_at_risk_at),
   pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
   externalReference: row.external_reference,
+});
+
+const toReferral = (row: ReferralRow, body: unknown): ReferralRecord => ({
+  ...toReferralSummary(row),
   // Rows we wrote ourselves, but parsed all the same: the store is a trust boundary too.
   input: ReferralInput.parse(body),
 });
@@ -105,23 +114,12 @@ export async function referralExists(sql: Sql, id: string): Promise<boolean> {
 
 /** A referral's state from its clear columns, without opening its sealed body. */
 export async function getReferralSummary(sql: Sql, id: string): Promise<ReferralSummary | undefined> {
-  const rows = await sql.query<Omit<ReferralRow, 'sealed_body'>>(
+  const rows = await sql.query<ReferralSummaryRow>(
     'SELECT id, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, picture_ready_at, external_reference FROM referrals WHERE id = $1',
     [id],
   );
   const row = rows[0];
-  if (row === undefined) return undefined;
-  return {
-    id: row.id,
-    status: row.status,
-    rag: row.rag,
-    threshold: row.threshold,
-    receivedAt: new Date(row.received_at),
-    slaDueAt: new Date(row.sla_due_at),
-    slaAtRiskAt: new Date(row.sla_at_risk_at),
-    pictureReadyAt: row.picture_ready_at === null ? null : new Date(row.picture_ready_at),
-    externalReference: row.external_reference,
-  };
+  return row === undefined ? undefined : toReferralSummary(row);
 }
 
 interface LookupRow {
