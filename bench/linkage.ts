@@ -1,7 +1,7 @@
 /**
  * Linkage benchmark: `npm exec -- node bench/linkage.ts`.
  *
- * Why: issue 4's acceptance asks for pairwise F1 ≥ 0.99 on FEBRL 1–3 and ≥ 0.95 on Splink's
+ * Why: the identity targets are pairwise F1 ≥ 0.99 on FEBRL 1–3 and ≥ 0.95 on Splink's
  * fake_1000, and precision of automatic matches ≥ 0.995 on all sets, measured the way held-out
  * sets will be: through the `link` command. Every set is converted to the command's CSV and run
  * through `runLinkCsv`, the function the command runs (and the command itself is run once as a

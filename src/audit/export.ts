@@ -1,5 +1,5 @@
 /**
- * A copy of the audit log for outside verification (issue 6 §2): an information risk owner or an
+ * A copy of the audit log for outside verification: an information risk owner or an
  * external auditor takes the copy away and checks it without our database — every entry with all
  * its chain columns, the signed checkpoints, and the public key that signed them. Verification of
  * a copy runs the same chain code (src/audit/chain.ts) and the same checkpoint signatures as

@@ -1,5 +1,5 @@
 /**
- * The audit log as FHIR R4 AuditEvents (issue 6 §4), so a hub's security operations centre or an
+ * The audit log as FHIR R4 AuditEvents, so a hub's security operations centre or an
  * IHE ATNA audit record repository can take our record in a standard shape. Pure: one entry in,
  * one AuditEvent out, deterministic.
  *

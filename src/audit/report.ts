@@ -1,5 +1,5 @@
 /**
- * The information audit report (issue 6 §6; London MASH governance recommendation 8: an annual
+ * The information audit report (London MASH governance recommendation 8: an annual
  * information audit). For a period it counts, from the audit log — which is the record — the
  * lookups made by agency and lawful basis, what owners revealed, released, redacted and withheld,
  * the products published and delivered, who read case content by role, and the failed logins and
@@ -82,7 +82,7 @@ export interface AuditReport {
     readonly delivered: number;
     readonly deliveryFailed: number;
   };
-  /** Retention (issue 6 §5): cases the manager closed, and cases whose content was destroyed. */
+  /** Retention: cases the manager closed, and cases whose content was destroyed. */
   readonly cases: { readonly closed: number; readonly contentDestroyed: number };
   readonly contentAccess: readonly ContentAccessRow[];
   readonly failedAccess: readonly FailedAccessRow[];

@@ -1,5 +1,5 @@
 /**
- * Search of the audit log for auditors (issue 6 §4): by referral, actor, agency, action and time,
+ * Search of the audit log for auditors: by referral, actor, agency, action and time,
  * in keyset pages ordered by `seq` (stable however long the log grows, and no OFFSET scans).
  * Entries come back with every chain column, so an auditor can recompute any entry's hash.
  * The same query streams the log in batches for the FHIR export and the information report.

@@ -1,5 +1,5 @@
 /**
- * Verification (issue 6 §3): recompute the whole chain from the store, check it ends at the
+ * Verification: recompute the whole chain from the store, check it ends at the
  * recorded head, and check every checkpoint's signature and that the chain passes through it.
  * Streams in batches so memory stays flat however long the log.
  */

@@ -50,7 +50,7 @@ export type Decision = { readonly allowed: true } | { readonly allowed: false; r
 const allow: Decision = { allowed: true };
 const deny = (reason: string): Decision => ({ allowed: false, reason });
 
-/** Practitioners see referrals they are assigned to or that their agency contributed to (issue 5 §1). */
+/** Practitioners see referrals they are assigned to or that their agency contributed to. */
 function practitionerMaySee(principal: Principal, context: PolicyContext): boolean {
   const referral = context.referral;
   if (referral === undefined) return false;

@@ -1,5 +1,5 @@
 /**
- * Applying an owner's redactions to an item (issue 5 §3): named fields of the fact are replaced by
+ * Applying an owner's redactions to an item: named fields of the fact are replaced by
  * a redaction marker carrying the owner's replacement text. Pure; the original stays sealed in
  * the confidential record.
  */

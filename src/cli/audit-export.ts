@@ -1,6 +1,6 @@
 /**
  * `npm run --silent audit:export -- --out <dir>` — write a copy of the audit log for outside
- * verification (issue 6 §2): entries.ndjson, checkpoints.json, public-key.pem and README.txt
+ * verification: entries.ndjson, checkpoints.json, public-key.pem and README.txt
  * (src/audit/export.ts describes the format). The head is signed first, so the whole copy is
  * covered by a checkpoint; the export itself is then recorded in the log. Check the copy with
  * `npm run --silent audit:verify -- --copy <dir> --key-id <id>`.

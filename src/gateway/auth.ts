@@ -1,5 +1,5 @@
 /**
- * Bearer JWT on every /v1 route (issue 2 §6). No token or a bad one is a 401 problem with a
+ * Bearer JWT on every /v1 route. No token or a bad one is a 401 problem with a
  * `WWW-Authenticate` challenge (RFC 6750 §3); each failure is written to the audit log.
  */
 import { createMiddleware } from 'hono/factory';

@@ -1,5 +1,5 @@
 /**
- * Outcome notifications to contributing agencies (DESIGN.md rule 8; issue 5 §6), co-located or
+ * Outcome notifications to contributing agencies (DESIGN.md rule 8), co-located or
  * virtual partners alike: a small JSON document POSTed to the connector's feedback URL with an
  * Idempotency-Key, through the same bounded transport as every outbound call. It names the
  * outcome and the agency's own records that were found — never other agencies' content.

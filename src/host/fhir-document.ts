@@ -1,6 +1,6 @@
 /**
- * The product as a FHIR R4 document Bundle (issue 5 §5, the FHIR alternative to the REST JSON
- * document): a Composition first, then the resources it and the Provenance point at.
+ * The product as a FHIR R4 document Bundle (the FHIR alternative to the REST JSON document): a
+ * Composition first, then the resources it and the Provenance point at.
  *
  * Why a document and not a transaction or a searchset: a document is the unit a host case
  * system files as one attested, immutable record — exactly what a product version is. The

@@ -1,5 +1,5 @@
 /**
- * Publication of a product version to the host children's services case system (issue 5 §5):
+ * Publication of a product version to the host children's services case system:
  * one `POST {base}/mash-products` with an `Idempotency-Key`, as REST JSON or as a FHIR R4
  * document Bundle (contracts/host/README.md).
  *

@@ -4,7 +4,7 @@
  *
  * Why this file exists: serious case reviews keep finding that each agency held a piece of the
  * same night — a police log, an A&E attendance, a notification to children's social care — and
- * nobody put them side by side (issue 4 §4). The picture has every agency's facts; this is the
+ * nobody put them side by side. The picture has every agency's facts; this is the
  * one place that orders them and decides which records are one happening. Pure: no I/O, no
  * clock; the same facts give the same entries with the same ids.
  *

@@ -4,7 +4,7 @@
  *
  * Why this file exists: no agency holds the whole household. Health knows the mother and the
  * step-father as RelatedPersons, the school knows who holds parental responsibility, housing
- * knows who lives at the tenancy, police know who is whose partner (issue 4 §3). Put side by
+ * knows who lives at the tenancy, police know who is whose partner. Put side by
  * side they say who the child lives with and whose records the second wave must search. Pure:
  * no I/O, no clock; the same inputs give the same graph.
  *

@@ -1,4 +1,4 @@
-/** Who is calling: the verified claims of a bearer token (issue 5 "Roles and need-to-know"). */
+/** Who is calling: the verified claims of a bearer token. */
 import { z } from 'zod';
 import { Agency } from './agency.ts';
 

@@ -1,7 +1,7 @@
 /**
  * The one database port. PostgreSQL (node-postgres) in production and PGlite (embedded
  * PostgreSQL) by default answer the same SQL through this interface, so there is one schema
- * and one set of migrations for both (issue 2, "Store").
+ * and one set of migrations for both.
  */
 
 export type SqlParam = string | number | boolean | null | Date | Uint8Array | readonly string[] | readonly (string | null)[];

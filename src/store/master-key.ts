@@ -1,5 +1,5 @@
 /**
- * The master key that wraps every data key (issue 5 §7). Given by MASH_MASTER_KEY (base64 of 32
+ * The master key that wraps every data key. Given by MASH_MASTER_KEY (base64 of 32
  * bytes) or MASH_MASTER_KEY_FILE (a file holding that base64) — never stored beside the data. In
  * embedded mode with neither, one is created outside the data directory, in the user's
  * configuration folder, so that copying or dumping the data directory does not copy the key.

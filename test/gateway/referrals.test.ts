@@ -1,5 +1,5 @@
 /**
- * The HTTP contract of issue 2, driven in-process: validation problems name the field, every
+ * The HTTP contract of intake and status, driven in-process: validation problems name the field, every
  * /v1 route needs a valid token, unknown routes are problem documents, and intake stores the
  * referral with its planned lookups and hands the plan to the scheduler.
  */

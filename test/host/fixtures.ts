@@ -1,6 +1,6 @@
 /**
  * Products built by hand for the host tests, as the firewall's product builder would make them
- * for issue 5's acceptance scenario: police withhold an intelligence item (a signpost), health
+ * for the firewall's acceptance scenario: police withhold an intelligence item (a signpost), health
  * redact a field of a restricted entry, education, housing and social care release. Synthetic
  * people only. The withheld and redacted originals are exported so tests can prove that no
  * serialisation of the product carries them.

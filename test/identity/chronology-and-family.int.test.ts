@@ -13,7 +13,7 @@
  *   incident only.
  *
  * Thresholds. Featured family: precision 1.0 and recall 1.0 — it is the demonstration and the
- * acceptance example of issue 4, its one shared incident (the domestic incident of 12 September
+ * identity acceptance example, its one shared incident (the domestic incident of 12 September
  * 2026: police incident and crime, two A&E attendances, two notifications) must be one entry and
  * nothing else may be merged into it or anywhere. Population sample: precision ≥ 0.99 — a wrong
  * merge shows one happening's details under another, the failure that matters, and the whole

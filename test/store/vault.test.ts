@@ -1,5 +1,5 @@
 /**
- * Encryption at rest (issue 5 §7): content sealed per referral and owning agency, bound to its
+ * Encryption at rest: content sealed per referral and owning agency, bound to its
  * row, unreadable with another master key, and gone for good once its data key is destroyed —
  * on both stores (PGlite and PostgreSQL), including two transactions creating the same key at once.
  */

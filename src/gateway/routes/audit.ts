@@ -1,5 +1,5 @@
 /**
- * /v1/audit, for auditors (issue 6 §3, §4, §6): verification of the hash-chained log, search by
+ * /v1/audit, for auditors: verification of the hash-chained log, search by
  * referral, actor, agency, action and time, export as FHIR R4 AuditEvent NDJSON, and the
  * information audit report. Every use of the log is itself audited (DICOM "Audit Log Used"), and
  * the audit entry commits before anything is answered.

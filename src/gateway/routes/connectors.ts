@@ -1,6 +1,6 @@
 /**
  * /v1/connectors: agency system administrators manage their own agency's connectors (endpoint,
- * credentials references, policy) and never see case content (issue 5 §1). Every change is audited.
+ * credentials references, policy) and never see case content. Every change is audited.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * The pull API for hosts that prefer it (issue 5 §5): a product by id (latest or a named version)
+ * The pull API for hosts that prefer it: a product by id (latest or a named version)
  * and a change feed of the versions published after a cursor that the caller may read. Only
  * published products are here: this is the outside of the firewall. The policy decides each read
  * from the product and its referral (src/case/disclosure.ts); every read is audited.
