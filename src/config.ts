@@ -61,6 +61,8 @@ export const EnvSchema = z.object({
   MASH_WORKER_CONCURRENCY: positiveInt(8, 256),
   MASH_JOB_ATTEMPTS: positiveInt(5, 50),
   MASH_JOB_BACKOFF_MS: positiveInt(1000, 600_000),
+  // How long a running job's lock outlives its worker (docs/decisions.md "Crash recovery in seconds").
+  MASH_JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(6_000),
   MASH_SHUTDOWN_GRACE_MS: positiveInt(10_000, 600_000),
   MASH_RECOVERY_SWEEP_MS: positiveInt(60_000, 86_400_000),
   MASH_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
@@ -70,7 +72,7 @@ export const EnvSchema = z.object({
   MASH_HOST_TOKEN_FILE: z.string().min(1).optional(),
   MASH_OUTBOX_ATTEMPTS: positiveInt(10, 100),
   MASH_OUTBOX_BACKOFF_MS: positiveInt(2_000, 3_600_000),
-  MASH_OUTBOX_LEASE_MS: positiveInt(60_000, 3_600_000),
+  MASH_OUTBOX_LEASE_MS: positiveInt(10_000, 3_600_000),
   MASH_FAMILY_DEPTH: z.coerce.number().int().min(0).max(3).default(1),
   MASH_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).optional(),
   MASH_RETENTION_SWEEP_MS: positiveInt(3_600_000, 86_400_000),
@@ -110,7 +112,8 @@ export interface Config {
     /** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. */
     readonly clockSkewSeconds: number;
   };
-  readonly jobs: { readonly concurrency: number; readonly attempts: number; readonly backoffMs: number };
+  /** `lockMs`: BullMQ's lock on a running job, renewed while it runs; a dead worker's jobs run again within about 1.5× it. */
+  readonly jobs: { readonly concurrency: number; readonly attempts: number; readonly backoffMs: number; readonly lockMs: number };
   readonly shutdownGraceMs: number;
   /** How often workers re-schedule unfinished research found in the store. */
   readonly recoverySweepMs: number;
@@ -169,7 +172,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       maxLifetimeSeconds: e.MASH_JWT_MAX_LIFETIME,
       clockSkewSeconds: e.MASH_JWT_CLOCK_SKEW,
     },
-    jobs: { concurrency: e.MASH_WORKER_CONCURRENCY, attempts: e.MASH_JOB_ATTEMPTS, backoffMs: e.MASH_JOB_BACKOFF_MS },
+    jobs: { concurrency: e.MASH_WORKER_CONCURRENCY, attempts: e.MASH_JOB_ATTEMPTS, backoffMs: e.MASH_JOB_BACKOFF_MS, lockMs: e.MASH_JOB_LOCK_MS },
     shutdownGraceMs: e.MASH_SHUTDOWN_GRACE_MS,
     recoverySweepMs: e.MASH_RECOVERY_SWEEP_MS,
     audit: {

@@ -91,12 +91,14 @@ export const ERROR_CODES = {
   'AUDIT.CHECKPOINT_FAILED': null,
   'AUDIT.COPY_INVALID': null,
   'OUTBOX.SWEEP_FAILED': null,
+  'OUTBOX.LEASE_RENEWAL_FAILED': null,
   'PICTURE.BUILD_FAILED': null,
   'DISPATCH.ERROR': null,
   'RECOVERY.SWEEP_FAILED': null,
   'RETENTION.FAILED': null,
   'SHUTDOWN.TIMEOUT': null,
   'SHUTDOWN.CLOSE_FAILED': null,
+  'SHUTDOWN.DRAIN_INCOMPLETE': null,
 } as const satisfies Readonly<Record<string, number | null>>;
 
 /** A stable code of the list. */

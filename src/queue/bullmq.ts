@@ -210,6 +210,28 @@ export interface BullmqWorkersOptions {
   readonly prefix?: string;
   /** First delay of a job waiting for the store, and of retries of jobs that carry none. Default 1 s. */
   readonly backoffMs?: number;
+  /**
+   * BullMQ `lockDuration` of every worker: a running job's lock, renewed every half of it while the
+   * job runs, lapses this long after its worker died; the stalled-job check runs every half of it,
+   * so the job is moved back to wait within about 1.5× this. Default 6 s, not BullMQ's 30 s (with
+   * its 30 s check a dead worker's jobs waited up to a minute): docs/decisions.md, "Crash recovery
+   * in seconds".
+   */
+  readonly lockMs?: number;
+  /**
+   * BullMQ `maxStalledCount`: how many times a job may be cut off by a dead worker before it fails,
+   * counted like attempts (a job that kills its worker every time must end). Default 1, BullMQ's.
+   */
+  readonly maxStalls?: number;
+}
+
+/** Our default for {@link BullmqWorkersOptions.lockMs}. */
+export const DEFAULT_LOCK_MS = 6_000;
+
+/** The lock and stalled-check settings every worker of this process uses. */
+function stallSettings(options: Pick<BullmqWorkersOptions, 'lockMs' | 'maxStalls'>): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
+  const lockDuration = options.lockMs ?? DEFAULT_LOCK_MS;
+  return { lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)), maxStalledCount: options.maxStalls ?? 1 };
 }
 
 /** The running workers of this process. */
@@ -270,6 +292,7 @@ export function startBullmqWorkers(options: BullmqWorkersOptions): BullmqWorkers
       {
         connection: workerConnection,
         concurrency: options.concurrency,
+        ...stallSettings(options),
         // BullMQ asks only while attempts remain; -1 fails the job now (retry-policy.ts says retrying cannot help).
         settings: { backoffStrategy: (attemptsMade, _type, error, job) => (classifyFailure(error) === 'give-up' ? -1 : policyOf(job).retryDelayMs(attemptsMade)) },
         ...prefix,
@@ -348,7 +371,8 @@ function startPeriodicWorkers(
       async () => {
         await job.run();
       },
-      { connection: options.workerConnection, concurrency: 1, ...prefix },
+      // A periodic kind has a global concurrency of 1: a run held by a dead worker must be let go as soon.
+      { connection: options.workerConnection, concurrency: 1, ...stallSettings(options), ...prefix },
     );
     worker.on('completed', (done) => {
       log.debug({ queue: kind, jobId: done.id }, 'job completed');

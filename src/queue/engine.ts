@@ -25,6 +25,12 @@ export interface JobEngineOptions extends RunnerOptions {
    */
   readonly work: JobWork | undefined;
   readonly logger: Logger;
+  /**
+   * BullMQ only: a running job's lock duration (renewed every half of it while the job runs); the
+   * stalled-job check runs every half of it too, so a dead worker's jobs run again within about
+   * 1.5× this. Default 6 s (docs/decisions.md, "Crash recovery in seconds").
+   */
+  readonly lockMs?: number;
 }
 
 /** Starts this process's engine: the producer side always, the workers and schedules when `work` is given. */
@@ -35,7 +41,16 @@ export function startJobEngine(options: JobEngineOptions): JobEngine {
     return createInProcessRunner(options.work, runner, options.logger);
   }
   const scheduler = createBullmqScheduler({ connection: options.redisUrl, ...runner, logger: options.logger });
-  const workers = options.work === undefined ? undefined : startBullmqWorkers({ connection: options.redisUrl, work: options.work, concurrency: options.concurrency, backoffMs: options.backoffMs, logger: options.logger });
+  const workers = options.work === undefined ? undefined : startBullmqWorkers({
+          connection: options.redisUrl,
+          work: options.work,
+          concurrency: options.concurrency,
+          backoffMs: options.backoffMs,
+          // A job cut off by a crash counts against its attempts (maxStalledCount), as a failure does.
+          maxStalls: options.attempts,
+          ...(options.lockMs === undefined ? {} : { lockMs: options.lockMs }),
+          logger: options.logger,
+        });
   return {
     schedule: (plan) => scheduler.schedule(plan),
     reprioritise: (change) => scheduler.reprioritise(change),

@@ -25,7 +25,7 @@ import { connectorSettings } from '../research/secrets.ts';
 import { getConnector } from '../store/connectors.ts';
 import type { Db } from '../store/db.ts';
 import { getManagerDecision, listItems } from '../store/items.ts';
-import { leaseDue, listDue, markDelivered, markRetry, type OutboxMessage } from '../store/outbox.ts';
+import { leaseDue, listDue, markDelivered, markRetry, renewLease, type OutboxMessage } from '../store/outbox.ts';
 import { getProductVersion } from '../store/products.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import type { Vault } from '../store/vault.ts';
@@ -45,7 +45,10 @@ export interface OutboxDeps {
   readonly maxAttempts: number;
   /** The first retry's delay before jitter, doubling after (MASH_OUTBOX_BACKOFF_MS). */
   readonly backoffMs: number;
-  /** How long a message being delivered is held before another process may try it (MASH_OUTBOX_LEASE_MS). */
+  /**
+   * How long a message being delivered is held before another process may try it, renewed while the
+   * attempt runs (MASH_OUTBOX_LEASE_MS): a message whose worker died is due again within this.
+   */
   readonly leaseMs: number;
   /** Where deliveries due later, and those the sweep finds due, are enqueued (the job engine). */
   readonly deliveries: DeliveryScheduler;
@@ -70,8 +73,10 @@ export type DeliveryResult = 'delivered' | 'retry' | 'failed' | 'skipped';
  */
 export async function deliverMessage(data: DeliveryJobData, deps: OutboxDeps): Promise<DeliveryResult> {
   const now = deps.clock.now();
-  const message = await leaseDue(deps.db, data.outboxId, now, new Date(now.getTime() + deps.leaseMs), deps.host === undefined ? 'feedback' : undefined);
+  const leaseUntil = new Date(now.getTime() + deps.leaseMs);
+  const message = await leaseDue(deps.db, data.outboxId, now, leaseUntil, deps.host === undefined ? 'feedback' : undefined);
   if (message === undefined) return 'skipped';
+  const lease = holdLease(deps, message.id, leaseUntil);
   let outcome: Outcome;
   try {
     outcome = message.kind === 'publication' ? await deliverPublication(deps, message) : await deliverFeedback(deps, message);
@@ -79,8 +84,47 @@ export async function deliverMessage(data: DeliveryJobData, deps: OutboxDeps): P
     // Our own store away is no failed delivery: the lease lapses and the message is tried again.
     if (isStoreUnavailable(error)) throw error;
     outcome = { kind: 'retry', reason: `DISPATCH.ERROR: ${describeError(error)}` };
+  } finally {
+    await lease.release();
   }
   return record(deps, message, outcome);
+}
+
+/**
+ * Keeps a delivery's lease while its attempt runs (docs/decisions.md, "Crash recovery in seconds"):
+ * renewed every third of the lease, as BullMQ renews a job's lock, so the lease can be short — a
+ * message whose worker died is due again within one lease, not after the longest delivery could
+ * take. A renewal that fails (the store away, or the lease lost) is only logged: the attempt goes on
+ * and its outcome is recorded only if the message is still pending.
+ */
+function holdLease(deps: Pick<OutboxDeps, 'db' | 'clock' | 'logger' | 'leaseMs'>, outboxId: string, leaseUntil: Date): { release(): Promise<void> } {
+  let heldUntil = leaseUntil;
+  let timer: NodeJS.Timeout | undefined;
+  let renewing: Promise<void> = Promise.resolve();
+  let released = false;
+  const beat = (): void => {
+    timer = setTimeout(() => {
+      renewing = (async () => {
+        const next = new Date(deps.clock.now().getTime() + deps.leaseMs);
+        try {
+          if (await renewLease(deps.db, outboxId, heldUntil, next)) heldUntil = next;
+          else released = true;
+        } catch (error) {
+          deps.logger.warn({ outbox: outboxId, code: 'OUTBOX.LEASE_RENEWAL_FAILED', err: describeError(error) }, 'could not renew a delivery lease');
+        }
+        if (!released) beat();
+      })();
+    }, Math.max(1, Math.floor(deps.leaseMs / 3)));
+    timer.unref();
+  };
+  beat();
+  return {
+    async release() {
+      released = true;
+      clearTimeout(timer);
+      await renewing;
+    },
+  };
 }
 
 /**

@@ -68,6 +68,17 @@ export async function leaseDue(sql: Sql, id: string, at: Date, leaseUntil: Date,
 }
 
 /**
+ * Holds a lease a little longer while its attempt still runs (a heartbeat, as BullMQ renews a job's
+ * lock): the row moves from `heldUntil` to `leaseUntil` only if it is still pending and still
+ * carries that lease, so an attempt whose lease lapsed and was taken by another never takes it
+ * back. Returns whether the lease was renewed.
+ */
+export async function renewLease(sql: Sql, id: string, heldUntil: Date, leaseUntil: Date): Promise<boolean> {
+  const rows = await sql.query<{ id: string }>("UPDATE outbox SET next_attempt_at = $3 WHERE id = $1 AND status = 'pending' AND next_attempt_at = $2 RETURNING id", [id, heldUntil, leaseUntil]);
+  return rows.length === 1;
+}
+
+/**
  * Records a delivered attempt. Only a pending message is changed: an attempt that outlived its
  * lease, after another attempt had already settled the message, changes nothing. Returns whether
  * this attempt was recorded.

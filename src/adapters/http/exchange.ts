@@ -119,6 +119,15 @@ export const decodeJson: BodyDecoder<unknown> = (text, response, callName) => {
   }
 };
 
+/** Error codes of a connection the other side closed or reset (undici's, and the socket's). */
+const CLOSED_CONNECTION_CODES: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/** Whether `fetch` failed because its connection was closed under it, rather than never made. */
+function isClosedConnection(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string' && CLOSED_CONNECTION_CODES.has(cause.code);
+}
+
 /** The text decoder, for XML and SOAP adapters that parse (and refuse DOCTYPEs) themselves. */
 export const decodeText: BodyDecoder<string> = (text) => ok(text);
 
@@ -149,14 +158,23 @@ export async function exchangeWith<T>(call: HttpCall, env: HttpEnvironment, deco
     return err({ status: null, failure: adapterFailure('timeout', `${call.name}: ${kind === 'timeout' ? 'lookup deadline reached' : 'lookup cancelled'}`, kind === 'timeout' ? undefined : 'ADAPTER.CANCELLED') });
   }
   let response: Response;
-  try {
-    response = await env.fetch(call.url, {
+  const send = (): Promise<Response> =>
+    env.fetch(call.url, {
       method: call.method,
       headers: call.headers,
       body: call.body,
       signal: call.signal,
       // A redirect could carry our credentials to another origin; agency APIs do not need one.
       redirect: 'manual',
+    });
+  try {
+    response = await send().catch((error: unknown) => {
+      // RFC 9112 §9.3.1: a client may retry a request whose connection closed before any response —
+      // here a kept-alive connection the server had closed while idle, met when our event loop was
+      // too busy to notice its close first. Once, and only for that: every caller's request may be
+      // repeated (lookups are searches; publications and notices carry idempotency keys).
+      if (!call.signal.aborted && isClosedConnection(error)) return send();
+      throw error;
     });
   } catch {
     if (call.signal.aborted) return abortFailure(call, env, fail);
