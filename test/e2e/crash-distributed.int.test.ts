@@ -176,6 +176,7 @@ describe('workers SIGKILLed with 200 referrals in flight (distributed: PostgreSQ
     expect(delivered.rows.map((row) => row.n)).toEqual(Array.from({ length: PUBLISHED }, () => 1));
     expect(new Set(simulators.host.received().map((held) => held.key)).size).toBe(PUBLISHED);
 
+    console.info(`Redis wiped: the crash's work done ${recoveredMs} ms after the restart; the whole backlog of ${all.length} referrals ${drainedMs} ms`);
     expect(recoveredMs, `the crash's work done ${recoveredMs} ms after the restart (whole backlog: ${drainedMs} ms)`).toBeLessThanOrEqual(RECOVERY_BOUND_MS);
   }, 300_000);
 
@@ -195,6 +196,7 @@ describe('workers SIGKILLed with 200 referrals in flight (distributed: PostgreSQ
     const recoveredMs = Date.now() - restartedAt;
     await waitPictures(ids, 90_000);
     await expectRecordedOnce(ids, stack.simulators.connectors.length);
+    console.info(`Redis kept: the crash's work done ${recoveredMs} ms after the restart`);
     expect(recoveredMs, `the crash's work done ${recoveredMs} ms after the restart`).toBeLessThanOrEqual(RECOVERY_BOUND_MS);
   }, 240_000);
 });

@@ -203,6 +203,29 @@ describe.each(STORE_KINDS)('outbox delivery jobs on $name', (kind) => {
     expect(audit[0]?.n).toBe(1);
   });
 
+  it('keeps the lease of a delivery that outlasts it (renewed while it runs), so no second attempt takes the message meanwhile', async () => {
+    await engine?.close();
+    engine = undefined;
+    const referralId = await decidedReferral();
+    const { productId, version, outboxId } = await publish(referralId);
+    // The host answers after four lease lengths: without renewal the lease lapses under the attempt.
+    const leaseMs = 300;
+    host.setFaults({ latencyMs: 1_200 });
+    const deps = outboxDeps({ leaseMs });
+    const first = deliverMessage({ outboxId }, deps);
+    const seconds: Promise<string>[] = [];
+    for (let n = 1; n <= 3; n += 1) {
+      await new Promise((resolve) => setTimeout(resolve, leaseMs));
+      seconds.push(deliverMessage({ outboxId }, deps));
+    }
+    expect(await first).toBe('delivered');
+    expect(await Promise.all(seconds)).toEqual(['skipped', 'skipped', 'skipped']);
+    // One request reached the host: the later jobs found the message held and sent nothing.
+    expect(receivedKey(productId, version).map((held) => held.count)).toEqual([1]);
+    expect((await row(outboxId)).attempts).toBe(1);
+    host.setFaults({});
+  });
+
   it('waits for our store without spending a delivery attempt', async () => {
     host.setFaults({});
     await engine?.close();
