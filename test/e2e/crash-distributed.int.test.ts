@@ -105,7 +105,7 @@ async function post(url: string, token: string, body: unknown): Promise<Response
   return fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
-describe('workers SIGKILLed with 200 referrals in flight (distributed: PostgreSQL, Redis, a gateway and two workers)', () => {
+describe('workers stopped and killed with referrals in flight (distributed: PostgreSQL, Redis, a gateway and two workers)', () => {
   const submitter = (): (() => Promise<string>) => {
     const url = `${stack.gateway.url}/v1/referrals`;
     const token = tokenIn(stack.dataDir, 'referral-intake');
@@ -128,6 +128,21 @@ describe('workers SIGKILLed with 200 referrals in flight (distributed: PostgreSQ
     for (const worker of workers) await worker?.kill('SIGKILL');
     workers = [];
   };
+
+  it('SIGTERM: both workers finish the lookups they run and exit 0', async () => {
+    slowAgencies(2_000);
+    const ids = await submitMany(10);
+    await waitFor(async () => ((await runningLookups(ids)).length >= 8 ? true : undefined), 30_000, 'lookups to be running');
+    const running = await runningLookups(ids);
+    const codes = await Promise.all(workers.map((worker) => worker?.kill('SIGTERM') ?? Promise.resolve(null)));
+    expect(codes).toEqual(workers.map(() => 0));
+    // Drained, not left: every lookup running at SIGTERM was answered and recorded before the exit.
+    expect(await count("SELECT count(*)::int AS n FROM lookups WHERE id = ANY($1) AND status IN ('done', 'partial')", [running])).toBe(running.length);
+    slowAgencies(0);
+    workers = await restartWorkers();
+    await waitPictures(ids, 60_000);
+    await expectRecordedOnce(ids, stack.simulators.connectors.length);
+  }, 120_000);
 
   it('then Redis restarted with its data deleted: every referral reaches picture-ready, each lookup recorded and each product published once', async () => {
     const { gateway, simulators } = stack;
