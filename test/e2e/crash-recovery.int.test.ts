@@ -1,5 +1,5 @@
 /**
- * Issue 2: the store is the source of truth. The gateway is killed with SIGKILL while lookups
+ * The store is the source of truth (docs/decisions.md). The gateway is killed with SIGKILL while lookups
  * are in flight; after a restart on the same data directory the referral completes, and no
  * lookup is recorded twice (one completion audit entry and one set of facts per lookup).
  */
@@ -74,7 +74,7 @@ describe('SIGKILL while lookups are in flight (embedded: PGlite + in-process run
     await gateway.kill('SIGTERM');
     gateway = undefined;
 
-    // Issue 6: after the flow, crash included, `audit:verify` finds the chain intact.
+    // DESIGN.md rule 6 (audit): after the flow, crash included, `audit:verify` finds the chain intact.
     const verify = spawnSync(process.execPath, ['src/cli/audit-verify.ts'], { cwd: path.resolve(import.meta.dirname, '..', '..'), env: { PATH: process.env.PATH ?? '', MASH_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 60_000 });
     expect(verify.stdout).toMatch(/^audit log intact: /);
     expect(verify.status).toBe(0);
