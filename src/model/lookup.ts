@@ -105,8 +105,8 @@ export const LookupEarlierRun = z.object({
     at: z.iso.datetime({ offset: true }),
     /** Who asked (a principal's subject), or the system's own actor for recovery. */
     by: z.string(),
-    /** The audit entry that records the request. */
-    auditId: z.string().nullable(),
+    /** The request's id, also in the detail of the audit entry that records it. */
+    requestId: z.string(),
   }),
 });
 export type LookupEarlierRun = z.infer<typeof LookupEarlierRun>;

@@ -16,3 +16,17 @@ CREATE TABLE connector_health (
   breaker_since    timestamptz,
   breaker_reason   text
 );
+
+-- Where the recovery sweep looks: each connector's latest answer, and its lookups in flight.
+CREATE INDEX lookups_answered_by_connector ON lookups (connector_id, finished_at) WHERE status IN ('done', 'partial');
+CREATE INDEX lookups_in_flight_by_connector ON lookups (connector_id) WHERE status IN ('queued', 'running');
+
+-- Dead letters (docs/decisions.md "Resilient connectors"): a failed outbox message sent again keeps
+-- its earlier outcome, and what sent it again, like a lookup run again.
+ALTER TABLE outbox ADD COLUMN history jsonb NOT NULL DEFAULT '[]'::jsonb;
+CREATE INDEX outbox_failed ON outbox (next_attempt_at, id) WHERE status = 'failed';
+CREATE INDEX lookups_failed ON lookups (finished_at, id) WHERE status IN ('failed', 'timed-out');
+
+-- A product published before a lookup was run again may no longer be the whole picture: the
+-- referral says so, until the manager publishes again.
+ALTER TABLE referrals ADD COLUMN new_product_offered_at timestamptz;
