@@ -32,6 +32,7 @@ import { completeResearch } from './research/complete.ts';
 import { resumeResearch } from './research/intake.ts';
 import { executeLookup, type ResearchDeps } from './research/lookup.ts';
 import { createConnectorGuards } from './research/connector-guard.ts';
+import { recoverLookups } from './research/rerun.ts';
 import { memoryRateSlots, type RateSlots } from './research/rate-limit.ts';
 import { redisRateSlots } from './queue/rate-limit-redis.ts';
 import { recordBreakerChange } from './store/connector-health.ts';
@@ -207,6 +208,22 @@ function jobWork(deps: JobWorkDeps): JobWork {
       // engine again, at start and on a schedule (work lost with Redis or a crash is picked up).
       'outbox-sweep': { everyMs: OUTBOX_SWEEP_EVERY_MS, atStart: true, run: () => sweepOutbox(outboxDeps) },
       'recovery-sweep': { everyMs: config.recoverySweepMs, atStart: true, run: () => resumeResearch({ db, scheduler: deps.jobs(), logger }) },
+      // Lookups that failed while their agency was away run again once it answers (docs/decisions.md "Resilient connectors").
+      'lookup-recovery': {
+        everyMs: config.lookupRecoveryMs,
+        atStart: true,
+        run: () =>
+          recoverLookups({
+            db,
+            clock: systemClock,
+            logger,
+            actor,
+            scheduler: deps.jobs(),
+            caseChanged: (referralId) => deps.pictures.caseChanged(referralId),
+            probeAfterMs: config.lookupRecoveryMs,
+            breakerState: (connectorId) => guards.breakerState(connectorId),
+          }),
+      },
       ...(retentionDays === undefined
         ? {}
         : {

@@ -92,7 +92,7 @@ export async function resendOutbox(deps: OutboxRerunDeps, outboxIds: readonly st
       results.set(outboxId, { outcome: 'not-failed' });
       continue;
     }
-    deps.deliveries.deliver([{ outboxId, dueAt: at }]);
+    await deps.deliveries.deliver([{ outboxId, dueAt: at }]);
     results.set(outboxId, { outcome: 'queued', requestId });
   }
   return results;

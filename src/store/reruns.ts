@@ -59,7 +59,7 @@ export async function queueLookupRerun(sql: Sql, lookupId: string, request: Reru
   );
   const row = rows[0];
   if (row === undefined) return 'referral-not-ready';
-  return { lookupId, referralId: row.referral_id, wave: row.wave, rag: row.rag, run: Number(row.runs) };
+  return { lookupId, referralId: row.referral_id, wave: row.wave, rag: row.rag, run: row.runs };
 }
 
 /** Re-runs queued or running whose referral finished its research: what a restart must schedule again. */
@@ -70,7 +70,7 @@ export async function listUnfinishedReruns(sql: Sql): Promise<QueuedRerun[]> {
       WHERE l.status IN ('queued', 'running') AND jsonb_array_length(l.history) > 0 AND r.status = 'picture-ready' AND r.closed_at IS NULL
       ORDER BY l.id`,
   );
-  return rows.map((row) => ({ lookupId: row.id, referralId: row.referral_id, wave: row.wave, rag: row.rag, run: Number(row.runs) }));
+  return rows.map((row) => ({ lookupId: row.id, referralId: row.referral_id, wave: row.wave, rag: row.rag, run: row.runs }));
 }
 
 /** One connector's lookups that its recovery would mend, as the recovery sweep weighs them. */
@@ -107,7 +107,7 @@ export async function listRecoverable(sql: Sql, limit = 1000): Promise<Recoverab
     const at = answered.find((a) => a.connector_id === connectorId)?.at ?? null;
     return {
       connectorId,
-      lookups: failed.filter((f) => f.connector_id === connectorId).map((f) => ({ id: f.id, finishedAt: new Date(f.finished_at).toISOString(), runs: Number(f.runs) })),
+      lookups: failed.filter((f) => f.connector_id === connectorId).map((f) => ({ id: f.id, finishedAt: new Date(f.finished_at).toISOString(), runs: f.runs })),
       lastAnsweredAt: at === null ? null : new Date(at).toISOString(),
       inFlight: Number(inFlight.find((n) => n.connector_id === connectorId)?.n ?? 0),
     };
@@ -122,6 +122,18 @@ export async function offerNewProductVersion(sql: Sql, referralId: string, at: D
     [referralId, at],
   );
   return rows.length === 1;
+}
+
+/** Since when a lookup run again after publication has left the published product behind; null when it has not. */
+export async function newProductOfferedAt(sql: Sql, referralId: string): Promise<Date | null> {
+  const rows = await sql.query<{ at: Date | null }>('SELECT new_product_offered_at AS at FROM referrals WHERE id = $1', [referralId]);
+  const at = rows[0]?.at ?? null;
+  return at === null ? null : new Date(at);
+}
+
+/** Publishing again takes the offer up. */
+export async function clearNewProductOffer(sql: Sql, referralId: string): Promise<void> {
+  await sql.query('UPDATE referrals SET new_product_offered_at = NULL WHERE id = $1 AND new_product_offered_at IS NOT NULL', [referralId]);
 }
 
 /** A failed piece of work, as the dead-letter list shows it: ids, codes and counts, never case content. */
@@ -197,7 +209,7 @@ export async function listFailures(sql: Sql, filter: FailureFilter): Promise<Fai
     reason: row.reason,
     attempts: row.attempts,
     failedAt: new Date(row.failed_at).toISOString(),
-    reruns: Number(row.reruns),
+    reruns: row.reruns,
     recoverable: row.recoverable,
   }));
 }
