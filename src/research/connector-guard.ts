@@ -95,6 +95,9 @@ interface Shared {
   readonly settings: string;
   readonly breaker: CircuitBreakerPolicy;
   readonly slots: BulkheadPolicy;
+  readonly halfOpenAfterMs: number;
+  /** When the breaker last opened (ms since the epoch), for reading its state. */
+  openedAt: number;
 }
 
 /** Builds the guards of this process. */
@@ -110,15 +113,16 @@ export function createConnectorGuards(options: ConnectorGuardOptions): Connector
       halfOpenAfter: connector.breaker.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(connector.breaker.consecutiveFailures),
     });
+    const entry: Shared = { settings, breaker, slots: bulkhead(connector.concurrency, Number.MAX_SAFE_INTEGER), halfOpenAfterMs: connector.breaker.halfOpenAfterMs, openedAt: 0 };
     breaker.onStateChange((state) => {
       const view = breakerView(state);
+      if (view === 'open') entry.openedAt = options.clock.now().getTime();
       const last = breaker.lastFailure;
       const reason = view === 'open' && last !== undefined && 'value' in last && isFailed(last.value) ? `${last.value.failure.code}: ${last.value.failure.reason}` : null;
       // Ids and states only (CONVENTIONS.md §9): a failure's reason never names a person.
       log.warn({ connectorId: connector.id, breaker: view }, 'connector breaker changed');
       options.onBreakerChange?.({ connectorId: connector.id, state: view, at: options.clock.now(), reason });
     });
-    const entry: Shared = { settings, breaker, slots: bulkhead(connector.concurrency, Number.MAX_SAFE_INTEGER) };
     shared.set(connector.id, entry);
     return entry;
   };
@@ -126,7 +130,10 @@ export function createConnectorGuards(options: ConnectorGuardOptions): Connector
   return {
     breakerState(connectorId) {
       const entry = shared.get(connectorId);
-      return entry === undefined ? 'closed' : breakerView(entry.breaker.state);
+      if (entry === undefined) return 'closed';
+      const view = breakerView(entry.breaker.state);
+      // cockatiel half-opens on the next call once `halfOpenAfter` has passed; read as it would answer it.
+      return view === 'open' && options.clock.now().getTime() - entry.openedAt >= entry.halfOpenAfterMs ? 'half-open' : view;
     },
 
     async run(lookup, attempt) {

@@ -15,11 +15,12 @@ export interface ConnectorHealth {
   readonly reason: string | null;
 }
 
-/** Records a breaker change; an older report than the one stored is ignored. */
+/** Records a breaker change; an older report than the one stored is ignored. Half-open keeps the reason it opened for. */
 export async function recordBreakerChange(sql: Sql, change: { connectorId: string; state: StoredBreakerState; at: Date; reason: string | null }): Promise<void> {
   await sql.query(
     `INSERT INTO connector_health (connector_id, breaker, breaker_since, breaker_reason) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (connector_id) DO UPDATE SET breaker = EXCLUDED.breaker, breaker_since = EXCLUDED.breaker_since, breaker_reason = EXCLUDED.breaker_reason
+     ON CONFLICT (connector_id) DO UPDATE SET breaker = EXCLUDED.breaker, breaker_since = EXCLUDED.breaker_since,
+       breaker_reason = CASE WHEN EXCLUDED.breaker = 'half-open' THEN connector_health.breaker_reason ELSE EXCLUDED.breaker_reason END
      WHERE connector_health.breaker_since IS NULL OR connector_health.breaker_since <= EXCLUDED.breaker_since`,
     [change.connectorId, change.state, change.at, change.reason],
   );
