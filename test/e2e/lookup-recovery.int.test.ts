@@ -83,7 +83,8 @@ beforeAll(async () => {
   const connectorsFile = path.join(tmp.dir, 'connectors.json');
   writeFileSync(connectorsFile, JSON.stringify({ connectors }));
   gateway = await startGatewayProcess({
-    env: { MASH_DATA_DIR: tmp.dir, MASH_SIMULATORS: 'off', MASH_CONNECTORS: connectorsFile, MASH_HOST_URL: simulators.host.url, MASH_LOOKUP_RECOVERY_MS: '1000' },
+    // One delivery attempt, so a failing host makes a dead letter at once.
+    env: { MASH_DATA_DIR: tmp.dir, MASH_SIMULATORS: 'off', MASH_CONNECTORS: connectorsFile, MASH_HOST_URL: simulators.host.url, MASH_LOOKUP_RECOVERY_MS: '1000', MASH_OUTBOX_ATTEMPTS: '1' },
   });
 }, 60_000);
 
@@ -181,5 +182,33 @@ describe('dead letters', () => {
     expect(((await call('connector-admin', 'education', 'GET', '/v1/admin/failures?kind=lookup')).json as Failures).failures.map((f) => f.id)).not.toContain(failed?.id);
     // Asking again for what no longer failed changes nothing.
     expect(((await call('connector-admin', 'education', 'POST', '/v1/admin/failures/reprocess', { items: [item] })).json as { results: { outcome: string }[] }).results[0]?.outcome).toBe('not-failed');
+  });
+
+  it('lists a publication the host refused to the manager only, and sends it again with the same idempotency key', async () => {
+    const id = await submit('DEAD-LETTER-2');
+    simulators.host.setFaults({ status: 503 });
+    const delivered = simulators.host.deliveries();
+    expect((await call('hub-manager', undefined, 'POST', `/v1/referrals/${id}/decision`, { rag: 'amber', outcome: 'early-help', rationale: 'Synthetic rationale.' })).status).toBe(200);
+    const published = await call('hub-manager', undefined, 'POST', `/v1/referrals/${id}/products`, { withholdUndecided: { rationale: 'Owners not yet available (synthetic).' } });
+    expect(published.status).toBe(201);
+    const { productId, version } = published.json as { productId: string; version: number };
+
+    type Failures = { failures: { kind: string; id: string; referralId: string; attempts: number }[] };
+    const failure = await waitFor(
+      async () => ((await call('hub-manager', undefined, 'GET', '/v1/admin/failures?kind=publication')).json as Failures).failures.find((f) => f.referralId === id),
+      30_000,
+      'the publication to fail',
+    );
+    expect(simulators.host.deliveries()).toBeGreaterThan(delivered);
+    expect(((await call('connector-admin', 'health', 'GET', '/v1/admin/failures')).json as Failures).failures.map((f) => f.id)).not.toContain(failure.id);
+    const refused = (await call('connector-admin', 'health', 'POST', '/v1/admin/failures/reprocess', { items: [{ kind: 'publication', id: failure.id }] })).json as { results: { outcome: string }[] };
+    expect(refused.results[0]?.outcome).toBe('forbidden');
+
+    simulators.host.setFaults({});
+    const resent = (await call('hub-manager', undefined, 'POST', '/v1/admin/failures/reprocess', { filter: { kind: ['publication'] } })).json as { results: { id: string; outcome: string }[] };
+    expect(resent.results).toContainEqual(expect.objectContaining({ id: failure.id, outcome: 'queued' }));
+    const received = await waitFor(() => Promise.resolve(simulators.host.received().find((r) => r.key === `${productId}-v${version}`)), 30_000, 'the host to receive the product');
+    expect(received.count).toBe(1);
+    expect(((await call('hub-manager', undefined, 'GET', '/v1/admin/failures?kind=publication')).json as Failures).failures.map((f) => f.id)).not.toContain(failure.id);
   });
 });

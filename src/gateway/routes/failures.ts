@@ -30,10 +30,11 @@ const Failure = z.object({
   recoverable: z.boolean().meta({ description: 'A lookup that runs again by itself once its agency answers again.' }),
 });
 
-/** `kind=lookup,notification`, or repeated: parsed into a list of kinds. */
+/** `kind=lookup,notification`: a comma-separated list of kinds (given once, as every query parameter). */
 const KindList = z
-  .union([z.string(), z.array(z.string())])
-  .transform((value) => (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).filter((v) => v !== ''))
+  .string()
+  .max(100)
+  .transform((value) => value.split(',').filter((v) => v !== ''))
   .pipe(z.array(Kind).min(1))
   .optional();
 
