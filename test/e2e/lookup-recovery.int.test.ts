@@ -10,17 +10,15 @@
  *   for its agency's administrator and the manager, not for another agency's administrator nor a
  *   practitioner, and reprocessing it runs it again, linked to the failed run.
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKey, signToken } from '../../src/gateway/embedded-key.ts';
 import type { Agency } from '../../src/model/agency.ts';
 import { Connector } from '../../src/model/connector.ts';
 import type { Role } from '../../src/model/principal.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
-import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
+import type { EmbeddedSimulators } from '../../simulators/embedded.ts';
+import { waitFor, type GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { EXAMPLE_REFERRAL, waitForPicture } from './support.ts';
+import { EXAMPLE_REFERRAL, startGatewayOnSimulators, waitForPicture, type GatewayOnSimulators } from './support.ts';
 
 interface LookupSeen {
   id: string;
@@ -40,6 +38,7 @@ interface StatusSeen {
 }
 
 const tmp = makeTempDir('mash-e2e-recovery-');
+let deployment: GatewayOnSimulators | undefined;
 let simulators: EmbeddedSimulators;
 let gateway: GatewayProcess;
 
@@ -76,21 +75,18 @@ async function submit(reference: string): Promise<string> {
 const statusOf = async (id: string): Promise<StatusSeen> => (await call('hub-manager', undefined, 'GET', `/v1/referrals/${id}`)).json as StatusSeen;
 
 beforeAll(async () => {
-  simulators = await startEmbeddedSimulators();
-  // Quick to give up and quick to recover, so the test takes seconds: two attempts, a breaker
-  // that opens after three failures in a row and half-opens after a second.
-  const connectors = simulators.connectors.map((c) => Connector.parse({ ...c, retry: { attempts: 2, backoffMs: 50 }, breaker: { consecutiveFailures: 3, halfOpenAfterMs: 1_000 } }));
-  const connectorsFile = path.join(tmp.dir, 'connectors.json');
-  writeFileSync(connectorsFile, JSON.stringify({ connectors }));
-  gateway = await startGatewayProcess({
+  deployment = await startGatewayOnSimulators(tmp.dir, {
+    // Quick to give up and quick to recover, so the test takes seconds: two attempts, a breaker
+    // that opens after three failures in a row and half-opens after a second.
+    connectors: (declared) => declared.map((c) => Connector.parse({ ...c, retry: { attempts: 2, backoffMs: 50 }, breaker: { consecutiveFailures: 3, halfOpenAfterMs: 1_000 } })),
     // One delivery attempt, so a failing host makes a dead letter at once.
-    env: { MASH_DATA_DIR: tmp.dir, MASH_SIMULATORS: 'off', MASH_CONNECTORS: connectorsFile, MASH_HOST_URL: simulators.host.url, MASH_LOOKUP_RECOVERY_MS: '1000', MASH_OUTBOX_ATTEMPTS: '1' },
+    env: { MASH_LOOKUP_RECOVERY_MS: '1000', MASH_OUTBOX_ATTEMPTS: '1' },
   });
+  ({ simulators, gateway } = deployment);
 }, 60_000);
 
 afterAll(async () => {
-  await gateway.kill('SIGTERM');
-  await simulators.close();
+  await deployment?.stop();
   tmp.remove();
 });
 

@@ -7,14 +7,12 @@
  * - a police system answering 429 with `Retry-After: 2` is asked again no sooner than 2 s later;
  * - an education system answering 400 is asked once: a client error is not retried.
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agency } from '../../src/model/agency.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
+import type { EmbeddedSimulators } from '../../simulators/embedded.ts';
+import type { GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { EXAMPLE_REFERRAL, tokenIn, waitForPicture } from './support.ts';
+import { EXAMPLE_REFERRAL, startGatewayOnSimulators, tokenIn, waitForPicture, type GatewayOnSimulators } from './support.ts';
 
 interface LookupSeen {
   connectorId: string;
@@ -28,6 +26,7 @@ interface LookupSeen {
 }
 
 const tmp = makeTempDir('mash-e2e-resilient-');
+let deployment: GatewayOnSimulators | undefined;
 let simulators: EmbeddedSimulators;
 let gateway: GatewayProcess;
 
@@ -44,15 +43,12 @@ async function outage(agency: Agency, outageSpec: { requests: number; status: nu
 }
 
 beforeAll(async () => {
-  simulators = await startEmbeddedSimulators();
-  const connectorsFile = path.join(tmp.dir, 'connectors.json');
-  writeFileSync(connectorsFile, JSON.stringify({ connectors: simulators.connectors }));
-  gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: tmp.dir, MASH_SIMULATORS: 'off', MASH_CONNECTORS: connectorsFile, MASH_HOST_URL: simulators.host.url } });
+  deployment = await startGatewayOnSimulators(tmp.dir);
+  ({ simulators, gateway } = deployment);
 }, 60_000);
 
 afterAll(async () => {
-  await gateway.kill('SIGTERM');
-  await simulators.close();
+  await deployment?.stop();
   tmp.remove();
 });
 
