@@ -41,7 +41,10 @@ export function startJobEngine(options: JobEngineOptions): JobEngine {
     return createInProcessRunner(options.work, runner, options.logger);
   }
   const scheduler = createBullmqScheduler({ connection: options.redisUrl, ...runner, logger: options.logger });
-  const workers = options.work === undefined ? undefined : startBullmqWorkers({
+  const workers =
+    options.work === undefined
+      ? undefined
+      : startBullmqWorkers({
           connection: options.redisUrl,
           work: options.work,
           concurrency: options.concurrency,
