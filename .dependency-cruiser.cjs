@@ -91,7 +91,7 @@ module.exports = {
       to: { path: '^src/queue/(engine|bullmq|in-process)\\.ts$' },
     },
     {
-      // BullMQ and Redis are the distributed engine's business, nobody else's.
+      // BullMQ and Redis are the distributed engine's business, and the shared rate limit's (docs/decisions.md "Resilient connectors").
       name: 'redis-only-in-the-engine',
       severity: 'error',
       from: { pathNot: ['^src/queue/bullmq\\.ts$', '^src/queue/rate-limit-redis\\.ts$'] },

@@ -33,8 +33,8 @@ import { resumeResearch } from './research/intake.ts';
 import { executeLookup, type ResearchDeps } from './research/lookup.ts';
 import { createConnectorGuards } from './research/connector-guard.ts';
 import { recoverLookups } from './research/rerun.ts';
-import { memoryRateSlots, type RateSlots } from './research/rate-limit.ts';
-import { redisRateSlots } from './queue/rate-limit-redis.ts';
+import { memoryRateWindow, type RateWindow } from './research/rate-limit.ts';
+import { redisRateWindow } from './queue/rate-limit-redis.ts';
 import { recordBreakerChange } from './store/connector-health.ts';
 import { defaultRegistry } from './research/kits.ts';
 import { upsertConnector } from './store/connectors.ts';
@@ -111,14 +111,14 @@ async function main(): Promise<void> {
   closers.unshift(() => pictures.close());
   const runsJobs = config.role === 'all' || config.role === 'worker';
   // Connector rate limits hold across every worker: in Redis when distributed (docs/decisions.md "Resilient connectors").
-  const redisSlots = runsJobs && config.redisUrl !== undefined ? redisRateSlots(config.redisUrl, logger) : undefined;
-  if (redisSlots !== undefined) closers.unshift(() => redisSlots.close());
-  const rateSlots: RateSlots = redisSlots ?? memoryRateSlots();
+  const redisWindow = runsJobs && config.redisUrl !== undefined ? redisRateWindow(config.redisUrl, logger) : undefined;
+  if (redisWindow !== undefined) closers.unshift(() => redisWindow.close());
+  const rateWindow: RateWindow = redisWindow ?? memoryRateWindow();
   // Late bound: the processors schedule follow-up work through the engine they run in.
   const engine: JobEngine = startJobEngine({
     redisUrl: config.redisUrl,
     ...config.jobs,
-    work: runsJobs ? jobWork({ config, db, vault, identity, pictures, auditSigner, logger, actor, rateSlots, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
+    work: runsJobs ? jobWork({ config, db, vault, identity, pictures, auditSigner, logger, actor, rateWindow, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
     logger,
   });
   closers.unshift(() => engine.close());
@@ -146,8 +146,8 @@ interface JobWorkDeps {
   readonly auditSigner: AuditSigner;
   readonly logger: Logger;
   readonly actor: string;
-  /** Where connector rate limits keep their slots: memory, or Redis when distributed. */
-  readonly rateSlots: RateSlots;
+  /** Where connector rate limits count sends: memory, or Redis when distributed. */
+  readonly rateWindow: RateWindow;
   /** The host products are pushed to; without one, hosts pull. */
   readonly hostUrl: string | undefined;
   /** The engine this work runs in, for the follow-up work it schedules (late bound). */
@@ -162,7 +162,7 @@ interface JobWorkDeps {
 function jobWork(deps: JobWorkDeps): JobWork {
   const { config, db, vault, identity, logger, actor } = deps;
   const guards = createConnectorGuards({
-    slots: deps.rateSlots,
+    rateWindow: deps.rateWindow,
     clock: systemClock,
     logger,
     // Best effort: a breaker change the store misses is written again at the next change.

@@ -1,42 +1,50 @@
 /**
- * The connector rate limit's slots in Redis, shared by every worker process (docs/decisions.md,
- * "Resilient connectors"; the algorithm is src/research/rate-limit.ts's). One Lua script
- * reserves a slot atomically and reads the time from Redis itself (`TIME`), so processes whose
- * clocks differ still space their requests on one clock. Keys expire once their last slot has
- * passed, so nothing accumulates.
+ * The connector rate limit's log in Redis, shared by every worker process (docs/decisions.md,
+ * "Resilient connectors"; the algorithm is src/research/rate-limit.ts's). One Lua script checks
+ * and records a send atomically, reading the time from Redis itself (`TIME`), so processes whose
+ * clocks differ still count on one clock. Each key is a sorted set of send times that expires
+ * once a window has passed without a send, so nothing accumulates.
  */
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describeError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { RateSlots } from '../research/rate-limit.ts';
+import type { RateWindow } from '../research/rate-limit.ts';
 
-/** KEYS[1]: the connector's key; ARGV[1]: the emission interval in µs. Returns the wait in µs. */
-const RESERVE = `
+/**
+ * KEYS[1]: the connector's log; ARGV[1]: the limit; ARGV[2]: the window in µs; ARGV[3]: a unique
+ * member. Returns 0 (recorded), or the µs until the oldest send leaves the window.
+ */
+const TRY_ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local last = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slot = math.max(now, last)
-local nxt = slot + tonumber(ARGV[1])
-redis.call('SET', KEYS[1], string.format('%.0f', nxt), 'PX', math.ceil((nxt - now) / 1000) + 1000)
-return string.format('%.0f', slot - now)
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now - window))
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], string.format('%.0f', now), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return string.format('%.0f', math.max(tonumber(oldest[2]) + window - now, 1))
 `;
 
-export interface RedisRateSlots extends RateSlots {
+export interface RedisRateWindow extends RateWindow {
   close(): Promise<void>;
 }
 
-/** Slots in the Redis at `url`, under `prefix` (default `mash:rate`). */
-export function redisRateSlots(url: string, logger: Logger, prefix = 'mash:rate'): RedisRateSlots {
-  // Commands wait for a reconnection (a rate slot is worth waiting for); the lookup's deadline bounds the wait.
-  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+/** The log in the Redis at `url`, under `prefix` (default `mash:rate`). */
+export function redisRateWindow(url: string, logger: Logger, prefix = 'mash:rate'): RedisRateWindow {
+  // Commands wait for a reconnection (a turn is worth waiting for); the lookup's deadline bounds the wait.
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
   redis.on('error', (error: unknown) => {
     logger.warn({ component: 'rate-limit', code: 'QUEUE.UNAVAILABLE', err: describeError(error) }, 'redis connection error');
   });
-  redis.defineCommand('mashReserveSlot', { numberOfKeys: 1, lua: RESERVE });
-  const reserve = (redis as unknown as { mashReserveSlot(key: string, intervalMicros: string): Promise<string> }).mashReserveSlot.bind(redis);
+  redis.defineCommand('mashTryAcquire', { numberOfKeys: 1, lua: TRY_ACQUIRE });
+  const tryAcquire = (redis as unknown as { mashTryAcquire(key: string, limit: string, windowMicros: string, member: string): Promise<string> }).mashTryAcquire.bind(redis);
   return {
-    async reserve(key, intervalMs) {
-      const waitMicros = await reserve(`${prefix}:${key}`, String(Math.ceil(intervalMs * 1000)));
+    async tryAcquire(key, limit, windowMs) {
+      const waitMicros = await tryAcquire(`${prefix}:${key}`, String(limit), String(Math.ceil(windowMs * 1000)), randomUUID());
       return Number(waitMicros) / 1000;
     },
     async close() {

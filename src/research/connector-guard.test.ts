@@ -4,7 +4,7 @@ import { systemClock } from '../lib/clock.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { Connector } from '../model/connector.ts';
 import { createConnectorGuards, type BreakerChange } from './connector-guard.ts';
-import { emissionIntervalMs, memoryRateSlots, takeTurn } from './rate-limit.ts';
+import { memoryRateWindow, takeTurn, windowFor } from './rate-limit.ts';
 import type { KitOutcome } from './registry.ts';
 
 const connector = (overrides: Record<string, unknown> = {}): Connector =>
@@ -30,7 +30,7 @@ function scripted(answers: readonly KitOutcome[]): { attempt: () => Promise<KitO
   };
 }
 
-const guards = (onBreakerChange?: (change: BreakerChange) => void) => createConnectorGuards({ slots: memoryRateSlots(), clock: systemClock, logger: silentLogger(), onBreakerChange });
+const guards = (onBreakerChange?: (change: BreakerChange) => void) => createConnectorGuards({ rateWindow: memoryRateWindow(), clock: systemClock, logger: silentLogger(), onBreakerChange });
 
 describe('retries', () => {
   it('retries a transient failure and counts each retry before it is sent: 503 twice then an answer is 3 attempts', async () => {
@@ -119,23 +119,31 @@ describe('concurrency and rate', () => {
     expect(most).toBe(2);
   });
 
-  it('spaces requests one emission interval apart, so no second ever holds more than the rate', async () => {
-    const slots = memoryRateSlots();
+  it('lets no second hold more than the rate, counting each request when it is sent', async () => {
+    const window = memoryRateWindow();
     const sent: number[] = [];
     const signal = new AbortController().signal;
-    await Promise.all(Array.from({ length: 12 }, async () => {
-      await takeTurn(slots, 'police-test', 10, signal);
-      sent.push(performance.now());
-    }));
+    await Promise.all(
+      Array.from({ length: 25 }, async () => {
+        await takeTurn(window, 'police-test', 10, signal);
+        sent.push(performance.now());
+      }),
+    );
     sent.sort((a, b) => a - b);
     for (let i = 10; i < sent.length; i += 1) expect(sent[i]! - sent[i - 10]!).toBeGreaterThanOrEqual(1_000);
-    expect(emissionIntervalMs(10)).toBeCloseTo(103, 5);
+    // The rate is used, not just respected: 25 requests at 10/s take a little over two windows.
+    expect(sent.at(-1)! - sent[0]!).toBeLessThan(2_600);
+  });
+
+  it('turns a fractional rate into whole requests per window', () => {
+    expect(windowFor(0.5)).toEqual({ limit: 1, windowMs: 2_100 });
+    expect(windowFor(5)).toEqual({ limit: 5, windowMs: 1_050 });
   });
 
   it('gives up its turn when the lookup deadline fires first', async () => {
-    const slots = memoryRateSlots();
+    const window = memoryRateWindow();
     const signal = new AbortController().signal;
-    await takeTurn(slots, 'k', 1, signal);
-    await expect(takeTurn(slots, 'k', 1, AbortSignal.timeout(50))).rejects.toThrow();
+    await takeTurn(window, 'k', 1, signal);
+    await expect(takeTurn(window, 'k', 1, AbortSignal.timeout(50))).rejects.toThrow();
   });
 });

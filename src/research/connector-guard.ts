@@ -2,7 +2,7 @@
  * What stands between a lookup and its agency (docs/decisions.md, "Resilient connectors"): per
  * connector, a concurrency limit, a circuit breaker, the request rate it declares, and retries of
  * transient failures — all cockatiel policies (CONVENTIONS.md §12: the well-kept library), only
- * the rate limit's slots are ours (src/research/rate-limit.ts says why).
+ * the rate limit's log is ours (src/research/rate-limit.ts says why).
  *
  * - **Retry** (per lookup): only a failure the adapter marked transient — the agency unreachable,
  *   HTTP 429/502/503/504, a SOAP Receiver fault — never a client error, a refused credential, a
@@ -27,7 +27,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Connector } from '../model/connector.ts';
 import type { KitOutcome } from './registry.ts';
-import { takeTurn, type RateSlots } from './rate-limit.ts';
+import { takeTurn, type RateWindow } from './rate-limit.ts';
 
 /** A connector's breaker, as an administrator reads it. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -59,7 +59,8 @@ export interface ConnectorGuards {
 }
 
 export interface ConnectorGuardOptions {
-  readonly slots: RateSlots;
+  /** Where the connectors' rate limits count sends: memory, or Redis when distributed. */
+  readonly rateWindow: RateWindow;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Told when a connector's breaker changes state in this process (recorded in the store, best effort). */
@@ -144,7 +145,7 @@ export function createConnectorGuards(options: ConnectorGuardOptions): Connector
         maxAttempts: connector.retry.attempts - 1,
         backoff: budget.backoff,
       });
-      const context = adapterContext(connector, options.slots);
+      const context = adapterContext(connector, options.rateWindow);
       const calls: Orchestration[] = [];
       let attempts = 0;
       try {
@@ -199,12 +200,12 @@ function retryBudget(connector: Connector, dueAt: Date, clock: Clock): { allows(
 }
 
 /** The adapter's context: its requests take their turn under the connector's rate limit. */
-function adapterContext(connector: Connector, slots: RateSlots): AdapterContext {
+function adapterContext(connector: Connector, rateWindow: RateWindow): AdapterContext {
   const limit = connector.rateLimit;
   if (limit === undefined) return {};
   return {
     fetch: async (input, init) => {
-      await takeTurn(slots, connector.id, limit.requestsPerSecond, init?.signal ?? new AbortController().signal);
+      await takeTurn(rateWindow, connector.id, limit.requestsPerSecond, init?.signal ?? new AbortController().signal);
       return globalThis.fetch(input, init);
     },
   };

@@ -4,58 +4,74 @@
  * per application; an agency enforcing a limit answers 429 to the request over it, so the hub
  * must never send it: a request waits for its turn, it is never sent early and never failed.
  *
- * The algorithm is the generic cell rate algorithm in its "virtual scheduling" form (ITU-T
- * I.371 §4.4.2, as redis-cell and Stripe's limiter use it): each request reserves the next free
- * slot, one emission interval after the last, and waits until then. Slots are spaced evenly, so
- * no window of one second ever holds more than the rate — which a fixed-window counter (the
- * limiters of rate-limiter-flexible and BullMQ) cannot promise: it lets through up to twice the
- * rate across a window boundary. The embedded store keeps the last slot in memory; the
- * distributed one keeps it in Redis (src/queue/rate-limit-redis.ts), reading Redis's clock so
- * that processes with different clocks agree.
+ * The algorithm is a sliding log, the way an agency counts: a request may go when fewer than the
+ * rate's worth of requests went in the last second (widened by a margin), and the check and the
+ * record happen in one step at the moment it is sent. Checking at the moment of sending is the
+ * point: a scheme that reserves a future slot (GCRA) and sleeps until it sends late whenever the
+ * worker's event loop is busy, and two late sends followed by two punctual ones arrive closer
+ * than the rate; and a fixed-window counter (the limiters of rate-limiter-flexible and BullMQ)
+ * lets up to twice the rate through across a window boundary. The embedded store keeps the log in
+ * memory; the distributed one in Redis (src/queue/rate-limit-redis.ts), reading Redis's clock so
+ * processes with different clocks agree.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Where the last reserved slot of each key lives: this process's memory, or Redis. */
-export interface RateSlots {
+/** Where each key's log of recent sends lives: this process's memory, or Redis. */
+export interface RateWindow {
   /**
-   * Reserves the next slot of `key`, `intervalMs` after the one before (or now, when that has
-   * passed), and says how many ms from now it starts.
+   * Records a send of `key` now and answers 0 when fewer than `limit` were recorded in the last
+   * `windowMs`; otherwise records nothing and answers the ms until the oldest leaves the window.
    */
-  reserve(key: string, intervalMs: number): Promise<number>;
+  tryAcquire(key: string, limit: number, windowMs: number): Promise<number>;
 }
 
 /**
- * A margin on the emission interval: an agency counts arrivals, and two requests sent one
- * interval apart may arrive a few ms closer (scheduling, the network). 3 % keeps a tolerance of
- * 30 ms per second at the cost of 3 % of the rate.
+ * A margin on the window: an agency counts arrivals, and two requests sent a second apart may
+ * arrive some ms closer (the network, a busy event loop on either side). 5 % keeps a tolerance of
+ * 50 ms at the cost of 5 % of the rate: 0.95 of it is still used.
  */
-export const SPACING_MARGIN = 1.03;
-
-/** The wait between requests that holds `requestsPerSecond`, margin included. */
-export function emissionIntervalMs(requestsPerSecond: number): number {
-  return (1000 / requestsPerSecond) * SPACING_MARGIN;
-}
+export const WINDOW_MARGIN = 1.05;
 
 /**
- * Waits for the next request slot of `key` at `requestsPerSecond`. Rejects with the signal's
- * reason if `signal` aborts first (the lookup's deadline); its slot then goes unused, which errs
- * on the side of the agency.
+ * The limit and window that hold `requestsPerSecond`: a whole number of requests per window, so a
+ * fractional rate (0.5/s) becomes one request per two seconds.
  */
-export async function takeTurn(slots: RateSlots, key: string, requestsPerSecond: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  const waitMs = await slots.reserve(key, emissionIntervalMs(requestsPerSecond));
-  if (waitMs > 0) await sleep(waitMs, undefined, { signal });
+export function windowFor(requestsPerSecond: number): { limit: number; windowMs: number } {
+  const limit = Math.max(1, Math.floor(requestsPerSecond));
+  return { limit, windowMs: (limit / requestsPerSecond) * 1000 * WINDOW_MARGIN };
 }
 
-/** Slots kept in this process: exact for one process (embedded, or one worker). */
-export function memoryRateSlots(now: () => number = () => performance.timeOrigin + performance.now()): RateSlots {
-  const next = new Map<string, number>();
+/** The longest one wait between tries; waiters also spread by a few ms so they do not wake together. */
+const MAX_WAIT_MS = 1_000;
+
+/**
+ * Waits for `key`'s turn at `requestsPerSecond`, then counts the request as sent. Rejects with the
+ * signal's reason if `signal` aborts first (the lookup's deadline): nothing is counted then.
+ */
+export async function takeTurn(window: RateWindow, key: string, requestsPerSecond: number, signal: AbortSignal): Promise<void> {
+  const { limit, windowMs } = windowFor(requestsPerSecond);
+  for (;;) {
+    signal.throwIfAborted();
+    const waitMs = await window.tryAcquire(key, limit, windowMs);
+    if (waitMs <= 0) return;
+    await sleep(Math.min(waitMs, MAX_WAIT_MS) + Math.random() * 5, undefined, { signal });
+  }
+}
+
+/** The log kept in this process: exact for one process (embedded, or one worker). */
+export function memoryRateWindow(now: () => number = () => performance.timeOrigin + performance.now()): RateWindow {
+  const sent = new Map<string, number[]>();
   return {
-    reserve(key, intervalMs) {
+    tryAcquire(key, limit, windowMs) {
       const at = now();
-      const slot = Math.max(at, next.get(key) ?? 0);
-      next.set(key, slot + intervalMs);
-      return Promise.resolve(slot - at);
+      const recent = (sent.get(key) ?? []).filter((t) => at - t < windowMs);
+      if (recent.length < limit) {
+        recent.push(at);
+        sent.set(key, recent);
+        return Promise.resolve(0);
+      }
+      sent.set(key, recent);
+      return Promise.resolve(Math.max((recent[0] ?? at) + windowMs - at, 1));
     },
   };
 }

@@ -13,6 +13,7 @@ import { startPostgres, type StartPostgresOptions, type TestPostgres } from '../
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
+import type { Connector } from '../../src/model/connector.ts';
 
 export interface DistributedStack {
   readonly postgres: TestPostgres;
@@ -38,6 +39,8 @@ export interface DistributedOptions {
   readonly workerEnv?: Readonly<Record<string, string>>;
   /** Runs once the simulators are up, before any process starts (e.g. to set their faults). */
   readonly prepare?: (simulators: EmbeddedSimulators) => void;
+  /** Changes the connectors declared for the simulators (retries, rate limits…). */
+  readonly connectors?: (declared: readonly Connector[]) => readonly Connector[];
 }
 
 export async function startDistributedStack(options: DistributedOptions): Promise<DistributedStack> {
@@ -56,7 +59,7 @@ export async function startDistributedStack(options: DistributedOptions): Promis
     const [postgres, redis, simulators] = servers;
     options.prepare?.(simulators);
     const connectorsFile = path.join(tmp.dir, 'connectors.json');
-    writeFileSync(connectorsFile, JSON.stringify({ connectors: simulators.connectors }));
+    writeFileSync(connectorsFile, JSON.stringify({ connectors: options.connectors?.(simulators.connectors) ?? simulators.connectors }));
     const env = {
       MASH_DATA_DIR: tmp.dir,
       DATABASE_URL: postgres.url,
