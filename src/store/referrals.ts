@@ -308,17 +308,17 @@ export async function markContentDestroyed(sql: Sql, referralId: string, at: Dat
 }
 
 /** Referrals whose research has not finished, with their unfinished lookups: what a restart resumes. */
-export async function listUnfinishedResearch(sql: Sql): Promise<{ referralId: string; rag: Rag; wave: number; lookupIds: string[] }[]> {
+export async function listUnfinishedResearch(sql: Sql): Promise<{ referralId: string; rag: Rag; slaDueAt: Date; wave: number; lookupIds: string[] }[]> {
   // The latest wave is the one in progress; its unfinished lookups are what remain to run.
-  const rows = await sql.query<{ referral_id: string; rag: Rag; wave: number | null; lookup_ids: string[] | null }>(
-    `SELECT r.id AS referral_id, r.rag, w.wave,
+  const rows = await sql.query<{ referral_id: string; rag: Rag; sla_due_at: Date; wave: number | null; lookup_ids: string[] | null }>(
+    `SELECT r.id AS referral_id, r.rag, r.sla_due_at, w.wave,
             array_remove(array_agg(l.id ORDER BY l.id) FILTER (WHERE l.status IN ('queued', 'running') AND l.wave = w.wave), NULL) AS lookup_ids
        FROM referrals r
        LEFT JOIN LATERAL (SELECT max(wave) AS wave FROM lookups WHERE referral_id = r.id) w ON true
        LEFT JOIN lookups l ON l.referral_id = r.id
       WHERE r.status IN ('received', 'researching')
-      GROUP BY r.id, r.rag, r.received_at, w.wave
+      GROUP BY r.id, r.rag, r.sla_due_at, r.received_at, w.wave
       ORDER BY r.received_at`,
   );
-  return rows.map((row) => ({ referralId: row.referral_id, rag: row.rag, wave: row.wave ?? 1, lookupIds: row.lookup_ids ?? [] }));
+  return rows.map((row) => ({ referralId: row.referral_id, rag: row.rag, slaDueAt: new Date(row.sla_due_at), wave: row.wave ?? 1, lookupIds: row.lookup_ids ?? [] }));
 }
