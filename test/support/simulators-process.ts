@@ -79,7 +79,8 @@ export async function startSimulatorsProcess(options: { readonly env?: Readonly<
   const control = async (agency: Agency, pathname: string, method: string, body?: unknown): Promise<unknown> => {
     const response = await fetch(`${agencies[agency]}${pathname}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
     if (!response.ok) throw new Error(`${method} ${pathname} on the ${agency} simulator answered ${response.status}: ${await response.text()}`);
-    return response.json();
+    const text = await response.text();
+    return text === '' ? undefined : (JSON.parse(text) as unknown);
   };
   return {
     child,
