@@ -59,7 +59,7 @@ import { testSla } from '../test/support/sla.ts';
 
 const APPEND_TARGET = 1_000;
 const VERIFY_TARGET = 200_000;
-const WINDOW_MS = Number(process.argv[2] ?? 10) * 1_000;
+const WINDOW_MS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 10) * 1_000;
 const SUBMITTERS = 4;
 const APPENDERS = 8;
 const VERIFY_ENTRIES = 200_000;
