@@ -49,7 +49,7 @@ const DEAD_DEADLINE_MS = 5_000;
 const LIMITED_AGENCY: Agency = 'health';
 const LIMIT_PER_SECOND = 5;
 const SETTINGS = QUICK
-  ? { embedded: { rate: 5, seconds: 5 }, distributed: { rate: 20, seconds: 3 }, dead: { rate: 2, seconds: 3 }, limitWindowS: 8, limitBacklog: 12, recoveryBacklog: 20, drainS: 30 }
+  ? { embedded: { rate: 5, seconds: 3 }, distributed: { rate: 20, seconds: 2 }, dead: { rate: 2, seconds: 2 }, limitWindowS: 6, limitBacklog: 10, recoveryBacklog: 10, drainS: 25 }
   : { embedded: { rate: 5, seconds: 30 }, distributed: { rate: 20, seconds: 30 }, dead: { rate: 2, seconds: 20 }, limitWindowS: 30, limitBacklog: 40, recoveryBacklog: 100, drainS: 180 };
 const TARGETS = {
   overheadP95: { op: '<=', value: 1.1 },
