@@ -49,7 +49,7 @@ const DEAD_DEADLINE_MS = 5_000;
 const LIMITED_AGENCY: Agency = 'health';
 const LIMIT_PER_SECOND = 5;
 const SETTINGS = QUICK
-  ? { embedded: { rate: 5, seconds: 3 }, distributed: { rate: 20, seconds: 2 }, dead: { rate: 2, seconds: 2 }, limitWindowS: 6, limitBacklog: 10, recoveryBacklog: 10, drainS: 25 }
+  ? { embedded: { rate: 5, seconds: 3 }, distributed: { rate: 20, seconds: 2 }, dead: { rate: 2, seconds: 2 }, limitWindowS: 6, limitBacklog: 10, recoveryBacklog: 10, drainS: 15 }
   : { embedded: { rate: 5, seconds: 30 }, distributed: { rate: 20, seconds: 30 }, dead: { rate: 2, seconds: 20 }, limitWindowS: 30, limitBacklog: 40, recoveryBacklog: 100, drainS: 180 };
 const TARGETS = {
   overheadP95: { op: '<=', value: 1.1 },
@@ -310,17 +310,29 @@ async function waitForHost(stack: Distributed, count: number, timeoutMs: number)
   while ((await hostProducts(stack)).length < count && Date.now() < deadline) await sleep(250);
 }
 
-/** The manager publishes a product for each referral (owners' undecided items withheld by default). */
+/** The manager decides and publishes a product for each referral (owners' undecided items withheld by default). */
 async function publish(api: Api, ids: readonly string[]): Promise<{ productId: string; version: number }[]> {
   const products: { productId: string; version: number }[] = [];
+  const refused = new Map<string, number>();
   for (const id of ids) {
+    const decided = await fetch(`${api.url}/v1/referrals/${id}/decision`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.tokens.manager}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ rag: 'red', outcome: 'strategy-discussion', rationale: 'Synthetic benchmark decision.' }),
+    });
+    if (decided.status !== 200) {
+      refused.set(`decision ${decided.status}`, (refused.get(`decision ${decided.status}`) ?? 0) + 1);
+      continue;
+    }
     const response = await fetch(`${api.url}/v1/referrals/${id}/products`, {
       method: 'POST',
       headers: { authorization: `Bearer ${api.tokens.manager}`, 'content-type': 'application/json' },
       body: JSON.stringify({ withholdUndecided: { rationale: 'Synthetic benchmark: owners not yet available' } }),
     });
     if (response.status === 201) products.push((await response.json()) as { productId: string; version: number });
+    else refused.set(`publication ${response.status}`, (refused.get(`publication ${response.status}`) ?? 0) + 1);
   }
+  if (refused.size > 0) console.log(`publications refused before the crash: ${JSON.stringify(Object.fromEntries(refused))}`);
   return products;
 }
 
