@@ -69,11 +69,6 @@ describe('loadConfig', () => {
     tmp.remove();
   });
 
-  it('runs lookups at once by the dozen: they wait on agencies, not the CPU (docs/decisions.md "CPU per referral, and concurrency for I/O-bound lookups")', () => {
-    expect(loadConfig({}).jobs.concurrency).toBe(64);
-    expect(loadConfig({ MASH_WORKER_CONCURRENCY: '4' }).jobs.concurrency).toBe(4);
-  });
-
   it('treats empty values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
   });
