@@ -40,6 +40,8 @@ import { createInProcessRunner } from '../src/queue/in-process.ts';
 import type { JobProcessors } from '../src/queue/runner.ts';
 import { completeResearch } from '../src/research/complete.ts';
 import { defaultRegistry } from '../src/research/kits.ts';
+import { createConnectorGuards } from '../src/research/connector-guard.ts';
+import { memoryRateSlots } from '../src/research/rate-limit.ts';
 import { executeLookup, type ResearchDeps } from '../src/research/lookup.ts';
 import { upsertConnector } from '../src/store/connectors.ts';
 import type { Db } from '../src/store/db.ts';
@@ -154,7 +156,8 @@ async function appendUnderLoad(db: Db, url: string): Promise<LoadFigures> {
   const vault = createVault(randomBytes(32));
   const logger = silentLogger();
   for (const connector of simulators.connectors) await upsertConnector(db, connector, 'embedded', new Date());
-  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor: 'system:bench' };
+  const guards = createConnectorGuards({ slots: memoryRateSlots(), clock: systemClock, logger });
+  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor: 'system:bench', guards };
   let schedule: (plan: ResearchPlan) => Promise<void> = () => Promise.resolve();
   const identity = testIdentity({ db, vault, clock: systemClock, masterKey: randomBytes(32) });
   const processors: JobProcessors = {

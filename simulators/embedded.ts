@@ -4,7 +4,7 @@
  * endpoints. Also used by `serve.ts` (compose) and the end-to-end tests.
  */
 import type { Agency } from '../src/model/agency.ts';
-import type { Connector, ConnectorType } from '../src/model/connector.ts';
+import { Connector, type ConnectorType } from '../src/model/connector.ts';
 import { startFeedbackSink, type FeedbackSink } from './feedback.ts';
 import { startHostSimulator, type HostSimulator } from './host/server.ts';
 import { startHealthSimulator, type HealthSimulator } from './health/server.ts';
@@ -73,7 +73,8 @@ export async function startEmbeddedSimulators(options: EmbeddedSimulatorOptions 
     started.push({ agency: 'housing', simulator: await startHousingSimulator({ population, host, port: port('housing') }) });
     started.push({ agency: 'social-care', simulator: await startSocialCareSimulator({ population, host, port: port('social-care') }) });
 
-    const connectors: Connector[] = started.map(({ agency, simulator }) => ({
+    // Parsed, so every setting this file does not name takes the model's default.
+    const connectors: Connector[] = started.map(({ agency, simulator }) => Connector.parse({
       id: `${agency}-sim`,
       agency,
       type: SOURCE_SYSTEMS[agency].type,

@@ -63,6 +63,7 @@ export const EnvSchema = z.object({
   MASH_JOB_BACKOFF_MS: positiveInt(1000, 600_000),
   MASH_SHUTDOWN_GRACE_MS: positiveInt(10_000, 600_000),
   MASH_RECOVERY_SWEEP_MS: positiveInt(60_000, 86_400_000),
+  MASH_LOOKUP_RECOVERY_MS: positiveInt(30_000, 86_400_000),
   MASH_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   MASH_MASTER_KEY: z.string().min(1).optional(),
   MASH_HOST_URL: z.url().optional(),
@@ -114,6 +115,8 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** How often workers re-schedule unfinished research found in the store. */
   readonly recoverySweepMs: number;
+  /** How often failed lookups of a recovered agency are looked for, and the first wait before probing a silent one. */
+  readonly lookupRecoveryMs: number;
   readonly audit: { readonly signingKeyPem: string | undefined; readonly checkpointEvery: number; readonly checkpointMaxAgeMs: number };
   /** The host case system products are pushed to; without a URL hosts pull (GET /v1/products). */
   readonly hostSystem: { readonly url: string | undefined; readonly format: 'rest' | 'fhir'; readonly tokenFile: string | undefined };
@@ -172,6 +175,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     jobs: { concurrency: e.MASH_WORKER_CONCURRENCY, attempts: e.MASH_JOB_ATTEMPTS, backoffMs: e.MASH_JOB_BACKOFF_MS },
     shutdownGraceMs: e.MASH_SHUTDOWN_GRACE_MS,
     recoverySweepMs: e.MASH_RECOVERY_SWEEP_MS,
+    lookupRecoveryMs: e.MASH_LOOKUP_RECOVERY_MS,
     audit: {
       signingKeyPem: e.MASH_AUDIT_SIGNING_KEY === undefined ? undefined : readPem(e.MASH_AUDIT_SIGNING_KEY, 'MASH_AUDIT_SIGNING_KEY'),
       checkpointEvery: e.MASH_AUDIT_CHECKPOINT_EVERY,

@@ -31,6 +31,11 @@ import { buildFamily } from './mapping/family.ts';
 import { completeResearch } from './research/complete.ts';
 import { resumeResearch } from './research/intake.ts';
 import { executeLookup, type ResearchDeps } from './research/lookup.ts';
+import { createConnectorGuards } from './research/connector-guard.ts';
+import { recoverLookups } from './research/rerun.ts';
+import { memoryRateSlots, type RateSlots } from './research/rate-limit.ts';
+import { redisRateSlots } from './queue/rate-limit-redis.ts';
+import { recordBreakerChange } from './store/connector-health.ts';
 import { defaultRegistry } from './research/kits.ts';
 import { upsertConnector } from './store/connectors.ts';
 import type { Db } from './store/db.ts';
@@ -105,11 +110,15 @@ async function main(): Promise<void> {
   const pictures = createPictures({ db, vault, clock: systemClock, identity, logger }, { background: true });
   closers.unshift(() => pictures.close());
   const runsJobs = config.role === 'all' || config.role === 'worker';
+  // Connector rate limits hold across every worker: in Redis when distributed (docs/decisions.md "Resilient connectors").
+  const redisSlots = runsJobs && config.redisUrl !== undefined ? redisRateSlots(config.redisUrl, logger) : undefined;
+  if (redisSlots !== undefined) closers.unshift(() => redisSlots.close());
+  const rateSlots: RateSlots = redisSlots ?? memoryRateSlots();
   // Late bound: the processors schedule follow-up work through the engine they run in.
   const engine: JobEngine = startJobEngine({
     redisUrl: config.redisUrl,
     ...config.jobs,
-    work: runsJobs ? jobWork({ config, db, vault, identity, pictures, auditSigner, logger, actor, sla, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
+    work: runsJobs ? jobWork({ config, db, vault, identity, pictures, auditSigner, logger, actor, sla, rateSlots, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
     logger,
   });
   closers.unshift(() => engine.close());
@@ -139,6 +148,8 @@ interface JobWorkDeps {
   readonly actor: string;
   /** The working-hours SLA clock: research priority follows the referral's due time. */
   readonly sla: SlaClock;
+  /** Where connector rate limits keep their slots: memory, or Redis when distributed. */
+  readonly rateSlots: RateSlots;
   /** The host products are pushed to; without one, hosts pull. */
   readonly hostUrl: string | undefined;
   /** The engine this work runs in, for the follow-up work it schedules (late bound). */
@@ -152,7 +163,18 @@ interface JobWorkDeps {
  */
 function jobWork(deps: JobWorkDeps): JobWork {
   const { config, db, vault, identity, logger, actor } = deps;
-  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor, caseChanged: (referralId) => deps.pictures.caseChanged(referralId) };
+  const guards = createConnectorGuards({
+    slots: deps.rateSlots,
+    clock: systemClock,
+    logger,
+    // Best effort: a breaker change the store misses is written again at the next change.
+    onBreakerChange: (change) => {
+      recordBreakerChange(db, change).catch((error: unknown) => {
+        logger.warn({ connectorId: change.connectorId, err: describeError(error) }, 'could not record a breaker change');
+      });
+    },
+  });
+  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor, guards, caseChanged: (referralId) => deps.pictures.caseChanged(referralId) };
   if (deps.hostUrl === undefined) logger.warn({ code: 'HOST.NOT_CONFIGURED' }, 'no MASH_HOST_URL: products wait for hosts to pull them (GET /v1/products)');
   const outboxDeps: OutboxDeps = {
     db,
@@ -188,6 +210,22 @@ function jobWork(deps: JobWorkDeps): JobWork {
       // engine again, at start and on a schedule (work lost with Redis or a crash is picked up).
       'outbox-sweep': { everyMs: OUTBOX_SWEEP_EVERY_MS, atStart: true, run: () => sweepOutbox(outboxDeps) },
       'recovery-sweep': { everyMs: config.recoverySweepMs, atStart: true, run: () => resumeResearch({ db, scheduler: deps.jobs(), logger, clock: systemClock, sla: deps.sla }) },
+      // Lookups that failed while their agency was away run again once it answers (docs/decisions.md "Resilient connectors").
+      'lookup-recovery': {
+        everyMs: config.lookupRecoveryMs,
+        atStart: true,
+        run: () =>
+          recoverLookups({
+            db,
+            clock: systemClock,
+            logger,
+            actor,
+            scheduler: deps.jobs(),
+            caseChanged: (referralId) => deps.pictures.caseChanged(referralId),
+            probeAfterMs: config.lookupRecoveryMs,
+            breakerState: (connectorId) => guards.breakerState(connectorId),
+          }),
+      },
       ...(retentionDays === undefined
         ? {}
         : {

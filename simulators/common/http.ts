@@ -7,7 +7,7 @@
  * independent of the client libraries the adapters use), and this part is the same for all of
  * them; only the routes and the agency's documents differ.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { controlFaults } from './faults.ts';
@@ -87,6 +87,12 @@ export async function startSimulatorServer(options: SimulatorServerOptions, hand
     if (api) requests += 1;
     const answer = async (): Promise<void> => {
       if (api) {
+        const down = traffic.outageAnswer();
+        if (down !== undefined) {
+          const headers = down.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(down.retryAfterSeconds) };
+          send(res, { status: down.status, contentType: 'text/plain', body: STATUS_CODES[down.status] ?? 'Error', ...(headers === undefined ? {} : { headers }) });
+          return;
+        }
         const admitted = traffic.admit(Date.now());
         if (!admitted.admitted) {
           send(res, { status: 429, contentType: 'text/plain', body: 'Too Many Requests', headers: { 'retry-after': String(admitted.retryAfterSeconds) } });

@@ -29,6 +29,19 @@ export const TrafficProfile = z
       .optional(),
     /** Most requests accepted in any one-second window; more are answered 429 with Retry-After. */
     rateLimitPerSecond: z.number().int().min(1).max(100_000).optional(),
+    /**
+     * A brief outage, as a gateway or load balancer in front of the agency answers it: the next
+     * `requests` requests are answered `status` (503 by default; a plain-text body), with
+     * `Retry-After` when `retryAfterSeconds` is given; then normal service resumes.
+     */
+    outage: z
+      .object({
+        requests: z.number().int().min(1).max(1_000_000),
+        status: z.number().int().min(400).max(599).default(503),
+        retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type TrafficProfile = z.input<typeof TrafficProfile>;
@@ -43,6 +56,8 @@ export class Traffic {
   /** Arrival times (ms) of the requests accepted in the last second. */
   #window: number[] = [];
   #overLimit = 0;
+  /** Requests of the current outage still to be refused. */
+  #outageLeft = 0;
 
   get profile(): z.output<typeof TrafficProfile> {
     return this.#profile;
@@ -57,6 +72,18 @@ export class Traffic {
     this.#profile = profile;
     this.#rng = createRng(profile.latency?.seed ?? 1);
     this.#window = [];
+    this.#outageLeft = profile.outage?.requests ?? 0;
+  }
+
+  /**
+   * Takes one request out of a current outage: the answer to give it, or undefined when the
+   * system is serving (no outage, or its requests are spent).
+   */
+  outageAnswer(): { status: number; retryAfterSeconds: number | undefined } | undefined {
+    const outage = this.#profile.outage;
+    if (outage === undefined || this.#outageLeft <= 0) return undefined;
+    this.#outageLeft -= 1;
+    return { status: outage.status, retryAfterSeconds: outage.retryAfterSeconds };
   }
 
   resetCounts(): void {

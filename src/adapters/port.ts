@@ -74,6 +74,15 @@ export interface AdapterFailure {
   readonly kind: AdapterFailureKind;
   readonly code: AdapterFailureCode;
   readonly reason: string;
+  /**
+   * Present when the same call may well succeed later (docs/decisions.md, "Resilient
+   * connectors"): the agency could not be reached, said it is overloaded or briefly unavailable
+   * (HTTP 429, 502, 503, 504 — RFC 9110 §15.6), or answered a SOAP Receiver fault ("the message
+   * could succeed if resent at a later point in time", SOAP 1.2 Part 1 §5.4.6). Absent for a
+   * client error, a refused credential, a malformed answer or a spent deadline: the same request
+   * would meet the same answer. `retryAfterMs` is the agency's own `Retry-After`, when it gave one.
+   */
+  readonly transient?: { readonly retryAfterMs?: number | undefined } | undefined;
 }
 
 /**

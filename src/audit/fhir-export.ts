@@ -119,6 +119,10 @@ const MAPPINGS: Readonly<Record<AuditAction, Mapping>> = {
   'retention.destroyed': record('D'),
   'lookup.completed': { pattern: 'query', type: dcm('110112', 'Query'), subtype: [], action: 'E' },
   'lookup.not-permitted': { pattern: 'query', type: dcm('110112', 'Query'), subtype: [], action: 'E' },
+  // A failed lookup queued to run again (recovery or reprocess): the query it repeats is logged when it completes.
+  'lookup.rerun': record('U'),
+  // A failed publication or notification queued to be sent again.
+  'outbox.resend': disclosure,
   'picture.viewed': { pattern: 'read', type: REST, subtype: [READ], action: 'R' },
   // The revisions of an item's release decision, read from the confidential record.
   'item.history-viewed': { pattern: 'read', type: REST, subtype: [READ], action: 'R' },

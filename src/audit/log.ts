@@ -15,6 +15,8 @@ export type AuditAction =
   | 'referral.picture-ready'
   | 'lookup.not-permitted'
   | 'lookup.completed'
+  | 'lookup.rerun'
+  | 'outbox.resend'
   | 'picture.viewed'
   | 'connector.declared'
   | 'access.denied'

@@ -29,6 +29,8 @@ export const ACTIONS = [
   'audit:read',
   'connector:read',
   'connector:manage',
+  'failure:read',
+  'failure:reprocess',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -43,6 +45,11 @@ export interface PolicyContext {
   readonly connector?: { readonly agency: Agency };
   /** A published product version, with the referral it was published for (`referral` is that referral's context). */
   readonly product?: { readonly productId: string; readonly referralId: string; readonly version: number };
+  /**
+   * A failed piece of work (the dead-letter list): its kind and the agency it concerns (a
+   * lookup's or a notification's; none for a publication to the host).
+   */
+  readonly failure?: { readonly kind: 'lookup' | 'publication' | 'notification'; readonly agency: Agency | null };
 }
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
@@ -82,7 +89,16 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
       }
       // The manager reads the revealed picture and decides; items stay the owners' to release.
       if (action === 'product:read') return productNamed(context);
-      return action === 'referral:read' || action === 'referral:list' || action === 'picture:read' || action === 'referral:assign' || action === 'referral:decide' || action === 'product:publish' || action === 'product:list'
+      return action === 'referral:read' ||
+        action === 'referral:list' ||
+        action === 'picture:read' ||
+        action === 'referral:assign' ||
+        action === 'referral:decide' ||
+        action === 'product:publish' ||
+        action === 'product:list' ||
+        // The manager runs the hub: every failure, publications to the host included.
+        action === 'failure:read' ||
+        action === 'failure:reprocess'
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {
@@ -105,7 +121,12 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
       return allow;
     }
     case 'connector-admin':
-      // Manages its agency's connectors; never sees case content.
+      // Manages its agency's connectors and their failures (ids, codes, counts); never sees case content.
+      if (action === 'failure:read' || action === 'failure:reprocess') {
+        if (context.failure === undefined) return allow;
+        if (context.failure.kind === 'publication') return deny('publications to the host are the hub manager\'s to reprocess');
+        return context.failure.agency === principal.agency ? allow : deny(`the failure concerns ${context.failure.agency ?? 'the hub'}`);
+      }
       if (action !== 'connector:read' && action !== 'connector:manage') return deny(`role ${role} may not ${action}`);
       if (context.connector !== undefined && context.connector.agency !== principal.agency) return deny(`connector belongs to ${context.connector.agency}`);
       return allow;

@@ -4,6 +4,7 @@
  * and the manager's, stored as a new immutable version with its outbox message for the host, and
  * audited — all in one transaction. Publishing again with nothing changed returns the latest.
  */
+import { clearNewProductOffer } from '../store/reruns.ts';
 import { appendAudit } from '../audit/log.ts';
 import { MashError } from '../lib/errors.ts';
 import { stableId } from '../lib/ids.ts';
@@ -68,6 +69,8 @@ export async function publish(
       throw new MashError('PUBLICATION.UNDECIDED_ITEMS', `${built.error.undecided.length} items have no release decision; decide them, or publish with "withholdUndecided": {"rationale": …}`);
     }
     const product = built.value;
+    // Publishing takes up any offer of a new version (a lookup ran again after the last one).
+    await clearNewProductOffer(tx, referralId);
     if (latest !== undefined && productSubstanceHash(latest.product) === productSubstanceHash(product)) return { product: latest.product, created: false };
     await insertProductVersion(tx, deps.vault, product);
     const outboxId = stableId('pub', productId, String(product.version));

@@ -4,6 +4,7 @@
  * counts come from the stored picture when one is current (nothing is opened); otherwise they are
  * worked out from the items, as the picture would.
  */
+import { newProductOfferedAt } from '../store/reruns.ts';
 import { z } from 'zod';
 import { MashError } from '../lib/errors.ts';
 import type { LookupView } from '../model/lookup.ts';
@@ -59,6 +60,12 @@ export interface ReferralStatusView {
   readonly pictureReadyAt: string | null;
   readonly lookupCounts: LookupCounts;
   readonly lookups: LookupView[];
+  /**
+   * Since when a new product version is on offer: a lookup ran again (its agency recovered, or
+   * someone reprocessed it) after a product was published, so the published one may no longer
+   * hold everything the hub knows. Null otherwise; publishing again clears it.
+   */
+  readonly newProductVersionOfferedAt: string | null;
 }
 
 const StoredLookupFacts = z.record(z.string(), z.object({ inPicture: z.number().int(), excluded: z.number().int(), awaiting: z.number().int() }));
@@ -100,5 +107,6 @@ export async function referralStatus(deps: CaseStoreDeps, principal: Principal, 
       timedOut: count('timed-out'),
     },
     lookups,
+    newProductVersionOfferedAt: (await newProductOfferedAt(deps.db, referralId))?.toISOString() ?? null,
   };
 }

@@ -17,6 +17,7 @@ import type { AppDeps, AppEnv } from './env.ts';
 import { withLibraryErrorsConverted } from './library-errors.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { connectorRoutes } from './routes/connectors.ts';
+import { failureRoutes } from './routes/failures.ts';
 import { caseRoutes } from './routes/case.ts';
 import { productRoutes } from './routes/products.ts';
 import { referralRoutes } from './routes/referrals.ts';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/v1/referrals', withLibraryErrorsConverted(caseRoutes(deps, cases)));
   app.route('/v1/products', withLibraryErrorsConverted(productRoutes(cases)));
   app.route('/v1/connectors', withLibraryErrorsConverted(connectorRoutes(deps)));
+  app.route('/v1/admin/failures', withLibraryErrorsConverted(failureRoutes(deps)));
   app.route('/v1/audit', withLibraryErrorsConverted(auditRoutes(deps)));
 
   app.notFound((c) => new MashError('ROUTE.NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).getResponse(c.req.path));

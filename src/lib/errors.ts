@@ -64,6 +64,8 @@ export const ERROR_CODES = {
   'ADAPTER.UNREACHABLE': null,
   'ADAPTER.INSUFFICIENT_CRITERIA': null,
   'ADAPTER.UNEXPECTED': null,
+  // The connector's circuit breaker is open: the lookup was not sent (docs/decisions.md "Resilient connectors").
+  'ADAPTER.CIRCUIT_OPEN': null,
   // An agency answer cut short: a partial lookup's reason starts with the code.
   'ANSWER.CANDIDATE_CAP': null,
   'ANSWER.PAGE_CAP': null,
@@ -94,6 +96,7 @@ export const ERROR_CODES = {
   'PICTURE.BUILD_FAILED': null,
   'DISPATCH.ERROR': null,
   'RECOVERY.SWEEP_FAILED': null,
+  'RECOVERY.LOOKUPS_FAILED': null,
   'RETENTION.FAILED': null,
   'SHUTDOWN.TIMEOUT': null,
   'SHUTDOWN.CLOSE_FAILED': null,

@@ -42,6 +42,25 @@ export const CONNECTOR_TYPES = ['fhir-r4', 'police-soap', 'education-xml', 'hous
 export const ConnectorType = z.enum(CONNECTOR_TYPES);
 export type ConnectorType = z.infer<typeof ConnectorType>;
 
+/** How one connector retries a transient failure (see `Connector.retry`). */
+export const ConnectorRetry = z
+  .object({
+    attempts: z.number().int().min(1).max(10).default(4),
+    backoffMs: z.number().int().min(0).max(60_000).default(500),
+    maxDelayMs: z.number().int().min(0).max(3_600_000).default(30_000),
+  })
+  .strict();
+export type ConnectorRetry = z.infer<typeof ConnectorRetry>;
+
+/** When one connector's circuit opens and how long it stays open (see `Connector.breaker`). */
+export const ConnectorBreaker = z
+  .object({
+    consecutiveFailures: z.number().int().min(1).max(1000).default(5),
+    halfOpenAfterMs: z.number().int().min(100).max(3_600_000).default(30_000),
+  })
+  .strict();
+export type ConnectorBreaker = z.infer<typeof ConnectorBreaker>;
+
 export const Connector = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and "-"'),
@@ -69,6 +88,25 @@ export const Connector = z
      * default (`defaultLawfulBasisDeclaration`).
      */
     lawfulBasis: LawfulBasisDeclaration.optional(),
+    /**
+     * Retries of a transient failure within one lookup (docs/decisions.md, "Resilient
+     * connectors"): `attempts` in all, the first included, waiting `backoffMs` doubled per retry
+     * with jitter, or the agency's `Retry-After` when longer, never past `maxDelayMs` — and never
+     * past the referral's SLA due time, whatever the count.
+     */
+    retry: ConnectorRetry.default(ConnectorRetry.parse({})),
+    /**
+     * The circuit breaker: after `consecutiveFailures` lookups in a row end in a transient
+     * failure, calls stop for `halfOpenAfterMs`; then one lookup tries, and its success closes it.
+     */
+    breaker: ConnectorBreaker.default(ConnectorBreaker.parse({})),
+    /** Lookups of this connector running at once in one worker process (the rest queue). */
+    concurrency: z.number().int().min(1).max(256).default(8),
+    /**
+     * The agency's request rate, held across every worker process of the deployment (in Redis
+     * when distributed): a request over it waits for its turn, it is never sent early or failed.
+     */
+    rateLimit: z.object({ requestsPerSecond: z.number().positive().max(10_000) }).strict().optional(),
   })
   .strict();
 export type Connector = z.infer<typeof Connector>;

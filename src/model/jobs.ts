@@ -16,7 +16,7 @@ export type KeyedKind = (typeof KEYED_KINDS)[number];
  * Work the engine starts on a schedule (BullMQ job schedulers, or the in-process runner's
  * timers). Each is idempotent and safe to run in several processes at once.
  */
-export const PERIODIC_KINDS = ['audit-seal', 'audit-checkpoint', 'outbox-sweep', 'recovery-sweep', 'retention'] as const;
+export const PERIODIC_KINDS = ['audit-seal', 'audit-checkpoint', 'outbox-sweep', 'recovery-sweep', 'retention', 'lookup-recovery'] as const;
 export type PeriodicKind = (typeof PERIODIC_KINDS)[number];
 
 export type JobKind = KeyedKind | PeriodicKind;
@@ -31,6 +31,7 @@ export const QUEUE_NAMES = {
   'outbox-sweep': 'mash-outbox-sweep',
   'recovery-sweep': 'mash-recovery-sweep',
   retention: 'mash-retention',
+  'lookup-recovery': 'mash-lookup-recovery',
 } as const satisfies Record<JobKind, string>;
 
 export const LookupJobData = z.object({ referralId: z.string().min(1), lookupId: z.string().min(1) }).strict();
@@ -87,6 +88,12 @@ export interface ResearchPlan {
   readonly lookupIds: readonly string[];
   /** 1 for the referral's subjects; 2 for the household members the first wave found. */
   readonly wave?: number;
+  /**
+   * Set when the plan runs one finished lookup again (recovery or reprocess: docs/decisions.md
+   * "Resilient connectors"): its run number, the count of its earlier outcomes. Its jobs get ids
+   * of their own (the first run's may still be held in Redis), and `lookupIds` names one lookup.
+   */
+  readonly rerun?: number;
 }
 
 /**

@@ -89,6 +89,28 @@ export const Orchestration = z.object({
 });
 export type Orchestration = z.infer<typeof Orchestration>;
 
+/**
+ * An earlier outcome of a lookup that was run again, and what ran it again: the lineage of a
+ * re-run (docs/decisions.md "Resilient connectors"). `rerun.trigger` is `recovery` when the
+ * agency answered again after failing, `reprocess` when an administrator or the manager asked.
+ */
+export const LookupEarlierRun = z.object({
+  status: z.enum(['failed', 'timed-out', 'partial', 'done']),
+  reason: z.string().nullable(),
+  attempts: z.number().int().min(0),
+  startedAt: z.iso.datetime({ offset: true }).nullable(),
+  finishedAt: z.iso.datetime({ offset: true }).nullable(),
+  rerun: z.object({
+    trigger: z.enum(['recovery', 'reprocess']),
+    at: z.iso.datetime({ offset: true }),
+    /** Who asked (a principal's subject), or the system's own actor for recovery. */
+    by: z.string(),
+    /** The request's id, also in the detail of the audit entry that records it. */
+    requestId: z.string(),
+  }),
+});
+export type LookupEarlierRun = z.infer<typeof LookupEarlierRun>;
+
 export const LookupView = z.object({
   id: z.string(),
   connectorId: z.string(),
@@ -112,6 +134,10 @@ export const LookupView = z.object({
   orchestrations: z.array(Orchestration),
   /** 1: the referral's subjects; 2: household members found in the first wave's records. */
   wave: z.number().int().min(1),
+  /** A failure the agency's recovery can mend: the lookup runs again by itself when the agency answers again. */
+  recoverable: z.boolean(),
+  /** Earlier outcomes, oldest first, when the lookup was run again (recovery or reprocess). */
+  history: z.array(LookupEarlierRun),
 });
 export type LookupView = z.infer<typeof LookupView>;
 

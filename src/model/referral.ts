@@ -76,6 +76,13 @@ export type ReferralInput = z.infer<typeof ReferralInput>;
 export const ReferralStatus = z.enum(['received', 'researching', 'picture-ready', 'failed']);
 export type ReferralStatus = z.infer<typeof ReferralStatus>;
 
+/**
+ * Job priority from RAG, lower first (BullMQ convention). Research runs earliest deadline first
+ * (`researchPriority`, src/model/jobs.ts); only re-runs of failed lookups still use this, which puts
+ * them ahead of new research (docs/decisions.md "Priority follows the referral").
+ */
+export const RAG_PRIORITY: Readonly<Record<Rag, number>> = { red: 1, amber: 5, green: 10 };
+
 export interface NewReferral {
   readonly id: string;
   readonly idempotencyKey: string | null;

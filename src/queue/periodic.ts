@@ -16,6 +16,7 @@ export const PERIODIC_FAILURE: Readonly<Record<PeriodicKind, { readonly code: st
   'outbox-sweep': { code: 'OUTBOX.SWEEP_FAILED', message: 'outbox sweep failed' },
   'recovery-sweep': { code: 'RECOVERY.SWEEP_FAILED', message: 'recovery sweep failed' },
   retention: { code: 'RETENTION.FAILED', message: 'retention sweep failed' },
+  'lookup-recovery': { code: 'RECOVERY.LOOKUPS_FAILED', message: 'lookup recovery failed' },
 };
 
 /** How long a periodic kind stays quiet about our store or queue being away after saying so. */

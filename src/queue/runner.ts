@@ -147,10 +147,15 @@ export function planJobs(plan: ResearchPlan): PlannedJobs {
     throw new RangeError(`priority must be an integer in 0..${MAX_PRIORITY}`);
   }
   const wave = plan.wave ?? 1;
-  const referral = { jobId: checkedJobId(referralJobId(plan.referralId, wave)), jobData: { referralId: plan.referralId, wave } };
   const lookupIds = [...new Set(plan.lookupIds)];
+  const rerun = plan.rerun;
+  if (rerun !== undefined && (!Number.isInteger(rerun) || rerun < 1 || lookupIds.length !== 1)) throw new RangeError('a rerun plan names one lookup and a run number >= 1');
+  // A rerun's jobs are keyed by lookup and run number: deterministic, so a resumed rerun is one job.
+  const suffix = rerun === undefined ? '' : `-r${rerun}`;
+  const referralId = rerun === undefined ? referralJobId(plan.referralId, wave) : `${referralJobId(plan.referralId, wave)}-${lookupIds[0] ?? ''}${suffix}`;
+  const referral = { jobId: checkedJobId(referralId), jobData: { referralId: plan.referralId, wave } };
   const lookups = lookupIds.map((lookupId) => ({
-    jobId: checkedJobId(lookupJobId(lookupId)),
+    jobId: checkedJobId(`${lookupJobId(lookupId)}${suffix}`),
     jobData: { referralId: plan.referralId, lookupId },
   }));
   return { priority: plan.priority, referral, lookups };

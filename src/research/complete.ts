@@ -16,6 +16,8 @@ import { insertDiscoveredSubject, insertWaveLookups, listDiscoveredSubjects, rec
 import { listItems } from '../store/items.ts';
 import { recordLookupOutcome } from '../case/arrival.ts';
 import { getReferral, listLookups, setReferralStatus } from '../store/referrals.ts';
+import { offerNewProductVersion } from '../store/reruns.ts';
+import type { ReferralRecord } from '../model/referral.ts';
 import type { Identity } from '../identity/index.ts';
 import type { SlaClock } from '../model/working-calendar.ts';
 import type { ResearchDeps } from './lookup.ts';
@@ -36,7 +38,11 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
   const { db, clock } = deps;
   const wave = data.wave;
   const referral = await getReferral(db, deps.vault, data.referralId);
-  if (referral === undefined || referral.status === 'picture-ready' || referral.status === 'failed') return;
+  if (referral === undefined || referral.status === 'failed') return;
+  if (referral.status === 'picture-ready') {
+    await completeReruns(data, referral, deps);
+    return;
+  }
   const at = clock.now();
   const next = await db.transaction(async (tx) => {
     const lookups = await listLookups(tx, data.referralId);
@@ -113,4 +119,34 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
     return;
   }
   deps.logger.info({ referralId: data.referralId }, 'picture ready');
+}
+
+/**
+ * After a lookup of a finished referral ran again (recovery or reprocess: src/research/rerun.ts),
+ * its records are matched like a wave's — against the whole wave, so that the records matched to
+ * one subject are still one person — and linked into the person index; a product already
+ * published is then offered in a new version. Household members the re-run's records name do
+ * not start a new wave (docs/decisions.md "Resilient connectors"). Idempotent: a redelivered job
+ * matches the same records to the same outcome.
+ */
+async function completeReruns(data: ReferralJobData, referral: ReferralRecord, deps: CompletionDeps): Promise<void> {
+  const at = deps.clock.now();
+  const changed = await deps.db.transaction(async (tx) => {
+    const waveAnswered = (await listLookups(tx, data.referralId)).filter((l) => l.wave === data.wave && isAnsweredLookup(l.status));
+    const rerun = waveAnswered.filter((l) => l.history.length > 0);
+    if (rerun.length === 0) return false;
+    const discovered = await listDiscoveredSubjects(tx, deps.vault, data.referralId);
+    const subjects = [...referral.input.subjects, ...discovered.map((d) => d.subject)];
+    const facts: Fact[] = (await listItems(tx, deps.vault, data.referralId)).map((i) => i.fact);
+    const matches = deps.identity.matchWave(waveAnswered, subjects, facts);
+    for (const match of matches) await recordSubjectMatch(tx, data.referralId, match);
+    const rerunIds = new Set(rerun.map((l) => l.id));
+    await deps.identity.linkPersons(tx, { referralId: data.referralId, at, actor: deps.actor }, rerun, facts, matches.filter((m) => rerunIds.has(m.lookupId)));
+    await offerNewProductVersion(tx, data.referralId, at);
+    return true;
+  });
+  if (changed) {
+    deps.caseChanged?.(data.referralId);
+    deps.logger.info({ referralId: data.referralId, wave: data.wave }, 're-run lookups matched');
+  }
 }

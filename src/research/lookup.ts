@@ -18,7 +18,8 @@ import { listDiscoveredSubjects } from '../store/identity.ts';
 import type { Db } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
 import { recordLookupOutcome } from '../case/arrival.ts';
-import { getLookup, getReferral, setReferralStatus, startLookup } from '../store/referrals.ts';
+import { countLookupAttempt, getLookup, getReferral, setReferralStatus, startLookup } from '../store/referrals.ts';
+import { countsAgainstBreaker, type ConnectorGuards } from './connector-guard.ts';
 import type { ConnectorRegistry, KitOutcome } from './registry.ts';
 import { connectorSettings } from './secrets.ts';
 
@@ -33,6 +34,8 @@ export interface ResearchDeps {
   readonly actor: string;
   /** Told after a commit that changed a referral's case, so its stored pictures are built again (src/case/pictures.ts). */
   readonly caseChanged?: ((referralId: string) => void) | undefined;
+  /** Each connector's retries, breaker, concurrency and rate limit (src/research/connector-guard.ts). */
+  readonly guards: ConnectorGuards;
 }
 
 /** The adapter's view of a referral subject. */
@@ -53,7 +56,15 @@ export function subjectQuery(subject: Subject): SubjectQuery {
   };
 }
 
-type Finish = { status: 'done' | 'partial' | 'failed' | 'timed-out'; reason: string | null; cuts: readonly AnswerCut[]; facts: Fact[]; orchestrations: readonly Orchestration[] };
+type Finish = {
+  status: 'done' | 'partial' | 'failed' | 'timed-out';
+  reason: string | null;
+  cuts: readonly AnswerCut[];
+  facts: Fact[];
+  orchestrations: readonly Orchestration[];
+  /** The agency's recovery can mend it: the lookup runs again when the agency answers (src/research/recovery.ts). */
+  recoverable?: boolean;
+};
 
 // Without a connector, nothing arrives to reveal; the default policy reveals open items only.
 const DEFAULT_AUTO_REVEAL = ['open'] as const;
@@ -80,16 +91,20 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
     const missing = connector === undefined ? `connector ${lookup.connectorId} is not configured` : kit === undefined ? `no adapter for connector type ${connector.type}` : 'referral subject missing';
     finish = { status: 'failed', reason: missing, cuts: [], facts: [], orchestrations: [] };
   } else {
-    const retrievedAt = clock.now().toISOString();
     let outcome: KitOutcome;
+    const lawfulBasis = lookup.lawfulBasis;
     try {
-      outcome = await kit.lookup(subjectQuery(subject), connectorSettings(connector, deps.env), {
-        connectorId: connector.id,
-        sourceSystem: connector.sourceSystem,
-        lookupId: lookup.id,
-        retrievedAt,
-        lawfulBasis: lookup.lawfulBasis,
-      });
+      const guarded = await deps.guards.run(
+        { connector, dueAt: referral.slaDueAt, beforeRetry: () => countLookupAttempt(db, lookup.id).then(() => undefined) },
+        (context) =>
+          kit.lookup(
+            subjectQuery(subject),
+            connectorSettings(connector, deps.env),
+            { connectorId: connector.id, sourceSystem: connector.sourceSystem, lookupId: lookup.id, retrievedAt: clock.now().toISOString(), lawfulBasis },
+            context,
+          ),
+      );
+      outcome = guarded.outcome;
     } catch (error) {
       // An adapter or mapper bug must end as a failed lookup with a reason, not a silent gap.
       logger.error({ lookupId: lookup.id, connectorId: connector.id, code: 'LOOKUP.ADAPTER_BUG', error: describeError(error) }, 'adapter threw');
@@ -133,7 +148,14 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
 
 function toFinish(outcome: KitOutcome): Finish {
   if (outcome.kind === 'failed') {
-    return { status: outcome.failure.kind === 'timeout' ? 'timed-out' : 'failed', reason: `${outcome.failure.code}: ${outcome.failure.reason}`, cuts: [], facts: [], orchestrations: outcome.orchestrations };
+    return {
+      status: outcome.failure.kind === 'timeout' ? 'timed-out' : 'failed',
+      reason: `${outcome.failure.code}: ${outcome.failure.reason}`,
+      cuts: [],
+      facts: [],
+      orchestrations: outcome.orchestrations,
+      recoverable: countsAgainstBreaker(outcome),
+    };
   }
   // The schema is the last word: a fact the mapper built without full provenance cannot be stored.
   const facts = new Map<string, Fact>();

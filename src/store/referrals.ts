@@ -4,7 +4,7 @@
  */
 import type { Agency } from '../model/agency.ts';
 import { Fact } from '../model/fact.ts';
-import { AnswerCut, type LookupRecord, type LookupStatus, type Orchestration } from '../model/lookup.ts';
+import { AnswerCut, LookupEarlierRun, type LookupRecord, type LookupStatus, type Orchestration } from '../model/lookup.ts';
 import type { LawfulBasis } from '../model/provenance.ts';
 import { ReferralInput, type NewReferral, type Rag, type ReferralRecord, type ReferralStatus, type ReferralSummary, type Threshold } from '../model/referral.ts';
 import type { Sql, SqlParam } from './db.ts';
@@ -138,10 +138,12 @@ interface LookupRow {
   started_at: Date | null;
   finished_at: Date | null;
   wave: number;
+  recoverable: boolean;
+  history: unknown;
 }
 
 const LOOKUP_COLUMNS =
-  'id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, cuts, attempts, fact_count, orchestrations, started_at, finished_at, wave';
+  'id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, cuts, attempts, fact_count, orchestrations, started_at, finished_at, wave, recoverable, history';
 
 
 const toLookup = (row: LookupRow): LookupRecord => ({
@@ -161,6 +163,8 @@ const toLookup = (row: LookupRow): LookupRecord => ({
   finishedAt: row.finished_at === null ? null : new Date(row.finished_at).toISOString(),
   orchestrations: row.orchestrations,
   wave: row.wave,
+  recoverable: row.recoverable,
+  history: LookupEarlierRun.array().parse(row.history),
 });
 
 export async function listLookups(sql: Sql, referralId: string): Promise<LookupRecord[]> {
@@ -186,6 +190,15 @@ export async function startLookup(sql: Sql, lookupId: string, at: Date): Promise
   return rows.length === 1;
 }
 
+/**
+ * Counts a retry of a running lookup before it is sent, so an attempt a crash cuts off is still
+ * counted. Returns false when the lookup is no longer running (nothing counted).
+ */
+export async function countLookupAttempt(sql: Sql, lookupId: string): Promise<boolean> {
+  const rows = await sql.query<{ id: string }>(`UPDATE lookups SET attempts = attempts + 1 WHERE id = $1 AND status = 'running' RETURNING id`, [lookupId]);
+  return rows.length === 1;
+}
+
 export interface LookupFinish {
   readonly lookupId: string;
   readonly referralId: string;
@@ -196,6 +209,8 @@ export interface LookupFinish {
   readonly facts: readonly Fact[];
   readonly orchestrations: readonly Orchestration[];
   readonly at: Date;
+  /** A failure the agency's recovery can mend (see migration 013); false when absent. */
+  readonly recoverable?: boolean | undefined;
   /**
    * The facts revealed to the hub as they arrive, and by whom (`revealed_by`). The case decides
    * which (the connector's policy: src/case/arrival.ts); the store only records it.
@@ -215,9 +230,9 @@ const FACT_INSERT_CHUNK = 100;
  */
 export async function finishLookup(sql: Sql, vault: Vault, finish: LookupFinish): Promise<number | undefined> {
   const rows = await sql.query<{ id: string }>(
-    `UPDATE lookups SET status = $2, reason = $3, cuts = $4, orchestrations = $5, finished_at = $6
+    `UPDATE lookups SET status = $2, reason = $3, cuts = $4, orchestrations = $5, finished_at = $6, recoverable = $7
      WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
-    [finish.lookupId, finish.status, finish.reason, JSON.stringify(finish.cuts ?? []), JSON.stringify(finish.orchestrations), finish.at],
+    [finish.lookupId, finish.status, finish.reason, JSON.stringify(finish.cuts ?? []), JSON.stringify(finish.orchestrations), finish.at, finish.recoverable === true],
   );
   if (rows.length === 0) return undefined;
   const keys = vault.keyRing(sql, finish.referralId);

@@ -145,9 +145,24 @@ describe.each(AGENCY_CASES.map((c) => [c.agency, c] as const))('the %s adapter a
   ] as const)('fails on HTTP %i as %s, with the typed code', async (status, kind, code) => {
     sim.setFaults({ status });
     const looked = await agency.search(agency.byIdentifier.query, settings());
-    expect(failureOf(looked)).toEqual({ kind, code, reason: agency.httpErrorReason(status) });
+    // 503 says "not now" (RFC 9110 §15.6.4): worth another try. The others repeat themselves.
+    expect(failureOf(looked)).toEqual({ kind, code, reason: agency.httpErrorReason(status), ...(status === 503 ? { transient: {} } : {}) });
     expect(looked.outcome.orchestrations[0]).toMatchObject({ status, name: agency.firstSearch });
     if (agency.recordsReadFailures) expect(looked.outcome.orchestrations[0]?.error).toBe(`${code}: ${agency.httpErrorReason(status)}`);
+  });
+
+  it.each([429, 502, 503, 504])('marks HTTP %i from a gateway in front of the agency transient, with its Retry-After', async (status) => {
+    const traffic = (method: string, body?: unknown) =>
+      fetch(`${sim.url}/_sim/traffic`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    expect((await traffic('POST', { outage: { requests: 1, status, retryAfterSeconds: 2 } })).status).toBe(204);
+    try {
+      const looked = await agency.search(agency.byIdentifier.query, settings());
+      expect(failureOf(looked)).toMatchObject({ kind: 'http-error', code: 'ADAPTER.HTTP_ERROR', transient: { retryAfterMs: 2_000 } });
+      // The outage was one request long: the agency answers the next one.
+      expect((await agency.search(agency.byIdentifier.query, settings())).outcome.kind).toBe('found');
+    } finally {
+      await traffic('DELETE');
+    }
   });
 
   it('never follows a redirect: the place it points to is never asked', async () => {
@@ -166,7 +181,7 @@ describe.each(AGENCY_CASES.map((c) => [c.agency, c] as const))('the %s adapter a
 
   it('fails as unreachable when nothing listens', async () => {
     const looked = await agency.search(agency.byIdentifier.query, agency.settingsFor('http://127.0.0.1:9'));
-    expect(failureOf(looked)).toMatchObject({ kind: 'unreachable', code: 'ADAPTER.UNREACHABLE' });
+    expect(failureOf(looked)).toMatchObject({ kind: 'unreachable', code: 'ADAPTER.UNREACHABLE', transient: {} });
     expect(looked.outcome.orchestrations[0]?.status).toBeNull();
   });
 

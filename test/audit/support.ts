@@ -83,6 +83,8 @@ export function entryOfEveryAction(at: Date, referralId: string): Record<AuditAc
     'feedback.delivered': { ...base, actor: 'system:worker', action: 'feedback.delivered', subject: 'police-sim', detail: { outbox: 'fbk_00000000000000000000000000000001', attempt: 1, status: 204, agency: 'police' } },
     'feedback.failed': { ...base, actor: 'system:worker', action: 'feedback.failed', subject: 'health-sim', detail: { outbox: 'fbk_00000000000000000000000000000002', attempt: 5, reason: 'timeout' } },
     'referral.closed': { ...base, actor: 'manager-1', action: 'referral.closed', detail: { rationaleSha256: HASH } },
+    'lookup.rerun': { ...base, actor: 'system:worker', action: 'lookup.rerun', subject: 'lkp_fedcba9876543210fedcba9876543210', detail: { trigger: 'recovery', requestId: '0b9a6c1e-2f44-4f3c-9d63-6b1f8a0e7c21', run: 1 } },
+    'outbox.resend': { ...base, actor: 'manager-1', action: 'outbox.resend', subject: 'pub_00000000000000000000000000000001', detail: { trigger: 'reprocess', requestId: '5d2f1b7a-8c3e-4a90-b6d4-2e7f9c1a3b55' } },
     'research.next-wave': { ...base, actor: 'system:worker', action: 'research.next-wave', detail: { wave: 2, subjects: 2, relationships: ['parent', 'sibling'], lookups: 10 } },
     'identity.match-decided': { ...base, actor: 'practitioner-health', action: 'identity.match-decided', agency: 'health', subject: 'match_0123456789abcdef', detail: { decision: 'confirmed' } },
     'identity.linked': { ...base, actor: 'system:worker', action: 'identity.linked', detail: { linked: 3, possible: 1, created: 2 } },

@@ -99,6 +99,13 @@ const ROUTES: readonly RouteCase[] = [
     allowed: ['police-admin'],
     request: () => ({ method: 'PUT', path: '/v1/connectors/police-matrix', body: { id: 'police-matrix', agency: 'police', type: 'police-soap', sourceSystem: 'Synthetic RMS', baseUrl: 'http://127.0.0.1:9/soap' } }),
   },
+  // The dead-letter list: the manager, and connector administrators for their agency's failures.
+  { name: 'GET /v1/admin/failures', allowed: ['manager', 'police-admin'], request: () => ({ method: 'GET', path: '/v1/admin/failures' }) },
+  {
+    name: 'POST /v1/admin/failures/reprocess',
+    allowed: ['manager', 'police-admin'],
+    request: () => ({ method: 'POST', path: '/v1/admin/failures/reprocess', body: { items: [{ kind: 'lookup', id: 'lkp_none' }] } }),
+  },
   {
     name: 'PUT /v1/connectors/:id (a health connector)',
     allowed: [],

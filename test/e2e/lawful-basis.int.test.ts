@@ -9,17 +9,14 @@
  * - a police connector declaring it is never used for early help is never asked either;
  * - with consent specific to health records, the health system is asked.
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKey, signToken } from '../../src/gateway/embedded-key.ts';
 import type { Agency } from '../../src/model/agency.ts';
-import type { Connector } from '../../src/model/connector.ts';
 import type { Role } from '../../src/model/principal.ts';
-import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
+import type { EmbeddedSimulators } from '../../simulators/embedded.ts';
+import type { GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { EXAMPLE_REFERRAL, waitForPicture } from './support.ts';
+import { EXAMPLE_REFERRAL, startGatewayOnSimulators, waitForPicture, type GatewayOnSimulators } from './support.ts';
 
 interface Picture {
   lookups: { agency: Agency; status: string; reason: string | null; lawfulBasis?: string | null }[];
@@ -27,6 +24,7 @@ interface Picture {
 }
 
 const tmp = makeTempDir('mash-e2e-lawful-');
+let deployment: GatewayOnSimulators | undefined;
 let simulators: EmbeddedSimulators;
 let gateway: GatewayProcess;
 
@@ -61,18 +59,14 @@ async function submit(threshold: string, consent: { obtained: boolean; healthSpe
 }
 
 beforeAll(async () => {
-  simulators = await startEmbeddedSimulators();
-  const connectors: Connector[] = simulators.connectors.map((c) =>
-    c.agency === 'police' ? { ...c, lawfulBasis: { 'child-protection': 'none', 'child-in-need': 'none', 'early-help': 'never' } } : c,
-  );
-  const connectorsFile = path.join(tmp.dir, 'connectors.json');
-  writeFileSync(connectorsFile, JSON.stringify({ connectors }));
-  gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: tmp.dir, MASH_SIMULATORS: 'off', MASH_CONNECTORS: connectorsFile, MASH_HOST_URL: simulators.host.url } });
+  deployment = await startGatewayOnSimulators(tmp.dir, {
+    connectors: (declared) => declared.map((c) => (c.agency === 'police' ? { ...c, lawfulBasis: { 'child-protection': 'none', 'child-in-need': 'none', 'early-help': 'never' } } : c)),
+  });
+  ({ simulators, gateway } = deployment);
 }, 60_000);
 
 afterAll(async () => {
-  await gateway.kill('SIGTERM');
-  await simulators.close();
+  await deployment?.stop();
   tmp.remove();
 });
 

@@ -1,9 +1,12 @@
 /** Shared steps of the end-to-end suites: tokens for a data directory, submitting, waiting, reading. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'vitest';
 import { loadOrCreateSigningKey, signToken } from '../../src/gateway/embedded-key.ts';
 import type { Role } from '../../src/model/principal.ts';
-import { waitFor } from '../support/gateway-process.ts';
+import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
+import type { Connector } from '../../src/model/connector.ts';
+import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
 
 export const EXAMPLE_REFERRAL: unknown = JSON.parse(readFileSync(new URL('../../examples/referral.json', import.meta.url), 'utf8'));
 
@@ -85,4 +88,36 @@ export function exampleNhsNumber(): string {
   const nhs = referral.subjects[0]?.identifiers.find((i) => i.system === 'nhs-number')?.value;
   if (nhs === undefined) throw new Error('the example referral has no NHS number');
   return nhs;
+}
+
+/**
+ * The real process (`node src/main.ts`, embedded store and jobs) with its connectors declared in
+ * MASH_CONNECTORS and pointing at agency simulators this suite starts, so what each agency saw,
+ * or was made to do, is in the suite's hands. `connectors` may change the declarations first.
+ */
+export interface GatewayOnSimulators {
+  readonly simulators: EmbeddedSimulators;
+  readonly gateway: GatewayProcess;
+  stop(): Promise<void>;
+}
+
+export async function startGatewayOnSimulators(
+  dataDir: string,
+  options: { readonly connectors?: (declared: readonly Connector[]) => readonly Connector[]; readonly env?: Readonly<Record<string, string>> } = {},
+): Promise<GatewayOnSimulators> {
+  const simulators = await startEmbeddedSimulators();
+  const connectorsFile = path.join(dataDir, 'connectors.json');
+  writeFileSync(connectorsFile, JSON.stringify({ connectors: options.connectors?.(simulators.connectors) ?? simulators.connectors }));
+  const gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: dataDir, MASH_SIMULATORS: 'off', MASH_CONNECTORS: connectorsFile, MASH_HOST_URL: simulators.host.url, ...options.env } }).catch(async (error: unknown) => {
+    await simulators.close();
+    throw error;
+  });
+  return {
+    simulators,
+    gateway,
+    async stop() {
+      await gateway.kill('SIGTERM');
+      await simulators.close();
+    },
+  };
 }

@@ -136,7 +136,7 @@ describe('education adapter against the education simulator (no auth)', () => {
   it('an error document fails the lookup with its code, never its message', async () => {
     sim.setFaults({ errorDocument: 'SERVICE_UNAVAILABLE', status: 503 });
     const outcome = await adapter.search(referralQuery(), settingsFor(sim.url));
-    expect(failure(outcome)).toEqual({ kind: 'http-error', code: 'ADAPTER.HTTP_ERROR', reason: 'Pupil search: HTTP 503, SERVICE_UNAVAILABLE' });
+    expect(failure(outcome)).toEqual({ kind: 'http-error', code: 'ADAPTER.HTTP_ERROR', reason: 'Pupil search: HTTP 503, SERVICE_UNAVAILABLE', transient: {} });
     expect(JSON.stringify(outcome)).not.toContain('simulated failure');
   });
 

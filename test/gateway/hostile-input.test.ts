@@ -57,6 +57,8 @@ const CALLERS: Readonly<Record<string, Caller>> = {
   'GET /v1/products': { role: 'host-system' },
   'GET /v1/connectors': { role: 'connector-admin', agency: 'police' },
   'PUT /v1/connectors/{connectorId}': { role: 'connector-admin', agency: 'police', body: CONNECTOR },
+  'GET /v1/admin/failures': { role: 'hub-manager', query: { kind: 'lookup,notification', limit: '20' } },
+  'POST /v1/admin/failures/reprocess': { role: 'hub-manager', body: { items: [{ kind: 'lookup', id: 'lkp_none' }] } },
   'GET /v1/audit/verify': { role: 'auditor' },
   'GET /v1/audit/entries': { role: 'auditor' },
   'GET /v1/audit/export': { role: 'auditor', query: { format: 'fhir-ndjson' } },

@@ -98,6 +98,8 @@ describe('police SOAP adapter against the police simulator (no auth)', () => {
       kind: 'protocol-error',
       code: 'ADAPTER.PROTOCOL_ERROR',
       reason: 'PersonSearch: SOAP fault env:Receiver (pole:ServiceUnavailable): RMS is in maintenance until 06:00',
+      // SOAP 1.2 Part 1 §5.4.6: a Receiver fault may succeed if resent later.
+      transient: {},
     });
     expect(outcome.orchestrations[0]?.status).toBe(500);
   });

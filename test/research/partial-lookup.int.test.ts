@@ -31,6 +31,8 @@ import { createVault } from '../../src/store/vault.ts';
 import { testIdentity } from '../support/identity.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { testSla } from '../support/sla.ts';
+import { createConnectorGuards } from '../../src/research/connector-guard.ts';
+import { memoryRateSlots } from '../../src/research/rate-limit.ts';
 
 const EXAMPLE = ReferralInput.parse(JSON.parse(readFileSync(new URL('../../examples/referral.json', import.meta.url), 'utf8')));
 const child = EXAMPLE.subjects.find((s) => s.role === 'child');
@@ -45,7 +47,7 @@ let db: Db;
 let answer: (lookupId: string) => KitOutcome;
 
 const registry = createRegistry([{ type: 'fhir-r4', lookup: (_query, _settings, mapping) => Promise.resolve(answer(mapping.lookupId)) }]);
-const deps = () => ({ db, vault, registry, clock, logger: silentLogger(), env: {}, actor: 'system:test' });
+const deps = () => ({ db, vault, registry, clock, logger: silentLogger(), env: {}, actor: 'system:test', guards: createConnectorGuards({ slots: memoryRateSlots(), clock, logger: silentLogger() }) });
 
 /** The referred child, as the agency records him: a person record identity matching will match. */
 function childRecord(lookupId: string): Fact {

@@ -22,7 +22,7 @@ import { systemClock, type Clock } from '../../lib/clock.ts';
 import { err, ok, type Result } from '../../lib/result.ts';
 import { candidateCapCut, lastPageCut, pageCapCut } from '../cuts.ts';
 import { createTokenCache } from '../http/auth.ts';
-import { adapterFailure, decodeText, failureKindForStatus, type BodyDecoder } from '../http/exchange.ts';
+import { adapterFailure, decodeText, statusFailure, type BodyDecoder } from '../http/exchange.ts';
 import { authorizedGet, withLookupRun, type LookupRun } from '../http/lookup-run.ts';
 import { normalisePostcode, type SearchParams } from '../search-plan.ts';
 import type { CtfPupil, EducationRaw, PupilSearchResponse } from './types.ts';
@@ -178,7 +178,7 @@ const decodeXmlText: BodyDecoder<string> = (text, response, callName) => {
   if (hasMarkupDeclaration(text)) {
     return response.ok
       ? err(adapterFailure('malformed-response', `${callName}: response contains a DOCTYPE or entity declaration, refused unparsed`))
-      : err(adapterFailure(failureKindForStatus(response.status), `${callName}: HTTP ${response.status}`));
+      : err(statusFailure(response.status, `${callName}: HTTP ${response.status}`, response.retryAfterMs));
   }
   return decodeText(text, response, callName);
 };
@@ -186,17 +186,17 @@ const decodeXmlText: BodyDecoder<string> = (text, response, callName) => {
 /** GET one page, authorising (and once re-authorising, for a refused cached token). */
 async function getPage(run: LookupRun, name: string, url: string): Promise<Result<PupilSearchResponse, AdapterFailure>> {
   const got = await authorizedGet(run, name, url, 'application/xml', decodeXmlText);
-  return got.ok ? readPage(name, got.value.status, got.value.body) : got;
+  return got.ok ? readPage(name, got.value.status, got.value.body, got.value.retryAfterMs) : got;
 }
 
 /** Turns a body into a PupilSearchResponse, or the failure it represents. */
-async function readPage(name: string, status: number, body: string): Promise<Result<PupilSearchResponse, AdapterFailure>> {
+async function readPage(name: string, status: number, body: string, retryAfterMs?: number): Promise<Result<PupilSearchResponse, AdapterFailure>> {
   const success = status >= 200 && status < 300;
   if (!success) {
     // Only the error code of a PupilSearchError is reported; its message is server text.
     const document = await readPupilSearch(body, name);
     const code = document.ok && document.value.kind === 'error' ? `, ${document.value.code}` : '';
-    return err(adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${code}`));
+    return err(statusFailure(status, `${name}: HTTP ${status}${code}`, retryAfterMs));
   }
   const document = await readPupilSearch(body, name);
   if (!document.ok) return document;

@@ -253,7 +253,7 @@ describe('FHIR adapter with an injected fetch', () => {
   it('never throws for an expected failure: a fetch that rejects is unreachable', async () => {
     const fetchImpl: typeof globalThis.fetch = () => Promise.reject(new TypeError('fetch failed: ECONNREFUSED 9991000003'));
     const outcome = await createFhirAdapter().search(query, settings, { fetch: fetchImpl });
-    expect(outcome.kind === 'failed' && outcome.failure).toEqual({ kind: 'unreachable', code: 'ADAPTER.UNREACHABLE', reason: 'Patient search: could not connect to the agency system' });
+    expect(outcome.kind === 'failed' && outcome.failure).toEqual({ kind: 'unreachable', code: 'ADAPTER.UNREACHABLE', reason: 'Patient search: could not connect to the agency system', transient: {} });
     expect(JSON.stringify(outcome)).not.toContain('9991000003');
   });
 });

@@ -16,7 +16,7 @@ import { systemClock, type Clock } from '../../lib/clock.ts';
 import { err, ok, type Result } from '../../lib/result.ts';
 import { candidateCapCut, lastPageCut, pageCapCut, tooManyMatchesCut } from '../cuts.ts';
 import { createTokenCache } from '../http/auth.ts';
-import { adapterFailure, decodeJson, failureKindForStatus } from '../http/exchange.ts';
+import { adapterFailure, decodeJson, statusFailure } from '../http/exchange.ts';
 import { describeIssue, type ItemSchema } from '../http/issues.ts';
 import { sameServerUrl } from '../http/links.ts';
 import { authorizedGet, gatherFetched, inSlot, withLookupRun, type Fetched, type LookupRun } from '../http/lookup-run.ts';
@@ -223,7 +223,7 @@ type SearchPage = { readonly kind: 'bundle'; readonly bundle: FhirSearchBundle }
 /** GET one searchset Bundle, authorising (and once re-authorising, for a refused cached token). */
 async function getBundle(run: LookupRun, name: string, url: string): Promise<Result<SearchPage, AdapterFailure>> {
   const got = await authorizedGet(run, name, url, 'application/fhir+json', decodeJson);
-  return got.ok ? readBundle(name, got.value.status, got.value.body) : got;
+  return got.ok ? readBundle(name, got.value.status, got.value.body, got.value.retryAfterMs) : got;
 }
 
 /**
@@ -236,15 +236,15 @@ function saysTooManyMatches(outcome: FhirOperationOutcome): boolean {
 }
 
 /** Turns a JSON body into a searchset Bundle (or PDS's "too many matches"), or the failure it represents. */
-function readBundle(name: string, status: number, json: unknown): Result<SearchPage, AdapterFailure> {
+function readBundle(name: string, status: number, json: unknown, retryAfterMs?: number): Result<SearchPage, AdapterFailure> {
   const outcome = FhirOperationOutcome.safeParse(json);
   if (outcome.success) {
     if (status >= 200 && status < 300 && saysTooManyMatches(outcome.data)) return ok({ kind: 'too-many-matches' });
     const reason = `${name}: HTTP ${status}, OperationOutcome ${describeOutcome(outcome.data)}`;
     if (status >= 200 && status < 300) return err(adapterFailure('protocol-error', reason));
-    return err(adapterFailure(failureKindForStatus(status), reason));
+    return err(statusFailure(status, reason, retryAfterMs));
   }
-  if (status < 200 || status >= 300) return err(adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}`));
+  if (status < 200 || status >= 300) return err(statusFailure(status, `${name}: HTTP ${status}`, retryAfterMs));
   const bundle = FhirSearchBundle.safeParse(json);
   if (!bundle.success) {
     const resourceType = typeof json === 'object' && json !== null && 'resourceType' in json ? json.resourceType : undefined;

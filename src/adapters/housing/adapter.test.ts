@@ -156,7 +156,7 @@ describe('housing adapter protocol edges (msw)', () => {
 
   it('a JSON error body is reported by status alone; a problem document is named but not echoed', async () => {
     server.use(http.get(`${BASE}/persons`, () => HttpResponse.json({ message: 'Okafor not allowed' }, { status: 429 })));
-    expect(failureOf(await createHousingAdapter().search(query, settings))).toEqual({ kind: 'http-error', code: 'ADAPTER.HTTP_ERROR', reason: 'Person search: HTTP 429' });
+    expect(failureOf(await createHousingAdapter().search(query, settings))).toEqual({ kind: 'http-error', code: 'ADAPTER.HTTP_ERROR', reason: 'Person search: HTTP 429', transient: {} });
     server.use(http.get(`${BASE}/persons`, () => HttpResponse.json({ title: 'Search too broad for Okafor', status: 400 }, { status: 400, headers: { 'content-type': 'application/problem+json' } })));
     const outcome = await createHousingAdapter().search(query, settings);
     expect(failureOf(outcome)?.reason).toBe('Person search: HTTP 400, problem document');

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { err, ok, type Result } from '../../lib/result.ts';
 import { candidateCapCut, lastPageCut, pageCapCut } from '../cuts.ts';
 import type { AdapterFailure, AnswerCut } from '../port.ts';
-import { adapterFailure, decodeJson, failureKindForStatus } from '../http/exchange.ts';
+import { adapterFailure, decodeJson, statusFailure } from '../http/exchange.ts';
 import { describeIssue, type ItemSchema } from '../http/issues.ts';
 import { sameServerUrl } from '../http/links.ts';
 import { authorizedGet, type LookupRun } from '../http/lookup-run.ts';
@@ -111,11 +111,11 @@ function nextPage(base: string, current: string, envelope: z.infer<typeof Envelo
 export async function getJson(run: LookupRun, name: string, url: string): Promise<Result<unknown, AdapterFailure>> {
   const got = await authorizedGet(run, name, url, 'application/json', decodeJson);
   if (!got.ok) return got;
-  const { status, body: json } = got.value;
+  const { status, body: json, retryAfterMs } = got.value;
   if (status >= 200 && status < 300) return ok(json);
   // RFC 9457 problem documents are recognised, but their text is the server's: not echoed.
   const problem = ProblemDocument.safeParse(json).success ? ', problem document' : '';
-  return err(adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${problem}`));
+  return err(statusFailure(status, `${name}: HTTP ${status}${problem}`, retryAfterMs));
 }
 
 function malformed<T>(name: string, detail: string): Result<T, AdapterFailure> {

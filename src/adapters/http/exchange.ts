@@ -44,6 +44,8 @@ export interface HttpResponseOf<T> {
   readonly status: number;
   readonly contentType: string;
   readonly body: T;
+  /** The agency's `Retry-After`, in ms from now, when it sent one (RFC 9110 §10.2.3). */
+  readonly retryAfterMs?: number | undefined;
 }
 
 /**
@@ -59,13 +61,23 @@ export interface ExchangeFailure {
 export interface HttpResponse {
   readonly status: number;
   readonly json: unknown;
+  /** The agency's `Retry-After`, in ms from now, when it sent one (RFC 9110 §10.2.3). */
+  readonly retryAfterMs?: number | undefined;
 }
 
 /**
  * Turns a whole body into `T`, or names why it cannot. Runs before the orchestration is
  * recorded, so a decoding failure is part of the call's record. `ok` is the HTTP status class.
  */
-export type BodyDecoder<T> = (text: string, response: { readonly status: number; readonly ok: boolean; readonly contentType: string }, callName: string) => Result<T, AdapterFailure>;
+export type BodyDecoder<T> = (text: string, response: DecodedResponseHead, callName: string) => Result<T, AdapterFailure>;
+
+/** What a body decoder knows of the response besides its body. */
+export interface DecodedResponseHead {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly contentType: string;
+  readonly retryAfterMs?: number | undefined;
+}
 
 const CODE_BY_KIND: Readonly<Record<AdapterFailureKind, AdapterFailureCode>> = {
   timeout: 'ADAPTER.TIMEOUT',
@@ -80,6 +92,41 @@ const CODE_BY_KIND: Readonly<Record<AdapterFailureKind, AdapterFailureCode>> = {
 /** An expected failure as a value, with the stable code of its kind. */
 export function adapterFailure(kind: AdapterFailureKind, reason: string, code?: AdapterFailureCode): AdapterFailure {
   return { kind, code: code ?? CODE_BY_KIND[kind], reason };
+}
+
+/**
+ * The statuses that say "not now" rather than "not this" (RFC 9110 §15.6.3–15.6.5, RFC 6585 §4):
+ * a gateway that got no good answer, a service briefly unavailable or overloaded, a gateway
+ * timeout, and too many requests. Every other status repeats itself when the request does.
+ */
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+/** The longest `Retry-After` honoured: an agency asking for more is treated as down, not waited on. */
+export const RETRY_AFTER_MAX_MS = 3_600_000;
+
+/**
+ * The failure an unsuccessful HTTP status stands for: an authentication failure (401, 403) or an
+ * HTTP error, marked transient for 429, 502, 503 and 504 with the agency's `Retry-After`.
+ */
+export function statusFailure(status: number, reason: string, retryAfterMs?: number): AdapterFailure {
+  const failure = adapterFailure(failureKindForStatus(status), reason);
+  return TRANSIENT_STATUSES.has(status) ? { ...failure, transient: retryAfterMs === undefined ? {} : { retryAfterMs } } : failure;
+}
+
+/**
+ * A `Retry-After` value in ms from `now` (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date
+ * (a date in the past means "now"). Undefined when absent or unreadable; capped at
+ * {@link RETRY_AFTER_MAX_MS}.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: Date): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d{1,10}$/.test(text)) return Math.min(Number(text) * 1000, RETRY_AFTER_MAX_MS);
+  // An HTTP-date (IMF-fixdate, or the obsolete forms Date.parse also reads).
+  if (!/^[A-Za-z]{3},? /.test(text)) return undefined;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.min(Math.max(at - now.getTime(), 0), RETRY_AFTER_MAX_MS);
 }
 
 /** Reading a body failed for a reason we name; other throws are rethrown as bugs. */
@@ -98,7 +145,7 @@ class BodyTooLarge extends Error {
  */
 export async function exchange(call: HttpCall, env: HttpEnvironment): Promise<Result<HttpResponse, ExchangeFailure>> {
   const result = await exchangeWith(call, env, decodeJson);
-  return result.ok ? ok({ status: result.value.status, json: result.value.body }) : result;
+  return result.ok ? ok({ status: result.value.status, json: result.value.body, retryAfterMs: result.value.retryAfterMs }) : result;
 }
 
 /** The JSON decoder: XML, HTML and broken JSON are refused, never parsed or echoed. */
@@ -108,14 +155,14 @@ export const decodeJson: BodyDecoder<unknown> = (text, response, callName) => {
     // DOCTYPE, XML or an HTML error page from a proxy: never parsed, never echoed.
     return response.ok
       ? err(adapterFailure('malformed-response', `${callName}: expected JSON, got XML or HTML`))
-      : err(adapterFailure(failureKindForStatus(response.status), `${callName}: ${statusPhrase} with a non-JSON body`));
+      : err(statusFailure(response.status, `${callName}: ${statusPhrase} with a non-JSON body`, response.retryAfterMs));
   }
   try {
     return ok(JSON.parse(text) as unknown);
   } catch {
     return response.ok
       ? err(adapterFailure('malformed-response', `${callName}: response is not valid JSON`))
-      : err(adapterFailure(failureKindForStatus(response.status), `${callName}: ${statusPhrase} with a non-JSON body`));
+      : err(statusFailure(response.status, `${callName}: ${statusPhrase} with a non-JSON body`, response.retryAfterMs));
   }
 };
 
@@ -160,7 +207,8 @@ export async function exchangeWith<T>(call: HttpCall, env: HttpEnvironment, deco
     });
   } catch {
     if (call.signal.aborted) return abortFailure(call, env, fail);
-    return fail('unreachable', `${call.name}: could not connect to the agency system`);
+    // Refused, reset or unresolvable: the agency (or the way to it) may be back in a moment.
+    return failWith({ ...adapterFailure('unreachable', `${call.name}: could not connect to the agency system`), transient: {} });
   }
   status = response.status;
 
@@ -186,9 +234,10 @@ export async function exchangeWith<T>(call: HttpCall, env: HttpEnvironment, deco
   }
 
   const contentType = response.headers.get('content-type') ?? '';
-  const decoded = decode(text, { status: response.status, ok: response.ok, contentType }, call.name);
+  const retryAfterMs = response.ok ? undefined : parseRetryAfter(response.headers.get('retry-after'), env.clock.now());
+  const decoded = decode(text, { status: response.status, ok: response.ok, contentType, retryAfterMs }, call.name);
   if (!decoded.ok) return failWith(decoded.error);
-  return finish(ok({ status: response.status, contentType, body: decoded.value }));
+  return finish(ok({ status: response.status, contentType, body: decoded.value, retryAfterMs }));
 }
 
 /** 401 and 403 are authentication failures; any other non-2xx is an HTTP error. */

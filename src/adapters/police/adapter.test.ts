@@ -131,7 +131,8 @@ describe('police SOAP adapter (injected fetch)', () => {
     );
     const soap11 = '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:Server</faultcode><faultstring>Database offline</faultstring><detail><x>DETAIL-MARKER</x></detail></s:Fault></s:Body></s:Envelope>';
     const outcome = await createPoliceSoapAdapter().search(fixtureChildQuery, settingsFor(BASE), { fetch: serving(soap11, 500, 'text/xml') });
-    expect(failure(outcome)).toEqual({ kind: 'protocol-error', code: 'ADAPTER.PROTOCOL_ERROR', reason: 'PersonSearch: SOAP fault s:Server: Database offline' });
+    // A Server (SOAP 1.2: Receiver) fault may succeed if resent later (SOAP 1.2 Part 1 §5.4.6): transient.
+    expect(failure(outcome)).toEqual({ kind: 'protocol-error', code: 'ADAPTER.PROTOCOL_ERROR', reason: 'PersonSearch: SOAP fault s:Server: Database offline', transient: {} });
     expect(JSON.stringify(outcome)).not.toContain('DETAIL-MARKER');
   });
 

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import type { AdapterFailure } from '../port.ts';
-import { adapterFailure, failureKindForStatus } from '../http/exchange.ts';
+import { adapterFailure, statusFailure } from '../http/exchange.ts';
 
 /**
  * WS-Security 1.1 fault codes (OASIS WSS SOAP Message Security §12), as subcodes: the message
@@ -57,7 +57,7 @@ export function soapCallFailure(error: unknown, callName: string): AdapterFailur
   const status = StatusError.safeParse(error);
   if (status.success) {
     const code = status.data.response.status;
-    return adapterFailure(failureKindForStatus(code), `${callName}: HTTP ${code} without a SOAP fault`);
+    return statusFailure(code, `${callName}: HTTP ${code} without a SOAP fault`);
   }
   if (NoBodyError.safeParse(error).success) return adapterFailure('malformed-response', `${callName}: response has no SOAP body`);
   return adapterFailure('malformed-response', `${callName}: response could not be read as a SOAP envelope`);
@@ -90,8 +90,14 @@ export function faultFailure(fault: unknown, callName: string): AdapterFailure {
   const security = [code, ...subcodes].some((c) => c !== undefined && SECURITY_FAULTS.has(localName(c)));
   const reason = cleanText(reasonText);
   const head = `${callName}: SOAP fault ${shownCodes[0] ?? 'unknown'}${shownCodes.length > 1 ? ` (${shownCodes.slice(1).join(', ')})` : ''}`;
-  return adapterFailure(security ? 'auth-failed' : 'protocol-error', reason === undefined ? head : `${head}: ${reason}`);
+  const failure = adapterFailure(security ? 'auth-failed' : 'protocol-error', reason === undefined ? head : `${head}: ${reason}`);
+  // A Receiver (SOAP 1.1: Server) fault "could succeed if resent at a later point in time"
+  // (SOAP 1.2 Part 1 §5.4.6); a Sender fault, or one about security, would not.
+  return !security && code !== undefined && RECEIVER_FAULTS.has(localName(code).split('.')[0] ?? '') ? { ...failure, transient: {} } : failure;
 }
+
+/** The fault codes that blame the receiving side, not the message (SOAP 1.2 `Receiver`, SOAP 1.1 `Server`). */
+const RECEIVER_FAULTS: ReadonlySet<string> = new Set(['Receiver', 'Server']);
 
 const localName = (qname: string): string => qname.trim().slice(qname.trim().indexOf(':') + 1);
 

@@ -17,7 +17,7 @@
 import type { IExOptions, IHeaders, IHttpClient } from 'soap';
 import { err, ok } from '../../lib/result.ts';
 import type { AdapterFailure } from '../port.ts';
-import { adapterFailure, exchangeWith, failureKindForStatus, type BodyDecoder, type HttpEnvironment } from '../http/exchange.ts';
+import { adapterFailure, exchangeWith, statusFailure, type BodyDecoder, type HttpEnvironment } from '../http/exchange.ts';
 
 /** What node-soap is told of a response: enough for its parser, nothing of ours. */
 interface SoapHttpResponse {
@@ -58,7 +58,7 @@ export const decodeSoapBody: BodyDecoder<string> = (text, response, callName) =>
     return err(adapterFailure('malformed-response', `${callName}: response contains a DOCTYPE or ENTITY declaration, which SOAP forbids; it was not parsed`));
   }
   if (!response.ok && !ENVELOPE_PATTERN.test(text)) {
-    return err(adapterFailure(failureKindForStatus(response.status), `${callName}: HTTP ${response.status} without a SOAP fault`));
+    return err(statusFailure(response.status, `${callName}: HTTP ${response.status} without a SOAP fault`, response.retryAfterMs));
   }
   return ok(text);
 };

@@ -19,7 +19,7 @@ import { systemClock, type Clock } from '../../lib/clock.ts';
 import { err, ok, type Result } from '../../lib/result.ts';
 import { candidateCapCut, lastPageCut, pageCapCut } from '../cuts.ts';
 import { createTokenCache } from '../http/auth.ts';
-import { adapterFailure, decodeJson, failureKindForStatus } from '../http/exchange.ts';
+import { adapterFailure, decodeJson, statusFailure } from '../http/exchange.ts';
 import { describeIssue } from '../http/issues.ts';
 import { authorizedGet, gatherFetched, inSlot, withLookupRun, type Fetched, type LookupRun } from '../http/lookup-run.ts';
 import type { SearchParams } from '../search-plan.ts';
@@ -196,17 +196,17 @@ type Page = ReturnType<typeof ScPage.parse>;
 /** GETs one page, authorising (and once re-authorising, for a refused cached token). */
 async function getPage(run: LookupRun, name: string, url: string): Promise<Result<Page, AdapterFailure>> {
   const got = await authorizedGet(run, name, url, 'application/json', decodeJson);
-  return got.ok ? readPage(name, got.value.status, got.value.body) : got;
+  return got.ok ? readPage(name, got.value.status, got.value.body, got.value.retryAfterMs) : got;
 }
 
 /**
  * Turns a JSON body into a page, or the failure it represents. A problem document's text is
  * never copied into the reason: it is the server's free text and could name someone.
  */
-function readPage(name: string, status: number, json: unknown): Result<Page, AdapterFailure> {
+function readPage(name: string, status: number, json: unknown, retryAfterMs?: number): Result<Page, AdapterFailure> {
   if (status < 200 || status >= 300) {
     const detail = ScProblem.safeParse(json).success ? ' (problem details)' : '';
-    return err(adapterFailure(failureKindForStatus(status), `${name}: HTTP ${status}${detail}`));
+    return err(statusFailure(status, `${name}: HTTP ${status}${detail}`, retryAfterMs));
   }
   const page = ScPage.safeParse(json);
   if (!page.success) return err(adapterFailure('malformed-response', `${name}: response is not a page of records (${describeIssue(page.error.issues)})`));

@@ -11,15 +11,27 @@ import { sha256Hex } from '../../lib/ids.ts';
 import { MashError } from '../../lib/errors.ts';
 import { Connector } from '../../model/connector.ts';
 import { getConnector, listConnectors, upsertConnector } from '../../store/connectors.ts';
+import { listConnectorHealth } from '../../store/connector-health.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { problemResponses } from '../schemas.ts';
 import { validationHook } from '../validation.ts';
+
+/** Each connector with its circuit breaker as the workers last reported it (docs/decisions.md "Resilient connectors"). */
+const ConnectorWithHealth = Connector.and(
+  z.object({
+    health: z.object({
+      breaker: z.enum(['closed', 'open', 'half-open']),
+      since: z.string().nullable(),
+      reason: z.string().nullable().meta({ description: 'Why it opened: the failure code and reason, never case content.' }),
+    }),
+  }),
+);
 
 const listRoute = createRoute({
   method: 'get',
   path: '/',
   summary: "Your agency's connectors",
-  responses: { 200: { description: 'Connectors', content: { 'application/json': { schema: z.object({ connectors: z.array(Connector) }) } } }, ...problemResponses(401, 403) },
+  responses: { 200: { description: 'Connectors', content: { 'application/json': { schema: z.object({ connectors: z.array(ConnectorWithHealth) }) } } }, ...problemResponses(401, 403) },
 });
 
 const putRoute = createRoute({
@@ -44,7 +56,13 @@ export function connectorRoutes(deps: AppDeps) {
   app.openapi(listRoute, async (c) => {
     const principal = c.get('principal');
     await enforce(deps, principal, 'connector:read', {});
-    const connectors = (await listConnectors(deps.db)).filter((x) => x.agency === principal.agency).map(withoutSecrets);
+    const health = new Map((await listConnectorHealth(deps.db)).map((h) => [h.connectorId, h]));
+    const connectors = (await listConnectors(deps.db))
+      .filter((x) => x.agency === principal.agency)
+      .map((x) => {
+        const known = health.get(x.id);
+        return { ...withoutSecrets(x), health: { breaker: known?.breaker ?? 'closed', since: known?.since ?? null, reason: known?.reason ?? null } };
+      });
     return c.json({ connectors }, 200);
   });
 
