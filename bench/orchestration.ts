@@ -207,10 +207,11 @@ async function fanOut(mode: 'embedded' | 'distributed', api: Api, load: { rate: 
   const before = cpu();
   const sent = await openLoop(api, load.rate, load.seconds, `FANOUT-${mode}`);
   const done = await drained(api, SETTINGS.drainS * 1_000);
-  const cpuUsed = cpu() - before;
   const ids = sent.flatMap((s) => (s.id === undefined ? [] : [s.id]));
-  // The next phase starts on an empty queue: what this one left is finished first, unmeasured.
+  // The next phase starts on an empty queue: what this one left is finished first (its time to
+  // picture counts; so does its CPU, divided by the referrals finished).
   if (!done) await drained(api, SETTINGS.settleS * 1_000);
+  const cpuUsed = cpu() - before;
   const views = await statuses(api, ids);
   const ready = views.filter((v) => v.pictureReadyAt !== null);
   const ratios = ascending(views.map((v) => timeToPicture(v) / Math.max(1, criticalPathMs(v.lookups))));
