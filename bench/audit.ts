@@ -57,10 +57,11 @@ import { testIdentity } from '../test/support/identity.ts';
 import { testSigningKey } from '../test/support/tokens.ts';
 import { loadConfig } from '../src/config.ts';
 import { createSlaClock } from '../src/model/working-calendar.ts';
+import { testSla } from '../test/support/sla.ts';
 
 const APPEND_TARGET = 1_000;
 const VERIFY_TARGET = 200_000;
-const WINDOW_MS = Number(process.argv[2] ?? 10) * 1_000;
+const WINDOW_MS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 10) * 1_000;
 const SUBMITTERS = 4;
 const APPENDERS = 8;
 const VERIFY_ENTRIES = 200_000;
@@ -161,7 +162,7 @@ async function appendUnderLoad(db: Db, url: string): Promise<LoadFigures> {
   const identity = testIdentity({ db, vault, clock: systemClock, masterKey: randomBytes(32) });
   const processors: JobProcessors = {
     lookup: (data) => executeLookup(data, researchDeps),
-    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: 1, identity, schedule: (plan) => schedule(plan) }),
+    referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: 1, identity, sla: testSla, schedule: (plan) => schedule(plan) }),
     // Nothing is published here, so the outbox never has a delivery to make.
     delivery: () => Promise.reject(new Error('the audit benchmark publishes nothing')),
   };

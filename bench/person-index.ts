@@ -23,7 +23,9 @@ import { bulkLoad, type LoadReport } from './support/bulk-load.ts';
 import { createPersonGenerator, noisyQuery, type QueryNoise } from './support/synthetic-persons.ts';
 
 /** Index sizes: 10,000 and 1,000,000 (two other sizes may be given on the command line for a quick look). */
-const SIZES: readonly [number, number] = process.argv.length >= 4 ? [Number(process.argv[2]), Number(process.argv[3])] : [10_000, 1_000_000];
+// Flags such as --quick (bench/run.ts hands them to every bench) are not sizes.
+const sizeArgs = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const SIZES: readonly [number, number] = sizeArgs.length >= 2 ? [Number(sizeArgs[0]), Number(sizeArgs[1])] : [10_000, 1_000_000];
 const SEED = 20261121;
 const QUERIES = 500;
 const UNSEEN_SHARE = 0.1;

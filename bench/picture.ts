@@ -23,7 +23,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const TARGET_P95_MS = 50;
 const CONNECTIONS = 20;
 const WARMUP_MS = 2_000;
-const WINDOW_MS = Number(process.argv[2] ?? 10) * 1_000;
+const WINDOW_MS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 10) * 1_000;
 const EXAMPLE = readFileSync(path.join(ROOT, 'examples', 'referral.json'), 'utf8');
 
 const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;

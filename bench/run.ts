@@ -7,7 +7,9 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
 const dir = import.meta.dirname;
-const only = process.argv.slice(2);
+// Names choose benches; flags (`--quick`) are handed to each bench run.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const benches = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.endsWith('.test.ts'))
   .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
@@ -15,7 +17,7 @@ const benches = readdirSync(dir)
 let failed = 0;
 for (const bench of benches) {
   console.log(`\n=== ${bench}`);
-  const result = spawnSync(process.execPath, [path.join(dir, bench)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [path.join(dir, bench), ...flags], { stdio: 'inherit' });
   if (result.status !== 0) {
     failed += 1;
     console.log(`=== ${bench}: MISSED A TARGET (exit ${result.status})`);

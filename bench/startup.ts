@@ -12,7 +12,7 @@ import { makeTempDir } from '../test/support/tmp.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TARGET_MS = 15_000;
-const runs = Number(process.argv[2] ?? 3);
+const runs = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 3);
 const example = readFileSync(path.join(ROOT, 'examples', 'referral.json'), 'utf8');
 
 async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {

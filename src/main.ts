@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   const engine: JobEngine = startJobEngine({
     redisUrl: config.redisUrl,
     ...config.jobs,
-    work: runsJobs ? jobWork({ config, db, vault, identity, pictures, auditSigner, logger, actor, rateWindow, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
+    work: runsJobs ? jobWork({ config, db, vault, identity, pictures, auditSigner, logger, actor, sla, rateWindow, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
     logger,
   });
   closers.unshift(() => engine.close());
@@ -146,6 +146,8 @@ interface JobWorkDeps {
   readonly auditSigner: AuditSigner;
   readonly logger: Logger;
   readonly actor: string;
+  /** The working-hours SLA clock: research priority follows the referral's due time. */
+  readonly sla: SlaClock;
   /** Where connector rate limits count sends: memory, or Redis when distributed. */
   readonly rateWindow: RateWindow;
   /** The host products are pushed to; without one, hosts pull. */
@@ -192,7 +194,7 @@ function jobWork(deps: JobWorkDeps): JobWork {
   return {
     processors: {
       lookup: (data) => executeLookup(data, researchDeps),
-      referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: config.familyDepth, identity, schedule: (plan) => deps.jobs().schedule(plan) }),
+      referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: config.familyDepth, identity, sla: deps.sla, schedule: (plan) => deps.jobs().schedule(plan) }),
       delivery: async (data) => {
         await deliverMessage(data, outboxDeps);
       },
@@ -207,7 +209,7 @@ function jobWork(deps: JobWorkDeps): JobWork {
       // The store is the source of truth: whatever it shows due or unfinished is handed to the
       // engine again, at start and on a schedule (work lost with Redis or a crash is picked up).
       'outbox-sweep': { everyMs: OUTBOX_SWEEP_EVERY_MS, atStart: true, run: () => sweepOutbox(outboxDeps) },
-      'recovery-sweep': { everyMs: config.recoverySweepMs, atStart: true, run: () => resumeResearch({ db, scheduler: deps.jobs(), logger }) },
+      'recovery-sweep': { everyMs: config.recoverySweepMs, atStart: true, run: () => resumeResearch({ db, scheduler: deps.jobs(), logger, clock: systemClock, sla: deps.sla }) },
       // Lookups that failed while their agency was away run again once it answers (docs/decisions.md "Resilient connectors").
       'lookup-recovery': {
         everyMs: config.lookupRecoveryMs,
@@ -219,6 +221,7 @@ function jobWork(deps: JobWorkDeps): JobWork {
             logger,
             actor,
             scheduler: deps.jobs(),
+            calendar: deps.sla.calendar,
             caseChanged: (referralId) => deps.pictures.caseChanged(referralId),
             probeAfterMs: config.lookupRecoveryMs,
             breakerState: (connectorId) => guards.breakerState(connectorId),

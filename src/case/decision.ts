@@ -7,10 +7,10 @@
 import { appendAudit } from '../audit/log.ts';
 import { MashError } from '../lib/errors.ts';
 import { sha256Hex, stableId } from '../lib/ids.ts';
-import type { DeliveryRequest, DeliveryScheduler, ReprioritiseRequest, ResearchScheduler } from '../model/jobs.ts';
+import { researchPriority, type DeliveryRequest, type DeliveryScheduler, type ReprioritiseRequest, type ResearchScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Outcome } from '../model/product.ts';
-import { RAG_PRIORITY, type Rag } from '../model/referral.ts';
+import type { Rag } from '../model/referral.ts';
 import type { SlaClock } from '../model/working-calendar.ts';
 import { feedbackConnectorIds } from '../store/connectors.ts';
 import { contributingAgencies, setManagerDecision } from '../store/items.ts';
@@ -44,10 +44,12 @@ export async function recordDecision(
     const { revision, previous } = await setManagerDecision(tx, deps.vault, { referralId, rag: request.rag, outcome: request.outcome, rationale: request.rationale, by: principal.sub, at });
     // Risk can change at any time (rule 4): the SLA follows the new rating from receipt, on the working-hours clock.
     if (request.rag !== referral.rag) {
-      await setReferralRag(tx, referralId, request.rag, deps.sla.times(referral.receivedAt, request.rag), at);
-      // Research follows the risk: the referral's waiting lookups move with its new rating.
-      const pending = (await listLookups(tx, referralId)).filter((l) => l.status === 'queued' || l.status === 'running').map((l) => l.id);
-      reprioritise = { referralId, lookupIds: pending, priority: RAG_PRIORITY[request.rag] };
+      const sla = deps.sla.times(referral.receivedAt, request.rag);
+      await setReferralRag(tx, referralId, request.rag, sla, at);
+      // Research follows the risk: the referral's waiting lookups move to its new due time (earliest deadline first).
+      const pending = (await listLookups(tx, referralId)).filter((l) => l.status === 'queued' || l.status === 'running');
+      const wave = Math.max(1, ...pending.map((l) => l.wave ?? 1));
+      reprioritise = { referralId, lookupIds: pending.map((l) => l.id), priority: researchPriority(deps.sla.calendar, sla.dueAt, at, wave) };
     }
     await appendAudit(tx, {
       at,

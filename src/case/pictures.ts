@@ -9,7 +9,8 @@
  *   what makes a stored picture stale — no writer can forget to;
  * - after such a commit the writer calls `caseChanged`, and the pictures already stored for the
  *   referral (and the hub's) are built again in the background, one referral at a time, repeated
- *   calls while a build runs coalescing into one more build;
+ *   calls while a build runs coalescing into one more build (while research runs, only the
+ *   pictures already read: the hub's is built when research ends);
  * - a read serves the stored picture when its version is the case's; otherwise it builds it once,
  *   then (concurrent readers of one picture share that build), stores it and serves it — a read is
  *   never older than the case it was asked about, and never rebuilds a current picture.
@@ -154,7 +155,13 @@ export function createPictures(deps: PicturesDeps, options: { readonly backgroun
   const refresh = async (referralId: string): Promise<void> => {
     const head = await caseHead(deps.db, referralId);
     if (head === undefined) return;
-    const audiences = new Set<Audience>(['hub', ...(await storedAudiences(deps.db, referralId)).map(parseAudience)]);
+    // While research runs every lookup changes the case: building the hub's picture after each
+    // would open every fact again per lookup (most of a referral's CPU, docs/decisions.md "CPU
+    // per referral"). Until research ends only pictures someone has already read are kept warm;
+    // the hub's is built when it ends, and a read before then builds its own, current one.
+    const researching = head.status === 'received' || head.status === 'researching';
+    const stored = (await storedAudiences(deps.db, referralId)).map(parseAudience);
+    const audiences = new Set<Audience>(researching ? stored : ['hub', ...stored]);
     const stale: Audience[] = [];
     for (const audience of audiences) if (!isCurrent(await storedPicture(deps.db, referralId, audience), head.version)) stale.push(audience);
     if (stale.length > 0) for (const built of await buildAndStore(deps, referralId, stale)) cache.put(referralId, built);

@@ -6,6 +6,7 @@
  * ask of it without knowing which engine runs (BullMQ or the in-process runner).
  */
 import { z } from 'zod';
+import type { WorkingCalendar } from './working-calendar.ts';
 
 /** Work that is keyed and started on demand: research flows and outbox deliveries. */
 export const KEYED_KINDS = ['lookup', 'referral', 'delivery'] as const;
@@ -45,6 +46,31 @@ export type ReferralJobData = z.infer<typeof ReferralJobData>;
 /** A delivery job names its outbox message; the message itself (what, to whom, attempts) is in the store. */
 export const DeliveryJobData = z.object({ outboxId: z.string().min(1) }).strict();
 export type DeliveryJobData = z.infer<typeof DeliveryJobData>;
+
+/**
+ * The highest job priority BullMQ accepts (2^21 − 1); 1 runs first. `src/queue/runner.ts` checks
+ * every plan against the same bound (`MAX_PRIORITY`).
+ */
+export const LOWEST_JOB_PRIORITY = 2_097_151;
+
+/**
+ * Research runs earliest deadline first on the hub's working-hours clock (DESIGN.md rule 4,
+ * risk-led timing; docs/decisions.md "Priority follows the referral"): a job's priority is the
+ * whole working seconds from `now` until its referral's SLA due time, less one per wave after the
+ * first, clamped into BullMQ's 1..2^21 − 1 (an overdue referral runs first).
+ *
+ * Why working time, not wall-clock time: on wall-clock time, referrals received out of hours (all
+ * due at the same instant) would each be a second ahead of the one before — newest first. On the
+ * working clock a first wave is always the referral's whole SLA allowance, so referrals of one
+ * rating run in the order received, and a red one (4 working hours) runs before greens (3 working
+ * days). A later wave carries the working time its referral has already used, so it runs before
+ * the first waves of referrals received after it; out of hours, when no working time passes, the
+ * wave's one-second step breaks the tie in its favour.
+ */
+export function researchPriority(calendar: Pick<WorkingCalendar, 'workingTimeBetween'>, dueAt: Date, now: Date, wave = 1): number {
+  const seconds = Math.ceil(calendar.workingTimeBetween(now, dueAt) / 1_000) - (wave - 1);
+  return Math.min(LOWEST_JOB_PRIORITY, Math.max(1, seconds));
+}
 
 /** A referral whose rating changed: its pending lookups and the new priority. */
 export interface ReprioritiseRequest {

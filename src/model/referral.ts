@@ -76,9 +76,6 @@ export type ReferralInput = z.infer<typeof ReferralInput>;
 export const ReferralStatus = z.enum(['received', 'researching', 'picture-ready', 'failed']);
 export type ReferralStatus = z.infer<typeof ReferralStatus>;
 
-/** Job priority from RAG: lower number runs first (BullMQ convention). */
-export const RAG_PRIORITY: Readonly<Record<Rag, number>> = { red: 1, amber: 5, green: 10 };
-
 export interface NewReferral {
   readonly id: string;
   readonly idempotencyKey: string | null;

@@ -9,9 +9,8 @@
  */
 import { appendAudit } from '../audit/log.ts';
 import type { Fact } from '../model/fact.ts';
-import type { ReferralJobData, ResearchPlan } from '../model/jobs.ts';
+import { researchPriority, type ReferralJobData, type ResearchPlan } from '../model/jobs.ts';
 import { isAnsweredLookup, isTerminalLookup } from '../model/lookup.ts';
-import { RAG_PRIORITY } from '../model/referral.ts';
 import { listConnectors } from '../store/connectors.ts';
 import { insertDiscoveredSubject, insertWaveLookups, listDiscoveredSubjects, recordSubjectMatch } from '../store/identity.ts';
 import { listItems } from '../store/items.ts';
@@ -20,6 +19,7 @@ import { getReferral, listLookups, setReferralStatus } from '../store/referrals.
 import { offerNewProductVersion } from '../store/reruns.ts';
 import type { ReferralRecord } from '../model/referral.ts';
 import type { Identity } from '../identity/index.ts';
+import type { SlaClock } from '../model/working-calendar.ts';
 import type { ResearchDeps } from './lookup.ts';
 import { planLookups } from './plan.ts';
 
@@ -28,6 +28,8 @@ export interface CompletionDeps extends Pick<ResearchDeps, 'db' | 'vault' | 'clo
   readonly familyDepth: number;
   /** Identity, built once by the composition root: wave matching, household discovery, linking. */
   readonly identity: Pick<Identity, 'matchWave' | 'discoverHousehold' | 'linkPersons'>;
+  /** The working-hours SLA clock: a next wave's priority is its referral's working time left (DESIGN.md rule 4). */
+  readonly sla: Pick<SlaClock, 'calendar'>;
   /** Start the next wave's jobs. */
   readonly schedule: (plan: ResearchPlan) => Promise<void>;
 }
@@ -85,7 +87,7 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
           referralId: data.referralId,
           detail: { wave: wave + 1, subjects: members.length, relationships: members.map((m) => m.relationship), lookups: planned.length },
         });
-        return { referralId: data.referralId, priority: RAG_PRIORITY[referral.rag], wave: wave + 1, lookupIds: planned.filter((l) => l.status === 'queued').map((l) => l.id) };
+        return { referralId: data.referralId, priority: researchPriority(deps.sla.calendar, referral.slaDueAt, at, wave + 1), wave: wave + 1, lookupIds: planned.filter((l) => l.status === 'queued').map((l) => l.id) };
       }
     }
 

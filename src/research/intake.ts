@@ -8,8 +8,8 @@ import { newId } from '../lib/ids.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { describeError } from '../lib/errors.ts';
-import type { ResearchScheduler } from '../model/jobs.ts';
-import { RAG_PRIORITY, type ReferralInput } from '../model/referral.ts';
+import { researchPriority, type ResearchScheduler } from '../model/jobs.ts';
+import type { ReferralInput } from '../model/referral.ts';
 import type { SlaClock } from '../model/working-calendar.ts';
 import { listConnectors } from '../store/connectors.ts';
 import type { Db } from '../store/db.ts';
@@ -43,8 +43,8 @@ export async function submitReferral(
   const receivedAt = input.receivedAt === undefined ? clock.now() : new Date(input.receivedAt);
   const connectors = await listConnectors(db, { enabledOnly: true });
   const lookups = planLookups(id, input, connectors);
+  const sla = deps.sla.times(receivedAt, input.rag);
   const result = await db.transaction(async (tx) => {
-    const sla = deps.sla.times(receivedAt, input.rag);
     const inserted = await insertReferral(tx, deps.vault, { id, idempotencyKey, input, receivedAt, slaDueAt: sla.dueAt, slaAtRiskAt: sla.atRiskAt, submittedBy, lookups });
     if (!inserted.created) return inserted;
     await appendAudit(tx, {
@@ -68,7 +68,7 @@ export async function submitReferral(
   });
   if (result.created) {
     try {
-      await deps.scheduler.schedule({ referralId: id, priority: RAG_PRIORITY[input.rag], lookupIds: lookups.filter((l) => l.status === 'queued').map((l) => l.id) });
+      await deps.scheduler.schedule({ referralId: id, priority: researchPriority(deps.sla.calendar, sla.dueAt, clock.now()), lookupIds: lookups.filter((l) => l.status === 'queued').map((l) => l.id) });
     } catch (error) {
       // The referral is safely stored; the recovery sweep schedules it once the queue is back.
       deps.logger.error({ referralId: id, code: 'QUEUE.UNAVAILABLE', error: describeError(error) }, 'could not schedule research; left for the recovery sweep');
@@ -78,10 +78,11 @@ export async function submitReferral(
 }
 
 /** Re-enqueue every unfinished referral from the store. Safe to run at any time: job ids are deterministic. */
-export async function resumeResearch(deps: Pick<IntakeDeps, 'db' | 'scheduler' | 'logger'>): Promise<number> {
+export async function resumeResearch(deps: Pick<IntakeDeps, 'db' | 'scheduler' | 'logger' | 'clock' | 'sla'>): Promise<number> {
   const unfinished = await listUnfinishedResearch(deps.db);
+  const now = deps.clock.now();
   for (const work of unfinished) {
-    await deps.scheduler.schedule({ referralId: work.referralId, priority: RAG_PRIORITY[work.rag], lookupIds: work.lookupIds, wave: work.wave });
+    await deps.scheduler.schedule({ referralId: work.referralId, priority: researchPriority(deps.sla.calendar, work.slaDueAt, now, work.wave), lookupIds: work.lookupIds, wave: work.wave });
   }
   if (unfinished.length > 0) deps.logger.info({ referrals: unfinished.length }, 'resumed unfinished research');
   return unfinished.length;

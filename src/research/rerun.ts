@@ -15,8 +15,8 @@ import { newId } from '../lib/ids.ts';
 import type { Clock } from '../lib/clock.ts';
 import { describeError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { DeliveryScheduler, ResearchScheduler } from '../model/jobs.ts';
-import { RAG_PRIORITY } from '../model/referral.ts';
+import { researchPriority, type DeliveryScheduler, type ResearchScheduler } from '../model/jobs.ts';
+import type { WorkingCalendar } from '../model/working-calendar.ts';
 import type { Db } from '../store/db.ts';
 import { listRecoverable, listUnfinishedReruns, queueLookupRerun, queueOutboxRetry, type QueuedRerun, type RerunRefusal } from '../store/reruns.ts';
 import type { BreakerState } from './connector-guard.ts';
@@ -26,6 +26,8 @@ export interface RerunDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly scheduler: Pick<ResearchScheduler, 'schedule'>;
+  /** The working-hours calendar: a re-run's priority follows its referral's due time, as research does. */
+  readonly calendar: Pick<WorkingCalendar, 'workingTimeBetween'>;
   readonly caseChanged?: ((referralId: string) => void) | undefined;
 }
 
@@ -65,7 +67,7 @@ export async function rerunLookups(deps: RerunDeps, lookupIds: readonly string[]
 /** Hands a queued re-run to the job system; left for the recovery sweep when the queue is away. */
 async function scheduleRerun(deps: RerunDeps, rerun: QueuedRerun): Promise<void> {
   try {
-    await deps.scheduler.schedule({ referralId: rerun.referralId, priority: RAG_PRIORITY[rerun.rag], lookupIds: [rerun.lookupId], wave: rerun.wave, rerun: rerun.run });
+    await deps.scheduler.schedule({ referralId: rerun.referralId, priority: researchPriority(deps.calendar, rerun.slaDueAt, deps.clock.now(), rerun.wave), lookupIds: [rerun.lookupId], wave: rerun.wave, rerun: rerun.run });
   } catch (error) {
     deps.logger.warn({ lookupId: rerun.lookupId, code: 'QUEUE.UNAVAILABLE', err: describeError(error) }, 'could not schedule a re-run; left for the recovery sweep');
   }

@@ -7,7 +7,7 @@ import { Fact } from '../model/fact.ts';
 import { AnswerCut, LookupEarlierRun, type LookupRecord, type LookupStatus, type Orchestration } from '../model/lookup.ts';
 import type { LawfulBasis } from '../model/provenance.ts';
 import { ReferralInput, type NewReferral, type Rag, type ReferralRecord, type ReferralStatus, type ReferralSummary, type Threshold } from '../model/referral.ts';
-import type { Sql } from './db.ts';
+import type { Sql, SqlParam } from './db.ts';
 import type { ContentOwner, Vault } from './vault.ts';
 
 /** A referral row's clear columns: what can be said of it without opening anything. */
@@ -218,6 +218,10 @@ export interface LookupFinish {
   readonly revealOnArrival?: { readonly factIds: ReadonlySet<string>; readonly by: string } | undefined;
 }
 
+/** Columns of one fact row, and rows per INSERT (10 × 100 parameters, far below PostgreSQL's 65,535). */
+const FACT_COLUMNS = 10;
+const FACT_INSERT_CHUNK = 100;
+
 /**
  * Record a lookup's outcome and its facts. Returns the number of facts stored — `undefined`,
  * writing nothing, when the lookup had already finished: that is what keeps a lookup from being
@@ -232,25 +236,27 @@ export async function finishLookup(sql: Sql, vault: Vault, finish: LookupFinish)
   );
   if (rows.length === 0) return undefined;
   const keys = vault.keyRing(sql, finish.referralId);
-  let stored = 0;
+  // A fact the answer repeated is stored once (the first), as ON CONFLICT keeps the stored one.
+  const seen = new Set<string>();
+  const rowsToInsert: SqlParam[][] = [];
   for (const fact of finish.facts) {
+    if (seen.has(fact.id)) continue;
+    seen.add(fact.id);
     // Sealed with the owning agency's key: that agency's content can be destroyed on its own.
     const sealed = await keys.seal(fact.provenance.agency, JSON.stringify(fact), factAad(fact.id));
+    const revealed = finish.revealOnArrival?.factIds.has(fact.id) === true;
+    rowsToInsert.push([fact.id, finish.referralId, finish.lookupId, fact.provenance.agency, fact.kind, fact.personRef, fact.provenance.sensitivity, sealed, revealed ? finish.at : null, revealed ? (finish.revealOnArrival?.by ?? null) : null]);
+  }
+  // Many rows per statement: one round trip per chunk rather than per fact (most of a lookup's
+  // store time, docs/decisions.md "CPU per referral").
+  let stored = 0;
+  for (let from = 0; from < rowsToInsert.length; from += FACT_INSERT_CHUNK) {
+    const chunk = rowsToInsert.slice(from, from + FACT_INSERT_CHUNK);
+    const values = chunk.map((_, row) => `(${Array.from({ length: FACT_COLUMNS }, (_, column) => `$${row * FACT_COLUMNS + column + 1}`).join(', ')})`).join(', ');
     const inserted = await sql.query<{ id: string }>(
       `INSERT INTO facts (id, referral_id, lookup_id, agency, kind, person_ref, sensitivity, sealed, revealed_at, revealed_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [
-        fact.id,
-        finish.referralId,
-        finish.lookupId,
-        fact.provenance.agency,
-        fact.kind,
-        fact.personRef,
-        fact.provenance.sensitivity,
-        sealed,
-        finish.revealOnArrival?.factIds.has(fact.id) === true ? finish.at : null,
-        finish.revealOnArrival?.factIds.has(fact.id) === true ? finish.revealOnArrival.by : null,
-      ],
+       VALUES ${values} ON CONFLICT (id) DO NOTHING RETURNING id`,
+      chunk.flat(),
     );
     stored += inserted.length;
   }
@@ -323,17 +329,17 @@ export async function markContentDestroyed(sql: Sql, referralId: string, at: Dat
 }
 
 /** Referrals whose research has not finished, with their unfinished lookups: what a restart resumes. */
-export async function listUnfinishedResearch(sql: Sql): Promise<{ referralId: string; rag: Rag; wave: number; lookupIds: string[] }[]> {
+export async function listUnfinishedResearch(sql: Sql): Promise<{ referralId: string; rag: Rag; slaDueAt: Date; wave: number; lookupIds: string[] }[]> {
   // The latest wave is the one in progress; its unfinished lookups are what remain to run.
-  const rows = await sql.query<{ referral_id: string; rag: Rag; wave: number | null; lookup_ids: string[] | null }>(
-    `SELECT r.id AS referral_id, r.rag, w.wave,
+  const rows = await sql.query<{ referral_id: string; rag: Rag; sla_due_at: Date; wave: number | null; lookup_ids: string[] | null }>(
+    `SELECT r.id AS referral_id, r.rag, r.sla_due_at, w.wave,
             array_remove(array_agg(l.id ORDER BY l.id) FILTER (WHERE l.status IN ('queued', 'running') AND l.wave = w.wave), NULL) AS lookup_ids
        FROM referrals r
        LEFT JOIN LATERAL (SELECT max(wave) AS wave FROM lookups WHERE referral_id = r.id) w ON true
        LEFT JOIN lookups l ON l.referral_id = r.id
       WHERE r.status IN ('received', 'researching')
-      GROUP BY r.id, r.rag, r.received_at, w.wave
+      GROUP BY r.id, r.rag, r.sla_due_at, r.received_at, w.wave
       ORDER BY r.received_at`,
   );
-  return rows.map((row) => ({ referralId: row.referral_id, rag: row.rag, wave: row.wave ?? 1, lookupIds: row.lookup_ids ?? [] }));
+  return rows.map((row) => ({ referralId: row.referral_id, rag: row.rag, slaDueAt: new Date(row.sla_due_at), wave: row.wave ?? 1, lookupIds: row.lookup_ids ?? [] }));
 }

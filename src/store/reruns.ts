@@ -25,6 +25,8 @@ export interface QueuedRerun {
   readonly referralId: string;
   readonly wave: number;
   readonly rag: Rag;
+  /** The referral's SLA due time: the re-run's priority follows it, as the first run's did. */
+  readonly slaDueAt: Date;
   /** Its run number: the count of its earlier outcomes. */
   readonly run: number;
 }
@@ -49,28 +51,28 @@ export async function queueLookupRerun(sql: Sql, lookupId: string, request: Reru
     finishedAt: lookup.finishedAt,
     rerun: { trigger: request.trigger, at: request.at.toISOString(), by: request.by, requestId: request.requestId },
   });
-  const rows = await sql.query<{ referral_id: string; wave: number; rag: Rag; runs: number }>(
+  const rows = await sql.query<{ referral_id: string; wave: number; rag: Rag; sla_due_at: Date; runs: number }>(
     `UPDATE lookups l SET status = 'queued', reason = NULL, recoverable = false, attempts = 0, cuts = '[]'::jsonb, orchestrations = '[]'::jsonb,
             started_at = NULL, finished_at = NULL, history = l.history || jsonb_build_array($2::jsonb)
        FROM referrals r
       WHERE l.id = $1 AND r.id = l.referral_id AND l.status = $3 AND r.status = 'picture-ready' AND r.closed_at IS NULL
-      RETURNING l.referral_id, l.wave, r.rag, jsonb_array_length(l.history) AS runs`,
+      RETURNING l.referral_id, l.wave, r.rag, r.sla_due_at, jsonb_array_length(l.history) AS runs`,
     [lookupId, JSON.stringify(earlier), lookup.status],
   );
   const row = rows[0];
   if (row === undefined) return 'referral-not-ready';
-  return { lookupId, referralId: row.referral_id, wave: row.wave, rag: row.rag, run: row.runs };
+  return { lookupId, referralId: row.referral_id, wave: row.wave, rag: row.rag, slaDueAt: new Date(row.sla_due_at), run: row.runs };
 }
 
 /** Re-runs queued or running whose referral finished its research: what a restart must schedule again. */
 export async function listUnfinishedReruns(sql: Sql): Promise<QueuedRerun[]> {
-  const rows = await sql.query<{ id: string; referral_id: string; wave: number; rag: Rag; runs: number }>(
-    `SELECT l.id, l.referral_id, l.wave, r.rag, jsonb_array_length(l.history) AS runs
+  const rows = await sql.query<{ id: string; referral_id: string; wave: number; rag: Rag; sla_due_at: Date; runs: number }>(
+    `SELECT l.id, l.referral_id, l.wave, r.rag, r.sla_due_at, jsonb_array_length(l.history) AS runs
        FROM lookups l JOIN referrals r ON r.id = l.referral_id
       WHERE l.status IN ('queued', 'running') AND jsonb_array_length(l.history) > 0 AND r.status = 'picture-ready' AND r.closed_at IS NULL
       ORDER BY l.id`,
   );
-  return rows.map((row) => ({ lookupId: row.id, referralId: row.referral_id, wave: row.wave, rag: row.rag, run: row.runs }));
+  return rows.map((row) => ({ lookupId: row.id, referralId: row.referral_id, wave: row.wave, rag: row.rag, slaDueAt: new Date(row.sla_due_at), run: row.runs }));
 }
 
 /** One connector's lookups that its recovery would mend, as the recovery sweep weighs them. */

@@ -125,9 +125,10 @@ describe('the SLA on the working-hours clock', () => {
     const status = (await (await call('hub-manager', 'GET', `/v1/referrals/${red}`)).json()) as { slaDueAt: string; sla: { standing: string } };
     expect(status.slaDueAt).toBe('2026-11-25T17:00:00.000Z');
     expect(status.sla.standing).toBe('on-track');
-    // Its waiting lookups follow the new rating (green runs after red and amber).
+    // Its waiting lookups follow the new due time (earliest deadline first): the working time from
+    // Monday 13:00 to Wednesday 17:00 — 4 + 8 + 8 working hours — in seconds.
     const lookups = (await (await call('hub-manager', 'GET', `/v1/referrals/${red}`)).json()) as { lookups: { id: string; status: string }[] };
-    expect(reprioritised).toEqual([{ referralId: red, lookupIds: lookups.lookups.filter((l) => l.status === 'queued').map((l) => l.id), priority: 10 }]);
+    expect(reprioritised).toEqual([{ referralId: red, lookupIds: lookups.lookups.filter((l) => l.status === 'queued').map((l) => l.id), priority: 20 * 3_600 }]);
     expect(reprioritised[0]?.lookupIds.length).toBeGreaterThan(0);
     expect(harness.clock.now().getTime() - new Date('2026-11-23T09:00:00Z').getTime()).toBe(4 * HOUR);
   });

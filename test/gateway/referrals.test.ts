@@ -77,7 +77,7 @@ const withChanges = (change: (r: Record<string, unknown>) => void): Record<strin
 };
 
 describe('POST /v1/referrals', () => {
-  it('accepts the example referral: 202, Location, stored lookups, and a plan prioritised by RAG', async () => {
+  it('accepts the example referral: 202, Location, stored lookups, and a plan prioritised by its due time', async () => {
     const response = await post(example);
     expect(response.status).toBe(202);
     const body = (await response.json()) as { id: string; status: string; location: string };
@@ -85,7 +85,9 @@ describe('POST /v1/referrals', () => {
     expect(body.status).toBe('received');
     expect(plans).toHaveLength(1);
     expect(plans[0]?.referralId).toBe(body.id);
-    expect(plans[0]?.priority).toBe(1);
+    // Earliest deadline first (docs/decisions.md "Priority follows the referral"): a red referral
+    // just received has its whole allowance left, 4 working hours, in seconds.
+    expect(plans[0]?.priority).toBe(4 * 3_600);
     expect(plans[0]?.lookupIds.length).toBeGreaterThan(0);
 
     const status = await app.request(`/v1/referrals/${body.id}`, { headers: { authorization: `Bearer ${await tokenFor(key, 'hub-manager')}` } });

@@ -30,6 +30,7 @@ import { getLookup, insertReferral } from '../../src/store/referrals.ts';
 import { createVault } from '../../src/store/vault.ts';
 import { testIdentity } from '../support/identity.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { testSla } from '../support/sla.ts';
 import { createConnectorGuards } from '../../src/research/connector-guard.ts';
 import { memoryRateWindow } from '../../src/research/rate-limit.ts';
 
@@ -109,7 +110,7 @@ describe('a lookup whose answer was cut', () => {
     const { referralId, lookupId } = await referralWithOneLookup();
     answer = (id) => ({ kind: 'found', facts: [childRecord(id)], cuts: [{ reason: 'page-cap', search: 'Encounter search', read: 4, reported: 7 }], orchestrations: [] });
     await executeLookup({ referralId, lookupId }, deps());
-    await completeResearch({ referralId, wave: 1 }, { ...deps(), familyDepth: 0, identity: testIdentity({ db, vault, clock, masterKey }), schedule: () => Promise.resolve() });
+    await completeResearch({ referralId, wave: 1 }, { ...deps(), familyDepth: 0, identity: testIdentity({ db, vault, clock, masterKey }), sla: testSla, schedule: () => Promise.resolve() });
 
     expect(await listSubjectMatches(db, referralId)).toEqual([expect.objectContaining({ lookupId, personRef: 'Patient/c1', subjectRef: child?.ref, outcome: 'match' })]);
     expect(await auditOf(referralId, 'referral.picture-ready')).toEqual([expect.objectContaining({ lookups: 1, done: 0, partial: 1, failed: 0, personRecordsMatched: 1 })]);

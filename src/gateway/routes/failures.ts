@@ -91,6 +91,7 @@ export function failureRoutes(deps: AppDeps) {
     clock: deps.clock,
     logger: deps.logger,
     scheduler: deps.scheduler,
+    calendar: deps.sla.calendar,
     // Without a delivery port (tests of other routes), a queued message is sent by the outbox sweep.
     deliveries: deps.deliveries ?? { deliver: () => Promise.resolve() },
     caseChanged: (referralId: string) => deps.pictures?.caseChanged(referralId),

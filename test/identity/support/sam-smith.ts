@@ -27,6 +27,7 @@ import { recordLookupOutcome } from '../../../src/case/arrival.ts';
 import { insertReferral } from '../../../src/store/referrals.ts';
 import type { Vault } from '../../../src/store/vault.ts';
 import { externalPath } from '../../support/external.ts';
+import { testSla } from '../../support/sla.ts';
 
 export const PDS_FUZZY_MULTIMATCH = externalPath('fhir', 'nhs-pds-fhir-api', 'karate-stubs', 'searchResponses', 'fuzzy_multimatch_searchset.json');
 
@@ -179,6 +180,7 @@ export async function seedCandidateReferral(
       db: deps.db,
       vault: deps.vault,
       clock: deps.clock,
+      sla: testSla,
       logger: silentLogger(),
       actor: 'system:test',
       familyDepth: 1,
