@@ -106,7 +106,17 @@ export const Connector = z
      * The agency's request rate, held across every worker process of the deployment (in Redis
      * when distributed): a request over it waits for its turn, it is never sent early or failed.
      */
-    rateLimit: z.object({ requestsPerSecond: z.number().positive().max(10_000) }).strict().optional(),
+    rateLimit: z
+      .object({
+        requestsPerSecond: z.number().positive().max(10_000),
+        /**
+         * How much later than it was let go a request may reach the agency (a busy worker, the
+         * network): the window is widened by it, so a late request never lands in a full second.
+         */
+        toleranceMs: z.number().int().min(0).max(10_000).default(150),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Connector = z.infer<typeof Connector>;

@@ -125,7 +125,7 @@ describe('concurrency and rate', () => {
     const signal = new AbortController().signal;
     await Promise.all(
       Array.from({ length: 25 }, async () => {
-        await takeTurn(window, 'police-test', 10, signal);
+        await takeTurn(window, 'police-test', { requestsPerSecond: 10, toleranceMs: 50 }, signal);
         sent.push(performance.now());
       }),
     );
@@ -136,14 +136,14 @@ describe('concurrency and rate', () => {
   });
 
   it('turns a fractional rate into whole requests per window', () => {
-    expect(windowFor(0.5)).toEqual({ limit: 1, windowMs: 2_100 });
-    expect(windowFor(5)).toEqual({ limit: 5, windowMs: 1_050 });
+    expect(windowFor(0.5)).toEqual({ limit: 1, windowMs: 2_150 });
+    expect(windowFor(5, 100)).toEqual({ limit: 5, windowMs: 1_100 });
   });
 
   it('gives up its turn when the lookup deadline fires first', async () => {
     const window = memoryRateWindow();
     const signal = new AbortController().signal;
-    await takeTurn(window, 'k', 1, signal);
-    await expect(takeTurn(window, 'k', 1, AbortSignal.timeout(50))).rejects.toThrow();
+    await takeTurn(window, 'k', { requestsPerSecond: 1 }, signal);
+    await expect(takeTurn(window, 'k', { requestsPerSecond: 1 }, AbortSignal.timeout(50))).rejects.toThrow();
   });
 });

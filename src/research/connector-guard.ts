@@ -205,7 +205,7 @@ function adapterContext(connector: Connector, rateWindow: RateWindow): AdapterCo
   if (limit === undefined) return {};
   return {
     fetch: async (input, init) => {
-      await takeTurn(rateWindow, connector.id, limit.requestsPerSecond, init?.signal ?? new AbortController().signal);
+      await takeTurn(rateWindow, connector.id, limit, init?.signal ?? new AbortController().signal);
       return globalThis.fetch(input, init);
     },
   };
