@@ -1,5 +1,5 @@
 /**
- * Issue 6 targets for the audit log: ≥ 1,000 appends/s while the gateway serves referrals, and
+ * Targets for the audit log (DESIGN.md: every decision audited): ≥ 1,000 appends/s while the gateway serves referrals, and
  * ≥ 200,000 entries/s verified on one core. Run: npm exec -- node bench/audit.ts [windowSeconds]
  *
  * (a) Append rate: a real PostgreSQL (test/support/postgres.ts), an in-process gateway wired as

@@ -1,5 +1,5 @@
 /**
- * Issue 2 target: from a fresh data directory, `npm start` (embedded PostgreSQL, in-process jobs,
+ * Start-up target: from a fresh data directory, `npm start` (embedded PostgreSQL, in-process jobs,
  * the five agency simulators) serves /readyz within 15 s, and the example referral's picture is
  * ready soon after. Prints the figures over several cold starts; exits non-zero if a start misses.
  * Run: npm exec -- node bench/startup.ts [runs]

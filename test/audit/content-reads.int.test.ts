@@ -1,5 +1,5 @@
 /**
- * Issue 6 acceptance: "A test counts the case-content reads served by the API and the view
+ * "A test counts the case-content reads served by the API and the view
  * entries in the log: equal." Through the real app: the manager and practitioners read pictures,
  * the host, the manager and contributing practitioners read published products (by id and through
  * the feed); other roles,

@@ -1,5 +1,5 @@
 /**
- * Issue 6 §2: a copy of the log verifies offline, with no database — `audit:export` writes it,
+ * A copy of the log verifies offline, with no database — `audit:export` writes it,
  * `audit:verify --copy` checks it with the chain code and the checkpoint signatures — and any one
  * byte changed in entries.ndjson is detected and named by its entry (a few hundred random bytes,
  * each with a random replacement, line breaks included). A wrong key, a forged signature, a

@@ -1,5 +1,5 @@
 /**
- * Issue 6 §4: the audit log as FHIR R4 AuditEvent NDJSON, aligned with IHE BALP. Every action
+ * The audit log as FHIR R4 AuditEvent NDJSON, aligned with IHE BALP. Every action
  * maps to an AuditEvent that @medplum/core's validator accepts as R4 (as the health contracts
  * and the FHIR product are checked); reads, disclosures, lookups, denials and failed logins get
  * the BALP/DICOM codes, outcomes and agents; and GET /v1/audit/export streams one valid event per

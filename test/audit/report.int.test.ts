@@ -1,5 +1,5 @@
 /**
- * Issue 6 §4 and §6 on both stores (PGlite and a real PostgreSQL): auditors search the log by
+ * Audit search and report on both stores (PGlite and a real PostgreSQL): auditors search the log by
  * referral, actor, agency, action and time in keyset pages; the information audit report counts a seeded log
  * exactly (numbers worked out by hand from test/audit/support.ts), its JSON and CSV agree, and
  * the route and `audit:report` give the same numbers. Only auditors may do either.

@@ -1,5 +1,5 @@
 /**
- * Issue 6 acceptance: the audit chain detects tampering done directly in PostgreSQL — one byte of
+ * The audit chain detects tampering done directly in PostgreSQL — one byte of
  * any entry altered, one entry deleted, or two entries swapped — for 1,000 random tamperings, each
  * named by its first bad entry; `audit:verify` exits 0 on an intact log and non-zero naming the
  * entry otherwise; and a failing audit write makes the action it records fail.

@@ -1,5 +1,5 @@
 /**
- * Issue 5 acceptance: every role × every route, allow or deny, through the real app. Deny by
+ * Every role × every route, allow or deny, through the real app. Deny by
  * default: a connector admin never reads case content, one agency's practitioner never decides
  * another's items, a practitioner sees only referrals their agency contributed to (or is assigned
  * to), a host system sees only published products, and whether a candidate record is a subject is

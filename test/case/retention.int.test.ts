@@ -1,5 +1,5 @@
 /**
- * Issue 6 acceptance, retention: a closed case whose product was published is destroyed after the
+ * Retention: a closed case whose product was published is destroyed after the
  * hub's retention period — its content can no longer be read (by the API, or with the master key
  * from a copy of the database), none of it is in a dump, and the audit chain still verifies. On
  * both stores: PostgreSQL (dumped with pg_dump) and PGlite (every table read back as text).

@@ -1,5 +1,5 @@
 /**
- * Issue 5 end to end, distributed (real PostgreSQL, real Redis, separate gateway and worker
+ * The firewall end to end, distributed (real PostgreSQL, real Redis, separate gateway and worker
  * processes, the five agency simulators and the host case system simulator):
  * - police withholds its intelligence, health redacts a field of a restricted entry, education,
  *   housing and social care release; the manager decides and publishes;

@@ -1,5 +1,5 @@
 /**
- * Issue 2 end to end, in both deployment modes, each started by the test itself:
+ * The research flow end to end, in both deployment modes, each started by the test itself:
  * - embedded: one `node src/main.ts` process on PGlite with the in-process runner and the
  *   simulators it starts by default (what `npm start` does);
  * - distributed: a gateway process and a separate BullMQ worker process on a real PostgreSQL and
@@ -68,13 +68,13 @@ describe.each([
     expectFullProvenance(picture.facts);
     const child = picture.facts.find((f) => f.kind === 'person' && f.identifiers?.some((i) => i.system === 'nhs-number' && i.value === exampleNhsNumber()));
     expect(child, 'the child found by NHS number').toBeDefined();
-    // Issue 3: facts from all five agencies, each with a sensitivity.
+    // facts from all five agencies, each with a sensitivity.
     expect(new Set(picture.facts.map((f) => f.provenance.agency))).toEqual(new Set(['health', 'police', 'education', 'housing', 'social-care']));
     expect(picture.facts.every((f) => ['open', 'sensitive', 'restricted'].includes(String(f.provenance.sensitivity)))).toBe(true);
     expect(picture.facts.some((f) => f.kind === 'event')).toBe(true);
     expect(new Set(picture.facts.map((f) => f.id)).size).toBe(picture.facts.length);
 
-    // Issue 4: the child, both parent figures and the sibling as persons with matched records and
+    // the child, both parent figures and the sibling as persons with matched records and
     // scores; the household members were found in the records and looked up in a second wave.
     const childPerson = picture.persons.find((p) => p.role === 'child');
     expect(childPerson?.records.filter((r) => r.outcome === 'match').map((r) => r.agency).sort()).toEqual(['education', 'health', 'housing', 'police', 'social-care']);
@@ -85,14 +85,14 @@ describe.each([
     const secondWave = picture.lookups.filter((l) => l.wave === 2);
     expect(new Set(secondWave.map((l) => l.subjectRef))).toEqual(new Set(household.map((p) => p.subjectRef)));
 
-    // Issue 4: one chronology across agencies, the same incident from several agencies once.
+    // one chronology across agencies, the same incident from several agencies once.
     const chronologyAgencies = new Set(picture.chronology.flatMap((e) => e.agencies));
     expect(chronologyAgencies.size).toBeGreaterThanOrEqual(4);
     expect(picture.chronology.some((e) => e.agencies.length >= 2)).toBe(true);
     expect(picture.chronology.map((e) => e.date)).toEqual([...picture.chronology.map((e) => e.date)].sort());
     expect(picture.family?.nodes.map((n) => n.role).sort()).toEqual(expect.arrayContaining(['child', 'parent', 'sibling']));
 
-    // Issue 6: after the flow the audit chain verifies, for an auditor and only for an auditor.
+    // after the flow the audit chain verifies, for an auditor and only for an auditor.
     const verify = await fetch(`${deployment.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${await tokenIn(deployment.dataDir, 'auditor')}` } });
     expect(verify.status).toBe(200);
     expect(await verify.json()).toMatchObject({ ok: true });

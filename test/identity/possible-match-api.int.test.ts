@@ -1,5 +1,5 @@
 /**
- * Issue 4 acceptance: a possible match can be confirmed or rejected through the API, the decision
+ * A possible match can be confirmed or rejected through the API, the decision
  * is kept (with who and why, in the audit log and the index), and later referrals respect it.
  * A person-index question is listed to, and decided by, whoever may see its record: the owning
  * agency's practitioner, and the hub manager only once the owner revealed the record

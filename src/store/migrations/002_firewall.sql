@@ -1,4 +1,4 @@
--- The firewall (issue 5): reveal state of items, owners' release decisions, the manager's decision,
+-- The firewall: reveal state of items, owners' release decisions, the manager's decision,
 -- immutable product versions with a change-feed cursor, and the transactional outbox.
 
 ALTER TABLE facts ADD COLUMN revealed_at timestamptz;

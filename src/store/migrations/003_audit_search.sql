@@ -1,4 +1,4 @@
--- Search of the audit log for auditors (issue 6 §4): keyset pages ordered by seq, filtered by
+-- Search of the audit log for auditors (DESIGN.md "Data flow": every decision audited): keyset pages ordered by seq, filtered by
 -- referral, actor, agency or action. Each index ends in seq so a filtered page is an index range
 -- scan in seq order. The composite on referral_id replaces the plain one of 001.
 -- Kept to PostgreSQL 15 syntax (PGlite runs it too). No expression over `detail`: a tampered

@@ -1,4 +1,4 @@
--- Retention (issue 6 §5): a case is closed by the hub manager; its content is destroyed (its data
+-- Retention: a case is closed by the hub manager; its content is destroyed (its data
 -- keys crypto-shredded) a policy period after its product was published and it was closed.
 ALTER TABLE referrals ADD COLUMN closed_at timestamptz;
 ALTER TABLE referrals ADD COLUMN closed_by text;

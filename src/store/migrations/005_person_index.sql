@@ -1,4 +1,4 @@
--- The hub person index (issue 4 §2): every agency person record the hub has seen, filed under
+-- The hub person index (docs/decisions.md "Person index…"): every agency person record the hub has seen, filed under
 -- keyed digests of its blocking keys, linked to a hub person with the score and evidence of the
 -- link, so the same child is recognised across referrals over time; possible matches awaiting a
 -- practitioner, and the decisions later resolutions respect.

@@ -1,4 +1,4 @@
--- Identity in the research flow (issue 4): lookups come in waves (the second searches the
+-- Identity in the research flow (docs/decisions.md "Identity matching choices"): lookups come in waves (the second searches the
 -- household members the first wave found); each person record in the picture is matched to the
 -- subject it was looked up for, with its score and evidence.
 ALTER TABLE lookups ADD COLUMN wave integer NOT NULL DEFAULT 1;
