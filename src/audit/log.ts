@@ -7,6 +7,7 @@
  * Appending takes no lock: the sealer (src/audit/seal.ts) chains committed entries shortly after,
  * in batches under the chain head's lock, so audit-writing transactions commit in parallel.
  */
+import { AUDIT_ROW_COLUMNS, type AuditRow } from '../store/audit-rows.ts';
 import type { Sql } from '../store/db.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
 
@@ -56,12 +57,20 @@ export interface AuditEntry {
   readonly detail?: Readonly<Record<string, AuditDetailValue>> | undefined;
 }
 
+/** An entry as the row the store writes (for a change the store writes in one statement with its entry). */
+export const auditRow = (entry: AuditEntry): AuditRow => [
+  entry.at.toISOString(),
+  entry.actor,
+  entry.action,
+  entry.referralId ?? null,
+  entry.agency ?? null,
+  entry.subject ?? null,
+  canonicalJson(entry.detail ?? {}),
+];
+
 /** Append one entry inside `sql`'s transaction. Returns its arrival id (its chain position comes at sealing). */
 export async function appendAudit(sql: Sql, entry: AuditEntry): Promise<number> {
-  const rows = await sql.query<{ id: number | string }>(
-    'INSERT INTO audit_log (at, actor, action, referral_id, agency, subject, detail) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
-    [entry.at.toISOString(), entry.actor, entry.action, entry.referralId ?? null, entry.agency ?? null, entry.subject ?? null, canonicalJson(entry.detail ?? {})],
-  );
+  const rows = await sql.query<{ id: number | string }>(`INSERT INTO audit_log (${AUDIT_ROW_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, [...auditRow(entry)]);
   return Number(rows[0]?.id ?? 0);
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Sensitivity } from '../model/agency.ts';
 import type { Sql } from '../store/db.ts';
-import { finishLookup, type LookupFinish } from '../store/referrals.ts';
+import { finishLookup, type FinishOptions, type LookupFinish } from '../store/referrals.ts';
 import type { Vault } from '../store/vault.ts';
 
 /** Who the store names as revealing an item the connector's policy revealed on arrival. */
@@ -20,12 +20,13 @@ export interface LookupOutcome extends Omit<LookupFinish, 'revealOnArrival'> {
 }
 
 /**
- * Records a lookup's outcome and its facts in `sql`'s transaction, the connector's policy revealing
+ * Records a lookup's outcome and its facts (and, with `options.audit`, its audit entry) in one
+ * statement on `sql`, the connector's policy revealing
  * those of the sensitivities it names. Returns the facts stored, or undefined when the lookup had
  * already finished (nothing written): see `finishLookup`.
  */
-export function recordLookupOutcome(sql: Sql, vault: Vault, outcome: LookupOutcome): Promise<number | undefined> {
+export function recordLookupOutcome(sql: Sql, vault: Vault, outcome: LookupOutcome, options: FinishOptions = {}): Promise<number | undefined> {
   const { autoReveal, ...finish } = outcome;
   const revealed = new Set(finish.facts.filter((f) => autoReveal.includes(f.provenance.sensitivity)).map((f) => f.id));
-  return finishLookup(sql, vault, { ...finish, revealOnArrival: revealed.size === 0 ? undefined : { factIds: revealed, by: AUTO_REVEALED_BY } });
+  return finishLookup(sql, vault, { ...finish, revealOnArrival: revealed.size === 0 ? undefined : { factIds: revealed, by: AUTO_REVEALED_BY } }, options);
 }

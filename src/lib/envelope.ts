@@ -4,7 +4,7 @@
  * data binds it to where it belongs (a fact id, a referral id), so a ciphertext moved to another
  * row fails to open.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { MashError } from './errors.ts';
 
 const VERSION = 1;
@@ -24,8 +24,22 @@ export function newDataKey(): Buffer {
   return randomBytes(KEY_BYTES);
 }
 
-export function seal(key: Uint8Array, plaintext: Uint8Array, aad: string): Buffer {
+/**
+ * A key as raw bytes or as a KeyObject. Hold a key that is used more than once as a KeyObject
+ * (`keyObject`): Node prepares a raw key afresh on every cipher, which costs more than sealing a
+ * small value (measured 18 µs against 7 µs per fact on this machine).
+ */
+export type SealingKey = Uint8Array | KeyObject;
+
+export function keyObject(key: Uint8Array): KeyObject {
   if (key.length !== KEY_BYTES) throw new SealError('key must be 32 bytes');
+  return createSecretKey(key);
+}
+
+const keySize = (key: SealingKey): number => (key instanceof KeyObject ? (key.symmetricKeySize ?? 0) : key.length);
+
+export function seal(key: SealingKey, plaintext: Uint8Array, aad: string): Buffer {
+  if (keySize(key) !== KEY_BYTES) throw new SealError('key must be 32 bytes');
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
@@ -33,8 +47,8 @@ export function seal(key: Uint8Array, plaintext: Uint8Array, aad: string): Buffe
   return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), ciphertext]);
 }
 
-export function open(key: Uint8Array, sealed: Uint8Array, aad: string): Buffer {
-  if (key.length !== KEY_BYTES) throw new SealError('key must be 32 bytes');
+export function open(key: SealingKey, sealed: Uint8Array, aad: string): Buffer {
+  if (keySize(key) !== KEY_BYTES) throw new SealError('key must be 32 bytes');
   if (sealed.length < 1 + IV_BYTES + TAG_BYTES || sealed[0] !== VERSION) throw new SealError('not a sealed value of a known version');
   const bytes = Buffer.from(sealed);
   const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(1, 1 + IV_BYTES));
@@ -47,6 +61,6 @@ export function open(key: Uint8Array, sealed: Uint8Array, aad: string): Buffer {
   }
 }
 
-export const sealJson = (key: Uint8Array, value: unknown, aad: string): Buffer => seal(key, Buffer.from(JSON.stringify(value), 'utf8'), aad);
+export const sealJson = (key: SealingKey, value: unknown, aad: string): Buffer => seal(key, Buffer.from(JSON.stringify(value), 'utf8'), aad);
 
-export const openJson = (key: Uint8Array, sealed: Uint8Array, aad: string): unknown => JSON.parse(open(key, sealed, aad).toString('utf8')) as unknown;
+export const openJson = (key: SealingKey, sealed: Uint8Array, aad: string): unknown => JSON.parse(open(key, sealed, aad).toString('utf8')) as unknown;

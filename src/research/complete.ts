@@ -12,10 +12,10 @@ import type { Fact } from '../model/fact.ts';
 import { researchPriority, type ReferralJobData, type ResearchPlan } from '../model/jobs.ts';
 import { isAnsweredLookup, isTerminalLookup } from '../model/lookup.ts';
 import { listConnectors } from '../store/connectors.ts';
-import { insertDiscoveredSubject, insertWaveLookups, listDiscoveredSubjects, recordSubjectMatch } from '../store/identity.ts';
+import { insertDiscoveredSubject, listDiscoveredSubjects, recordSubjectMatches } from '../store/identity.ts';
 import { listItems } from '../store/items.ts';
 import { recordLookupOutcome } from '../case/arrival.ts';
-import { getReferral, listLookups, setReferralStatus } from '../store/referrals.ts';
+import { getReferral, insertLookups, listLookups, setReferralStatus } from '../store/referrals.ts';
 import { offerNewProductVersion } from '../store/reruns.ts';
 import type { ReferralRecord } from '../model/referral.ts';
 import type { Identity } from '../identity/index.ts';
@@ -68,7 +68,7 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
     const waveLookups = lookups.filter((l) => (l.wave ?? 1) === wave && isAnsweredLookup(l.status));
     // The records matched to one subject across the wave must be one person; otherwise they wait for a practitioner.
     const matches = deps.identity.matchWave(waveLookups, subjects, facts);
-    for (const match of matches) await recordSubjectMatch(tx, data.referralId, match);
+    await recordSubjectMatches(tx, data.referralId, matches);
     // The same people across referrals over time: link this wave's matched records into the hub person index.
     await deps.identity.linkPersons(tx, { referralId: data.referralId, at, actor: deps.actor }, waveLookups, facts, matches);
 
@@ -79,7 +79,7 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
       if (members.length > 0) {
         for (const member of members) await insertDiscoveredSubject(tx, deps.vault, data.referralId, member, at);
         const planned = planLookups(data.referralId, { ...referral.input, subjects: members.map((m) => m.subject) }, await listConnectors(tx, { enabledOnly: true }));
-        await insertWaveLookups(tx, data.referralId, planned, wave + 1, at);
+        await insertLookups(tx, data.referralId, planned, wave + 1, at);
         await appendAudit(tx, {
           at,
           actor: deps.actor,
@@ -139,7 +139,7 @@ async function completeReruns(data: ReferralJobData, referral: ReferralRecord, d
     const subjects = [...referral.input.subjects, ...discovered.map((d) => d.subject)];
     const facts: Fact[] = (await listItems(tx, deps.vault, data.referralId)).map((i) => i.fact);
     const matches = deps.identity.matchWave(waveAnswered, subjects, facts);
-    for (const match of matches) await recordSubjectMatch(tx, data.referralId, match);
+    await recordSubjectMatches(tx, data.referralId, matches);
     const rerunIds = new Set(rerun.map((l) => l.id));
     await deps.identity.linkPersons(tx, { referralId: data.referralId, at, actor: deps.actor }, rerun, facts, matches.filter((m) => rerunIds.has(m.lookupId)));
     await offerNewProductVersion(tx, data.referralId, at);

@@ -3,7 +3,7 @@
  * truth — the referral, its lookups and the audit entry commit together before any job exists —
  * and `resumeResearch` re-enqueues whatever the store shows unfinished (on start, and on a sweep).
  */
-import { appendAudit } from '../audit/log.ts';
+import { auditRow } from '../audit/log.ts';
 import { newId } from '../lib/ids.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -44,28 +44,29 @@ export async function submitReferral(
   const connectors = await listConnectors(db, { enabledOnly: true });
   const lookups = planLookups(id, input, connectors);
   const sla = deps.sla.times(receivedAt, input.rag);
-  const result = await db.transaction(async (tx) => {
-    const inserted = await insertReferral(tx, deps.vault, { id, idempotencyKey, input, receivedAt, slaDueAt: sla.dueAt, slaAtRiskAt: sla.atRiskAt, submittedBy, lookups });
-    if (!inserted.created) return inserted;
-    await appendAudit(tx, {
-      at: clock.now(),
+  const at = clock.now();
+  // The referral, its keys, its lookups and its audit entries in one statement (src/store/referrals.ts).
+  const result = await insertReferral(db, deps.vault, { id, idempotencyKey, input, receivedAt, slaDueAt: sla.dueAt, slaAtRiskAt: sla.atRiskAt, submittedBy, lookups }, [
+    auditRow({
+      at,
       actor: submittedBy,
       action: 'referral.received',
       referralId: id,
       detail: { rag: input.rag, threshold: input.threshold, subjects: input.subjects.length, lookups: lookups.length },
-    });
-    for (const lookup of lookups.filter((l) => l.status === 'not-permitted')) {
-      await appendAudit(tx, {
-        at: clock.now(),
-        actor: submittedBy,
-        action: 'lookup.not-permitted',
-        referralId: id,
-        subject: lookup.id,
-        detail: { connectorId: lookup.connectorId, agency: lookup.agency, reason: lookup.reason },
-      });
-    }
-    return inserted;
-  });
+    }),
+    ...lookups
+      .filter((l) => l.status === 'not-permitted')
+      .map((lookup) =>
+        auditRow({
+          at,
+          actor: submittedBy,
+          action: 'lookup.not-permitted',
+          referralId: id,
+          subject: lookup.id,
+          detail: { connectorId: lookup.connectorId, agency: lookup.agency, reason: lookup.reason },
+        }),
+      ),
+  ]);
   if (result.created) {
     try {
       await deps.scheduler.schedule({ referralId: id, priority: researchPriority(deps.sla.calendar, sla.dueAt, clock.now()), lookupIds: lookups.filter((l) => l.status === 'queued').map((l) => l.id) });

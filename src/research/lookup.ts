@@ -4,7 +4,7 @@
  * so a crash at any point leaves it either unrecorded (and retried) or recorded exactly once.
  */
 import type { SubjectQuery } from '../adapters/port.ts';
-import { appendAudit } from '../audit/log.ts';
+import { auditRow } from '../audit/log.ts';
 import { describeError } from '../lib/errors.ts';
 import { sha256Hex } from '../lib/ids.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -13,12 +13,11 @@ import { Fact } from '../model/fact.ts';
 import type { LookupJobData } from '../model/jobs.ts';
 import { describeCuts, type AnswerCut, type Orchestration } from '../model/lookup.ts';
 import type { Subject } from '../model/referral.ts';
-import { getConnector } from '../store/connectors.ts';
-import { listDiscoveredSubjects } from '../store/identity.ts';
 import type { Db } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
 import { recordLookupOutcome } from '../case/arrival.ts';
-import { countLookupAttempt, getLookup, getReferral, setReferralStatus, startLookup } from '../store/referrals.ts';
+import { countLookupAttempt, startLookupWithCase } from '../store/referrals.ts';
+import { Connector } from '../model/connector.ts';
 import { countsAgainstBreaker, type ConnectorGuards } from './connector-guard.ts';
 import type { ConnectorRegistry, KitOutcome } from './registry.ts';
 import { connectorSettings } from './secrets.ts';
@@ -72,22 +71,18 @@ const DEFAULT_AUTO_REVEAL = ['open'] as const;
 /** Run the lookup named by the job. Throws only for infrastructure faults, which the job system retries. */
 export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Promise<void> {
   const { db, clock, logger } = deps;
-  const lookup = await getLookup(db, data.lookupId);
-  if (lookup === undefined || lookup.referralId !== data.referralId) {
+  const started = await startLookupWithCase(db, deps.vault, data.referralId, data.lookupId, clock.now());
+  if (started === 'unknown') {
     logger.warn({ lookupId: data.lookupId, code: 'LOOKUP.UNKNOWN' }, 'lookup job names no lookup; dropped');
     return;
   }
-  if (!(await startLookup(db, lookup.id, clock.now()))) return;
-  await setReferralStatus(db, lookup.referralId, ['received'], 'researching', clock.now());
-
-  const referral = await getReferral(db, deps.vault, lookup.referralId);
-  const subject =
-    referral?.input.subjects.find((s) => s.ref === lookup.subjectRef) ??
-    (await listDiscoveredSubjects(db, deps.vault, lookup.referralId)).find((d) => d.subject.ref === lookup.subjectRef)?.subject;
-  const connector = await getConnector(db, lookup.connectorId);
+  if (started === 'finished') return;
+  const { lookup, referral } = started;
+  const subject = referral.input.subjects.find((s) => s.ref === lookup.subjectRef) ?? started.discoveredSubject;
+  const connector = started.connectorDefinition === null ? undefined : connectorOf(started.connectorDefinition);
   const kit = connector === undefined ? undefined : deps.registry.get(connector.type);
   let finish: Finish;
-  if (referral === undefined || subject === undefined || connector === undefined || kit === undefined || lookup.lawfulBasis === null) {
+  if (subject === undefined || connector === undefined || kit === undefined || lookup.lawfulBasis === null) {
     const missing = connector === undefined ? `connector ${lookup.connectorId} is not configured` : kit === undefined ? `no adapter for connector type ${connector.type}` : 'referral subject missing';
     finish = { status: 'failed', reason: missing, cuts: [], facts: [], orchestrations: [] };
   } else {
@@ -114,36 +109,57 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
   }
 
   const at = clock.now();
-  const stored = await db.transaction(async (tx) => {
-    const factsStored = await recordLookupOutcome(tx, deps.vault, { lookupId: lookup.id, referralId: lookup.referralId, ...finish, at, autoReveal: connector?.autoReveal ?? DEFAULT_AUTO_REVEAL });
-    if (factsStored === undefined) return undefined;
-    await appendAudit(tx, {
-      at,
-      actor: deps.actor,
-      action: 'lookup.completed',
-      referralId: lookup.referralId,
-      subject: lookup.id,
-      detail: {
-        connectorId: lookup.connectorId,
-        agency: lookup.agency,
-        status: finish.status,
-        lawfulBasis: lookup.lawfulBasis,
-        // The facts stored from this answer (each id once).
-        factCount: factsStored,
-        // A hash of what came back proves later what was exchanged, without holding it here.
-        factsSha256: sha256Hex(JSON.stringify(finish.facts.map((f) => f.id).sort())),
-        calls: finish.orchestrations.length,
-        // A partial answer says what it left unread, per search: "<reason> <search>: read <n> of <reported|unknown>".
-        // Counts only, never content.
-        ...(finish.cuts.length === 0 ? {} : { cuts: finish.cuts.map((c) => `${c.reason} ${c.search}: read ${c.read} of ${c.reported ?? 'unknown'}`) }),
-      },
-    });
-    return factsStored;
-  });
+  // The outcome, its facts and its audit entry in one statement: recorded once, or not at all.
+  const stored = await recordLookupOutcome(
+    db,
+    deps.vault,
+    { lookupId: lookup.id, referralId: lookup.referralId, ...finish, at, autoReveal: connector?.autoReveal ?? DEFAULT_AUTO_REVEAL },
+    {
+      key: started.agencyKey,
+      audit: (factsStored) =>
+        auditRow({
+          at,
+          actor: deps.actor,
+          action: 'lookup.completed',
+          referralId: lookup.referralId,
+          subject: lookup.id,
+          detail: {
+            connectorId: lookup.connectorId,
+            agency: lookup.agency,
+            status: finish.status,
+            lawfulBasis: lookup.lawfulBasis,
+            // The facts stored from this answer (each id once).
+            factCount: factsStored,
+            // A hash of what came back proves later what was exchanged, without holding it here.
+            factsSha256: sha256Hex(JSON.stringify(finish.facts.map((f) => f.id).sort())),
+            calls: finish.orchestrations.length,
+            // A partial answer says what it left unread, per search: "<reason> <search>: read <n> of <reported|unknown>".
+            // Counts only, never content.
+            ...(finish.cuts.length === 0 ? {} : { cuts: finish.cuts.map((c) => `${c.reason} ${c.search}: read ${c.read} of ${c.reported ?? 'unknown'}`) }),
+          },
+        }),
+    },
+  );
   if (stored !== undefined) {
     deps.caseChanged?.(lookup.referralId);
     logger.info({ lookupId: lookup.id, connectorId: lookup.connectorId, status: finish.status, facts: stored, cuts: finish.cuts.length }, 'lookup finished');
   }
+}
+
+/**
+ * Connector definitions, parsed once per text: every lookup reads its connector's definition,
+ * and parsing it (zod, with defaults) is work worth keeping. A changed definition is new text.
+ */
+const parsedConnectors = new Map<string, Connector>();
+const PARSED_CONNECTORS_KEPT = 256;
+
+function connectorOf(definition: string): Connector {
+  const known = parsedConnectors.get(definition);
+  if (known !== undefined) return known;
+  const connector = Connector.parse(JSON.parse(definition));
+  if (parsedConnectors.size >= PARSED_CONNECTORS_KEPT) parsedConnectors.clear();
+  parsedConnectors.set(definition, connector);
+  return connector;
 }
 
 function toFinish(outcome: KitOutcome): Finish {

@@ -198,6 +198,30 @@ export async function storedPicture(sql: Sql, referralId: string, audience: stri
 }
 
 /** The audiences a referral has a stored picture for. */
+/** A referral's version and status, and the version and format of each picture stored for it. */
+export interface CasePictureState extends CaseHead {
+  readonly pictures: readonly { readonly audience: string; readonly caseVersion: number; readonly format: number }[];
+}
+
+/**
+ * `caseHead` and what is stored for each audience, in one query and without reading a picture's
+ * bytes: what deciding which pictures to build again needs, after every change to a case.
+ */
+export async function casePictureState(sql: Sql, referralId: string): Promise<CasePictureState | undefined> {
+  const rows = await sql.query<{ case_version: number | string; status: ReferralStatus; pictures: { audience: string; case_version: number | string; format: number }[] }>(
+    `SELECT r.case_version, r.status,
+            COALESCE(json_agg(json_build_object('audience', p.audience, 'case_version', p.case_version, 'format', p.format) ORDER BY p.audience)
+                     FILTER (WHERE p.audience IS NOT NULL), '[]') AS pictures
+       FROM referrals AS r LEFT JOIN case_pictures AS p ON p.referral_id = r.id
+      WHERE r.id = $1 GROUP BY r.id`,
+    [referralId],
+  );
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  const pictures = (typeof row.pictures === 'string' ? (JSON.parse(row.pictures) as typeof row.pictures) : row.pictures).map((p) => ({ audience: p.audience, caseVersion: Number(p.case_version), format: p.format }));
+  return { version: Number(row.case_version), status: row.status, pictures };
+}
+
 export async function storedAudiences(sql: Sql, referralId: string): Promise<string[]> {
   return (await sql.query<{ audience: string }>('SELECT audience FROM case_pictures WHERE referral_id = $1 ORDER BY audience', [referralId])).map((r) => r.audience);
 }

@@ -9,17 +9,16 @@ import type { Agency } from '../model/agency.ts';
 import { Subject } from '../model/referral.ts';
 import { subjectMatchId, type DiscoveredSubject, type NewSubjectMatchDecision, type StoredSubjectMatch, type SubjectMatch, type SubjectMatchDecision } from '../model/identity.ts';
 import type { ItemRecord } from '../model/item.ts';
-import type { LookupRecord, NewLookup } from '../model/lookup.ts';
+import type { LookupRecord } from '../model/lookup.ts';
 import type { ReferralRecord } from '../model/referral.ts';
 import type { Sql } from './db.ts';
 import { listItems } from './items.ts';
-import { getReferral, listLookups } from './referrals.ts';
+import { discoveredSubjectAad, getReferral, listLookups } from './referrals.ts';
 import type { Vault } from './vault.ts';
 
-const subjectAad = (referralId: string, ref: string): string => `discovered-subject:${referralId}:${ref}`;
 
 export async function insertDiscoveredSubject(sql: Sql, vault: Vault, referralId: string, discovered: DiscoveredSubject, at: Date): Promise<void> {
-  const sealed = await vault.keyRing(sql, referralId).seal('hub', JSON.stringify(discovered.subject), subjectAad(referralId, discovered.subject.ref));
+  const sealed = await vault.keyRing(sql, referralId).seal('hub', JSON.stringify(discovered.subject), discoveredSubjectAad(referralId, discovered.subject.ref));
   await sql.query(
     'INSERT INTO discovered_subjects (referral_id, ref, wave, relationship, sealed_subject, discovered_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
     [referralId, discovered.subject.ref, discovered.wave, discovered.relationship, sealed, at],
@@ -34,30 +33,39 @@ export async function listDiscoveredSubjects(sql: Sql, vault: Vault, referralId:
   const keys = vault.keyRing(sql, referralId);
   const subjects: DiscoveredSubject[] = [];
   for (const row of rows) {
-    subjects.push({ subject: Subject.parse(JSON.parse(await keys.open('hub', row.sealed_subject, subjectAad(referralId, row.ref)))), wave: row.wave, relationship: row.relationship });
+    subjects.push({ subject: Subject.parse(JSON.parse(await keys.open('hub', row.sealed_subject, discoveredSubjectAad(referralId, row.ref)))), wave: row.wave, relationship: row.relationship });
   }
   return subjects;
 }
 
-/** Lookups of a later wave, planned like the first. */
-export async function insertWaveLookups(sql: Sql, referralId: string, lookups: readonly NewLookup[], wave: number, at: Date): Promise<void> {
-  for (const lookup of lookups) {
-    await sql.query(
-      `INSERT INTO lookups (id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, finished_at, wave)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
-      [lookup.id, referralId, lookup.connectorId, lookup.agency, lookup.subjectRef, lookup.status, lookup.lawfulBasis, lookup.reason, lookup.status === 'not-permitted' ? at : null, wave],
-    );
-  }
-}
-
-
-export async function recordSubjectMatch(sql: Sql, referralId: string, match: SubjectMatch): Promise<void> {
+/**
+ * Record how a wave's person records matched their subjects, in one statement (a referral's
+ * waves match dozens of records: one round trip each was a good part of its store time,
+ * docs/decisions.md "CPU per referral"). A record matched again (a re-run) keeps the latest.
+ */
+export async function recordSubjectMatches(sql: Sql, referralId: string, matches: readonly SubjectMatch[]): Promise<void> {
+  // One row per (lookup, record): an upsert cannot change the same row twice in one statement.
+  const latest = new Map(matches.map((m) => [`${m.lookupId}\u0000${m.personRef}`, m]));
+  if (latest.size === 0) return;
+  const rows = [...latest.values()];
   await sql.query(
     `INSERT INTO subject_matches (referral_id, lookup_id, person_ref, subject_ref, outcome, score, probability, evidence, reason)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     SELECT $1, m.lookup_id, m.person_ref, m.subject_ref, m.outcome, m.score, m.probability, m.evidence::jsonb, m.reason
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::text[])
+            AS m (lookup_id, person_ref, subject_ref, outcome, score, probability, evidence, reason)
      ON CONFLICT (lookup_id, person_ref) DO UPDATE SET outcome = EXCLUDED.outcome, score = EXCLUDED.score, probability = EXCLUDED.probability,
        evidence = EXCLUDED.evidence, reason = EXCLUDED.reason`,
-    [referralId, match.lookupId, match.personRef, match.subjectRef, match.outcome, match.score, match.probability, JSON.stringify(match.evidence), match.reason],
+    [
+      referralId,
+      rows.map((m) => m.lookupId),
+      rows.map((m) => m.personRef),
+      rows.map((m) => m.subjectRef),
+      rows.map((m) => m.outcome),
+      rows.map((m) => String(m.score)),
+      rows.map((m) => String(m.probability)),
+      rows.map((m) => JSON.stringify(m.evidence)),
+      rows.map((m) => m.reason),
+    ],
   );
 }
 

@@ -4,11 +4,12 @@
  */
 import type { Agency } from '../model/agency.ts';
 import { Fact } from '../model/fact.ts';
-import { AnswerCut, LookupEarlierRun, type LookupRecord, type LookupStatus, type Orchestration } from '../model/lookup.ts';
+import { AnswerCut, LookupEarlierRun, type LookupRecord, type LookupStatus, type NewLookup, type Orchestration } from '../model/lookup.ts';
 import type { LawfulBasis } from '../model/provenance.ts';
-import { ReferralInput, type NewReferral, type Rag, type ReferralRecord, type ReferralStatus, type ReferralSummary, type Threshold } from '../model/referral.ts';
+import { ReferralInput, Subject, type NewReferral, type Rag, type ReferralRecord, type ReferralStatus, type ReferralSummary, type Threshold } from '../model/referral.ts';
+import { AUDIT_ROW_COLUMNS, type AuditRow } from './audit-rows.ts';
 import type { Sql, SqlParam } from './db.ts';
-import type { ContentOwner, Vault } from './vault.ts';
+import type { ContentOwner, DataKey, KeyRing, Vault } from './vault.ts';
 
 /** A referral row's clear columns: what can be said of it without opening anything. */
 export interface ReferralSummaryRow {
@@ -29,6 +30,8 @@ interface ReferralRow extends ReferralSummaryRow {
 
 const referralAad = (id: string): string => `referral:${id}`;
 const factAad = (id: string): string => `fact:${id}`;
+/** A household member found by research, sealed with the hub's key (src/store/identity.ts). */
+export const discoveredSubjectAad = (referralId: string, ref: string): string => `discovered-subject:${referralId}:${ref}`;
 
 /** The summary of a referral row's clear columns. */
 export const toReferralSummary = (row: ReferralSummaryRow): ReferralSummary => ({
@@ -50,17 +53,41 @@ const toReferral = (row: ReferralRow, body: unknown): ReferralRecord => ({
 });
 
 /**
- * Insert a referral and its planned lookups. With an idempotency key already used, nothing is
- * written and the existing referral's id is returned with `created: false`.
+ * Insert a referral, its data keys (the hub's and each agency's it will look up), its planned
+ * lookups and its audit entries, in one statement: all are written or none, without a transaction
+ * (docs/decisions.md "CPU per referral"). With an idempotency key already used, nothing is written
+ * and the existing referral's id is returned with `created: false`.
  */
-export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferral): Promise<{ created: boolean; id: string }> {
-  if (referral.idempotencyKey !== null) {
-    const existing = await sql.query<{ id: string }>('SELECT id FROM referrals WHERE idempotency_key = $1', [referral.idempotencyKey]);
-    if (existing[0] !== undefined) return { created: false, id: existing[0].id };
-  }
-  await sql.query(
-    `INSERT INTO referrals (id, idempotency_key, external_reference, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, submitted_by, sealed_body)
-     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, '\\x00'::bytea)`,
+export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferral, audit: readonly AuditRow[] = []): Promise<{ created: boolean; id: string }> {
+  const owners: ContentOwner[] = ['hub', ...referral.lookups.filter((l) => l.status === 'queued').map((l) => l.agency)];
+  const { wrapped, keys } = vault.mint(referral.id, owners);
+  const hub = keys.get('hub');
+  if (hub === undefined) throw new Error('no hub key minted');
+  const sealed = hub.seal(JSON.stringify(referral.input), referralAad(referral.id));
+  const lookups = referral.lookups;
+  const rows = await sql.query<{ id: string }>(
+    `WITH referral AS (
+       INSERT INTO referrals (id, idempotency_key, external_reference, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, submitted_by, sealed_body)
+       VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING id
+     ), data_keys AS (
+       INSERT INTO content_keys (referral_id, owner, wrapped_key)
+       SELECT referral.id, k.owner, decode(k.wrapped, 'base64') FROM referral, unnest($11::text[], $12::text[]) AS k (owner, wrapped)
+     ), planned AS (
+       INSERT INTO lookups (id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, finished_at, wave)
+       SELECT l.id, referral.id, l.connector_id, l.agency, l.subject_ref, l.status, l.lawful_basis, l.reason, CASE WHEN l.status = 'not-permitted' THEN $6::timestamptz END, 1
+         FROM referral, unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[]) WITH ORDINALITY
+              AS l (id, connector_id, agency, subject_ref, status, lawful_basis, reason, n)
+        ORDER BY l.n
+     ), audited AS (
+       INSERT INTO audit_log (${AUDIT_ROW_COLUMNS})
+       SELECT a.at, a.actor, a.action, a.referral_id, a.agency, a.subject, a.detail
+         FROM referral, unnest($20::timestamptz[], $21::text[], $22::text[], $23::uuid[], $24::text[], $25::text[], $26::text[]) WITH ORDINALITY
+              AS a (at, actor, action, referral_id, agency, subject, detail, n)
+        ORDER BY a.n
+     )
+     SELECT id FROM referral`,
     [
       referral.id,
       referral.idempotencyKey,
@@ -71,29 +98,51 @@ export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferr
       referral.slaDueAt,
       referral.slaAtRiskAt,
       referral.submittedBy,
+      sealed,
+      [...wrapped.keys()],
+      [...wrapped.values()].map((w) => w.toString('base64')),
+      lookups.map((l) => l.id),
+      lookups.map((l) => l.connectorId),
+      lookups.map((l) => l.agency),
+      lookups.map((l) => l.subjectRef),
+      lookups.map((l) => l.status),
+      lookups.map((l) => l.lawfulBasis),
+      lookups.map((l) => l.reason),
+      ...[0, 1, 2, 3, 4, 5, 6].map((column) => audit.map((row) => row[column] ?? null)),
     ],
   );
-  // The key row references the referral, so the body is sealed once the row exists.
-  const sealed = await vault.keyRing(sql, referral.id).seal('hub', JSON.stringify(referral.input), referralAad(referral.id));
-  await sql.query('UPDATE referrals SET sealed_body = $2 WHERE id = $1', [referral.id, sealed]);
-  for (const lookup of referral.lookups) {
-    await sql.query(
-      `INSERT INTO lookups (id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, finished_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        lookup.id,
-        referral.id,
-        lookup.connectorId,
-        lookup.agency,
-        lookup.subjectRef,
-        lookup.status,
-        lookup.lawfulBasis,
-        lookup.reason,
-        lookup.status === 'not-permitted' ? referral.receivedAt : null,
-      ],
-    );
-  }
-  return { created: true, id: referral.id };
+  if (rows.length === 1) return { created: true, id: referral.id };
+  const existing = await sql.query<{ id: string }>('SELECT id FROM referrals WHERE idempotency_key = $1', [referral.idempotencyKey]);
+  if (existing[0] === undefined) throw new Error('a referral was neither written nor found by its idempotency key');
+  return { created: false, id: existing[0].id };
+}
+
+/**
+ * A referral's planned lookups of one wave, in one statement; a lookup already there is left as
+ * it is (a redelivered wave). A lookup not permitted is finished as it is planned.
+ */
+export async function insertLookups(sql: Sql, referralId: string, lookups: readonly NewLookup[], wave: number, at: Date): Promise<void> {
+  if (lookups.length === 0) return;
+  await sql.query(
+    `INSERT INTO lookups (id, referral_id, connector_id, agency, subject_ref, status, lawful_basis, reason, finished_at, wave)
+     SELECT l.id, $1, l.connector_id, l.agency, l.subject_ref, l.status, l.lawful_basis, l.reason, CASE WHEN l.status = 'not-permitted' THEN $2::timestamptz END, $3
+       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY
+            AS l (id, connector_id, agency, subject_ref, status, lawful_basis, reason, n)
+      ORDER BY l.n
+     ON CONFLICT (id) DO NOTHING`,
+    [
+      referralId,
+      at,
+      wave,
+      lookups.map((l) => l.id),
+      lookups.map((l) => l.connectorId),
+      lookups.map((l) => l.agency),
+      lookups.map((l) => l.subjectRef),
+      lookups.map((l) => l.status),
+      lookups.map((l) => l.lawfulBasis),
+      lookups.map((l) => l.reason),
+    ],
+  );
 }
 
 export async function getReferral(sql: Sql, vault: Vault, id: string): Promise<ReferralRecord | undefined> {
@@ -190,6 +239,72 @@ export async function startLookup(sql: Sql, lookupId: string, at: Date): Promise
   return rows.length === 1;
 }
 
+/** A lookup started, with what running it needs, read in the statement that started it. */
+export interface StartedLookup {
+  readonly lookup: LookupRecord;
+  readonly referral: ReferralRecord;
+  /** The subject when it is a household member found by an earlier wave (not in the referral's input). */
+  readonly discoveredSubject: Subject | undefined;
+  /** The connector's stored definition (JSON text), or null when it is no longer configured. */
+  readonly connectorDefinition: string | null;
+  /** The lookup's agency's data key for this referral, when it exists and lives. */
+  readonly agencyKey: DataKey | undefined;
+}
+
+interface StartedRow extends LookupRow, Omit<ReferralRow, 'id' | 'status'> {
+  referral_status: ReferralStatus;
+  connector_definition: string | null;
+  hub_key: Uint8Array | null;
+  agency_key: Uint8Array | null;
+  sealed_subject: Uint8Array | null;
+}
+
+/**
+ * Starts a lookup of `referralId` — marks it running, counts the attempt, moves a `received`
+ * referral to `researching` — and reads what running it needs (the referral, the subject, the
+ * connector, the agency's data key) in the same statement: one round trip where there were seven
+ * (docs/decisions.md "CPU per referral"). `finished` when the lookup has already finished (a
+ * redelivered job does nothing); `unknown` when there is no such lookup of that referral.
+ */
+export async function startLookupWithCase(sql: Sql, vault: Vault, referralId: string, lookupId: string, at: Date): Promise<StartedLookup | 'finished' | 'unknown'> {
+  const rows = await sql.query<StartedRow>(
+    `WITH started AS (
+       UPDATE lookups SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, $3)
+        WHERE id = $1 AND referral_id = $2 AND status IN ('queued', 'running')
+       RETURNING ${LOOKUP_COLUMNS}
+     ), researching AS (
+       UPDATE referrals SET status = 'researching', updated_at = $3
+        WHERE id = (SELECT referral_id FROM started) AND status = 'received'
+       RETURNING id
+     )
+     SELECT s.*, CASE WHEN EXISTS (SELECT 1 FROM researching) THEN 'researching' ELSE r.status END AS referral_status,
+            r.rag, r.threshold, r.received_at, r.sla_due_at, r.sla_at_risk_at, r.picture_ready_at, r.external_reference, r.sealed_body,
+            c.definition::text AS connector_definition, hub.wrapped_key AS hub_key, own.wrapped_key AS agency_key, d.sealed_subject
+       FROM started AS s
+       JOIN referrals AS r ON r.id = s.referral_id
+       LEFT JOIN connectors AS c ON c.id = s.connector_id
+       LEFT JOIN content_keys AS hub ON hub.referral_id = s.referral_id AND hub.owner = 'hub'
+       LEFT JOIN content_keys AS own ON own.referral_id = s.referral_id AND own.owner = s.agency
+       LEFT JOIN discovered_subjects AS d ON d.referral_id = s.referral_id AND d.ref = s.subject_ref`,
+    [lookupId, referralId, at],
+  );
+  const row = rows[0];
+  if (row === undefined) {
+    const known = await sql.query<{ id: string }>('SELECT id FROM lookups WHERE id = $1 AND referral_id = $2', [lookupId, referralId]);
+    return known.length === 1 ? 'finished' : 'unknown';
+  }
+  const hub = vault.unwrap(referralId, 'hub', row.hub_key);
+  const referral = toReferral({ ...row, id: referralId, status: row.referral_status }, JSON.parse(hub.open(row.sealed_body, referralAad(referralId))));
+  const discoveredSubject = row.sealed_subject === null ? undefined : Subject.parse(JSON.parse(hub.open(row.sealed_subject, discoveredSubjectAad(referralId, row.subject_ref))));
+  return {
+    lookup: toLookup({ ...row, id: lookupId, referral_id: referralId }),
+    referral,
+    discoveredSubject,
+    connectorDefinition: row.connector_definition,
+    agencyKey: row.agency_key === null ? undefined : vault.unwrap(referralId, row.agency, row.agency_key),
+  };
+}
+
 /**
  * Counts a retry of a running lookup before it is sent, so an attempt a crash cuts off is still
  * counted. Returns false when the lookup is no longer running (nothing counted).
@@ -218,50 +333,70 @@ export interface LookupFinish {
   readonly revealOnArrival?: { readonly factIds: ReadonlySet<string>; readonly by: string } | undefined;
 }
 
-/** Columns of one fact row, and rows per INSERT (10 × 100 parameters, far below PostgreSQL's 65,535). */
-const FACT_COLUMNS = 10;
-const FACT_INSERT_CHUNK = 100;
+/** What else is written with a lookup's outcome, in the same statement. */
+export interface FinishOptions {
+  /**
+   * The owning agency's data key, read when the lookup started (`startLookupWithCase`): facts of
+   * that agency are sealed with it, without reading the key ring again. Facts of another owner,
+   * or all of them without it, are sealed through the key ring.
+   */
+  readonly key?: DataKey | undefined;
+  /** The audit entry of the outcome, given the facts stored; written only when the outcome is. */
+  readonly audit?: ((factsStored: number) => AuditRow) | undefined;
+}
 
 /**
- * Record a lookup's outcome and its facts. Returns the number of facts stored — `undefined`,
- * writing nothing, when the lookup had already finished: that is what keeps a lookup from being
- * recorded twice. The lookup's `fact_count` is the facts actually stored, so a fact the answer
- * repeated (the same id twice) is counted once, as it is stored once.
+ * Record a lookup's outcome, its facts and (optionally) its audit entry — in one statement, so on
+ * its own handle it needs no transaction: all is written, or none (docs/decisions.md "CPU per
+ * referral"). Returns the number of facts stored — `undefined`, writing nothing, when the lookup
+ * had already finished: that is what keeps a lookup from being recorded twice. A fact the answer
+ * repeated (the same id twice) is stored and counted once. Fact ids name their lookup
+ * (src/mapping/fact-parts.ts), and only a failed lookup (which stored none) runs again, so every
+ * fact of the answer is stored by this statement.
  */
-export async function finishLookup(sql: Sql, vault: Vault, finish: LookupFinish): Promise<number | undefined> {
-  const rows = await sql.query<{ id: string }>(
-    `UPDATE lookups SET status = $2, reason = $3, cuts = $4, orchestrations = $5, finished_at = $6, recoverable = $7
-     WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
-    [finish.lookupId, finish.status, finish.reason, JSON.stringify(finish.cuts ?? []), JSON.stringify(finish.orchestrations), finish.at, finish.recoverable === true],
-  );
-  if (rows.length === 0) return undefined;
-  const keys = vault.keyRing(sql, finish.referralId);
-  // A fact the answer repeated is stored once (the first), as ON CONFLICT keeps the stored one.
-  const seen = new Set<string>();
-  const rowsToInsert: SqlParam[][] = [];
-  for (const fact of finish.facts) {
-    if (seen.has(fact.id)) continue;
-    seen.add(fact.id);
+export async function finishLookup(sql: Sql, vault: Vault, finish: LookupFinish, options: FinishOptions = {}): Promise<number | undefined> {
+  const facts = new Map<string, Fact>();
+  for (const fact of finish.facts) if (!facts.has(fact.id)) facts.set(fact.id, fact);
+  let ring: KeyRing | undefined;
+  const columns: (string | null)[][] = [[], [], [], [], [], [], [], []];
+  for (const fact of facts.values()) {
     // Sealed with the owning agency's key: that agency's content can be destroyed on its own.
-    const sealed = await keys.seal(fact.provenance.agency, JSON.stringify(fact), factAad(fact.id));
+    const plaintext = JSON.stringify(fact);
+    const sealed =
+      options.key !== undefined && fact.provenance.agency === options.key.owner
+        ? options.key.seal(plaintext, factAad(fact.id))
+        : await (ring ??= vault.keyRing(sql, finish.referralId)).seal(fact.provenance.agency, plaintext, factAad(fact.id));
     const revealed = finish.revealOnArrival?.factIds.has(fact.id) === true;
-    rowsToInsert.push([fact.id, finish.referralId, finish.lookupId, fact.provenance.agency, fact.kind, fact.personRef, fact.provenance.sensitivity, sealed, revealed ? finish.at : null, revealed ? (finish.revealOnArrival?.by ?? null) : null]);
+    const values = [fact.id, fact.provenance.agency, fact.kind, fact.personRef, fact.provenance.sensitivity, Buffer.from(sealed).toString('base64'), revealed ? finish.at.toISOString() : null, revealed ? (finish.revealOnArrival?.by ?? null) : null];
+    values.forEach((value, column) => columns[column]?.push(value));
   }
-  // Many rows per statement: one round trip per chunk rather than per fact (most of a lookup's
-  // store time, docs/decisions.md "CPU per referral").
-  let stored = 0;
-  for (let from = 0; from < rowsToInsert.length; from += FACT_INSERT_CHUNK) {
-    const chunk = rowsToInsert.slice(from, from + FACT_INSERT_CHUNK);
-    const values = chunk.map((_, row) => `(${Array.from({ length: FACT_COLUMNS }, (_, column) => `$${row * FACT_COLUMNS + column + 1}`).join(', ')})`).join(', ');
-    const inserted = await sql.query<{ id: string }>(
-      `INSERT INTO facts (id, referral_id, lookup_id, agency, kind, person_ref, sensitivity, sealed, revealed_at, revealed_by)
-       VALUES ${values} ON CONFLICT (id) DO NOTHING RETURNING id`,
-      chunk.flat(),
-    );
-    stored += inserted.length;
-  }
-  await sql.query('UPDATE lookups SET fact_count = $2 WHERE id = $1', [finish.lookupId, stored]);
-  return stored;
+  const audit = options.audit?.(facts.size);
+  const params: SqlParam[] = [finish.lookupId, finish.status, finish.reason, JSON.stringify(finish.cuts ?? []), JSON.stringify(finish.orchestrations), finish.at, finish.recoverable === true, facts.size, finish.referralId, ...columns];
+  const auditAt = params.length + 1;
+  if (audit !== undefined) params.push(...audit);
+  const rows = await sql.query<{ finished: number }>(
+    `WITH finished AS (
+       UPDATE lookups SET status = $2, reason = $3, cuts = $4, orchestrations = $5, finished_at = $6, recoverable = $7, fact_count = $8
+        WHERE id = $1 AND status IN ('queued', 'running') RETURNING id
+     ), stored AS (
+       INSERT INTO facts (id, referral_id, lookup_id, agency, kind, person_ref, sensitivity, sealed, revealed_at, revealed_by)
+       SELECT f.id, $9, $1, f.agency, f.kind, f.person_ref, f.sensitivity, decode(f.sealed, 'base64'), f.revealed_at, f.revealed_by
+         FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::timestamptz[], $17::text[])
+              AS f (id, agency, kind, person_ref, sensitivity, sealed, revealed_at, revealed_by)
+        WHERE EXISTS (SELECT 1 FROM finished)
+       ON CONFLICT (id) DO NOTHING
+     )${
+       audit === undefined
+         ? ''
+         : `, audited AS (
+       INSERT INTO audit_log (${AUDIT_ROW_COLUMNS})
+       SELECT ${audit.map((_, i) => `$${auditAt + i}${i === 0 ? '::timestamptz' : i === 3 ? '::uuid' : ''}`).join(', ')} WHERE EXISTS (SELECT 1 FROM finished)
+     )`
+     }
+     SELECT count(*)::int AS finished FROM finished`,
+    params,
+  );
+  return rows[0]?.finished === 1 ? facts.size : undefined;
 }
 
 export async function listFacts(sql: Sql, vault: Vault, referralId: string): Promise<Fact[]> {

@@ -5,11 +5,12 @@
  * database dump reveals no case content. Destroying an owner's key for a referral destroys that
  * content for good (crypto-shredding; used by retention).
  *
- * Keys are fetched per transaction into a key ring and never cached across transactions: a key
- * created in a transaction that rolls back must not outlive it.
+ * Keys are fetched per transaction into a key ring (one per referral and transaction) and never
+ * cached across transactions: a key created in a transaction that rolls back must not outlive it.
  */
 import { hkdfSync } from 'node:crypto';
-import { KEY_BYTES, newDataKey, open, seal, SealError } from '../lib/envelope.ts';
+import type { KeyObject } from 'node:crypto';
+import { KEY_BYTES, keyObject, newDataKey, open, seal, SealError } from '../lib/envelope.ts';
 import { MashError } from '../lib/errors.ts';
 import type { Sql } from './db.ts';
 
@@ -30,6 +31,13 @@ export class ContentDestroyedError extends MashError {
     this.referralId = referralId;
     this.owner = owner;
   }
+}
+
+/** One owner's data key for one referral, unwrapped: seals and opens without the store. */
+export interface DataKey {
+  readonly owner: ContentOwner;
+  seal(plaintext: string, aad: string): Uint8Array;
+  open(sealed: Uint8Array, aad: string): string;
 }
 
 /** The data keys of one referral within one transaction. */
@@ -55,6 +63,20 @@ export interface Vault {
    * a destroyed key): one query fewer on a hot read. Nothing is read from the store.
    */
   openJointWith(referralId: string, wrappedKeys: ReadonlyMap<ContentOwner, Uint8Array | null>, owners: readonly ContentOwner[], sealed: Uint8Array, aad: string): Buffer;
+  /**
+   * The data key of (referral, owner) from its wrapped form, read by the caller in a query of its
+   * own (null for a destroyed key, undefined for none): one statement fewer on the research path,
+   * which reads a lookup's keys in the statement that starts it. Throws ContentDestroyedError for
+   * a destroyed or missing key. A key read in an earlier statement stays good for sealing: if it
+   * is destroyed meanwhile, what is sealed under it can no longer be opened — destroyed as well.
+   */
+  unwrap(referralId: string, owner: ContentOwner, wrapped: Uint8Array | null | undefined): DataKey;
+  /**
+   * Fresh data keys of a new referral for `owners`, with their wrapped forms for the caller to
+   * store in the statement that writes the referral (`content_keys`): intake writes the referral,
+   * its keys and its lookups in one round trip, and each lookup finds its agency's key ready.
+   */
+  mint(referralId: string, owners: readonly ContentOwner[]): { readonly wrapped: ReadonlyMap<ContentOwner, Buffer>; readonly keys: ReadonlyMap<ContentOwner, DataKey> };
   /** Destroy (referral, owner)'s data key. Returns true when a live key was destroyed. */
   destroy(sql: Sql, referralId: string, owner: ContentOwner, at: Date): Promise<boolean>;
 }
@@ -72,21 +94,40 @@ function joinKeys(referralId: string, owners: readonly ContentOwner[], keys: rea
 /** The owners of a joint key in one order (CONTENT_OWNERS'), each once, so one set of owners is one key. */
 const jointOwners = (owners: readonly ContentOwner[]): ContentOwner[] => CONTENT_OWNERS.filter((o) => owners.includes(o));
 
-export function createVault(masterKey: Uint8Array): Vault {
-  if (masterKey.length !== 32) throw new SealError('the master key must be 32 bytes');
+/** An unwrapped data key: its bytes (a joint key is derived from them) and its KeyObject (for ciphers). */
+interface OpenedKey {
+  readonly bytes: Buffer;
+  readonly object: KeyObject;
+}
 
-  return {
-    keyRing(sql, referralId) {
-      const keys = new Map<ContentOwner, Buffer | null>();
+export function createVault(masterKeyBytes: Uint8Array): Vault {
+  if (masterKeyBytes.length !== 32) throw new SealError('the master key must be 32 bytes');
+  const masterKey = keyObject(masterKeyBytes);
+  const unwrapKey = (referralId: string, owner: ContentOwner, wrapped: Uint8Array): OpenedKey => {
+    const bytes = open(masterKey, wrapped, wrapAad(referralId, owner));
+    return { bytes, object: keyObject(bytes) };
+  };
+
+  /**
+   * The key rings of each open transaction, one per referral: the statements of one transaction
+   * (a wave's completion reads subjects, facts and the referral) read its keys once. A ring lives
+   * as long as its transaction's handle; on the root handle every statement is a transaction of
+   * its own, so nothing is kept there.
+   */
+  const ringsOfTransactions = new WeakMap<Sql, Map<string, KeyRing>>();
+
+  const newRing = (sql: Sql, referralId: string): KeyRing => {
+      const keys = new Map<ContentOwner, OpenedKey | null>();
+      const joint = new Map<string, KeyObject>();
       let loaded: Promise<void> | undefined;
       const load = (): Promise<void> =>
         (loaded ??= sql
           .query<{ owner: ContentOwner; wrapped_key: Uint8Array | null }>('SELECT owner, wrapped_key FROM content_keys WHERE referral_id = $1', [referralId])
           .then((rows) => {
-            for (const row of rows) keys.set(row.owner, row.wrapped_key === null ? null : open(masterKey, row.wrapped_key, wrapAad(referralId, row.owner)));
+            for (const row of rows) keys.set(row.owner, row.wrapped_key === null ? null : unwrapKey(referralId, row.owner, row.wrapped_key));
           }));
 
-      const keyFor = async (owner: ContentOwner, create: boolean): Promise<Buffer> => {
+      const keyFor = async (owner: ContentOwner, create: boolean): Promise<OpenedKey> => {
         await load();
         const known = keys.get(owner);
         if (known === null) throw new ContentDestroyedError(referralId, owner);
@@ -100,24 +141,45 @@ export function createVault(masterKey: Uint8Array): Vault {
           [referralId, owner, seal(masterKey, fresh, wrapAad(referralId, owner))],
         );
         const stored = rows[0]?.wrapped_key;
-        const key = stored === null || stored === undefined ? null : open(masterKey, stored, wrapAad(referralId, owner));
+        const key = stored === null || stored === undefined ? null : unwrapKey(referralId, owner, stored);
         keys.set(owner, key);
         if (key === null) throw new ContentDestroyedError(referralId, owner);
         return key;
       };
 
-      const jointKey = async (owners: readonly ContentOwner[]): Promise<Buffer> => {
+      const jointKey = async (owners: readonly ContentOwner[]): Promise<KeyObject> => {
+        const ordered = jointOwners(owners);
+        const known = joint.get(ordered.join(','));
+        if (known !== undefined) return known;
         const keys: Buffer[] = [];
-        for (const owner of jointOwners(owners)) keys.push(await keyFor(owner, false));
-        return joinKeys(referralId, owners, keys);
+        for (const owner of ordered) keys.push((await keyFor(owner, false)).bytes);
+        const key = keyObject(joinKeys(referralId, owners, keys));
+        joint.set(ordered.join(','), key);
+        return key;
       };
 
       return {
-        seal: async (owner, plaintext, aad) => seal(await keyFor(owner, true), Buffer.from(plaintext, 'utf8'), aad),
-        open: async (owner, sealed, aad) => open(await keyFor(owner, false), sealed, aad).toString('utf8'),
+        seal: async (owner, plaintext, aad) => seal((await keyFor(owner, true)).object, Buffer.from(plaintext, 'utf8'), aad),
+        open: async (owner, sealed, aad) => open((await keyFor(owner, false)).object, sealed, aad).toString('utf8'),
         sealJoint: async (owners, plaintext, aad) => seal(await jointKey(owners), plaintext, aad),
         openJoint: async (owners, sealed, aad) => open(await jointKey(owners), sealed, aad),
       };
+  };
+
+  return {
+    keyRing(sql, referralId) {
+      if ('transaction' in sql) return newRing(sql, referralId);
+      let rings = ringsOfTransactions.get(sql);
+      if (rings === undefined) {
+        rings = new Map();
+        ringsOfTransactions.set(sql, rings);
+      }
+      let ring = rings.get(referralId);
+      if (ring === undefined) {
+        ring = newRing(sql, referralId);
+        rings.set(referralId, ring);
+      }
+      return ring;
     },
 
     openJointWith(referralId, wrappedKeys, owners, sealed, aad) {
@@ -127,6 +189,28 @@ export function createVault(masterKey: Uint8Array): Vault {
         return open(masterKey, wrapped, wrapAad(referralId, owner));
       });
       return open(joinKeys(referralId, owners, keys), sealed, aad);
+    },
+
+    mint(referralId, owners) {
+      const wrapped = new Map<ContentOwner, Buffer>();
+      const keys = new Map<ContentOwner, DataKey>();
+      for (const owner of new Set(owners)) {
+        const fresh = newDataKey();
+        const object = keyObject(fresh);
+        wrapped.set(owner, seal(masterKey, fresh, wrapAad(referralId, owner)));
+        keys.set(owner, { owner, seal: (plaintext, aad) => seal(object, Buffer.from(plaintext, 'utf8'), aad), open: (sealed, aad) => open(object, sealed, aad).toString('utf8') });
+      }
+      return { wrapped, keys };
+    },
+
+    unwrap(referralId, owner, wrapped) {
+      if (wrapped === null || wrapped === undefined) throw new ContentDestroyedError(referralId, owner);
+      const key = unwrapKey(referralId, owner, wrapped).object;
+      return {
+        owner,
+        seal: (plaintext, aad) => seal(key, Buffer.from(plaintext, 'utf8'), aad),
+        open: (sealed, aad) => open(key, sealed, aad).toString('utf8'),
+      };
     },
 
     async destroy(sql, referralId, owner, at) {

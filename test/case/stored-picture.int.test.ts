@@ -49,6 +49,17 @@ function countingVault(vault: Vault, counts: Counts): Vault {
       counts.pictureOpens += 1;
       return vault.openJointWith(...args);
     },
+    unwrap(referralId, owner, wrapped) {
+      const key = vault.unwrap(referralId, owner, wrapped);
+      return {
+        ...key,
+        open: (sealed, aad) => {
+          counts.opens += 1;
+          return key.open(sealed, aad);
+        },
+      };
+    },
+    mint: (referralId, owners) => vault.mint(referralId, owners),
     destroy: (sql, referralId, owner, at) => vault.destroy(sql, referralId, owner, at),
   };
 }

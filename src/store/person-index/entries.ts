@@ -67,16 +67,21 @@ interface LinkRow {
  * the key is not indexed (nothing is written then).
  */
 export async function sightRecord(sql: Sql, recordKey: string, referralId: string, at: Date): Promise<StoredLink | undefined> {
+  // The read and the sighting in one statement: a referral sights every record it finds.
   const rows = await sql.query<LinkRow>(
-    `SELECT r.id::float8 AS id, l.hub_person_id, l.outcome, l.score, l.evidence,
-            (SELECT pm.id FROM possible_matches AS pm WHERE pm.record_id = r.id AND pm.status = 'pending' ORDER BY pm.created_at LIMIT 1) AS possible_match_id
-     FROM person_index_records AS r JOIN person_links AS l ON l.record_id = r.id
-     WHERE r.record_key = $1`,
-    [recordKey],
+    `WITH link AS (
+       SELECT r.id, l.hub_person_id, l.outcome, l.score, l.evidence,
+              (SELECT pm.id FROM possible_matches AS pm WHERE pm.record_id = r.id AND pm.status = 'pending' ORDER BY pm.created_at LIMIT 1) AS possible_match_id
+         FROM person_index_records AS r JOIN person_links AS l ON l.record_id = r.id
+        WHERE r.record_key = $1
+     ), seen AS (
+       INSERT INTO person_index_sightings (record_id, referral_id, seen_at) SELECT link.id, $2, $3 FROM link ON CONFLICT DO NOTHING
+     )
+     SELECT id::float8 AS id, hub_person_id, outcome, score, evidence, possible_match_id FROM link`,
+    [recordKey, referralId, at],
   );
   const row = rows[0];
   if (row === undefined) return undefined;
-  await sql.query('INSERT INTO person_index_sightings (record_id, referral_id, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [row.id, referralId, at]);
   const evidence = EvidenceList.safeParse(row.evidence);
   return { recordId: row.id, hubPersonId: row.hub_person_id, outcome: row.outcome, score: row.score, evidence: evidence.success ? evidence.data : [], pendingMatchId: row.possible_match_id };
 }
