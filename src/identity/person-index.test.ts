@@ -110,13 +110,22 @@ describe('resolving a record', () => {
     expect(store.calls).toContain('search:excluding person-robert');
   });
 
-  it('takes every lock of a batch before the first resolution, and resolves in order', async () => {
+  it('takes every lock of a batch before the first resolution, sights the batch at once, and resolves in order', async () => {
     const { store, index } = setup();
     const inputs = ['health:gp:1', 'education:mis:7'].map((recordKey, i) => ({ recordKey, referralId, record: { ...(i === 0 ? robert : bobby), id: recordKey } }));
     const [first, second] = await index.resolveMany(sql, inputs, at);
-    expect(store.calls.slice(0, 2)).toEqual(['lock:health:gp:1,education:mis:7', 'sight:health:gp:1']);
+    expect(store.calls.slice(0, 2)).toEqual(['lock:health:gp:1,education:mis:7', 'sight:health:gp:1,education:mis:7']);
     expect(first?.outcome).toBe('new');
     expect(second).toMatchObject({ outcome: 'match', hubPersonId: first?.hubPersonId });
+  });
+
+  it('indexes a record named twice in one batch once, the second sighting the first', async () => {
+    const { store, index } = setup();
+    const input = { recordKey: 'health:gp:1', referralId, record: { ...robert, id: 'health:gp:1' } };
+    const [first, second] = await index.resolveMany(sql, [input, input], at);
+    expect(first?.outcome).toBe('new');
+    expect(second?.hubPersonId).toBe(first?.hubPersonId);
+    expect(store.calls.filter((c) => c.startsWith('insert')).length).toBe(1);
   });
 
   it('refuses limits that make no sense', () => {

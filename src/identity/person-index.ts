@@ -221,12 +221,9 @@ export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
     };
   };
 
-  /** One resolution, its locks held. */
+  /** One resolution of a record the index does not hold yet, its locks held. */
   const resolveLocked = async (sql: Sql, prepared: Prepared, at: Date): Promise<Resolution> => {
     const { input, record, digests } = prepared;
-    const known = await store.sightRecord(sql, input.recordKey, input.referralId, at);
-    if (known !== undefined) return existingResolution(known);
-
     const { ranked, report, confirmedBy } = await candidatesFor(sql, prepared);
     const best = ranked[0];
     const outcome: ResolveOutcome = confirmedBy !== undefined ? 'match' : best === undefined || best.comparison.outcome === 'non-match' ? 'new' : best.comparison.outcome;
@@ -256,8 +253,29 @@ export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
     const prepared = inputs.map(prepare);
     // Every lock first, so a transaction resolving several records takes them all in the global order.
     await store.lockResolutions(sql, prepared.map((p) => ({ recordKey: p.input.recordKey, digests: p.digests })));
+    // The records already indexed, sighted for their referral in one statement per referral.
+    const known = new Map<string, StoredLink>();
+    for (const referralId of new Set(prepared.map((p) => p.input.referralId))) {
+      const keys = prepared.filter((p) => p.input.referralId === referralId).map((p) => p.input.recordKey);
+      for (const [recordKey, link] of await store.sightRecords(sql, keys, referralId, at)) known.set(`${referralId}\u0000${recordKey}`, link);
+    }
     const resolutions: Resolution[] = [];
-    for (const p of prepared) resolutions.push(await resolveLocked(sql, p, at));
+    const indexedHere = new Set<string>();
+    for (const p of prepared) {
+      const link = known.get(`${p.input.referralId}\u0000${p.input.recordKey}`);
+      if (link !== undefined) {
+        resolutions.push(existingResolution(link));
+        continue;
+      }
+      // The same record twice in one call: the first indexed it, the second sights that.
+      const again = indexedHere.has(p.input.recordKey) ? (await store.sightRecords(sql, [p.input.recordKey], p.input.referralId, at)).get(p.input.recordKey) : undefined;
+      if (again !== undefined) {
+        resolutions.push(existingResolution(again));
+        continue;
+      }
+      resolutions.push(await resolveLocked(sql, p, at));
+      indexedHere.add(p.input.recordKey);
+    }
     return resolutions;
   };
 

@@ -64,8 +64,12 @@ export interface PersonIndexStore {
    * one after the other and two transactions cannot deadlock.
    */
   lockResolutions(sql: Sql, entries: readonly { readonly recordKey: string; readonly digests: readonly string[] }[]): Promise<void>;
-  /** The link of an indexed record key, after recording this referral's sighting; undefined when the key is not indexed. */
-  sightRecord(sql: Sql, recordKey: string, referralId: string, at: Date): Promise<StoredLink | undefined>;
+  /**
+   * The links of those of `recordKeys` that are indexed, by record key, after recording this
+   * referral's sighting of each — in one round trip for a wave's records. Keys not indexed are
+   * absent (nothing is written for them).
+   */
+  sightRecords(sql: Sql, recordKeys: readonly string[], referralId: string, at: Date): Promise<ReadonlyMap<string, StoredLink>>;
   /** A practitioner's decisions about a record key, latest first. */
   pairDecisions(sql: Sql, recordKey: string): Promise<readonly PairDecision[]>;
   /** The records of one hub person, opened, at most `limit`. */

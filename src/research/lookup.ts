@@ -141,7 +141,11 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
     },
   );
   if (stored !== undefined) {
-    deps.caseChanged?.(lookup.referralId);
+    // While research runs, only pictures already stored are kept warm (src/case/pictures.ts); with
+    // none stored there is nothing to build until the wave completes, and asking would cost a
+    // query per lookup. A read is never served a stale picture either way: it checks the version.
+    const researching = referral.status === 'received' || referral.status === 'researching';
+    if (started.picturesStored || !researching) deps.caseChanged?.(lookup.referralId);
     logger.info({ lookupId: lookup.id, connectorId: lookup.connectorId, status: finish.status, facts: stored, cuts: finish.cuts.length }, 'lookup finished');
   }
 }

@@ -18,7 +18,7 @@ import type { Sql } from './db.ts';
 import { recordsOfPerson, searchCandidates, type CandidateRow } from './person-index/candidates.ts';
 import { createIndexCodec, type IndexCodec } from './person-index/codec.ts';
 import { confirmLink, lockQuestion, mergePersons, recordDecision, rejectLink, UUID } from './person-index/decisions.ts';
-import { insertEntry, lockResolutions, pairDecisions, sightRecord } from './person-index/entries.ts';
+import { insertEntry, lockResolutions, pairDecisions, sightRecords } from './person-index/entries.ts';
 import { forgetReferralRecords, pendingMatches, personsOfReferral } from './person-index/referrals.ts';
 
 export { deriveIndexKey, createIndexCodec, type IndexCodec } from './person-index/codec.ts';
@@ -29,8 +29,8 @@ export interface PersonIndexRows {
   digestKeys(blockingKeys: readonly string[]): string[];
   /** Holds until the transaction ends the locks of these resolutions: their record keys and digests, in one global order. */
   lockResolutions(sql: Sql, entries: readonly { readonly recordKey: string; readonly digests: readonly string[] }[]): Promise<void>;
-  /** The link of an indexed record key, after recording this referral's sighting; undefined when the key is not indexed. */
-  sightRecord(sql: Sql, recordKey: string, referralId: string, at: Date): Promise<StoredLink | undefined>;
+  /** The links of the indexed ones of `recordKeys`, by key, after recording this referral's sighting of each. */
+  sightRecords(sql: Sql, recordKeys: readonly string[], referralId: string, at: Date): Promise<Map<string, StoredLink>>;
   /** A practitioner's decisions about a record key, latest first. */
   pairDecisions(sql: Sql, recordKey: string): Promise<PairDecision[]>;
   /** The records of one hub person, opened, at most `limit`. */
@@ -68,7 +68,7 @@ export function createPersonIndexStore(indexKey: Uint8Array): PersonIndexRows {
   return {
     digestKeys: (blockingKeys) => [...new Set(blockingKeys.map((k) => codec.digest(k)))],
     lockResolutions,
-    sightRecord,
+    sightRecords,
     pairDecisions,
     recordsOfPerson: async (sql, hubPersonId, limit) => opened(codec, await recordsOfPerson(sql, hubPersonId, limit)),
     async searchCandidates(sql, digests, limits, excludedPersons) {

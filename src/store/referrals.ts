@@ -249,6 +249,8 @@ export interface StartedLookup {
   readonly connectorDefinition: string | null;
   /** The lookup's agency's data key for this referral, when it exists and lives. */
   readonly agencyKey: DataKey | undefined;
+  /** Whether any picture of the case is stored (src/case/pictures.ts keeps stored ones warm). */
+  readonly picturesStored: boolean;
 }
 
 interface StartedRow extends LookupRow, Omit<ReferralRow, 'id' | 'status'> {
@@ -257,6 +259,7 @@ interface StartedRow extends LookupRow, Omit<ReferralRow, 'id' | 'status'> {
   hub_key: Uint8Array | null;
   agency_key: Uint8Array | null;
   sealed_subject: Uint8Array | null;
+  pictures_stored: boolean;
 }
 
 /**
@@ -279,7 +282,8 @@ export async function startLookupWithCase(sql: Sql, vault: Vault, referralId: st
      )
      SELECT s.*, CASE WHEN EXISTS (SELECT 1 FROM researching) THEN 'researching' ELSE r.status END AS referral_status,
             r.rag, r.threshold, r.received_at, r.sla_due_at, r.sla_at_risk_at, r.picture_ready_at, r.external_reference, r.sealed_body,
-            c.definition::text AS connector_definition, hub.wrapped_key AS hub_key, own.wrapped_key AS agency_key, d.sealed_subject
+            c.definition::text AS connector_definition, hub.wrapped_key AS hub_key, own.wrapped_key AS agency_key, d.sealed_subject,
+            EXISTS (SELECT 1 FROM case_pictures AS p WHERE p.referral_id = s.referral_id) AS pictures_stored
        FROM started AS s
        JOIN referrals AS r ON r.id = s.referral_id
        LEFT JOIN connectors AS c ON c.id = s.connector_id
@@ -302,6 +306,7 @@ export async function startLookupWithCase(sql: Sql, vault: Vault, referralId: st
     discoveredSubject,
     connectorDefinition: row.connector_definition,
     agencyKey: row.agency_key === null ? undefined : vault.unwrap(referralId, row.agency, row.agency_key),
+    picturesStored: row.pictures_stored,
   };
 }
 

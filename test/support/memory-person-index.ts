@@ -5,7 +5,7 @@
  * nothing here is sealed, so it is for synthetic records only.
  */
 import type { PersonIndexStore } from '../../src/identity/index.ts';
-import type { IndexedCandidate, IndexedRecord, IndexEntry, IndexQuestion, LinkOutcome, MatchEvidence, PairDecision, PendingMatch } from '../../src/model/person-index.ts';
+import type { IndexedCandidate, IndexedRecord, IndexEntry, IndexQuestion, LinkOutcome, MatchEvidence, PairDecision, PendingMatch, StoredLink } from '../../src/model/person-index.ts';
 
 /** One indexed record and its link, as the store keeps them. */
 export interface MemoryRecord {
@@ -81,13 +81,17 @@ export function memoryPersonIndexStore(blockingKeys: (record: IndexedRecord) => 
       log(`lock:${entries.map((e) => e.recordKey).join(',')}`);
       return Promise.resolve();
     },
-    sightRecord(_sql, recordKey, referralId) {
-      log(`sight:${recordKey}`);
-      const record = byKey(recordKey);
-      if (record === undefined) return Promise.resolve(undefined);
-      sightings.add(`${record.recordId}:${referralId}`);
-      const pending = questions.find((q) => q.recordId === record.recordId && q.status === 'pending');
-      return Promise.resolve({ recordId: record.recordId, hubPersonId: record.hubPersonId, outcome: record.outcome, score: record.score, evidence: record.evidence, pendingMatchId: pending?.id ?? null });
+    sightRecords(_sql, recordKeys, referralId) {
+      log(`sight:${recordKeys.join(',')}`);
+      const links = new Map<string, StoredLink>();
+      for (const recordKey of recordKeys) {
+        const record = byKey(recordKey);
+        if (record === undefined) continue;
+        sightings.add(`${record.recordId}:${referralId}`);
+        const pending = questions.find((q) => q.recordId === record.recordId && q.status === 'pending');
+        links.set(recordKey, { recordId: record.recordId, hubPersonId: record.hubPersonId, outcome: record.outcome, score: record.score, evidence: record.evidence, pendingMatchId: pending?.id ?? null });
+      }
+      return Promise.resolve(links);
     },
     pairDecisions(_sql, recordKey) {
       log('pairDecisions');

@@ -63,27 +63,31 @@ interface LinkRow {
 }
 
 /**
- * The link of an indexed record key, after recording that this referral saw it; undefined when
- * the key is not indexed (nothing is written then).
+ * The links of the indexed ones of `recordKeys`, by key, after recording that this referral saw
+ * each — the read and the sightings in one statement for all of them (a wave links dozens of
+ * records). Keys not indexed are absent, and nothing is written for them.
  */
-export async function sightRecord(sql: Sql, recordKey: string, referralId: string, at: Date): Promise<StoredLink | undefined> {
-  // The read and the sighting in one statement: a referral sights every record it finds.
-  const rows = await sql.query<LinkRow>(
+export async function sightRecords(sql: Sql, recordKeys: readonly string[], referralId: string, at: Date): Promise<Map<string, StoredLink>> {
+  const links = new Map<string, StoredLink>();
+  if (recordKeys.length === 0) return links;
+  const rows = await sql.query<LinkRow & { record_key: string }>(
     `WITH link AS (
-       SELECT r.id, l.hub_person_id, l.outcome, l.score, l.evidence,
+       SELECT r.id, r.record_key, l.hub_person_id, l.outcome, l.score, l.evidence,
               (SELECT pm.id FROM possible_matches AS pm WHERE pm.record_id = r.id AND pm.status = 'pending' ORDER BY pm.created_at LIMIT 1) AS possible_match_id
          FROM person_index_records AS r JOIN person_links AS l ON l.record_id = r.id
-        WHERE r.record_key = $1
+        WHERE r.record_key = ANY($1::text[])
      ), seen AS (
-       INSERT INTO person_index_sightings (record_id, referral_id, seen_at) SELECT link.id, $2, $3 FROM link ON CONFLICT DO NOTHING
+       INSERT INTO person_index_sightings (record_id, referral_id, seen_at) SELECT DISTINCT link.id, $2::uuid, $3::timestamptz FROM link ON CONFLICT DO NOTHING
      )
-     SELECT id::float8 AS id, hub_person_id, outcome, score, evidence, possible_match_id FROM link`,
-    [recordKey, referralId, at],
+     SELECT id::float8 AS id, record_key, hub_person_id, outcome, score, evidence, possible_match_id FROM link`,
+    [[...new Set(recordKeys)], referralId, at],
   );
-  const row = rows[0];
-  if (row === undefined) return undefined;
-  const evidence = EvidenceList.safeParse(row.evidence);
-  return { recordId: row.id, hubPersonId: row.hub_person_id, outcome: row.outcome, score: row.score, evidence: evidence.success ? evidence.data : [], pendingMatchId: row.possible_match_id };
+  for (const row of rows) {
+    if (links.has(row.record_key)) continue;
+    const evidence = EvidenceList.safeParse(row.evidence);
+    links.set(row.record_key, { recordId: row.id, hubPersonId: row.hub_person_id, outcome: row.outcome, score: row.score, evidence: evidence.success ? evidence.data : [], pendingMatchId: row.possible_match_id });
+  }
+  return links;
 }
 
 /** A practitioner's decisions about a record key, latest first. */
