@@ -18,6 +18,9 @@ export const SecretRef = z.union([
 ]);
 export type SecretRef = z.infer<typeof SecretRef>;
 
+/** A connector's rate-limit tolerance unless it declares one (src/research/rate-limit.ts). */
+export const DEFAULT_RATE_TOLERANCE_MS = 40;
+
 export const ConnectorAuthConfig = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
   z.object({ kind: z.literal('bearer'), token: SecretRef }).strict(),
@@ -110,10 +113,11 @@ export const Connector = z
       .object({
         requestsPerSecond: z.number().positive().max(10_000),
         /**
-         * How much later than it was let go a request may reach the agency (a busy worker, the
+         * How much later than it was let go a request may reach the agency beyond the sender's
+         * event-loop delay, which is measured as it happens (the agency's own queue, the
          * network): the window is widened by it, so a late request never lands in a full second.
          */
-        toleranceMs: z.number().int().min(0).max(10_000).default(150),
+        toleranceMs: z.number().int().min(0).max(10_000).default(DEFAULT_RATE_TOLERANCE_MS),
       })
       .strict()
       .optional(),

@@ -13,7 +13,8 @@ import type { RateWindow } from '../research/rate-limit.ts';
 
 /**
  * KEYS[1]: the connector's log; ARGV[1]: the limit; ARGV[2]: the window in µs; ARGV[3]: a unique
- * member. Returns 0 (recorded), or the µs until the oldest send leaves the window.
+ * member; ARGV[4]: how late (µs) the send may reach the agency, logged that much after now.
+ * Returns 0 (recorded), or the µs until the oldest send leaves the window.
  */
 const TRY_ACQUIRE = `
 local t = redis.call('TIME')
@@ -21,8 +22,9 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now - window))
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], string.format('%.0f', now), ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+  local late = tonumber(ARGV[4])
+  redis.call('ZADD', KEYS[1], string.format('%.0f', now + late), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil((window + late) / 1000) + 1000)
   return '0'
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -41,10 +43,10 @@ export function redisRateWindow(url: string, logger: Logger, prefix = 'mash:rate
     logger.warn({ component: 'rate-limit', code: 'QUEUE.UNAVAILABLE', err: describeError(error) }, 'redis connection error');
   });
   redis.defineCommand('mashTryAcquire', { numberOfKeys: 1, lua: TRY_ACQUIRE });
-  const tryAcquire = (redis as unknown as { mashTryAcquire(key: string, limit: string, windowMicros: string, member: string): Promise<string> }).mashTryAcquire.bind(redis);
+  const tryAcquire = (redis as unknown as { mashTryAcquire(key: string, limit: string, windowMicros: string, member: string, lateMicros: string): Promise<string> }).mashTryAcquire.bind(redis);
   return {
-    async tryAcquire(key, limit, windowMs) {
-      const waitMicros = await tryAcquire(`${prefix}:${key}`, String(limit), String(Math.ceil(windowMs * 1000)), randomUUID());
+    async tryAcquire(key, limit, windowMs, lateMs = 0) {
+      const waitMicros = await tryAcquire(`${prefix}:${key}`, String(limit), String(Math.ceil(windowMs * 1000)), randomUUID(), String(Math.ceil(lateMs * 1000)));
       return Number(waitMicros) / 1000;
     },
     async close() {

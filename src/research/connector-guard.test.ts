@@ -4,7 +4,7 @@ import { systemClock } from '../lib/clock.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { Connector } from '../model/connector.ts';
 import { createConnectorGuards, type BreakerChange } from './connector-guard.ts';
-import { memoryRateWindow, takeTurn, windowFor } from './rate-limit.ts';
+import { eventLoopLag, memoryRateWindow, takeTurn, windowFor } from './rate-limit.ts';
 import type { KitOutcome } from './registry.ts';
 
 const connector = (overrides: Record<string, unknown> = {}): Connector =>
@@ -136,8 +136,38 @@ describe('concurrency and rate', () => {
   });
 
   it('turns a fractional rate into whole requests per window', () => {
-    expect(windowFor(0.5)).toEqual({ limit: 1, windowMs: 2_150 });
+    expect(windowFor(0.5)).toEqual({ limit: 1, windowMs: 2_040 });
     expect(windowFor(5, 100)).toEqual({ limit: 5, windowMs: 1_100 });
+  });
+
+  it('logs a send let go while the event loop runs late at the time it may reach the agency', async () => {
+    let now = 0;
+    const window = memoryRateWindow(() => now);
+    // Let go at 0 by a process whose event loop ran 300 ms late: it may arrive at 300.
+    expect(await window.tryAcquire('k', 1, 1_000, 300)).toBe(0);
+    now = 1_000;
+    // A full window after 0 is not a full window after its arrival: the next waits until 1,300.
+    expect(await window.tryAcquire('k', 1, 1_000, 0)).toBe(300);
+    now = 1_300;
+    expect(await window.tryAcquire('k', 1, 1_000, 0)).toBe(0);
+  });
+
+  it('measures this process\'s event-loop delay for the log', async () => {
+    const lag = eventLoopLag();
+    // The monitor samples from its first tick on, as it does in a long-running worker.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const blockUntil = performance.now() + 120;
+    // Busy work that holds the loop, as a worker parsing an agency's answer does.
+    await new Promise<void>((resolve) => {
+      setTimeout(() => {
+        while (performance.now() < blockUntil) {
+          // spin
+        }
+        resolve();
+      }, 0);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(lag()).toBeGreaterThanOrEqual(60);
   });
 
   it('gives up its turn when the lookup deadline fires first', async () => {

@@ -51,4 +51,14 @@ describe('the rate limit in Redis', () => {
     // The limit is used, not just respected (the orchestration bench holds the figure to 0.95 on a quiet machine).
     expect(achieved / 5).toBeGreaterThanOrEqual(0.9);
   }, 30_000);
+
+  it('logs a send at the time it may reach the agency: the next waits a full window after that', async () => {
+    const [first, second] = workers;
+    if (first === undefined || second === undefined) throw new Error('no workers');
+    // One request a second; the first let go by a worker whose event loop runs 400 ms late.
+    expect(await first.tryAcquire('late-sim', 1, 1_000, 400)).toBe(0);
+    const wait = await second.tryAcquire('late-sim', 1, 1_000, 0);
+    expect(wait).toBeGreaterThan(1_300);
+    expect(wait).toBeLessThanOrEqual(1_400);
+  });
 });
