@@ -58,7 +58,7 @@ export const EnvSchema = z.object({
   // A working shift; an identity provider's access tokens are usually far shorter.
   MASH_JWT_MAX_LIFETIME: durationSeconds('8h', 60, 86_400),
   MASH_JWT_CLOCK_SKEW: durationSeconds('60s', 0, 300),
-  MASH_WORKER_CONCURRENCY: positiveInt(8, 256),
+  MASH_WORKER_CONCURRENCY: positiveInt(16, 256),
   MASH_JOB_ATTEMPTS: positiveInt(5, 50),
   MASH_JOB_BACKOFF_MS: positiveInt(1000, 600_000),
   // How long a running job's lock outlives its worker (docs/decisions.md "Crash recovery in seconds").
