@@ -65,6 +65,9 @@ type Finish = {
   recoverable?: boolean;
 };
 
+/** Why a later wave's lookup was not sent: the agency let this referral's earlier wave reach its deadline. */
+export const EARLIER_WAVE_TIMED_OUT = 'ADAPTER.TIMEOUT: not asked; the agency did not answer this referral\'s earlier wave within its deadline (runs again when the agency answers)';
+
 // Without a connector, nothing arrives to reveal; the default policy reveals open items only.
 const DEFAULT_AUTO_REVEAL = ['open'] as const;
 
@@ -85,6 +88,11 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
   if (subject === undefined || connector === undefined || kit === undefined || lookup.lawfulBasis === null) {
     const missing = connector === undefined ? `connector ${lookup.connectorId} is not configured` : kit === undefined ? `no adapter for connector type ${connector.type}` : 'referral subject missing';
     finish = { status: 'failed', reason: missing, cuts: [], facts: [], orchestrations: [] };
+  } else if (started.earlierWaveTimedOut) {
+    // A dead agency costs a referral its deadline once, not once per wave (docs/decisions.md
+    // "Resilient connectors"): it let this referral's earlier wave run out, so the picture does
+    // not wait for it again. Recoverable: the lookup runs again when the agency answers.
+    finish = { status: 'timed-out', reason: EARLIER_WAVE_TIMED_OUT, cuts: [], facts: [], orchestrations: [], recoverable: true };
   } else {
     let outcome: KitOutcome;
     const lawfulBasis = lookup.lawfulBasis;

@@ -251,6 +251,8 @@ export interface StartedLookup {
   readonly agencyKey: DataKey | undefined;
   /** Whether any picture of the case is stored (src/case/pictures.ts keeps stored ones warm). */
   readonly picturesStored: boolean;
+  /** Whether a lookup of an earlier wave of this referral on the same connector ran out its deadline. */
+  readonly earlierWaveTimedOut: boolean;
 }
 
 interface StartedRow extends LookupRow, Omit<ReferralRow, 'id' | 'status'> {
@@ -260,6 +262,7 @@ interface StartedRow extends LookupRow, Omit<ReferralRow, 'id' | 'status'> {
   agency_key: Uint8Array | null;
   sealed_subject: Uint8Array | null;
   pictures_stored: boolean;
+  earlier_wave_timed_out: boolean;
 }
 
 /**
@@ -283,7 +286,8 @@ export async function startLookupWithCase(sql: Sql, vault: Vault, referralId: st
      SELECT s.*, CASE WHEN EXISTS (SELECT 1 FROM researching) THEN 'researching' ELSE r.status END AS referral_status,
             r.rag, r.threshold, r.received_at, r.sla_due_at, r.sla_at_risk_at, r.picture_ready_at, r.external_reference, r.sealed_body,
             c.definition::text AS connector_definition, hub.wrapped_key AS hub_key, own.wrapped_key AS agency_key, d.sealed_subject,
-            EXISTS (SELECT 1 FROM case_pictures AS p WHERE p.referral_id = s.referral_id) AS pictures_stored
+            EXISTS (SELECT 1 FROM case_pictures AS p WHERE p.referral_id = s.referral_id) AS pictures_stored,
+            EXISTS (SELECT 1 FROM lookups AS e WHERE e.referral_id = s.referral_id AND e.connector_id = s.connector_id AND e.wave < s.wave AND e.status = 'timed-out') AS earlier_wave_timed_out
        FROM started AS s
        JOIN referrals AS r ON r.id = s.referral_id
        LEFT JOIN connectors AS c ON c.id = s.connector_id
@@ -307,6 +311,7 @@ export async function startLookupWithCase(sql: Sql, vault: Vault, referralId: st
     connectorDefinition: row.connector_definition,
     agencyKey: row.agency_key === null ? undefined : vault.unwrap(referralId, row.agency, row.agency_key),
     picturesStored: row.pictures_stored,
+    earlierWaveTimedOut: row.earlier_wave_timed_out,
   };
 }
 
