@@ -13,15 +13,22 @@ import { researchPriority, type ReferralJobData, type ResearchPlan } from '../mo
 import { isAnsweredLookup, isTerminalLookup } from '../model/lookup.ts';
 import { listConnectors } from '../store/connectors.ts';
 import { insertDiscoveredSubject, listDiscoveredSubjects, recordSubjectMatches } from '../store/identity.ts';
-import { listItems } from '../store/items.ts';
 import { recordLookupOutcome } from '../case/arrival.ts';
-import { getReferral, insertLookups, listLookups, setReferralStatus } from '../store/referrals.ts';
+import { getReferral, insertLookups, listFacts, listLookups, setReferralStatus } from '../store/referrals.ts';
 import { offerNewProductVersion } from '../store/reruns.ts';
 import type { ReferralRecord } from '../model/referral.ts';
 import type { Identity } from '../identity/index.ts';
 import type { SlaClock } from '../model/working-calendar.ts';
 import type { ResearchDeps } from './lookup.ts';
 import { planLookups } from './plan.ts';
+
+/**
+ * The facts identity reads when a wave completes: the people found (matched to subjects, linked
+ * into the person index) and their relationships (the household of the next wave). Reading only
+ * these leaves events and flags sealed: most of a referral's facts (docs/decisions.md "CPU per
+ * referral").
+ */
+const IDENTITY_FACT_KINDS = ['person', 'relationship'] as const;
 
 export interface CompletionDeps extends Pick<ResearchDeps, 'db' | 'vault' | 'clock' | 'logger' | 'actor' | 'caseChanged'> {
   /** How many waves of household members to look up beyond the referral's subjects (default 1). */
@@ -63,7 +70,7 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
 
     const discovered = await listDiscoveredSubjects(tx, deps.vault, data.referralId);
     const subjects = [...referral.input.subjects, ...discovered.map((d) => d.subject)];
-    const facts: Fact[] = (await listItems(tx, deps.vault, data.referralId)).map((i) => i.fact);
+    const facts: Fact[] = await listFacts(tx, deps.vault, data.referralId, IDENTITY_FACT_KINDS);
     // A partial answer is an answer: its records are matched and linked like a complete one's.
     const waveLookups = lookups.filter((l) => (l.wave ?? 1) === wave && isAnsweredLookup(l.status));
     // The records matched to one subject across the wave must be one person; otherwise they wait for a practitioner.
@@ -137,7 +144,7 @@ async function completeReruns(data: ReferralJobData, referral: ReferralRecord, d
     if (rerun.length === 0) return false;
     const discovered = await listDiscoveredSubjects(tx, deps.vault, data.referralId);
     const subjects = [...referral.input.subjects, ...discovered.map((d) => d.subject)];
-    const facts: Fact[] = (await listItems(tx, deps.vault, data.referralId)).map((i) => i.fact);
+    const facts: Fact[] = await listFacts(tx, deps.vault, data.referralId, IDENTITY_FACT_KINDS);
     const matches = deps.identity.matchWave(waveAnswered, subjects, facts);
     await recordSubjectMatches(tx, data.referralId, matches);
     const rerunIds = new Set(rerun.map((l) => l.id));

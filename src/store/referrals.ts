@@ -409,8 +409,15 @@ export async function finishLookup(sql: Sql, vault: Vault, finish: LookupFinish,
   return rows[0]?.finished === 1 ? facts.size : undefined;
 }
 
-export async function listFacts(sql: Sql, vault: Vault, referralId: string): Promise<Fact[]> {
-  const rows = await sql.query<{ id: string; agency: ContentOwner; sealed: Uint8Array }>('SELECT id, agency, sealed FROM facts WHERE referral_id = $1 ORDER BY agency, kind, id', [referralId]);
+/**
+ * A referral's facts, opened, in the order items are listed (agency, kind, id); with `kinds`,
+ * only facts of those kinds are read and opened (identity reads people and relationships only).
+ */
+export async function listFacts(sql: Sql, vault: Vault, referralId: string, kinds?: readonly Fact['kind'][]): Promise<Fact[]> {
+  const rows = await sql.query<{ id: string; agency: ContentOwner; sealed: Uint8Array }>(
+    `SELECT id, agency, sealed FROM facts WHERE referral_id = $1 ${kinds === undefined ? '' : 'AND kind = ANY($2::text[])'} ORDER BY agency, kind, id`,
+    kinds === undefined ? [referralId] : [referralId, kinds],
+  );
   const keys = vault.keyRing(sql, referralId);
   const facts: Fact[] = [];
   for (const row of rows) facts.push(Fact.parse(JSON.parse(await keys.open(row.agency, row.sealed, factAad(row.id)))));
