@@ -7,5 +7,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Empty PostgreSQL and PGlite clusters made once per run, copied per test (docs/decisions.md, "Test time").
+    globalSetup: ['test/support/global-setup.ts'],
+    // Two forks on two cores: most files wait on the processes they start; measured in docs/decisions.md, "Test time".
+    maxWorkers: 2,
   },
 });
