@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/support/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -11,5 +12,7 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     // Two forks on two cores: most files wait on the processes they start; measured in docs/decisions.md, "Test time".
     maxWorkers: 2,
+    // The longest files start first, cache or none (a clean clone has none).
+    sequence: { sequencer: LongestFirstSequencer },
   },
 });

@@ -1,15 +1,24 @@
 /**
  * Research follows the referral, not the wave (DESIGN.md rule 4, risk-led timing; docs/decisions.md
- * "Priority follows the referral"): the three orderings both deployments are held to, with the
- * queue backed up. The embedded and the distributed deployment run them in a file each
- * (research-order-embedded / -distributed), so the two run side by side (docs/decisions.md, "Test time").
+ * "Priority follows the referral"), proved on the real processes with the queue backed up: the
+ * agency simulators in their own process answer every request after 300 ms, and the gateway
+ * runs one lookup at a time (`MASH_WORKER_CONCURRENCY=1`), so whatever the job engine picks next
+ * is the order. Embedded (`node src/main.ts`, PGlite, the in-process runner) and distributed
+ * (PostgreSQL, Redis, a gateway and a BullMQ worker).
  *
  * Order is read from the store, through the status view: a lookup that *started* while the
  * referral under test was being researched, and belongs to another referral, jumped ahead of it.
  */
-import { expect, it } from 'vitest';
-import { waitFor } from '../support/gateway-process.ts';
-import { EXAMPLE_REFERRAL } from './support.ts';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
+import { startSimulatorsProcess, type SimulatorsProcess } from '../support/simulators-process.ts';
+import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
+import { startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { startRedis, type TestRedis } from '../support/redis.ts';
+import { TEST_AUDIT_SIGNING_KEY } from '../support/audit-key.ts';
+import { EXAMPLE_REFERRAL, tokenIn } from './support.ts';
 
 interface LookupTimes {
   readonly id: string;
@@ -26,22 +35,16 @@ interface Status {
 
 /** Lookups of other referrals that may start while one is researched: the one already running, and those picked between its waves (while its next wave is planned). */
 const MOST_INTERLOPERS = 4;
-/** Every agency answers every request after this long (the simulators' traffic profile). */
-export const LATENCY = { medianMs: 300, p99Ms: 300 };
+const LATENCY = { medianMs: 300, p99Ms: 300 };
 
 /** A gateway under test: where it answers and the tokens to ask it with. */
-export interface Target {
+interface Target {
   readonly url: string;
   readonly intake: string;
   readonly manager: string;
 }
 
 const submitted: string[] = [];
-
-/** Forgets the referrals submitted so far, once the gateway they went to is gone. */
-export function forgetSubmitted(): void {
-  submitted.length = 0;
-}
 
 async function submit(target: Target, rag: 'red' | 'green', reference: string): Promise<string> {
   const response = await fetch(`${target.url}/v1/referrals`, {
@@ -105,7 +108,7 @@ async function startedBetween(target: Target, except: string, from: number, to: 
 const lastFinished = (lookups: readonly LookupTimes[]): number => Math.max(...lookups.map((l) => (l.finishedAt === null ? Number.NaN : Date.parse(l.finishedAt))));
 
 /** The three orderings, against one gateway whose queue backs up. */
-export function orderingSuite(target: () => Target): void {
+function orderingSuite(target: () => Target): void {
   it("runs a referral's second wave before the first waves of referrals received after it", async () => {
     const t = target();
     const first = await submit(t, 'green', 'ORDER-FIRST');
@@ -144,3 +147,80 @@ export function orderingSuite(target: () => Target): void {
     expect(await startedBetween(t, red, submittedAt, lastFinished(done.lookups))).toBeLessThanOrEqual(MOST_INTERLOPERS);
   }, 300_000);
 }
+
+describe('research order on the embedded gateway (node src/main.ts, one lookup at a time)', () => {
+  let simulators: SimulatorsProcess | undefined;
+  let gateway: GatewayProcess | undefined;
+  const tmp = makeTempDir('mash-order-embedded-');
+  let target: Target;
+
+  beforeAll(async () => {
+    const sims = await startSimulatorsProcess();
+    simulators = sims;
+    await sims.setTraffic({ latency: LATENCY });
+    seedEmbeddedStore(tmp.dir); // the run's empty PGlite cluster (test/support/templates.ts)
+    const started = await startGatewayProcess({
+      env: {
+        MASH_DATA_DIR: tmp.dir,
+        MASH_CONNECTORS: sims.connectorsFile(tmp.dir),
+        MASH_HOST_URL: sims.hostUrl,
+        MASH_MASTER_KEY: randomBytes(32).toString('base64'),
+        MASH_WORKER_CONCURRENCY: '1',
+        LOG_LEVEL: 'warn',
+      },
+      timeoutMs: 60_000,
+    });
+    gateway = started;
+    target = { url: started.url, intake: await tokenIn(tmp.dir, 'referral-intake'), manager: await tokenIn(tmp.dir, 'hub-manager') };
+  }, 90_000);
+
+  afterAll(async () => {
+    await gateway?.kill('SIGKILL');
+    await simulators?.stop();
+    tmp.remove();
+    submitted.length = 0;
+  });
+
+  orderingSuite(() => target);
+});
+
+describe('research order on the distributed deployment (PostgreSQL, Redis, gateway + one BullMQ worker)', () => {
+  let simulators: SimulatorsProcess | undefined;
+  let postgres: TestPostgres | undefined;
+  let redis: TestRedis | undefined;
+  const processes: GatewayProcess[] = [];
+  const tmp = makeTempDir('mash-order-distributed-');
+  let target: Target;
+
+  beforeAll(async () => {
+    const [sims, pg, rd] = await Promise.all([startSimulatorsProcess(), startPostgres(), startRedis()]);
+    [simulators, postgres, redis] = [sims, pg, rd];
+    await sims.setTraffic({ latency: LATENCY });
+    const env = {
+      MASH_DATA_DIR: tmp.dir,
+      DATABASE_URL: pg.url,
+      REDIS_URL: rd.url,
+      MASH_CONNECTORS: sims.connectorsFile(tmp.dir),
+      MASH_HOST_URL: sims.hostUrl,
+      MASH_MASTER_KEY: randomBytes(32).toString('base64'),
+      MASH_AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
+      MASH_WORKER_CONCURRENCY: '1',
+      LOG_LEVEL: 'warn',
+    };
+    const gateway = await startGatewayProcess({ env: { ...env, MASH_ROLE: 'gateway' }, timeoutMs: 60_000 });
+    processes.push(gateway);
+    processes.push(await startGatewayProcess({ env: { ...env, MASH_ROLE: 'worker', LOG_LEVEL: 'info' }, waitFor: 'worker', timeoutMs: 60_000 }));
+    target = { url: gateway.url, intake: await tokenIn(tmp.dir, 'referral-intake'), manager: await tokenIn(tmp.dir, 'hub-manager') };
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const p of processes.reverse()) await p.kill('SIGKILL');
+    await simulators?.stop();
+    await redis?.stop();
+    await postgres?.stop();
+    tmp.remove();
+    submitted.length = 0;
+  });
+
+  orderingSuite(() => target);
+});
