@@ -3,10 +3,11 @@
  * 1. Makes sure the OS `redis-server` and PostgreSQL binaries the distributed suites start, and the
  *    `curl` and `openssl` the README walkthrough runs, are present — installing them with apt-get
  *    when it can, or stopping with a one-line instruction.
- * 2. Type check, lint and the layer check.
+ * 2. Type check, lint and the layer check, side by side (each reads the sources, none writes them),
+ *    their output printed whole, one check after another, in this order.
  * 3. vitest, with a JSON report; prints `N passed, N failed` alone on the last line.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
@@ -55,12 +56,31 @@ function step(name: string, command: string, args: string[]): boolean {
   return result.status === 0;
 }
 
+/**
+ * Runs a check with its output held, so checks run together do not interleave; prints it under the
+ * check's name once `previous` (the check listed before) has printed. Resolves to whether it passed.
+ */
+function check(name: string, command: string, args: string[], previous: Promise<unknown>): Promise<boolean> {
+  const finished = new Promise<{ ok: boolean; output: string }>((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
+    child.once('error', (error) => { resolve({ ok: false, output: `${output}${error.message}\n` }); });
+    child.once('close', (code) => { resolve({ ok: code === 0, output }); });
+  });
+  return Promise.all([finished, previous]).then(([{ ok, output }]) => {
+    process.stdout.write(`\n== ${name}\n${output}`);
+    if (!ok) process.stdout.write(`== ${name} FAILED\n`);
+    return ok;
+  });
+}
+
 ensureServers();
-const checks = [
-  step('type check', 'node', ['node_modules/typescript7/bin/tsc', '--noEmit', '-p', 'tsconfig.json']),
-  step('lint', 'eslint', ['.', '--max-warnings=0']),
-  step('layers', 'depcruise', ['src', 'simulators', 'bench', '--config', '.dependency-cruiser.cjs']),
-];
+const typeCheck = check('type check', 'node', ['node_modules/typescript7/bin/tsc', '--noEmit', '-p', 'tsconfig.json'], Promise.resolve());
+const lint = check('lint', 'eslint', ['.', '--max-warnings=0'], typeCheck);
+const layers = check('layers', 'depcruise', ['src', 'simulators', 'bench', '--config', '.dependency-cruiser.cjs'], lint);
+const checks = await Promise.all([typeCheck, lint, layers]);
 rmSync(REPORT, { force: true });
 const suites = step('tests', 'vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${REPORT}`, ...process.argv.slice(2)]);
 

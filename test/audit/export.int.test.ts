@@ -17,6 +17,7 @@ import { loadAuditSigner } from '../../src/audit/signing.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { openStore } from '../../src/store/open.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { appendAll, entryOfEveryAction } from './support.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -29,6 +30,7 @@ const clock = fixedClock(new Date('2026-11-21T10:00:00Z'));
 let summary: AuditExportSummary;
 
 beforeAll(async () => {
+  seedEmbeddedStore(dataDir); // the run's empty PGlite cluster (test/support/templates.ts)
   const db = await openStore({ databaseUrl: undefined, dataDir });
   try {
     const samples = Object.values(entryOfEveryAction(clock.now(), '7d0f4c1e-8f3a-4b5c-9d2e-1a2b3c4d5e6f'));

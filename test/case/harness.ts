@@ -24,6 +24,7 @@ import { createVault, type Vault } from '../../src/store/vault.ts';
 import type { Identity, PersonIndex } from '../../src/identity/index.ts';
 import { testIdentity } from '../support/identity.ts';
 import type { StoreKind } from '../support/stores.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { TEST_TOKEN_LIFETIME, testSigningKey, tokenFor } from '../support/tokens.ts';
 import { testSla } from '../support/sla.ts';
@@ -67,6 +68,8 @@ export async function startFirewallHarness(options: { databaseUrl?: string; stor
   const provisioned = await options.store?.provision();
   const tmp = makeTempDir('mash-firewall-');
   const databaseUrl = provisioned?.databaseUrl ?? options.databaseUrl;
+  // Embedded: the run's empty cluster, copied (test/support/templates.ts); migrated from zero below.
+  if (databaseUrl === undefined) seedEmbeddedStore(tmp.dir);
   const db = await openStore({ databaseUrl, dataDir: tmp.dir });
   const masterKey = randomBytes(32);
   const vault = createVault(masterKey);

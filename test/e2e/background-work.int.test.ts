@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/model/principal.ts';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { startDistributedStack, type DistributedStack } from './distributed.ts';
 import { submitExample, tokenIn, waitForPicture } from './support.ts';
 
@@ -32,6 +33,7 @@ interface Deployment {
 
 async function embedded(): Promise<Deployment> {
   const tmp = makeTempDir('mash-e2e-background-');
+  seedEmbeddedStore(tmp.dir); // the run's empty PGlite cluster (test/support/templates.ts)
   // A checkpoint as soon as the chain head moves: the checkpoint job, not a request, signs it.
   const gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: tmp.dir, MASH_AUDIT_CHECKPOINT_EVERY: '1', ...WORK_ENV } });
   const hostUrl = /host case system simulator: (http:\/\/\S+)/.exec(gateway.output())?.[1];

@@ -9,12 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKey } from '../../src/gateway/embedded-key.ts';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { EXAMPLE_REFERRAL, tokenIn } from './support.ts';
 
 const tmp = makeTempDir('mash-e2e-bad-input-');
 let gateway: GatewayProcess;
 
 beforeAll(async () => {
+  seedEmbeddedStore(tmp.dir); // the run's empty PGlite cluster (test/support/templates.ts)
   gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: tmp.dir, MASH_SIMULATORS: 'off', MASH_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') } });
 }, 60_000);
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/store/pglite.ts';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
 import { EXAMPLE_REFERRAL, readStatus, tokenIn, waitForPicture } from './support.ts';
 
@@ -41,6 +42,7 @@ describe('SIGKILL while lookups are in flight (embedded: PGlite + in-process run
       for (const simulator of Object.values(simulators.agencies)) simulator.setFaults({ latencyMs });
     };
     slowAll(4_000);
+    seedEmbeddedStore(dataDir); // the run's empty PGlite cluster (test/support/templates.ts): recovery is the subject, not the first start
     gateway = await startGatewayProcess({ env });
     const referral = structuredClone(EXAMPLE_REFERRAL) as { subjects: unknown[] };
     referral.subjects.push({ ref: 'mother-1', role: 'parent', name: { given: ['Claire'], family: 'Smith' }, birthDate: '1991-02-17', sex: 'female' });

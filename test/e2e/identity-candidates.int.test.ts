@@ -25,6 +25,7 @@ import type { Role } from '../../src/model/principal.ts';
 import { attendanceOf, CANDIDATE_CAP, motherOf, nhsNumberOf, PDS_FUZZY_MULTIMATCH, pdsFuzzyPatients } from '../identity/support/sam-smith.ts';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { waitForPicture } from './support.ts';
 
 const tmp = makeTempDir('mash-e2e-identity-');
@@ -69,6 +70,7 @@ beforeAll(async () => {
   fhirUrl = `http://127.0.0.1:${(fhir.address() as AddressInfo).port}`;
   const connectorsFile = path.join(tmp.dir, 'connectors.json');
   writeFileSync(connectorsFile, JSON.stringify({ connectors: [{ id: 'health-pds', agency: 'health', type: 'fhir-r4', sourceSystem: 'NHS PDS (sandbox data)', baseUrl: fhirUrl, autoReveal: [] }] }));
+  seedEmbeddedStore(tmp.dir); // the run's empty PGlite cluster (test/support/templates.ts)
   gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: tmp.dir, MASH_CONNECTORS: connectorsFile, MASH_SIMULATORS: 'off', MASH_MASTER_KEY: randomBytes(32).toString('base64') } });
 }, 120_000);
 

@@ -20,6 +20,7 @@ import type { Role } from '../../src/model/principal.ts';
 import { Product } from '../../src/model/product.ts';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
 import { EXAMPLE_REFERRAL, waitForPicture } from './support.ts';
 
@@ -80,6 +81,7 @@ beforeAll(async () => {
   simulators.agencies.housing?.setFaults({ resultCap: 0 });
   const connectorsFile = path.join(tmp.dir, 'connectors.json');
   writeFileSync(connectorsFile, JSON.stringify({ connectors: simulators.connectors }));
+  seedEmbeddedStore(tmp.dir); // the run's empty PGlite cluster (test/support/templates.ts)
   gateway = await startGatewayProcess({
     env: { MASH_DATA_DIR: tmp.dir, MASH_SIMULATORS: 'off', MASH_CONNECTORS: connectorsFile, MASH_HOST_URL: simulators.host.url, MASH_OUTBOX_BACKOFF_MS: '200' },
   });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
 import { startSimulatorsProcess, type SimulatorsProcess } from '../support/simulators-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { TEST_AUDIT_SIGNING_KEY } from '../support/audit-key.ts';
@@ -157,6 +158,7 @@ describe('research order on the embedded gateway (node src/main.ts, one lookup a
     const sims = await startSimulatorsProcess();
     simulators = sims;
     await sims.setTraffic({ latency: LATENCY });
+    seedEmbeddedStore(tmp.dir); // the run's empty PGlite cluster (test/support/templates.ts)
     const started = await startGatewayProcess({
       env: {
         MASH_DATA_DIR: tmp.dir,

@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { exampleNhsNumber, expectFullProvenance, readPicture, submitExample, tokenIn, waitForPicture } from './support.ts';
 import { startDistributedStack } from './distributed.ts';
 
@@ -21,6 +22,7 @@ interface Deployment {
 
 async function embedded(): Promise<Deployment> {
   const tmp = makeTempDir('mash-e2e-embedded-');
+  seedEmbeddedStore(tmp.dir); // the run's empty PGlite cluster (test/support/templates.ts)
   const gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: tmp.dir } });
   return {
     url: gateway.url,

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/store/pglite.ts';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
 import { readStatus, submitExample, tokenIn, waitForPicture } from './support.ts';
 
@@ -38,6 +39,7 @@ describe('SIGTERM with lookups in flight (embedded)', () => {
 
   /** Starts the gateway on `dataDir`, submits the example referral, and waits until its lookups all run. */
   async function startWithLookupsInFlight(dataDir: string, graceMs: number): Promise<{ id: string; manager: string }> {
+    seedEmbeddedStore(dataDir); // the run's empty PGlite cluster (test/support/templates.ts): the drain is the subject, not the first start
     gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: dataDir, MASH_CONNECTORS: connectorsFile, MASH_FAMILY_DEPTH: '0', MASH_SHUTDOWN_GRACE_MS: String(graceMs), MASH_WORKER_CONCURRENCY: '16' } });
     const id = await submitExample(gateway.url, await tokenIn(dataDir, 'referral-intake'));
     const manager = await tokenIn(dataDir, 'hub-manager');

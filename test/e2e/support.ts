@@ -7,6 +7,7 @@ import type { Role } from '../../src/model/principal.ts';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
 import type { Connector } from '../../src/model/connector.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 
 export const EXAMPLE_REFERRAL: unknown = JSON.parse(readFileSync(new URL('../../examples/referral.json', import.meta.url), 'utf8'));
 
@@ -106,6 +107,9 @@ export async function startGatewayOnSimulators(
   options: { readonly connectors?: (declared: readonly Connector[]) => readonly Connector[]; readonly env?: Readonly<Record<string, string>> } = {},
 ): Promise<GatewayOnSimulators> {
   const simulators = await startEmbeddedSimulators();
+  // The run's empty PGlite cluster in the data directory (test/support/templates.ts): the process
+  // still migrates from zero and makes its keys; only PGlite's own initdb is skipped.
+  seedEmbeddedStore(dataDir);
   const connectorsFile = path.join(dataDir, 'connectors.json');
   writeFileSync(connectorsFile, JSON.stringify({ connectors: options.connectors?.(simulators.connectors) ?? simulators.connectors }));
   const gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: dataDir, MASH_SIMULATORS: 'off', MASH_CONNECTORS: connectorsFile, MASH_HOST_URL: simulators.host.url, ...options.env } }).catch(async (error: unknown) => {

@@ -19,6 +19,7 @@ import { storeUnavailable } from '../../src/store/unavailable.ts';
 import { createVault } from '../../src/store/vault.ts';
 import { testIdentity } from '../support/identity.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { testSigningKey, tokenFor, TEST_AUDIENCE, TEST_ISSUER, TEST_TOKEN_LIFETIME } from '../support/tokens.ts';
 import { testSla } from '../support/sla.ts';
 
@@ -40,6 +41,7 @@ const scheduler: ResearchScheduler = {
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
+  seedEmbeddedStore(tmp.dir); // the run's empty PGlite cluster (test/support/templates.ts)
   db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
   const connector = Connector.parse({ id: 'health-test', agency: 'health', type: 'fhir-r4', sourceSystem: 'Test FHIR', baseUrl: 'http://127.0.0.1:9/fhir' });
   await upsertConnector(db, connector, 'file', clock.now());

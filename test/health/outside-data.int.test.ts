@@ -22,6 +22,7 @@ import { startHealthSimulator, type HealthSimulator } from '../../simulators/hea
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
 import { found } from '../support/outcomes.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { loadOutsideHealthData, type OutsideData } from './outside-data.ts';
 
 const data: OutsideData = loadOutsideHealthData();
@@ -204,6 +205,7 @@ describe('through the real gateway process, over HTTP', () => {
         ],
       }),
     );
+    seedEmbeddedStore(tmp.dir); // the run's empty PGlite cluster (test/support/templates.ts)
     gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: tmp.dir, MASH_SIMULATORS: 'off', MASH_CONNECTORS: connectors, MASH_FAMILY_DEPTH: '0' } });
   }, 60_000);
   afterAll(async () => {

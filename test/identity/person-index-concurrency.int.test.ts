@@ -17,6 +17,7 @@ import { openStore } from '../../src/store/open.ts';
 import { createPersonIndexStore, deriveIndexKey } from '../../src/store/person-index.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 
 const at = new Date('2026-11-21T10:00:00Z');
 
@@ -137,6 +138,7 @@ describe('parallel resolution (PostgreSQL, transactions on the pool)', () => {
 describe('parallel resolution (PGlite)', () => {
   concurrencySuite(async () => {
     const tmp = makeTempDir('mash-person-index-');
+    seedEmbeddedStore(tmp.dir); // the run's empty PGlite cluster (test/support/templates.ts)
     const db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
     return {
       db,

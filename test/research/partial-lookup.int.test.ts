@@ -30,6 +30,7 @@ import { getLookup, insertReferral } from '../../src/store/referrals.ts';
 import { createVault } from '../../src/store/vault.ts';
 import { testIdentity } from '../support/identity.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 import { testSla } from '../support/sla.ts';
 import { createConnectorGuards } from '../../src/research/connector-guard.ts';
 import { memoryRateWindow } from '../../src/research/rate-limit.ts';
@@ -77,6 +78,7 @@ async function auditOf(referralId: string, action: string): Promise<Record<strin
 }
 
 beforeAll(async () => {
+  seedEmbeddedStore(tmp.dir); // the run's empty PGlite cluster (test/support/templates.ts)
   db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
   await upsertConnector(db, Connector.parse({ id: 'health-test', agency: 'health', type: 'fhir-r4', sourceSystem: 'Test FHIR', baseUrl: 'http://127.0.0.1:9/fhir' }), 'file', clock.now());
 });

@@ -10,12 +10,14 @@ import { openStore } from '../../src/store/open.ts';
 import { ClosedTransactionError, NestedRootQueryError } from '../../src/store/transaction-guard.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { makeTempDir } from '../support/tmp.ts';
+import { seedEmbeddedStore } from '../support/templates.ts';
 
 const stores: { name: string; open: () => Promise<{ db: Db; close: () => Promise<void> }> }[] = [
   {
     name: 'PGlite (embedded)',
     async open() {
       const tmp = makeTempDir('mash-guard-');
+      seedEmbeddedStore(tmp.dir); // the run's empty PGlite cluster (test/support/templates.ts)
       const db = await openStore({ databaseUrl: undefined, dataDir: tmp.dir });
       return { db, close: async () => { await db.close(); tmp.remove(); } };
     },

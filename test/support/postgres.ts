@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports.ts';
+import { POSTGRES_TEMPLATE_ENV } from './templates.ts';
 
 /** A running test Postgres. */
 export interface TestPostgres {
@@ -87,7 +88,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 
   try {
     if (runAs !== undefined) await chown(root, runAs.uid, runAs.gid);
-    await runTool(tool, 'initdb', ['-D', dataDir, '-U', OS_USER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    await createCluster(tool, dataDir);
     const started = await startOnFreePort(tool, dataDir);
     server = started.server;
     const { port } = started;
@@ -112,6 +113,36 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     await stop().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Makes the run's empty cluster once (test/support/global-setup.ts): initdb into `<root>/data`,
+ * `root` handed to the server's user so that user can copy it. Returns the data directory.
+ */
+export async function createPostgresTemplate(root: string): Promise<string> {
+  const tool = { binDir: await newestServerBinDir(), cwd: root, runAs: await serverUser(), timeoutMs: 60_000 };
+  if (tool.runAs !== undefined) await chown(root, tool.runAs.uid, tool.runAs.gid);
+  const dataDir = join(root, 'data');
+  await runTool(tool, 'initdb', initdbArgs(dataDir));
+  return dataDir;
+}
+
+/**
+ * An empty cluster at `dataDir`: a copy of the run's template when there is one (`cp -a` as the
+ * server's user keeps its owner and the 0700 mode postgres requires), else initdb. The template
+ * is the same initdb with the same arguments, never started, so the copy is what initdb would make.
+ */
+async function createCluster(tool: ToolContext, dataDir: string): Promise<void> {
+  const template = process.env[POSTGRES_TEMPLATE_ENV];
+  if (template !== undefined && template !== '' && existsSync(join(template, 'PG_VERSION'))) {
+    await runProgram(tool, 'cp', ['-a', template, dataDir]);
+    return;
+  }
+  await runTool(tool, 'initdb', initdbArgs(dataDir));
+}
+
+function initdbArgs(dataDir: string): string[] {
+  return ['-D', dataDir, '-U', OS_USER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'];
 }
 
 interface OsUser {
@@ -259,10 +290,14 @@ function userOptions(runAs: OsUser | undefined): { uid?: number; gid?: number } 
 }
 
 function runTool(tool: ToolContext, name: string, args: readonly string[]): Promise<void> {
+  return runProgram(tool, join(tool.binDir, name), args, name);
+}
+
+function runProgram(tool: ToolContext, file: string, args: readonly string[], name = file): Promise<void> {
   return new Promise((resolve, reject) => {
     // cwd inside the temp dir: the postgres user may not be able to read the caller's cwd.
     execFile(
-      join(tool.binDir, name),
+      file,
       args,
       { cwd: tool.cwd, timeout: tool.timeoutMs, env: { ...process.env, LC_ALL: 'C' }, ...userOptions(tool.runAs) },
       (error, _stdout, stderr) => {

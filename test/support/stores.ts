@@ -7,6 +7,7 @@
 import type { Db } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
 import { startPostgres } from './postgres.ts';
+import { seedEmbeddedStore } from './templates.ts';
 import { makeTempDir } from './tmp.ts';
 
 /** What `openStore` (or a harness taking `databaseUrl`) needs for one store of a kind, and how to throw it away. */
@@ -30,6 +31,8 @@ export const STORE_KINDS: readonly StoreKind[] = [
     name: 'PGlite',
     provision() {
       const tmp = makeTempDir('mash-store-');
+      // The run's empty cluster, copied (test/support/templates.ts): the store still migrates from zero.
+      seedEmbeddedStore(tmp.dir);
       const stop = (): Promise<void> => {
         tmp.remove();
         return Promise.resolve();
