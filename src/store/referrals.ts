@@ -101,13 +101,7 @@ export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferr
       sealed,
       [...wrapped.keys()],
       [...wrapped.values()].map((w) => w.toString('base64')),
-      lookups.map((l) => l.id),
-      lookups.map((l) => l.connectorId),
-      lookups.map((l) => l.agency),
-      lookups.map((l) => l.subjectRef),
-      lookups.map((l) => l.status),
-      lookups.map((l) => l.lawfulBasis),
-      lookups.map((l) => l.reason),
+      ...lookupColumns(lookups),
       ...[0, 1, 2, 3, 4, 5, 6].map((column) => audit.map((row) => row[column] ?? null)),
     ],
   );
@@ -116,6 +110,17 @@ export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferr
   if (existing[0] === undefined) throw new Error('a referral was neither written nor found by its idempotency key');
   return { created: false, id: existing[0].id };
 }
+
+/** Planned lookups as the `unnest` columns of an insert: id, connector, agency, subject, status, lawful basis, reason. */
+const lookupColumns = (lookups: readonly NewLookup[]): (string | null)[][] => [
+  lookups.map((l) => l.id),
+  lookups.map((l) => l.connectorId),
+  lookups.map((l) => l.agency),
+  lookups.map((l) => l.subjectRef),
+  lookups.map((l) => l.status),
+  lookups.map((l) => l.lawfulBasis),
+  lookups.map((l) => l.reason),
+];
 
 /**
  * A referral's planned lookups of one wave, in one statement; a lookup already there is left as
@@ -134,13 +139,7 @@ export async function insertLookups(sql: Sql, referralId: string, lookups: reado
       referralId,
       at,
       wave,
-      lookups.map((l) => l.id),
-      lookups.map((l) => l.connectorId),
-      lookups.map((l) => l.agency),
-      lookups.map((l) => l.subjectRef),
-      lookups.map((l) => l.status),
-      lookups.map((l) => l.lawfulBasis),
-      lookups.map((l) => l.reason),
+      ...lookupColumns(lookups),
     ],
   );
 }
