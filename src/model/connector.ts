@@ -19,7 +19,7 @@ export const SecretRef = z.union([
 export type SecretRef = z.infer<typeof SecretRef>;
 
 /** A connector's rate-limit tolerance unless it declares one (src/research/rate-limit.ts). */
-export const DEFAULT_RATE_TOLERANCE_MS = 40;
+export const DEFAULT_RATE_TOLERANCE_MS = 150;
 
 export const ConnectorAuthConfig = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
