@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connector } from '../../src/model/connector.ts';
 import { EARLIER_WAVE_TIMED_OUT } from '../../src/research/lookup.ts';
 import { makeTempDir } from '../support/tmp.ts';
-import { EXAMPLE_REFERRAL, startGatewayOnSimulators, tokenIn, waitForPicture, type GatewayOnSimulators } from './support.ts';
+import { startGatewayOnSimulators, submitExample, tokenIn, waitForPicture, type GatewayOnSimulators } from './support.ts';
 
 interface LookupSeen {
   agency: string;
@@ -43,14 +43,7 @@ describe('an agency that never answers', () => {
   it('costs the referral its deadline once: later waves do not ask it again, and say why', async () => {
     if (deployment === undefined) throw new Error('no deployment');
     const { gateway } = deployment;
-    const intake = await tokenIn(tmp.dir, 'referral-intake');
-    const posted = await fetch(`${gateway.url}/v1/referrals`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${intake}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...(EXAMPLE_REFERRAL as Record<string, unknown>), externalReference: 'DEAD-AGENCY-1' }),
-    });
-    expect(posted.status).toBe(202);
-    const { id } = (await posted.json()) as { id: string };
+    const id = await submitExample(gateway.url, await tokenIn(tmp.dir, 'referral-intake'));
     const manager = await tokenIn(tmp.dir, 'hub-manager');
     const view = (await waitForPicture(gateway.url, manager, id, 60_000)) as unknown as { lookups: LookupSeen[] };
 
