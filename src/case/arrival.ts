@@ -7,7 +7,7 @@
  */
 import type { Sensitivity } from '../model/agency.ts';
 import type { Sql } from '../store/db.ts';
-import { finishLookup, type FinishOptions, type LookupFinish } from '../store/referrals.ts';
+import { finishLookup, type FinishOptions, type LookupFinish } from '../store/lookups.ts';
 import type { Vault } from '../store/vault.ts';
 
 /** Who the store names as revealing an item the connector's policy revealed on arrival. */

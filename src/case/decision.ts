@@ -15,7 +15,8 @@ import type { SlaClock } from '../model/working-calendar.ts';
 import { feedbackConnectorIds } from '../store/connectors.ts';
 import { contributingAgencies, setManagerDecision } from '../store/items.ts';
 import { enqueueOutbox } from '../store/outbox.ts';
-import { getReferral, listLookups, setReferralRag } from '../store/referrals.ts';
+import { getReferral, setReferralRag } from '../store/referrals.ts';
+import { listLookups } from '../store/lookups.ts';
 import { enforce, referralContext, requireReferral, type CaseStoreDeps } from './access.ts';
 import { managerChanges } from './decision-changes.ts';
 

@@ -15,7 +15,7 @@ import type { ReferralStatus } from '../model/referral.ts';
 import type { Db } from '../store/db.ts';
 import { listSubjectMatches } from '../store/identity.ts';
 import { listItems } from '../store/items.ts';
-import { listLookups } from '../store/referrals.ts';
+import { listLookups } from '../store/lookups.ts';
 import type { ContentOwner, Vault } from '../store/vault.ts';
 import { maySeeItem, maySeePossibleMatch, type Audience } from './audience.ts';
 import { lookupView, tallyLookupFacts, type LookupFacts } from './lookup-facts.ts';

@@ -16,7 +16,7 @@ import type { Subject } from '../model/referral.ts';
 import type { Db } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
 import { recordLookupOutcome } from '../case/arrival.ts';
-import { countLookupAttempt, startLookupWithCase } from '../store/referrals.ts';
+import { countLookupAttempt, startLookupWithCase } from '../store/lookups.ts';
 import { Connector } from '../model/connector.ts';
 import { countsAgainstBreaker, type ConnectorGuards } from './connector-guard.ts';
 import type { ConnectorRegistry, KitOutcome } from './registry.ts';

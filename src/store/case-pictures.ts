@@ -29,30 +29,6 @@ export interface CaseHead {
   readonly status: ReferralStatus;
 }
 
-interface PictureRowColumns {
-  audience: string;
-  case_version: number | string;
-  format: number;
-  owners: ContentOwner[];
-  shown_item_ids: string[];
-  candidate_item_ids: string[];
-  lookup_facts: unknown;
-  sealed_picture: Uint8Array;
-  built_at: Date;
-}
-
-const toRow = (row: PictureRowColumns): PictureRow => ({
-  audience: row.audience,
-  caseVersion: Number(row.case_version),
-  format: row.format,
-  owners: row.owners,
-  shownItemIds: row.shown_item_ids,
-  candidateItemIds: row.candidate_item_ids,
-  lookupFacts: row.lookup_facts,
-  sealed: row.sealed_picture,
-  builtAt: new Date(row.built_at),
-});
-
 /** The referral's version and status now, or undefined when there is no such referral. */
 export async function caseHead(sql: Sql, referralId: string): Promise<CaseHead | undefined> {
   const rows = await sql.query<{ case_version: number | string; status: ReferralStatus }>('SELECT case_version, status FROM referrals WHERE id = $1', [referralId]);
@@ -187,16 +163,6 @@ export async function currentLookupFacts(sql: Sql, referralId: string, format: n
   return rows[0]?.lookup_facts;
 }
 
-/** The stored picture of one audience, whatever its version. */
-export async function storedPicture(sql: Sql, referralId: string, audience: string): Promise<PictureRow | undefined> {
-  const rows = await sql.query<PictureRowColumns>(
-    `SELECT audience, case_version, format, owners, shown_item_ids, candidate_item_ids, lookup_facts, sealed_picture, built_at
-       FROM case_pictures WHERE referral_id = $1 AND audience = $2`,
-    [referralId, audience],
-  );
-  return rows[0] === undefined ? undefined : toRow(rows[0]);
-}
-
 /** The audiences a referral has a stored picture for. */
 /** A referral's version and status, and the version and format of each picture stored for it. */
 export interface CasePictureState extends CaseHead {
@@ -220,10 +186,6 @@ export async function casePictureState(sql: Sql, referralId: string): Promise<Ca
   if (row === undefined) return undefined;
   const pictures = (typeof row.pictures === 'string' ? (JSON.parse(row.pictures) as typeof row.pictures) : row.pictures).map((p) => ({ audience: p.audience, caseVersion: Number(p.case_version), format: p.format }));
   return { version: Number(row.case_version), status: row.status, pictures };
-}
-
-export async function storedAudiences(sql: Sql, referralId: string): Promise<string[]> {
-  return (await sql.query<{ audience: string }>('SELECT audience FROM case_pictures WHERE referral_id = $1 ORDER BY audience', [referralId])).map((r) => r.audience);
 }
 
 /**

@@ -13,7 +13,8 @@ import type { LookupRecord } from '../model/lookup.ts';
 import type { ReferralRecord } from '../model/referral.ts';
 import type { Sql } from './db.ts';
 import { listItems } from './items.ts';
-import { discoveredSubjectAad, getReferral, listLookups } from './referrals.ts';
+import { discoveredSubjectAad, getReferral } from './referrals.ts';
+import { listLookups } from './lookups.ts';
 import type { Vault } from './vault.ts';
 
 

@@ -8,7 +8,7 @@ import { LookupEarlierRun } from '../model/lookup.ts';
 import type { Agency } from '../model/agency.ts';
 import type { Rag } from '../model/referral.ts';
 import type { Sql } from './db.ts';
-import { getLookup } from './referrals.ts';
+import { getLookup } from './lookups.ts';
 
 /** What started a re-run, as its history records it. */
 export interface RerunRequest {

@@ -8,11 +8,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/store/pglite.ts';
-import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { seedEmbeddedStore } from '../support/templates.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
-import { EXAMPLE_REFERRAL, readStatus, tokenIn, waitForPicture } from './support.ts';
+import { EXAMPLE_REFERRAL, tokenIn, waitForLookupsInFlight, waitForPicture } from './support.ts';
 
 describe('SIGKILL while lookups are in flight (embedded: PGlite + in-process runner)', () => {
   const tmp = makeTempDir('mash-e2e-crash-');
@@ -55,11 +55,7 @@ describe('SIGKILL while lookups are in flight (embedded: PGlite + in-process run
     expect(posted.status).toBe(202);
     const { id } = (await posted.json()) as { id: string };
     const manager = await tokenIn(dataDir, 'hub-manager');
-    const url = gateway.url;
-    await waitFor(async () => {
-      const view = await readStatus(url, manager, id);
-      return view.lookups.length > 0 && view.lookups.every((l) => l.status === 'running') ? view : undefined;
-    }, 15_000, 'every lookup to be in flight');
+    await waitForLookupsInFlight(gateway.url, manager, id);
 
     await gateway.kill('SIGKILL');
     slowAll(50);

@@ -9,11 +9,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/store/pglite.ts';
-import { startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway-process.ts';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { seedEmbeddedStore } from '../support/templates.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../../simulators/embedded.ts';
-import { readStatus, submitExample, tokenIn, waitForPicture } from './support.ts';
+import { submitExample, tokenIn, waitForLookupsInFlight, waitForPicture } from './support.ts';
 
 describe('SIGTERM with lookups in flight (embedded)', () => {
   const tmp = makeTempDir('mash-e2e-drain-');
@@ -43,11 +43,7 @@ describe('SIGTERM with lookups in flight (embedded)', () => {
     gateway = await startGatewayProcess({ env: { MASH_DATA_DIR: dataDir, MASH_CONNECTORS: connectorsFile, MASH_FAMILY_DEPTH: '0', MASH_SHUTDOWN_GRACE_MS: String(graceMs), MASH_WORKER_CONCURRENCY: '16' } });
     const id = await submitExample(gateway.url, await tokenIn(dataDir, 'referral-intake'));
     const manager = await tokenIn(dataDir, 'hub-manager');
-    const url = gateway.url;
-    await waitFor(async () => {
-      const view = await readStatus(url, manager, id);
-      return view.lookups.length > 0 && view.lookups.every((l) => l.status === 'running') ? view : undefined;
-    }, 15_000, 'every lookup to be in flight');
+    await waitForLookupsInFlight(gateway.url, manager, id);
     return { id, manager };
   }
 

@@ -36,6 +36,18 @@ export async function readStatus(url: string, token: string, id: string): Promis
   return (await response.json()) as StatusView;
 }
 
+/** Waits until every lookup of the referral is running: work in flight, for a suite that stops the process then. */
+export async function waitForLookupsInFlight(url: string, token: string, id: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const view = await readStatus(url, token, id);
+      return view.lookups.length > 0 && view.lookups.every((l) => l.status === 'running') ? view : undefined;
+    },
+    15_000,
+    'every lookup to be in flight',
+  );
+}
+
 export function waitForPicture(url: string, token: string, id: string, timeoutMs = 30_000): Promise<StatusView> {
   return waitFor(async () => {
     const view = await readStatus(url, token, id);
