@@ -60,8 +60,6 @@ export interface HealthSimulator {
   readonly url: string;
   /** `${url}/oauth2/token` — also the audience client assertions must name. */
   readonly tokenUrl: string;
-  /** The repository behind the server; tests may add or change resources. */
-  readonly repo: MemoryRepository;
   /** Resources the repository refused and `onRefused: 'skip'` left out, with the reason. */
   readonly skipped: readonly SkippedResource[];
   /** Replaces the current faults; `{}` clears them. */
@@ -78,6 +76,8 @@ export interface SkippedResource {
 /** `_count` when a search gives none, and the most a search may ask for. */
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 1000;
+/** Router answers kept (see `ServerState.answers`). */
+const ANSWERS_KEPT = 2_000;
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /** Starts the simulator; resolves once it listens. Indexing FHIR definitions happens once per process. */
@@ -102,7 +102,7 @@ export async function startHealthSimulator(options: HealthSimulatorOptions): Pro
   });
 
   const closing = new AbortController();
-  const state: ServerState = { repo, router, faults: {}, closing: closing.signal, base: '', publicUrl: options.publicUrl?.replace(/\/+$/, ''), issuer: undefined, auth: options.auth };
+  const state: ServerState = { repo, router, answers: new Map(), faults: {}, closing: closing.signal, base: '', publicUrl: options.publicUrl?.replace(/\/+$/, ''), issuer: undefined, auth: options.auth };
   const crashReply: Reply = { status: 500, contentType: 'application/json', body: JSON.stringify(operationOutcome('exception', 'simulator error')) };
   const server = await startSimulatorServer({ name: 'health simulator', port: options.port, host: options.host, closing, crashReply }, (req, res) => handle(req, res, state));
   const url = server.url;
@@ -113,7 +113,6 @@ export async function startHealthSimulator(options: HealthSimulatorOptions): Pro
   return {
     url,
     tokenUrl,
-    repo,
     skipped,
     setFaults(next) {
       state.faults = SimulatorFaults.parse(next);
@@ -125,6 +124,13 @@ export async function startHealthSimulator(options: HealthSimulatorOptions): Pro
 interface ServerState {
   readonly repo: MemoryRepository;
   readonly router: FhirRouter;
+  /**
+   * The router's answers by request path, kept because the repository is read-only once seeded
+   * (the simulator serves reads and searches only): the same search answers the same. Medplum's
+   * in-memory search evaluates FHIRPath over every resource, most of the simulators' CPU, which
+   * the benchmarks must not count against the hub (an agency's CPU is its own). Bounded.
+   */
+  readonly answers: Map<string, Awaited<ReturnType<FhirRouter['handleRequest']>>>;
   /** Replaced whole by `setFaults` or the control endpoint; read once per request. */
   faults: ParsedFaults;
   readonly closing: AbortSignal;
@@ -206,7 +212,14 @@ async function searchReply(requestUrl: URL, state: ServerState, base: string, re
     routed.set('_offset', String(offset));
   }
   const routedPath = `${requestUrl.pathname}${routed.size > 0 ? `?${routed.toString()}` : ''}`;
-  const [outcome, resource] = await state.router.handleRequest(makeSimpleRequest('GET', routedPath), state.repo);
+  let answer = state.answers.get(routedPath);
+  if (answer === undefined) {
+    answer = await state.router.handleRequest(makeSimpleRequest('GET', routedPath), state.repo);
+    if (state.answers.size >= ANSWERS_KEPT) state.answers.clear();
+    state.answers.set(routedPath, answer);
+  }
+  // Each reply is built afresh from the kept answer (the paging links are added to a copy).
+  const [outcome, resource] = answer;
   if (resource === undefined) return fhirReply(getStatus(outcome), outcome);
   if (isSearch && resource.resourceType === 'Bundle') {
     const total = resource.total ?? 0;
