@@ -280,7 +280,8 @@ async function recovery(api: Api, stack: Distributed, published: readonly { prod
   await stack.redis.kill();
   await stack.redis.restart(); // empty: the test Redis keeps no data across a restart
   const restarted = performance.now();
-  for (let n = 0; n < 2; n += 1) stack.workers.push(await stack.startWorker());
+  // Both workers come back together, as an orchestrator restarts them.
+  stack.workers.push(...(await Promise.all([stack.startWorker(), stack.startWorker()])));
   // Waits long enough that a referral still not researched is lost, not slow.
   const done = await drained(api, SETTINGS.settleS * 1_000);
   const drainedS = (performance.now() - restarted) / 1_000;
@@ -415,7 +416,9 @@ async function main(): Promise<void> {
 
     // Distributed: PostgreSQL, Redis, a gateway and two workers.
     const [postgres, redis] = await Promise.all([startPostgres({ crashSafe: true }), startRedis()]);
-    cleanup.push(() => postgres.stop(), () => redis.stop());
+    cleanup.push(async () => {
+      await Promise.all([postgres.stop(), redis.stop()]);
+    });
     const baseEnv = {
       MASH_DATA_DIR: tmp.dir,
       DATABASE_URL: postgres.url,
@@ -436,16 +439,17 @@ async function main(): Promise<void> {
       workers: [],
       startWorker,
       async redeclare(extra) {
-        for (const p of [this.gateway, ...this.workers.splice(0)]) await p.kill('SIGTERM');
+        await Promise.all([this.gateway, ...this.workers.splice(0)].map((p) => p.kill('SIGTERM')));
         connectors = simulators.connectorsFile(tmp.dir, { ...deadline, ...extra });
-        this.gateway = await startGatewayProcess({ env: { ...baseEnv, MASH_CONNECTORS: connectors, MASH_ROLE: 'gateway' }, timeoutMs: 60_000 });
-        for (let n = 0; n < 2; n += 1) this.workers.push(await startWorker());
+        const [gateway, ...workers] = await Promise.all([startGatewayProcess({ env: { ...baseEnv, MASH_CONNECTORS: connectors, MASH_ROLE: 'gateway' }, timeoutMs: 60_000 }), startWorker(), startWorker()]);
+        this.gateway = gateway;
+        this.workers.push(...workers);
       },
     };
     cleanup.unshift(async () => {
-      for (const p of [stack.gateway, ...stack.workers]) await p.kill('SIGTERM');
+      await Promise.all([stack.gateway, ...stack.workers].map((p) => p.kill('SIGTERM')));
     });
-    for (let n = 0; n < 2; n += 1) stack.workers.push(await startWorker());
+    stack.workers.push(...(await Promise.all([startWorker(), startWorker()])));
     const api = await apiOf(stack.gateway.url, tmp.dir);
     await fanOut('distributed', api, SETTINGS.distributed, () => cpuSeconds([pidOf(stack.gateway), ...stack.workers.map(pidOf)], [postmasterPid(postgres)]), () => cpuSeconds([simulators.child.pid ?? 0], []));
     await deadAgency(api, simulators);
