@@ -14,6 +14,7 @@ import type { Logger } from '../lib/logger.ts';
 import { storeAnswers } from '../store/db.ts';
 import { bearerAuth } from './auth.ts';
 import { referralInLogContext } from './log-ids.ts';
+import { mountQueueDashboard } from './queue-dashboard.ts';
 import { mountDocs } from './docs.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 import { withLibraryErrorsConverted } from './library-errors.ts';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/v1/connectors', withLibraryErrorsConverted(connectorRoutes(deps)));
   app.route('/v1/admin/failures', withLibraryErrorsConverted(failureRoutes(deps)));
   app.route('/v1/audit', withLibraryErrorsConverted(auditRoutes(deps)));
+  mountQueueDashboard(app, deps);
 
   app.notFound((c) => new MashError('ROUTE.NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).getResponse(c.req.path));
 
