@@ -97,6 +97,11 @@ describe('the queue dashboard (distributed)', () => {
       expect(denied.status, role).toBe(403);
       expect(((await denied.json()) as { code: string }).code).toBe('FIREWALL.DENIED');
     }
+    // Each denial is in the audit trail, as every other (src/case/access.ts).
+    const trail = await fetch(`${stack?.gateway.url ?? ''}/v1/audit/entries?action=access.denied&actor=e2e-hub-practitioner-police`, { headers: { authorization: `Bearer ${await token('auditor')}` } });
+    expect(trail.status).toBe(200);
+    const entries = ((await trail.json()) as { entries: { subject: string | null }[] }).entries;
+    expect(entries.map((e) => e.subject)).toContain('queue:read');
   });
 
   it('lists every mash queue, with the counts of the referral that ran, read-only', async () => {
