@@ -18,6 +18,7 @@ import { ConfigError, describeError } from './lib/errors.ts';
 import { systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { startJobEngine, type JobEngine } from './queue/engine.ts';
+import { createQueueDashboard } from './queue/dashboard.ts';
 import { deliverMessage, sweepOutbox, type OutboxDeps } from './queue/outbox.ts';
 import type { JobWork } from './queue/runner.ts';
 import { createPictures, type Pictures } from './case/pictures.ts';
@@ -126,7 +127,10 @@ async function main(): Promise<void> {
   if (config.role === 'all' || config.role === 'gateway') {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
-    const app = createApp({ db, vault, identity, pictures, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla });
+    // The read-only queue dashboard at /admin/queues, on the engine's Redis: distributed only.
+    const dashboard = config.redisUrl === undefined ? undefined : createQueueDashboard({ connection: config.redisUrl, logger });
+    if (dashboard !== undefined) closers.unshift(() => dashboard.close());
+    const app = createApp({ db, vault, identity, pictures, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla, queueDashboard: dashboard?.app });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config), simulators?.host.url);

@@ -28,6 +28,7 @@ import type { Identity } from '../identity/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import { describeError, MashError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { runInLogContext } from '../lib/log-context.ts';
 import { caseHead, casePictureState, writePicture, type PictureRow, type StoredPicture } from '../store/case-pictures.ts';
 import type { Db, Sql } from '../store/db.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
@@ -175,13 +176,17 @@ export function createPictures(deps: PicturesDeps, options: { readonly backgroun
     for (let next = queued.values().next(); !next.done; next = queued.values().next()) {
       const referralId = next.value;
       queued.delete(referralId);
-      try {
-        await refresh(referralId);
-      } catch (error) {
-        // Content destroyed, or the store away: the next read builds (or answers 410) instead.
-        if (error instanceof ContentDestroyedError || isStoreUnavailable(error)) continue;
-        deps.logger.warn({ code: 'PICTURE.BUILD_FAILED', referralId, error: describeError(error) }, 'building a stored picture failed');
-      }
+      // The drain runs in the context of whichever request or job first queued work: each build
+      // logs as its own referral's, and nobody's request or job (src/lib/log-context.ts).
+      await runInLogContext({ referralId }, async () => {
+        try {
+          await refresh(referralId);
+        } catch (error) {
+          // Content destroyed, or the store away: the next read builds (or answers 410) instead.
+          if (error instanceof ContentDestroyedError || isStoreUnavailable(error)) return;
+          deps.logger.warn({ code: 'PICTURE.BUILD_FAILED', referralId, error: describeError(error) }, 'building a stored picture failed');
+        }
+      });
     }
   };
 

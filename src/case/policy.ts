@@ -31,6 +31,7 @@ export const ACTIONS = [
   'connector:manage',
   'failure:read',
   'failure:reprocess',
+  'queue:read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -98,7 +99,9 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
         action === 'product:list' ||
         // The manager runs the hub: every failure, publications to the host included.
         action === 'failure:read' ||
-        action === 'failure:reprocess'
+        action === 'failure:reprocess' ||
+        // The queue dashboard: counts, states and ids of the hub's work, read-only.
+        action === 'queue:read'
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {
@@ -122,6 +125,9 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
     }
     case 'connector-admin':
       // Manages its agency's connectors and their failures (ids, codes, counts); never sees case content.
+      // The queue dashboard shows the same kind of thing for every agency's work: job ids, states,
+      // counts and failure codes (src/queue/dashboard.ts), read-only; connector health needs it.
+      if (action === 'queue:read') return allow;
       if (action === 'failure:read' || action === 'failure:reprocess') {
         if (context.failure === undefined) return allow;
         if (context.failure.kind === 'publication') return deny('publications to the host are the hub manager\'s to reprocess');

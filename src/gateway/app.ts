@@ -9,9 +9,12 @@ import { routePath } from 'hono/route';
 import { createCases } from '../case/repository.ts';
 import { INTERNAL_DETAIL, MashError, describeError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
+import { runInLogContext } from '../lib/log-context.ts';
 import type { Logger } from '../lib/logger.ts';
 import { storeAnswers } from '../store/db.ts';
 import { bearerAuth } from './auth.ts';
+import { referralInLogContext } from './log-ids.ts';
+import { mountQueueDashboard } from './queue-dashboard.ts';
 import { mountDocs } from './docs.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 import { withLibraryErrorsConverted } from './library-errors.ts';
@@ -29,7 +32,11 @@ const DEFAULT_MAX_BODY = 1024 * 1024;
 // /readyz answers within this, whatever state the store or the queue is in.
 const READINESS_TIMEOUT_MS = 2_000;
 
-/** Request id in and out, and one log line per request: method, route pattern, status, timing — never ids' content or bodies. */
+/**
+ * Request id in and out, and one log line per request: method, route pattern, status, timing — never
+ * ids' content or bodies. The request runs in a log context of its own (src/lib/log-context.ts), so
+ * every line logged while handling it carries its request id, and its referral's once known.
+ */
 function requestLog(logger: Logger) {
   return createMiddleware<AppEnv>(async (c, next) => {
     // A caller's request id is kept only if it is a plain token, so it cannot forge log lines.
@@ -38,8 +45,10 @@ function requestLog(logger: Logger) {
     c.set('requestId', requestId);
     c.header('x-request-id', requestId);
     const started = performance.now();
-    await next();
-    logger.info({ requestId, method: c.req.method, route: routePath(c, -1), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    await runInLogContext({ requestId }, async () => {
+      await next();
+      logger.info({ method: c.req.method, route: routePath(c, -1), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    });
   });
 }
 
@@ -64,6 +73,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // After authentication: an anonymous caller's body is never read beyond the size limit.
   app.use('/v1/*', textRequestTarget());
   app.use('/v1/*', jsonRequestBody());
+  app.use('/v1/referrals/:id', referralInLogContext());
+  app.use('/v1/referrals/:id/*', referralInLogContext());
   const cases = createCases(deps);
   // Each route app converts the errors its validators' libraries throw (library-errors.ts).
   app.route('/v1/referrals', withLibraryErrorsConverted(referralRoutes(deps, cases)));
@@ -72,6 +83,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/v1/connectors', withLibraryErrorsConverted(connectorRoutes(deps)));
   app.route('/v1/admin/failures', withLibraryErrorsConverted(failureRoutes(deps)));
   app.route('/v1/audit', withLibraryErrorsConverted(auditRoutes(deps)));
+  mountQueueDashboard(app, deps);
 
   app.notFound((c) => new MashError('ROUTE.NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).getResponse(c.req.path));
 

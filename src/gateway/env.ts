@@ -1,4 +1,5 @@
 /** The typed Hono environment shared by every route (CONVENTIONS.md §10) and the app's dependencies. */
+import type { Hono } from 'hono';
 import type { Pictures } from '../case/pictures.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -38,4 +39,6 @@ export interface AppDeps {
   readonly pictures?: Pictures | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number | undefined;
+  /** The read-only queue dashboard (src/queue/dashboard.ts), mounted at /admin/queues; only with the distributed engine. */
+  readonly queueDashboard?: Hono | undefined;
 }

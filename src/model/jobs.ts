@@ -34,17 +34,24 @@ export const QUEUE_NAMES = {
   'lookup-recovery': 'mash-lookup-recovery',
 } as const satisfies Record<JobKind, string>;
 
-export const LookupJobData = z.object({ referralId: z.string().min(1), lookupId: z.string().min(1) }).strict();
+/**
+ * The request that scheduled the job, when a request did (x-request-id, a plain token): its log
+ * lines carry it (src/lib/log-context.ts). Optional, so jobs scheduled by sweeps have none; a
+ * worker older than this field refuses jobs carrying it (strict data), so workers are upgraded first.
+ */
+const RequestId = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).optional();
+
+export const LookupJobData = z.object({ referralId: z.string().min(1), lookupId: z.string().min(1), requestId: RequestId }).strict();
 export type LookupJobData = z.infer<typeof LookupJobData>;
 
 /** The most waves a referral's research runs (its subjects, then households found, and so on). */
 export const MAX_WAVES = 9;
 
-export const ReferralJobData = z.object({ referralId: z.string().min(1), wave: z.number().int().min(1).max(MAX_WAVES).default(1) }).strict();
+export const ReferralJobData = z.object({ referralId: z.string().min(1), wave: z.number().int().min(1).max(MAX_WAVES).default(1), requestId: RequestId }).strict();
 export type ReferralJobData = z.infer<typeof ReferralJobData>;
 
 /** A delivery job names its outbox message; the message itself (what, to whom, attempts) is in the store. */
-export const DeliveryJobData = z.object({ outboxId: z.string().min(1) }).strict();
+export const DeliveryJobData = z.object({ outboxId: z.string().min(1), requestId: RequestId }).strict();
 export type DeliveryJobData = z.infer<typeof DeliveryJobData>;
 
 /**

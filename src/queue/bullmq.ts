@@ -11,11 +11,13 @@
 import { Redis } from 'ioredis';
 import { DelayedError, FlowProducer, Job, Queue, Worker, type JobsOptions, type KeepJobs, type MinimalJob } from 'bullmq';
 import { MashError, describeError } from '../lib/errors.ts';
+import { currentLogContext } from '../lib/log-context.ts';
 import type { Logger } from '../lib/logger.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { KEYED_KINDS, lookupJobId, MAX_WAVES, QUEUE_NAMES, referralJobId, type DeliveryRequest, type DeliveryScheduler, type KeyedKind, type PeriodicKind, type ReprioritiseRequest, type ResearchPlan, type ResearchScheduler } from '../model/jobs.ts';
 import { periodicFailureLog } from './periodic.ts';
 import { classifyFailure, createRetryPolicy, unavailableCode, type RetryPolicy } from './retry-policy.ts';
+import { StoredJobFailure, originalFailure } from './stored-failure.ts';
 import {
   assertPeriodicJobs,
   assertRunnerOptions,
@@ -24,6 +26,7 @@ import {
   periodicEntries,
   planDeliveries,
   planJobs,
+  runInJobLogContext,
   type JobWork,
   type PeriodicJob,
   type RunnerOptions,
@@ -116,7 +119,8 @@ export function createBullmqScheduler(options: BullmqSchedulerOptions): BullmqSc
   return {
     async schedule(plan: ResearchPlan): Promise<void> {
       if (closing !== undefined) throw new MashError('QUEUE.UNAVAILABLE', 'job scheduler is closed');
-      const planned = planJobs(plan);
+      // A request that schedules work names itself in the jobs' data, for their log lines.
+      const planned = planJobs(plan, { requestId: currentLogContext().requestId });
       const common = { priority: planned.priority, ...retry, removeOnComplete: KEEP_COMPLETED, removeOnFail: REMOVE_FAILED };
       const flow = {
         name: 'referral' satisfies KeyedKind,
@@ -156,7 +160,7 @@ export function createBullmqScheduler(options: BullmqSchedulerOptions): BullmqSc
     },
 
     async deliver(requests: readonly DeliveryRequest[]): Promise<void> {
-      const planned = planDeliveries(requests);
+      const planned = planDeliveries(requests, { requestId: currentLogContext().requestId });
       if (planned.length === 0) return;
       if (closing !== undefined) {
         log.debug({ deliveries: planned.length }, 'job scheduler closed; deliveries left to the outbox sweep');
@@ -275,20 +279,23 @@ export function startBullmqWorkers(options: BullmqWorkersOptions): BullmqWorkers
   const keyed = KEYED_KINDS.map((kind) => {
     const worker = new Worker(
       QUEUE_NAMES[kind],
-      async (job: Job, token?: string) => {
-        try {
-          await executeJob(kind, job.data, options.work.processors);
-        } catch (error) {
-          const code = unavailableCode(error);
-          if (code === undefined || token === undefined) throw error;
-          // Runs so far that ended waiting for the store: started, minus failed, minus this one.
-          const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
-          const retryInMs = policyOf(job).waitDelayMs(waits);
-          log.info({ queue: kind, jobId: job.id, code, waits: waits + 1, retryInMs }, 'job waits for the store');
-          await job.moveToDelayed(Date.now() + retryInMs, token);
-          throw new DelayedError();
-        }
-      },
+      // Every line logged while the job runs carries its ids (runner.ts, src/lib/log-context.ts).
+      (job: Job, token?: string) =>
+        runInJobLogContext(kind, job.id, job.data, async () => {
+          try {
+            await executeJob(kind, job.data, options.work.processors);
+          } catch (error) {
+            const code = unavailableCode(error);
+            // What Redis keeps of a failure, and the dashboard shows, is codes and reasons only (stored-failure.ts).
+            if (code === undefined || token === undefined) throw new StoredJobFailure(error);
+            // Runs so far that ended waiting for the store: started, minus failed, minus this one.
+            const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+            const retryInMs = policyOf(job).waitDelayMs(waits);
+            log.info({ queue: kind, jobId: job.id, code, waits: waits + 1, retryInMs }, 'job waits for the store');
+            await job.moveToDelayed(Date.now() + retryInMs, token);
+            throw new DelayedError();
+          }
+        }),
       {
         connection: workerConnection,
         concurrency: options.concurrency,
@@ -299,13 +306,18 @@ export function startBullmqWorkers(options: BullmqWorkersOptions): BullmqWorkers
       },
     );
     worker.on('completed', (job) => {
-      log.debug({ queue: kind, jobId: job.id, attempt: job.attemptsMade }, 'job completed');
+      runInJobLogContext(kind, job.id, job.data, () => {
+        log.debug({ queue: kind, jobId: job.id, attempt: job.attemptsMade }, 'job completed');
+      });
     });
     worker.on('failed', (job, error) => {
       if (job === undefined) return;
+      const failure = originalFailure(error);
       const attempt = job.attemptsMade;
-      const final = classifyFailure(error) === 'give-up' || attempt >= (job.opts.attempts ?? 1);
-      logJobFailure(log, { queue: kind, jobId: job.id ?? '(none)', attempt }, error, final ? undefined : job.delay);
+      const final = classifyFailure(failure) === 'give-up' || attempt >= (job.opts.attempts ?? 1);
+      runInJobLogContext(kind, job.id, job.data, () => {
+        logJobFailure(log, { queue: kind, jobId: job.id ?? '(none)', attempt }, failure, final ? undefined : job.delay);
+      });
     });
     worker.on('error', (error) => {
       log.error({ queue: kind, code: 'QUEUE.UNAVAILABLE', err: describeError(error) }, 'worker error');
@@ -365,20 +377,30 @@ function startPeriodicWorkers(
       });
   });
 
-  const workers = entries.map(([kind, job]) => {
+  const workers = entries.map(([kind, periodicJob]) => {
     const worker = new Worker(
       QUEUE_NAMES[kind],
-      async () => {
-        await job.run();
-      },
+      (run: Job) =>
+        runInJobLogContext(kind, run.id, run.data, async () => {
+          try {
+            await periodicJob.run();
+          } catch (error) {
+            // What Redis keeps of a failure is codes and reasons only (stored-failure.ts).
+            throw new StoredJobFailure(error);
+          }
+        }),
       // A periodic kind has a global concurrency of 1: a run held by a dead worker must be let go as soon.
       { connection: options.workerConnection, concurrency: 1, ...stallSettings(options), ...prefix },
     );
     worker.on('completed', (done) => {
-      log.debug({ queue: kind, jobId: done.id }, 'job completed');
+      runInJobLogContext(kind, done.id, done.data, () => {
+        log.debug({ queue: kind, jobId: done.id }, 'job completed');
+      });
     });
-    worker.on('failed', (_job, error) => {
-      failed(kind, error);
+    worker.on('failed', (run, error) => {
+      runInJobLogContext(kind, run?.id, run?.data, () => {
+        failed(kind, originalFailure(error));
+      });
     });
     worker.on('error', (error) => {
       log.error({ queue: kind, code: 'QUEUE.UNAVAILABLE', err: describeError(error) }, 'worker error');

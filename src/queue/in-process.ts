@@ -8,6 +8,7 @@
  * truth and a restart re-schedules from it (the recovery and outbox sweeps run at start).
  */
 import { MashError } from '../lib/errors.ts';
+import { currentLogContext } from '../lib/log-context.ts';
 import type { Logger } from '../lib/logger.ts';
 import { lookupJobId, MAX_WAVES, referralJobId, type DeliveryRequest, type DeliveryScheduler, type JobKind, type KeyedKind, type PeriodicKind, type ReprioritiseRequest, type ResearchPlan, type ResearchScheduler } from '../model/jobs.ts';
 import { periodicFailureLog } from './periodic.ts';
@@ -20,6 +21,7 @@ import {
   periodicEntries,
   planDeliveries,
   planJobs,
+  runInJobLogContext,
   type JobWork,
   type RunnerOptions,
 } from './runner.ts';
@@ -137,13 +139,16 @@ export function createInProcessRunner(work: JobWork, options: InProcessRunnerOpt
     job.state = 'active';
     job.attemptsMade += 1;
     activeCount.set(job.kind, (activeCount.get(job.kind) ?? 0) + 1);
-    const attempt = runOnce(job).then(
-      () => {
-        settle(job, { ok: true });
-      },
-      (error: unknown) => {
-        settle(job, { ok: false, error });
-      },
+    // The run and the runner's lines about it in the job's own log context (runner.ts).
+    const attempt = runInJobLogContext(job.kind, job.id, job.jobData, () =>
+      runOnce(job).then(
+        () => {
+          settle(job, { ok: true });
+        },
+        (error: unknown) => {
+          settle(job, { ok: false, error });
+        },
+      ),
     );
     activeRuns.add(attempt);
     void attempt.finally(() => activeRuns.delete(attempt));
@@ -211,7 +216,8 @@ export function createInProcessRunner(work: JobWork, options: InProcessRunnerOpt
 
   function enqueue(plan: ResearchPlan): void {
     if (closing !== undefined) throw new MashError('QUEUE.UNAVAILABLE', 'job runner is closed');
-    const planned = planJobs(plan);
+    // A request that schedules work names itself in the jobs' data, for their log lines.
+    const planned = planJobs(plan, { requestId: currentLogContext().requestId });
     const parentId = planned.referral.jobId;
     const parent =
       jobs.get(parentId) ??
@@ -231,7 +237,7 @@ export function createInProcessRunner(work: JobWork, options: InProcessRunnerOpt
   }
 
   function enqueueDeliveries(requests: readonly DeliveryRequest[]): void {
-    for (const planned of planDeliveries(requests)) {
+    for (const planned of planDeliveries(requests, { requestId: currentLogContext().requestId })) {
       if (jobs.has(planned.jobId)) continue;
       const job = add({ id: planned.jobId, kind: 'delivery', jobData: planned.jobData, priority: 0, state: planned.delayMs > 0 ? 'delayed' : 'ready', parentId: undefined });
       if (planned.delayMs > 0) delay(job, planned.delayMs);

@@ -16,7 +16,9 @@ import {
   isUnrecoverable,
   planDeliveries,
   planJobs,
+  runInJobLogContext,
 } from './runner.ts';
+import { currentLogContext, runInLogContext } from '../lib/log-context.ts';
 
 describe('job executors', () => {
   it('hand the parsed job data to the processor', async () => {
@@ -93,6 +95,20 @@ describe('planJobs', () => {
     expect(() => planJobs({ referralId: 'r', priority, lookupIds: [] })).toThrow(RangeError);
   });
 
+  it('names the request that scheduled the plan in every job, and the job data still parses', async () => {
+    const planned = planJobs({ referralId: 'r1', priority: 3, lookupIds: ['a'] }, { requestId: 'req-1' });
+    expect(planned.referral.jobData).toEqual({ referralId: 'r1', wave: 1, requestId: 'req-1' });
+    expect(planned.lookups[0]?.jobData).toEqual({ referralId: 'r1', lookupId: 'a', requestId: 'req-1' });
+    expect(planJobs({ referralId: 'r1', priority: 3, lookupIds: [] }, {}).referral.jobData).toEqual({ referralId: 'r1', wave: 1 });
+    const recorder = recordingProcessors();
+    await executeJob('lookup', planned.lookups[0]?.jobData, recorder.processors);
+    await executeJob('referral', planned.referral.jobData, recorder.processors);
+    await executeJob('delivery', planDeliveries([{ outboxId: 'pub_1', dueAt: new Date(0) }], { requestId: 'req-1' })[0]?.jobData, recorder.processors);
+    expect(recorder.calls).toHaveLength(3);
+    // A request id that is not a plain token is not job data.
+    await expect(executeJob('lookup', { referralId: 'r1', lookupId: 'a', requestId: 'Robert Smith' }, recorder.processors)).rejects.toMatchObject({ code: 'JOB.INVALID_DATA' });
+  });
+
   it("refuses ids BullMQ would refuse (':')", () => {
     expect(() => planJobs({ referralId: 'r:1', priority: 1, lookupIds: [] })).toThrow(RangeError);
     expect(() => planJobs({ referralId: 'r', priority: 1, lookupIds: ['l:1'] })).toThrow(RangeError);
@@ -118,6 +134,20 @@ describe('planDeliveries', () => {
     expect(() => planDeliveries([{ outboxId: 'pub:1', dueAt: new Date(0) }])).toThrow(RangeError);
     expect(() => planDeliveries([{ outboxId: 'pub_1', dueAt: new Date(Number.NaN) }])).toThrow(RangeError);
     expect(() => planDeliveries([{ outboxId: 'pub_1', dueAt: new Date(0), delayMs: -1 }])).toThrow(RangeError);
+  });
+});
+
+describe('runInJobLogContext', () => {
+  it("runs in the job's own context: its kind and id, and the referral and request its data names, nothing else of it", async () => {
+    const seen = await runInLogContext({ requestId: 'pumping-request', referralId: 'other-referral' }, () =>
+      runInJobLogContext('lookup', 'lookup-a', { referralId: 'r1', lookupId: 'a', requestId: 'req-1', familyName: 'Smith' }, async () => {
+        await Promise.resolve();
+        return currentLogContext();
+      }),
+    );
+    expect(seen).toEqual({ jobKind: 'lookup', jobId: 'lookup-a', referralId: 'r1', requestId: 'req-1' });
+    expect(runInJobLogContext('audit-seal', 'periodic-audit-seal', undefined, currentLogContext)).toEqual({ jobKind: 'audit-seal', jobId: 'periodic-audit-seal' });
+    expect(runInJobLogContext('delivery', 'delivery-x', 'not an object', currentLogContext)).toEqual({ jobKind: 'delivery', jobId: 'delivery-x' });
   });
 });
 

@@ -4,8 +4,9 @@
  * unrecoverable-error signal and the job executors that parse job data before a processor sees
  * it (CONVENTIONS.md §2). When to retry is the retry policy's (retry-policy.ts).
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { MashError, describeError, type ErrorCode } from '../lib/errors.ts';
+import { runInLogContext } from '../lib/log-context.ts';
 import type { Logger } from '../lib/logger.ts';
 import {
   DeliveryJobData,
@@ -137,12 +138,23 @@ export interface PlannedJobs {
   readonly lookups: readonly { readonly jobId: string; readonly jobData: LookupJobData }[];
 }
 
+/** Where scheduled work came from: the request that scheduled it, for its jobs' log lines (src/lib/log-context.ts). */
+export interface JobOrigin {
+  readonly requestId?: string | undefined;
+}
+
+/** The origin's fields that go into job data: a request id only when there is one. */
+function originData(origin: JobOrigin | undefined): { requestId?: string } {
+  return origin?.requestId === undefined ? {} : { requestId: origin.requestId };
+}
+
 /**
  * Turns a plan into its keyed jobs. Throws a RangeError (a bug in the caller, not an expected
  * failure) for a priority outside BullMQ's integer range or a job id BullMQ would refuse.
  * Job data is not validated here: each processor parses it at its start (CONVENTIONS.md §2).
+ * The origin's request id, if any, goes into every job's data (ids only).
  */
-export function planJobs(plan: ResearchPlan): PlannedJobs {
+export function planJobs(plan: ResearchPlan, origin?: JobOrigin): PlannedJobs {
   if (!Number.isInteger(plan.priority) || plan.priority < 0 || plan.priority > MAX_PRIORITY) {
     throw new RangeError(`priority must be an integer in 0..${MAX_PRIORITY}`);
   }
@@ -153,10 +165,11 @@ export function planJobs(plan: ResearchPlan): PlannedJobs {
   // A rerun's jobs are keyed by lookup and run number: deterministic, so a resumed rerun is one job.
   const suffix = rerun === undefined ? '' : `-r${rerun}`;
   const referralId = rerun === undefined ? referralJobId(plan.referralId, wave) : `${referralJobId(plan.referralId, wave)}-${lookupIds[0] ?? ''}${suffix}`;
-  const referral = { jobId: checkedJobId(referralId), jobData: { referralId: plan.referralId, wave } };
+  const from = originData(origin);
+  const referral = { jobId: checkedJobId(referralId), jobData: { referralId: plan.referralId, wave, ...from } };
   const lookups = lookupIds.map((lookupId) => ({
     jobId: checkedJobId(`${lookupJobId(lookupId)}${suffix}`),
-    jobData: { referralId: plan.referralId, lookupId },
+    jobData: { referralId: plan.referralId, lookupId, ...from },
   }));
   return { priority: plan.priority, referral, lookups };
 }
@@ -173,14 +186,14 @@ export interface PlannedDelivery {
  * batch collapse. Throws a RangeError for an id BullMQ would refuse or a due time that is not a
  * date (bugs in the caller).
  */
-export function planDeliveries(requests: readonly DeliveryRequest[]): PlannedDelivery[] {
+export function planDeliveries(requests: readonly DeliveryRequest[], origin?: JobOrigin): PlannedDelivery[] {
   const planned = new Map<string, PlannedDelivery>();
   for (const request of requests) {
     if (Number.isNaN(request.dueAt.getTime())) throw new RangeError('dueAt must be a valid date');
     const delayMs = request.delayMs ?? 0;
     if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError('delayMs must be a number >= 0');
     const jobId = checkedJobId(deliveryJobId(request.outboxId, request.dueAt));
-    if (!planned.has(jobId)) planned.set(jobId, { jobId, jobData: { outboxId: request.outboxId }, delayMs: Math.round(delayMs) });
+    if (!planned.has(jobId)) planned.set(jobId, { jobId, jobData: { outboxId: request.outboxId, ...originData(origin) }, delayMs: Math.round(delayMs) });
   }
   return [...planned.values()];
 }
@@ -189,6 +202,21 @@ export function planDeliveries(requests: readonly DeliveryRequest[]): PlannedDel
 function checkedJobId(jobId: string): string {
   if (jobId.includes(':')) throw new RangeError("job ids must not contain ':'");
   return jobId;
+}
+
+/** The ids a job's data may name for its log lines; anything else in it is never read here. */
+const JobDataIds = z.looseObject({ referralId: z.string().optional(), requestId: z.string().optional() });
+
+/**
+ * Runs `fn` — a job's run, or a runner's line about it — in the job's own log context
+ * (src/lib/log-context.ts): its kind and id, and the referral and the scheduling request its data
+ * names. Fresh, not inherited: the in-process runner starts jobs from whichever caller pumped it.
+ * Both runners call it, for keyed and periodic kinds alike.
+ */
+export function runInJobLogContext<T>(kind: JobKind, jobId: string | undefined, jobData: unknown, fn: () => T): T {
+  const ids = JobDataIds.safeParse(jobData);
+  const named = ids.success ? { referralId: ids.data.referralId, requestId: ids.data.requestId } : {};
+  return runInLogContext({ jobKind: kind, jobId, ...named }, fn);
 }
 
 /** Identifies one attempt in log lines: ids and counters only, never job data. */

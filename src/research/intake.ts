@@ -5,6 +5,7 @@
  */
 import { auditRow } from '../audit/log.ts';
 import { newId } from '../lib/ids.ts';
+import { addToLogContext } from '../lib/log-context.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { describeError } from '../lib/errors.ts';
@@ -40,6 +41,8 @@ export async function submitReferral(
 ): Promise<SubmittedReferral> {
   const { db, clock } = deps;
   const id = newId();
+  // Every line logged while handling the intake names the referral (src/lib/log-context.ts).
+  addToLogContext({ referralId: id });
   const receivedAt = input.receivedAt === undefined ? clock.now() : new Date(input.receivedAt);
   const connectors = await listConnectors(db, { enabledOnly: true });
   const lookups = planLookups(id, input, connectors);
@@ -67,6 +70,8 @@ export async function submitReferral(
         }),
       ),
   ]);
+  // A repeated Idempotency-Key answers the referral first submitted with it.
+  if (result.id !== id) addToLogContext({ referralId: result.id });
   if (result.created) {
     try {
       await deps.scheduler.schedule({ referralId: id, priority: researchPriority(deps.sla.calendar, sla.dueAt, clock.now()), lookupIds: lookups.filter((l) => l.status === 'queued').map((l) => l.id) });

@@ -2,6 +2,7 @@
  * An in-process gateway over a real embedded store, seeded with one referral whose five agencies
  * each returned a few synthetic items — for the firewall's policy, workflow and product tests.
  */
+import type { Hono } from 'hono';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createApp } from '../../src/gateway/app.ts';
@@ -64,7 +65,9 @@ const SENSITIVITIES: readonly Sensitivity[] = ['open', 'sensitive', 'restricted'
  * away on close; with `databaseUrl`, on that PostgreSQL; otherwise on embedded PGlite. With
  * `deliveries`, the app hands committed outbox messages to it, as src/main.ts wires the engine.
  */
-export async function startFirewallHarness(options: { databaseUrl?: string; store?: StoreKind; deliveries?: DeliveryScheduler; scheduler?: ResearchScheduler } = {}): Promise<FirewallHarness> {
+export async function startFirewallHarness(
+  options: { databaseUrl?: string; store?: StoreKind; deliveries?: DeliveryScheduler; scheduler?: ResearchScheduler; queueDashboard?: Hono } = {},
+): Promise<FirewallHarness> {
   const provisioned = await options.store?.provision();
   const tmp = makeTempDir('mash-firewall-');
   const databaseUrl = provisioned?.databaseUrl ?? options.databaseUrl;
@@ -85,6 +88,7 @@ export async function startFirewallHarness(options: { databaseUrl?: string; stor
     auditKeys: new Map(),
     scheduler: options.scheduler ?? { schedule: () => Promise.resolve(), reprioritise: () => Promise.resolve(), ping: () => Promise.resolve(true) },
     deliveries: options.deliveries,
+    queueDashboard: options.queueDashboard,
     verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway', ...TEST_TOKEN_LIFETIME }),
   });
 

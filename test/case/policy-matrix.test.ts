@@ -7,6 +7,7 @@
  * the policy's word with the product and its referral's context: a practitioner reads only the
  * products of referrals they may see, and the change feed lists only what the caller may read.
  */
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agency } from '../../src/model/agency.ts';
 import type { Role } from '../../src/model/principal.ts';
@@ -106,6 +107,8 @@ const ROUTES: readonly RouteCase[] = [
     allowed: ['manager', 'police-admin'],
     request: () => ({ method: 'POST', path: '/v1/admin/failures/reprocess', body: { items: [{ kind: 'lookup', id: 'lkp_none' }] } }),
   },
+  // The queue dashboard (distributed deployments): connector administrators and the manager, read-only.
+  { name: 'GET /admin/queues/api/queues', allowed: ['manager', 'police-admin'], request: () => ({ method: 'GET', path: '/admin/queues/api/queues' }) },
   {
     name: 'PUT /v1/connectors/:id (a health connector)',
     allowed: [],
@@ -127,7 +130,11 @@ async function publishProduct(referralId: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  harness = await startFirewallHarness();
+  // A stand-in board behind the real door (auth and policy, src/gateway/queue-dashboard.ts); the
+  // real bull-board is driven in test/e2e/queue-dashboard.int.test.ts.
+  const board = new Hono();
+  board.get('/api/queues', (c) => c.json({ queues: [] }));
+  harness = await startFirewallHarness({ queueDashboard: board });
   const seeded = await harness.seedReferral(['health', 'police', 'education', 'social-care']);
   const policeItem = seeded.items.find((i) => i.agency === 'police')?.id ?? '';
   const candidates = await seedCandidateReferral(harness);
