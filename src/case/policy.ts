@@ -31,6 +31,8 @@ export const ACTIONS = [
   'connector:manage',
   'failure:read',
   'failure:reprocess',
+  // Operational figures (GET /metrics): counts by connector, agency and kind, never case content.
+  'metrics:read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -98,7 +100,8 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
         action === 'product:list' ||
         // The manager runs the hub: every failure, publications to the host included.
         action === 'failure:read' ||
-        action === 'failure:reprocess'
+        action === 'failure:reprocess' ||
+        action === 'metrics:read'
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {
@@ -122,6 +125,8 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
     }
     case 'connector-admin':
       // Manages its agency's connectors and their failures (ids, codes, counts); never sees case content.
+      // The operational figures are counts by connector and agency too, and run the service (GET /metrics).
+      if (action === 'metrics:read') return allow;
       if (action === 'failure:read' || action === 'failure:reprocess') {
         if (context.failure === undefined) return allow;
         if (context.failure.kind === 'publication') return deny('publications to the host are the hub manager\'s to reprocess');
