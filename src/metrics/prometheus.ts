@@ -183,9 +183,9 @@ function registerScrapeGauges(registers: Registry[], sources: ScrapeSources, now
       help: 'Audit entries committed but not yet chained (the audit head lag).',
       registers,
       async collect() {
-        this.reset();
         const figures = await read();
-        if (figures !== undefined) this.set(figures.audit.unchained);
+        // Unlabelled, so always exposed: NaN, not 0, when the store could not be read.
+        this.set(figures === undefined ? Number.NaN : figures.audit.unchained);
       },
     });
     new Gauge({
@@ -193,11 +193,9 @@ function registerScrapeGauges(registers: Registry[], sources: ScrapeSources, now
       help: 'Age of the oldest audit entry not yet chained; 0 when every entry is chained.',
       registers,
       async collect() {
-        this.reset();
         const figures = await read();
-        if (figures === undefined) return;
-        const oldest = figures.audit.oldestUnchainedAt;
-        this.set(oldest === null ? 0 : Math.max(0, (now() - oldest.getTime()) / 1000));
+        const oldest = figures?.audit.oldestUnchainedAt;
+        this.set(figures === undefined ? Number.NaN : oldest === null || oldest === undefined ? 0 : Math.max(0, (now() - oldest.getTime()) / 1000));
       },
     });
   }

@@ -86,6 +86,8 @@ export async function startFirewallHarness(options: { databaseUrl?: string; stor
     scheduler: options.scheduler ?? { schedule: () => Promise.resolve(), reprioritise: () => Promise.resolve(), ping: () => Promise.resolve(true) },
     deliveries: options.deliveries,
     verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway', ...TEST_TOKEN_LIFETIME }),
+    // GET /metrics as the gateway serves it by default (MASH_METRICS_ON_GATEWAY=on).
+    metricsExposition: { contentType: 'text/plain; version=0.0.4; charset=utf-8', text: () => Promise.resolve('# HELP mash_test A harness series.\n') },
   });
 
   return {
