@@ -5,7 +5,8 @@
  * listener of MASH_METRICS_PORT. Referrals go through the simulators; the series must then agree
  * with what the API says happened — lookups per connector as GET /v1/referrals/{id} lists them,
  * one time-to-picture observation per referral ready, release decisions and the product counted
- * once they are made, the publication's delivery to the host counted once delivered.
+ * once they are made, the publication's delivery to the host counted once delivered — and an
+ * agency that fails opens its connector's breaker, which the series shows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKey, signToken } from '../../src/gateway/embedded-key.ts';
@@ -52,8 +53,14 @@ async function scrapeGateway(): Promise<Sample[]> {
 beforeAll(async () => {
   deployment = await startGatewayOnSimulators(tmp.dir, {
     env: { MASH_METRICS_PORT: '0' },
-    // A rate limit on health, so its requests wait their turn and the waits are recorded.
-    connectors: (declared) => declared.map((c) => (c.agency === 'health' ? { ...c, rateLimit: { requestsPerSecond: 200, toleranceMs: 0 } } : c)),
+    connectors: (declared) =>
+      declared.map((c) => {
+        // A rate limit on health, so its requests wait their turn and the waits are recorded.
+        if (c.agency === 'health') return { ...c, rateLimit: { requestsPerSecond: 200, toleranceMs: 0 } };
+        // Education's breaker opens at its first failure and stays open (the last test fails it).
+        if (c.agency === 'education') return { ...c, retry: { ...c.retry, attempts: 1 }, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 600_000 } };
+        return c;
+      }),
   });
   listenerUrl = /"url":"(http:\/\/127\.0\.0\.1:\d+\/metrics)","msg":"metrics listening"/.exec(deployment.gateway.output())?.[1] ?? '';
   expect(listenerUrl, deployment.gateway.output()).not.toBe('');
@@ -159,5 +166,19 @@ describe('GET /metrics (embedded, the real process)', () => {
     const elsewhere = await fetch(listenerUrl.replace(/\/metrics$/, '/v1/referrals'));
     expect(elsewhere.status).toBe(404);
     expect(elsewhere.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it('shows a connector\u2019s breaker open once its agency fails, and its failed lookups', async () => {
+    deployment.simulators.agencies.education?.setFaults({ status: 503 });
+    const manager = await token('hub-manager');
+    const id = await submitExample(deployment.gateway.url, await token('referral-intake'));
+    const status = (await waitForPicture(deployment.gateway.url, manager, id, 60_000)) as unknown as StatusLookups;
+    const education = status.lookups.find((l) => l.agency === 'education')?.connectorId ?? '';
+    expect(status.lookups.filter((l) => l.agency === 'education').every((l) => l.status === 'failed')).toBe(true);
+    const samples = await scrapeGateway();
+    expect(valueOf(samples, 'mash_connector_breaker_state', { connector: education, state: 'open' })).toBe(1);
+    expect(valueOf(samples, 'mash_connector_breaker_state', { connector: education, state: 'closed' })).toBe(0);
+    expect(valueOf(samples, 'mash_lookups_total', { connector: education, agency: 'education', outcome: 'failed' })).toBe(status.lookups.filter((l) => l.agency === 'education').length);
+    expect(sumOf(samples, 'mash_time_to_picture_seconds_count')).toBe(3);
   });
 });
