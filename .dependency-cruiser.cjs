@@ -98,6 +98,22 @@ module.exports = {
       from: { pathNot: ['^src/queue/bullmq\\.ts$', '^src/queue/rate-limit-redis\\.ts$', '^src/queue/dashboard\\.ts$'] },
       to: { path: 'node_modules/(bullmq|ioredis)/' },
     },
+    // Metrics (docs/decisions.md "Metrics: one registry per process"): the business code records
+    // through the port in src/lib/metrics.ts; prom-client stays behind src/metrics, which only the
+    // composition root starts.
+    layer('metrics', ['lib', 'model', 'store'], 'metrics: the port, and the store figures it reads'),
+    {
+      name: 'prom-client-only-in-metrics',
+      severity: 'error',
+      from: { pathNot: '^src/metrics/' },
+      to: { path: 'node_modules/prom-client/' },
+    },
+    {
+      name: 'metrics-from-main',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/metrics/'] },
+      to: { path: '^src/metrics/' },
+    },
     {
       name: 'src-not-from-tests',
       severity: 'error',

@@ -37,6 +37,9 @@ describe('loadConfig', () => {
     [{ MASH_JWT_MAX_LIFETIME: '2d' }, 'MASH_JWT_MAX_LIFETIME'],
     [{ MASH_JWT_MAX_LIFETIME: '10s' }, 'MASH_JWT_MAX_LIFETIME'],
     [{ MASH_JWT_CLOCK_SKEW: '10m' }, 'MASH_JWT_CLOCK_SKEW'],
+    [{ MASH_METRICS_PORT: 'ninety' }, 'MASH_METRICS_PORT'],
+    [{ MASH_METRICS_PORT: '70000' }, 'MASH_METRICS_PORT'],
+    [{ MASH_METRICS_ON_GATEWAY: 'yes' }, 'MASH_METRICS_ON_GATEWAY'],
     [{ MASH_JWT_CLOCK_SKEW: '-5s' }, 'MASH_JWT_CLOCK_SKEW'],
     [{ MASH_WORKING_DAYS: 'weekdays' }, 'MASH_WORKING_DAYS'],
     [{ MASH_WORKING_HOURS: '17:00-09:00' }, 'MASH_WORKING_HOURS'],
@@ -49,6 +52,11 @@ describe('loadConfig', () => {
     expect(error.variable).toBe(variable);
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
     expect(error.message).not.toContain('\n');
+  });
+
+  it('serves metrics on the gateway behind auth, and no unauthenticated listener, unless configured', () => {
+    expect(loadConfig({}).metrics).toEqual({ onGateway: true, port: undefined, host: '127.0.0.1' });
+    expect(loadConfig({ MASH_METRICS_ON_GATEWAY: 'off', MASH_METRICS_PORT: '9464', MASH_METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ onGateway: false, port: 9464, host: '0.0.0.0' });
   });
 
   it('bounds bearer tokens: 8 h at most, 60 s of clock skew, unless configured', () => {

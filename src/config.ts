@@ -87,6 +87,10 @@ export const EnvSchema = z.object({
   MASH_BANK_HOLIDAYS: z.string().min(1).optional(),
   MASH_BANK_HOLIDAYS_DIVISION: z.string().min(1).default('england-and-wales'),
   MASH_SLA_AT_RISK: z.coerce.number().gt(0).lt(1).default(0.75),
+  // Prometheus metrics (README "Metrics"): GET /metrics on the gateway behind auth, and/or a listener without.
+  MASH_METRICS_ON_GATEWAY: z.enum(['on', 'off']).default('on'),
+  MASH_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  MASH_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: LogLevel.default('info'),
 });
 
@@ -134,6 +138,11 @@ export interface Config {
   readonly calendar: WorkingCalendarSpec;
   /** The share of a referral's working time after which it is flagged at risk of breaching. */
   readonly slaAtRiskFraction: number;
+  /**
+   * Prometheus metrics: `onGateway` serves GET /metrics on the gateway's port behind bearer auth
+   * (`metrics:read`); `port` (with `host`) opens a listener without auth, the only one a worker has.
+   */
+  readonly metrics: { readonly onGateway: boolean; readonly port: number | undefined; readonly host: string };
   readonly logLevel: z.infer<typeof LogLevel>;
 }
 
@@ -191,6 +200,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     outbox: { attempts: e.MASH_OUTBOX_ATTEMPTS, backoffMs: e.MASH_OUTBOX_BACKOFF_MS, leaseMs: e.MASH_OUTBOX_LEASE_MS },
     calendar: readCalendar(e),
     slaAtRiskFraction: e.MASH_SLA_AT_RISK,
+    metrics: { onGateway: e.MASH_METRICS_ON_GATEWAY === 'on', port: e.MASH_METRICS_PORT, host: e.MASH_METRICS_HOST },
     logLevel: e.LOG_LEVEL,
   };
 }

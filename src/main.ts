@@ -17,6 +17,10 @@ import { createTokenVerifier, type TokenVerifier } from './gateway/token-verifie
 import { ConfigError, describeError } from './lib/errors.ts';
 import { systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
+import type { Metrics } from './lib/metrics.ts';
+import { createPrometheusMetrics } from './metrics/prometheus.ts';
+import { startMetricsServer } from './metrics/server.ts';
+import { readStoreFigures } from './store/metrics-figures.ts';
 import { startJobEngine, type JobEngine } from './queue/engine.ts';
 import { createQueueDashboard } from './queue/dashboard.ts';
 import { deliverMessage, sweepOutbox, type OutboxDeps } from './queue/outbox.ts';
@@ -115,22 +119,33 @@ async function main(): Promise<void> {
   const redisWindow = runsJobs && config.redisUrl !== undefined ? redisRateWindow(config.redisUrl, logger) : undefined;
   if (redisWindow !== undefined) closers.unshift(() => redisWindow.close());
   const rateWindow: RateWindow = redisWindow ?? memoryRateWindow();
+  const servesHttp = config.role === 'all' || config.role === 'gateway';
+  // One registry per process (docs/decisions.md "Metrics: one registry per process"); the figures
+  // read from the store and the queues at scrape time only from a process that serves the API, so
+  // N workers do not count them N times. The engine is late bound, as for the processors.
+  const metrics = createPrometheusMetrics({ logger, sources: servesHttp ? { store: () => readStoreFigures(db, systemClock.now()), queues: () => engine.queueStats() } : undefined });
   // Late bound: the processors schedule follow-up work through the engine they run in.
   const engine: JobEngine = startJobEngine({
     redisUrl: config.redisUrl,
     ...config.jobs,
-    work: runsJobs ? jobWork({ config, db, vault, identity, pictures, auditSigner, logger, actor, sla, rateWindow, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
+    work: runsJobs ? jobWork({ config, db, vault, identity, pictures, auditSigner, logger, actor, sla, rateWindow, metrics, hostUrl: config.hostSystem.url ?? simulators?.host.url, jobs: () => engine }) : undefined,
     logger,
   });
   closers.unshift(() => engine.close());
+  if (config.metrics.port !== undefined) {
+    const metricsServer = await startMetricsServer(metrics, { host: config.metrics.host, port: config.metrics.port });
+    closers.unshift(() => metricsServer.close());
+    logger.info({ url: `${metricsServer.url}/metrics` }, 'metrics listening');
+  }
 
-  if (config.role === 'all' || config.role === 'gateway') {
+  if (servesHttp) {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
     // The read-only queue dashboard at /admin/queues, on the engine's Redis: distributed only.
     const dashboard = config.redisUrl === undefined ? undefined : createQueueDashboard({ connection: config.redisUrl, logger });
     if (dashboard !== undefined) closers.unshift(() => dashboard.close());
-    const app = createApp({ db, vault, identity, pictures, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla, queueDashboard: dashboard?.app });
+    const metricsExposition = config.metrics.onGateway ? { contentType: metrics.contentType, text: () => metrics.exposition() } : undefined;
+    const app = createApp({ db, vault, identity, pictures, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla, queueDashboard: dashboard?.app, metrics, metricsExposition });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config), simulators?.host.url);
@@ -154,6 +169,8 @@ interface JobWorkDeps {
   readonly sla: SlaClock;
   /** Where connector rate limits count sends: memory, or Redis when distributed. */
   readonly rateWindow: RateWindow;
+  /** Where lookups, breakers, rate-limit waits, pictures ready and deliveries are counted. */
+  readonly metrics: Metrics;
   /** The host products are pushed to; without one, hosts pull. */
   readonly hostUrl: string | undefined;
   /** The engine this work runs in, for the follow-up work it schedules (late bound). */
@@ -173,12 +190,14 @@ function jobWork(deps: JobWorkDeps): JobWork {
     logger,
     // Best effort: a breaker change the store misses is written again at the next change.
     onBreakerChange: (change) => {
+      deps.metrics.breakerChanged({ connectorId: change.connectorId, state: change.state });
       recordBreakerChange(db, change).catch((error: unknown) => {
         logger.warn({ connectorId: change.connectorId, err: describeError(error) }, 'could not record a breaker change');
       });
     },
+    onRateLimitWait: (connectorId, waitedMs) => deps.metrics.rateLimitWaited({ connectorId, seconds: waitedMs / 1000 }),
   });
-  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor, guards, caseChanged: (referralId) => deps.pictures.caseChanged(referralId) };
+  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor, guards, caseChanged: (referralId) => deps.pictures.caseChanged(referralId), metrics: deps.metrics };
   if (deps.hostUrl === undefined) logger.warn({ code: 'HOST.NOT_CONFIGURED' }, 'no MASH_HOST_URL: products wait for hosts to pull them (GET /v1/products)');
   const outboxDeps: OutboxDeps = {
     db,
@@ -193,6 +212,7 @@ function jobWork(deps: JobWorkDeps): JobWork {
     backoffMs: config.outbox.backoffMs,
     leaseMs: config.outbox.leaseMs,
     deliveries: { deliver: (requests) => deps.jobs().deliver(requests) },
+    metrics: deps.metrics,
   };
   const retentionDays = config.retention.days;
   return {

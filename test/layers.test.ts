@@ -80,3 +80,25 @@ describe('the layer rules of identity and batch linkage', () => {
     ]);
   });
 });
+
+describe('the layer rules of metrics', () => {
+  it('refuse the business code reaching the Prometheus registry past the port', async () => {
+    const found = await violations({
+      'src/metrics/prometheus.ts': "import { store } from '../store/db.ts';\nexport const registry = store;\n",
+      'src/research/complete.ts': "import { registry } from '../metrics/prometheus.ts';\nexport const complete = registry;\n",
+    });
+    expect(found).toEqual([
+      'metrics-from-main: src/research/complete.ts → src/metrics/prometheus.ts',
+      'research-layers: src/research/complete.ts → src/metrics/prometheus.ts',
+    ]);
+  });
+
+  it('let the composition root start it', async () => {
+    expect(
+      await violations({
+        'src/metrics/prometheus.ts': "import { store } from '../store/db.ts';\nexport const registry = store;\n",
+        'src/main.ts': "import { complete } from './research/complete.ts';\nimport { registry } from './metrics/prometheus.ts';\nexport const main = complete + registry;\n",
+      }),
+    ).toEqual([]);
+  });
+});

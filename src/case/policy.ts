@@ -32,6 +32,8 @@ export const ACTIONS = [
   'failure:read',
   'failure:reprocess',
   'queue:read',
+  // Operational figures (GET /metrics): counts by connector, agency and kind, never case content.
+  'metrics:read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -101,7 +103,9 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
         action === 'failure:read' ||
         action === 'failure:reprocess' ||
         // The queue dashboard: counts, states and ids of the hub's work, read-only.
-        action === 'queue:read'
+        action === 'queue:read' ||
+        // Operational figures (GET /metrics).
+        action === 'metrics:read'
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {
@@ -128,6 +132,8 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
       // The queue dashboard shows the same kind of thing for every agency's work: job ids, states,
       // counts and failure codes (src/queue/dashboard.ts), read-only; connector health needs it.
       if (action === 'queue:read') return allow;
+      // The operational figures are counts by connector and agency too, and run the service (GET /metrics).
+      if (action === 'metrics:read') return allow;
       if (action === 'failure:read' || action === 'failure:reprocess') {
         if (context.failure === undefined) return allow;
         if (context.failure.kind === 'publication') return deny('publications to the host are the hub manager\'s to reprocess');

@@ -14,6 +14,7 @@ import type { Identity, PossibleMatchOutcome, PossibleMatchRequest } from '../id
 import type { Clock } from '../lib/clock.ts';
 import { MashError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { Metrics } from '../lib/metrics.ts';
 import type { ReleaseDecision } from '../model/item.ts';
 import type { DeliveryScheduler, ResearchScheduler } from '../model/jobs.ts';
 import type { Agency } from '../model/agency.ts';
@@ -54,6 +55,8 @@ export interface CaseDeps extends CaseStoreDeps {
    * at once (the job engine); without it, the outbox sweep finds them.
    */
   readonly deliveries?: DeliveryScheduler | undefined;
+  /** Where release decisions and publications are counted once committed (src/lib/metrics.ts); none when absent. */
+  readonly metrics?: Metrics | undefined;
 }
 
 /** One principal's view of, and work on, the hub's cases. */
@@ -114,10 +117,19 @@ export function createCases(deps: CaseDeps): Cases {
         submittedStatus: async (referralId) => (await getReferralSummary(deps.db, referralId))?.status,
         picture: (referralId) => viewPicture({ ...store, pictures, views, contexts }, principal, referralId),
         reveal: (referralId, itemId) => changing(referralId, () => reveal(store, principal, referralId, itemId)),
-        decideRelease: (referralId, itemId, request) => changing(referralId, () => decide(store, principal, referralId, itemId, request)),
+        decideRelease: async (referralId, itemId, request) => {
+          const decided = await changing(referralId, () => decide(store, principal, referralId, itemId, request));
+          // Only the owning agency decides (policy.ts), so the decider's agency is the item's.
+          deps.metrics?.releaseDecided({ decision: request.decision, agency: principal.agency ?? 'none' });
+          return decided;
+        },
         releaseHistory: (referralId, itemId) => releaseHistory(store, principal, referralId, itemId),
         decide: (referralId, request) => changing(referralId, () => recordDecision({ ...store, sla: deps.sla, deliveries: deps.deliveries, research: deps.scheduler }, principal, referralId, request)),
-        publish: (referralId, request) => changing(referralId, () => publish({ ...store, deliveries: deps.deliveries }, principal, referralId, request)),
+        publish: async (referralId, request) => {
+          const published = await changing(referralId, () => publish({ ...store, deliveries: deps.deliveries }, principal, referralId, request));
+          if (published.created) deps.metrics?.productPublished();
+          return published;
+        },
         // Identity decides whose record a candidate is (its possible-match decisions);
         // a decision changes this case's picture, and, for a person-index question, the pictures of
         // every referral that sighted the record (their versions are bumped in the same transaction).

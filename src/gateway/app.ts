@@ -21,6 +21,7 @@ import { withLibraryErrorsConverted } from './library-errors.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { connectorRoutes } from './routes/connectors.ts';
 import { failureRoutes } from './routes/failures.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { caseRoutes } from './routes/case.ts';
 import { productRoutes } from './routes/products.ts';
 import { referralRoutes } from './routes/referrals.ts';
@@ -67,6 +68,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return c.json({ status: ready ? 'ready' : 'not-ready', store: store ? 'up' : 'down', queue: queue ? 'up' : 'down' }, ready ? 200 : 503);
   });
   mountDocs(app);
+  // Prometheus scrape behind bearer auth and `metrics:read`, unless configured off (README "Metrics").
+  if (deps.metricsExposition !== undefined) app.route('/metrics', withLibraryErrorsConverted(metricsRoutes(deps, deps.metricsExposition)));
 
   app.use('/v1/*', bodyLimit({ maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY, onError: () => { throw new MashError('REQUEST.TOO_LARGE', 'the request body is too large'); } }));
   app.use('/v1/*', bearerAuth(deps));

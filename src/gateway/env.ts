@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import type { Pictures } from '../case/pictures.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { Metrics } from '../lib/metrics.ts';
 import type { DeliveryScheduler, ResearchScheduler } from '../model/jobs.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Db } from '../store/db.ts';
@@ -41,4 +42,17 @@ export interface AppDeps {
   readonly maxBodyBytes?: number | undefined;
   /** The read-only queue dashboard (src/queue/dashboard.ts), mounted at /admin/queues; only with the distributed engine. */
   readonly queueDashboard?: Hono | undefined;
+  /** Where the case's release decisions and publications are counted (src/lib/metrics.ts). */
+  readonly metrics?: Metrics | undefined;
+  /**
+   * The Prometheus exposition served at GET /metrics behind bearer auth and `metrics:read`
+   * (src/gateway/routes/metrics.ts); without it the route does not exist (MASH_METRICS_ON_GATEWAY=off).
+   */
+  readonly metricsExposition?: MetricsExposition | undefined;
+}
+
+/** The text of a metrics scrape and its Content-Type. */
+export interface MetricsExposition {
+  readonly contentType: string;
+  text(): Promise<string>;
 }

@@ -99,6 +99,9 @@ export const ERROR_CODES = {
   'RECOVERY.SWEEP_FAILED': null,
   'RECOVERY.LOOKUPS_FAILED': null,
   'RETENTION.FAILED': null,
+  // Metrics: a recording dropped, a scrape-time source unread (docs/decisions.md "Metrics: one registry per process").
+  'METRICS.RECORD_FAILED': null,
+  'METRICS.SOURCE_FAILED': null,
   'SHUTDOWN.TIMEOUT': null,
   'SHUTDOWN.CLOSE_FAILED': null,
   'SHUTDOWN.DRAIN_INCOMPLETE': null,

@@ -14,6 +14,7 @@ import { MashError, describeError } from '../lib/errors.ts';
 import { currentLogContext } from '../lib/log-context.ts';
 import type { Logger } from '../lib/logger.ts';
 import { silentLogger } from '../lib/logger.ts';
+import type { QueueStats } from '../lib/metrics.ts';
 import { KEYED_KINDS, lookupJobId, MAX_WAVES, QUEUE_NAMES, referralJobId, type DeliveryRequest, type DeliveryScheduler, type KeyedKind, type PeriodicKind, type ReprioritiseRequest, type ResearchPlan, type ResearchScheduler } from '../model/jobs.ts';
 import { periodicFailureLog } from './periodic.ts';
 import { classifyFailure, createRetryPolicy, unavailableCode, type RetryPolicy } from './retry-policy.ts';
@@ -63,7 +64,16 @@ export interface BullmqSchedulerOptions extends Pick<RunnerOptions, 'attempts' |
 export interface BullmqScheduler extends ResearchScheduler, DeliveryScheduler {
   /** Closes the producers and their Redis connection. */
   close(): Promise<void>;
+  /** Each keyed queue's jobs by state and when its oldest waiting job was added (read-only; for metrics). */
+  queueStats(): Promise<readonly QueueStats[]>;
 }
+
+/**
+ * How many waiting jobs of a queue are read for the oldest one's age. Research jobs wait in
+ * BullMQ's prioritized set, ordered by priority and then arrival, so the oldest of a deep queue
+ * may lie beyond these: the age is then a lower bound (docs/decisions.md "Metrics").
+ */
+const OLDEST_SCAN = 500;
 
 /**
  * Creates the producer side. `schedule` adds the plan's flow atomically; `deliver` adds keyed
@@ -177,6 +187,28 @@ export function createBullmqScheduler(options: BullmqSchedulerOptions): BullmqSc
         // Best effort (model/jobs.ts): the messages stay due in the store; the outbox sweep enqueues them.
         log.warn({ code: 'QUEUE.UNAVAILABLE', deliveries: jobs.length, err: describeError(error) }, 'could not enqueue deliveries; left for the outbox sweep');
       }
+    },
+
+    async queueStats(): Promise<readonly QueueStats[]> {
+      if (closing !== undefined) return [];
+      const read = async (queue: string, from: Queue): Promise<QueueStats> => {
+        const counts = await from.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'waiting-children', 'failed');
+        const waiting = await from.getJobs(['wait', 'prioritized'], 0, OLDEST_SCAN - 1, true);
+        const oldest = waiting.reduce<number | undefined>((min, job) => (min === undefined || job.timestamp < min ? job.timestamp : min), undefined);
+        return {
+          queue,
+          counts: {
+            waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
+            active: counts.active ?? 0,
+            delayed: counts.delayed ?? 0,
+            'waiting-children': counts['waiting-children'] ?? 0,
+            failed: counts.failed ?? 0,
+          },
+          oldestWaitingAt: oldest,
+        };
+      };
+      const work = Promise.all([read('lookup', lookups), read('referral', referrals), read('delivery', deliveries)]);
+      return withTimeout(work, scheduleTimeoutMs);
     },
 
     async ping(): Promise<boolean> {

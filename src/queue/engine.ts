@@ -5,6 +5,7 @@
  * periodic kinds with their schedules — and gets back the ports the rest of the hub uses.
  */
 import type { Logger } from '../lib/logger.ts';
+import type { QueueStats } from '../lib/metrics.ts';
 import type { DeliveryScheduler, ResearchScheduler } from '../model/jobs.ts';
 import { createBullmqScheduler, startBullmqWorkers } from './bullmq.ts';
 import { createInProcessRunner } from './in-process.ts';
@@ -14,6 +15,8 @@ import type { JobWork, RunnerOptions } from './runner.ts';
 export interface JobEngine extends ResearchScheduler, DeliveryScheduler {
   /** Stops the schedules and taking work, waits for running jobs (the caller bounds the wait), closes connections. */
   close(): Promise<void>;
+  /** The keyed queues' depth and oldest waiting job, read now (metrics at scrape time). */
+  queueStats(): Promise<readonly QueueStats[]>;
 }
 
 export interface JobEngineOptions extends RunnerOptions {
@@ -59,6 +62,7 @@ export function startJobEngine(options: JobEngineOptions): JobEngine {
     reprioritise: (change) => scheduler.reprioritise(change),
     deliver: (requests) => scheduler.deliver(requests),
     ping: () => scheduler.ping(),
+    queueStats: () => scheduler.queueStats(),
     async close() {
       // Workers first: a running job may still schedule follow-up work through the producer.
       await workers?.close();

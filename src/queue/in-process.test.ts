@@ -29,6 +29,26 @@ describe('in-process runner', () => {
     await runner.close();
   });
 
+  it('reports each keyed queue by state, and when its oldest waiting job was added (metrics)', async () => {
+    const runner = createInProcessRunner(recordingProcessors().work, { ...OPTIONS, autorun: false }, silentLogger());
+    const before = Date.now();
+    await runner.schedule({ referralId: 'r', priority: 1, lookupIds: ['a', 'b'] });
+    const queued = new Map((await runner.queueStats()).map((stats) => [stats.queue, stats]));
+    expect([...queued.keys()]).toEqual(['lookup', 'referral', 'delivery']);
+    expect(queued.get('lookup')?.counts).toEqual({ waiting: 2, active: 0, delayed: 0, 'waiting-children': 0, failed: 0 });
+    expect(queued.get('lookup')?.oldestWaitingAt).toBeGreaterThanOrEqual(before);
+    expect(queued.get('referral')?.counts['waiting-children']).toBe(1);
+    expect(queued.get('referral')?.oldestWaitingAt).toBeUndefined();
+
+    runner.run();
+    await runner.idle();
+    for (const stats of await runner.queueStats()) {
+      expect(Object.values(stats.counts).every((n) => n === 0), stats.queue).toBe(true);
+      expect(stats.oldestWaitingAt).toBeUndefined();
+    }
+    await runner.close();
+  });
+
   it('resolves idle() at once when there is nothing to do', async () => {
     const runner = createInProcessRunner(recordingProcessors().work, OPTIONS, silentLogger());
     await expect(runner.idle()).resolves.toBeUndefined();

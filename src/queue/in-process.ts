@@ -10,7 +10,8 @@
 import { MashError } from '../lib/errors.ts';
 import { currentLogContext } from '../lib/log-context.ts';
 import type { Logger } from '../lib/logger.ts';
-import { lookupJobId, MAX_WAVES, referralJobId, type DeliveryRequest, type DeliveryScheduler, type JobKind, type KeyedKind, type PeriodicKind, type ReprioritiseRequest, type ResearchPlan, type ResearchScheduler } from '../model/jobs.ts';
+import type { QueueJobState, QueueStats } from '../lib/metrics.ts';
+import { KEYED_KINDS, lookupJobId, MAX_WAVES, referralJobId, type DeliveryRequest, type DeliveryScheduler, type JobKind, type KeyedKind, type PeriodicKind, type ReprioritiseRequest, type ResearchPlan, type ResearchScheduler } from '../model/jobs.ts';
 import { periodicFailureLog } from './periodic.ts';
 import { createRetryPolicy, unavailableCode } from './retry-policy.ts';
 import {
@@ -44,6 +45,8 @@ export interface InProcessRunner extends ResearchScheduler, DeliveryScheduler {
   idle(): Promise<void>;
   /** Stops the scheduler and taking work, cancels pending retries, waits for running jobs, drops queued ones. */
   close(): Promise<void>;
+  /** Each keyed kind's jobs by state, and when its oldest ready job was added (read-only; for metrics). */
+  queueStats(): Promise<readonly QueueStats[]>;
 }
 
 type JobState = 'waiting-children' | 'ready' | 'active' | 'delayed';
@@ -56,6 +59,8 @@ interface QueuedJob {
   priority: number;
   /** Arrival order: FIFO among equal priorities, as in BullMQ. */
   readonly sequence: number;
+  /** When it was added (ms since the epoch), as BullMQ's job timestamp: a waiting job's age. */
+  readonly addedAt: number;
   state: JobState;
   attemptsMade: number;
   /** Runs that ended waiting for the store: they do not count as attempts. */
@@ -96,8 +101,8 @@ export function createInProcessRunner(work: JobWork, options: InProcessRunnerOpt
   let pumpQueued = false;
   let closing: Promise<void> | undefined;
 
-  const add = (job: Omit<QueuedJob, 'sequence' | 'attemptsMade' | 'storeWaits' | 'pendingChildren' | 'timer'>): QueuedJob => {
-    const queued: QueuedJob = { ...job, sequence: nextSequence++, attemptsMade: 0, storeWaits: 0, pendingChildren: new Set(), timer: undefined };
+  const add = (job: Omit<QueuedJob, 'sequence' | 'addedAt' | 'attemptsMade' | 'storeWaits' | 'pendingChildren' | 'timer'>): QueuedJob => {
+    const queued: QueuedJob = { ...job, sequence: nextSequence++, addedAt: Date.now(), attemptsMade: 0, storeWaits: 0, pendingChildren: new Set(), timer: undefined };
     jobs.set(queued.id, queued);
     if (!isPeriodic(queued.kind)) keyedJobs += 1;
     if (queued.state === 'ready') ready.get(queued.kind)?.push(queued);
@@ -315,6 +320,21 @@ export function createInProcessRunner(work: JobWork, options: InProcessRunnerOpt
     run(): void {
       if (closing !== undefined) throw new MashError('QUEUE.UNAVAILABLE', 'job runner is closed');
       startTaking();
+    },
+
+    queueStats(): Promise<readonly QueueStats[]> {
+      const stats = new Map<KeyedKind, { counts: Record<QueueJobState, number>; oldestWaitingAt: number | undefined }>();
+      for (const kind of KEYED_KINDS) stats.set(kind, { counts: { waiting: 0, active: 0, delayed: 0, 'waiting-children': 0, failed: 0 }, oldestWaitingAt: undefined });
+      for (const job of jobs.values()) {
+        if (isPeriodic(job.kind)) continue;
+        const entry = stats.get(job.kind);
+        if (entry === undefined) continue;
+        // A ready job waits for a worker: BullMQ's "waiting" (or "prioritized"). Failed jobs are forgotten here.
+        const state = job.state === 'ready' ? 'waiting' : job.state;
+        entry.counts[state] += 1;
+        if (state === 'waiting' && (entry.oldestWaitingAt === undefined || job.addedAt < entry.oldestWaitingAt)) entry.oldestWaitingAt = job.addedAt;
+      }
+      return Promise.resolve([...stats].map(([queue, entry]) => ({ queue, counts: entry.counts, oldestWaitingAt: entry.oldestWaitingAt })));
     },
 
     idle(): Promise<void> {

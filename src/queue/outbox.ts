@@ -17,6 +17,7 @@ import { appendAudit } from '../audit/log.ts';
 import type { Clock } from '../lib/clock.ts';
 import { describeError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { Metrics } from '../lib/metrics.ts';
 import type { FeedbackNotifier, DeliveryOutcome } from '../host/feedback.ts';
 import type { HostPublisher, HostSettings } from '../host/publisher.ts';
 import type { Agency } from '../model/agency.ts';
@@ -52,6 +53,8 @@ export interface OutboxDeps {
   readonly leaseMs: number;
   /** Where deliveries due later, and those the sweep finds due, are enqueued (the job engine). */
   readonly deliveries: DeliveryScheduler;
+  /** Where recorded delivery attempts are counted (src/lib/metrics.ts); none when absent. */
+  readonly metrics?: Metrics | undefined;
 }
 
 /** How many due messages one sweep hands over; the next sweep takes the rest. */
@@ -196,6 +199,7 @@ async function record(deps: OutboxDeps, message: OutboxMessage, outcome: Outcome
   });
   const result: DeliveryResult = !recorded ? 'skipped' : outcome.kind === 'delivered' ? 'delivered' : final ? 'failed' : 'retry';
   deps.logger[result === 'delivered' ? 'info' : 'warn']({ outbox: message.id, kind: message.kind, target: message.target, attempt, result }, 'outbox delivery');
+  if (result !== 'skipped') deps.metrics?.outboxDelivered({ kind: message.kind, outcome: result });
   // Due again after the backoff: enqueued for then (best effort; the sweep finds it otherwise),
   // a little after, since a timer may fire a few milliseconds before the clock says it is due.
   if (result === 'retry') await deps.deliveries.deliver([{ outboxId: message.id, dueAt: nextAt, delayMs: nextAt.getTime() - at.getTime() + TIMER_SLACK_MS }]);

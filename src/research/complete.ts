@@ -31,7 +31,7 @@ import { planLookups } from './plan.ts';
  */
 const IDENTITY_FACT_KINDS = ['person', 'relationship'] as const;
 
-export interface CompletionDeps extends Pick<ResearchDeps, 'db' | 'vault' | 'clock' | 'logger' | 'actor' | 'caseChanged'> {
+export interface CompletionDeps extends Pick<ResearchDeps, 'db' | 'vault' | 'clock' | 'logger' | 'actor' | 'caseChanged' | 'metrics'> {
   /** How many waves of household members to look up beyond the referral's subjects (default 1). */
   readonly familyDepth: number;
   /** Identity, built once by the composition root: wave matching, household discovery, linking. */
@@ -55,7 +55,7 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
   const next = await db.transaction(async (tx) => {
     const lookups = await listLookups(tx, data.referralId);
     // A later wave already exists: this job is a redelivery of a finished wave.
-    if (lookups.some((l) => (l.wave ?? 1) > wave)) return undefined;
+    if (lookups.some((l) => (l.wave ?? 1) > wave)) return 'unchanged' as const;
     for (const lookup of lookups.filter((l) => (l.wave ?? 1) === wave && !isTerminalLookup(l.status))) {
       await recordLookupOutcome(tx, deps.vault, {
         lookupId: lookup.id,
@@ -99,7 +99,7 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
       }
     }
 
-    if (!(await setReferralStatus(tx, data.referralId, ['received', 'researching'], 'picture-ready', at))) return undefined;
+    if (!(await setReferralStatus(tx, data.referralId, ['received', 'researching'], 'picture-ready', at))) return 'unchanged' as const;
     const finished = await listLookups(tx, data.referralId);
     await appendAudit(tx, {
       at,
@@ -117,11 +117,12 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
         personRecordsAwaitingDecision: matches.filter((m) => m.outcome === 'possible').length,
       },
     });
-    return undefined;
+    return 'picture-ready' as const;
   });
   // Matches, decisions and the status changed (the next wave's lookups too): the pictures follow.
   deps.caseChanged?.(data.referralId);
-  if (next !== undefined) {
+  if (next === 'picture-ready') deps.metrics?.pictureReady({ rag: referral.rag, seconds: (at.getTime() - referral.receivedAt.getTime()) / 1000 });
+  if (next !== 'unchanged' && next !== 'picture-ready') {
     await deps.schedule(next);
     deps.logger.info({ referralId: data.referralId, wave: next.wave, lookups: next.lookupIds.length }, 'next wave of research scheduled');
     return;

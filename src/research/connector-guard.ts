@@ -65,6 +65,8 @@ export interface ConnectorGuardOptions {
   readonly logger: Logger;
   /** Told when a connector's breaker changes state in this process (recorded in the store, best effort). */
   readonly onBreakerChange?: ((change: BreakerChange) => void) | undefined;
+  /** Told how long each request waited for its turn under the connector's rate limit (metrics). */
+  readonly onRateLimitWait?: ((connectorId: string, waitedMs: number) => void) | undefined;
 }
 
 export interface BreakerChange {
@@ -145,7 +147,7 @@ export function createConnectorGuards(options: ConnectorGuardOptions): Connector
         maxAttempts: connector.retry.attempts - 1,
         backoff: budget.backoff,
       });
-      const context = adapterContext(connector, options.rateWindow);
+      const context = adapterContext(connector, options.rateWindow, options.onRateLimitWait);
       const calls: Orchestration[] = [];
       let attempts = 0;
       try {
@@ -200,12 +202,14 @@ function retryBudget(connector: Connector, dueAt: Date, clock: Clock): { allows(
 }
 
 /** The adapter's context: its requests take their turn under the connector's rate limit. */
-function adapterContext(connector: Connector, rateWindow: RateWindow): AdapterContext {
+function adapterContext(connector: Connector, rateWindow: RateWindow, onWait: ConnectorGuardOptions['onRateLimitWait']): AdapterContext {
   const limit = connector.rateLimit;
   if (limit === undefined) return {};
   return {
     fetch: async (input, init) => {
+      const waitStarted = performance.now();
       await takeTurn(rateWindow, connector.id, limit, init?.signal ?? new AbortController().signal);
+      onWait?.(connector.id, performance.now() - waitStarted);
       return globalThis.fetch(input, init);
     },
   };

@@ -9,6 +9,7 @@ import { describeError } from '../lib/errors.ts';
 import { sha256Hex } from '../lib/ids.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { Metrics } from '../lib/metrics.ts';
 import { Fact } from '../model/fact.ts';
 import type { LookupJobData } from '../model/jobs.ts';
 import { describeCuts, type AnswerCut, type Orchestration } from '../model/lookup.ts';
@@ -35,6 +36,8 @@ export interface ResearchDeps {
   readonly caseChanged?: ((referralId: string) => void) | undefined;
   /** Each connector's retries, breaker, concurrency and rate limit (src/research/connector-guard.ts). */
   readonly guards: ConnectorGuards;
+  /** Where finished lookups and pictures ready are counted (src/lib/metrics.ts); none when absent. */
+  readonly metrics?: Metrics | undefined;
 }
 
 /** The adapter's view of a referral subject. */
@@ -80,6 +83,7 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
     return;
   }
   if (started === 'finished') return;
+  const runStarted = performance.now();
   const { lookup, referral } = started;
   const subject = referral.input.subjects.find((s) => s.ref === lookup.subjectRef) ?? started.discoveredSubject;
   const connector = started.connectorDefinition === null ? undefined : connectorOf(started.connectorDefinition);
@@ -149,6 +153,8 @@ export async function executeLookup(data: LookupJobData, deps: ResearchDeps): Pr
     },
   );
   if (stored !== undefined) {
+    // Counted once, by the run that recorded the outcome (a redelivered job records nothing).
+    deps.metrics?.lookupFinished({ connectorId: lookup.connectorId, agency: lookup.agency, outcome: finish.status, seconds: (performance.now() - runStarted) / 1000 });
     // While research runs, only pictures already stored are kept warm (src/case/pictures.ts); with
     // none stored there is nothing to build until the wave completes, and asking would cost a
     // query per lookup. A read is never served a stale picture either way: it checks the version.

@@ -90,6 +90,8 @@ export async function startFirewallHarness(
     deliveries: options.deliveries,
     queueDashboard: options.queueDashboard,
     verifyToken: createTokenVerifier({ publicKey: key.publicKey, issuer: 'mash-gateway', audience: 'mash-gateway', ...TEST_TOKEN_LIFETIME }),
+    // GET /metrics as the gateway serves it by default (MASH_METRICS_ON_GATEWAY=on).
+    metricsExposition: { contentType: 'text/plain; version=0.0.4; charset=utf-8', text: () => Promise.resolve('# HELP mash_test A harness series.\n') },
   });
 
   return {

@@ -109,6 +109,8 @@ const ROUTES: readonly RouteCase[] = [
   },
   // The queue dashboard (distributed deployments): connector administrators and the manager, read-only.
   { name: 'GET /admin/queues/api/queues', allowed: ['manager', 'police-admin'], request: () => ({ method: 'GET', path: '/admin/queues/api/queues' }) },
+  // Operational figures (counts by connector, agency and kind): the manager and connector administrators.
+  { name: 'GET /metrics', allowed: ['manager', 'police-admin'], request: () => ({ method: 'GET', path: '/metrics' }) },
   {
     name: 'PUT /v1/connectors/:id (a health connector)',
     allowed: [],
@@ -282,5 +284,24 @@ describe('products: the policy decides each read from the product and its referr
     expect(assigned.status).toBe(200);
     expect((await read('police-practitioner', `/v1/products/${other.productId}`)).status).toBe(200);
     expect(await feed('police-practitioner')).toEqual([ids.productId, other.productId]);
+  });
+});
+
+describe('operational metrics (GET /metrics)', () => {
+  it('are read by the manager and any agency’s connector administrator, by no other role', () => {
+    const allowed = (role: Role, agency?: Agency): boolean => authorize({ sub: `metrics-${role}`, role, agency }, 'metrics:read').allowed;
+    expect(allowed('hub-manager')).toBe(true);
+    for (const agency of ['police', 'health', 'housing'] as const) expect(allowed('connector-admin', agency), agency).toBe(true);
+    for (const role of ['referral-intake', 'hub-practitioner', 'host-system', 'auditor'] as const) expect(allowed(role, role === 'hub-practitioner' ? 'police' : undefined), role).toBe(false);
+  });
+
+  it('answer 401 without a token and the exposition as text to the manager', async () => {
+    const anonymous = await harness.app.request('/metrics');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const manager = await harness.app.request('/metrics', { headers: { authorization: `Bearer ${await harness.token('hub-manager')}` } });
+    expect(manager.status).toBe(200);
+    expect(manager.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await manager.text()).toContain('mash_test');
   });
 });
