@@ -87,6 +87,10 @@ export const EnvSchema = z.object({
   MASH_BANK_HOLIDAYS: z.string().min(1).optional(),
   MASH_BANK_HOLIDAYS_DIVISION: z.string().min(1).default('england-and-wales'),
   MASH_SLA_AT_RISK: z.coerce.number().gt(0).lt(1).default(0.75),
+  // The hub console (docs/decisions.md "The hub console").
+  MASH_CONSOLE: z.enum(['on', 'off']).default('on'),
+  MASH_CONSOLE_DEMO_SIGN_IN: z.enum(['auto', 'on', 'off']).default('auto'),
+  MASH_CONSOLE_SESSION_MINUTES: z.coerce.number().int().min(5).max(1_440).default(480),
   LOG_LEVEL: LogLevel.default('info'),
 });
 
@@ -126,6 +130,11 @@ export interface Config {
   readonly outbox: { readonly attempts: number; readonly backoffMs: number; readonly leaseMs: number };
   /** Waves of household members looked up beyond the referral's subjects (0: none). */
   readonly familyDepth: number;
+  /**
+   * The hub console, or undefined when switched off. Its demonstration sign-in is on by default
+   * only embedded (PGlite: synthetic people); its cookies are `Secure` when the public URL is https.
+   */
+  readonly console: { readonly demoSignIn: boolean; readonly secureCookies: boolean; readonly sessionMinutes: number } | undefined;
   /** Days after publication and closure before a case's content is destroyed; unset keeps it. */
   readonly retention: { readonly days: number | undefined; readonly sweepMs: number };
   /** Where the master key comes from; resolved (and, embedded, created) by src/store/master-key.ts. */
@@ -187,6 +196,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     masterKey: { base64: e.MASH_MASTER_KEY, file: e.MASH_MASTER_KEY_FILE },
     hostSystem: { url: e.MASH_HOST_URL, format: e.MASH_HOST_FORMAT, tokenFile: e.MASH_HOST_TOKEN_FILE },
     familyDepth: e.MASH_FAMILY_DEPTH,
+    console:
+      e.MASH_CONSOLE === 'off'
+        ? undefined
+        : {
+            demoSignIn: e.MASH_CONSOLE_DEMO_SIGN_IN === 'on' || (e.MASH_CONSOLE_DEMO_SIGN_IN === 'auto' && e.DATABASE_URL === undefined),
+            secureCookies: e.MASH_PUBLIC_URL?.startsWith('https:') === true,
+            sessionMinutes: e.MASH_CONSOLE_SESSION_MINUTES,
+          },
     retention: { days: e.MASH_RETENTION_DAYS, sweepMs: e.MASH_RETENTION_SWEEP_MS },
     outbox: { attempts: e.MASH_OUTBOX_ATTEMPTS, backoffMs: e.MASH_OUTBOX_BACKOFF_MS, leaseMs: e.MASH_OUTBOX_LEASE_MS },
     calendar: readCalendar(e),

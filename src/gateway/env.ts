@@ -17,6 +17,19 @@ export interface AppEnv {
   };
 }
 
+/** How the hub console (src/gateway/console) signs people in and sets its cookies. */
+export interface ConsoleOptions {
+  /**
+   * The demonstration sign-in (choose a role): embedded mode only, where every person is
+   * synthetic. A deployment signs staff in through its identity provider.
+   */
+  readonly demoSignIn: boolean;
+  /** Served over TLS (directly or behind a proxy that terminates it): `Secure` and the `__Host-` prefix. */
+  readonly secureCookies: boolean;
+  /** How long a session lasts from sign-in. */
+  readonly sessionMinutes: number;
+}
+
 export interface AppDeps {
   readonly db: Db;
   readonly vault: Vault;
@@ -36,6 +49,8 @@ export interface AppDeps {
   readonly auditKeys: ReadonlyMap<string, string>;
   /** The stored pictures, rebuilt in the background after changes (src/main.ts); without them, reads rebuild what they find stale. */
   readonly pictures?: Pictures | undefined;
+  /** The hub console (src/gateway/console): how people sign in and how its cookies are set. Without it, no console. */
+  readonly console?: ConsoleOptions | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number | undefined;
 }

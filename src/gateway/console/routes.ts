@@ -1,0 +1,211 @@
+/**
+ * The hub console at /console (docs/decisions.md "The hub console"): server-rendered pages over
+ * the same case module, and so the same policy function, as the API; every action a plain HTML
+ * form (progressive enhancement: nothing needs JavaScript).
+ *
+ * Headers on every console answer: a strict Content-Security-Policy (scripts, styles, fonts and
+ * images from this origin only; no inline script; forms post here only; no framing), and
+ * `Cache-Control: no-store` on pages, which carry case information (OWASP Session Management:
+ * sensitive pages are not cached). Static assets are a fixed list read once at start.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { csrf } from 'hono/csrf';
+import { secureHeaders } from 'hono/secure-headers';
+import { z } from 'zod';
+import type { Cases } from '../../case/repository.ts';
+import { MashError, describeError } from '../../lib/errors.ts';
+import { Agency } from '../../model/agency.ts';
+import { PrincipalClaims } from '../../model/principal.ts';
+import { Rag, ReferralStatus } from '../../model/referral.ts';
+import type { AppDeps, ConsoleOptions } from '../env.ts';
+import { problemPage, type Markup } from './layout.ts';
+import { CONSOLE_ROLES, queuePage, referralPage, signInPage } from './pages.ts';
+import { beginSession, checkCsrf, CSRF_FIELD, endSession, readSession, type ConsoleEnv, type ConsoleUser } from './session.ts';
+
+
+const GOVUK_DIST = path.join(path.dirname(new URL(import.meta.resolve('govuk-frontend')).pathname));
+const OWN_ASSETS = path.join(import.meta.dirname, 'assets');
+
+interface Asset {
+  readonly body: Uint8Array;
+  readonly type: string;
+}
+
+/**
+ * The files the console serves. The Design System's typeface (GDS Transport) is for GOV.UK
+ * services only: its `@font-face` rules are taken out, and text falls back to Arial.
+ */
+function loadAssets(): ReadonlyMap<string, Asset> {
+  const css = readFileSync(path.join(GOVUK_DIST, 'govuk-frontend.min.css'), 'utf8').replace(/@font-face\{[^}]*\}/g, '');
+  return new Map<string, Asset>([
+    ['/console/assets/govuk-frontend.min.css', { body: Buffer.from(css, 'utf8'), type: 'text/css; charset=utf-8' }],
+    ['/console/assets/govuk-frontend.min.js', { body: readFileSync(path.join(GOVUK_DIST, 'govuk-frontend.min.js')), type: 'text/javascript; charset=utf-8' }],
+    ['/console/assets/console.css', { body: readFileSync(path.join(OWN_ASSETS, 'console.css')), type: 'text/css; charset=utf-8' }],
+    ['/console/assets/console.mjs', { body: readFileSync(path.join(OWN_ASSETS, 'console.mjs')), type: 'text/javascript; charset=utf-8' }],
+    ['/assets/images/favicon.ico', { body: readFileSync(path.join(GOVUK_DIST, 'assets', 'images', 'favicon.ico')), type: 'image/x-icon' }],
+    ['/assets/images/favicon.svg', { body: readFileSync(path.join(GOVUK_DIST, 'assets', 'images', 'favicon.svg')), type: 'image/svg+xml' }],
+  ]);
+}
+
+const SignInForm = z
+  .object({
+    name: z.string().trim().min(1, 'Enter your name').max(100, 'Your name must be 100 characters or fewer'),
+    role: z.enum(CONSOLE_ROLES, 'Select your role'),
+    agency: z.union([z.literal(''), Agency]).optional(),
+  })
+  .strict();
+
+const QueueQuery = z
+  .object({
+    sla: z.union([z.literal(''), z.enum(['on-track', 'at-risk', 'breached'])]).optional(),
+    rag: z.union([z.literal(''), Rag]).optional(),
+    status: z.union([z.literal(''), ReferralStatus]).optional(),
+    cursor: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+const ReferralId = z.uuid();
+
+/** The console's routes, to mount at the application's root (they answer /console/* and the favicon). */
+export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptions): Hono<ConsoleEnv> {
+  const app = new Hono<ConsoleEnv>();
+  const assets = loadAssets();
+
+  for (const [pathname, asset] of assets) {
+    app.get(pathname, (c) => {
+      c.header('content-type', asset.type);
+      c.header('cache-control', 'public, max-age=3600');
+      c.header('x-content-type-options', 'nosniff');
+      return c.body(asset.body.slice());
+    });
+  }
+
+  app.use(
+    '/console/*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: 'same-origin',
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use('/console', async (c, next) => {
+    await next();
+    c.header('cache-control', 'no-store');
+  });
+  app.use('/console/*', async (c, next) => {
+    await next();
+    if (!c.req.path.startsWith('/console/assets/')) c.header('cache-control', 'no-store');
+  });
+  // A form posted from another origin is refused before anything reads it (Origin check), whatever its token.
+  app.use('/console/*', csrf());
+  app.use('/console', readSession(deps, options));
+  app.use('/console/*', readSession(deps, options));
+
+  const render = async (c: Context<ConsoleEnv>, markup: Markup, status: 200 | 400 | 403 | 404 = 200): Promise<Response> => c.html(await markup, status);
+  const signedInUser = (c: Context<ConsoleEnv>): ConsoleUser | undefined => c.get('user');
+
+  app.get('/console', (c) => c.redirect(signedInUser(c) === undefined ? '/console/sign-in' : '/console/referrals', 303));
+
+  app.get('/console/sign-in', async (c) => {
+    if (!options.demoSignIn) throw new MashError('CONSOLE.SIGN_IN_UNAVAILABLE', 'sign-in through the identity provider is not configured on this gateway');
+    return render(c, signInPage({}, {}));
+  });
+
+  app.post('/console/sign-in', async (c) => {
+    if (!options.demoSignIn) throw new MashError('CONSOLE.SIGN_IN_UNAVAILABLE', 'sign-in through the identity provider is not configured on this gateway');
+    const form = await c.req.parseBody();
+    const values = { name: stringField(form.name), role: stringField(form.role), agency: stringField(form.agency) };
+    const parsed = SignInForm.safeParse(values);
+    const errors: Partial<Record<'name' | 'role' | 'agency', string>> = {};
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const field = issue.path[0];
+        if ((field === 'name' || field === 'role' || field === 'agency') && errors[field] === undefined) errors[field] = field === 'agency' ? 'Select an agency from the list' : issue.message;
+      }
+    } else {
+      const needsAgency = parsed.data.role === 'hub-practitioner' || parsed.data.role === 'connector-admin';
+      const agency = parsed.data.agency === '' ? undefined : parsed.data.agency;
+      if (needsAgency && agency === undefined) errors.agency = 'Select the agency you work for';
+      if (!needsAgency && agency !== undefined) errors.agency = 'Hub managers and auditors work for the hub: select "None"';
+      if (Object.keys(errors).length === 0) {
+        const principal = PrincipalClaims.parse({ sub: parsed.data.name, role: parsed.data.role, ...(agency === undefined ? {} : { agency }) });
+        await beginSession(c, deps, options, principal);
+        deps.logger.info({ requestId: c.get('requestId'), role: principal.role, agency: principal.agency }, 'console sign-in');
+        return c.redirect(principal.role === 'hub-practitioner' || principal.role === 'hub-manager' ? '/console/referrals' : '/console/signed-in', 303);
+      }
+    }
+    return render(c, signInPage(values, errors), 400);
+  });
+
+  app.post('/console/sign-out', async (c) => {
+    const user = signedInUser(c);
+    if (user !== undefined) checkCsrf(user, (await c.req.parseBody())[CSRF_FIELD]);
+    await endSession(c, deps, options);
+    return c.redirect('/console/sign-in', 303);
+  });
+
+  /** Pages for people signed in: anyone else is sent to sign in. */
+  const requireUser = (c: Context<ConsoleEnv>): ConsoleUser | Response => signedInUser(c) ?? c.redirect('/console/sign-in', 303);
+
+  app.get('/console/signed-in', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    return render(c, problemPage({ title: 'Signed in', detail: 'There is nothing for your role in the console yet: the screens for connectors and the audit trail come next.', user }));
+  });
+
+  app.get('/console/referrals', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const query = QueueQuery.safeParse(c.req.query());
+    const filters = query.success ? query.data : {};
+    const list = await cases.of(user.principal).list({
+      sla: filters.sla === '' ? undefined : filters.sla,
+      rag: filters.rag === '' ? undefined : filters.rag,
+      status: filters.status === '' ? undefined : filters.status,
+      cursor: filters.cursor,
+      limit: 50,
+    });
+    return render(c, queuePage(user, list, filters, { now: deps.clock.now(), calendar: deps.sla.calendar }));
+  });
+
+  app.get('/console/referrals/:id', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const id = ReferralId.safeParse(c.req.param('id'));
+    if (!id.success) throw new MashError('REFERRAL.NOT_FOUND', 'no referral has this address');
+    const view = await cases.of(user.principal).status(id.data);
+    return render(c, referralPage(user, view, { now: deps.clock.now(), calendar: deps.sla.calendar }));
+  });
+
+  // Errors answer as pages, with the status the API would give and its words; a bug is logged and answered 500.
+  app.onError(async (error, c) => {
+    const user = signedInUser(c);
+    // Hono's Origin check refuses a form from another site before the route runs.
+    if (error instanceof HTTPException && error.status === 403) {
+      return c.html(await problemPage({ title: 'You cannot do this', detail: 'this form did not come from this console: go back, reload the page and try again', user }), 403);
+    }
+    if (error instanceof MashError && error.status !== null) {
+      const title = error.status === 403 ? 'You cannot do this' : error.status === 404 ? 'Page not found' : error.status === 400 ? 'There is a problem' : 'Sorry, there is a problem';
+      return c.html(await problemPage({ title, detail: error.message, user }), error.status as 400 | 403 | 404 | 409 | 410 | 503);
+    }
+    deps.logger.error({ requestId: c.get('requestId'), code: 'INTERNAL', error: describeError(error) }, 'unhandled console error');
+    return c.html(await problemPage({ title: 'Sorry, there is a problem with the service', detail: 'Try again later.', user }), 500);
+  });
+
+  return app;
+}
+
+const stringField = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
