@@ -10,6 +10,7 @@
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import type { Agency } from '../../model/agency.ts';
 import type { Principal, Role } from '../../model/principal.ts';
 import { CSRF_FIELD, type ConsoleUser } from './session.ts';
 
@@ -33,6 +34,15 @@ export const ROLE_NAMES: Readonly<Record<Role, string>> = {
   'referral-intake': 'Referral intake',
   'host-system': 'Host case system',
 };
+
+const AGENCY_NAMES: Readonly<Record<Agency, string>> = {
+  health: 'Health',
+  police: 'Police',
+  education: 'Education',
+  housing: 'Housing',
+  'social-care': "Children's social care",
+};
+export const agencyName = (agency: Agency): string => AGENCY_NAMES[agency];
 
 export const describePrincipal = (principal: Principal): string => `${principal.sub} — ${ROLE_NAMES[principal.role]}${principal.agency === undefined ? '' : `, ${principal.agency}`}`;
 

@@ -10,7 +10,7 @@ import type { LookupView } from '../../model/lookup.ts';
 import { AGENCIES } from '../../model/agency.ts';
 import type { Rag, ReferralStatus, Threshold } from '../../model/referral.ts';
 import type { WorkingCalendar } from '../../model/working-calendar.ts';
-import { ROLE_NAMES, page, type Markup } from './layout.ts';
+import { ROLE_NAMES, agencyName, page, type Markup } from './layout.ts';
 import type { ConsoleUser } from './session.ts';
 
 /** Roles a person signs in to the console as (intake and the host are systems, not people). */
@@ -77,14 +77,7 @@ ${AGENCIES.map((agency) => html`<option value="${agency}"${values.agency === age
   );
 }
 
-const AGENCY_NAMES: Readonly<Record<(typeof AGENCIES)[number], string>> = {
-  health: 'Health',
-  police: 'Police',
-  education: 'Education',
-  housing: 'Housing',
-  'social-care': "Children's social care",
-};
-export const agencyName = (agency: (typeof AGENCIES)[number]): string => AGENCY_NAMES[agency];
+
 
 const RAG_TAGS: Readonly<Record<Rag, { readonly tag: string; readonly text: string }>> = {
   red: { tag: 'govuk-tag--red', text: 'Red' },
@@ -193,7 +186,13 @@ const LOOKUP_STATUSES: Readonly<Record<LookupView['status'], { readonly tag: str
  * One referral's state: its rating, SLA and every lookup with its outcome and, when it is not a
  * complete answer, why — a picture that is partial says so (DESIGN.md: honesty over completeness).
  */
-export function referralPage(user: ConsoleUser, view: ReferralStatusView, clock: { now: Date; calendar: Pick<WorkingCalendar, 'workingTimeBetween'> }): Markup {
+export function referralPage(
+  user: ConsoleUser,
+  view: ReferralStatusView,
+  clock: { now: Date; calendar: Pick<WorkingCalendar, 'workingTimeBetween'> },
+  parts: { sections?: readonly Markup[]; notice?: string | undefined; errors?: readonly { href: string; text: string }[] | undefined } = {},
+): Markup {
+  const { sections = [], notice, errors } = parts;
   const rag = RAG_TAGS[view.rag];
   const standing = STANDINGS[view.sla.standing] ?? { tag: 'govuk-tag--grey', text: view.sla.standing };
   const counts = view.lookupCounts;
@@ -201,8 +200,9 @@ export function referralPage(user: ConsoleUser, view: ReferralStatusView, clock:
   const gaps = counts.failed + counts.timedOut + counts.partial + counts.notPermitted;
   const title = `Referral ${view.externalReference ?? view.id}`;
   return page(
-    { title, user, current: '/console/referrals' },
-    html`<span class="govuk-caption-l">Referral</span>
+    { title, user, current: '/console/referrals', errors },
+    html`${notice === undefined ? '' : html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="notice-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="notice-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${notice}</p></div></div>`}
+<span class="govuk-caption-l">Referral</span>
 <h1 class="govuk-heading-l">${view.externalReference ?? view.id}</h1>
 ${
   unfinished > 0
@@ -240,6 +240,7 @@ ${view.lookups.map((lookup) => {
 </tr>`;
 })}
 </tbody>
-</table>`,
+</table>
+${sections}`,
   );
 }
