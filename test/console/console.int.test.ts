@@ -140,11 +140,46 @@ describe('the console in a browser', () => {
     }
   });
 
+  it('lets the auditor verify the trail and search it, names shown as text; other roles get 403', async () => {
+    const { context, page } = await newPage({ javaScriptEnabled: true });
+    try {
+      await signIn(page, { name: '<b>Audrey</b> Auditor', role: 'auditor' });
+      expect(new URL(page.url()).pathname).toBe('/console/audit');
+      await page.getByRole('button', { name: 'Verify the audit trail' }).click();
+      expect(await page.locator('#verify-result').textContent()).toMatch(/^The audit trail is intact: \d+ entries chained/);
+      await page.getByLabel('Referral').fill(referralId);
+      await page.getByLabel('Action').fill('referral.received');
+      await page.getByRole('button', { name: 'Search' }).click();
+      expect(await page.locator('tbody tr').count()).toBe(1);
+      expect(await page.locator('tbody tr').textContent()).toContain('referral.received');
+      // The auditor's own verification is in the trail, with the name as it was given.
+      await page.getByLabel('Referral').fill('');
+      await page.getByLabel('Action').fill('audit.verified');
+      await page.getByRole('button', { name: 'Search' }).click();
+      expect(await page.locator('tbody tr').first().locator('td').nth(2).textContent()).toBe('<b>Audrey</b> Auditor');
+      await expectAccessible(page, 'audit');
+      await page.getByLabel('From').fill('5 December');
+      await page.getByRole('button', { name: 'Search' }).click();
+      expect(await page.title()).toMatch(/^Error: Audit trail/);
+      expect(await page.locator('.govuk-error-summary a[href="#audit-from"]').count()).toBe(1);
+      await expectAccessible(page, 'audit-errors');
+    } finally {
+      await context.close();
+    }
+    const manager = await newPage({ javaScriptEnabled: true });
+    try {
+      await signIn(manager.page, { name: 'Pat Manager', role: 'hub-manager' });
+      expect((await manager.page.goto(`${base()}/console/audit`))?.status()).toBe(403);
+    } finally {
+      await manager.context.close();
+    }
+  });
+
   it('answers a connector administrator 403 on every case page, as the API does', async () => {
     const { context, page } = await newPage({ javaScriptEnabled: true });
     try {
       await signIn(page, { name: 'Alex Admin', role: 'connector-admin', agency: 'health' });
-      for (const pathname of ['/console/referrals', `/console/referrals/${referralId}`]) {
+      for (const pathname of ['/console/referrals', `/console/referrals/${referralId}`, `/console/referrals/${referralId}/preview`, '/console/audit']) {
         const response = await page.goto(`${base()}${pathname}`);
         expect(response?.status(), pathname).toBe(403);
         expect(await page.locator('h1').textContent()).toBe('You cannot do this');

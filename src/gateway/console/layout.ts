@@ -21,7 +21,7 @@ const NAVIGATION: Readonly<Record<Role, readonly { readonly href: string; readon
   'hub-practitioner': [{ href: '/console/referrals', label: 'Referrals' }],
   'hub-manager': [{ href: '/console/referrals', label: 'Referrals' }],
   'connector-admin': [],
-  auditor: [],
+  auditor: [{ href: '/console/audit', label: 'Audit trail' }],
   'referral-intake': [],
   'host-system': [],
 };

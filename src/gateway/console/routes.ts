@@ -24,6 +24,8 @@ import type { AppDeps, ConsoleOptions } from '../env.ts';
 import { page, problemPage, type Markup } from './layout.ts';
 import { factsSection, managerSection, previewBody, releaseRestSection, undecidedBody } from './case-pages.ts';
 import { DecisionBody, PublishBody, ReleaseBody } from '../routes/case.ts';
+import { searchAuditFor, verifyAuditFor } from '../routes/audit.ts';
+import { auditPage } from './audit-pages.ts';
 import { Picture } from '../../model/picture.ts';
 import { CONSOLE_ROLES, queuePage, referralPage, signInPage } from './pages.ts';
 import { beginSession, checkCsrf, CSRF_FIELD, endSession, readSession, type ConsoleEnv, type ConsoleUser } from './session.ts';
@@ -147,7 +149,7 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
         const principal = PrincipalClaims.parse({ sub: parsed.data.name, role: parsed.data.role, ...(agency === undefined ? {} : { agency }) });
         await beginSession(c, deps, options, principal);
         deps.logger.info({ requestId: c.get('requestId'), role: principal.role, agency: principal.agency }, 'console sign-in');
-        return c.redirect(principal.role === 'hub-practitioner' || principal.role === 'hub-manager' ? '/console/referrals' : '/console/signed-in', 303);
+        return c.redirect(principal.role === 'hub-practitioner' || principal.role === 'hub-manager' ? '/console/referrals' : principal.role === 'auditor' ? '/console/audit' : '/console/signed-in', 303);
       }
     }
     return render(c, signInPage(values, errors), 400);
@@ -335,6 +337,51 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
     if (!parsed.success) throw new MashError('REQUEST.INVALID', 'the rationale for withholding undecided items is missing or too long: preview again');
     await cases.of(posted.user.principal).publish(id, parsed.data);
     return backTo(c, id, 'published');
+  });
+
+  const AuditQuery = z
+    .object({
+      referralId: z.union([z.literal(''), z.uuid('Enter a referral id as the audit shows it')]).optional(),
+      action: z.union([z.literal(''), z.string().regex(/^[a-z]+(\.[a-z-]+)+$/, 'Enter an action such as picture.viewed').max(60)]).optional(),
+      actor: z.string().max(200, 'Who must be 200 characters or fewer').optional(),
+      from: z.union([z.literal(''), z.iso.date('Enter the date as year-month-day, for example 2026-12-01')]).optional(),
+      to: z.union([z.literal(''), z.iso.date('Enter the date as year-month-day, for example 2026-12-31')]).optional(),
+      after: z.string().regex(/^\d{1,18}$/).optional(),
+    })
+    .strict();
+
+  const showAudit = async (c: Context<ConsoleEnv>, user: ConsoleUser, verification?: Awaited<ReturnType<typeof verifyAuditFor>>): Promise<Response> => {
+    const parsed = AuditQuery.safeParse(c.req.query());
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((issue) => ({ href: `#audit-${String(issue.path[0] ?? 'referralId')}`, text: issue.message }));
+      return render(c, auditPage(user, c.req.query(), undefined, { errors }), 400);
+    }
+    const q = parsed.data;
+    const blank = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
+    const from = blank(q.from);
+    const to = blank(q.to);
+    const results = await searchAuditFor(deps, user.principal, {
+      referralId: blank(q.referralId),
+      action: blank(q.action),
+      actor: blank(q.actor),
+      from: from === undefined ? undefined : `${from}T00:00:00.000Z`,
+      to: to === undefined ? undefined : `${to}T00:00:00.000Z`,
+      after: Number(q.after ?? '0'),
+      limit: 100,
+    });
+    return render(c, auditPage(user, q, results, { verification }));
+  };
+
+  app.get('/console/audit', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    return showAudit(c, user);
+  });
+
+  app.post('/console/audit/verify', async (c) => {
+    const posted = await formOf(c);
+    if (posted instanceof Response) return posted;
+    return showAudit(c, posted.user, await verifyAuditFor(deps, posted.user.principal));
   });
 
   // Errors answer as pages, with the status the API would give and its words; a bug is logged and answered 500.
