@@ -9,6 +9,7 @@ import type { Vault } from '../store/vault.ts';
 import type { SlaClock } from '../model/working-calendar.ts';
 import type { Identity } from '../identity/index.ts';
 import type { TokenVerifier } from './token-verifier.ts';
+import type { OidcOptions } from '../config.ts';
 
 export interface AppEnv {
   Variables: {
@@ -19,6 +20,8 @@ export interface AppEnv {
 
 /** How the hub console (src/gateway/console) signs people in and sets its cookies. */
 export interface ConsoleOptions {
+  /** Sign-in through the identity provider, when configured. */
+  readonly oidc?: OidcOptions | undefined;
   /**
    * The demonstration sign-in (choose a role): embedded mode only, where every person is
    * synthetic. A deployment signs staff in through its identity provider.

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   // A console form without this session's synchronizer token (OWASP CSRF prevention), or a demo sign-in where there is none.
   'CONSOLE.FORM_EXPIRED': 403,
   'CONSOLE.SIGN_IN_UNAVAILABLE': 404,
+  'CONSOLE.SIGN_IN_FAILED': 401,
   // The case and what the hub holds of it.
   'REFERRAL.NOT_FOUND': 404,
   'ITEM.NOT_FOUND': 404,

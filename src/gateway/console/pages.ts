@@ -23,20 +23,32 @@ export interface SignInValues {
 }
 
 /** The embedded demo sign-in: a name, a role and, for practitioners and administrators, an agency. */
-export function signInPage(values: SignInValues, errors: Readonly<Partial<Record<'name' | 'role' | 'agency', string>>>): Markup {
+export function signInPage(values: SignInValues, errors: Readonly<Partial<Record<'name' | 'role' | 'agency', string>>>, ways: { readonly demo: boolean; readonly provider: boolean }): Markup {
   const list = (['name', 'role', 'agency'] as const).flatMap((field) => {
     const text = errors[field];
     return text === undefined ? [] : [{ href: `#${field === 'role' ? 'role' : field}`, text }];
   });
-  const fieldError = (field: 'name' | 'role' | 'agency'): Markup =>
-    errors[field] === undefined ? html`` : html`<p id="${field}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${errors[field]}</p>`;
-  const group = (field: 'name' | 'role' | 'agency'): string => `govuk-form-group${errors[field] === undefined ? '' : ' govuk-form-group--error'}`;
-  const described = (field: 'name' | 'role' | 'agency', hint: string): string => [hint, errors[field] === undefined ? '' : `${field}-error`].filter((x) => x !== '').join(' ');
   return page(
     { title: 'Sign in', errors: list },
     html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <h1 class="govuk-heading-l">Sign in</h1>
-<div class="govuk-warning-text">
+${
+  ways.provider
+    ? html`<p class="govuk-body">Sign in with the account you use for your organisation's other systems.</p>
+<a href="/console/oidc/start" role="button" draggable="false" class="govuk-button govuk-button--start" data-module="govuk-button">Sign in with your organisation's account</a>`
+    : ''
+}
+${ways.demo ? demoSignIn(values, errors) : ''}
+</div></div>`,
+  );
+}
+
+function demoSignIn(values: SignInValues, errors: Readonly<Partial<Record<'name' | 'role' | 'agency', string>>>): Markup {
+  const fieldError = (field: 'name' | 'role' | 'agency'): Markup =>
+    errors[field] === undefined ? html`` : html`<p id="${field}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${errors[field]}</p>`;
+  const group = (field: 'name' | 'role' | 'agency'): string => `govuk-form-group${errors[field] === undefined ? '' : ' govuk-form-group--error'}`;
+  const described = (field: 'name' | 'role' | 'agency', hint: string): string => [hint, errors[field] === undefined ? '' : `${field}-error`].filter((x) => x !== '').join(' ');
+  return html`<div class="govuk-warning-text">
 <span class="govuk-warning-text__icon" aria-hidden="true">!</span>
 <strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> Demonstration sign-in. This gateway runs embedded, with synthetic people only: choose who to be. A council's gateway signs staff in through its identity provider.</strong>
 </div>
@@ -72,9 +84,20 @@ ${AGENCIES.map((agency) => html`<option value="${agency}"${values.agency === age
 </select>
 </div>
 <button type="submit" class="govuk-button" data-module="govuk-button">Sign in</button>
-</form>
-</div></div>`,
-  );
+</form>`;
+}
+
+/** After the provider's redirect: a page of our own origin that moves on to the console (see oidc.ts). */
+export function continuePage(next: string): Markup {
+  return html`<!DOCTYPE html>
+<html lang="en" class="govuk-template">
+<head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${next}"><title>Signed in – MASH Gateway</title>
+<link rel="stylesheet" href="/console/assets/govuk-frontend.min.css"></head>
+<body class="govuk-template__body"><div class="govuk-width-container"><main class="govuk-main-wrapper" id="main-content">
+<h1 class="govuk-heading-l">Signed in</h1>
+<p class="govuk-body"><a class="govuk-link" href="${next}">Continue to the console</a></p>
+</main></div></body>
+</html>`;
 }
 
 

@@ -18,7 +18,8 @@ import { z } from 'zod';
 import type { Cases } from '../../case/repository.ts';
 import { MashError, describeError } from '../../lib/errors.ts';
 import { Agency } from '../../model/agency.ts';
-import { PrincipalClaims } from '../../model/principal.ts';
+import { PrincipalClaims, type Principal } from '../../model/principal.ts';
+import { createOidcSignIn } from './oidc.ts';
 import { Rag, ReferralStatus } from '../../model/referral.ts';
 import type { AppDeps, ConsoleOptions } from '../env.ts';
 import { page, problemPage, type Markup } from './layout.ts';
@@ -27,7 +28,7 @@ import { DecisionBody, PublishBody, ReleaseBody } from '../routes/case.ts';
 import { searchAuditFor, verifyAuditFor } from '../routes/audit.ts';
 import { auditPage } from './audit-pages.ts';
 import { Picture } from '../../model/picture.ts';
-import { CONSOLE_ROLES, queuePage, referralPage, signInPage } from './pages.ts';
+import { CONSOLE_ROLES, continuePage, queuePage, referralPage, signInPage } from './pages.ts';
 import { beginSession, checkCsrf, CSRF_FIELD, endSession, readSession, type ConsoleEnv, type ConsoleUser } from './session.ts';
 
 
@@ -119,18 +120,37 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
   app.use('/console', readSession(deps, options));
   app.use('/console/*', readSession(deps, options));
 
-  const render = async (c: Context<ConsoleEnv>, markup: Markup, status: 200 | 400 | 403 | 404 = 200): Promise<Response> => c.html(await markup, status);
+  const render = async (c: Context<ConsoleEnv>, markup: Markup, status: 200 | 400 | 401 | 403 | 404 = 200): Promise<Response> => c.html(await markup, status);
   const signedInUser = (c: Context<ConsoleEnv>): ConsoleUser | undefined => c.get('user');
 
   app.get('/console', (c) => c.redirect(signedInUser(c) === undefined ? '/console/sign-in' : '/console/referrals', 303));
 
+  const oidc = options.oidc === undefined ? undefined : createOidcSignIn(options.oidc, deps.logger, options.secureCookies);
+  const landing = (principal: Principal): string =>
+    principal.role === 'hub-practitioner' || principal.role === 'hub-manager' ? '/console/referrals' : principal.role === 'auditor' ? '/console/audit' : '/console/signed-in';
+
   app.get('/console/sign-in', async (c) => {
-    if (!options.demoSignIn) throw new MashError('CONSOLE.SIGN_IN_UNAVAILABLE', 'sign-in through the identity provider is not configured on this gateway');
-    return render(c, signInPage({}, {}));
+    if (!options.demoSignIn && oidc === undefined) throw new MashError('CONSOLE.SIGN_IN_UNAVAILABLE', 'no sign-in is configured on this gateway: set MASH_OIDC_ISSUER and MASH_OIDC_CLIENT_ID');
+    return render(c, signInPage({}, {}, { demo: options.demoSignIn, provider: oidc !== undefined }));
+  });
+
+  app.get('/console/oidc/start', async (c) => {
+    if (oidc === undefined) throw new MashError('CONSOLE.SIGN_IN_UNAVAILABLE', 'sign-in through an identity provider is not configured on this gateway');
+    return c.redirect(await oidc.start(c), 302);
+  });
+
+  // The provider sends the browser back here. A page of our own moves on to the console, so that
+  // the next request is a same-site navigation and carries the SameSite=Strict session cookie.
+  app.get('/console/oidc/callback', async (c) => {
+    if (oidc === undefined) throw new MashError('CONSOLE.SIGN_IN_UNAVAILABLE', 'sign-in through an identity provider is not configured on this gateway');
+    const principal = await oidc.finish(c);
+    await beginSession(c, deps, options, principal);
+    deps.logger.info({ requestId: c.get('requestId'), role: principal.role, agency: principal.agency, via: 'oidc' }, 'console sign-in');
+    return render(c, continuePage(landing(principal)));
   });
 
   app.post('/console/sign-in', async (c) => {
-    if (!options.demoSignIn) throw new MashError('CONSOLE.SIGN_IN_UNAVAILABLE', 'sign-in through the identity provider is not configured on this gateway');
+    if (!options.demoSignIn) throw new MashError('CONSOLE.SIGN_IN_UNAVAILABLE', 'the demonstration sign-in is off on this gateway: sign in through your identity provider');
     const form = await c.req.parseBody();
     const values = { name: stringField(form.name), role: stringField(form.role), agency: stringField(form.agency) };
     const parsed = SignInForm.safeParse(values);
@@ -149,10 +169,10 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
         const principal = PrincipalClaims.parse({ sub: parsed.data.name, role: parsed.data.role, ...(agency === undefined ? {} : { agency }) });
         await beginSession(c, deps, options, principal);
         deps.logger.info({ requestId: c.get('requestId'), role: principal.role, agency: principal.agency }, 'console sign-in');
-        return c.redirect(principal.role === 'hub-practitioner' || principal.role === 'hub-manager' ? '/console/referrals' : principal.role === 'auditor' ? '/console/audit' : '/console/signed-in', 303);
+        return c.redirect(landing(principal), 303);
       }
     }
-    return render(c, signInPage(values, errors), 400);
+    return render(c, signInPage(values, errors, { demo: true, provider: oidc !== undefined }), 400);
   });
 
   app.post('/console/sign-out', async (c) => {
@@ -392,8 +412,8 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
       return c.html(await problemPage({ title: 'You cannot do this', detail: 'this form did not come from this console: go back, reload the page and try again', user }), 403);
     }
     if (error instanceof MashError && error.status !== null) {
-      const title = error.status === 403 ? 'You cannot do this' : error.status === 404 ? 'Page not found' : error.status === 400 ? 'There is a problem' : 'Sorry, there is a problem';
-      return c.html(await problemPage({ title, detail: error.message, user }), error.status as 400 | 403 | 404 | 409 | 410 | 503);
+      const title = error.status === 401 ? 'You are not signed in' : error.status === 403 ? 'You cannot do this' : error.status === 404 ? 'Page not found' : error.status === 400 ? 'There is a problem' : 'Sorry, there is a problem';
+      return c.html(await problemPage({ title, detail: error.message, user }), error.status as 400 | 401 | 403 | 404 | 409 | 410 | 503);
     }
     deps.logger.error({ requestId: c.get('requestId'), code: 'INTERNAL', error: describeError(error) }, 'unhandled console error');
     return c.html(await problemPage({ title: 'Sorry, there is a problem with the service', detail: 'Try again later.', user }), 500);
