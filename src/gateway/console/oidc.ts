@@ -41,7 +41,7 @@ export function createOidcSignIn(options: OidcOptions, logger: Logger, secureCoo
   /** Discovery once, on first use (the provider may be away when the gateway starts); a failure is tried again next time. */
   const configured = (): Promise<client.Configuration> => {
     configuration ??= client
-      .discovery(new URL(options.issuer), options.clientId, options.clientSecret, undefined, options.issuer.startsWith('http://') ? { execute: [client.allowInsecureRequests] } : undefined)
+      .discovery(new URL(options.issuer), options.clientId, options.clientSecret, undefined, loopbackHttp(options.issuer) ? { execute: [insecureForLoopback] } : undefined)
       .catch((error: unknown) => {
         configuration = undefined;
         log.warn({ code: 'CONSOLE.SIGN_IN_FAILED', error: describeError(error) }, 'identity provider discovery failed');
@@ -91,6 +91,14 @@ export function createOidcSignIn(options: OidcOptions, logger: Logger, secureCoo
     },
   };
 }
+
+/** Plain HTTP to the provider only on this machine (a local provider for development and tests); anything else must be https. */
+const loopbackHttp = (issuer: string): boolean => {
+  const url = new URL(issuer);
+  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+};
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- deprecated to discourage production use; used only for a loopback issuer (loopbackHttp)
+const insecureForLoopback = client.allowInsecureRequests;
 
 const safeJson = (text: string): unknown => {
   try {
