@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', '.tmp/**', 'coverage/**', '*.cjs'] },
+  // The console's browser script is plain JavaScript served as is (src/gateway/console/assets).
+  { ignores: ['node_modules/**', 'data/**', '.tmp/**', 'coverage/**', 'test-output/**', '*.cjs', 'src/gateway/console/assets/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -1,7 +1,8 @@
 /**
  * The test command (`npm test`): every check and every suite, the distributed ones included.
- * 1. Makes sure the OS `redis-server` and PostgreSQL binaries the distributed suites start, and the
- *    `curl` and `openssl` the README walkthrough runs, are present — installing them with apt-get
+ * 1. Makes sure the OS `redis-server` and PostgreSQL binaries the distributed suites start, the
+ *    `curl` and `openssl` the README walkthrough runs, and the `chromium` the console's browser
+ *    tests drive are present — installing them with apt-get
  *    when it can, or stopping with a one-line instruction.
  * 2. Type check, lint and the layer check, side by side (each reads the sources, none writes them),
  *    their output printed whole, one check after another, in this order.
@@ -31,6 +32,8 @@ function ensureServers(): void {
     // test/e2e/readme-walkthrough.int.test.ts runs the README's commands as written.
     ...(which('curl') ? [] : ['curl']),
     ...(which('openssl') ? [] : ['openssl']),
+    // The console's browser tests drive Debian's chromium (test/support/browser.ts), with a text font.
+    ...(existsSync(process.env.MASH_TEST_CHROMIUM ?? '/usr/bin/chromium') ? [] : ['chromium', 'fonts-liberation']),
   ];
   const missing = present();
   if (missing.length === 0) return;

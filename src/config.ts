@@ -91,8 +91,43 @@ export const EnvSchema = z.object({
   MASH_METRICS_ON_GATEWAY: z.enum(['on', 'off']).default('on'),
   MASH_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   MASH_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // The hub console (docs/decisions.md "The hub console").
+  MASH_CONSOLE: z.enum(['on', 'off']).default('on'),
+  MASH_CONSOLE_DEMO_SIGN_IN: z.enum(['auto', 'on', 'off']).default('auto'),
+  MASH_CONSOLE_SESSION_MINUTES: z.coerce.number().int().min(5).max(1_440).default(480),
+  // Sign-in through the council's identity provider (OpenID Connect; docs/decisions.md "The hub console").
+  MASH_OIDC_ISSUER: z.url().optional(),
+  MASH_OIDC_CLIENT_ID: z.string().min(1).max(200).optional(),
+  MASH_OIDC_CLIENT_SECRET_FILE: z.string().min(1).optional(),
+  MASH_OIDC_REDIRECT_URL: z.url().optional(),
+  MASH_OIDC_SCOPES: z.string().min(1).max(500).default('openid profile email'),
+  MASH_OIDC_ROLE_CLAIM: z.string().min(1).max(100).default('groups'),
+  MASH_OIDC_ROLE_MAP: z.string().min(2).optional(),
+  MASH_OIDC_AGENCY_CLAIM: z.string().min(1).max(100).default('agency'),
+  MASH_OIDC_AGENCY_MAP: z.string().min(2).optional(),
+  MASH_OIDC_NAME_CLAIM: z.string().min(1).max(100).default('email'),
   LOG_LEVEL: LogLevel.default('info'),
 });
+
+/**
+ * Sign-in through the council's identity provider (OpenID Connect, code flow with PKCE), and how
+ * its claims become a hub principal (src/gateway/console/oidc.ts).
+ */
+export interface OidcOptions {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+  /** The callback URL registered with the provider; the request's own origin when unset. */
+  readonly redirectUrl: string | undefined;
+  readonly scopes: string;
+  /** The claim holding the person's groups or roles, and which value means which hub role (a value naming a role maps to it). */
+  readonly roleClaim: string;
+  readonly roleMap: Readonly<Record<string, string>>;
+  readonly agencyClaim: string;
+  readonly agencyMap: Readonly<Record<string, string>>;
+  /** The claim the audit log names the person by. */
+  readonly nameClaim: string;
+}
 
 export interface Config {
   readonly host: string;
@@ -130,6 +165,11 @@ export interface Config {
   readonly outbox: { readonly attempts: number; readonly backoffMs: number; readonly leaseMs: number };
   /** Waves of household members looked up beyond the referral's subjects (0: none). */
   readonly familyDepth: number;
+  /**
+   * The hub console, or undefined when switched off. Its demonstration sign-in is on by default
+   * only embedded (PGlite: synthetic people); its cookies are `Secure` when the public URL is https.
+   */
+  readonly console: { readonly demoSignIn: boolean; readonly secureCookies: boolean; readonly sessionMinutes: number; readonly oidc: OidcOptions | undefined } | undefined;
   /** Days after publication and closure before a case's content is destroyed; unset keeps it. */
   readonly retention: { readonly days: number | undefined; readonly sweepMs: number };
   /** Where the master key comes from; resolved (and, embedded, created) by src/store/master-key.ts. */
@@ -196,6 +236,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     masterKey: { base64: e.MASH_MASTER_KEY, file: e.MASH_MASTER_KEY_FILE },
     hostSystem: { url: e.MASH_HOST_URL, format: e.MASH_HOST_FORMAT, tokenFile: e.MASH_HOST_TOKEN_FILE },
     familyDepth: e.MASH_FAMILY_DEPTH,
+    console:
+      e.MASH_CONSOLE === 'off'
+        ? undefined
+        : {
+            demoSignIn: e.MASH_CONSOLE_DEMO_SIGN_IN === 'on' || (e.MASH_CONSOLE_DEMO_SIGN_IN === 'auto' && e.DATABASE_URL === undefined),
+            secureCookies: e.MASH_PUBLIC_URL?.startsWith('https:') === true,
+            sessionMinutes: e.MASH_CONSOLE_SESSION_MINUTES,
+            oidc: readOidc(e),
+          },
     retention: { days: e.MASH_RETENTION_DAYS, sweepMs: e.MASH_RETENTION_SWEEP_MS },
     outbox: { attempts: e.MASH_OUTBOX_ATTEMPTS, backoffMs: e.MASH_OUTBOX_BACKOFF_MS, leaseMs: e.MASH_OUTBOX_LEASE_MS },
     calendar: readCalendar(e),
@@ -230,6 +279,47 @@ function readCalendar(e: z.infer<typeof EnvSchema>): WorkingCalendarSpec {
 }
 
 /** A key variable holds a PEM, or the path of a file holding one. */
+/** A JSON object of strings from a variable (`{"mash-managers": "hub-manager"}`), or {} when unset. */
+function stringMap(value: string | undefined, variable: string): Record<string, string> {
+  if (value === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError(variable, 'must be a JSON object of strings, e.g. {"mash-managers": "hub-manager"}');
+  }
+  const map = z.record(z.string(), z.string()).safeParse(parsed);
+  if (!map.success) throw new ConfigError(variable, 'must be a JSON object of strings, e.g. {"mash-managers": "hub-manager"}');
+  return map.data;
+}
+
+/** The identity provider's settings, all or none: the issuer and client id go together. */
+function readOidc(e: z.infer<typeof EnvSchema>): OidcOptions | undefined {
+  if (e.MASH_OIDC_ISSUER === undefined && e.MASH_OIDC_CLIENT_ID === undefined) return undefined;
+  if (e.MASH_OIDC_ISSUER === undefined) throw new ConfigError('MASH_OIDC_ISSUER', 'is needed with MASH_OIDC_CLIENT_ID');
+  if (e.MASH_OIDC_CLIENT_ID === undefined) throw new ConfigError('MASH_OIDC_CLIENT_ID', 'is needed with MASH_OIDC_ISSUER');
+  let clientSecret: string | undefined;
+  if (e.MASH_OIDC_CLIENT_SECRET_FILE !== undefined) {
+    try {
+      clientSecret = readFileSync(e.MASH_OIDC_CLIENT_SECRET_FILE, 'utf8').trim();
+    } catch {
+      throw new ConfigError('MASH_OIDC_CLIENT_SECRET_FILE', `cannot read ${e.MASH_OIDC_CLIENT_SECRET_FILE}`);
+    }
+  }
+  return {
+    issuer: e.MASH_OIDC_ISSUER,
+    clientId: e.MASH_OIDC_CLIENT_ID,
+    clientSecret,
+    redirectUrl: e.MASH_OIDC_REDIRECT_URL,
+    scopes: e.MASH_OIDC_SCOPES,
+    roleClaim: e.MASH_OIDC_ROLE_CLAIM,
+    roleMap: stringMap(e.MASH_OIDC_ROLE_MAP, 'MASH_OIDC_ROLE_MAP'),
+    agencyClaim: e.MASH_OIDC_AGENCY_CLAIM,
+    agencyMap: stringMap(e.MASH_OIDC_AGENCY_MAP, 'MASH_OIDC_AGENCY_MAP'),
+    nameClaim: e.MASH_OIDC_NAME_CLAIM,
+  };
+}
+
 function readPem(value: string, variable: string): string {
   if (value.includes('-----BEGIN')) return value.replaceAll('\\n', '\n');
   try {

@@ -128,6 +128,8 @@ const MAPPINGS: Readonly<Record<AuditAction, Mapping>> = {
   'item.history-viewed': { pattern: 'read', type: REST, subtype: [READ], action: 'R' },
   // Overridden to a disclosure when a host system reads (see eventMapping).
   'product.read': { pattern: 'read', type: REST, subtype: [READ], action: 'R' },
+  // The manager reading the product publishing would build (the console's preview).
+  'product.previewed': { pattern: 'read', type: REST, subtype: [READ], action: 'R' },
   'product.published': disclosure,
   'publication.delivered': disclosure,
   'publication.failed': disclosure,

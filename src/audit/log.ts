@@ -30,6 +30,7 @@ export type AuditAction =
   | 'item.release-decided'
   | 'item.history-viewed'
   | 'product.published'
+  | 'product.previewed'
   | 'product.read'
   | 'publication.delivered'
   | 'publication.failed'

@@ -34,7 +34,7 @@ import { readProduct, readProductFeed, type FeedPage } from './disclosure.ts';
 import { decide, releaseHistory, reveal, type ReleaseRequest } from './items.ts';
 import { createPictures, type Pictures, type ServedPicture } from './pictures.ts';
 import type { Action } from './policy.ts';
-import { publish, type PublishRequest } from './publication.ts';
+import { previewProduct, publish, type PublishRequest } from './publication.ts';
 import { closeCase } from './retention.ts';
 import { listCases, type ReferralListPage, type ReferralListRequest } from './listing.ts';
 import { referralStatus, type ReferralStatusView } from './status.ts';
@@ -76,6 +76,8 @@ export interface CaseRepository {
   releaseHistory(referralId: string, itemId: string): Promise<{ agency: Agency; revisions: ReleaseDecision[] }>;
   decide(referralId: string, request: DecisionRequest): Promise<{ revision: number; notified: number }>;
   publish(referralId: string, request: PublishRequest): Promise<{ product: Product; created: boolean }>;
+  /** The product publishing now would build (same builder, next version), stored nowhere; the view is audited. */
+  preview(referralId: string, request: PublishRequest): Promise<Product>;
   decidePossibleMatch(referralId: string, matchId: string, request: PossibleMatchRequest): Promise<PossibleMatchOutcome>;
   assign(referralId: string, subject: string): Promise<{ assigned: boolean }>;
   close(referralId: string, rationale: string): Promise<{ closedAt: string; changed: boolean }>;
@@ -130,6 +132,7 @@ export function createCases(deps: CaseDeps): Cases {
           if (published.created) deps.metrics?.productPublished();
           return published;
         },
+        preview: (referralId, request) => previewProduct(store, principal, referralId, request),
         // Identity decides whose record a candidate is (its possible-match decisions);
         // a decision changes this case's picture, and, for a person-index question, the pictures of
         // every referral that sighted the record (their versions are bumped in the same transaction).

@@ -19,6 +19,7 @@ import { mountDocs } from './docs.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 import { withLibraryErrorsConverted } from './library-errors.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { consoleRoutes } from './console/routes.ts';
 import { connectorRoutes } from './routes/connectors.ts';
 import { failureRoutes } from './routes/failures.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/v1/admin/failures', withLibraryErrorsConverted(failureRoutes(deps)));
   app.route('/v1/audit', withLibraryErrorsConverted(auditRoutes(deps)));
   mountQueueDashboard(app, deps);
+  if (deps.console !== undefined) app.route('/', consoleRoutes(deps, cases, deps.console));
 
   app.notFound((c) => new MashError('ROUTE.NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).getResponse(c.req.path));
 

@@ -11,12 +11,28 @@ import type { Vault } from '../store/vault.ts';
 import type { SlaClock } from '../model/working-calendar.ts';
 import type { Identity } from '../identity/index.ts';
 import type { TokenVerifier } from './token-verifier.ts';
+import type { OidcOptions } from '../config.ts';
 
 export interface AppEnv {
   Variables: {
     principal: Principal;
     requestId: string;
   };
+}
+
+/** How the hub console (src/gateway/console) signs people in and sets its cookies. */
+export interface ConsoleOptions {
+  /** Sign-in through the identity provider, when configured. */
+  readonly oidc?: OidcOptions | undefined;
+  /**
+   * The demonstration sign-in (choose a role): embedded mode only, where every person is
+   * synthetic. A deployment signs staff in through its identity provider.
+   */
+  readonly demoSignIn: boolean;
+  /** Served over TLS (directly or behind a proxy that terminates it): `Secure` and the `__Host-` prefix. */
+  readonly secureCookies: boolean;
+  /** How long a session lasts from sign-in. */
+  readonly sessionMinutes: number;
 }
 
 export interface AppDeps {
@@ -38,6 +54,8 @@ export interface AppDeps {
   readonly auditKeys: ReadonlyMap<string, string>;
   /** The stored pictures, rebuilt in the background after changes (src/main.ts); without them, reads rebuild what they find stale. */
   readonly pictures?: Pictures | undefined;
+  /** The hub console (src/gateway/console): how people sign in and how its cookies are set. Without it, no console. */
+  readonly console?: ConsoleOptions | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number | undefined;
   /** The read-only queue dashboard (src/queue/dashboard.ts), mounted at /admin/queues; only with the distributed engine. */

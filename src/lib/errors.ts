@@ -31,6 +31,10 @@ export const ERROR_CODES = {
   'AUTH.INVALID_TOKEN': 401,
   'AUTH.EMBEDDED_KEY': null,
   'FIREWALL.DENIED': 403,
+  // A console form without this session's synchronizer token (OWASP CSRF prevention), or a demo sign-in where there is none.
+  'CONSOLE.FORM_EXPIRED': 403,
+  'CONSOLE.SIGN_IN_UNAVAILABLE': 404,
+  'CONSOLE.SIGN_IN_FAILED': 401,
   // The case and what the hub holds of it.
   'REFERRAL.NOT_FOUND': 404,
   'ITEM.NOT_FOUND': 404,

@@ -77,6 +77,7 @@ export function entryOfEveryAction(at: Date, referralId: string): Record<AuditAc
       },
     },
     'product.read': { ...base, actor: 'host-case-system', action: 'product.read', subject: 'prd_00000000000000000000000000000009', detail: { version: 1, role: 'host-system' } },
+    'product.previewed': { ...base, actor: 'manager-1', action: 'product.previewed', subject: 'prd_00000000000000000000000000000009', detail: { version: 2, contentHash: 'a'.repeat(64) } },
     'publication.delivered': { ...base, actor: 'system:worker', action: 'publication.delivered', subject: 'host', detail: { outbox: 'pub_00000000000000000000000000000009', attempt: 1, status: 201 } },
     'publication.failed': { ...base, actor: 'system:worker', action: 'publication.failed', subject: 'host', detail: { outbox: 'pub_00000000000000000000000000000008', attempt: 5, reason: 'HTTP 503' } },
     'feedback.queued': { ...base, actor: 'manager-1', action: 'feedback.queued', subject: 'police-sim', detail: { outbox: 'fbk_00000000000000000000000000000001', outcome: 'strategy-discussion' } },

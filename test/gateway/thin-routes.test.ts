@@ -18,8 +18,12 @@ function sources(dir: string): string[] {
   });
 }
 
-/** SQL statement text, or a store handle asked to run some. */
-const SQL = [/\bSELECT\s+[\w*(]/i, /\bINSERT\s+INTO\b/i, /\bUPDATE\s+\w+\s+SET\b/i, /\bDELETE\s+FROM\b/i, /\.query\s*[<(]/];
+/**
+ * SQL statement text (written in capitals, as everywhere in this codebase: the console's pages
+ * say "Select your role" and build `<select>` elements), or a store handle asked to run some
+ * (Hono's `c.req.query()` reads the URL's query string, not a store).
+ */
+const SQL = [/\bSELECT\s+[\w*(]/, /\bINSERT\s+INTO\b/, /\bUPDATE\s+\w+\s+SET\b/, /\bDELETE\s+FROM\b/, /(?<!\breq)\.query\s*[<(]/];
 
 /** Where a source names SQL: `file:line` with the line. */
 function sqlIn(file: string): string[] {

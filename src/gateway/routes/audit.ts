@@ -15,6 +15,8 @@ import { sealAll } from '../../audit/seal.ts';
 import { MashError } from '../../lib/errors.ts';
 import { Agency } from '../../model/agency.ts';
 import { requirePermission } from '../auth.ts';
+import { enforce } from '../../case/access.ts';
+import type { Principal } from '../../model/principal.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { problemResponses } from '../schemas.ts';
 import { validationHook } from '../validation.ts';
@@ -143,36 +145,56 @@ const period = (from: string | undefined, to: string | undefined): { from?: Date
   return range;
 };
 
+/**
+ * Verifying the chain, for the API and the console alike: chain whatever has committed, verify the
+ * whole chain, and record that it was verified and what it found.
+ */
+export async function verifyAuditFor(deps: Pick<AppDeps, 'db' | 'vault' | 'clock' | 'auditKeys'>, principal: Principal): Promise<Awaited<ReturnType<typeof verifyAuditLog>>> {
+  await enforce(deps, principal, 'audit:verify', {});
+  await sealAll(deps.db);
+  const result = await verifyAuditLog(deps.db, deps.auditKeys);
+  await recordAudit(deps.db, { at: deps.clock.now(), actor: principal.sub, action: 'audit.verified', detail: { ok: result.ok, entries: result.entries, firstBadEntry: result.failure?.seq ?? null } });
+  return result;
+}
+
+/** What an audit search may ask (the API's query, parsed). */
+export interface AuditSearch {
+  readonly referralId?: string | undefined;
+  readonly actor?: string | undefined;
+  readonly agency?: Agency | undefined;
+  readonly action?: string | undefined;
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly after: number;
+  readonly limit: number;
+}
+
+/** A page of the audit log for the API and the console alike; the search is itself audited. */
+export async function searchAuditFor(deps: Pick<AppDeps, 'db' | 'vault' | 'clock'>, principal: Principal, q: AuditSearch): Promise<Awaited<ReturnType<typeof searchAudit>>> {
+  await sealAll(deps.db);
+  await enforce(deps, principal, 'audit:read', {});
+  const page = await searchAudit(deps.db, { referralId: q.referralId, actor: q.actor, agency: q.agency, actions: q.action === undefined ? undefined : [q.action], ...period(q.from, q.to), after: q.after }, q.limit);
+  await recordAudit(deps.db, {
+    at: deps.clock.now(),
+    actor: principal.sub,
+    action: 'audit.exported',
+    referralId: q.referralId,
+    detail: { via: 'search', entries: page.entries.length, after: q.after, actor: q.actor ?? null, agency: q.agency ?? null, action: q.action ?? null, from: q.from ?? null, to: q.to ?? null },
+  });
+  return page;
+}
+
 export function auditRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(verifyRoute, async (c) => {
-    await requirePermission(c, 'audit:verify', deps);
-    // Chain whatever has committed, then verify the whole chain.
-    await sealAll(deps.db);
-    const result = await verifyAuditLog(deps.db, deps.auditKeys);
-    const principal = c.get('principal');
-    await recordAudit(deps.db, {
-      at: deps.clock.now(),
-      actor: principal.sub,
-      action: 'audit.verified',
-      detail: { ok: result.ok, entries: result.entries, firstBadEntry: result.failure?.seq ?? null },
-    });
+    const result = await verifyAuditFor(deps, c.get('principal'));
     return result.ok ? c.json(result, 200) : c.json(result, 409);
   });
 
   app.openapi(entriesRoute, async (c) => {
-    await sealAll(deps.db);
-    await requirePermission(c, 'audit:read', deps);
     const q = c.req.valid('query');
-    const page = await searchAudit(deps.db, { referralId: q.referralId, actor: q.actor, agency: q.agency, actions: q.action === undefined ? undefined : [q.action], ...period(q.from, q.to), after: Number(q.after) }, q.limit);
-    await recordAudit(deps.db, {
-      at: deps.clock.now(),
-      actor: c.get('principal').sub,
-      action: 'audit.exported',
-      referralId: q.referralId,
-      detail: { via: 'search', entries: page.entries.length, after: Number(q.after), actor: q.actor ?? null, agency: q.agency ?? null, action: q.action ?? null, from: q.from ?? null, to: q.to ?? null },
-    });
+    const page = await searchAuditFor(deps, c.get('principal'), { ...q, after: Number(q.after) });
     return c.json({ entries: [...page.entries], nextAfter: page.nextAfter === null ? null : String(page.nextAfter) }, 200);
   });
 

@@ -1,0 +1,280 @@
+/**
+ * The hub console through the real process (`node src/main.ts`, embedded, its agencies simulated)
+ * and a real browser (Debian's chromium, headless, driven by playwright-core): signing in with the
+ * embedded demonstration sign-in, the referral queue and a referral's page, signing out — with
+ * JavaScript on and off — each page checked with axe-core (no serious or critical violation) and
+ * screenshotted under test-output/console. Over plain HTTP: the cookie's flags, the headers, the
+ * CSRF defences and the policy's answers for a role without case access.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { makeTempDir } from '../support/tmp.ts';
+import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.ts';
+import { EXAMPLE_REFERRAL, startGatewayOnSimulators, tokenIn, waitForPicture, type GatewayOnSimulators } from '../e2e/support.ts';
+
+/** Free text a referrer controls, shown on the console's pages: markup and SQL-looking text must stay inert text. */
+const HOSTILE_REFERENCE = `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">' OR 1=1;--`;
+
+const tmp = makeTempDir('mash-console-');
+let deployment: GatewayOnSimulators | undefined;
+let browser: Browser | undefined;
+let referralId = '';
+
+beforeAll(async () => {
+  deployment = await startGatewayOnSimulators(tmp.dir);
+  browser = await launchChromium();
+  const intake = await tokenIn(tmp.dir, 'referral-intake');
+  const response = await fetch(`${deployment.gateway.url}/v1/referrals`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${intake}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...(EXAMPLE_REFERRAL as object), externalReference: HOSTILE_REFERENCE }),
+  });
+  expect(response.status).toBe(202);
+  referralId = ((await response.json()) as { id: string }).id;
+  await waitForPicture(deployment.gateway.url, await tokenIn(tmp.dir, 'hub-manager'), referralId, 60_000);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await deployment?.stop();
+  tmp.remove();
+});
+
+const base = (): string => {
+  if (deployment === undefined) throw new Error('no deployment');
+  return deployment.gateway.url;
+};
+
+async function newPage(options: { javaScriptEnabled: boolean }): Promise<{ context: BrowserContext; page: Page }> {
+  if (browser === undefined) throw new Error('no browser');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, javaScriptEnabled: options.javaScriptEnabled });
+  return { context, page: await context.newPage() };
+}
+
+async function signIn(page: Page, who: { name: string; role: string; agency?: string }): Promise<void> {
+  await page.goto(`${base()}/console`);
+  await page.getByLabel('Your name').fill(who.name);
+  await page.locator(`input[name="role"][value="${who.role}"]`).check();
+  await page.getByLabel('Your agency').selectOption(who.agency ?? '');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function expectAccessible(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  expect(await seriousAxeViolations(page), `axe on ${name}`).toEqual([]);
+}
+
+describe('the console in a browser', () => {
+  it('signs the manager in, shows the queue and a referral with every lookup, and signs out (JavaScript on)', async () => {
+    const { context, page } = await newPage({ javaScriptEnabled: true });
+    try {
+      await page.goto(`${base()}/console`);
+      expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+      await expectAccessible(page, 'sign-in');
+
+      // The GOV.UK error summary: the page title says "Error:", each error links to its field.
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect.poll(() => page.title()).toMatch(/^Error: Sign in/);
+      expect(await page.locator('.govuk-error-summary').textContent()).toContain('Enter your name');
+      expect(await page.locator('.govuk-error-summary a[href="#name"]').count()).toBe(1);
+      await expectAccessible(page, 'sign-in-errors');
+
+      await signIn(page, { name: 'Pat Manager', role: 'hub-manager' });
+      expect(new URL(page.url()).pathname).toBe('/console/referrals');
+      expect(await page.locator('body').getAttribute('class')).toContain('govuk-frontend-supported');
+      const row = page.locator('tbody tr').filter({ hasText: 'OR 1=1' });
+      expect(await row.count()).toBe(1);
+      // The hostile reference is shown as text, and nothing in it ran.
+      expect(await row.locator('th a').textContent()).toBe(HOSTILE_REFERENCE);
+      expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(await row.textContent()).toContain('Red');
+      expect(await row.textContent()).toMatch(/of working time left|Overdue by/);
+      await expectAccessible(page, 'queue-manager');
+
+      await row.locator('th a').click();
+      expect(new URL(page.url()).pathname).toBe(`/console/referrals/${referralId}`);
+      expect(await page.locator('h1').textContent()).toBe(HOSTILE_REFERENCE);
+      const lookups = page.locator('table tbody tr');
+      expect(await lookups.count()).toBeGreaterThanOrEqual(5);
+      expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      await expectAccessible(page, 'referral-manager');
+
+      // Usable at 200% zoom: the same page at half the width, no content cut off sideways.
+      await page.setViewportSize({ width: 640, height: 800 });
+      expect(await page.evaluate(() => {
+        const view = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+        return view.document.documentElement.scrollWidth <= view.innerWidth + 1;
+      })).toBe(true);
+      await screenshot(page, 'referral-manager-zoom-200');
+      await page.setViewportSize({ width: 1280, height: 800 });
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+      await page.goto(`${base()}/console/referrals`);
+      expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('works without JavaScript: a police practitioner signs in, filters the queue, opens the referral and signs out', async () => {
+    const { context, page } = await newPage({ javaScriptEnabled: false });
+    try {
+      await signIn(page, { name: 'Sam Police', role: 'hub-practitioner', agency: 'police' });
+      expect(new URL(page.url()).pathname).toBe('/console/referrals');
+      expect(await page.locator('body').getAttribute('class')).not.toContain('js-enabled');
+      await page.getByLabel('RAG rating').selectOption('red');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      expect(new URL(page.url()).searchParams.get('rag')).toBe('red');
+      expect(await page.locator('tbody tr').filter({ hasText: 'OR 1=1' }).count()).toBe(1);
+      await page.getByLabel('RAG rating').selectOption('green');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      expect(await page.locator('#no-referrals').count()).toBe(1);
+      await page.goto(`${base()}/console/referrals/${referralId}`);
+      expect(await page.locator('h1').textContent()).toBe(HOSTILE_REFERENCE);
+      await screenshot(page, 'referral-police-no-js');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('lets the auditor verify the trail and search it, names shown as text; other roles get 403', async () => {
+    const { context, page } = await newPage({ javaScriptEnabled: true });
+    try {
+      await signIn(page, { name: '<b>Audrey</b> Auditor', role: 'auditor' });
+      expect(new URL(page.url()).pathname).toBe('/console/audit');
+      await page.getByRole('button', { name: 'Verify the audit trail' }).click();
+      expect(await page.locator('#verify-result').textContent()).toMatch(/^The audit trail is intact: \d+ entries chained/);
+      await page.getByLabel('Referral').fill(referralId);
+      await page.getByLabel('Action').fill('referral.received');
+      await page.getByRole('button', { name: 'Search' }).click();
+      expect(await page.locator('tbody tr').count()).toBe(1);
+      expect(await page.locator('tbody tr').textContent()).toContain('referral.received');
+      // The auditor's own verification is in the trail, with the name as it was given.
+      await page.getByLabel('Referral').fill('');
+      await page.getByLabel('Action').fill('audit.verified');
+      await page.getByRole('button', { name: 'Search' }).click();
+      expect(await page.locator('tbody tr').first().locator('td').nth(2).textContent()).toBe('<b>Audrey</b> Auditor');
+      await expectAccessible(page, 'audit');
+      await page.getByLabel('From').fill('5 December');
+      await page.getByRole('button', { name: 'Search' }).click();
+      expect(await page.title()).toMatch(/^Error: Audit trail/);
+      expect(await page.locator('.govuk-error-summary a[href="#audit-from"]').count()).toBe(1);
+      await expectAccessible(page, 'audit-errors');
+    } finally {
+      await context.close();
+    }
+    const manager = await newPage({ javaScriptEnabled: true });
+    try {
+      await signIn(manager.page, { name: 'Pat Manager', role: 'hub-manager' });
+      expect((await manager.page.goto(`${base()}/console/audit`))?.status()).toBe(403);
+    } finally {
+      await manager.context.close();
+    }
+  });
+
+  it('answers a connector administrator 403 on every case page, as the API does', async () => {
+    const { context, page } = await newPage({ javaScriptEnabled: true });
+    try {
+      await signIn(page, { name: 'Alex Admin', role: 'connector-admin', agency: 'health' });
+      for (const pathname of ['/console/referrals', `/console/referrals/${referralId}`, `/console/referrals/${referralId}/preview`, '/console/audit']) {
+        const response = await page.goto(`${base()}${pathname}`);
+        expect(response?.status(), pathname).toBe(403);
+        expect(await page.locator('h1').textContent()).toBe('You cannot do this');
+        expect(await page.content()).not.toContain('OR 1=1');
+      }
+      await expectAccessible(page, 'forbidden-connector-admin');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('the console over HTTP', () => {
+  /** Signs in with a plain form post; returns the session cookie and the page's form token. */
+  async function signInOverHttp(form: Record<string, string>): Promise<{ cookie: string; setCookie: string; csrf: string }> {
+    const response = await fetch(`${base()}/console/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base() },
+      body: new URLSearchParams(form).toString(),
+    });
+    expect(response.status).toBe(303);
+    const setCookie = response.headers.get('set-cookie') ?? '';
+    const cookie = setCookie.split(';')[0] ?? '';
+    const queue = await fetch(`${base()}/console/referrals`, { headers: { cookie } });
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await queue.text())?.[1] ?? '';
+    return { cookie, setCookie, csrf };
+  }
+
+  it('sets an HttpOnly, SameSite=Strict session cookie; pages are not cached and carry a strict CSP', async () => {
+    const { setCookie, cookie } = await signInOverHttp({ name: 'Pat Manager', role: 'hub-manager', agency: '' });
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Strict/i);
+    expect(setCookie).toMatch(/Path=\/console/i);
+    const page = await fetch(`${base()}/console/referrals/${referralId}`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    // No case content in URLs: the page's links name referrals by id only.
+    expect([...(await page.text()).matchAll(/href="([^"]+)"/g)].map((m) => m[1]).filter((href) => href?.includes('OR') === true)).toEqual([]);
+  });
+
+  it('refuses a form without the session token, and a form from another origin, changing nothing', async () => {
+    const { cookie, csrf } = await signInOverHttp({ name: 'Pat Manager', role: 'hub-manager', agency: '' });
+    expect(csrf.length).toBeGreaterThan(20);
+    const forged = await fetch(`${base()}/console/sign-out`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: base() },
+      body: '_csrf=not-the-token',
+    });
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain('this form has expired or did not come from this console');
+    // Still signed in.
+    expect((await fetch(`${base()}/console/referrals`, { headers: { cookie }, redirect: 'manual' })).status).toBe(200);
+
+    const crossSite = await fetch(`${base()}/console/sign-out`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' },
+      body: new URLSearchParams({ _csrf: csrf }).toString(),
+    });
+    expect(crossSite.status).toBe(403);
+    expect((await fetch(`${base()}/console/referrals`, { headers: { cookie }, redirect: 'manual' })).status).toBe(200);
+
+    const signOut = await fetch(`${base()}/console/sign-out`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: base() },
+      body: new URLSearchParams({ _csrf: csrf }).toString(),
+    });
+    expect(signOut.status).toBe(303);
+    // Ended in the store: the same cookie, replayed, signs nobody in.
+    const replay = await fetch(`${base()}/console/referrals`, { headers: { cookie }, redirect: 'manual' });
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get('location')).toBe('/console/sign-in');
+  });
+
+  it('validates the sign-in form: a practitioner must name an agency; an unknown role is refused', async () => {
+    const missingAgency = await fetch(`${base()}/console/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base() },
+      body: new URLSearchParams({ name: 'Sam', role: 'hub-practitioner', agency: '' }).toString(),
+    });
+    expect(missingAgency.status).toBe(400);
+    expect(await missingAgency.text()).toContain('Select the agency you work for');
+    const badRole = await fetch(`${base()}/console/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base() },
+      body: new URLSearchParams({ name: 'Sam', role: 'host-system', agency: '' }).toString(),
+    });
+    expect(badRole.status).toBe(400);
+    expect(await badRole.text()).toContain('Select your role');
+  });
+});
