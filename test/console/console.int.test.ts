@@ -140,6 +140,49 @@ describe('the console in a browser', () => {
     }
   });
 
+  it('shows the family as a genogram and a table, filters the chronology, and lets the owning agency decide a possible match', async () => {
+    const { context, page } = await newPage({ javaScriptEnabled: true });
+    try {
+      await signIn(page, { name: 'Pat Manager', role: 'hub-manager' });
+      await page.goto(`${base()}/console/referrals/${referralId}`);
+      const genogram = page.locator('svg.mash-genogram');
+      expect(await genogram.count()).toBe(1);
+      expect(await genogram.locator('text').allTextContents()).toContain('the child');
+      const relationships = page.locator('table').filter({ has: page.locator('caption', { hasText: 'Relationships' }) }).locator('tbody tr');
+      expect(await relationships.count()).toBeGreaterThanOrEqual(2);
+      const all = await page.locator('.mash-chronology tbody tr').count();
+      await page.getByLabel('Agency', { exact: true }).selectOption('health');
+      await page.getByRole('button', { name: 'Filter the chronology' }).click();
+      const health = page.locator('.mash-chronology tbody tr');
+      expect(await health.count()).toBeGreaterThan(0);
+      expect(await health.count()).toBeLessThan(all);
+      for (const row of await health.all()) expect(await row.locator('td').nth(3).textContent()).toContain('Health');
+      await expectAccessible(page, 'referral-family-chronology');
+    } finally {
+      await context.close();
+    }
+    // Possible matches are decided by the agency that owns the record: find one, as its practitioner.
+    const status = (await (await fetch(`${base()}/v1/referrals/${referralId}/picture`, { headers: { authorization: `Bearer ${await tokenIn(tmp.dir, 'hub-manager')}` } })).json()) as { possibleMatches: { id: string; agency: 'health' | 'police' | 'education' | 'housing' | 'social-care' }[] };
+    // The example's housing record of the step-father agrees on household details alone: a possible match.
+    const match = status.possibleMatches[0];
+    if (match === undefined) throw new Error('the example referral should leave a possible match to decide');
+    const owner = await newPage({ javaScriptEnabled: true });
+    try {
+      await signIn(owner.page, { name: 'Kim Owner', role: 'hub-practitioner', agency: match.agency });
+      await owner.page.goto(`${base()}/console/referrals/${referralId}`);
+      const card = owner.page.locator(`#match-${match.id}`);
+      await card.getByRole('button', { name: /Save/ }).click();
+      expect(await owner.page.locator('.govuk-error-summary').textContent()).toContain('Select whether this is the same person');
+      await owner.page.locator(`#match-${match.id}`).getByLabel('No, reject').check();
+      await owner.page.locator(`#match-${match.id}`).getByLabel('Reason').fill('Different date of birth on our record.');
+      await owner.page.locator(`#match-${match.id}`).getByRole('button', { name: /Save/ }).click();
+      expect(await owner.page.locator('.govuk-notification-banner__heading').textContent()).toBe('Your decision on the possible match is saved.');
+      expect(await owner.page.locator(`#match-${match.id}`).count()).toBe(0);
+    } finally {
+      await owner.context.close();
+    }
+  });
+
   it('lets the auditor verify the trail and search it, names shown as text; other roles get 403', async () => {
     const { context, page } = await newPage({ javaScriptEnabled: true });
     try {

@@ -24,6 +24,7 @@ import { Rag, ReferralStatus } from '../../model/referral.ts';
 import type { AppDeps, ConsoleOptions } from '../env.ts';
 import { page, problemPage, type Markup } from './layout.ts';
 import { factsSection, managerSection, previewBody, releaseRestSection, undecidedBody } from './case-pages.ts';
+import { chronologySection, familySection, possibleMatchesSection } from './people.ts';
 import { DecisionBody, PublishBody, ReleaseBody } from '../routes/case.ts';
 import { searchAuditFor, verifyAuditFor } from '../routes/audit.ts';
 import { auditPage } from './audit-pages.ts';
@@ -212,6 +213,7 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
     released: 'Your release decision is saved.',
     'released-rest': 'Your undecided items are released.',
     decided: 'Your decision is recorded; the contributing agencies will hear the outcome.',
+    matched: 'Your decision on the possible match is saved.',
     published: 'The product is published to the host case system.',
   };
 
@@ -226,7 +228,8 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
     const repository = cases.of(user.principal);
     const view = await repository.status(id);
     const picture = Picture.parse(JSON.parse((await repository.picture(id)).json));
-    const sections = [releaseRestSection(user, id, picture), factsSection(user, id, picture), managerSection(user, id)];
+    const chronology = { agency: c.req.query('agency'), kind: c.req.query('kind') };
+    const sections = [possibleMatchesSection(user, id, picture), familySection(picture), chronologySection(id, picture, chronology), releaseRestSection(user, id, picture), factsSection(user, id, picture), managerSection(user, id)];
     return render(c, referralPage(user, view, { now: deps.clock.now(), calendar: deps.sla.calendar }, { sections, notice: extra.notice, errors: extra.errors }), extra.status ?? 200);
   };
 
@@ -301,6 +304,26 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
     if (errors.length > 0 || !parsed.success) return showReferral(c, posted.user, id, { errors, status: 400 });
     await cases.of(posted.user.principal).decideRelease(id, itemId, parsed.data);
     return backTo(c, id, 'released', `#item-${itemId}`);
+  });
+
+  const MatchForm = z.object({ decision: z.enum(['confirm', 'reject']), reason: z.string().trim().min(1).max(2000) });
+  app.post('/console/referrals/:id/matches/:matchId', async (c) => {
+    const posted = await formOf(c);
+    if (posted instanceof Response) return posted;
+    const id = referralIdOf(c);
+    const matchId = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).safeParse(c.req.param('matchId'));
+    if (!matchId.success) throw new MashError('MATCH.NOT_FOUND', 'no possible match has this address');
+    const parsed = MatchForm.safeParse({ decision: posted.form.decision, reason: posted.form.reason ?? '' });
+    if (!parsed.success) {
+      const fields = new Set(parsed.error.issues.map((issue) => issue.path[0]));
+      const errors = [
+        ...(fields.has('decision') ? [{ href: `#confirm-${matchId.data}`, text: 'Select whether this is the same person' }] : []),
+        ...(fields.has('reason') ? [{ href: `#reason-${matchId.data}`, text: 'Enter the reason for your decision' }] : []),
+      ];
+      return showReferral(c, posted.user, id, { errors, status: 400 });
+    }
+    await cases.of(posted.user.principal).decidePossibleMatch(id, matchId.data, parsed.data);
+    return backTo(c, id, 'matched');
   });
 
   app.post('/console/referrals/:id/decision', async (c) => {
