@@ -37,7 +37,7 @@ import { memoryRateWindow, type RateWindow } from './research/rate-limit.ts';
 import { redisRateWindow } from './queue/rate-limit-redis.ts';
 import { recordBreakerChange } from './store/connector-health.ts';
 import { defaultRegistry } from './research/kits.ts';
-import { upsertConnector } from './store/connectors.ts';
+import { declareConnectors as declareConnectorsOf } from './research/connector-admin.ts';
 import type { Db } from './store/db.ts';
 import { DataDirLockedError } from './store/lock.ts';
 import { resolveMasterKey } from './store/master-key.ts';
@@ -76,9 +76,6 @@ async function main(): Promise<void> {
   }
   closers.unshift(() => db.close());
 
-  const simulators = await declareConnectors(config, db, logger);
-  if (simulators !== undefined) closers.unshift(() => simulators.close());
-
   let vault: Vault;
   let personIndexRows: PersonIndexRows;
   try {
@@ -88,6 +85,9 @@ async function main(): Promise<void> {
   } catch (error) {
     exitWith(error instanceof ConfigError ? `configuration error: ${error.message}` : `cannot load the master key: ${describeError(error)}`);
   }
+  // After the vault: inline credentials of declared connectors are sealed before they are stored.
+  const simulators = await declareConnectors(config, db, vault, logger);
+  if (simulators !== undefined) closers.unshift(() => simulators.close());
   let auditSigner: AuditSigner;
   try {
     auditSigner = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir, embedded: config.databaseUrl === undefined });
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   if (config.role === 'all' || config.role === 'gateway') {
     const verifyToken = tokenVerifier(config, logger);
     const auditKeys = new Map([[auditSigner.keyId, auditSigner.publicKeyPem]]);
-    const app = createApp({ db, vault, identity, pictures, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla });
+    const app = createApp({ db, vault, identity, pictures, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla, connectorEnv: process.env });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config), simulators?.host.url);
@@ -256,14 +256,18 @@ function exitWith(message: string): never {
   process.exit(1);
 }
 
-/** Connectors from MASH_CONNECTORS go into the store; with none anywhere, embedded mode starts the simulators. */
-async function declareConnectors(config: Config, db: Db, logger: Logger): Promise<EmbeddedSimulators | undefined> {
-  const now = systemClock.now();
-  for (const connector of config.declaredConnectors) await upsertConnector(db, connector, 'file', now);
+/**
+ * Connectors from MASH_CONNECTORS go into the store, each change a version (docs/decisions.md
+ * "Connector administration": the file owns what it declares); with none anywhere, embedded mode
+ * starts the simulators.
+ */
+async function declareConnectors(config: Config, db: Db, vault: Vault, logger: Logger): Promise<EmbeddedSimulators | undefined> {
+  const admin = { db, vault, clock: systemClock };
+  await declareConnectorsOf(admin, config.declaredConnectors, 'file');
   const wantSimulators = config.simulators === 'on' || (config.simulators === 'auto' && config.databaseUrl === undefined && config.declaredConnectors.length === 0);
   if (!wantSimulators || config.role === 'worker') return undefined;
   const simulators = await startEmbeddedSimulators({ host: config.simulatorHost });
-  for (const connector of simulators.connectors) await upsertConnector(db, connector, 'embedded', now);
+  await declareConnectorsOf(admin, simulators.connectors, 'embedded');
   logger.info({ connectors: simulators.connectors.map((c) => c.id) }, 'agency simulators started');
   return simulators;
 }

@@ -36,6 +36,8 @@ export interface AppDeps {
   readonly auditKeys: ReadonlyMap<string, string>;
   /** The stored pictures, rebuilt in the background after changes (src/main.ts); without them, reads rebuild what they find stale. */
   readonly pictures?: Pictures | undefined;
+  /** Where connector secret references (`{"env": …}`) resolve for a live test: the process environment (src/main.ts). */
+  readonly connectorEnv?: Readonly<Record<string, string | undefined>> | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number | undefined;
 }
