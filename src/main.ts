@@ -265,6 +265,8 @@ async function declareConnectors(config: Config, db: Db, vault: Vault, logger: L
   const admin = { db, vault, clock: systemClock };
   await declareConnectorsOf(admin, config.declaredConnectors, 'file');
   const wantSimulators = config.simulators === 'on' || (config.simulators === 'auto' && config.databaseUrl === undefined && config.declaredConnectors.length === 0);
+  // Simulators not started here: their connectors of an earlier start pass to the API (a worker leaves them to the gateway).
+  if (!wantSimulators) await declareConnectorsOf(admin, [], 'embedded');
   if (!wantSimulators || config.role === 'worker') return undefined;
   const simulators = await startEmbeddedSimulators({ host: config.simulatorHost });
   await declareConnectorsOf(admin, simulators.connectors, 'embedded');

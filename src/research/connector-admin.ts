@@ -196,8 +196,9 @@ export async function restoreConnectorVersion(deps: ConnectorAdminDeps, id: stri
  * A boot's declarations (docs/decisions.md "Connector administration", precedence): each declared
  * connector becomes the declaration's, recorded as a new version by `MASH_CONNECTORS` (or the
  * embedded simulators) when it differs from what is stored — even if the API had created it: the
- * file wins. A connector the file owned and no longer declares passes to the store, as it stood,
- * so administrators can change or delete it. Connectors created through the API are left alone.
+ * file wins. A connector the file (or the simulators) owned and no longer declares passes to the
+ * store, as it stood, so administrators can change or delete it. Connectors created through the
+ * API are left alone.
  */
 export async function declareConnectors(deps: ConnectorAdminDeps, declared: readonly Connector[], origin: Exclude<ConnectorOrigin, 'database'>): Promise<number> {
   const actor = DECLARED_BY[origin];
@@ -215,20 +216,21 @@ export async function declareConnectors(deps: ConnectorAdminDeps, declared: read
     });
     if (changed) versions += 1;
   }
-  if (origin === 'file') versions += await releaseUndeclared(deps, declared.map((c) => c.id));
+  versions += await releaseUndeclared(deps, declared.map((c) => c.id), origin);
   return versions;
 }
 
-/** File-owned connectors the file no longer declares pass to the store, as they stood. */
-async function releaseUndeclared(deps: ConnectorAdminDeps, declaredIds: readonly string[]): Promise<number> {
-  const orphans = await deps.db.query<{ id: string }>(`SELECT id FROM connectors WHERE origin = 'file' AND deleted_at IS NULL AND NOT (id = ANY($1::text[]))`, [declaredIds]);
+/** Connectors of `origin` it no longer declares pass to the store, as they stood: administrators may change or delete them. */
+async function releaseUndeclared(deps: ConnectorAdminDeps, declaredIds: readonly string[], origin: Exclude<ConnectorOrigin, 'database'>): Promise<number> {
+  const orphans = await deps.db.query<{ id: string }>(`SELECT id FROM connectors WHERE origin = $1 AND deleted_at IS NULL AND NOT (id = ANY($2::text[]))`, [origin, declaredIds]);
+  const reason = origin === 'file' ? 'no longer declared in MASH_CONNECTORS: now managed through the API' : 'the embedded simulators no longer run: now managed through the API';
   let released = 0;
   for (const { id } of orphans) {
     const changed = await deps.db.transaction(async (tx) => {
       const current = await lockConnector(tx, id);
-      if (current === undefined || current.origin !== 'file' || current.deletedAt !== null) return false;
+      if (current === undefined || current.origin !== origin || current.deletedAt !== null) return false;
       const credentials = openCredentials(deps.vault, id, current.sealedCredentials);
-      const result = await commitVersion(tx, deps, current, { connector: current.connector, credentials, deleted: false, origin: 'database', action: 'declared' }, { actor: DECLARED_BY.file, reason: 'no longer declared in MASH_CONNECTORS: now managed through the API' });
+      const result = await commitVersion(tx, deps, current, { connector: current.connector, credentials, deleted: false, origin: 'database', action: 'declared' }, { actor: DECLARED_BY[origin], reason });
       return result.changed;
     });
     if (changed) released += 1;
