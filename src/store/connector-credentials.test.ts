@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SealError } from '../lib/envelope.ts';
 import { MashError } from '../lib/errors.ts';
 import { Connector } from '../model/connector.ts';
-import { fillCredentials, openCredentials, sealCredentials, withdrawCredentials } from './connector-credentials.ts';
+import { fillCredentials, hasInlineCredential, openCredentials, sealCredentials, withdrawCredentials } from './connector-credentials.ts';
 import { createVault } from './vault.ts';
 
 const SECRET = 'synthetic-Secret-4c2b9e';
@@ -48,5 +48,13 @@ describe('write-only connector credentials', () => {
     expect(sealCredentials(vault, 'health-oauth', { 'auth.clientSecret': SECRET })?.equals(sealed)).toBe(false);
     expect(sealCredentials(vault, 'health-oauth', {})).toBeNull();
     expect(openCredentials(vault, 'health-oauth', null)).toEqual({});
+  });
+});
+
+describe('hasInlineCredential', () => {
+  it('looks at the credential fields, not at any text that reads "value"', () => {
+    expect(hasInlineCredential(oauth)).toBe(true);
+    expect(hasInlineCredential(withdrawCredentials(oauth, {}).definition)).toBe(false);
+    expect(hasInlineCredential(Connector.parse({ ...oauth, auth: { kind: 'basic', username: 'value', password: { env: 'VALUE' } } }))).toBe(false);
   });
 });

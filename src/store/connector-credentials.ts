@@ -29,6 +29,11 @@ function secretsByPath(connector: Connector): { path: string; field: SecretField
   });
 }
 
+/** Whether the connector holds a credential inline (`{"value": …}`): such a definition is never stored as it is. */
+export function hasInlineCredential(connector: Connector): boolean {
+  return secretsByPath(connector).some(({ ref }) => 'value' in ref);
+}
+
 /**
  * Splits a connector as given (API or file) into what may be stored in the clear — inline values
  * replaced by `{"sealed": true}` — and the credentials to seal: the inline values given, and for

@@ -7,7 +7,7 @@
  */
 import { MashError } from '../lib/errors.ts';
 import { Connector } from '../model/connector.ts';
-import { fillCredentials, openCredentials } from './connector-credentials.ts';
+import { fillCredentials, hasInlineCredential, openCredentials } from './connector-credentials.ts';
 import type { Sql } from './db.ts';
 import type { Vault } from './vault.ts';
 
@@ -86,7 +86,7 @@ export interface NewConnectorVersion {
  */
 export async function writeConnectorVersion(sql: Sql, change: NewConnectorVersion): Promise<void> {
   const { connector } = change;
-  if (JSON.stringify(connector.auth).includes('"value"')) throw new MashError('INTERNAL', 'a connector definition reached the store with an inline credential');
+  if (hasInlineCredential(connector)) throw new MashError('INTERNAL', 'a connector definition reached the store with an inline credential');
   const enabled = connector.enabled && !change.deleted;
   await sql.query(
     `WITH saved AS (
@@ -189,7 +189,7 @@ export async function getConnectorVersion(sql: Sql, id: string, version: number)
  * which seals them.
  */
 export async function upsertConnector(sql: Sql, connector: Connector, origin: ConnectorOrigin, at: Date): Promise<void> {
-  if (JSON.stringify(connector.auth).includes('"value"')) throw new MashError('INTERNAL', 'upsertConnector stores references only: declare inline credentials through the connector administration');
+  if (hasInlineCredential(connector)) throw new MashError('INTERNAL', 'upsertConnector stores references only: declare inline credentials through the connector administration');
   await sql.query(
     `WITH saved AS (
        INSERT INTO connectors (id, agency, type, origin, definition, enabled, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)

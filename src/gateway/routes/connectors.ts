@@ -17,7 +17,7 @@ import type { Principal } from '../../model/principal.ts';
 import { deleteConnector, restoreConnectorVersion, saveConnector, setConnectorEnabled, updateConnector, type ChangeBy } from '../../research/connector-admin.ts';
 import { CHECK_STEPS, runConnectorCheck } from '../../research/connector-check.ts';
 import { defaultRegistry } from '../../research/kits.ts';
-import { fillCredentials, openCredentials } from '../../store/connector-credentials.ts';
+import { fillCredentials, hasInlineCredential, openCredentials, withdrawCredentials } from '../../store/connector-credentials.ts';
 import { connectorHealthFigures, getConnectorBreaker, healthStatus, HEALTH_WINDOWS, listConnectorHealth, recordConnectorTest } from '../../store/connector-health.ts';
 import { getStoredConnector, listConnectorVersions, listStoredConnectors, type StoredConnector } from '../../store/connectors.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
@@ -197,9 +197,9 @@ const healthRoute = createRoute({
 
 const MANAGED_BY = { database: 'api', file: 'file', embedded: 'embedded' } as const;
 
-/** Defence in depth: whatever a definition holds, an inline credential value never leaves. */
+/** Defence in depth: whatever a definition holds, an inline credential never leaves (shown as sealed). */
 function withoutSecrets(connector: Connector): Connector {
-  return JSON.parse(JSON.stringify(connector, (key, value: unknown) => (key === 'value' ? undefined : value))) as Connector;
+  return hasInlineCredential(connector) ? withdrawCredentials(connector, {}).definition : connector;
 }
 
 export function connectorRoutes(deps: AppDeps) {
