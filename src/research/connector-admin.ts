@@ -8,11 +8,14 @@
  * administrator) is the policy's, asked by the route before anything here runs.
  */
 import { appendAudit } from '../audit/log.ts';
+import { recordConnectorTest } from '../store/connector-health.ts';
+import { runConnectorCheck, type CheckResult } from './connector-check.ts';
+import { defaultRegistry } from './kits.ts';
 import type { Clock } from '../lib/clock.ts';
 import { MashError } from '../lib/errors.ts';
 import { Connector } from '../model/connector.ts';
 import { changedPaths } from '../model/connector-diff.ts';
-import { openCredentials, sealCredentials, withdrawCredentials, type Credentials } from '../store/connector-credentials.ts';
+import { fillCredentials, openCredentials, sealCredentials, withdrawCredentials, type Credentials } from '../store/connector-credentials.ts';
 import { getConnectorVersion, lockConnector, writeConnectorVersion, type ConnectorChange, type ConnectorOrigin, type StoredConnector } from '../store/connectors.ts';
 import type { Db, Sql } from '../store/db.ts';
 import type { Vault } from '../store/vault.ts';
@@ -236,4 +239,34 @@ async function releaseUndeclared(deps: ConnectorAdminDeps, declaredIds: readonly
     if (changed) released += 1;
   }
   return released;
+}
+
+/**
+ * Runs the live test of a stored connector (src/research/connector-check.ts) with its credentials
+ * opened in memory, and keeps the run — counted in the connector's health — with its audit entry
+ * (`connector.tested`: the outcome, the failed step and the time; never a credential or a record).
+ * A fresh adapter registry each time, so a token cached by an earlier run proves nothing.
+ */
+export async function testConnector(
+  deps: ConnectorAdminDeps & { readonly env: Readonly<Record<string, string | undefined>> },
+  stored: StoredConnector,
+  actor: string,
+): Promise<CheckResult & { readonly testedAt: Date }> {
+  const id = stored.connector.id;
+  if (stored.deletedAt !== null) throw new MashError('CONNECTOR.NOT_FOUND', `connector ${id} is deleted`);
+  const connector = fillCredentials(stored.connector, openCredentials(deps.vault, id, stored.sealedCredentials));
+  const result = await runConnectorCheck(connector, { registry: defaultRegistry(), env: deps.env, clock: deps.clock });
+  const testedAt = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    await recordConnectorTest(tx, { connectorId: id, version: stored.version, at: testedAt, ok: result.ok, durationMs: result.durationMs, failedStep: result.failedStep, testedBy: actor });
+    await appendAudit(tx, {
+      at: testedAt,
+      actor,
+      action: 'connector.tested',
+      agency: stored.connector.agency,
+      subject: id,
+      detail: { version: stored.version, ok: result.ok, failedStep: result.failedStep, durationMs: result.durationMs },
+    });
+  });
+  return { ...result, testedAt };
 }

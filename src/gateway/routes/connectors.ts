@@ -8,17 +8,15 @@
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { appendAudit } from '../../audit/log.ts';
 import { enforce } from '../../case/access.ts';
 import type { Action } from '../../case/policy.ts';
 import { MashError } from '../../lib/errors.ts';
 import { Connector } from '../../model/connector.ts';
 import type { Principal } from '../../model/principal.ts';
-import { deleteConnector, restoreConnectorVersion, saveConnector, setConnectorEnabled, updateConnector, type ChangeBy } from '../../research/connector-admin.ts';
-import { CHECK_STEPS, runConnectorCheck } from '../../research/connector-check.ts';
-import { defaultRegistry } from '../../research/kits.ts';
-import { fillCredentials, hasInlineCredential, openCredentials, withdrawCredentials } from '../../store/connector-credentials.ts';
-import { connectorHealthFigures, getConnectorBreaker, healthStatus, HEALTH_WINDOWS, listConnectorHealth, recordConnectorTest } from '../../store/connector-health.ts';
+import { deleteConnector, restoreConnectorVersion, saveConnector, setConnectorEnabled, testConnector, updateConnector, type ChangeBy } from '../../research/connector-admin.ts';
+import { CHECK_STEPS } from '../../research/connector-check.ts';
+import { hasInlineCredential, withdrawCredentials } from '../../store/connector-credentials.ts';
+import { connectorHealthFigures, getConnectorBreaker, healthStatus, HEALTH_WINDOWS, listConnectorHealth } from '../../store/connector-health.ts';
 import { getStoredConnector, listConnectorVersions, listStoredConnectors, type StoredConnector } from '../../store/connectors.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 import { problemResponses } from '../schemas.ts';
@@ -331,22 +329,7 @@ export function connectorRoutes(deps: AppDeps) {
     const principal = c.get('principal');
     const { connectorId } = c.req.valid('param');
     const stored = await connectorFor(principal, 'connector:test', connectorId);
-    if (stored.deletedAt !== null) throw new MashError('CONNECTOR.NOT_FOUND', `connector ${connectorId} is deleted`);
-    // Credentials opened in memory for the test only; a fresh registry, so a cached token proves nothing.
-    const connector = fillCredentials(stored.connector, openCredentials(deps.vault, connectorId, stored.sealedCredentials));
-    const result = await runConnectorCheck(connector, { registry: defaultRegistry(), env: deps.connectorEnv ?? {}, clock: deps.clock });
-    const testedAt = deps.clock.now();
-    await deps.db.transaction(async (tx) => {
-      await recordConnectorTest(tx, { connectorId, version: stored.version, at: testedAt, ok: result.ok, durationMs: result.durationMs, failedStep: result.failedStep, testedBy: principal.sub });
-      await appendAudit(tx, {
-        at: testedAt,
-        actor: principal.sub,
-        action: 'connector.tested',
-        agency: stored.connector.agency,
-        subject: connectorId,
-        detail: { version: stored.version, ok: result.ok, failedStep: result.failedStep, durationMs: result.durationMs },
-      });
-    });
+    const { testedAt, ...result } = await testConnector({ ...deps, env: deps.connectorEnv ?? {} }, stored, principal.sub);
     return c.json({ connectorId, version: stored.version, testedAt: testedAt.toISOString(), ...result, steps: [...result.steps] }, 200);
   });
 
