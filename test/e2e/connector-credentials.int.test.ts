@@ -127,6 +127,26 @@ describe('a credential given through the API', () => {
     for (const route of ['/v1/connectors', '/v1/connectors?deleted=include', '/v1/connectors/education-oauth', '/v1/connectors/education-oauth/versions', '/v1/connectors/education-oauth/health']) {
       expect((await admin('GET', route)).status, route).toBe(200);
     }
+    // PUT seals an inline credential too; and the other changes answer without it.
+    const put = await admin('PUT', '/v1/connectors/education-put', {
+      id: 'education-put',
+      agency: 'education',
+      type: 'education-xml',
+      sourceSystem: 'Synthetic pupil database',
+      baseUrl: education.url,
+      auth: { kind: 'bearer', token: { value: SECRET } },
+      reason: 'Created with PUT (synthetic).',
+    });
+    expect(put.status, JSON.stringify(put.json)).toBe(200);
+    expect(put.json.auth).toEqual({ kind: 'bearer', token: { sealed: true } });
+    for (const [method, route, body] of [
+      ['POST', '/v1/connectors/education-put/disable', { reason: 'Synthetic.' }],
+      ['POST', '/v1/connectors/education-put/enable', { reason: 'Synthetic.' }],
+      ['GET', '/v1/connectors/education-put/versions', undefined],
+      ['DELETE', '/v1/connectors/education-put?reason=Synthetic.', undefined],
+    ] as const) {
+      expect((await admin(method, route, body)).status, `${method} ${route}`).toBe(200);
+    }
     expect((await admin('POST', '/v1/connectors/education-oauth/versions/1/restore', { reason: 'Back to the first secret (synthetic).' })).status).toBe(200);
     expect((await admin('POST', '/v1/connectors/education-oauth/versions/2/restore', { reason: 'The right secret again (synthetic).' })).status).toBe(200);
 
