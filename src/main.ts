@@ -42,7 +42,7 @@ import { memoryRateWindow, type RateWindow } from './research/rate-limit.ts';
 import { redisRateWindow } from './queue/rate-limit-redis.ts';
 import { recordBreakerChange } from './store/connector-health.ts';
 import { defaultRegistry } from './research/kits.ts';
-import { upsertConnector } from './store/connectors.ts';
+import { declareConnectors as declareConnectorsOf } from './research/connector-admin.ts';
 import type { Db } from './store/db.ts';
 import { DataDirLockedError } from './store/lock.ts';
 import { resolveMasterKey } from './store/master-key.ts';
@@ -81,9 +81,6 @@ async function main(): Promise<void> {
   }
   closers.unshift(() => db.close());
 
-  const simulators = await declareConnectors(config, db, logger);
-  if (simulators !== undefined) closers.unshift(() => simulators.close());
-
   let vault: Vault;
   let personIndexRows: PersonIndexRows;
   try {
@@ -93,6 +90,9 @@ async function main(): Promise<void> {
   } catch (error) {
     exitWith(error instanceof ConfigError ? `configuration error: ${error.message}` : `cannot load the master key: ${describeError(error)}`);
   }
+  // After the vault: inline credentials of declared connectors are sealed before they are stored.
+  const simulators = await declareConnectors(config, db, vault, logger);
+  if (simulators !== undefined) closers.unshift(() => simulators.close());
   let auditSigner: AuditSigner;
   try {
     auditSigner = loadAuditSigner({ pem: config.audit.signingKeyPem, dataDir: config.dataDir, embedded: config.databaseUrl === undefined });
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     const dashboard = config.redisUrl === undefined ? undefined : createQueueDashboard({ connection: config.redisUrl, logger });
     if (dashboard !== undefined) closers.unshift(() => dashboard.close());
     const metricsExposition = config.metrics.onGateway ? { contentType: metrics.contentType, text: () => metrics.exposition() } : undefined;
-    const app = createApp({ db, vault, identity, pictures, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla, queueDashboard: dashboard?.app, metrics, metricsExposition, console: config.console });
+    const app = createApp({ db, vault, identity, pictures, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla, queueDashboard: dashboard?.app, metrics, metricsExposition, console: config.console, connectorEnv: process.env });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config), simulators?.host.url);
@@ -280,14 +280,20 @@ function exitWith(message: string): never {
   process.exit(1);
 }
 
-/** Connectors from MASH_CONNECTORS go into the store; with none anywhere, embedded mode starts the simulators. */
-async function declareConnectors(config: Config, db: Db, logger: Logger): Promise<EmbeddedSimulators | undefined> {
-  const now = systemClock.now();
-  for (const connector of config.declaredConnectors) await upsertConnector(db, connector, 'file', now);
+/**
+ * Connectors from MASH_CONNECTORS go into the store, each change a version (docs/decisions.md
+ * "Connector administration": the file owns what it declares); with none anywhere, embedded mode
+ * starts the simulators.
+ */
+async function declareConnectors(config: Config, db: Db, vault: Vault, logger: Logger): Promise<EmbeddedSimulators | undefined> {
+  const admin = { db, vault, clock: systemClock };
+  await declareConnectorsOf(admin, config.declaredConnectors, 'file');
   const wantSimulators = config.simulators === 'on' || (config.simulators === 'auto' && config.databaseUrl === undefined && config.declaredConnectors.length === 0);
+  // Simulators not started here: their connectors of an earlier start pass to the API (a worker leaves them to the gateway).
+  if (!wantSimulators) await declareConnectorsOf(admin, [], 'embedded');
   if (!wantSimulators || config.role === 'worker') return undefined;
   const simulators = await startEmbeddedSimulators({ host: config.simulatorHost });
-  for (const connector of simulators.connectors) await upsertConnector(db, connector, 'embedded', now);
+  await declareConnectorsOf(admin, simulators.connectors, 'embedded');
   logger.info({ connectors: simulators.connectors.map((c) => c.id) }, 'agency simulators started');
   return simulators;
 }

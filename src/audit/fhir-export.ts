@@ -137,6 +137,8 @@ const MAPPINGS: Readonly<Record<AuditAction, Mapping>> = {
   'feedback.delivered': disclosure,
   'feedback.failed': disclosure,
   'connector.declared': { pattern: 'security', type: dcm('110113', 'Security Alert'), subtype: [dcm('110129', 'Security Configuration')], action: 'U' },
+  // A live test of a connector an administrator ran (docs/decisions.md "Connector administration").
+  'connector.tested': { pattern: 'security', type: dcm('110113', 'Security Alert'), subtype: [dcm('110129', 'Security Configuration')], action: 'E' },
   'access.denied': { pattern: 'security', type: dcm('110113', 'Security Alert'), subtype: [dcm('110132', 'Use of Restricted Function')], action: 'E' },
   'auth.failed': { pattern: 'login', type: dcm('110114', 'User Authentication'), subtype: [dcm('110122', 'Login')], action: 'E' },
   'audit.verified': { pattern: 'audit-log', type: dcm('110101', 'Audit Log Used'), subtype: [], action: 'E' },
@@ -309,7 +311,7 @@ export function toAuditEvent(entry: ChainEntry, options: FhirExportOptions): fhi
       }
       break;
     case 'security':
-      if (entry.action === 'connector.declared' && entry.subject !== null) entities.push(entity(identified(AUDIT_SYSTEMS.connector, entry.subject), SYSTEM_OBJECT, SECURITY_RESOURCE));
+      if ((entry.action === 'connector.declared' || entry.action === 'connector.tested') && entry.subject !== null) entities.push(entity(identified(AUDIT_SYSTEMS.connector, entry.subject), SYSTEM_OBJECT, SECURITY_RESOURCE));
       else if (entry.subject !== null) entities.push(entity(identified(AUDIT_SYSTEMS.subject, entry.subject), OTHER, undefined));
       break;
     case 'login':

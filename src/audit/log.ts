@@ -20,6 +20,7 @@ export type AuditAction =
   | 'outbox.resend'
   | 'picture.viewed'
   | 'connector.declared'
+  | 'connector.tested'
   | 'access.denied'
   | 'auth.failed'
   | 'audit.verified'

@@ -29,6 +29,7 @@ export const ACTIONS = [
   'audit:read',
   'connector:read',
   'connector:manage',
+  'connector:test',
   'failure:read',
   'failure:reprocess',
   'queue:read',
@@ -139,7 +140,8 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
         if (context.failure.kind === 'publication') return deny('publications to the host are the hub manager\'s to reprocess');
         return context.failure.agency === principal.agency ? allow : deny(`the failure concerns ${context.failure.agency ?? 'the hub'}`);
       }
-      if (action !== 'connector:read' && action !== 'connector:manage') return deny(`role ${role} may not ${action}`);
+      // A live test reaches the agency's system with the connector's credentials: its own agency's only.
+      if (action !== 'connector:read' && action !== 'connector:manage' && action !== 'connector:test') return deny(`role ${role} may not ${action}`);
       if (context.connector !== undefined && context.connector.agency !== principal.agency) return deny(`connector belongs to ${context.connector.agency}`);
       return allow;
     case 'host-system':

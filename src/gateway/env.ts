@@ -56,6 +56,8 @@ export interface AppDeps {
   readonly pictures?: Pictures | undefined;
   /** The hub console (src/gateway/console): how people sign in and how its cookies are set. Without it, no console. */
   readonly console?: ConsoleOptions | undefined;
+  /** Where connector secret references (`{"env": …}`) resolve for a live test: the process environment (src/main.ts). */
+  readonly connectorEnv?: Readonly<Record<string, string | undefined>> | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number | undefined;
   /** The read-only queue dashboard (src/queue/dashboard.ts), mounted at /admin/queues; only with the distributed engine. */

@@ -46,6 +46,11 @@ export const ERROR_CODES = {
   'PUBLICATION.NO_DECISION': 409,
   'CONTENT.DESTROYED': 410,
   'CONTENT.SEAL_FAILED': null,
+  // Connector administration (docs/decisions.md "Connector administration").
+  'CONNECTOR.NOT_FOUND': 404,
+  'CONNECTOR.VERSION_NOT_FOUND': 404,
+  'CONNECTOR.EXISTS': 409,
+  'CONNECTOR.DECLARED_IN_FILE': 409,
   // Our own infrastructure: a 503 says when to try again (RFC 9110 §15.6.4).
   'STORE.UNAVAILABLE': 503,
   'QUEUE.UNAVAILABLE': 503,

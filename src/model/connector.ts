@@ -10,11 +10,17 @@ import { LawfulBasisDeclaration } from './lawful-basis.ts';
 /** An agency endpoint: a URL of bounded length (every string a caller sends has a bound). */
 const HttpUrl = z.url().max(2048);
 
-/** A secret given indirectly: `{ env: "NAME" }` or `{ file: "/run/secrets/x" }`, or inline for local development. */
+/**
+ * A secret given indirectly: `{ env: "NAME" }` or `{ file: "/run/secrets/x" }`; or inline,
+ * `{ value: "…" }`, which the store seals at rest and never gives back: answers show
+ * `{ sealed: true }` in its place, and sending `{ sealed: true }` back keeps the sealed credential
+ * (docs/decisions.md "Connector administration": credentials are write-only).
+ */
 export const SecretRef = z.union([
   z.object({ env: z.string().max(200).regex(/^[A-Z_][A-Z0-9_]*$/) }).strict(),
   z.object({ file: z.string().min(1).max(1024) }).strict(),
   z.object({ value: z.string().min(1).max(16_384) }).strict(),
+  z.object({ sealed: z.literal(true) }).strict().meta({ description: 'A credential sealed in the store: write-only, never shown; send it back as is to keep it.' }),
 ]);
 export type SecretRef = z.infer<typeof SecretRef>;
 

@@ -23,7 +23,7 @@ import type { HostPublisher, HostSettings } from '../host/publisher.ts';
 import type { Agency } from '../model/agency.ts';
 import type { DeliveryJobData, DeliveryScheduler } from '../model/jobs.ts';
 import { connectorSettings } from '../research/secrets.ts';
-import { getConnector } from '../store/connectors.ts';
+import { getConnectorForUse } from '../store/connectors.ts';
 import type { Db } from '../store/db.ts';
 import { getManagerDecision, listItems } from '../store/items.ts';
 import { leaseDue, listDue, markDelivered, markRetry, renewLease, type OutboxMessage } from '../store/outbox.ts';
@@ -159,7 +159,7 @@ async function deliverPublication(deps: OutboxDeps, message: OutboxMessage): Pro
 }
 
 async function deliverFeedback(deps: OutboxDeps, message: OutboxMessage): Promise<Outcome> {
-  const connector = await getConnector(deps.db, message.target);
+  const connector = await getConnectorForUse(deps.db, deps.vault, message.target);
   if (connector?.feedbackUrl === undefined) return { kind: 'rejected', reason: `connector ${message.target} takes no outcome notifications` };
   // The revision this notice was queued for (its reference), not whatever is current by now; a
   // notice queued before migration 007 may name a revision it did not keep: then the current one.

@@ -6,6 +6,8 @@ import type { Connector, ConnectorAuthConfig, SecretRef } from '../model/connect
 
 export function resolveSecret(ref: SecretRef, env: Readonly<Record<string, string | undefined>>): string {
   if ('value' in ref) return ref.value;
+  // The store opens a sealed credential before the connector is used (src/store/connector-credentials.ts).
+  if ('sealed' in ref) throw new MashError('INTERNAL', 'connector secret: the sealed credential was not opened');
   if ('env' in ref) {
     const value = env[ref.env];
     if (value === undefined || value === '') throw new MashError('INTERNAL', `connector secret: environment variable ${ref.env} is not set`);

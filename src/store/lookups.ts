@@ -9,6 +9,7 @@ import { AnswerCut, LookupEarlierRun, type LookupRecord, type LookupStatus, type
 import type { LawfulBasis } from '../model/provenance.ts';
 import { Subject, type ReferralRecord, type ReferralStatus } from '../model/referral.ts';
 import { AUDIT_ROW_COLUMNS, type AuditRow } from './audit-rows.ts';
+import { definitionForUse } from './connectors.ts';
 import type { Sql, SqlParam } from './db.ts';
 import { discoveredSubjectAad, factAad, lookupColumns, referralAad, toReferral, type ReferralRow } from './referrals.ts';
 import type { DataKey, KeyRing, Vault } from './vault.ts';
@@ -96,7 +97,7 @@ export interface StartedLookup {
   readonly referral: ReferralRecord;
   /** The subject when it is a household member found by an earlier wave (not in the referral's input). */
   readonly discoveredSubject: Subject | undefined;
-  /** The connector's stored definition (JSON text), or null when it is no longer configured. */
+  /** The connector's definition (JSON text) with its sealed credentials opened, or null when it is no longer configured (or deleted). */
   readonly connectorDefinition: string | null;
   /** The lookup's agency's data key for this referral, when it exists and lives. */
   readonly agencyKey: DataKey | undefined;
@@ -109,6 +110,7 @@ export interface StartedLookup {
 interface StartedRow extends LookupRow, Omit<ReferralRow, 'id' | 'status'> {
   referral_status: ReferralStatus;
   connector_definition: string | null;
+  connector_credentials: Uint8Array | null;
   hub_key: Uint8Array | null;
   agency_key: Uint8Array | null;
   sealed_subject: Uint8Array | null;
@@ -136,12 +138,12 @@ export async function startLookupWithCase(sql: Sql, vault: Vault, referralId: st
      )
      SELECT s.*, CASE WHEN EXISTS (SELECT 1 FROM researching) THEN 'researching' ELSE r.status END AS referral_status,
             r.rag, r.threshold, r.received_at, r.sla_due_at, r.sla_at_risk_at, r.picture_ready_at, r.external_reference, r.sealed_body,
-            c.definition::text AS connector_definition, hub.wrapped_key AS hub_key, own.wrapped_key AS agency_key, d.sealed_subject,
+            c.definition::text AS connector_definition, c.sealed_credentials AS connector_credentials, hub.wrapped_key AS hub_key, own.wrapped_key AS agency_key, d.sealed_subject,
             EXISTS (SELECT 1 FROM case_pictures AS p WHERE p.referral_id = s.referral_id) AS pictures_stored,
             EXISTS (SELECT 1 FROM lookups AS e WHERE e.referral_id = s.referral_id AND e.connector_id = s.connector_id AND e.wave < s.wave AND e.status = 'timed-out') AS earlier_wave_timed_out
        FROM started AS s
        JOIN referrals AS r ON r.id = s.referral_id
-       LEFT JOIN connectors AS c ON c.id = s.connector_id
+       LEFT JOIN connectors AS c ON c.id = s.connector_id AND c.deleted_at IS NULL
        LEFT JOIN content_keys AS hub ON hub.referral_id = s.referral_id AND hub.owner = 'hub'
        LEFT JOIN content_keys AS own ON own.referral_id = s.referral_id AND own.owner = s.agency
        LEFT JOIN discovered_subjects AS d ON d.referral_id = s.referral_id AND d.ref = s.subject_ref`,
@@ -159,7 +161,8 @@ export async function startLookupWithCase(sql: Sql, vault: Vault, referralId: st
     lookup: toLookup({ ...row, id: lookupId, referral_id: referralId }),
     referral,
     discoveredSubject,
-    connectorDefinition: row.connector_definition,
+    // Sealed credentials are opened here, in memory only (docs/decisions.md "Connector administration").
+    connectorDefinition: row.connector_definition === null ? null : definitionForUse(vault, row.connector_id, row.connector_definition, row.connector_credentials),
     agencyKey: row.agency_key === null ? undefined : vault.unwrap(referralId, row.agency, row.agency_key),
     picturesStored: row.pictures_stored,
     earlierWaveTimedOut: row.earlier_wave_timed_out,

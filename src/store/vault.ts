@@ -79,7 +79,20 @@ export interface Vault {
   mint(referralId: string, owners: readonly ContentOwner[]): { readonly wrapped: ReadonlyMap<ContentOwner, Buffer>; readonly keys: ReadonlyMap<ContentOwner, DataKey> };
   /** Destroy (referral, owner)'s data key. Returns true when a live key was destroyed. */
   destroy(sql: Sql, referralId: string, owner: ContentOwner, at: Date): Promise<boolean>;
+  /**
+   * A connector's credentials sealed for the store (docs/decisions.md "Connector administration"):
+   * the same envelope as case content, under a hub-held key of their own — a fresh data key per
+   * sealing, wrapped by the master key and kept beside the ciphertext — never a referral's key.
+   * Both are bound to the connector id: a blob moved to another connector fails to open.
+   */
+  sealCredentials(connectorId: string, plaintext: string): Buffer;
+  /** Opens what `sealCredentials` sealed for the same connector (in memory only); SealError otherwise. */
+  openCredentials(connectorId: string, sealed: Uint8Array): string;
 }
+
+/** A sealed credential blob: `wrapped-key length (2 bytes, big-endian) | wrapped data key | sealed credentials`. */
+const credentialsKeyAad = (connectorId: string): string => `mash-connector-key:${connectorId}`;
+const credentialsAad = (connectorId: string): string => `mash-connector-credentials:${connectorId}`;
 
 /** A data key's wrapping binds it to its referral and owner. */
 const wrapAad = (referralId: string, owner: ContentOwner): string => `mash-data-key:${referralId}:${owner}`;
@@ -211,6 +224,23 @@ export function createVault(masterKeyBytes: Uint8Array): Vault {
         seal: (plaintext, aad) => seal(key, Buffer.from(plaintext, 'utf8'), aad),
         open: (sealed, aad) => open(key, sealed, aad).toString('utf8'),
       };
+    },
+
+    sealCredentials(connectorId, plaintext) {
+      const fresh = newDataKey();
+      const wrapped = seal(masterKey, fresh, credentialsKeyAad(connectorId));
+      const length = Buffer.alloc(2);
+      length.writeUInt16BE(wrapped.length);
+      return Buffer.concat([length, wrapped, seal(fresh, Buffer.from(plaintext, 'utf8'), credentialsAad(connectorId))]);
+    },
+
+    openCredentials(connectorId, sealed) {
+      const blob = Buffer.from(sealed);
+      if (blob.length < 2) throw new SealError('sealed credentials are truncated');
+      const length = blob.readUInt16BE(0);
+      if (blob.length < 2 + length) throw new SealError('sealed credentials are truncated');
+      const dataKey = open(masterKey, blob.subarray(2, 2 + length), credentialsKeyAad(connectorId));
+      return open(dataKey, blob.subarray(2 + length), credentialsAad(connectorId)).toString('utf8');
     },
 
     async destroy(sql, referralId, owner, at) {

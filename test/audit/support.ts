@@ -29,6 +29,7 @@ export function entryOfEveryAction(at: Date, referralId: string): Record<AuditAc
     },
     'picture.viewed': { ...base, actor: 'manager-1', action: 'picture.viewed', detail: { role: 'hub-manager', items: 2, itemIds: ['fact_00000000000000000000000000000001', 'fact_00000000000000000000000000000002'] } },
     'connector.declared': { at, actor: 'police-admin', action: 'connector.declared', agency: 'police', subject: 'police-rms', detail: { created: true, enabled: true, definitionSha256: HASH } },
+    'connector.tested': { at, actor: 'police-admin', action: 'connector.tested', agency: 'police', subject: 'police-rms', detail: { version: 2, ok: false, failedStep: 'connect', durationMs: 12 } },
     'access.denied': { ...base, actor: 'admin-7', action: 'access.denied', agency: 'housing', subject: 'picture:read', detail: { role: 'connector-admin', action: 'picture:read', reason: 'role connector-admin may not picture:read' } },
     'auth.failed': { at, actor: 'anonymous', action: 'auth.failed', subject: 'GET /v1/referrals/:id/picture' },
     'audit.verified': { at, actor: 'auditor-1', action: 'audit.verified', detail: { ok: true, entries: 400, firstBadEntry: null } },

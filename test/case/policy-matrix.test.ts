@@ -100,6 +100,21 @@ const ROUTES: readonly RouteCase[] = [
     allowed: ['police-admin'],
     request: () => ({ method: 'PUT', path: '/v1/connectors/police-matrix', body: { id: 'police-matrix', agency: 'police', type: 'police-soap', sourceSystem: 'Synthetic RMS', baseUrl: 'http://127.0.0.1:9/soap' } }),
   },
+  // Connector administration (docs/decisions.md "Connector administration"): the agency's administrator only.
+  {
+    name: 'POST /v1/connectors (a police connector)',
+    allowed: ['police-admin'],
+    request: () => ({ method: 'POST', path: '/v1/connectors', body: { connector: { id: 'police-matrix-new', agency: 'police', type: 'police-soap', sourceSystem: 'Synthetic RMS', baseUrl: 'http://127.0.0.1:9/soap' }, reason: 'Synthetic.' } }),
+  },
+  { name: 'GET /v1/connectors/:id', allowed: ['police-admin'], request: () => ({ method: 'GET', path: '/v1/connectors/police-matrix' }) },
+  { name: 'PATCH /v1/connectors/:id', allowed: ['police-admin'], request: () => ({ method: 'PATCH', path: '/v1/connectors/police-matrix', body: { changes: { timeoutMs: 5000 }, reason: 'Synthetic.' } }) },
+  { name: 'POST /v1/connectors/:id/disable', allowed: ['police-admin'], request: () => ({ method: 'POST', path: '/v1/connectors/police-matrix/disable', body: { reason: 'Synthetic.' } }) },
+  { name: 'POST /v1/connectors/:id/enable', allowed: ['police-admin'], request: () => ({ method: 'POST', path: '/v1/connectors/police-matrix/enable', body: { reason: 'Synthetic.' } }) },
+  { name: 'GET /v1/connectors/:id/versions', allowed: ['police-admin'], request: () => ({ method: 'GET', path: '/v1/connectors/police-matrix/versions' }) },
+  { name: 'POST /v1/connectors/:id/versions/:n/restore', allowed: ['police-admin'], request: () => ({ method: 'POST', path: '/v1/connectors/police-matrix/versions/1/restore', body: { reason: 'Synthetic.' } }) },
+  { name: 'POST /v1/connectors/:id/test', allowed: ['police-admin'], request: () => ({ method: 'POST', path: '/v1/connectors/police-matrix/test' }) },
+  { name: 'GET /v1/connectors/:id/health', allowed: ['police-admin'], request: () => ({ method: 'GET', path: '/v1/connectors/police-matrix/health' }) },
+  { name: 'DELETE /v1/connectors/:id', allowed: ['police-admin'], request: () => ({ method: 'DELETE', path: '/v1/connectors/police-matrix-new?reason=Synthetic.' }) },
   // The dead-letter list: the manager, and connector administrators for their agency's failures.
   { name: 'GET /v1/admin/failures', allowed: ['manager', 'police-admin'], request: () => ({ method: 'GET', path: '/v1/admin/failures' }) },
   {
@@ -183,7 +198,7 @@ describe('role × route matrix', () => {
   it('covers every route of the /v1 API', async () => {
     const document = (await (await harness.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`)).filter((r) => r.includes('/v1/'));
-    const walked = new Set(ROUTES.map((r) => r.request(ids)).map((r) => `${r.method} ${r.path.split('?')[0]!.replace(ids.referralId, '{id}').replace(ids.policeItem, '{itemId}').replace(ids.productId, '{productId}').replace('pm-unknown', '{matchId}').replace(/\/v1\/connectors\/[a-z-]+$/, '/v1/connectors/{connectorId}')}`));
+    const walked = new Set(ROUTES.map((r) => r.request(ids)).map((r) => `${r.method} ${r.path.split('?')[0]!.replace(ids.referralId, '{id}').replace(ids.policeItem, '{itemId}').replace(ids.productId, '{productId}').replace('pm-unknown', '{matchId}').replace(/\/v1\/connectors\/[a-z][a-z-]*/, '/v1/connectors/{connectorId}').replace(/\/versions\/\d+\//, '/versions/{version}/')}`));
     for (const route of documented) expect(walked, route).toContain(route.replace(/\/$/, '').replace('/v1/products', '/v1/products').replace(/^GET \/v1\/products$/, 'GET /v1/products'));
   });
 });

@@ -61,6 +61,8 @@ function countingVault(vault: Vault, counts: Counts): Vault {
     },
     mint: (referralId, owners) => vault.mint(referralId, owners),
     destroy: (sql, referralId, owner, at) => vault.destroy(sql, referralId, owner, at),
+    sealCredentials: (connectorId, plaintext) => vault.sealCredentials(connectorId, plaintext),
+    openCredentials: (connectorId, sealed) => vault.openCredentials(connectorId, sealed),
   };
 }
 

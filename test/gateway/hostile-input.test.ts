@@ -57,6 +57,16 @@ const CALLERS: Readonly<Record<string, Caller>> = {
   'GET /v1/products': { role: 'host-system' },
   'GET /v1/connectors': { role: 'connector-admin', agency: 'police' },
   'PUT /v1/connectors/{connectorId}': { role: 'connector-admin', agency: 'police', body: CONNECTOR },
+  'POST /v1/connectors': { role: 'connector-admin', agency: 'police', body: { connector: { ...CONNECTOR, id: 'police-hostile-new', auth: { kind: 'bearer', token: { value: 'synthetic-token' } } }, reason: 'Synthetic.' } },
+  'GET /v1/connectors/{connectorId}': { role: 'connector-admin', agency: 'police' },
+  'PATCH /v1/connectors/{connectorId}': { role: 'connector-admin', agency: 'police', body: { changes: { timeoutMs: 5000 }, reason: 'Synthetic.' } },
+  'DELETE /v1/connectors/{connectorId}': { role: 'connector-admin', agency: 'police', query: { reason: 'Synthetic.' } },
+  'POST /v1/connectors/{connectorId}/enable': { role: 'connector-admin', agency: 'police', body: { reason: 'Synthetic.' } },
+  'POST /v1/connectors/{connectorId}/disable': { role: 'connector-admin', agency: 'police', body: { reason: 'Synthetic.' } },
+  'GET /v1/connectors/{connectorId}/versions': { role: 'connector-admin', agency: 'police' },
+  'POST /v1/connectors/{connectorId}/versions/{version}/restore': { role: 'connector-admin', agency: 'police', body: { reason: 'Synthetic.' } },
+  'POST /v1/connectors/{connectorId}/test': { role: 'connector-admin', agency: 'police' },
+  'GET /v1/connectors/{connectorId}/health': { role: 'connector-admin', agency: 'police' },
   'GET /v1/admin/failures': { role: 'hub-manager', query: { kind: 'lookup,notification', limit: '20' } },
   'POST /v1/admin/failures/reprocess': { role: 'hub-manager', body: { items: [{ kind: 'lookup', id: 'lkp_none' }] } },
   'GET /v1/audit/verify': { role: 'auditor' },
@@ -79,6 +89,7 @@ beforeAll(async () => {
     productId: `prd_${'0'.repeat(32)}`,
     matchId: 'pm-unknown',
     connectorId: CONNECTOR.id,
+    version: '1',
   };
   const document = (await (await harness.app.request('/openapi.json')).json()) as {
     paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: { required?: boolean } }>>;
