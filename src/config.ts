@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { parseDurationSeconds } from './lib/duration.ts';
 import { ConfigError } from './lib/errors.ts';
 import { ConnectorFile, type Connector } from './model/connector.ts';
+import type { RepeatConcernRule } from './model/repeat-concern.ts';
 import { holidaysOf, parseWorkingDays, parseWorkingHours, WorkingCalendar, type WorkingCalendarSpec } from './model/working-calendar.ts';
 
 /** GOV.UK's bank holidays for England and Wales, shipped with the project (contracts/calendar/README.md). */
@@ -87,6 +88,10 @@ export const EnvSchema = z.object({
   MASH_BANK_HOLIDAYS: z.string().min(1).optional(),
   MASH_BANK_HOLIDAYS_DIVISION: z.string().min(1).default('england-and-wales'),
   MASH_SLA_AT_RISK: z.coerce.number().gt(0).lt(1).default(0.75),
+  // Repeat concerns (DESIGN.md rule 1): N notifications from M agencies within a window of months.
+  MASH_REPEAT_CONCERN_NOTIFICATIONS: z.coerce.number().int().min(2).max(100).default(3),
+  MASH_REPEAT_CONCERN_AGENCIES: z.coerce.number().int().min(1).max(20).default(2),
+  MASH_REPEAT_CONCERN_MONTHS: z.coerce.number().int().min(1).max(120).default(12),
   LOG_LEVEL: LogLevel.default('info'),
 });
 
@@ -134,6 +139,8 @@ export interface Config {
   readonly calendar: WorkingCalendarSpec;
   /** The share of a referral's working time after which it is flagged at risk of breaching. */
   readonly slaAtRiskFraction: number;
+  /** When a child's notifications make a repeat concern (src/model/repeat-concern.ts). */
+  readonly repeatConcern: RepeatConcernRule;
   readonly logLevel: z.infer<typeof LogLevel>;
 }
 
@@ -191,6 +198,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     outbox: { attempts: e.MASH_OUTBOX_ATTEMPTS, backoffMs: e.MASH_OUTBOX_BACKOFF_MS, leaseMs: e.MASH_OUTBOX_LEASE_MS },
     calendar: readCalendar(e),
     slaAtRiskFraction: e.MASH_SLA_AT_RISK,
+    repeatConcern: { minNotifications: e.MASH_REPEAT_CONCERN_NOTIFICATIONS, minAgencies: e.MASH_REPEAT_CONCERN_AGENCIES, windowMonths: e.MASH_REPEAT_CONCERN_MONTHS },
     logLevel: e.LOG_LEVEL,
   };
 }

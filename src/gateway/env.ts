@@ -9,6 +9,7 @@ import type { Vault } from '../store/vault.ts';
 import type { SlaClock } from '../model/working-calendar.ts';
 import type { Identity } from '../identity/index.ts';
 import type { TokenVerifier } from './token-verifier.ts';
+import type { RepeatConcernRule } from '../model/repeat-concern.ts';
 
 export interface AppEnv {
   Variables: {
@@ -36,6 +37,8 @@ export interface AppDeps {
   readonly auditKeys: ReadonlyMap<string, string>;
   /** The stored pictures, rebuilt in the background after changes (src/main.ts); without them, reads rebuild what they find stale. */
   readonly pictures?: Pictures | undefined;
+  /** When a child's notifications make a repeat concern (MASH_REPEAT_CONCERN_*); the hub's default without it. */
+  readonly repeatConcernRule?: RepeatConcernRule | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number | undefined;
 }

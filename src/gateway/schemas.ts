@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { LookupView } from '../model/lookup.ts';
 import { Rag, ReferralStatus, Threshold } from '../model/referral.ts';
+import { RepeatConcernView } from '../model/repeat-concern.ts';
 
 export const ProblemSchema = z
   .object({
@@ -75,6 +76,7 @@ export const ReferralStatusView = z
     pictureReadyAt: z.iso.datetime({ offset: true }).nullable(),
     lookupCounts: LookupCounts,
     lookups: z.array(LookupView),
+    repeatConcern: RepeatConcernView.nullable(),
   })
   .meta({ id: 'ReferralStatus' });
 

@@ -1,0 +1,79 @@
+/**
+ * Notifications about a child, counted over the hub person index (DESIGN.md rule 1, "one front
+ * door"; docs/decisions.md "Repeat concerns: notifications about a child, counted over the person
+ * index"): for each child a referral names, the referrals in the window ending at its receipt whose
+ * own child's records are linked to the same hub person.
+ *
+ * Why at read time, in one SQL statement: the count depends on other referrals — an earlier one
+ * whose research completes later, a possible match a practitioner confirms (the persons merge) or
+ * rejects (they stay apart) — so a stored flag would go stale; read from the links as they stand,
+ * it is always the index's current answer. Every step is an index range: the referral's sightings
+ * (primary key), the persons' links (`person_links_by_person`), their records' sightings
+ * (`person_index_sightings_by_record`) and the referrals by id. No personal data is read.
+ */
+import type { Notification } from '../model/repeat-concern.ts';
+import type { Sql } from './db.ts';
+
+/** One child of a referral and the notifications about it in the window, oldest first (the referral's own included). */
+export interface ChildNotifications {
+  readonly referralId: string;
+  readonly subjectRef: string;
+  readonly notifications: readonly Notification[];
+}
+
+// `target` is the referrals asked about, with their receipt and child refs; the window is the
+// `months` calendar months (counted in UTC) ending at each one's receipt, both ends included.
+const NOTIFICATIONS = (target: string): string => `
+WITH target AS (${target}),
+mine AS (
+  SELECT DISTINCT t.id AS referral_id, t.received_at AS anchor, s.subject_ref, l.hub_person_id
+    FROM target AS t
+    JOIN person_index_sightings AS s ON s.referral_id = t.id AND s.subject_ref = ANY (t.child_refs)
+    JOIN person_links AS l ON l.record_id = s.record_id
+)
+SELECT DISTINCT m.referral_id, m.subject_ref, r.id AS other_id, r.received_at, r.referrer_agency
+  FROM mine AS m
+  JOIN person_links AS l ON l.hub_person_id = m.hub_person_id
+  JOIN person_index_sightings AS s ON s.record_id = l.record_id
+  JOIN referrals AS r ON r.id = s.referral_id AND s.subject_ref = ANY (r.child_refs)
+ WHERE r.received_at <= m.anchor
+   AND r.received_at >= ((m.anchor AT TIME ZONE 'UTC') - make_interval(months => $1::int)) AT TIME ZONE 'UTC'
+ ORDER BY m.referral_id, m.subject_ref, r.received_at, r.id`;
+
+interface Row {
+  referral_id: string;
+  subject_ref: string;
+  other_id: string;
+  received_at: Date;
+  referrer_agency: string | null;
+}
+
+const grouped = (rows: readonly Row[]): ChildNotifications[] => {
+  const byChild = new Map<string, { referralId: string; subjectRef: string; notifications: Notification[] }>();
+  for (const row of rows) {
+    const key = `${row.referral_id}\u0000${row.subject_ref}`;
+    const child = byChild.get(key) ?? { referralId: row.referral_id, subjectRef: row.subject_ref, notifications: [] };
+    child.notifications.push({ referralId: row.other_id, receivedAt: new Date(row.received_at), agency: row.referrer_agency });
+    byChild.set(key, child);
+  }
+  return [...byChild.values()];
+};
+
+/** The notifications about each child of one referral within `months` ending at its receipt. */
+export async function childNotifications(sql: Sql, referralId: string, months: number): Promise<ChildNotifications[]> {
+  const rows = await sql.query<Row>(NOTIFICATIONS('SELECT id, received_at, child_refs FROM referrals WHERE id = $2::uuid'), [months, referralId]);
+  return grouped(rows);
+}
+
+/** The same for every referral received in [from, to): the performance report's repeat concerns. */
+export async function childNotificationsReceived(sql: Sql, from: Date, to: Date, months: number): Promise<ChildNotifications[]> {
+  const rows = await sql.query<Row>(NOTIFICATIONS('SELECT id, received_at, child_refs FROM referrals WHERE received_at >= $2 AND received_at < $3'), [months, from, to]);
+  return grouped(rows);
+}
+
+/** The same for the given referrals (a page of the referral list). */
+export async function childNotificationsOf(sql: Sql, referralIds: readonly string[], months: number): Promise<ChildNotifications[]> {
+  if (referralIds.length === 0) return [];
+  const rows = await sql.query<Row>(NOTIFICATIONS('SELECT id, received_at, child_refs FROM referrals WHERE id = ANY ($2::uuid[])'), [months, referralIds]);
+  return grouped(rows);
+}
