@@ -12,11 +12,13 @@
 import { DEFAULT_REPEAT_CONCERN_RULE, reachesRule, type RepeatConcernRule, type RepeatConcernView } from '../model/repeat-concern.ts';
 import type { Principal } from '../model/principal.ts';
 import { childNotifications, type ChildNotifications } from '../store/repeat-concerns.ts';
-import { referralContext, type CaseStoreDeps } from './access.ts';
+import type { Db } from '../store/db.ts';
+import { referralContext } from './access.ts';
 import { authorize } from './policy.ts';
 
 /** What the repeat-concern view needs: the store and the hub's rule. */
-export interface RepeatConcernDeps extends CaseStoreDeps {
+export interface RepeatConcernDeps {
+  readonly db: Db;
   readonly repeatConcernRule?: RepeatConcernRule | undefined;
 }
 
