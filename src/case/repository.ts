@@ -113,7 +113,7 @@ export function createCases(deps: CaseDeps): Cases {
           const context = referralId === undefined ? {} : { referral: await referralContext(deps.db, referralId) };
           await enforce(store, principal, action, context, referralId);
         },
-        list: (request) => listCases(store, principal, request),
+        list: (request) => listCases({ ...store, repeatConcernRule: deps.repeatConcernRule }, principal, request),
         async status(referralId) {
           const view = await referralStatus(store, principal, referralId);
           return { ...view, repeatConcern: await repeatConcernFor({ ...store, repeatConcernRule: deps.repeatConcernRule }, principal, referralId) };

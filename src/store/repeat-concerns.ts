@@ -11,7 +11,7 @@
  * (primary key), the persons' links (`person_links_by_person`), their records' sightings
  * (`person_index_sightings_by_record`) and the referrals by id. No personal data is read.
  */
-import type { Notification } from '../model/repeat-concern.ts';
+import type { Notification, RepeatConcernRule } from '../model/repeat-concern.ts';
 import type { Sql } from './db.ts';
 
 /** One child of a referral and the notifications about it in the window, oldest first (the referral's own included). */
@@ -76,4 +76,25 @@ export async function childNotificationsOf(sql: Sql, referralIds: readonly strin
   if (referralIds.length === 0) return [];
   const rows = await sql.query<Row>(NOTIFICATIONS('SELECT id, received_at, child_refs FROM referrals WHERE id = ANY ($2::uuid[])'), [months, referralIds]);
   return grouped(rows);
+}
+
+/**
+ * A condition on referral `alias` (a row of `referrals`): whether it is a repeat concern under the
+ * rule — some child it names has at least `notifications` referrals from at least `agencies`
+ * named agencies in the window. The same counting as above, for a list's WHERE clause; `param`
+ * binds each value and returns its placeholder.
+ */
+export function repeatConcernCondition(alias: string, rule: RepeatConcernRule, param: (value: number) => string): string {
+  return `EXISTS (
+    SELECT 1
+      FROM person_index_sightings AS rc_s
+      JOIN person_links AS rc_l ON rc_l.record_id = rc_s.record_id
+      JOIN person_links AS rc_l2 ON rc_l2.hub_person_id = rc_l.hub_person_id
+      JOIN person_index_sightings AS rc_s2 ON rc_s2.record_id = rc_l2.record_id
+      JOIN referrals AS rc_r ON rc_r.id = rc_s2.referral_id AND rc_s2.subject_ref = ANY (rc_r.child_refs)
+     WHERE rc_s.referral_id = ${alias}.id AND rc_s.subject_ref = ANY (${alias}.child_refs)
+       AND rc_r.received_at <= ${alias}.received_at
+       AND rc_r.received_at >= ((${alias}.received_at AT TIME ZONE 'UTC') - make_interval(months => ${param(rule.windowMonths)}::int)) AT TIME ZONE 'UTC'
+     GROUP BY rc_s.subject_ref
+    HAVING count(DISTINCT rc_r.id) >= ${param(rule.minNotifications)} AND count(DISTINCT rc_r.referrer_agency) >= ${param(rule.minAgencies)})`;
 }

@@ -7,6 +7,7 @@
  * not flagged, although five with the older ones), and children's social care now — the third in
  * twelve months, from a third agency: flagged, the school's and the NHS's referrals listed. The
  * last one is submitted and researched first, so its flag comes from referrals linked after it.
+The referral list filters on the same count (`?repeatConcern=true`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../support/tmp.ts';
@@ -90,6 +91,14 @@ describe('a child referred again and again', () => {
     // The police's referrals are older than twelve months at the school's and the NHS's receipt: not counted.
     expect(await concernOf(url, manager, school ?? '')).toMatchObject({ flagged: false, notifications: 1, agencies: ['education'] });
     expect(await concernOf(url, manager, nhs ?? '')).toMatchObject({ flagged: false, notifications: 2, agencies: ['education', 'health'] });
+    // The list filters on it, in the same terms.
+    const listed = async (flag: boolean): Promise<string[]> => {
+      const response = await fetch(`${url}/v1/referrals?repeatConcern=${flag}&limit=200`, { headers: { authorization: `Bearer ${manager}` } });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { referrals: { id: string }[] }).referrals.map((r) => r.id).sort();
+    };
+    expect(await listed(true)).toEqual([latest]);
+    expect(await listed(false)).toEqual([policeA, policeB, policeC, school, nhs].sort());
     // The front door submits referrals; it is not told what the hub knows of the child.
     expect(await concernOf(url, intake, latest)).toBeNull();
   }, 240_000);
