@@ -31,6 +31,7 @@ export const ACTIONS = [
   'connector:manage',
   'failure:read',
   'failure:reprocess',
+  'report:read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -98,7 +99,9 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
         action === 'product:list' ||
         // The manager runs the hub: every failure, publications to the host included.
         action === 'failure:read' ||
-        action === 'failure:reprocess'
+        action === 'failure:reprocess' ||
+        // Performance reports (governance rec. 13): counts only, for the manager and the board.
+        action === 'report:read'
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {

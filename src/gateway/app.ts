@@ -21,6 +21,7 @@ import { failureRoutes } from './routes/failures.ts';
 import { caseRoutes } from './routes/case.ts';
 import { productRoutes } from './routes/products.ts';
 import { referralRoutes } from './routes/referrals.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { jsonRequestBody } from './request-body.ts';
 import { textRequestTarget } from './request-target.ts';
 import { validationHook } from './validation.ts';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/v1/connectors', withLibraryErrorsConverted(connectorRoutes(deps)));
   app.route('/v1/admin/failures', withLibraryErrorsConverted(failureRoutes(deps)));
   app.route('/v1/audit', withLibraryErrorsConverted(auditRoutes(deps)));
+  app.route('/v1/reports', withLibraryErrorsConverted(reportRoutes(deps)));
 
   app.notFound((c) => new MashError('ROUTE.NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).getResponse(c.req.path));
 
