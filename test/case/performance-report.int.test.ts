@@ -159,8 +159,9 @@ async function seed(harness: FirewallHarness, referrals: readonly SeededReferral
         `INSERT INTO person_index_records (record_key, first_referral_id, sealed_record, key_digests, created_at) VALUES ($1, $2, '\\x00'::bytea, '{}', $3) RETURNING id::text AS id`,
         [`health:gp:${r.id}`, r.id, r.receivedAt],
       );
-      await db.query(`INSERT INTO person_links (record_id, hub_person_id, outcome, linked_at) VALUES ($1::bigint, $2, 'match', $3)`, [record[0]?.id, persons[r.child], r.receivedAt]);
-      await db.query(`INSERT INTO person_index_sightings (record_id, referral_id, seen_at, subject_ref) VALUES ($1::bigint, $2, $3, 'child-1')`, [record[0]?.id, r.id, r.receivedAt]);
+      const recordId = record[0]?.id ?? '';
+      await db.query(`INSERT INTO person_links (record_id, hub_person_id, outcome, linked_at) VALUES ($1::bigint, $2, 'match', $3)`, [recordId, persons[r.child] ?? '', r.receivedAt]);
+      await db.query(`INSERT INTO person_index_sightings (record_id, referral_id, seen_at, subject_ref) VALUES ($1::bigint, $2, $3, 'child-1')`, [recordId, r.id, r.receivedAt]);
     }
   }
 }
@@ -269,7 +270,7 @@ describe.each(STORE_KINDS)('the performance report on $name', (kind) => {
     expect(byAccept.headers.get('content-type')).toMatch(/^text\/csv/);
     const text = await byAccept.text();
     expect(await byFormat.text()).toBe(text);
-    const rows = parse(text, { columns: true }) as { section: string; measure: string; dimension: string; value: string }[];
+    const rows = parse<{ section: string; measure: string; dimension: string; value: string }>(text, { columns: true });
     const value = (section: string, measure: string, dimension = ''): string | undefined => rows.find((r) => r.section === section && r.measure === measure && r.dimension === dimension)?.value;
     expect(value('referrals', 'total')).toBe(String(want.referrals.total));
     for (const r of want.referrals.byRagAndThreshold) expect(value('referrals', 'count', `rag=${r.rag};threshold=${r.threshold}`)).toBe(String(r.count));
