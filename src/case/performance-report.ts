@@ -169,11 +169,10 @@ export function performanceCsv(report: PerformanceReport): string {
   for (const a of report.releaseDecisions) {
     const d = `agency=${a.agency}`;
     rows.push(
-      ['releaseDecisions', 'items', d, a.items],
+      ['releaseDecisions', 'decided', d, a.decided],
       ['releaseDecisions', 'released', d, a.released],
       ['releaseDecisions', 'redacted', d, a.redacted],
       ['releaseDecisions', 'withheld', d, a.withheld],
-      ['releaseDecisions', 'undecided', d, a.undecided],
       ...percentileRows('releaseDecisions', 'decisionSeconds', d, a.decisionSeconds),
     );
   }

@@ -58,14 +58,18 @@ export interface AgencyLookups {
   readonly responseSeconds: Percentiles;
 }
 
-/** One agency's release decisions (each item under its current decision) and how long owners took. */
+/**
+ * One agency's release decisions: each item it decided on, under its current decision, and how
+ * long its owner took. Items never decided are not counted here: which facts are items of a
+ * picture is decided on their content (src/case/relevance.ts), which the report does not open.
+ */
 export interface AgencyDecisions {
   readonly agency: string;
-  readonly items: number;
+  /** Items with a decision. */
+  readonly decided: number;
   readonly released: number;
   readonly redacted: number;
   readonly withheld: number;
-  readonly undecided: number;
   /** From the item's arrival in the hub to its owner's first decision. */
   readonly decisionSeconds: Percentiles;
 }
@@ -160,7 +164,7 @@ export async function lookupsByAgency(sql: Sql, cohort: Cohort): Promise<AgencyL
 
 /** The cohort's items per owning agency under their current release decision, and the time to the first. */
 export async function decisionsByAgency(sql: Sql, cohort: Cohort): Promise<AgencyDecisions[]> {
-  const rows = await sql.query<{ agency: string; items: number; released: number; redacted: number; withheld: number; undecided: number; timed: number; pct: number[] | null }>(
+  const rows = await sql.query<{ agency: string; decided: number; released: number; redacted: number; withheld: number; timed: number; pct: number[] | null }>(
     `WITH items AS (
        SELECT f.agency, f.created_at,
               (SELECT d.decision FROM release_decision_revisions AS d WHERE d.fact_id = f.id ORDER BY d.revision DESC LIMIT 1) AS current,
@@ -169,17 +173,16 @@ export async function decisionsByAgency(sql: Sql, cohort: Cohort): Promise<Agenc
         WHERE ${COHORT}
      )
      SELECT agency,
-            count(*)::int AS items,
+            count(*)::int AS decided,
             count(*) FILTER (WHERE current = 'release')::int AS released,
             count(*) FILTER (WHERE current = 'redact')::int AS redacted,
             count(*) FILTER (WHERE current = 'withhold')::int AS withheld,
-            count(*) FILTER (WHERE current IS NULL)::int AS undecided,
             count(first_at)::int AS timed,
             percentile_cont(ARRAY[0.5, 0.9, 0.95]) WITHIN GROUP (ORDER BY extract(epoch FROM first_at - created_at)::float8) AS pct
-       FROM items GROUP BY agency ORDER BY agency`,
+       FROM items WHERE current IS NOT NULL GROUP BY agency ORDER BY agency`,
     [cohort.from, cohort.to],
   );
-  return rows.map((r) => ({ agency: r.agency, items: r.items, released: r.released, redacted: r.redacted, withheld: r.withheld, undecided: r.undecided, decisionSeconds: percentiles(r.timed, r.pct) }));
+  return rows.map((r) => ({ agency: r.agency, decided: r.decided, released: r.released, redacted: r.redacted, withheld: r.withheld, decisionSeconds: percentiles(r.timed, r.pct) }));
 }
 
 /**

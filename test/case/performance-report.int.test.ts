@@ -190,13 +190,13 @@ function expected(all: readonly SeededReferral[]) {
     };
   });
   const releaseDecisions = AGENCIES.map((agency) => {
-    const items = cohort.flatMap((r) => r.items.filter((i) => i.agency === agency));
+    const items = cohort.flatMap((r) => r.items.filter((i) => i.agency === agency && i.decisions.length > 0));
     const current = (d: string) => items.filter((i) => i.decisions.at(-1)?.decision === d).length;
     return {
-      agency, items: items.length, released: current('release'), redacted: current('redact'), withheld: current('withhold'), undecided: items.filter((i) => i.decisions.length === 0).length,
+      agency, decided: items.length, released: current('release'), redacted: current('redact'), withheld: current('withhold'),
       decisionSeconds: percentiles(items.flatMap((i) => { const first = i.decisions[0]; return first === undefined ? [] : [(first.at.getTime() - i.arrivedAt.getTime()) / 1000]; })),
     };
-  }).filter((a) => a.items > 0);
+  }).filter((a) => a.decided > 0);
   const rank = (rag: string) => RAGS.indexOf(rag as (typeof RAGS)[number]);
   const changes = cohort.flatMap((r) => r.ragDecisions);
   // Repeat concerns: the child's referrals in the twelve months up to each one, from two agencies.

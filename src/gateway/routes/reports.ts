@@ -48,7 +48,7 @@ const PerformanceReportSchema = z
         responseSeconds: Percentiles,
       }),
     ),
-    releaseDecisions: z.array(z.object({ agency: z.string(), items: count, released: count, redacted: count, withheld: count, undecided: count, decisionSeconds: Percentiles })),
+    releaseDecisions: z.array(z.object({ agency: z.string(), decided: count, released: count, redacted: count, withheld: count, decisionSeconds: Percentiles })),
     ragChanges: z.object({ escalations: count, deescalations: count, unchanged: count }),
     repeatConcerns: z.object({
       rule: z.object({ minNotifications: count, minAgencies: count, windowMonths: count }),
