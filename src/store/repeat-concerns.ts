@@ -71,12 +71,6 @@ export async function childNotificationsReceived(sql: Sql, from: Date, to: Date,
   return grouped(rows);
 }
 
-/** The same for the given referrals (a page of the referral list). */
-export async function childNotificationsOf(sql: Sql, referralIds: readonly string[], months: number): Promise<ChildNotifications[]> {
-  if (referralIds.length === 0) return [];
-  const rows = await sql.query<Row>(NOTIFICATIONS('SELECT id, received_at, child_refs FROM referrals WHERE id = ANY ($2::uuid[])'), [months, referralIds]);
-  return grouped(rows);
-}
 
 /**
  * A condition on referral `alias` (a row of `referrals`): whether it is a repeat concern under the

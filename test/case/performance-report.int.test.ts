@@ -294,7 +294,7 @@ describe.each(STORE_KINDS)('the performance report on $name', (kind) => {
   });
 
   it('refuses a period that is not one, with a problem document', async () => {
-    for (const query of ['from=2026-06-01&to=2026-01-01', 'from=2025-01-01&to=2026-06-01', 'from=yesterday&to=2026-01-01', 'to=2026-01-01', 'from=2026-01-01&to=2026-02-01&format=xml']) {
+    for (const query of ['from=2026-06-01&to=2026-01-01', 'from=2025-01-01&to=2026-06-01', 'from=yesterday&to=2026-01-01', 'from=2026-02-30&to=2026-03-02', 'to=2026-01-01', 'from=2026-01-01&to=2026-02-01&format=xml']) {
       const response = await get(query);
       expect(response.status, query).toBe(400);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);

@@ -1,6 +1,6 @@
 /**
- * Repeat concerns through the real process (`node src/main.ts`, embedded store and jobs, agency
- * simulators), over HTTP (DESIGN.md rule 1, "one front door"; docs/decisions.md "Repeat concerns:
+ * Repeat concerns through the real processes (`node src/main.ts`, embedded; and distributed, a
+ * gateway and a worker on PostgreSQL and Redis; agency simulators), over HTTP (DESIGN.md rule 1, "one front door"; docs/decisions.md "Repeat concerns:
  * notifications about a child, counted over the person index"). The example child is referred six
  * times, with `receivedAt` placing each in time: three by the police alone 34–40 months ago (one
  * agency: not flagged), then a school 9 months ago and the NHS 4 months ago (two in the window:
@@ -11,7 +11,8 @@ The referral list filters on the same count (`?repeatConcern=true`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../support/tmp.ts';
-import { EXAMPLE_REFERRAL, startGatewayOnSimulators, tokenIn, waitForPicture, type GatewayOnSimulators } from './support.ts';
+import { startDistributedStack } from './distributed.ts';
+import { EXAMPLE_REFERRAL, startGatewayOnSimulators, tokenIn, waitForPicture } from './support.ts';
 
 interface Concern {
   flagged: boolean;
@@ -22,8 +23,6 @@ interface Concern {
   earlier: { referralId: string | null; receivedAt: string; agency: string | null }[];
 }
 
-const tmp = makeTempDir('mash-e2e-repeat-concern-');
-let deployment: GatewayOnSimulators | undefined;
 const NOW = Date.now();
 const monthsAgo = (months: number): string => {
   const at = new Date(NOW);
@@ -31,14 +30,12 @@ const monthsAgo = (months: number): string => {
   return at.toISOString();
 };
 
-beforeAll(async () => {
-  deployment = await startGatewayOnSimulators(tmp.dir);
-}, 60_000);
-
-afterAll(async () => {
-  await deployment?.stop();
-  tmp.remove();
-});
+/** Where the scenario runs: the gateway's URL and the data directory its token key is in. */
+interface Deployment {
+  readonly url: string;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
 
 async function submit(url: string, token: string, referrer: string, receivedAt?: string): Promise<string> {
   const base = EXAMPLE_REFERRAL as { concern: Record<string, unknown> };
@@ -54,12 +51,39 @@ async function concernOf(url: string, token: string, id: string): Promise<Concer
   return ((await response.json()) as { repeatConcern: Concern | null }).repeatConcern;
 }
 
-describe('a child referred again and again', () => {
+const DEPLOYMENTS: readonly { readonly name: string; readonly start: () => Promise<Deployment> }[] = [
+  {
+    name: 'embedded (one process, PGlite, in-process jobs)',
+    start: async () => {
+      const tmp = makeTempDir('mash-e2e-repeat-concern-');
+      const embedded = await startGatewayOnSimulators(tmp.dir);
+      return { url: embedded.gateway.url, dataDir: tmp.dir, stop: async () => { await embedded.stop(); tmp.remove(); } };
+    },
+  },
+  {
+    // Linking runs in the worker: the sightings it writes are what the gateway counts.
+    name: 'distributed (MASH_ROLE=gateway and worker, PostgreSQL, Redis)',
+    start: async () => {
+      const stack = await startDistributedStack({ tmpPrefix: 'mash-e2e-repeat-concern-dist-', workers: 1 });
+      return { url: stack.gateway.url, dataDir: stack.dataDir, stop: () => stack.stop() };
+    },
+  },
+];
+
+describe.each(DEPLOYMENTS)('a child referred again and again, $name', ({ start }) => {
+  let deployment: Deployment | undefined;
+  beforeAll(async () => {
+    deployment = await start();
+  }, 90_000);
+  afterAll(async () => {
+    await deployment?.stop();
+  });
+
   it('is flagged on the third notification from two or more agencies within twelve months, and only then', async () => {
     if (deployment === undefined) throw new Error('no deployment');
-    const { url } = deployment.gateway;
-    const intake = await tokenIn(tmp.dir, 'referral-intake');
-    const manager = await tokenIn(tmp.dir, 'hub-manager');
+    const { url } = deployment;
+    const intake = await tokenIn(deployment.dataDir, 'referral-intake');
+    const manager = await tokenIn(deployment.dataDir, 'hub-manager');
 
     const latest = await submit(url, intake, "Children's Social Care");
     await waitForPicture(url, manager, latest, 60_000);

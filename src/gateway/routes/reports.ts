@@ -14,6 +14,7 @@ import { validationHook } from '../validation.ts';
 const PeriodBound = z
   .union([z.iso.date(), z.iso.datetime({ offset: true })])
   .transform((text) => new Date(text.length === 10 ? `${text}T00:00:00Z` : text))
+  .refine((at) => !Number.isNaN(at.getTime()), 'not a calendar date')
   .meta({ description: 'An ISO 8601 date (midnight UTC) or date-time with offset.' });
 
 const PerformanceQuery = z
