@@ -39,11 +39,13 @@ export function strongestChild(rule: RepeatConcernRule, children: readonly Child
 /**
  * The repeat concern of a referral as `principal` may see it; null when they may not read its
  * picture. Asked after the caller's own read of the referral was allowed and audited, so a
- * denial here is not audited again: it only leaves the section out.
+ * denial here is not audited again: it only leaves the section out. `pictureRead`: the caller
+ * was just allowed to read this referral's picture (the picture's own read asked the policy), so
+ * it is not asked again; the one query left is the count.
  */
-export async function repeatConcernFor(deps: RepeatConcernDeps, principal: Principal, referralId: string): Promise<RepeatConcernView | null> {
+export async function repeatConcernFor(deps: RepeatConcernDeps, principal: Principal, referralId: string, pictureRead = false): Promise<RepeatConcernView | null> {
   const rule = deps.repeatConcernRule ?? DEFAULT_REPEAT_CONCERN_RULE;
-  if (!authorize(principal, 'picture:read', { referral: await referralContext(deps.db, referralId) }).allowed) return null;
+  if (!pictureRead && !authorize(principal, 'picture:read', { referral: await referralContext(deps.db, referralId) }).allowed) return null;
   const best = strongestChild(rule, await childNotifications(deps.db, referralId, rule.windowMonths));
   const base = { windowMonths: rule.windowMonths, minNotifications: rule.minNotifications, minAgencies: rule.minAgencies };
   // Not linked to the person index yet (research still running): nothing to count.

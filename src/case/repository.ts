@@ -122,7 +122,7 @@ export function createCases(deps: CaseDeps): Cases {
         async picture(referralId) {
           const served = await viewPicture({ ...store, pictures, views, contexts }, principal, referralId);
           // Read now, not stored with the picture: it depends on other referrals and on the viewer.
-          const concern = await repeatConcernFor({ ...store, repeatConcernRule: deps.repeatConcernRule }, principal, referralId);
+          const concern = await repeatConcernFor({ ...store, repeatConcernRule: deps.repeatConcernRule }, principal, referralId, true);
           return { ...served, body: withRepeatConcern(served.body, concern) };
         },
         reveal: (referralId, itemId) => changing(referralId, () => reveal(store, principal, referralId, itemId)),
