@@ -77,6 +77,13 @@ describe('loadConfig', () => {
     tmp.remove();
   });
 
+  it('flags a repeat concern at three notifications from two agencies in twelve months, unless configured', () => {
+    expect(loadConfig({}).repeatConcern).toEqual({ minNotifications: 3, minAgencies: 2, windowMonths: 12 });
+    expect(loadConfig({ MASH_REPEAT_CONCERN_NOTIFICATIONS: '4', MASH_REPEAT_CONCERN_AGENCIES: '3', MASH_REPEAT_CONCERN_MONTHS: '6' }).repeatConcern).toEqual({ minNotifications: 4, minAgencies: 3, windowMonths: 6 });
+    expect(() => loadConfig({ MASH_REPEAT_CONCERN_MONTHS: '0' })).toThrow(/MASH_REPEAT_CONCERN_MONTHS/);
+    expect(() => loadConfig({ MASH_REPEAT_CONCERN_NOTIFICATIONS: 'three' })).toThrow(/MASH_REPEAT_CONCERN_NOTIFICATIONS/);
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
   });

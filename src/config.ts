@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { parseDurationSeconds } from './lib/duration.ts';
 import { ConfigError } from './lib/errors.ts';
 import { ConnectorFile, type Connector } from './model/connector.ts';
+import type { RepeatConcernRule } from './model/repeat-concern.ts';
 import { holidaysOf, parseWorkingDays, parseWorkingHours, WorkingCalendar, type WorkingCalendarSpec } from './model/working-calendar.ts';
 
 /** GOV.UK's bank holidays for England and Wales, shipped with the project (contracts/calendar/README.md). */
@@ -106,6 +107,10 @@ export const EnvSchema = z.object({
   MASH_OIDC_AGENCY_CLAIM: z.string().min(1).max(100).default('agency'),
   MASH_OIDC_AGENCY_MAP: z.string().min(2).optional(),
   MASH_OIDC_NAME_CLAIM: z.string().min(1).max(100).default('email'),
+  // Repeat concerns (DESIGN.md rule 1): N notifications from M agencies within a window of months.
+  MASH_REPEAT_CONCERN_NOTIFICATIONS: z.coerce.number().int().min(2).max(100).default(3),
+  MASH_REPEAT_CONCERN_AGENCIES: z.coerce.number().int().min(1).max(20).default(2),
+  MASH_REPEAT_CONCERN_MONTHS: z.coerce.number().int().min(1).max(120).default(12),
   LOG_LEVEL: LogLevel.default('info'),
 });
 
@@ -183,6 +188,8 @@ export interface Config {
    * (`metrics:read`); `port` (with `host`) opens a listener without auth, the only one a worker has.
    */
   readonly metrics: { readonly onGateway: boolean; readonly port: number | undefined; readonly host: string };
+  /** When a child's notifications make a repeat concern (src/model/repeat-concern.ts). */
+  readonly repeatConcern: RepeatConcernRule;
   readonly logLevel: z.infer<typeof LogLevel>;
 }
 
@@ -250,6 +257,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     calendar: readCalendar(e),
     slaAtRiskFraction: e.MASH_SLA_AT_RISK,
     metrics: { onGateway: e.MASH_METRICS_ON_GATEWAY === 'on', port: e.MASH_METRICS_PORT, host: e.MASH_METRICS_HOST },
+    repeatConcern: { minNotifications: e.MASH_REPEAT_CONCERN_NOTIFICATIONS, minAgencies: e.MASH_REPEAT_CONCERN_AGENCIES, windowMonths: e.MASH_REPEAT_CONCERN_MONTHS },
     logLevel: e.LOG_LEVEL,
   };
 }

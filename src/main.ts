@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     const dashboard = config.redisUrl === undefined ? undefined : createQueueDashboard({ connection: config.redisUrl, logger });
     if (dashboard !== undefined) closers.unshift(() => dashboard.close());
     const metricsExposition = config.metrics.onGateway ? { contentType: metrics.contentType, text: () => metrics.exposition() } : undefined;
-    const app = createApp({ db, vault, identity, pictures, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla, queueDashboard: dashboard?.app, metrics, metricsExposition, console: config.console, connectorEnv: process.env });
+    const app = createApp({ db, vault, identity, pictures, scheduler: engine, deliveries: engine, verifyToken, clock: systemClock, logger, publicUrl: config.publicUrl, auditKeys, sla, queueDashboard: dashboard?.app, metrics, metricsExposition, console: config.console, connectorEnv: process.env, repeatConcernRule: config.repeatConcern });
     const server = await listen(app.fetch, config);
     closers.unshift(() => closeServer(server));
     printBanner(config, serverUrl(server, config), simulators?.host.url);

@@ -10,6 +10,7 @@
 import { MashError } from '../lib/errors.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Rag, ReferralStatus, Threshold } from '../model/referral.ts';
+import { DEFAULT_REPEAT_CONCERN_RULE, type RepeatConcernRule } from '../model/repeat-concern.ts';
 import { listReferrals } from '../store/referral-list.ts';
 import { enforce, type CaseStoreDeps } from './access.ts';
 import { authorize } from './policy.ts';
@@ -20,6 +21,8 @@ export interface ReferralListRequest {
   readonly sla?: 'on-track' | 'at-risk' | 'breached' | undefined;
   readonly rag?: Rag | undefined;
   readonly status?: ReferralStatus | undefined;
+  /** Only referrals that are (true) or are not (false) a repeat concern (src/case/repeat-concern.ts). */
+  readonly repeatConcern?: boolean | undefined;
   readonly limit: number;
   /** The `next` of the page before. */
   readonly cursor?: string | undefined;
@@ -56,7 +59,7 @@ function decodeCursor(cursor: string): { dueAt: Date; id: string } {
 }
 
 /** A page of the referrals this principal may read. */
-export async function listCases(deps: CaseStoreDeps, principal: Principal, request: ReferralListRequest): Promise<ReferralListPage> {
+export async function listCases(deps: CaseStoreDeps & { readonly repeatConcernRule?: RepeatConcernRule | undefined }, principal: Principal, request: ReferralListRequest): Promise<ReferralListPage> {
   await enforce(deps, principal, 'referral:list', {});
   const now = deps.clock.now();
   const rows = await listReferrals(deps.db, {
@@ -64,6 +67,7 @@ export async function listCases(deps: CaseStoreDeps, principal: Principal, reque
     sla: request.sla,
     rag: request.rag,
     status: request.status,
+    repeatConcern: request.repeatConcern === undefined ? undefined : { flagged: request.repeatConcern, rule: deps.repeatConcernRule ?? DEFAULT_REPEAT_CONCERN_RULE },
     visibleTo: principal.role === 'hub-practitioner' ? { agency: principal.agency, subject: principal.sub } : undefined,
     after: request.cursor === undefined ? undefined : decodeCursor(request.cursor),
     limit: request.limit + 1,

@@ -35,6 +35,7 @@ export const ACTIONS = [
   'queue:read',
   // Operational figures (GET /metrics): counts by connector, agency and kind, never case content.
   'metrics:read',
+  'report:read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -106,7 +107,9 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
         // The queue dashboard: counts, states and ids of the hub's work, read-only.
         action === 'queue:read' ||
         // Operational figures (GET /metrics).
-        action === 'metrics:read'
+        action === 'metrics:read' ||
+        // Performance reports (governance rec. 13): counts only, for the manager and the board.
+        action === 'report:read'
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {

@@ -38,6 +38,8 @@ import { previewProduct, publish, type PublishRequest } from './publication.ts';
 import { closeCase } from './retention.ts';
 import { listCases, type ReferralListPage, type ReferralListRequest } from './listing.ts';
 import { referralStatus, type ReferralStatusView } from './status.ts';
+import { repeatConcernFor, withRepeatConcern } from './repeat-concern.ts';
+import type { RepeatConcernRule, RepeatConcernView } from '../model/repeat-concern.ts';
 
 /** What the case repository is built from. */
 export interface CaseDeps extends CaseStoreDeps {
@@ -57,6 +59,8 @@ export interface CaseDeps extends CaseStoreDeps {
   readonly deliveries?: DeliveryScheduler | undefined;
   /** Where release decisions and publications are counted once committed (src/lib/metrics.ts); none when absent. */
   readonly metrics?: Metrics | undefined;
+  /** When a child's notifications make a repeat concern (configuration; the hub's default without it). */
+  readonly repeatConcernRule?: RepeatConcernRule | undefined;
 }
 
 /** One principal's view of, and work on, the hub's cases. */
@@ -66,7 +70,7 @@ export interface CaseRepository {
   /** Open referrals this principal may read, soonest due first, by SLA standing, RAG and status. */
   list(request: ReferralListRequest): Promise<ReferralListPage>;
   /** A referral's status: its state, SLA and every lookup with its facts counted. */
-  status(referralId: string): Promise<ReferralStatusView>;
+  status(referralId: string): Promise<ReferralStatusView & { readonly repeatConcern: RepeatConcernView | null }>;
   /** A referral's state alone, without policy: for the one who just submitted it. */
   submittedStatus(referralId: string): Promise<ReferralStatus | undefined>;
   /** The picture as this principal may see it, read from storage (built once if the case changed); the view is audited. */
@@ -114,10 +118,18 @@ export function createCases(deps: CaseDeps): Cases {
           const context = referralId === undefined ? {} : { referral: await referralContext(deps.db, referralId) };
           await enforce(store, principal, action, context, referralId);
         },
-        list: (request) => listCases(store, principal, request),
-        status: (referralId) => referralStatus(store, principal, referralId),
+        list: (request) => listCases({ ...store, repeatConcernRule: deps.repeatConcernRule }, principal, request),
+        async status(referralId) {
+          const view = await referralStatus(store, principal, referralId);
+          return { ...view, repeatConcern: await repeatConcernFor({ ...store, repeatConcernRule: deps.repeatConcernRule }, principal, referralId) };
+        },
         submittedStatus: async (referralId) => (await getReferralSummary(deps.db, referralId))?.status,
-        picture: (referralId) => viewPicture({ ...store, pictures, views, contexts }, principal, referralId),
+        async picture(referralId) {
+          const served = await viewPicture({ ...store, pictures, views, contexts }, principal, referralId);
+          // Read now, not stored with the picture: it depends on other referrals and on the viewer.
+          const concern = await repeatConcernFor({ ...store, repeatConcernRule: deps.repeatConcernRule }, principal, referralId, true);
+          return { ...served, body: withRepeatConcern(served.body, concern) };
+        },
         reveal: (referralId, itemId) => changing(referralId, () => reveal(store, principal, referralId, itemId)),
         decideRelease: async (referralId, itemId, request) => {
           const decided = await changing(referralId, () => decide(store, principal, referralId, itemId, request));

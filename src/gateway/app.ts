@@ -26,6 +26,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { caseRoutes } from './routes/case.ts';
 import { productRoutes } from './routes/products.ts';
 import { referralRoutes } from './routes/referrals.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { jsonRequestBody } from './request-body.ts';
 import { textRequestTarget } from './request-target.ts';
 import { validationHook } from './validation.ts';
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/v1/audit', withLibraryErrorsConverted(auditRoutes(deps)));
   mountQueueDashboard(app, deps);
   if (deps.console !== undefined) app.route('/', consoleRoutes(deps, cases, deps.console));
+  app.route('/v1/reports', withLibraryErrorsConverted(reportRoutes(deps)));
 
   app.notFound((c) => new MashError('ROUTE.NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).getResponse(c.req.path));
 

@@ -12,6 +12,7 @@ import type { SlaClock } from '../model/working-calendar.ts';
 import type { Identity } from '../identity/index.ts';
 import type { TokenVerifier } from './token-verifier.ts';
 import type { OidcOptions } from '../config.ts';
+import type { RepeatConcernRule } from '../model/repeat-concern.ts';
 
 export interface AppEnv {
   Variables: {
@@ -58,6 +59,8 @@ export interface AppDeps {
   readonly console?: ConsoleOptions | undefined;
   /** Where connector secret references (`{"env": …}`) resolve for a live test: the process environment (src/main.ts). */
   readonly connectorEnv?: Readonly<Record<string, string | undefined>> | undefined;
+  /** When a child's notifications make a repeat concern (MASH_REPEAT_CONCERN_*); the hub's default without it. */
+  readonly repeatConcernRule?: RepeatConcernRule | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number | undefined;
   /** The read-only queue dashboard (src/queue/dashboard.ts), mounted at /admin/queues; only with the distributed engine. */

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { LookupView } from '../model/lookup.ts';
 import { Rag, ReferralStatus, Threshold } from '../model/referral.ts';
+import { RepeatConcernView } from '../model/repeat-concern.ts';
 
 export const ProblemSchema = z
   .object({
@@ -57,6 +58,11 @@ export const ReferralListQuery = z
     sla: z.enum(['on-track', 'at-risk', 'breached']).optional().meta({ description: 'Open referrals (no product yet) in this standing against their SLA.' }),
     rag: Rag.optional(),
     status: ReferralStatus.optional(),
+    repeatConcern: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .meta({ description: 'Only referrals whose child is (true) or is not (false) a repeat concern at the referral\'s receipt (MASH_REPEAT_CONCERN_*).' }),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().min(1).max(200).optional().meta({ description: 'The `next` of the page before.' }),
   })
@@ -75,6 +81,7 @@ export const ReferralStatusView = z
     pictureReadyAt: z.iso.datetime({ offset: true }).nullable(),
     lookupCounts: LookupCounts,
     lookups: z.array(LookupView),
+    repeatConcern: RepeatConcernView.nullable(),
   })
   .meta({ id: 'ReferralStatus' });
 

@@ -36,6 +36,8 @@ export interface ResolveInput {
   /** The referral the record was seen for (retention forgets records by referral). */
   readonly referralId: string;
   readonly record: IndexedRecord;
+  /** The referral's subject the record was matched to (kept on the sighting: repeat concerns count referrals about a child). */
+  readonly subjectRef?: string;
 }
 
 /** How a record came to its hub person. */
@@ -234,6 +236,7 @@ export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
     await store.insertEntry(sql, {
       recordKey: input.recordKey,
       referralId: input.referralId,
+      subjectRef: input.subjectRef ?? null,
       record,
       digests,
       at,
@@ -256,8 +259,10 @@ export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
     // The records already indexed, sighted for their referral in one statement per referral.
     const known = new Map<string, StoredLink>();
     for (const referralId of new Set(prepared.map((p) => p.input.referralId))) {
-      const keys = prepared.filter((p) => p.input.referralId === referralId).map((p) => p.input.recordKey);
-      for (const [recordKey, link] of await store.sightRecords(sql, keys, referralId, at)) known.set(`${referralId}\u0000${recordKey}`, link);
+      const ofReferral = prepared.filter((p) => p.input.referralId === referralId);
+      const keys = ofReferral.map((p) => p.input.recordKey);
+      const subjectOf = new Map(ofReferral.flatMap((p) => (p.input.subjectRef === undefined ? [] : [[p.input.recordKey, p.input.subjectRef] as const])));
+      for (const [recordKey, link] of await store.sightRecords(sql, keys, referralId, at, subjectOf)) known.set(`${referralId}\u0000${recordKey}`, link);
     }
     const resolutions: Resolution[] = [];
     const indexedHere = new Set<string>();

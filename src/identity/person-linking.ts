@@ -54,7 +54,7 @@ export async function linkPersons(
     const fact = facts.find((f): f is PersonFact => f.kind === 'person' && f.personRef === match.personRef && f.provenance.lookupId === match.lookupId);
     const connectorId = connectorOf.get(match.lookupId);
     if (fact === undefined || connectorId === undefined) continue;
-    inputs.push({ recordKey: recordKeyOf(fact, connectorId), referralId: context.referralId, record: IndexedRecord.parse(personRecordFromFact(fact)) });
+    inputs.push({ recordKey: recordKeyOf(fact, connectorId), referralId: context.referralId, subjectRef: match.subjectRef, record: IndexedRecord.parse(personRecordFromFact(fact)) });
   }
   // All at once: the wave's locks are taken in one order (see person-index.ts).
   for (const resolution of await deps.personIndex.resolveMany(tx, inputs, context.at)) {

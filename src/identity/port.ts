@@ -67,9 +67,10 @@ export interface PersonIndexStore {
   /**
    * The links of those of `recordKeys` that are indexed, by record key, after recording this
    * referral's sighting of each — in one round trip for a wave's records. Keys not indexed are
-   * absent (nothing is written for them).
+   * absent (nothing is written for them). `subjectOf` names, by record key, the referral's subject
+   * each record was matched to (kept on the sighting: repeat concerns count the referrals about a child).
    */
-  sightRecords(sql: Sql, recordKeys: readonly string[], referralId: string, at: Date): Promise<ReadonlyMap<string, StoredLink>>;
+  sightRecords(sql: Sql, recordKeys: readonly string[], referralId: string, at: Date, subjectOf?: ReadonlyMap<string, string>): Promise<ReadonlyMap<string, StoredLink>>;
   /** A practitioner's decisions about a record key, latest first. */
   pairDecisions(sql: Sql, recordKey: string): Promise<readonly PairDecision[]>;
   /** The records of one hub person, opened, at most `limit`. */

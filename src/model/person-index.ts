@@ -91,6 +91,8 @@ export interface IndexEntry {
   /** `<agency>:<connectorId>:<sourceRecordId>`: stable for one agency record. */
   readonly recordKey: string;
   readonly referralId: string;
+  /** The referral's subject the record was matched to, kept on the sighting (repeat concerns); null when unknown. */
+  readonly subjectRef?: string | null;
   readonly record: IndexedRecord;
   /** The record's blocking-key digests (the store's own, see its `digestKeys`). */
   readonly digests: readonly string[];

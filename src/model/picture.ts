@@ -1,5 +1,6 @@
 /** The picture: every fact gathered for one referral, the status of every lookup, and per agency how complete its answer is. */
 import { z } from 'zod';
+import { RepeatConcernView } from './repeat-concern.ts';
 import { Agency, Sensitivity } from './agency.ts';
 import { AgencyCheck } from './check.ts';
 import { Fact } from './fact.ts';
@@ -97,5 +98,7 @@ export const Picture = z.object({
       release: z.object({ decision: z.enum(['release', 'redact', 'withhold']), revision: z.number().int(), decidedAt: z.string(), decidedBy: z.string() }).nullable(),
     }),
   ),
+  /** Added when the picture is served, not stored with it: it depends on other referrals and on the viewer (src/case/repeat-concern.ts). */
+  repeatConcern: RepeatConcernView.nullable().optional(),
 });
 export type Picture = z.infer<typeof Picture>;

@@ -30,7 +30,7 @@ export interface PersonIndexRows {
   /** Holds until the transaction ends the locks of these resolutions: their record keys and digests, in one global order. */
   lockResolutions(sql: Sql, entries: readonly { readonly recordKey: string; readonly digests: readonly string[] }[]): Promise<void>;
   /** The links of the indexed ones of `recordKeys`, by key, after recording this referral's sighting of each. */
-  sightRecords(sql: Sql, recordKeys: readonly string[], referralId: string, at: Date): Promise<Map<string, StoredLink>>;
+  sightRecords(sql: Sql, recordKeys: readonly string[], referralId: string, at: Date, subjectOf?: ReadonlyMap<string, string>): Promise<Map<string, StoredLink>>;
   /** A practitioner's decisions about a record key, latest first. */
   pairDecisions(sql: Sql, recordKey: string): Promise<PairDecision[]>;
   /** The records of one hub person, opened, at most `limit`. */

@@ -8,6 +8,8 @@ import type { Agency } from '../model/agency.ts';
 import type { Rag, ReferralStatus, ReferralSummary } from '../model/referral.ts';
 import type { Sql, SqlParam } from './db.ts';
 import { toReferralSummary, type ReferralSummaryRow } from './referrals.ts';
+import { repeatConcernCondition } from './repeat-concerns.ts';
+import type { RepeatConcernRule } from '../model/repeat-concern.ts';
 
 /** When the referral's first product was published (the SLA clock stops there), or null. */
 export async function firstPublishedAt(sql: Sql, referralId: string): Promise<Date | null> {
@@ -31,6 +33,8 @@ export interface ReferralListQuery {
   readonly sla?: 'on-track' | 'at-risk' | 'breached' | undefined;
   readonly rag?: Rag | undefined;
   readonly status?: ReferralStatus | undefined;
+  /** Only referrals that are (true) or are not (false) a repeat concern under this rule. */
+  readonly repeatConcern?: { readonly flagged: boolean; readonly rule: RepeatConcernRule } | undefined;
   readonly visibleTo?: { readonly agency: Agency | undefined; readonly subject: string } | undefined;
   /** Keyset: rows after this (due time, id), in urgency order. */
   readonly after?: { readonly dueAt: Date; readonly id: string } | undefined;
@@ -57,6 +61,10 @@ export async function listReferrals(sql: Sql, query: ReferralListQuery): Promise
   }
   if (query.rag !== undefined) where.push(`r.rag = ${param(query.rag)}`);
   if (query.status !== undefined) where.push(`r.status = ${param(query.status)}`);
+  if (query.repeatConcern !== undefined) {
+    const condition = repeatConcernCondition('r', query.repeatConcern.rule, param);
+    where.push(query.repeatConcern.flagged ? condition : `NOT ${condition}`);
+  }
   if (query.visibleTo !== undefined) {
     where.push(
       `(EXISTS (SELECT 1 FROM lookups l WHERE l.referral_id = r.id AND l.agency = ${param(query.visibleTo.agency ?? '')})

@@ -5,6 +5,7 @@
  */
 import { Fact } from '../model/fact.ts';
 import type { NewLookup } from '../model/lookup.ts';
+import { normaliseReferrerAgency } from '../model/repeat-concern.ts';
 import { ReferralInput, type NewReferral, type Rag, type ReferralRecord, type ReferralStatus, type ReferralSummary, type Threshold } from '../model/referral.ts';
 import { AUDIT_ROW_COLUMNS, type AuditRow } from './audit-rows.ts';
 import type { Sql } from './db.ts';
@@ -69,8 +70,8 @@ export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferr
   const lookups = referral.lookups;
   const rows = await sql.query<{ id: string }>(
     `WITH referral AS (
-       INSERT INTO referrals (id, idempotency_key, external_reference, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, submitted_by, sealed_body)
-       VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10)
+       INSERT INTO referrals (id, idempotency_key, external_reference, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, submitted_by, sealed_body, referrer_agency, child_refs)
+       VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10, $27, $28::text[])
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING id
      ), data_keys AS (
@@ -105,6 +106,10 @@ export async function insertReferral(sql: Sql, vault: Vault, referral: NewReferr
       [...wrapped.values()].map((w) => w.toString('base64')),
       ...lookupColumns(lookups),
       ...[0, 1, 2, 3, 4, 5, 6].map((column) => audit.map((row) => row[column] ?? null)),
+      // Repeat concerns count over clear columns (migration 016): the referrer's agency, normalised,
+      // and which subjects the referral names as children.
+      normaliseReferrerAgency(referral.input.concern.referrer?.agency),
+      referral.input.subjects.filter((s) => s.role === 'child').map((s) => s.ref),
     ],
   );
   if (rows.length === 1) return { created: true, id: referral.id };

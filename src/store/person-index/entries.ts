@@ -67,7 +67,7 @@ interface LinkRow {
  * each — the read and the sightings in one statement for all of them (a wave links dozens of
  * records). Keys not indexed are absent, and nothing is written for them.
  */
-export async function sightRecords(sql: Sql, recordKeys: readonly string[], referralId: string, at: Date): Promise<Map<string, StoredLink>> {
+export async function sightRecords(sql: Sql, recordKeys: readonly string[], referralId: string, at: Date, subjectOf: ReadonlyMap<string, string> = new Map()): Promise<Map<string, StoredLink>> {
   const links = new Map<string, StoredLink>();
   if (recordKeys.length === 0) return links;
   const rows = await sql.query<LinkRow & { record_key: string }>(
@@ -77,10 +77,17 @@ export async function sightRecords(sql: Sql, recordKeys: readonly string[], refe
          FROM person_index_records AS r JOIN person_links AS l ON l.record_id = r.id
         WHERE r.record_key = ANY($1::text[])
      ), seen AS (
-       INSERT INTO person_index_sightings (record_id, referral_id, seen_at) SELECT DISTINCT link.id, $2::uuid, $3::timestamptz FROM link ON CONFLICT DO NOTHING
+       -- The subject the record was matched to is kept on the sighting (migration 016); a sighting
+       -- made before without one is given it, and none is changed once set.
+       INSERT INTO person_index_sightings (record_id, referral_id, seen_at, subject_ref)
+       SELECT DISTINCT ON (link.id) link.id, $2::uuid, $3::timestamptz, s.subject_ref
+         FROM link LEFT JOIN unnest($4::text[], $5::text[]) AS s (record_key, subject_ref) ON s.record_key = link.record_key
+        ORDER BY link.id, s.subject_ref
+       ON CONFLICT (referral_id, record_id) DO UPDATE SET subject_ref = EXCLUDED.subject_ref
+        WHERE person_index_sightings.subject_ref IS NULL AND EXCLUDED.subject_ref IS NOT NULL
      )
      SELECT id::float8 AS id, record_key, hub_person_id, outcome, score, evidence, possible_match_id FROM link`,
-    [[...new Set(recordKeys)], referralId, at],
+    [[...new Set(recordKeys)], referralId, at, [...subjectOf.keys()], [...subjectOf.values()]],
   );
   for (const row of rows) {
     if (links.has(row.record_key)) continue;
@@ -110,7 +117,7 @@ WITH person AS (
 ), keys AS (
   INSERT INTO person_index_keys (digest, record_id) SELECT d, rec.id FROM rec, unnest($5::bigint[]) AS d ON CONFLICT DO NOTHING
 ), seen AS (
-  INSERT INTO person_index_sightings (record_id, referral_id, seen_at) SELECT rec.id, $3, $6 FROM rec
+  INSERT INTO person_index_sightings (record_id, referral_id, seen_at, subject_ref) SELECT rec.id, $3, $6, $15 FROM rec
 ), link AS (
   INSERT INTO person_links (record_id, hub_person_id, outcome, score, evidence, matched_record_id, decided_by, linked_at)
   SELECT rec.id, $1::uuid, $8, $9, $10::jsonb, $11::bigint, $12, $6 FROM rec
@@ -137,5 +144,6 @@ export async function insertEntry(codec: IndexCodec, sql: Sql, entry: IndexEntry
     entry.decidedBy,
     entry.question?.id ?? null,
     entry.question?.candidatePersonId ?? null,
+    entry.subjectRef ?? null,
   ]);
 }
