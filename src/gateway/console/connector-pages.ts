@@ -40,7 +40,7 @@ ${connectors.map(
 <th scope="row" class="govuk-table__header"><a class="govuk-link" href="/console/connectors/${stored.connector.id}">${stored.connector.id}</a>${stored.connector.enabled ? '' : html` <strong class="govuk-tag govuk-tag--grey">Disabled</strong>`}<br><span class="govuk-body-s">${stored.connector.sourceSystem}</span></th>
 <td class="govuk-table__cell">${statusTag(status)}</td>
 <td class="govuk-table__cell">${breaker}</td>
-<td class="govuk-table__cell">${stored.connector.baseUrl}</td>
+<td class="govuk-table__cell mash-break">${stored.connector.baseUrl}</td>
 <td class="govuk-table__cell">${stored.version}</td>
 </tr>`,
 )}
@@ -105,7 +105,7 @@ ${test.ok ? html`<p class="govuk-body"><strong>The connection works.</strong> Ev
 <table class="govuk-table">
 <caption class="govuk-table__caption govuk-table__caption--s">Steps</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Step</th><th scope="col" class="govuk-table__header">Result</th><th scope="col" class="govuk-table__header">What happened</th></tr></thead>
-<tbody class="govuk-table__body">${test.steps.map((step) => html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${step.step}</th><td class="govuk-table__cell">${step.status}</td><td class="govuk-table__cell">${step.detail}</td></tr>`)}</tbody>
+<tbody class="govuk-table__body">${test.steps.map((step) => html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${step.step}</th><td class="govuk-table__cell">${step.status}</td><td class="govuk-table__cell mash-break">${step.detail}</td></tr>`)}</tbody>
 </table>`
 }
 <form method="post" action="/console/connectors/${id}/test">${csrfInput(user)}<button type="submit" class="govuk-button" data-module="govuk-button">Test the connection</button></form>
@@ -128,7 +128,7 @@ ${csrfInput(user)}
 ${[...parts.versions].reverse().map(
   (v) => html`<tr class="govuk-table__row">
 <th scope="row" class="govuk-table__header">${v.version}${v.version === stored.version ? ' (current)' : ''}</th>
-<td class="govuk-table__cell">${v.action}${v.changedPaths.length === 0 ? '' : `: ${v.changedPaths.join(', ')}`}</td>
+<td class="govuk-table__cell mash-break">${v.action}${v.changedPaths.length === 0 ? '' : `: ${v.changedPaths.join(', ')}`}</td>
 <td class="govuk-table__cell">${v.changedBy}, ${v.changedAt.toISOString()}<br><span class="govuk-body-s">${v.reason}</span></td>
 <td class="govuk-table__cell">${
     v.version === stored.version || !editable

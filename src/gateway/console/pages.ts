@@ -148,7 +148,7 @@ ${options.map(([v, text]) => html`<option value="${v}"${value === v ? html` sele
     const rag = RAG_TAGS[entry.rag];
     const standing = STANDINGS[entry.sla.standing] ?? { tag: 'govuk-tag--grey', text: entry.sla.standing };
     return html`<tr class="govuk-table__row">
-<th scope="row" class="govuk-table__header"><a class="govuk-link" href="/console/referrals/${entry.id}">${entry.externalReference ?? entry.id}</a></th>
+<th scope="row" class="govuk-table__header mash-break"><a class="govuk-link" href="/console/referrals/${entry.id}">${entry.externalReference ?? entry.id}</a></th>
 <td class="govuk-table__cell"><strong class="govuk-tag ${rag.tag}">${rag.text}</strong></td>
 <td class="govuk-table__cell">${THRESHOLDS[entry.threshold]}</td>
 <td class="govuk-table__cell">${STATUSES[entry.status]}</td>
@@ -258,7 +258,7 @@ ${view.lookups.map((lookup) => {
 <td class="govuk-table__cell">${agencyName(lookup.agency)}</td>
 <td class="govuk-table__cell">${lookup.subjectRef}</td>
 <td class="govuk-table__cell">${lookup.wave}</td>
-<td class="govuk-table__cell"><strong class="govuk-tag ${status.tag}">${status.text}</strong>${lookup.reason === null ? '' : html`<br><span class="govuk-body-s">${lookup.reason}</span>`}</td>
+<td class="govuk-table__cell mash-break"><strong class="govuk-tag ${status.tag}">${status.text}</strong>${lookup.reason === null ? '' : html`<br><span class="govuk-body-s">${lookup.reason}</span>`}</td>
 <td class="govuk-table__cell govuk-table__cell--numeric">${lookup.factCount}</td>
 </tr>`;
 })}
