@@ -186,6 +186,37 @@ describe('the console in a browser', () => {
     }
   });
 
+  it('flags a child notified three times by different agencies, listing the earlier referrals, and filters the queue on it', async () => {
+    const intake = await tokenIn(tmp.dir, 'referral-intake');
+    const manager = await tokenIn(tmp.dir, 'hub-manager');
+    let latest = '';
+    for (const [n, agency] of [[2, 'police'], [3, 'health']] as const) {
+      const example = EXAMPLE_REFERRAL as { concern: Record<string, unknown> };
+      const response = await fetch(`${base()}/v1/referrals`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${intake}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...example, externalReference: `REPEAT-${n}`, concern: { ...example.concern, referrer: { agency } } }),
+      });
+      expect(response.status).toBe(202);
+      latest = ((await response.json()) as { id: string }).id;
+      await waitForPicture(base(), manager, latest, 60_000);
+    }
+    const { context, page } = await newPage({ javaScriptEnabled: true });
+    try {
+      await signIn(page, { name: 'Pat Manager', role: 'hub-manager' });
+      await page.getByLabel('Repeat concern').selectOption('true');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      expect(await page.locator('tbody tr').filter({ hasText: 'REPEAT-3' }).count()).toBe(1);
+      await page.getByRole('link', { name: 'REPEAT-3' }).click();
+      expect(await page.locator('#repeat-concern').textContent()).toMatch(/Repeat concern: 3 notifications about this child from 3 agencies/);
+      expect(await page.locator('#repeat-concern-earlier li').count()).toBe(2);
+      expect(await page.locator(`#repeat-concern-earlier a[href="/console/referrals/${referralId}"]`).count()).toBe(1);
+      await expectAccessible(page, 'referral-repeat-concern');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('lets the auditor verify the trail and search it, names shown as text; other roles get 403', async () => {
     const { context, page } = await newPage({ javaScriptEnabled: true });
     try {

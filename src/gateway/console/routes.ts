@@ -77,6 +77,7 @@ const QueueQuery = z
     sla: z.union([z.literal(''), z.enum(['on-track', 'at-risk', 'breached'])]).optional(),
     rag: z.union([z.literal(''), Rag]).optional(),
     status: z.union([z.literal(''), ReferralStatus]).optional(),
+    repeatConcern: z.enum(['', 'true', 'false']).optional(),
     cursor: z.string().min(1).max(200).optional(),
   })
   .strict();
@@ -208,6 +209,7 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
       sla: filters.sla === '' ? undefined : filters.sla,
       rag: filters.rag === '' ? undefined : filters.rag,
       status: filters.status === '' ? undefined : filters.status,
+      repeatConcern: filters.repeatConcern === undefined || filters.repeatConcern === '' ? undefined : filters.repeatConcern === 'true',
       cursor: filters.cursor,
       limit: 50,
     });
