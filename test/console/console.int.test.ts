@@ -189,7 +189,6 @@ describe('the console in a browser', () => {
   it('flags a child notified three times by different agencies, listing the earlier referrals, and filters the queue on it', async () => {
     const intake = await tokenIn(tmp.dir, 'referral-intake');
     const manager = await tokenIn(tmp.dir, 'hub-manager');
-    let latest = '';
     for (const [n, agency] of [[2, 'police'], [3, 'health']] as const) {
       const example = EXAMPLE_REFERRAL as { concern: Record<string, unknown> };
       const response = await fetch(`${base()}/v1/referrals`, {
@@ -198,8 +197,7 @@ describe('the console in a browser', () => {
         body: JSON.stringify({ ...example, externalReference: `REPEAT-${n}`, concern: { ...example.concern, referrer: { agency } } }),
       });
       expect(response.status).toBe(202);
-      latest = ((await response.json()) as { id: string }).id;
-      await waitForPicture(base(), manager, latest, 60_000);
+      await waitForPicture(base(), manager, ((await response.json()) as { id: string }).id, 60_000);
     }
     const { context, page } = await newPage({ javaScriptEnabled: true });
     try {
