@@ -6,7 +6,10 @@
  * screenshotted under test-output/console. Over plain HTTP: the cookie's flags, the headers, the
  * CSRF defences and the policy's answers for a role without case access.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateSigningKey, signToken } from '../../src/gateway/embedded-key.ts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { makeTempDir } from '../support/tmp.ts';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.ts';
@@ -183,6 +186,35 @@ describe('the console in a browser', () => {
     }
   });
 
+  it('flags a child notified three times by different agencies, listing the earlier referrals, and filters the queue on it', async () => {
+    const intake = await tokenIn(tmp.dir, 'referral-intake');
+    const manager = await tokenIn(tmp.dir, 'hub-manager');
+    for (const [n, agency] of [[2, 'police'], [3, 'health']] as const) {
+      const example = EXAMPLE_REFERRAL as { concern: Record<string, unknown> };
+      const response = await fetch(`${base()}/v1/referrals`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${intake}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...example, externalReference: `REPEAT-${n}`, concern: { ...example.concern, referrer: { agency } } }),
+      });
+      expect(response.status).toBe(202);
+      await waitForPicture(base(), manager, ((await response.json()) as { id: string }).id, 60_000);
+    }
+    const { context, page } = await newPage({ javaScriptEnabled: true });
+    try {
+      await signIn(page, { name: 'Pat Manager', role: 'hub-manager' });
+      await page.getByLabel('Repeat concern').selectOption('true');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      expect(await page.locator('tbody tr').filter({ hasText: 'REPEAT-3' }).count()).toBe(1);
+      await page.getByRole('link', { name: 'REPEAT-3' }).click();
+      expect(await page.locator('#repeat-concern').textContent()).toMatch(/Repeat concern: 3 notifications about this child from 3 agencies/);
+      expect(await page.locator('#repeat-concern-earlier li').count()).toBe(2);
+      expect(await page.locator(`#repeat-concern-earlier a[href="/console/referrals/${referralId}"]`).count()).toBe(1);
+      await expectAccessible(page, 'referral-repeat-concern');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('lets the auditor verify the trail and search it, names shown as text; other roles get 403', async () => {
     const { context, page } = await newPage({ javaScriptEnabled: true });
     try {
@@ -215,6 +247,60 @@ describe('the console in a browser', () => {
       expect((await manager.page.goto(`${base()}/console/audit`))?.status()).toBe(403);
     } finally {
       await manager.context.close();
+    }
+  });
+
+  it('lets a connector administrator test a broken connector, fix it, see it healthy, and restore a version', async () => {
+    if (deployment === undefined) throw new Error('no deployment');
+    // Set-up through the API: a copy of the health connector, on a port where nothing listens.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const deadPort = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const health = deployment.simulators.connectors.find((c) => c.agency === 'health');
+    if (health === undefined) throw new Error('no health simulator');
+    const created = await fetch(`${base()}/v1/connectors`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await signToken(loadOrCreateSigningKey(tmp.dir), { sub: 'setup', role: 'connector-admin', agency: 'health' }, { issuer: 'mash-gateway', audience: 'mash-gateway' })}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ connector: { ...health, id: 'health-gp-new', baseUrl: `http://127.0.0.1:${deadPort}/fhir`, timeoutMs: 3_000 }, reason: 'The new GP system (synthetic).' }),
+    });
+    expect(created.status).toBe(201);
+
+    const { context, page } = await newPage({ javaScriptEnabled: true });
+    try {
+      await signIn(page, { name: 'Alex Admin', role: 'connector-admin', agency: 'health' });
+      expect(new URL(page.url()).pathname).toBe('/console/connectors');
+      expect(await page.locator('tbody tr').filter({ hasText: 'health-gp-new' }).textContent()).toContain('Not yet used');
+      await expectAccessible(page, 'connectors');
+      await page.getByRole('link', { name: 'health-gp-new' }).click();
+      await page.getByRole('button', { name: 'Test the connection' }).click();
+      expect(await page.locator('#test-result').textContent()).toMatch(/failed at “connect”[\s\S]*nothing is listening at 127\.0\.0\.1:\d+/);
+      expect(await page.locator('#connector-health').textContent()).toContain('Failing');
+      await expectAccessible(page, 'connector-test-failed');
+
+      await page.getByLabel('Endpoint URL').fill(health.baseUrl);
+      await page.getByLabel('Why').fill('Pointed at the GP system the hub reaches.');
+      await page.getByRole('button', { name: 'Save the endpoint' }).click();
+      expect(await page.locator('.govuk-notification-banner__heading').textContent()).toBe('The new endpoint is saved as a new version.');
+      expect(await page.locator('#connector-version').textContent()).toBe('2');
+      await page.getByRole('button', { name: 'Test the connection' }).click();
+      expect(await page.locator('#test-result').textContent()).toContain('The connection works.');
+      expect(await page.locator('#connector-health').textContent()).toContain('Healthy');
+      await expectAccessible(page, 'connector-healthy');
+
+      await page.getByLabel('Why restore version 1').fill('Back to the first endpoint, to check restore.');
+      await page.getByRole('button', { name: 'Restore version 1' }).click();
+      expect(await page.locator('.govuk-notification-banner__heading').textContent()).toBe('The version is restored, as a new version.');
+      expect(await page.locator('#connector-version').textContent()).toBe('3');
+      expect(await page.locator('#connector-endpoint').textContent()).toBe(`http://127.0.0.1:${deadPort}/fhir`);
+      // A connector the file declares is changed in the file, not here.
+      await page.goto(`${base()}/console/connectors/${health.id}`);
+      expect(await page.locator('body').textContent()).toContain('declared by the MASH_CONNECTORS file');
+      // Another agency's connector is not this administrator's.
+      const police = deployment.simulators.connectors.find((c) => c.agency === 'police');
+      expect((await page.goto(`${base()}/console/connectors/${police?.id ?? ''}`))?.status()).toBe(403);
+    } finally {
+      await context.close();
     }
   });
 

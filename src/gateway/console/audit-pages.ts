@@ -75,7 +75,7 @@ ${results.entries.map(
 <td class="govuk-table__cell">${e.actor}</td>
 <td class="govuk-table__cell">${e.action}</td>
 <td class="govuk-table__cell">${e.agency ?? ''}</td>
-<td class="govuk-table__cell mash-audit__subject">${e.subject ?? ''}</td>
+<td class="govuk-table__cell mash-break">${e.subject ?? ''}</td>
 </tr>`,
 )}
 </tbody>

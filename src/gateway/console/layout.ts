@@ -20,7 +20,7 @@ export type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
 const NAVIGATION: Readonly<Record<Role, readonly { readonly href: string; readonly label: string }[]>> = {
   'hub-practitioner': [{ href: '/console/referrals', label: 'Referrals' }],
   'hub-manager': [{ href: '/console/referrals', label: 'Referrals' }],
-  'connector-admin': [],
+  'connector-admin': [{ href: '/console/connectors', label: 'Connectors' }],
   auditor: [{ href: '/console/audit', label: 'Audit trail' }],
   'referral-intake': [],
   'host-system': [],

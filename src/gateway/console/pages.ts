@@ -7,6 +7,7 @@ import { html } from 'hono/html';
 import type { ReferralListEntry, ReferralListPage } from '../../case/listing.ts';
 import type { ReferralStatusView } from '../../case/status.ts';
 import type { LookupView } from '../../model/lookup.ts';
+import type { RepeatConcernView } from '../../model/repeat-concern.ts';
 import { AGENCIES } from '../../model/agency.ts';
 import type { Rag, ReferralStatus, Threshold } from '../../model/referral.ts';
 import type { WorkingCalendar } from '../../model/working-calendar.ts';
@@ -130,6 +131,7 @@ export function slaCountdown(calendar: Pick<WorkingCalendar, 'workingTimeBetween
 }
 
 export interface QueueFilters {
+  readonly repeatConcern?: string | undefined;
   readonly sla?: string | undefined;
   readonly rag?: string | undefined;
   readonly status?: string | undefined;
@@ -148,7 +150,7 @@ ${options.map(([v, text]) => html`<option value="${v}"${value === v ? html` sele
     const rag = RAG_TAGS[entry.rag];
     const standing = STANDINGS[entry.sla.standing] ?? { tag: 'govuk-tag--grey', text: entry.sla.standing };
     return html`<tr class="govuk-table__row">
-<th scope="row" class="govuk-table__header"><a class="govuk-link" href="/console/referrals/${entry.id}">${entry.externalReference ?? entry.id}</a></th>
+<th scope="row" class="govuk-table__header mash-break"><a class="govuk-link" href="/console/referrals/${entry.id}">${entry.externalReference ?? entry.id}</a></th>
 <td class="govuk-table__cell"><strong class="govuk-tag ${rag.tag}">${rag.text}</strong></td>
 <td class="govuk-table__cell">${THRESHOLDS[entry.threshold]}</td>
 <td class="govuk-table__cell">${STATUSES[entry.status]}</td>
@@ -164,6 +166,7 @@ ${options.map(([v, text]) => html`<option value="${v}"${value === v ? html` sele
 ${select('sla', 'SLA', [['on-track', 'On track'], ['at-risk', 'At risk'], ['breached', 'Breached']], filters.sla)}
 ${select('rag', 'RAG rating', [['red', 'Red'], ['amber', 'Amber'], ['green', 'Green']], filters.rag)}
 ${select('status', 'Status', Object.entries(STATUSES), filters.status)}
+${select('repeatConcern', 'Repeat concern', [['true', 'Yes'], ['false', 'No']], filters.repeatConcern)}
 <button type="submit" class="govuk-button govuk-button--secondary mash-filters__apply" data-module="govuk-button">Apply filters</button>
 </form>
 ${
@@ -195,6 +198,14 @@ function formatTime(iso: string): string {
   return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' }).format(new Date(iso));
 }
 
+/** A child who keeps coming back: said first, with the earlier referrals the viewer may see. */
+function repeatConcernBanner(concern: RepeatConcernView): Markup {
+  return html`<div class="govuk-warning-text" id="repeat-concern"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> Repeat concern: ${concern.notifications} notifications about this child from ${concern.agencies.length} agencies (${concern.agencies.join(', ')}) in ${concern.windowMonths} months.</strong></div>
+<ul class="govuk-list govuk-list--bullet" id="repeat-concern-earlier">
+${concern.earlier.map((e) => html`<li>${formatTime(e.receivedAt)}, from ${e.agency ?? 'an agency not named'}${e.referralId === null ? ' (a referral you may not open)' : html`: <a class="govuk-link" href="/console/referrals/${e.referralId}">referral ${e.referralId.slice(0, 8)}</a>`}</li>`)}
+</ul>`;
+}
+
 const LOOKUP_STATUSES: Readonly<Record<LookupView['status'], { readonly tag: string; readonly text: string }>> = {
   queued: { tag: 'govuk-tag--grey', text: 'Queued' },
   running: { tag: 'govuk-tag--blue', text: 'Running' },
@@ -211,7 +222,7 @@ const LOOKUP_STATUSES: Readonly<Record<LookupView['status'], { readonly tag: str
  */
 export function referralPage(
   user: ConsoleUser,
-  view: ReferralStatusView,
+  view: ReferralStatusView & { readonly repeatConcern?: RepeatConcernView | null | undefined },
   clock: { now: Date; calendar: Pick<WorkingCalendar, 'workingTimeBetween'> },
   parts: { sections?: readonly Markup[]; notice?: string | undefined; errors?: readonly { href: string; text: string }[] | undefined } = {},
 ): Markup {
@@ -227,6 +238,7 @@ export function referralPage(
     html`${notice === undefined ? '' : html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="notice-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="notice-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${notice}</p></div></div>`}
 <span class="govuk-caption-l">Referral</span>
 <h1 class="govuk-heading-l">${view.externalReference ?? view.id}</h1>
+${view.repeatConcern?.flagged === true ? repeatConcernBanner(view.repeatConcern) : ''}
 ${
   unfinished > 0
     ? html`<div class="govuk-inset-text">Research is still running: ${unfinished} of ${counts.total} lookups have not finished. What is shown is not yet the whole picture.</div>`
@@ -258,7 +270,7 @@ ${view.lookups.map((lookup) => {
 <td class="govuk-table__cell">${agencyName(lookup.agency)}</td>
 <td class="govuk-table__cell">${lookup.subjectRef}</td>
 <td class="govuk-table__cell">${lookup.wave}</td>
-<td class="govuk-table__cell"><strong class="govuk-tag ${status.tag}">${status.text}</strong>${lookup.reason === null ? '' : html`<br><span class="govuk-body-s">${lookup.reason}</span>`}</td>
+<td class="govuk-table__cell mash-break"><strong class="govuk-tag ${status.tag}">${status.text}</strong>${lookup.reason === null ? '' : html`<br><span class="govuk-body-s">${lookup.reason}</span>`}</td>
 <td class="govuk-table__cell govuk-table__cell--numeric">${lookup.factCount}</td>
 </tr>`;
 })}

@@ -135,7 +135,7 @@ ${
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">When</th><th scope="col" class="govuk-table__header">What</th><th scope="col" class="govuk-table__header">Kind</th><th scope="col" class="govuk-table__header">From</th></tr></thead>
 <tbody class="govuk-table__body">
 ${shown.map(
-  (e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${e.date ?? 'Undated'}${e.endDate === undefined ? '' : ` to ${e.endDate}`}</td><td class="govuk-table__cell">${e.summary}</td><td class="govuk-table__cell">${e.kind}</td><td class="govuk-table__cell">${e.sources.map((s) => `${agencyName(s.agency)} (${s.sourceRecordId})`).join('; ')}</td></tr>`,
+  (e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${e.date ?? 'Undated'}${e.endDate === undefined ? '' : ` to ${e.endDate}`}</td><td class="govuk-table__cell">${e.summary}</td><td class="govuk-table__cell">${e.kind}</td><td class="govuk-table__cell mash-break">${e.sources.map((s) => `${agencyName(s.agency)} (${s.sourceRecordId})`).join('; ')}</td></tr>`,
 )}
 </tbody>
 </table>`

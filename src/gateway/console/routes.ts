@@ -28,6 +28,13 @@ import { chronologySection, familySection, possibleMatchesSection } from './peop
 import { DecisionBody, PublishBody, ReleaseBody } from '../routes/case.ts';
 import { searchAuditFor, verifyAuditFor } from '../routes/audit.ts';
 import { auditPage } from './audit-pages.ts';
+import { connectorListPage, connectorPage } from './connector-pages.ts';
+import { connectorAllowed } from '../routes/connectors.ts';
+import { enforce } from '../../case/access.ts';
+import type { CheckResult } from '../../research/connector-check.ts';
+import { restoreConnectorVersion, testConnector, updateConnector } from '../../research/connector-admin.ts';
+import { connectorHealthFigures, getConnectorBreaker, healthStatus } from '../../store/connector-health.ts';
+import { listConnectorVersions, listStoredConnectors } from '../../store/connectors.ts';
 import { Picture } from '../../model/picture.ts';
 import { CONSOLE_ROLES, continuePage, queuePage, referralPage, signInPage } from './pages.ts';
 import { beginSession, checkCsrf, CSRF_FIELD, endSession, readSession, type ConsoleEnv, type ConsoleUser } from './session.ts';
@@ -70,6 +77,7 @@ const QueueQuery = z
     sla: z.union([z.literal(''), z.enum(['on-track', 'at-risk', 'breached'])]).optional(),
     rag: z.union([z.literal(''), Rag]).optional(),
     status: z.union([z.literal(''), ReferralStatus]).optional(),
+    repeatConcern: z.enum(['', 'true', 'false']).optional(),
     cursor: z.string().min(1).max(200).optional(),
   })
   .strict();
@@ -128,7 +136,7 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
 
   const oidc = options.oidc === undefined ? undefined : createOidcSignIn(options.oidc, deps.logger, options.secureCookies);
   const landing = (principal: Principal): string =>
-    principal.role === 'hub-practitioner' || principal.role === 'hub-manager' ? '/console/referrals' : principal.role === 'auditor' ? '/console/audit' : '/console/signed-in';
+    principal.role === 'hub-practitioner' || principal.role === 'hub-manager' ? '/console/referrals' : principal.role === 'auditor' ? '/console/audit' : principal.role === 'connector-admin' ? '/console/connectors' : '/console/signed-in';
 
   app.get('/console/sign-in', async (c) => {
     if (!options.demoSignIn && oidc === undefined) throw new MashError('CONSOLE.SIGN_IN_UNAVAILABLE', 'no sign-in is configured on this gateway: set MASH_OIDC_ISSUER and MASH_OIDC_CLIENT_ID');
@@ -201,6 +209,7 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
       sla: filters.sla === '' ? undefined : filters.sla,
       rag: filters.rag === '' ? undefined : filters.rag,
       status: filters.status === '' ? undefined : filters.status,
+      repeatConcern: filters.repeatConcern === undefined || filters.repeatConcern === '' ? undefined : filters.repeatConcern === 'true',
       cursor: filters.cursor,
       limit: 50,
     });
@@ -425,6 +434,80 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
     const posted = await formOf(c);
     if (posted instanceof Response) return posted;
     return showAudit(c, posted.user, await verifyAuditFor(deps, posted.user.principal));
+  });
+
+  // ---- Connector administration (the connector administrator's own agency only; the API's module and policy) ----
+
+  const CONNECTOR_NOTICES: Readonly<Record<string, string>> = { endpoint: 'The new endpoint is saved as a new version.', restored: 'The version is restored, as a new version.' };
+  const connectorIdOf = (c: Context<ConsoleEnv>): string => {
+    const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).safeParse(c.req.param('connectorId'));
+    if (!id.success) throw new MashError('CONNECTOR.NOT_FOUND', 'no connector has this address');
+    return id.data;
+  };
+  const breakerOf = async (id: string): Promise<{ state: string; since: string | null; reason: string | null }> => getConnectorBreaker(deps.db, id);
+
+  const showConnector = async (c: Context<ConsoleEnv>, user: ConsoleUser, id: string, extra: { test?: CheckResult; notice?: string | undefined; errors?: { href: string; text: string }[]; status?: 200 | 400 } = {}): Promise<Response> => {
+    const stored = await connectorAllowed(deps, user.principal, 'connector:read', id);
+    const [health, breaker, versions] = await Promise.all([connectorHealthFigures(deps.db, id, deps.clock.now()), getConnectorBreaker(deps.db, id), listConnectorVersions(deps.db, id)]);
+    return render(c, connectorPage(user, { stored, status: healthStatus(health, breaker), breaker, health, versions, test: extra.test, notice: extra.notice, errors: extra.errors }), extra.status ?? 200);
+  };
+
+  app.get('/console/connectors', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    await enforce(deps, user.principal, 'connector:read', {});
+    const agency = user.principal.agency;
+    const stored = agency === undefined ? [] : await listStoredConnectors(deps.db, { agency });
+    const rows = await Promise.all(
+      stored.map(async (s) => {
+        const [health, breaker] = await Promise.all([connectorHealthFigures(deps.db, s.connector.id, deps.clock.now()), breakerOf(s.connector.id)]);
+        return { stored: s, status: healthStatus(health, { state: breaker.state as 'closed' | 'open' | 'half-open', since: breaker.since }), breaker: breaker.state };
+      }),
+    );
+    return render(c, connectorListPage(user, rows));
+  });
+
+  app.get('/console/connectors/:connectorId', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const done = c.req.query('done');
+    return showConnector(c, user, connectorIdOf(c), { notice: done === undefined ? undefined : CONNECTOR_NOTICES[done] });
+  });
+
+  app.post('/console/connectors/:connectorId/test', async (c) => {
+    const posted = await formOf(c);
+    if (posted instanceof Response) return posted;
+    const id = connectorIdOf(c);
+    const stored = await connectorAllowed(deps, posted.user.principal, 'connector:test', id);
+    const { testedAt: _at, ...result } = await testConnector({ ...deps, env: deps.connectorEnv ?? {} }, stored, posted.user.principal.sub);
+    return showConnector(c, posted.user, id, { test: result });
+  });
+
+  const Reason = z.string().trim().min(1).max(2000);
+  app.post('/console/connectors/:connectorId/endpoint', async (c) => {
+    const posted = await formOf(c);
+    if (posted instanceof Response) return posted;
+    const id = connectorIdOf(c);
+    await connectorAllowed(deps, posted.user.principal, 'connector:manage', id);
+    const url = z.url().max(2048).safeParse((posted.form.baseUrl ?? '').trim());
+    const reason = Reason.safeParse(posted.form.reason ?? '');
+    const errors = [...(url.success ? [] : [{ href: '#endpoint-url', text: 'Enter the endpoint as a full URL, like https://records.agency.example/api' }]), ...(reason.success ? [] : [{ href: '#endpoint-reason', text: 'Enter why the endpoint changes' }])];
+    if (!url.success || !reason.success) return showConnector(c, posted.user, id, { errors, status: 400 });
+    await updateConnector(deps, id, { baseUrl: url.data }, { actor: posted.user.principal.sub, reason: reason.data });
+    return c.redirect(`/console/connectors/${id}?done=endpoint`, 303);
+  });
+
+  app.post('/console/connectors/:connectorId/versions/:version/restore', async (c) => {
+    const posted = await formOf(c);
+    if (posted instanceof Response) return posted;
+    const id = connectorIdOf(c);
+    await connectorAllowed(deps, posted.user.principal, 'connector:manage', id);
+    const version = z.coerce.number().int().min(1).safeParse(c.req.param('version'));
+    if (!version.success) throw new MashError('CONNECTOR.VERSION_NOT_FOUND', 'no version has this address');
+    const reason = Reason.safeParse(posted.form.reason ?? '');
+    if (!reason.success) return showConnector(c, posted.user, id, { errors: [{ href: `#restore-reason-${version.data}`, text: `Enter why version ${version.data} is restored` }], status: 400 });
+    await restoreConnectorVersion(deps, id, version.data, { actor: posted.user.principal.sub, reason: reason.data });
+    return c.redirect(`/console/connectors/${id}?done=restored`, 303);
   });
 
   // Errors answer as pages, with the status the API would give and its words; a bug is logged and answered 500.

@@ -200,6 +200,18 @@ function withoutSecrets(connector: Connector): Connector {
   return hasInlineCredential(connector) ? withdrawCredentials(connector, {}).definition : connector;
 }
 
+/**
+ * One connector, for the API and the console alike: the policy first on the role alone, then on
+ * the connector's agency (404 only for an administrator of some agency).
+ */
+export async function connectorAllowed(deps: Pick<AppDeps, 'db' | 'vault' | 'clock'>, principal: Principal, action: Action, id: string): Promise<StoredConnector> {
+  await enforce(deps, principal, action, {}, undefined, id);
+  const stored = await getStoredConnector(deps.db, id);
+  if (stored === undefined) throw new MashError('CONNECTOR.NOT_FOUND', `no connector ${id}`);
+  await enforce(deps, principal, action, { connector: { agency: stored.connector.agency } }, undefined, id);
+  return stored;
+}
+
 export function connectorRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const by = (principal: Principal, reason: string | undefined, fallback: string): ChangeBy => ({ actor: principal.sub, reason: reason ?? fallback });
@@ -217,14 +229,7 @@ export function connectorRoutes(deps: AppDeps) {
   });
   const viewOne = async (stored: StoredConnector) => view(stored, (await breakers()).get(stored.connector.id));
 
-  /** The policy first on the role alone, then on the connector's agency: 404 only for an admin of some agency. */
-  const connectorFor = async (principal: Principal, action: Action, id: string): Promise<StoredConnector> => {
-    await enforce(deps, principal, action, {}, undefined, id);
-    const stored = await getStoredConnector(deps.db, id);
-    if (stored === undefined) throw new MashError('CONNECTOR.NOT_FOUND', `no connector ${id}`);
-    await enforce(deps, principal, action, { connector: { agency: stored.connector.agency } }, undefined, id);
-    return stored;
-  };
+  const connectorFor = (principal: Principal, action: Action, id: string): Promise<StoredConnector> => connectorAllowed(deps, principal, action, id);
 
   app.openapi(listRoute, async (c) => {
     const principal = c.get('principal');
