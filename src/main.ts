@@ -344,6 +344,7 @@ function printBanner(config: Config, url: string, hostSimulatorUrl: string | und
     `  ready:    curl ${url}/readyz`,
     `  API docs: ${url}/docs`,
   ];
+  if (config.console !== undefined && config.role !== 'worker') lines.push(`  console:  ${url}/console${config.console.demoSignIn ? ' (demonstration sign-in: choose a role)' : ''}`);
   // Products are pushed to the host simulator unless MASH_HOST_URL names a real host.
   if (hostSimulatorUrl !== undefined && config.hostSystem.url === undefined) lines.push(`  host case system simulator: ${hostSimulatorUrl} (what it received: curl ${hostSimulatorUrl}/mash-products)`);
   if (embeddedKey) {
