@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { percentileCont } from '../support/percentile.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 import { startFirewallHarness, type FirewallHarness } from './harness.ts';
 
@@ -38,15 +39,7 @@ function generator(seed: number): { next(): number; int(n: number): number; pick
   return { next, int, pick: <T>(values: readonly T[]): T => values[int(values.length)] as T };
 }
 
-/** percentile_cont: the value at p·(n−1) in the sorted values, interpolated linearly. */
-function percentile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((x, y) => x - y);
-  const at = p * (sorted.length - 1);
-  const lo = Math.floor(at);
-  const hi = Math.ceil(at);
-  return (sorted[lo] as number) + (at - lo) * ((sorted[hi] as number) - (sorted[lo] as number));
-}
+const percentile = percentileCont;
 const percentiles = (values: readonly number[]) => ({ count: values.length, p50: percentile(values, 0.5), p90: percentile(values, 0.9), p95: percentile(values, 0.95) });
 
 interface SeededReferral {

@@ -14,7 +14,9 @@ import { makeTempDir } from '../support/tmp.ts';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.ts';
 import { startGatewayOnSimulators, submitExample, tokenIn, waitForPicture, type GatewayOnSimulators } from '../e2e/support.ts';
 
-const SIGNPOST = 'DS Jane Doe, Public Protection Unit, 01234 567890';
+/** Free text people type, carrying markup and SQL-looking text: it must reach the pages, and the host, as inert text. */
+const HOSTILE = `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'); DROP TABLE referrals;--`;
+const SIGNPOST = `DS Jane Doe, Public Protection Unit, 01234 567890 ${HOSTILE}`;
 const tmp = makeTempDir('mash-console-journey-');
 let deployment: GatewayOnSimulators | undefined;
 let browser: Browser | undefined;
@@ -90,7 +92,7 @@ describe('a referral worked through the console', () => {
     const field = await redacted.getByLabel('Field to redact (for a redaction)').locator('option:not([value=""])').first().getAttribute('value');
     expect(field).not.toBeNull();
     await redacted.getByLabel('Field to redact (for a redaction)').selectOption(field ?? '');
-    await redacted.getByLabel('Shown instead (for a redaction)').fill('Detail held by the GP practice');
+    await redacted.getByLabel('Shown instead (for a redaction)').fill(`Detail held by the GP practice ${HOSTILE}`);
     await redacted.getByLabel('Rationale').fill('Third-party information.');
     await redacted.getByRole('button', { name: /Save decision/ }).click();
     expect(await notice(health)).toBe('Your release decision is saved.');
@@ -104,18 +106,23 @@ describe('a referral worked through the console', () => {
     await checked(manager, 'journey-manager-decision-errors');
     await manager.getByLabel('Amber').check();
     await manager.getByLabel('Outcome').selectOption('strategy-discussion');
-    await manager.getByLabel('Rationale', { exact: true }).fill('Domestic abuse at home; a strategy discussion today.');
+    await manager.getByLabel('Rationale', { exact: true }).fill(`Domestic abuse at home; a strategy discussion today. ${HOSTILE}`);
     await manager.getByRole('button', { name: 'Record decision' }).click();
     expect(await notice(manager)).toBe('Your decision is recorded; the contributing agencies will hear the outcome.');
     await manager.getByRole('link', { name: 'Preview the product' }).click();
     // Education, housing and children's social care have not decided: the manager withholds theirs by default.
     expect(await manager.locator('h1').textContent()).toBe('Some items have no release decision');
     await checked(manager, 'journey-manager-undecided');
-    await manager.getByLabel('Why publish with undecided items withheld').fill('Red-rated strategy discussion today; the other agencies are told to follow up.');
+    await manager.getByLabel('Why publish with undecided items withheld').fill(`Red-rated strategy discussion today; the other agencies are told to follow up. ${HOSTILE}`);
     await manager.getByRole('button', { name: 'Preview with undecided items withheld' }).click();
     const fingerprint = await manager.locator('#preview-fingerprint').textContent();
     const previewedItems = await Promise.all((await manager.locator('[data-item]').all()).map((node) => node.getAttribute('data-item')));
     expect(await manager.locator('#preview-signposts').textContent()).toContain(SIGNPOST);
+    // Every free text typed on the way is on the preview as text, and none of it ran.
+    expect(await manager.locator('#preview-withheld').textContent()).toContain(HOSTILE);
+    expect(await manager.locator('main').textContent()).toContain(`strategy discussion today. ${HOSTILE}`);
+    expect(await manager.locator('main script, main img[src="x"]').count()).toBe(0);
+    expect(await manager.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(previewedItems).not.toContain(withheldId);
     expect(previewedItems).toContain(redactedId);
     await checked(manager, 'journey-manager-preview');
@@ -135,6 +142,7 @@ describe('a referral worked through the console', () => {
     const redactedItem = product.items.find((i) => i.itemId === redactedId);
     expect(redactedItem).toMatchObject({ disposition: 'redacted', redactedFields: [field] });
     expect(JSON.stringify(redactedItem?.content)).toContain('Detail held by the GP practice');
+    expect(product.decision.rationale).toContain(HOSTILE);
     expect(product.withheldByDefault?.itemCount).toBeGreaterThan(0);
   }, 180_000);
 });

@@ -10,6 +10,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { percentileCont } from '../support/percentile.ts';
 import { loadOrCreateSigningKey, signToken } from '../../src/gateway/embedded-key.ts';
 import type { Agency } from '../../src/model/agency.ts';
 import { makeTempDir } from '../support/tmp.ts';
@@ -39,14 +40,7 @@ afterAll(async () => {
   tmp.remove();
 });
 
-function percentile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((x, y) => x - y);
-  const at = p * (sorted.length - 1);
-  const lo = Math.floor(at);
-  const hi = Math.ceil(at);
-  return (sorted[lo] as number) + (at - lo) * ((sorted[hi] as number) - (sorted[lo] as number));
-}
+const percentile = percentileCont;
 const seconds = (from: string, to: string): number => (Date.parse(to) - Date.parse(from)) / 1000;
 
 describe('the performance report of a day at the hub', () => {
