@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKey, signToken } from '../../src/gateway/embedded-key.ts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { makeTempDir } from '../support/tmp.ts';
+import { waitFor } from '../support/gateway-process.ts';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.ts';
 import { EXAMPLE_REFERRAL, startGatewayOnSimulators, tokenIn, waitForPicture, type GatewayOnSimulators } from '../e2e/support.ts';
 
@@ -301,6 +302,55 @@ describe('the console in a browser', () => {
       expect((await page.goto(`${base()}/console/connectors/${police?.id ?? ''}`))?.status()).toBe(403);
     } finally {
       await context.close();
+    }
+  });
+
+  it("lists an agency's failed lookups to its administrator, and runs one again from the console", async () => {
+    if (deployment === undefined) throw new Error('no deployment');
+    // The education system refuses every search (a client error: failed for good, never retried by itself).
+    deployment.simulators.agencies.education?.setFaults({ status: 400 });
+    const manager = await tokenIn(tmp.dir, 'hub-manager');
+    const response = await fetch(`${base()}/v1/referrals`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await tokenIn(tmp.dir, 'referral-intake')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...(EXAMPLE_REFERRAL as object), externalReference: 'FAILING-EDUCATION' }),
+    });
+    const failingId = ((await response.json()) as { id: string }).id;
+    await waitForPicture(base(), manager, failingId, 60_000);
+    deployment.simulators.agencies.education?.setFaults({});
+
+    const { context, page } = await newPage({ javaScriptEnabled: true });
+    try {
+      await signIn(page, { name: 'Eli Admin', role: 'connector-admin', agency: 'education' });
+      await page.getByRole('link', { name: 'Failures' }).click();
+      const rows = page.locator('tbody tr');
+      expect(await rows.count()).toBeGreaterThan(0);
+      for (const row of await rows.all()) expect(await row.textContent()).toContain('education');
+      // No case content: ids, codes and counts only.
+      expect(await page.locator('main').textContent()).not.toContain('FAILING-EDUCATION');
+      await expectAccessible(page, 'failures');
+      const first = rows.first();
+      const lookupId = ((await first.getAttribute('id')) ?? '').replace(/^failure-/, '');
+      await first.getByRole('button', { name: /Run again/ }).click();
+      expect(await page.locator('.govuk-notification-banner__heading').textContent()).toBe('1 started again.');
+      // The new run finishes done, with the failed one in its history.
+      const done = await waitFor(async () => {
+        const view = (await (await fetch(`${base()}/v1/referrals/${failingId}`, { headers: { authorization: `Bearer ${manager}` } })).json()) as { lookups: { id: string; status: string; history: unknown[] }[] };
+        const lookup = view.lookups.find((l) => l.id === lookupId);
+        return lookup?.status === 'done' ? lookup : undefined;
+      }, 30_000, 'the lookup run again');
+      expect(done.history).toHaveLength(1);
+    } finally {
+      await context.close();
+    }
+    // Police's administrator sees none of education's failures.
+    const police = await newPage({ javaScriptEnabled: true });
+    try {
+      await signIn(police.page, { name: 'Pol Admin', role: 'connector-admin', agency: 'police' });
+      await police.page.goto(`${base()}/console/failures`);
+      expect(await police.page.locator('main').textContent()).not.toContain('education');
+    } finally {
+      await police.context.close();
     }
   });
 

@@ -8,6 +8,7 @@ import { html } from 'hono/html';
 import type { CheckResult } from '../../research/connector-check.ts';
 import { HEALTH_WINDOWS, type ConnectorHealthReport } from '../../store/connector-health.ts';
 import type { ConnectorVersion, StoredConnector } from '../../store/connectors.ts';
+import type { FailureRecord } from '../../store/reruns.ts';
 import { agencyName, csrfInput, page, type Markup } from './layout.ts';
 import type { ConsoleUser } from './session.ts';
 
@@ -139,5 +140,41 @@ ${[...parts.versions].reverse().map(
 )}
 </tbody>
 </table>`,
+  );
+}
+
+const FAILURE_KINDS_SHOWN: Readonly<Record<FailureRecord['kind'], string>> = { lookup: 'Lookup', publication: 'Publication to the host', notification: 'Outcome notification' };
+
+/**
+ * Failed work the viewer may see (an administrator: their agency's lookups and notifications; the
+ * manager: everything), each with a button that runs it again — the new run is linked to the
+ * failure in the lookup's history and the audit trail. Codes and counts only.
+ */
+export function failuresPage(user: ConsoleUser, failures: readonly FailureRecord[], notice: string | undefined): Markup {
+  return page(
+    { title: 'Failures', user, current: '/console/failures' },
+    html`${notice === undefined ? '' : html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="notice-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="notice-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${notice}</p></div></div>`}
+<h1 class="govuk-heading-l">Failures</h1>
+<p class="govuk-body">Work that failed for good, oldest first. Running it again starts a new attempt linked to this one.</p>
+${
+  failures.length === 0
+    ? html`<p class="govuk-body" id="no-failures">Nothing has failed.</p>`
+    : html`<form method="post" action="/console/failures/reprocess-all" class="govuk-!-margin-bottom-6">${csrfInput(user)}<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Run all ${failures.length} again</button></form>
+<table class="govuk-table">
+<caption class="govuk-table__caption govuk-visually-hidden">Failed work</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">What</th><th scope="col" class="govuk-table__header">Connector</th><th scope="col" class="govuk-table__header">Why</th><th scope="col" class="govuk-table__header">When</th><th scope="col" class="govuk-table__header">Again</th></tr></thead>
+<tbody class="govuk-table__body">
+${failures.map(
+  (f) => html`<tr class="govuk-table__row" id="failure-${f.id}">
+<td class="govuk-table__cell">${FAILURE_KINDS_SHOWN[f.kind]}${f.reruns > 0 ? html`<br><span class="govuk-body-s">${f.reruns} earlier ${f.reruns === 1 ? 'run' : 'runs'}</span>` : ''}</td>
+<td class="govuk-table__cell mash-break">${f.connectorId ?? 'host'}</td>
+<td class="govuk-table__cell mash-break"><strong class="govuk-tag govuk-tag--red">${f.status}</strong><br><span class="govuk-body-s">${f.reason ?? ''} (${f.attempts} ${f.attempts === 1 ? 'attempt' : 'attempts'})</span></td>
+<td class="govuk-table__cell"><time datetime="${f.failedAt}">${f.failedAt}</time></td>
+<td class="govuk-table__cell"><form method="post" action="/console/failures/reprocess">${csrfInput(user)}<input type="hidden" name="kind" value="${f.kind}"><input type="hidden" name="id" value="${f.id}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">Run again<span class="govuk-visually-hidden"> (${f.id})</span></button></form></td>
+</tr>`,
+)}
+</tbody>
+</table>`
+}`,
   );
 }

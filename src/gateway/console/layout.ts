@@ -19,8 +19,14 @@ export type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
 /** What each role works on: the console's navigation. */
 const NAVIGATION: Readonly<Record<Role, readonly { readonly href: string; readonly label: string }[]>> = {
   'hub-practitioner': [{ href: '/console/referrals', label: 'Referrals' }],
-  'hub-manager': [{ href: '/console/referrals', label: 'Referrals' }],
-  'connector-admin': [{ href: '/console/connectors', label: 'Connectors' }],
+  'hub-manager': [
+    { href: '/console/referrals', label: 'Referrals' },
+    { href: '/console/failures', label: 'Failures' },
+  ],
+  'connector-admin': [
+    { href: '/console/connectors', label: 'Connectors' },
+    { href: '/console/failures', label: 'Failures' },
+  ],
   auditor: [{ href: '/console/audit', label: 'Audit trail' }],
   'referral-intake': [],
   'host-system': [],

@@ -28,7 +28,10 @@ import { chronologySection, familySection, possibleMatchesSection } from './peop
 import { DecisionBody, PublishBody, ReleaseBody } from '../routes/case.ts';
 import { searchAuditFor, verifyAuditFor } from '../routes/audit.ts';
 import { auditPage } from './audit-pages.ts';
-import { connectorListPage, connectorPage } from './connector-pages.ts';
+import { connectorListPage, connectorPage, failuresPage } from './connector-pages.ts';
+import { failureDepsOf } from '../routes/failures.ts';
+import { FAILURE_KINDS, failuresFor, reprocessFailures } from '../../research/failures.ts';
+import type { FailureRecord } from '../../store/reruns.ts';
 import { connectorAllowed } from '../routes/connectors.ts';
 import { enforce } from '../../case/access.ts';
 import type { CheckResult } from '../../research/connector-check.ts';
@@ -508,6 +511,36 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
     if (!reason.success) return showConnector(c, posted.user, id, { errors: [{ href: `#restore-reason-${version.data}`, text: `Enter why version ${version.data} is restored` }], status: 400 });
     await restoreConnectorVersion(deps, id, version.data, { actor: posted.user.principal.sub, reason: reason.data });
     return c.redirect(`/console/connectors/${id}?done=restored`, 303);
+  });
+
+  // ---- Failures and reprocessing (the API's module and policy: src/research/failures.ts) ----
+
+  const failureDeps = failureDepsOf(deps);
+  const listFailures = async (user: ConsoleUser): Promise<FailureRecord[]> => (await failuresFor(failureDeps, user.principal, { kinds: [...FAILURE_KINDS], limit: 200 })).failures;
+
+  app.get('/console/failures', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const queued = c.req.query('queued');
+    return render(c, failuresPage(user, await listFailures(user), queued === undefined || !/^\d{1,4}$/.test(queued) ? undefined : `${queued} started again.`));
+  });
+
+  const FailureItem = z.object({ kind: z.enum(FAILURE_KINDS), id: z.string().min(1).max(200) });
+  app.post('/console/failures/reprocess', async (c) => {
+    const posted = await formOf(c);
+    if (posted instanceof Response) return posted;
+    const item = FailureItem.safeParse({ kind: posted.form.kind, id: posted.form.id });
+    if (!item.success) throw new MashError('REQUEST.INVALID', 'this form does not name a failure: reload the page and try again');
+    const results = await reprocessFailures(failureDeps, posted.user.principal, [item.data]);
+    return c.redirect(`/console/failures?queued=${results.filter((r) => r.outcome === 'queued').length}`, 303);
+  });
+
+  app.post('/console/failures/reprocess-all', async (c) => {
+    const posted = await formOf(c);
+    if (posted instanceof Response) return posted;
+    const failures = await listFailures(posted.user);
+    const results = failures.length === 0 ? [] : await reprocessFailures(failureDeps, posted.user.principal, failures.map((f) => ({ kind: f.kind, id: f.id })));
+    return c.redirect(`/console/failures?queued=${results.filter((r) => r.outcome === 'queued').length}`, 303);
   });
 
   // Errors answer as pages, with the status the API would give and its words; a bug is logged and answered 500.

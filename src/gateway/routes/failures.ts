@@ -84,9 +84,9 @@ const reprocessRoute = createRoute({
 
 const dateOf = (value: string | undefined): Date | undefined => (value === undefined ? undefined : new Date(value));
 
-export function failureRoutes(deps: AppDeps) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const failureDeps = {
+/** What listing and reprocessing failures need, from the app's dependencies (the API and the console alike). */
+export function failureDepsOf(deps: AppDeps) {
+  return {
     db: deps.db,
     clock: deps.clock,
     logger: deps.logger,
@@ -96,6 +96,11 @@ export function failureRoutes(deps: AppDeps) {
     deliveries: deps.deliveries ?? { deliver: () => Promise.resolve() },
     caseChanged: (referralId: string) => deps.pictures?.caseChanged(referralId),
   };
+}
+
+export function failureRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const failureDeps = failureDepsOf(deps);
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid('query');
