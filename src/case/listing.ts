@@ -38,6 +38,10 @@ export interface ReferralListEntry {
   readonly receivedAt: string;
   readonly pictureReadyAt: string | null;
   readonly sla: SlaView;
+  /** Research progress: lookups finished (whatever their outcome) of all planned so far. */
+  readonly lookups: { readonly total: number; readonly finished: number };
+  /** The child keeps coming back from different agencies (DESIGN.md rule 1; MASH_REPEAT_CONCERN_*). */
+  readonly repeatConcern: boolean;
 }
 
 export interface ReferralListPage {
@@ -69,6 +73,7 @@ export async function listCases(deps: CaseStoreDeps & { readonly repeatConcernRu
     status: request.status,
     repeatConcern: request.repeatConcern === undefined ? undefined : { flagged: request.repeatConcern, rule: deps.repeatConcernRule ?? DEFAULT_REPEAT_CONCERN_RULE },
     visibleTo: principal.role === 'hub-practitioner' ? { agency: principal.agency, subject: principal.sub } : undefined,
+    flagRule: deps.repeatConcernRule ?? DEFAULT_REPEAT_CONCERN_RULE,
     after: request.cursor === undefined ? undefined : decodeCursor(request.cursor),
     limit: request.limit + 1,
   });
@@ -86,6 +91,8 @@ export async function listCases(deps: CaseStoreDeps & { readonly repeatConcernRu
         receivedAt: row.summary.receivedAt.toISOString(),
         pictureReadyAt: row.summary.pictureReadyAt?.toISOString() ?? null,
         sla: slaView(now, row.summary, row.firstPublishedAt),
+        lookups: row.lookups,
+        repeatConcern: row.repeatConcern === true,
       })),
     next: rows.length > request.limit && last !== undefined ? encodeCursor(last.summary.slaDueAt, last.summary.id) : null,
   };

@@ -49,6 +49,8 @@ export const ReferralListEntry = z.object({
   receivedAt: z.iso.datetime({ offset: true }),
   pictureReadyAt: z.iso.datetime({ offset: true }).nullable(),
   sla: SlaView,
+  lookups: z.object({ total: z.number().int(), finished: z.number().int() }).meta({ description: 'Research progress: lookups finished (any outcome) of those planned so far.' }),
+  repeatConcern: z.boolean().meta({ description: 'The child has MASH_REPEAT_CONCERN_NOTIFICATIONS or more notifications from MASH_REPEAT_CONCERN_AGENCIES or more agencies within the window.' }),
 });
 
 export const ReferralListPage = z.object({ referrals: z.array(ReferralListEntry), next: z.string().nullable() }).meta({ id: 'ReferralList' });

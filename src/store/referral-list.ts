@@ -24,6 +24,10 @@ export interface ReferralListRow {
   readonly firstPublishedAt: Date | null;
   readonly contributingAgencies: readonly Agency[];
   readonly assignees: readonly string[];
+  /** Its lookups, and how many have finished (any outcome): research progress. */
+  readonly lookups: { readonly total: number; readonly finished: number };
+  /** Whether the referral is a repeat concern under `flagRule`; null when no rule was given. */
+  readonly repeatConcern: boolean | null;
 }
 
 /** What a referral list asks for. `visibleTo` narrows in SQL to what a practitioner may see; the policy still decides each row. */
@@ -36,6 +40,8 @@ export interface ReferralListQuery {
   /** Only referrals that are (true) or are not (false) a repeat concern under this rule. */
   readonly repeatConcern?: { readonly flagged: boolean; readonly rule: RepeatConcernRule } | undefined;
   readonly visibleTo?: { readonly agency: Agency | undefined; readonly subject: string } | undefined;
+  /** Work out each row's repeat-concern flag under this rule (the same condition as the filter). */
+  readonly flagRule?: RepeatConcernRule | undefined;
   /** Keyset: rows after this (due time, id), in urgency order. */
   readonly after?: { readonly dueAt: Date; readonly id: string } | undefined;
   readonly limit: number;
@@ -72,11 +78,15 @@ export async function listReferrals(sql: Sql, query: ReferralListQuery): Promise
     );
   }
   if (query.after !== undefined) where.push(`(r.sla_due_at, r.id) > (${param(query.after.dueAt)}, ${param(query.after.id)}::uuid)`);
-  const rows = await sql.query<ReferralSummaryRow & { first_published_at: Date | null; agencies: Agency[] | null; assigned: string[] | null }>(
+  const flag = query.flagRule === undefined ? 'NULL::boolean' : repeatConcernCondition('r', query.flagRule, param);
+  const rows = await sql.query<ReferralSummaryRow & { first_published_at: Date | null; agencies: Agency[] | null; assigned: string[] | null; lookups_total: number | string; lookups_finished: number | string; repeat_concern: boolean | null }>(
     `SELECT r.id, r.status, r.rag, r.threshold, r.received_at, r.sla_due_at, r.sla_at_risk_at, r.picture_ready_at, r.external_reference,
             (SELECT min(p.published_at) FROM products p WHERE p.referral_id = r.id) AS first_published_at,
             ARRAY(SELECT DISTINCT l.agency FROM lookups l WHERE l.referral_id = r.id ORDER BY l.agency) AS agencies,
-            ARRAY(SELECT a.subject FROM referral_assignments a WHERE a.referral_id = r.id ORDER BY a.subject) AS assigned
+            ARRAY(SELECT a.subject FROM referral_assignments a WHERE a.referral_id = r.id ORDER BY a.subject) AS assigned,
+            (SELECT count(*) FROM lookups l WHERE l.referral_id = r.id) AS lookups_total,
+            (SELECT count(*) FROM lookups l WHERE l.referral_id = r.id AND l.status NOT IN ('queued', 'running')) AS lookups_finished,
+            ${flag} AS repeat_concern
        FROM referrals r
       WHERE ${where.join(' AND ')}
       ORDER BY r.sla_due_at, r.id
@@ -88,5 +98,7 @@ export async function listReferrals(sql: Sql, query: ReferralListQuery): Promise
     firstPublishedAt: row.first_published_at === null ? null : new Date(row.first_published_at),
     contributingAgencies: row.agencies ?? [],
     assignees: row.assigned ?? [],
+    lookups: { total: Number(row.lookups_total), finished: Number(row.lookups_finished) },
+    repeatConcern: row.repeat_concern,
   }));
 }

@@ -123,6 +123,10 @@ describe.each(DEPLOYMENTS)('a child referred again and again, $name', ({ start }
     };
     expect(await listed(true)).toEqual([latest]);
     expect(await listed(false)).toEqual([policeA, policeB, policeC, school, nhs].sort());
+    // Each entry of the unfiltered list says so too, with its research progress.
+    const all = ((await (await fetch(`${url}/v1/referrals?limit=200`, { headers: { authorization: `Bearer ${manager}` } })).json()) as { referrals: { id: string; repeatConcern: boolean; lookups: { total: number; finished: number } }[] }).referrals;
+    expect(all.filter((r) => r.repeatConcern).map((r) => r.id)).toEqual([latest]);
+    for (const entry of all) expect(entry.lookups.finished).toBe(entry.lookups.total);
     // The front door submits referrals; it is not told what the hub knows of the child.
     expect(await concernOf(url, intake, latest)).toBeNull();
   }, 240_000);

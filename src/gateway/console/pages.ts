@@ -150,10 +150,10 @@ ${options.map(([v, text]) => html`<option value="${v}"${value === v ? html` sele
     const rag = RAG_TAGS[entry.rag];
     const standing = STANDINGS[entry.sla.standing] ?? { tag: 'govuk-tag--grey', text: entry.sla.standing };
     return html`<tr class="govuk-table__row">
-<th scope="row" class="govuk-table__header mash-break"><a class="govuk-link" href="/console/referrals/${entry.id}">${entry.externalReference ?? entry.id}</a></th>
+<th scope="row" class="govuk-table__header mash-break"><a class="govuk-link" href="/console/referrals/${entry.id}">${entry.externalReference ?? entry.id}</a>${entry.repeatConcern ? html`<br><strong class="govuk-tag govuk-tag--purple">Repeat concern</strong>` : ''}</th>
 <td class="govuk-table__cell"><strong class="govuk-tag ${rag.tag}">${rag.text}</strong></td>
 <td class="govuk-table__cell">${THRESHOLDS[entry.threshold]}</td>
-<td class="govuk-table__cell">${STATUSES[entry.status]}</td>
+<td class="govuk-table__cell">${STATUSES[entry.status]}<br><span class="govuk-body-s">${entry.lookups.finished} of ${entry.lookups.total} lookups finished</span></td>
 <td class="govuk-table__cell"><strong class="govuk-tag ${standing.tag}">${standing.text}</strong><br><span class="govuk-body-s">${slaCountdown(clock.calendar, clock.now, new Date(entry.sla.dueAt))}</span></td>
 <td class="govuk-table__cell"><time datetime="${entry.receivedAt}">${formatTime(entry.receivedAt)}</time></td>
 </tr>`;
