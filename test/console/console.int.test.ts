@@ -122,6 +122,41 @@ describe('the console in a browser', () => {
     }
   });
 
+  it('can be worked with the keyboard alone: sign in, open a referral from the queue, sign out', async () => {
+    const { context, page } = await newPage({ javaScriptEnabled: true });
+    /** Tabs forward until `selector` has the focus, as a keyboard user would, in the page's own order. */
+    const tabTo = async (selector: string): Promise<void> => {
+      for (let n = 0; n < 60; n += 1) {
+        if (await page.locator(selector).first().evaluate((el) => el === (el.ownerDocument as { activeElement: unknown }).activeElement).catch(() => false)) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`${selector} never took the focus`);
+    };
+    try {
+      await page.goto(`${base()}/console/sign-in`);
+      // The first Tab reaches the skip link (GOV.UK template).
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe('Skip to main content');
+      await tabTo('#name');
+      await page.keyboard.type('Kay Board');
+      await tabTo('input[name="role"]');
+      // Arrow keys move through a radio group and select as they go: practitioner → manager.
+      await page.keyboard.press('ArrowDown');
+      expect(await page.locator('input[name="role"][value="hub-manager"]').isChecked()).toBe(true);
+      await tabTo('button.govuk-button:has-text("Sign in")');
+      await page.keyboard.press('Enter');
+      await page.waitForURL((url) => url.pathname === '/console/referrals');
+      await tabTo(`a[href="/console/referrals/${referralId}"]`);
+      await page.keyboard.press('Enter');
+      await page.waitForURL((url) => url.pathname === `/console/referrals/${referralId}`);
+      await tabTo('button:has-text("Sign out")');
+      await page.keyboard.press('Enter');
+      await page.waitForURL((url) => url.pathname === '/console/sign-in');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('works without JavaScript: a police practitioner signs in, filters the queue, opens the referral and signs out', async () => {
     const { context, page } = await newPage({ javaScriptEnabled: false });
     try {
