@@ -127,7 +127,7 @@ describe('the console in a browser', () => {
     /** Tabs forward until `selector` has the focus, as a keyboard user would, in the page's own order. */
     const tabTo = async (selector: string): Promise<void> => {
       for (let n = 0; n < 60; n += 1) {
-        if (await page.locator(selector).first().evaluate((el) => el === (el.ownerDocument as { activeElement: unknown }).activeElement).catch(() => false)) return;
+        if (await page.locator(selector).first().evaluate((el: unknown) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement).catch(() => false)) return;
         await page.keyboard.press('Tab');
       }
       throw new Error(`${selector} never took the focus`);
