@@ -317,10 +317,13 @@ describe('the console in a browser', () => {
       await expectAccessible(page, 'connector-test-failed');
 
       await page.getByLabel('Endpoint URL').fill(health.baseUrl);
-      await page.getByLabel('Why').fill('Pointed at the GP system the hub reaches.');
+      await page.getByLabel('Why').fill(`Pointed at the GP system the hub reaches. ${HOSTILE_REFERENCE}`);
       await page.getByRole('button', { name: 'Save the endpoint' }).click();
       expect(await page.locator('.govuk-notification-banner__heading').textContent()).toBe('The new endpoint is saved as a new version.');
       expect(await page.locator('#connector-version').textContent()).toBe('2');
+      // The administrator's reason, markup and all, is kept and shown as text in the version history.
+      expect(await page.locator('tbody tr').filter({ hasText: 'Pointed at the GP system' }).textContent()).toContain(HOSTILE_REFERENCE);
+      expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
       await page.getByRole('button', { name: 'Test the connection' }).click();
       expect(await page.locator('#test-result').textContent()).toContain('The connection works.');
       expect(await page.locator('#connector-health').textContent()).toContain('Healthy');
