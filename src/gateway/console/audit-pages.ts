@@ -6,7 +6,7 @@
 import { html } from 'hono/html';
 import type { AuditPage } from '../../audit/search.ts';
 import type { AuditVerification } from '../../audit/verify.ts';
-import { csrfInput, page, type Markup } from './layout.ts';
+import { csrfInput, page, tableHead, type Markup } from './layout.ts';
 import type { ConsoleUser } from './session.ts';
 
 export interface AuditFilters {
@@ -59,14 +59,7 @@ ${
       ? html`<p class="govuk-body" id="no-entries">No entries match.</p>`
       : html`<table class="govuk-table mash-audit">
 <caption class="govuk-table__caption govuk-table__caption--m">${results.entries.length} entries, oldest first</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row">
-<th scope="col" class="govuk-table__header">Seq</th>
-<th scope="col" class="govuk-table__header">When</th>
-<th scope="col" class="govuk-table__header">Who</th>
-<th scope="col" class="govuk-table__header">Action</th>
-<th scope="col" class="govuk-table__header">Agency</th>
-<th scope="col" class="govuk-table__header">Subject</th>
-</tr></thead>
+${tableHead(['Seq', 'When', 'Who', 'Action', 'Agency', 'Subject'])}
 <tbody class="govuk-table__body">
 ${results.entries.map(
   (e) => html`<tr class="govuk-table__row">

@@ -132,6 +132,11 @@ ${csrfInput(user)}
 </div>`;
 }
 
+/** A GOV.UK table's head row: one column header per name. */
+export function tableHead(columns: readonly string[]): Markup {
+  return html`<thead class="govuk-table__head"><tr class="govuk-table__row">${columns.map((column) => html`<th scope="col" class="govuk-table__header">${column}</th>`)}</tr></thead>`;
+}
+
 /** The hidden synchronizer token of a form. */
 export function csrfInput(user: ConsoleUser): Markup {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${user.csrfToken}">`;

@@ -11,7 +11,7 @@ import type { RepeatConcernView } from '../../model/repeat-concern.ts';
 import { AGENCIES } from '../../model/agency.ts';
 import type { Rag, ReferralStatus, Threshold } from '../../model/referral.ts';
 import type { WorkingCalendar } from '../../model/working-calendar.ts';
-import { ROLE_NAMES, agencyName, page, type Markup } from './layout.ts';
+import { ROLE_NAMES, agencyName, page, tableHead, type Markup } from './layout.ts';
 import type { ConsoleUser } from './session.ts';
 
 /** Roles a person signs in to the console as (intake and the host are systems, not people). */
@@ -174,14 +174,7 @@ ${
     ? html`<p class="govuk-body" id="no-referrals">No open referrals match.</p>`
     : html`<table class="govuk-table">
 <caption class="govuk-table__caption govuk-table__caption--m">${list.referrals.length === 1 ? '1 referral' : `${list.referrals.length} referrals`}</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row">
-<th scope="col" class="govuk-table__header">Reference</th>
-<th scope="col" class="govuk-table__header">RAG</th>
-<th scope="col" class="govuk-table__header">Threshold</th>
-<th scope="col" class="govuk-table__header">Status</th>
-<th scope="col" class="govuk-table__header">SLA</th>
-<th scope="col" class="govuk-table__header">Received</th>
-</tr></thead>
+${tableHead(['Reference', 'RAG', 'Threshold', 'Status', 'SLA', 'Received'])}
 <tbody class="govuk-table__body">
 ${list.referrals.map(row)}
 </tbody>
