@@ -2,7 +2,7 @@
  * Signing staff in through the council's identity provider (docs/decisions.md "The hub console"):
  * OpenID Connect, authorization code flow with PKCE (RFC 7636) and a nonce, as openid-client
  * implements it. The provider says who the person is; configurable claims say their role and
- * agency; the hub's own principal is then checked as any token's is (PrincipalClaims), and a
+ * agency; the hub's own principal is then checked the way a bearer token's claims are (PrincipalClaims), and a
  * console session begins.
  *
  * Between leaving for the provider and coming back, the state, nonce and PKCE verifier wait in
