@@ -14,8 +14,9 @@
  * - The matching engine: `createMatcher(model).compare(a, b)` (outcome, score and evidence),
  *   `personRecordFromFact`, `blockingKeys`, `clusterPairs`, the model and its priors, trusted
  *   identifiers. The comparison-vector parts (`compareFields`, `termValue`, `identifierEvidence`,
- *   `candidatePairs`) are here for batch linkage (`src/linkage/`: EM estimation and the `link`
- *   command), which the runtime never reaches.
+ *   `candidatePairs`) are here for batch linkage (`src/linkage/`: the `link` command). EM
+ *   estimation (`estimateModel`, `estimateFromCompared`) serves both the `link` command and the
+ *   live person index's scheduled re-estimation.
  * - The pure rules behind the operations, for tests and tools: `matchWave`, `discoverHousehold`,
  *   `provablyDifferent`, `subjectRecord`, `recordKeyOf`, `createPersonIndex`.
  */
@@ -28,6 +29,7 @@ export { compareFields, FIELDS, LEVELS, MISSING, termValue, type FieldName } fro
 export { canonicalIdentifier, isValidNhsNumber, isValidPncId, isValidUpn, pncCheckLetter, TRUSTED_SYSTEMS, upnCheckLetter, type TrustedSystem } from './engine/identifiers.ts';
 export { createMatcher, identifierEvidence, probabilityOf, type Comparison, type Evidence, type IdentifierVerdict, type Matcher, type Outcome, type PairScore } from './engine/matcher.ts';
 export { assertModel, defaultModel, DEFAULT_THRESHOLDS, PRIOR_FIELDS, type FieldModel, type MatchModel, type OutcomeThresholds, type TermFrequencies } from './engine/model.ts';
+export { compareCandidates, estimateFromCompared, estimateModel, TERM_FIELDS, type ComparedPairs, type EstimateOptions, type Estimation } from './engine/estimate.ts';
 export { parseIsoDate, personRecordFromFact, prepareRecord, type PersonRecord, type PreparedRecord } from './engine/record.ts';
 
 export { discoverHousehold } from './household.ts';

@@ -21,7 +21,7 @@ import {
   type PreparedRecord,
   type ScoredPair,
 } from '../identity/index.ts';
-import { compareCandidates, estimateFromCompared, type EstimateOptions } from './estimate.ts';
+import { compareCandidates, estimateFromCompared, type EstimateOptions } from '../identity/index.ts';
 
 /** Options of `linkRecords`. */
 export interface LinkOptions {

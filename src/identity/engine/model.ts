@@ -3,7 +3,7 @@
  * the outcome thresholds, and the weights of trusted identifiers.
  *
  * Why a plain, JSON-serialisable object: a model is either estimated from the data (EM, see
- * `src/linkage/estimate.ts`) or configured, and either way it must be storable beside the person
+ * `src/identity/engine/estimate.ts`) or configured, and either way it must be storable beside the person
  * index and auditable: every link the hub makes is explained by the weights in this object. The
  * defaults here are the priors EM starts from and falls back to on little data; they encode what
  * record linkage practice expects of person records (exact agreement is common among true matches

@@ -3,9 +3,9 @@
  * match rate must come out close to the truth, and the fit must converge.
  */
 import { describe, expect, it } from 'vitest';
-import { candidatePairs, compareFields, FIELDS, prepareRecord, type PersonRecord } from '../identity/index.ts';
-import { compareCandidates, estimateFromCompared, estimateModel } from './estimate.ts';
-import { linkRecords } from './link.ts';
+import { candidatePairs, compareFields, FIELDS, prepareRecord, type PersonRecord } from '../index.ts';
+import { compareCandidates, estimateFromCompared, estimateModel } from '../index.ts';
+import { linkRecords } from '../../linkage/link.ts';
 
 /** Seeded PRNG (LCG) so the data set is the same on every run. */
 function rng(seed: number): () => number {

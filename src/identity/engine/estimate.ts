@@ -14,27 +14,11 @@
  * identifiers agree or conflict anchor the two classes. The expected number of matches, over
  * all pairs, is the prior match probability. Pure and deterministic: same records, same model.
  */
-import {
-  candidatePairs,
-  compareFields,
-  defaultModel,
-  FIELDS,
-  identifierEvidence,
-  LEVELS,
-  MISSING,
-  prepareRecord,
-  PRIOR_FIELDS,
-  termValue,
-  type BlockingOptions,
-  type Candidates,
-  type FieldModel,
-  type FieldName,
-  type MatchModel,
-  type OutcomeThresholds,
-  type PersonRecord,
-  type PreparedRecord,
-  type TermFrequencies,
-} from '../identity/index.ts';
+import { candidatePairs, type BlockingOptions, type Candidates } from './blocking.ts';
+import { compareFields, FIELDS, LEVELS, MISSING, termValue, type FieldName } from './comparators.ts';
+import { identifierEvidence } from './matcher.ts';
+import { defaultModel, PRIOR_FIELDS, type FieldModel, type MatchModel, type OutcomeThresholds, type TermFrequencies } from './model.ts';
+import { prepareRecord, type PersonRecord, type PreparedRecord } from './record.ts';
 
 /** Fields whose exact agreements are adjusted by term frequency (values shared by many people). */
 export const TERM_FIELDS: readonly FieldName[] = ['given', 'family', 'town'];
