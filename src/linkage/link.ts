@@ -73,9 +73,13 @@ export function linkRecords(records: readonly PersonRecord[], options: LinkOptio
   for (let k = 0; k < compared.left.length; k++) {
     const i = compared.left[k] ?? 0;
     const j = compared.right[k] ?? 0;
-    const { score, identifiers, personal } = matcher.scorePrepared(record(i), record(j));
-    if (score >= clustering.linkThreshold) scored.push({ i, j, score, conflict: identifiers === 'conflict' });
-    const outcome = matcher.outcomeOf(score, identifiers, personal);
+    const { score, identifiers, personal, twins } = matcher.scorePrepared(record(i), record(j));
+    // A pair that looks like twins starts no merge and counts against one as strongly as the
+    // clipping allows; not a hard cannot-link, so that one badly written first name among a
+    // person's several records does not keep the rest apart.
+    if (twins) scored.push({ i, j, score: -clustering.clip, conflict: false });
+    else if (score >= clustering.linkThreshold) scored.push({ i, j, score, conflict: identifiers === 'conflict' });
+    const outcome = matcher.outcomeOf(score, identifiers, personal, twins);
     if (outcome !== 'non-match') links.push({ a: record(i).record.id, b: record(j).record.id, outcome, score });
   }
   const label = clusterPairs(
@@ -83,7 +87,7 @@ export function linkRecords(records: readonly PersonRecord[], options: LinkOptio
     scored,
     (i, j) => {
       const s = matcher.scorePrepared(record(i), record(j));
-      return { score: s.score, conflict: s.identifiers === 'conflict' };
+      return { score: s.twins ? -clustering.clip : s.score, conflict: s.identifiers === 'conflict' };
     },
     clustering,
   );

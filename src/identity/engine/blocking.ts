@@ -39,21 +39,22 @@ export function blockingKeys(record: PersonRecord | PreparedRecord): string[] {
   const family = p.familyCodes[0];
   const given = givenKey(p);
   const initial = p.givenFirst?.[0];
+  // Name keys are filed by the name alone, not by which field held it: given and family written
+  // the wrong way round (one side's family name missing, so the comparators cannot see the
+  // cross) still share them.
+  const names = [...new Set([given, family].filter((n): n is string => n !== undefined))];
   const b = p.birth;
   if (b !== undefined) {
     const lo = Math.min(b.m, b.d);
     const hi = Math.max(b.m, b.d);
     keys.add(`dob:${b.y}-${pad2(lo)}-${pad2(hi)}`);
-    if (family !== undefined) keys.add(`fy:${family}:${b.y}`);
-    if (family !== undefined) keys.add(`fd:${family}:${pad2(b.m)}${pad2(b.d)}`);
-    if (given !== undefined) keys.add(`gd:${given}:${pad2(b.m)}${pad2(b.d)}`);
-    if (given !== undefined) keys.add(`gy:${given}:${b.y}`);
+    for (const name of names) {
+      keys.add(`ny:${name}:${b.y}`);
+      keys.add(`nd:${name}:${pad2(b.m)}${pad2(b.d)}`);
+    }
   }
   if (given !== undefined && family !== undefined) keys.add(`nm:${[given, family].sort().join('|')}`);
-  if (p.town !== undefined) {
-    if (given !== undefined) keys.add(`gt:${given}:${p.town}`);
-    if (family !== undefined) keys.add(`ft:${family}:${p.town}`);
-  }
+  if (p.town !== undefined) for (const name of names) keys.add(`nt:${name}:${p.town}`);
   if (p.emailLocal !== undefined && p.emailLocal.length >= 3) keys.add(`el:${p.emailLocal}`);
   // Prefixes survive the slips that change a phonetic code or an e-mail's tail.
   if (p.email !== undefined && p.email.length >= 8) keys.add(`ep:${p.email.slice(0, 6)}`);
@@ -70,7 +71,7 @@ export function blockingKeys(record: PersonRecord | PreparedRecord): string[] {
   if (p.email !== undefined) keys.add(`em:${p.email}`);
   if (p.otherId !== undefined) keys.add(`id:${p.otherId}`);
   if (p.nhsNumber !== undefined) keys.add(`nhs:${p.nhsNumber}`);
-  else if (p.nhsDigits !== undefined) keys.add(`nd:${p.nhsDigits}`);
+  else if (p.nhsDigits !== undefined) keys.add(`nu:${p.nhsDigits}`);
   if (p.upn !== undefined) keys.add(`upn:${p.upn}`);
   if (p.pncId !== undefined) keys.add(`pnc:${p.pncId}`);
   return [...keys];
@@ -82,7 +83,7 @@ export function blockingKeys(record: PersonRecord | PreparedRecord): string[] {
  * are mostly household members and neighbours, among whom "same person" is not the natural
  * second class, so EM would learn households instead of people from them.
  */
-export const PERSON_KEY_KINDS: ReadonlySet<string> = new Set(['dob', 'fy', 'fd', 'gd', 'gy', 'nm', 'np', 'em', 'el', 'ep', 'id', 'nhs', 'nd', 'upn', 'pnc']);
+export const PERSON_KEY_KINDS: ReadonlySet<string> = new Set(['dob', 'ny', 'nd', 'nm', 'np', 'em', 'el', 'ep', 'id', 'nhs', 'nu', 'upn', 'pnc']);
 
 const kindOf = (key: string): string => key.slice(0, key.indexOf(':'));
 
@@ -90,7 +91,7 @@ const kindOf = (key: string): string => key.slice(0, key.indexOf(':'));
  * Key kinds that are coarse by nature (a name within a whole town): useful where nothing finer
  * is known, wasteful where it is, so their blocks are expanded only while small.
  */
-export const COARSE_KEY_KINDS: ReadonlySet<string> = new Set(['gt', 'ft']);
+export const COARSE_KEY_KINDS: ReadonlySet<string> = new Set(['nt', 'pa', 'ep']);
 
 /** Options of candidate generation. */
 export interface BlockingOptions {

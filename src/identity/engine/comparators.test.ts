@@ -100,6 +100,8 @@ describe('other fields', () => {
   it('compares e-mail, other ids and sex', () => {
     expect(level('email', compareEmail(rec({ email: 'lola.b@example.com' }), rec({ email: 'lola.b@exmaple.com' })))).toBe('typo');
     expect(level('email', compareEmail(rec({ email: 'lola.b@example.com' }), rec({ email: 'lola.b@other.org' })))).toBe('same-local-part');
+    // Family members' addresses built alike differ in the initial: not a slip.
+    expect(level('email', compareEmail(rec({ email: 'ssytlock@gmail.com' }), rec({ email: 'tsytlock@gmail.com' })))).toBe('different');
     expect(level('otherId', compareOtherId(rec({ otherId: '4137787' }), rec({ otherId: '4137877' })))).toBe('typo');
     expect(level('sex', compareSex(rec({ sex: 'male' }), rec({ sex: 'female' })))).toBe('different');
     expect(compareSex(rec({ sex: 'unknown' }), rec({ sex: 'female' }))).toBe(MISSING);

@@ -214,11 +214,15 @@ export function compareTown(a: PreparedRecord, b: PreparedRecord): number {
   return jaroWinkler(a.town, b.town) >= THRESHOLDS.townTypo ? 1 : 2;
 }
 
-/** E-mail addresses: exact, a slip or two, or the same local part at another domain. */
+/**
+ * E-mail addresses: exact, a slip or two, or the same local part at another domain. A slip
+ * never changes the first letter: family members' addresses are often built alike (an initial
+ * and the surname, `jsmith` and `ksmith`), and there the first letter is the person.
+ */
 export function compareEmail(a: PreparedRecord, b: PreparedRecord): number {
   if (a.email === undefined || b.email === undefined) return MISSING;
   if (a.email === b.email) return 0;
-  if (withinEdits(a.email, b.email, 2) || jaroWinkler(a.email, b.email) >= THRESHOLDS.emailTypo) return 1;
+  if (a.email[0] === b.email[0] && (withinEdits(a.email, b.email, 2) || jaroWinkler(a.email, b.email) >= THRESHOLDS.emailTypo)) return 1;
   if (a.emailLocal !== undefined && a.emailLocal.length > 1 && a.emailLocal === b.emailLocal) return 2;
   return 3;
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FIELDS, LEVELS } from './comparators.ts';
 import { createMatcher, probabilityOf } from './matcher.ts';
 import { defaultModel, type MatchModel } from './model.ts';
-import type { PersonRecord } from './record.ts';
+import { prepareRecord, type PersonRecord } from './record.ts';
 
 const model = defaultModel(1e-3);
 const matcher = createMatcher(model);
@@ -30,6 +30,21 @@ describe('compare', () => {
     const prior = Math.log2(model.priorMatch / (1 - model.priorMatch));
     expect(c.score).toBeCloseTo(prior + c.evidence.reduce((s, e) => s + e.weight, 0), 9);
     expect(c.probability).toBeCloseTo(probabilityOf(c.score), 12);
+  });
+
+  it('never matches twins automatically: first names plainly different, family name and birth date shared', () => {
+    const twin = { ...robert, id: 'b', given: ['Oliver'] };
+    const pair = matcher.compare(robert, twin);
+    expect(pair.score).toBeGreaterThan(model.thresholds.match); // the fields alone would say "match"
+    expect(pair.outcome).toBe('possible');
+    expect(matcher.scorePrepared(prepareRecord(robert), prepareRecord(twin)).twins).toBe(true);
+    // A slip, a nickname or a crossed name is not a different first name.
+    for (const given of ['Robret', 'Bobby']) expect(matcher.scorePrepared(prepareRecord(robert), prepareRecord({ ...robert, id: 'c', given: [given] })).twins).toBe(false);
+    // Something twins do not share — the same e-mail address — says the first name was the slip.
+    const sameEmail = matcher.scorePrepared(prepareRecord({ ...robert, email: 'rjs@example.org' }), prepareRecord({ ...twin, email: 'rjs@example.org' }));
+    expect(sameEmail.twins).toBe(false);
+    // Different birth dates: siblings, not twins, and the dates already say so.
+    expect(matcher.scorePrepared(prepareRecord(robert), prepareRecord({ ...twin, birthDate: '2013-09-20' })).twins).toBe(false);
   });
 
   it('says when a field is counted elsewhere rather than missing', () => {

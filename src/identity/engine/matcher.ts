@@ -50,6 +50,12 @@ export interface PairScore {
   readonly identifiers: IdentifierVerdict;
   /** Whether evidence of the person's own (birth date, e-mail, other id) agrees. */
   readonly personal: boolean;
+  /**
+   * Whether the pair looks like twins: first names plainly different while the family name and
+   * the birth date agree (see `looksLikeTwins`). Such a pair is never an automatic match and
+   * never in one cluster.
+   */
+  readonly twins: boolean;
 }
 
 /** Levels that are the person's own rather than the household's: birth date, e-mail, other ids. */
@@ -59,6 +65,38 @@ const PERSONAL_LEVELS: ReadonlyMap<number, ReadonlySet<number>> = new Map([
   [FIELDS.indexOf('otherId'), new Set(['exact', 'typo'].map((l) => (LEVELS.otherId as readonly string[]).indexOf(l)))],
   [FIELDS.indexOf('nhsUnchecked'), new Set(['exact', 'typo'].map((l) => (LEVELS.nhsUnchecked as readonly string[]).indexOf(l)))],
 ]);
+
+const GIVEN = FIELDS.indexOf('given');
+const FAMILY = FIELDS.indexOf('family');
+const BIRTH = FIELDS.indexOf('birthDate');
+const GIVEN_DIFFERENT = (LEVELS.given as readonly string[]).indexOf('different');
+const BIRTH_SHARED = new Set(['exact', 'day-month-swap'].map((l) => (LEVELS.birthDate as readonly string[]).indexOf(l)));
+/** E-mail, other id and NHS number (not both valid): twins do not share them; one person does. */
+const OWN_IDS: readonly (readonly [number, ReadonlySet<number>])[] = (['email', 'otherId', 'nhsUnchecked'] as const).map((f) => [FIELDS.indexOf(f), new Set(['exact', 'typo'].map((l) => (LEVELS[f] as readonly string[]).indexOf(l)))] as const);
+const FAMILY_SHARED = new Set(['exact', 'typo', 'phonetic', 'part'].map((l) => (LEVELS.family as readonly string[]).indexOf(l)));
+
+/**
+ * Twins (or siblings recorded with one birth date): whole first names that plainly differ —
+ * not a slip, a nickname, a middle name or the names crossed — while the family name and the
+ * birth date agree. Fellegi–Sunter adds the agreements as if independent, but among different
+ * people a shared surname, home and birth date go together (twins share all three), so the
+ * sum overstates the evidence by far more than the first names' disagreement takes back, and
+ * an automatic merge of twins would put one child's records in front of the hub as the
+ * other's (docs/decisions.md "Twins are never merged by the machine"). The first names are
+ * then the only evidence that tells them apart, and it says: different — unless something
+ * that is one person's own and that twins do not share (an e-mail address, another
+ * identifier, an NHS number) agrees: then the first name was the slip.
+ */
+function looksLikeTwins(levels: Int8Array, a: PreparedRecord, b: PreparedRecord): boolean {
+  return (
+    levels[GIVEN] === GIVEN_DIFFERENT &&
+    (a.givenFirst?.length ?? 0) > 1 &&
+    (b.givenFirst?.length ?? 0) > 1 &&
+    BIRTH_SHARED.has(levels[BIRTH] ?? MISSING) &&
+    FAMILY_SHARED.has(levels[FAMILY] ?? MISSING) &&
+    !OWN_IDS.some(([f, agreeing]) => agreeing.has(levels[f] ?? MISSING))
+  );
+}
 
 /** Whether a comparison vector holds person-level agreement. */
 function hasPersonalAgreement(levels: Int8Array): boolean {
@@ -77,9 +115,10 @@ export interface Matcher {
   scorePrepared(a: PreparedRecord, b: PreparedRecord): PairScore;
   /**
    * The outcome of a score under the model's thresholds, given the identifier verdict and
-   * whether any person-level evidence agrees (see OutcomeThresholds.requirePersonalEvidence).
+   * whether any person-level evidence agrees (see OutcomeThresholds.requirePersonalEvidence),
+   * and whether the pair looks like twins (never automatic).
    */
-  outcomeOf(score: number, identifiers: IdentifierVerdict, personal?: boolean): Outcome;
+  outcomeOf(score: number, identifiers: IdentifierVerdict, personal?: boolean, twins?: boolean): Outcome;
 }
 
 /** What two records' trusted identifiers say, system by system. */
@@ -139,11 +178,12 @@ export function createMatcher(model: MatchModel): Matcher {
     return { verdict: conflict ? 'conflict' : agree ? 'agree' : 'none', weight, found };
   };
 
-  const outcomeOf = (score: number, identifiers: IdentifierVerdict, personal = true): Outcome => {
+  const outcomeOf = (score: number, identifiers: IdentifierVerdict, personal = true, twins = false): Outcome => {
     if (identifiers === 'agree') return 'match';
     const byScore: Outcome = score >= model.thresholds.match ? 'match' : score >= model.thresholds.possible ? 'possible' : 'non-match';
-    // A conflicting trusted identifier, or nothing that is the person's own: never automatic.
-    const capped = identifiers === 'conflict' || (model.thresholds.requirePersonalEvidence !== false && !personal);
+    // A conflicting trusted identifier, nothing that is the person's own, or a pair that looks
+    // like twins: never automatic.
+    const capped = identifiers === 'conflict' || twins || (model.thresholds.requirePersonalEvidence !== false && !personal);
     return capped && byScore === 'match' ? 'possible' : byScore;
   };
 
@@ -155,7 +195,7 @@ export function createMatcher(model: MatchModel): Matcher {
       if (level !== MISSING) score += fieldWeight(f, level, a);
     }
     const ids = verdictOf(a, b);
-    return { score: score + ids.weight, identifiers: ids.verdict, personal: hasPersonalAgreement(vector) };
+    return { score: score + ids.weight, identifiers: ids.verdict, personal: hasPersonalAgreement(vector), twins: looksLikeTwins(vector, a, b) };
   };
 
   const comparePrepared = (a: PreparedRecord, b: PreparedRecord): Comparison => {
@@ -176,7 +216,7 @@ export function createMatcher(model: MatchModel): Matcher {
     const ids = verdictOf(a, b);
     for (const f of ids.found) evidence.push({ field: f.system, level: f.agree ? 'agree' : 'conflict', weight: f.agree ? model.identifiers.agree : model.identifiers.conflict });
     score += ids.weight;
-    return { outcome: outcomeOf(score, ids.verdict, hasPersonalAgreement(levels)), score, probability: probabilityOf(score), evidence };
+    return { outcome: outcomeOf(score, ids.verdict, hasPersonalAgreement(levels), looksLikeTwins(levels, a, b)), score, probability: probabilityOf(score), evidence };
   };
 
   return {
