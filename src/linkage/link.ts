@@ -12,6 +12,7 @@ import {
   clusterPairs,
   createMatcher,
   DEFAULT_CLUSTERING,
+  FIELDS,
   prepareRecord,
   type BlockingOptions,
   type ClusterOptions,
@@ -73,7 +74,7 @@ export function linkRecords(records: readonly PersonRecord[], options: LinkOptio
   for (let k = 0; k < compared.left.length; k++) {
     const i = compared.left[k] ?? 0;
     const j = compared.right[k] ?? 0;
-    const { score, identifiers, personal, twins } = matcher.scorePrepared(record(i), record(j));
+    const { score, identifiers, personal, twins } = matcher.scoreLevels(compared.levels, k * FIELDS.length, record(i), record(j));
     // A pair that looks like twins starts no merge and counts against one as strongly as the
     // clipping allows; not a hard cannot-link, so that one badly written first name among a
     // person's several records does not keep the rest apart.

@@ -125,28 +125,46 @@ export function candidatePairs(records: readonly PreparedRecord[], options: Bloc
     }
   });
   const n = records.length;
-  const seen = new Map<number, number>();
+  // Every pair as one number, (i·n + j)·2 + personal, in a growable typed array: sorted, a pair's
+  // entries sit together and are merged in one pass (far cheaper than a Map of millions of pairs).
+  let codes = new Float64Array(1 << 16);
+  let count = 0;
   for (const [key, block] of blocks) {
     const kind = kindOf(key);
     if (block.length < 2 || block.length > (COARSE_KEY_KINDS.has(kind) ? maxCoarse : maxBlock)) continue;
     const personal = PERSON_KEY_KINDS.has(kind) ? 1 : 0;
+    const needed = count + (block.length * (block.length - 1)) / 2;
+    if (needed > codes.length) {
+      const grown = new Float64Array(Math.max(needed, codes.length * 2));
+      grown.set(codes.subarray(0, count));
+      codes = grown;
+    }
     for (let x = 0; x < block.length; x++) {
       for (let y = x + 1; y < block.length; y++) {
         const i = block[x] ?? 0;
         const j = block[y] ?? 0;
-        const pair = i < j ? i * n + j : j * n + i;
-        seen.set(pair, (seen.get(pair) ?? 0) | personal);
+        codes[count++] = (i < j ? i * n + j : j * n + i) * 2 + personal;
       }
     }
   }
-  const keys = [...seen.keys()].sort((a, b) => a - b);
-  const left = new Uint32Array(keys.length);
-  const right = new Uint32Array(keys.length);
-  const personal = new Uint8Array(keys.length);
-  keys.forEach((k, idx) => {
-    left[idx] = Math.floor(k / n);
-    right[idx] = k % n;
-    personal[idx] = seen.get(k) ?? 0;
-  });
+  const sorted = codes.subarray(0, count).sort();
+  let unique = 0;
+  for (let k = 0; k < count; k++) if (k === 0 || Math.floor((sorted[k] ?? 0) / 2) !== Math.floor((sorted[k - 1] ?? 0) / 2)) unique++;
+  const left = new Uint32Array(unique);
+  const right = new Uint32Array(unique);
+  const personal = new Uint8Array(unique);
+  let at = -1;
+  let last = -1;
+  for (let k = 0; k < count; k++) {
+    const code = sorted[k] ?? 0;
+    const pair = Math.floor(code / 2);
+    if (pair !== last) {
+      at++;
+      last = pair;
+      left[at] = Math.floor(pair / n);
+      right[at] = pair % n;
+    }
+    personal[at] = (personal[at] ?? 0) | (code % 2);
+  }
   return { left, right, personal };
 }

@@ -114,6 +114,11 @@ export interface Matcher {
   /** Score, identifier verdict and whether person-level evidence agrees, without building evidence. */
   scorePrepared(a: PreparedRecord, b: PreparedRecord): PairScore;
   /**
+   * The same from a comparison vector already computed (`compareFields` of a and b, FIELDS.length
+   * levels from `offset`): batches compare each pair once, for estimation and scoring alike.
+   */
+  scoreLevels(levels: Int8Array, offset: number, a: PreparedRecord, b: PreparedRecord): PairScore;
+  /**
    * The outcome of a score under the model's thresholds, given the identifier verdict and
    * whether any person-level evidence agrees (see OutcomeThresholds.requirePersonalEvidence),
    * and whether the pair looks like twins (never automatic).
@@ -187,16 +192,17 @@ export function createMatcher(model: MatchModel): Matcher {
     return capped && byScore === 'match' ? 'possible' : byScore;
   };
 
-  const scorePrepared = (a: PreparedRecord, b: PreparedRecord): PairScore => {
-    compareFields(a, b, vector);
+  const scoreLevels = (levels: Int8Array, offset: number, a: PreparedRecord, b: PreparedRecord): PairScore => {
+    const v = offset === 0 && levels.length === FIELDS.length ? levels : levels.subarray(offset, offset + FIELDS.length);
     let score = priorScore;
     for (let f = 0; f < FIELDS.length; f++) {
-      const level = vector[f] ?? MISSING;
+      const level = v[f] ?? MISSING;
       if (level !== MISSING) score += fieldWeight(f, level, a);
     }
     const ids = verdictOf(a, b);
-    return { score: score + ids.weight, identifiers: ids.verdict, personal: hasPersonalAgreement(vector), twins: looksLikeTwins(vector, a, b) };
+    return { score: score + ids.weight, identifiers: ids.verdict, personal: hasPersonalAgreement(v), twins: looksLikeTwins(v, a, b) };
   };
+  const scorePrepared = (a: PreparedRecord, b: PreparedRecord): PairScore => scoreLevels(compareFields(a, b, vector), 0, a, b);
 
   const comparePrepared = (a: PreparedRecord, b: PreparedRecord): Comparison => {
     const levels = compareFields(a, b);
@@ -224,6 +230,7 @@ export function createMatcher(model: MatchModel): Matcher {
     compare: (a, b) => comparePrepared(prepareRecord(a), prepareRecord(b)),
     comparePrepared,
     scorePrepared,
+    scoreLevels,
     outcomeOf,
   };
 }
