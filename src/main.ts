@@ -111,6 +111,14 @@ async function main(): Promise<void> {
     access: createIdentityAccess({ db, vault, clock: systemClock }),
     pictureSections: { chronology: buildChronology, family: buildFamily },
   });
+  // Before the index serves: digests written under an older blocking scheme are written again
+  // (docs/decisions.md "Blocking keys are re-keyed when they change"); a second process waits and finds it done.
+  try {
+    const rekeyed = await db.transaction((tx) => identity.personIndex.ensureKeyScheme(tx, systemClock.now()));
+    if (rekeyed.records > 0) logger.info({ from: rekeyed.from, to: rekeyed.to, records: rekeyed.records }, 'person index re-keyed');
+  } catch (error) {
+    exitWith(`cannot re-key the person index: ${describeError(error)}`);
+  }
   // Stored pictures are built again after every change, in the background of whichever process made it.
   const pictures = createPictures({ db, vault, clock: systemClock, identity, logger }, { background: true });
   closers.unshift(() => pictures.close());

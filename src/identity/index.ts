@@ -23,7 +23,7 @@
 export { createIdentity, type Identity, type IdentityDeps } from './identity.ts';
 export type { AppendAudit, CoResidence, IdentityAccess, IdentityAuditEntry, IdentityStore, PersonIndexStore, PersonOf, PictureSections, ReportedRelationship } from './port.ts';
 
-export { blockingKeys, candidatePairs, COARSE_KEY_KINDS, PERSON_KEY_KINDS, type BlockingOptions, type Candidates } from './engine/blocking.ts';
+export { BLOCKING_SCHEME, blockingKeys, candidatePairs, COARSE_KEY_KINDS, PERSON_KEY_KINDS, type BlockingOptions, type Candidates } from './engine/blocking.ts';
 export { clusterPairs, DEFAULT_CLUSTERING, type ClusterOptions, type ScoredPair } from './engine/cluster.ts';
 export { compareFields, FIELDS, LEVELS, MISSING, termValue, type FieldName } from './engine/comparators.ts';
 export { canonicalIdentifier, isValidNhsNumber, isValidPncId, isValidUpn, pncCheckLetter, TRUSTED_SYSTEMS, upnCheckLetter, type TrustedSystem } from './engine/identifiers.ts';

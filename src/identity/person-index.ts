@@ -25,7 +25,7 @@ import { newId } from '../lib/ids.ts';
 import { err, ok, type Result } from '../lib/result.ts';
 import type { CandidateLimits, ForgetReport, IndexedCandidate, IndexedRecord, LinkOutcome, MatchEvidence, PendingMatch, ReferralPerson, StoredLink } from '../model/person-index.ts';
 import type { Sql } from '../store/db.ts';
-import { blockingKeys } from './engine/blocking.ts';
+import { BLOCKING_SCHEME, blockingKeys } from './engine/blocking.ts';
 import type { Comparison, Matcher } from './engine/matcher.ts';
 import type { PersonIndexStore } from './port.ts';
 
@@ -112,6 +112,11 @@ export interface PersonIndex {
   forgetReferral(sql: Sql, referralId: string): Promise<ForgetReport>;
   /** Opens the sealed reason of a decided possible match (for the audit view). */
   reasonOf(sql: Sql, possibleMatchId: string): Promise<string | undefined>;
+  /**
+   * Writes every stored record's blocking keys again when they were written under another
+   * scheme than the code's (BLOCKING_SCHEME); run before the index serves.
+   */
+  ensureKeyScheme(sql: Sql, at: Date): Promise<{ readonly from: string; readonly to: string; readonly records: number }>;
 }
 
 /** Options of `createPersonIndex`. */
@@ -317,5 +322,6 @@ export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
     pendingMatches: (sql, referralId) => store.pendingMatches(sql, referralId),
     forgetReferral: (sql, referralId) => store.forgetReferral(sql, referralId),
     reasonOf: (sql, possibleMatchId) => store.reasonOf(sql, possibleMatchId),
+    ensureKeyScheme: (sql, at) => store.rekey(sql, BLOCKING_SCHEME, (record) => blockingKeys(record), at),
   };
 }

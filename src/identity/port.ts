@@ -24,6 +24,7 @@ import type {
   IndexEntry,
   IndexQuestion,
   IndexedCandidate,
+  IndexedRecord,
   PairDecision,
   PendingMatch,
   ReferralPerson,
@@ -77,6 +78,12 @@ export interface PersonIndexStore {
   recordsOfPerson(sql: Sql, hubPersonId: string, limit: number): Promise<readonly IndexedCandidate[]>;
   /** Records sharing blocking-key digests with a new record, best-ranked first, opened, leaving out the records of `excludedPersons`. */
   searchCandidates(sql: Sql, digests: readonly string[], limits: CandidateLimits, excludedPersons: readonly string[]): Promise<CandidateSearch>;
+  /**
+   * When the index's keys were written under another blocking scheme than `scheme`, opens every
+   * record, computes its keys with `keysOf` and replaces its digests; answers the scheme found
+   * and how many records were re-keyed (0 when already current).
+   */
+  rekey(sql: Sql, scheme: string, keysOf: (record: IndexedRecord) => readonly string[], at: Date): Promise<{ readonly from: string; readonly to: string; readonly records: number }>;
   /** Writes what a resolution decided: record, keys, sighting, link and any question. */
   insertEntry(sql: Sql, entry: IndexEntry): Promise<void>;
   /** A possible match locked for a decision; undefined when there is none of that id. */

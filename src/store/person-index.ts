@@ -13,13 +13,14 @@
  *
  * Every method takes `sql`, the caller's transaction, and writes nothing to the audit log.
  */
-import type { CandidateLimits, CandidateSearch, ForgetReport, IndexEntry, IndexQuestion, IndexedCandidate, PairDecision, PendingMatch, ReferralPerson, StoredLink } from '../model/person-index.ts';
+import type { CandidateLimits, CandidateSearch, ForgetReport, IndexEntry, IndexQuestion, IndexedCandidate, IndexedRecord, PairDecision, PendingMatch, ReferralPerson, StoredLink } from '../model/person-index.ts';
 import type { Sql } from './db.ts';
 import { recordsOfPerson, searchCandidates, type CandidateRow } from './person-index/candidates.ts';
 import { createIndexCodec, type IndexCodec } from './person-index/codec.ts';
 import { confirmLink, lockQuestion, mergePersons, recordDecision, rejectLink, UUID } from './person-index/decisions.ts';
 import { insertEntry, lockResolutions, pairDecisions, sightRecords } from './person-index/entries.ts';
 import { forgetReferralRecords, pendingMatches, personsOfReferral } from './person-index/referrals.ts';
+import { rekeyIndex, type RekeyReport } from './person-index/rekey.ts';
 
 export { deriveIndexKey, createIndexCodec, type IndexCodec } from './person-index/codec.ts';
 
@@ -37,6 +38,8 @@ export interface PersonIndexRows {
   recordsOfPerson(sql: Sql, hubPersonId: string, limit: number): Promise<IndexedCandidate[]>;
   /** Records sharing blocking-key digests with a new record, best-ranked first, opened, leaving out the records of `excludedPersons`. */
   searchCandidates(sql: Sql, digests: readonly string[], limits: CandidateLimits, excludedPersons: readonly string[]): Promise<CandidateSearch>;
+  /** Re-keys every record when the stored blocking scheme is not `scheme` (src/store/person-index/rekey.ts). */
+  rekey(sql: Sql, scheme: string, keysOf: (record: IndexedRecord) => readonly string[], at: Date): Promise<RekeyReport>;
   /** Writes what a resolution decided: record, keys, sighting, link and any question, in one statement. */
   insertEntry(sql: Sql, entry: IndexEntry): Promise<void>;
   /** A possible match locked for a decision; undefined when there is none of that id. */
@@ -75,6 +78,7 @@ export function createPersonIndexStore(indexKey: Uint8Array): PersonIndexRows {
       const search = await searchCandidates(sql, digests, limits, excludedPersons);
       return { candidates: opened(codec, search.rows), commonKeys: search.commonKeys, ignoredKeys: search.ignoredKeys, found: search.found };
     },
+    rekey: (sql, scheme, keysOf, at) => rekeyIndex(sql, codec, scheme, keysOf, at),
     insertEntry: (sql, entry) => insertEntry(codec, sql, entry),
     lockQuestion,
     recordDecision: (sql, question, decision, at) => recordDecision(codec, sql, question, decision, at),

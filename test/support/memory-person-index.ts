@@ -12,7 +12,7 @@ export interface MemoryRecord {
   readonly recordId: number;
   readonly recordKey: string;
   readonly record: IndexedRecord;
-  readonly digests: readonly string[];
+  digests: readonly string[];
   hubPersonId: string;
   outcome: LinkOutcome;
   score: number | null;
@@ -52,6 +52,7 @@ export function memoryPersonIndexStore(blockingKeys: (record: IndexedRecord) => 
   const decisions: MemoryPersonIndexStore['decisions'] = [];
   const sightings = new Set<string>();
   const calls: string[] = [];
+  let keyScheme = '1';
   const digestKeys = (keys: readonly string[]): string[] => [...new Set(keys.map((k) => `digest:${k}`))];
   const byKey = (recordKey: string): MemoryRecord | undefined => records.find((r) => r.recordKey === recordKey);
   const candidate = (r: MemoryRecord): IndexedCandidate => ({ recordId: r.recordId, recordKey: r.recordKey, record: r.record, hubPersonId: r.hubPersonId });
@@ -77,6 +78,14 @@ export function memoryPersonIndexStore(blockingKeys: (record: IndexedRecord) => 
       return recordId;
     },
     digestKeys,
+    rekey(_sql, scheme, keysOf) {
+      log('rekey');
+      const from = keyScheme;
+      if (from === scheme) return Promise.resolve({ from, to: scheme, records: 0 });
+      for (const r of records) r.digests = digestKeys(keysOf(r.record));
+      keyScheme = scheme;
+      return Promise.resolve({ from, to: scheme, records: records.length });
+    },
     lockResolutions(_sql, entries) {
       log(`lock:${entries.map((e) => e.recordKey).join(',')}`);
       return Promise.resolve();

@@ -21,6 +21,13 @@ import { prepareRecord, type PersonRecord, type PreparedRecord } from './record.
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
+/**
+ * The version of the keys `blockingKeys` gives. Change it whenever the keys a record gets change:
+ * the person index then writes every stored record's keys again before it serves
+ * (docs/decisions.md "Blocking keys are re-keyed when they change").
+ */
+export const BLOCKING_SCHEME = '2';
+
 /** A stable key for a first name: its formal form when it has one (Bob → robert), else its phonetic code. */
 function givenKey(p: PreparedRecord): string | undefined {
   const g = p.givenFirst;
