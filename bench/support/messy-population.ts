@@ -139,7 +139,7 @@ export function messyPopulation(options: MessyOptions): LinkageSet {
       if (nick !== undefined) given = nick;
     }
     if (p(0.18)) given = typo(rng, given);
-    if (p(0.04)) given = `${given[0] ?? ''}`;
+    if (p(0.04)) given = given[0] ?? '';
     if (p(0.16)) family = typo(rng, family);
     if (r.sex === 'female' && p(0.05)) family = rng.weighted(SURNAMES); // married, or back to a maiden name
     if (p(0.02)) family = `${family}-${rng.weighted(SURNAMES)}`;
