@@ -145,7 +145,8 @@ export function messyPopulation(options: MessyOptions): LinkageSet {
     if (p(0.02)) family = `${family}-${rng.weighted(SURNAMES)}`;
     if (p(0.05)) [given, family] = [family, given];
     if (p(0.12)) given = '';
-    if (p(0.12)) family = '';
+    // Agency systems need a name to file a person under: one of the two is always there.
+    if (given !== '' && p(0.12)) family = '';
     if (!p(0.5)) middle = undefined;
 
     let birth = r.birthDate ?? '';
@@ -201,7 +202,7 @@ export function messyPopulation(options: MessyOptions): LinkageSet {
     // Twins: now and then a child shares a sibling's birth date (and surname, and home) — the
     // pairs that must never be merged on everything but the first name.
     const children = household.filter((h) => Number(h.record.birthDate?.slice(0, 4) ?? 0) > 2008);
-    const twin = children.length >= 2 && rng.chance(0.04) ? { of: children[0], is: children[1] } : undefined;
+    const twin = children.length >= 2 && children[0]?.record.given?.[0] !== children[1]?.record.given?.[0] && rng.chance(0.04) ? { of: children[0], is: children[1] } : undefined;
     for (const s of household) {
       if (rows.length >= options.records) break;
       const record: IndexedRecord = twin !== undefined && s === twin.is ? { ...s.record, ...(twin.of?.record.birthDate === undefined ? {} : { birthDate: twin.of.record.birthDate }) } : s.record;

@@ -29,6 +29,9 @@ describe('blockingKeys', () => {
     expect(shared({ id: 'a', given: ['Fadgelock'], birthDate: '2008-06-24' }, { id: 'b', given: ['Ibrahim'], family: 'Fadgelock', birthDate: '2008-06-24' }).some((k) => k.startsWith('ny:'))).toBe(true);
     expect(shared({ id: 'a', given: ['Werwood'], family: 'Jennifer', town: 'Huddersfield' }, { id: 'b', family: 'Werwood', town: 'Huddersfield' }).some((k) => k.startsWith('nt:'))).toBe(true);
   });
+  it("files a name's first four letters with the birth year, which survive slips that change its phonetic code", () => {
+    expect(shared({ id: 'a', given: ['J'], family: 'Deagford', birthDate: '1989-10-04' }, { id: 'b', family: 'Deagfofd', birthDate: '1989-10-07' })).toEqual(['py:deag:1989']);
+  });
   it('files trusted identifiers as such only when they pass their check', () => {
     expect(blockingKeys({ id: 'a', nhsNumber: '9434765919' })).toEqual(['nhs:9434765919']);
     expect(blockingKeys({ id: 'a', nhsNumber: '9434765918' })).toEqual(['nu:9434765918']);

@@ -50,6 +50,7 @@ export function blockingKeys(record: PersonRecord | PreparedRecord): string[] {
   // the wrong way round (one side's family name missing, so the comparators cannot see the
   // cross) still share them.
   const names = [...new Set([given, family].filter((n): n is string => n !== undefined))];
+  const prefixes = [...new Set([p.givenFirst, p.family].filter((n): n is string => n !== undefined && n.length >= 4).map((n) => n.slice(0, 4)))];
   const b = p.birth;
   if (b !== undefined) {
     const lo = Math.min(b.m, b.d);
@@ -59,6 +60,8 @@ export function blockingKeys(record: PersonRecord | PreparedRecord): string[] {
       keys.add(`ny:${name}:${b.y}`);
       keys.add(`nd:${name}:${pad2(b.m)}${pad2(b.d)}`);
     }
+    // A name's first four letters survive the slips that change its phonetic code (Deagford, Deagfofd).
+    for (const prefix of prefixes) keys.add(`py:${prefix}:${b.y}`);
   }
   if (given !== undefined && family !== undefined) keys.add(`nm:${[given, family].sort().join('|')}`);
   if (p.town !== undefined) for (const name of names) keys.add(`nt:${name}:${p.town}`);
@@ -90,7 +93,7 @@ export function blockingKeys(record: PersonRecord | PreparedRecord): string[] {
  * are mostly household members and neighbours, among whom "same person" is not the natural
  * second class, so EM would learn households instead of people from them.
  */
-export const PERSON_KEY_KINDS: ReadonlySet<string> = new Set(['dob', 'ny', 'nd', 'nm', 'np', 'em', 'el', 'ep', 'id', 'nhs', 'nu', 'upn', 'pnc']);
+export const PERSON_KEY_KINDS: ReadonlySet<string> = new Set(['dob', 'ny', 'nd', 'py', 'nm', 'np', 'em', 'el', 'ep', 'id', 'nhs', 'nu', 'upn', 'pnc']);
 
 const kindOf = (key: string): string => key.slice(0, key.indexOf(':'));
 

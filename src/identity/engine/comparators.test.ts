@@ -102,6 +102,12 @@ describe('other fields', () => {
     expect(level('email', compareEmail(rec({ email: 'lola.b@example.com' }), rec({ email: 'lola.b@other.org' })))).toBe('same-local-part');
     // Family members' addresses built alike differ in the initial: not a slip.
     expect(level('email', compareEmail(rec({ email: 'ssytlock@gmail.com' }), rec({ email: 'tsytlock@gmail.com' })))).toBe('different');
+    // A provider gives an address to one person: other digits are another account, not a slip.
+    expect(level('email', compareEmail(rec({ email: 'sophie.bell@gmail.com' }), rec({ email: 'sophie.bell21@gmail.com' })))).toBe('different');
+    // One handle at two providers that only spells both records' names adds nothing to the names.
+    const natalie = { given: ['Natalie'], family: 'Wood' };
+    expect(compareEmail(rec({ ...natalie, email: 'natalie.wood@gmail.com' }), rec({ ...natalie, email: 'natalie.wood@hotmail.co.uk' }))).toBe(MISSING);
+    expect(level('email', compareEmail(rec({ ...natalie, email: 'nat.w.1987@gmail.com' }), rec({ ...natalie, email: 'nat.w.1987@hotmail.co.uk' })))).toBe('same-local-part');
     expect(level('otherId', compareOtherId(rec({ otherId: '4137787' }), rec({ otherId: '4137877' })))).toBe('typo');
     expect(level('sex', compareSex(rec({ sex: 'male' }), rec({ sex: 'female' })))).toBe('different');
     expect(compareSex(rec({ sex: 'unknown' }), rec({ sex: 'female' }))).toBe(MISSING);

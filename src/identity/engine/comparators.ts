@@ -214,16 +214,48 @@ export function compareTown(a: PreparedRecord, b: PreparedRecord): number {
   return jaroWinkler(a.town, b.town) >= THRESHOLDS.townTypo ? 1 : 2;
 }
 
+/** An e-mail local part's letters, without separators or digits. */
+const handleLetters = (local: string): string => local.replace(/[^a-z]/g, '');
+
 /**
- * E-mail addresses: exact, a slip or two, or the same local part at another domain. A slip
- * never changes the first letter: family members' addresses are often built alike (an initial
- * and the surname, `jsmith` and `ksmith`), and there the first letter is the person.
+ * Whether a handle only spells the record's own names (natalie.wood, nwood, woodnatalie): then
+ * two such handles agreeing repeat the names' agreement, already counted, rather than add any.
+ */
+function spellsNames(letters: string, p: PreparedRecord): boolean {
+  const g = p.givenFirst;
+  const f = p.family;
+  if (g === undefined || f === undefined) return false;
+  return letters === g + f || letters === f + g || letters === (g[0] ?? '') + f || letters === f + (g[0] ?? '') || letters === g;
+}
+
+/**
+ * E-mail addresses: exact; a slip (a character or two anywhere, or alike by Jaro–Winkler); the
+ * same handle elsewhere (the same local part at another provider, or
+ * the same letters with other digits — another account of the same handle); or different.
+ * A slip never changes the first letter: family members' addresses are often built alike (an
+ * initial and the surname, `jsmith` and `ksmith`), and there the first letter is the person.
+ * A provider gives an address to one person, so digits that differ are not a slip: two people
+ * called Sophie Bell are `sophie.bell` and `sophie.bell21`. And one local part at two providers
+ * that only spells both records' names is no evidence of its own (MISSING): the names said so.
  */
 export function compareEmail(a: PreparedRecord, b: PreparedRecord): number {
   if (a.email === undefined || b.email === undefined) return MISSING;
   if (a.email === b.email) return 0;
-  if (a.email[0] === b.email[0] && (withinEdits(a.email, b.email, 2) || jaroWinkler(a.email, b.email) >= THRESHOLDS.emailTypo)) return 1;
-  if (a.emailLocal !== undefined && a.emailLocal.length > 1 && a.emailLocal === b.emailLocal) return 2;
+  const at = a.email.indexOf('@');
+  const bt = b.email.indexOf('@');
+  const la = at < 0 ? a.email : a.email.slice(0, at);
+  const lb = bt < 0 ? b.email : b.email.slice(0, bt);
+  const da = at < 0 ? '' : a.email.slice(at + 1);
+  const db = bt < 0 ? '' : b.email.slice(bt + 1);
+  if (la === lb) {
+    if (da.length > 3 && withinEdits(da, db, 2)) return 1;
+    const letters = handleLetters(la);
+    return la.length < 2 ? 3 : spellsNames(letters, a) && spellsNames(letters, b) ? MISSING : 2;
+  }
+  if (la[0] !== lb[0]) return 3;
+  // The same letters with other digits: another account, not a slip (namesakes' addresses differ so).
+  if (handleLetters(la) === handleLetters(lb)) return 3;
+  if (withinEdits(a.email, b.email, 2) || jaroWinkler(a.email, b.email) >= THRESHOLDS.emailTypo) return 1;
   return 3;
 }
 

@@ -23,8 +23,8 @@ export interface Evidence {
   /**
    * A level name from LEVELS; for identifiers `agree` / `conflict`; with weight 0, `missing`,
    * or `swapped` (a family name counted with the given name), `counted-in-address` (a town
-   * when both postcodes are known) or `checked` (NHS numbers both valid: the trusted comparison
-   * decides).
+   * when both postcodes are known), `counted-in-names` (e-mail handles that only spell both
+   * records' names) or `checked` (NHS numbers both valid: the trusted comparison decides).
    */
   readonly level: string;
   /** Contribution to the score, log2 of the likelihood ratio; 0 for missing. */
@@ -146,6 +146,7 @@ function uncounted(field: FieldName, a: PreparedRecord, b: PreparedRecord): stri
   if (field === 'family' && a.family !== undefined && b.family !== undefined) return 'swapped';
   if (field === 'town' && a.town !== undefined && b.town !== undefined) return 'counted-in-address';
   if (field === 'nhsUnchecked' && a.nhsNumber !== undefined && b.nhsNumber !== undefined) return 'checked';
+  if (field === 'email' && a.email !== undefined && b.email !== undefined) return 'counted-in-names';
   return 'missing';
 }
 
