@@ -52,8 +52,8 @@ export interface PairScore {
   readonly personal: boolean;
   /**
    * Whether the pair looks like twins: first names plainly different while the family name and
-   * the birth date agree (see `looksLikeTwins`). Such a pair is never an automatic match and
-   * never in one cluster.
+   * the birth date agree (see `looksLikeTwins`). Such a pair is never an automatic match, and
+   * batch clustering never merges on it (docs/decisions.md "Twins are never merged by the machine").
    */
   readonly twins: boolean;
 }
