@@ -7,17 +7,22 @@
  * - two referrals about the same child: the queue lists both questions to housing, oldest first,
  *   with each referral's RAG and SLA; to police (who contributed) none; to the manager only the
  *   one housing revealed; pages and filters; bad queries answered 400 with a stable code;
+ * - the console's queue page (chromium, axe-core): the same order, the SLA countdown, links to
+ *   the referrals, the decision form's errors;
  * - deciding from the queue: 404 for a match the caller may not decide or that does not exist,
  *   the same decision and audit as within the referral, 409 once decided;
  * - a third referral about the same child does not ask again about the rejected record: it is out
- *   of that referral's picture; once the other question is confirmed, a fourth referral links the
+ *   of that referral's picture; once the other question is confirmed (from the console's queue
+ *   page), a fourth referral links the
  *   record (docs/decisions.md "A review queue of possible matches across referrals").
  */
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKey, signToken } from '../../src/gateway/embedded-key.ts';
 import type { Agency } from '../../src/model/agency.ts';
 import type { Picture } from '../../src/model/picture.ts';
 import type { Role } from '../../src/model/principal.ts';
+import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { EXAMPLE_REFERRAL, startGatewayOnSimulators, waitForPicture, type GatewayOnSimulators } from './support.ts';
 
@@ -39,6 +44,7 @@ interface QueuePage {
 
 const tmp = makeTempDir('mash-e2e-match-queue-');
 let deployment: GatewayOnSimulators;
+let browser: Browser | undefined;
 const url = (): string => deployment.gateway.url;
 
 type Who = { role: Exclude<Role, 'hub-practitioner'> } | { role: 'hub-practitioner'; agency: Agency };
@@ -77,14 +83,34 @@ async function submit(reference: string): Promise<string> {
   return id;
 }
 
+/** A signed-in console page (the embedded demonstration sign-in), in a context of its own. */
+async function consoleAs(who: { name: string; role: 'hub-manager' | 'hub-practitioner'; agency?: Agency }): Promise<{ page: Page; close(): Promise<void> }> {
+  if (browser === undefined) throw new Error('no browser');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${url()}/console`);
+  await page.getByLabel('Your name').fill(who.name);
+  await page.locator(`input[name="role"][value="${who.role}"]`).check();
+  await page.getByLabel('Your agency').selectOption(who.agency ?? '');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  return { page, close: () => context.close() };
+}
+
+async function expectAccessible(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  expect(await seriousAxeViolations(page), `axe on ${name}`).toEqual([]);
+}
+
 const reject = { decision: 'reject', reason: 'Not the step-father: the tenancy record is of his brother.' } as const;
 
 beforeAll(async () => {
   // Housing reveals nothing by itself: its practitioner decides what the hub sees.
   deployment = await startGatewayOnSimulators(tmp.dir, { connectors: (declared) => declared.map((c) => (c.agency === 'housing' ? { ...c, autoReveal: [] } : c)) });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
+  await browser?.close();
   await deployment.stop();
   tmp.remove();
 });
@@ -161,6 +187,42 @@ describe('the review queue of possible matches, through the real process', () =>
     expect((await queue(POLICE)).possibleMatches).toEqual([]);
   });
 
+  it('shows the queue in the console, oldest first with the SLA and a link to the referral, and checks the decision form', async () => {
+    const housing = await consoleAs({ name: 'Hana Housing', role: 'hub-practitioner', agency: 'housing' });
+    try {
+      await housing.page.getByRole('link', { name: 'Possible matches' }).click();
+      expect(new URL(housing.page.url()).pathname).toBe('/console/possible-matches');
+      const rows = housing.page.locator('#match-queue tbody tr');
+      expect(await rows.count()).toBe(2);
+      expect(await rows.nth(0).locator('th a').textContent()).toBe('QUEUE-1');
+      expect(await rows.nth(1).locator('th a').textContent()).toBe('QUEUE-2');
+      expect(await rows.nth(0).textContent()).toContain('Red');
+      expect(await rows.nth(0).textContent()).toMatch(/of working time left|Overdue by/);
+      expect(await rows.nth(0).locator('th a').getAttribute('href')).toBe(`/console/referrals/${first}`);
+      await expectAccessible(housing.page, 'possible-matches-housing');
+
+      // Saved without an answer: the GOV.UK error summary, linked to the field; nothing decided.
+      await housing.page.locator(`#match-${firstMatch.id}`).getByRole('button', { name: /Save/ }).click();
+      await expect.poll(() => housing.page.title()).toMatch(/^Error: Possible matches/);
+      expect(await housing.page.locator('.govuk-error-summary').textContent()).toContain('Select whether this is the same person');
+      expect(await housing.page.locator(`.govuk-error-summary a[href="#confirm-${firstMatch.id}"]`).count()).toBe(1);
+      await expectAccessible(housing.page, 'possible-matches-errors');
+      expect((await queue(HOUSING)).possibleMatches).toHaveLength(2);
+    } finally {
+      await housing.close();
+    }
+    const manager = await consoleAs({ name: 'Pat Manager', role: 'hub-manager' });
+    try {
+      await manager.page.goto(`${url()}/console/possible-matches`);
+      const rows = manager.page.locator('#match-queue tbody tr');
+      expect(await rows.count()).toBe(1);
+      expect(await rows.nth(0).locator('th a').textContent()).toBe('QUEUE-1');
+      await expectAccessible(manager.page, 'possible-matches-manager');
+    } finally {
+      await manager.close();
+    }
+  });
+
   it('decides from the queue with the referral\'s decision: 404 for what the caller may not decide, 409 once decided', async () => {
     // Not revealed: not the manager's to decide, nor even to know of.
     expect((await call(MANAGER, 'POST', `/v1/possible-matches/${secondMatch.id}`, reject)).status).toBe(404);
@@ -212,12 +274,22 @@ describe('the review queue of possible matches, through the real process', () =>
   });
 
   it('links a record confirmed from the queue in a later referral about the same child (the latest answer holds)', async () => {
-    const confirmed = await call(HOUSING, 'POST', `/v1/possible-matches/${secondMatch.id}`, { decision: 'confirm', reason: 'The tenancy officer confirms he moved in this spring.' });
-    expect(confirmed.status).toBe(200);
-    const outcome = (await confirmed.json()) as { referralId: string; decision: string; hubPersonId: string | null };
-    expect(outcome).toMatchObject({ referralId: second, decision: 'confirmed' });
-    expect(outcome.hubPersonId).toMatch(/^[0-9a-f-]{36}$/);
+    // Confirmed from the console's queue page by housing's practitioner.
+    const housingConsole = await consoleAs({ name: 'Hana Housing', role: 'hub-practitioner', agency: 'housing' });
+    try {
+      await housingConsole.page.goto(`${url()}/console/possible-matches`);
+      const card = housingConsole.page.locator(`#match-${secondMatch.id}`);
+      await card.getByLabel('Yes, confirm').check();
+      await card.getByLabel('Reason').fill('The tenancy officer confirms he moved in this spring.');
+      await card.getByRole('button', { name: /Save/ }).click();
+      expect(await housingConsole.page.locator('.govuk-notification-banner__heading').textContent()).toBe('Your decision on the possible match is saved.');
+      expect(await housingConsole.page.locator('#no-matches').count()).toBe(1);
+      await expectAccessible(housingConsole.page, 'possible-matches-decided');
+    } finally {
+      await housingConsole.close();
+    }
     expect((await queue(HOUSING)).possibleMatches).toEqual([]);
+    expect((await call(HOUSING, 'POST', `/v1/possible-matches/${secondMatch.id}`, reject)).status).toBe(409);
 
     const fourth = await submit('QUEUE-4');
     const housing = await picture(HOUSING, fourth);
