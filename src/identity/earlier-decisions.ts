@@ -6,7 +6,8 @@
  * resolutions already follow — and a later referral that finds the same record as only a
  * possible match for a subject whose records link to the same hub person applies the answer at
  * once: a rejected record stays out of its picture and of every product, a confirmed one joins
- * the subject and links. Nobody is asked the same question twice about the same child.
+ * the subject and links. A question already raised in another referral stays open (its
+ * practitioner may know better now); the latest answer is the one later referrals apply.
  *
  * Who the subject is across referrals is read from the index, never from names: the hub persons
  * of the records that stand as matches to it. A subject with no such record (every record only

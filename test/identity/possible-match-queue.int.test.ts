@@ -103,6 +103,16 @@ describe.each(STORE_KINDS)('the possible-match queue on $name', (kind) => {
     expect(await queue(practitioner('housing'))).toEqual([]);
     expect((await queue(practitioner('health'), '?kind=person-index')).map((e) => e.id)).toEqual([indexMatch]);
     expect((await queue(practitioner('health'), `?referral=${sam.referralId}&limit=2`)).map((e) => e.id)).toEqual([...ids].sort().slice(0, 2));
+    // Pages follow the same order, the keyset cursor across both kinds and both referrals.
+    const paged: string[] = [];
+    let cursor: string | null = '';
+    for (let n = 0; cursor !== null && n < 10; n += 1) {
+      const response = await harness.app.request(`/v1/possible-matches?limit=4${cursor === '' ? '' : `&cursor=${encodeURIComponent(cursor)}`}`, { headers: { authorization: `Bearer ${await tokenOf(practitioner('health'))}` } });
+      const body = (await response.json()) as { possibleMatches: Entry[]; next: string | null };
+      paged.push(...body.possibleMatches.map((e) => e.id));
+      cursor = body.next;
+    }
+    expect(paged).toEqual(health.map((e) => e.id));
   });
 
   it('decides from the queue: 404 and an audited denial for a match the caller may not decide, 409 once decided', async () => {
