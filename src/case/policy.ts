@@ -23,6 +23,8 @@ export const ACTIONS = [
   'item:history',
   'product:publish',
   'identity:decide',
+  // The review queue of possible matches across referrals: each entry is then `identity:decide`'s to show.
+  'identity:list',
   'product:list',
   'product:read',
   'audit:verify',
@@ -96,6 +98,7 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
       if (action === 'product:read') return productNamed(context);
       return action === 'referral:read' ||
         action === 'referral:list' ||
+        action === 'identity:list' ||
         action === 'picture:read' ||
         action === 'referral:assign' ||
         action === 'referral:decide' ||
@@ -113,8 +116,8 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {
-      // The product and referral lists are open to practitioners; each entry is theirs to read only on need-to-know.
-      if (action === 'product:list' || action === 'referral:list') return allow;
+      // The product, referral and possible-match lists are open to practitioners; each entry is theirs to read only on need-to-know.
+      if (action === 'product:list' || action === 'referral:list' || action === 'identity:list') return allow;
       if (action !== 'referral:read' && action !== 'picture:read' && action !== 'item:reveal' && action !== 'item:decide' && action !== 'item:history' && action !== 'identity:decide' && action !== 'product:read') {
         return deny(`role ${role} may not ${action}`);
       }

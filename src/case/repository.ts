@@ -37,6 +37,7 @@ import type { Action } from './policy.ts';
 import { previewProduct, publish, type PublishRequest } from './publication.ts';
 import { closeCase } from './retention.ts';
 import { listCases, type ReferralListPage, type ReferralListRequest } from './listing.ts';
+import { listPossibleMatchQueue, referralOfQueuedMatch, type PossibleMatchQueuePage, type PossibleMatchQueueRequest } from './possible-match-queue.ts';
 import { referralStatus, type ReferralStatusView } from './status.ts';
 import { repeatConcernFor, withRepeatConcern } from './repeat-concern.ts';
 import type { RepeatConcernRule, RepeatConcernView } from '../model/repeat-concern.ts';
@@ -83,6 +84,10 @@ export interface CaseRepository {
   /** The product publishing now would build (same builder, next version), stored nowhere; the view is audited. */
   preview(referralId: string, request: PublishRequest): Promise<Product>;
   decidePossibleMatch(referralId: string, matchId: string, request: PossibleMatchRequest): Promise<PossibleMatchOutcome>;
+  /** The review queue: pending possible matches across referrals that this principal may decide, oldest first. */
+  possibleMatchQueue(request: PossibleMatchQueueRequest): Promise<PossibleMatchQueuePage>;
+  /** Decides a possible match named by id alone (from the queue): 404 unless this principal may decide it, 409 once decided. */
+  decideQueuedMatch(matchId: string, request: PossibleMatchRequest): Promise<PossibleMatchOutcome & { readonly referralId: string }>;
   assign(referralId: string, subject: string): Promise<{ assigned: boolean }>;
   close(referralId: string, rationale: string): Promise<{ closedAt: string; changed: boolean }>;
   product(productId: string, version: number | undefined): Promise<Product>;
@@ -149,6 +154,17 @@ export function createCases(deps: CaseDeps): Cases {
         // a decision changes this case's picture, and, for a person-index question, the pictures of
         // every referral that sighted the record (their versions are bumped in the same transaction).
         decidePossibleMatch: (referralId, matchId, request) => changing(referralId, () => deps.identity.decidePossibleMatch(principal, referralId, matchId, request)),
+        possibleMatchQueue: (request) => listPossibleMatchQueue({ ...store, sla: deps.sla }, principal, request),
+        async decideQueuedMatch(matchId, request) {
+          const referralId = await referralOfQueuedMatch(store, principal, matchId);
+          // The same decision, policy and audit as the per-referral route; a denial raised there
+          // (the record's reveal changed meanwhile) is, from the queue, a match this caller cannot see.
+          const outcome = await changing(referralId, () => deps.identity.decidePossibleMatch(principal, referralId, matchId, request)).catch((error: unknown) => {
+            if (error instanceof MashError && error.code === 'FIREWALL.DENIED') throw new MashError('MATCH.NOT_FOUND', `no possible match ${matchId} you may decide`);
+            throw error;
+          });
+          return { ...outcome, referralId };
+        },
         assign: (referralId, subject) => changing(referralId, () => assign(store, principal, referralId, subject)),
         close: (referralId, rationale) => changing(referralId, () => closeCase(store, principal, referralId, rationale)),
         product: (productId, version) => readProduct(store, principal, productId, version),

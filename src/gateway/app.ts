@@ -24,6 +24,7 @@ import { connectorRoutes } from './routes/connectors.ts';
 import { failureRoutes } from './routes/failures.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { caseRoutes } from './routes/case.ts';
+import { possibleMatchRoutes } from './routes/possible-matches.ts';
 import { productRoutes } from './routes/products.ts';
 import { referralRoutes } from './routes/referrals.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   mountQueueDashboard(app, deps);
   if (deps.console !== undefined) app.route('/', consoleRoutes(deps, cases, deps.console));
   app.route('/v1/reports', withLibraryErrorsConverted(reportRoutes(deps)));
+  app.route('/v1/possible-matches', withLibraryErrorsConverted(possibleMatchRoutes(cases)));
 
   app.notFound((c) => new MashError('ROUTE.NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).getResponse(c.req.path));
 

@@ -17,6 +17,7 @@ import type { Principal } from '../model/principal.ts';
 import type { Subject } from '../model/referral.ts';
 import type { Db, Sql } from '../store/db.ts';
 import type { Matcher } from './engine/matcher.ts';
+import { applyEarlierDecisions } from './earlier-decisions.ts';
 import { discoverHousehold } from './household.ts';
 import { createPersonIndex, type PersonIndex } from './person-index.ts';
 import { linkPersons, type LinkContext, type LinkedPersons } from './person-linking.ts';
@@ -54,6 +55,12 @@ export interface Identity {
     facts: readonly Fact[],
     matches: readonly (SubjectMatch & { readonly decision?: SubjectMatchDecision | null })[],
   ): Promise<LinkedPersons>;
+  /**
+   * Decides the wave's possible subject matches a practitioner already answered for the same record
+   * and hub person in an earlier referral (src/identity/earlier-decisions.ts), in the caller's
+   * transaction after the wave's records were linked; returns how many.
+   */
+  applyEarlierDecisions(tx: Sql, context: LinkContext, lookups: readonly LookupRecord[], facts: readonly Fact[]): Promise<number>;
   /** A practitioner confirms or rejects a possible match of either kind. */
   decidePossibleMatch(principal: Principal, referralId: string, matchId: string, request: PossibleMatchRequest): Promise<PossibleMatchOutcome>;
   /** The picture's persons, family, chronology and possible matches, as this caller may see them. */
@@ -71,6 +78,7 @@ export function createIdentity(deps: IdentityDeps): Identity {
     matchWave: (lookups, subjects, facts) => matchWave(matcher, lookups, subjects, facts),
     discoverHousehold: (around, matches, facts, existing, nextRef, wave) => discoverHousehold(matcher, around, matches, facts, existing, nextRef, wave),
     linkPersons: (tx, context, lookups, facts, matches) => linkPersons(full, tx, context, lookups, facts, matches),
+    applyEarlierDecisions: (tx, context, lookups, facts) => applyEarlierDecisions(full, tx, context, lookups, facts),
     decidePossibleMatch: (principal, referralId, matchId, request) => decidePossibleMatch(full, principal, referralId, matchId, request),
     pictureIdentity: (referralId, view, lookups) => pictureIdentity({ ...full, sections: deps.pictureSections }, referralId, view, lookups),
   };

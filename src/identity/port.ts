@@ -53,6 +53,12 @@ export interface IdentityStore {
   candidateRecordOf(sql: Sql, referralId: string, lookupId: string, personRef: string): Promise<{ itemId: string; agency: Agency; revealed: boolean } | undefined>;
   /** Records a decision on a subject-level possible match; false, writing nothing, when it was already decided. */
   recordSubjectMatchDecision(sql: Sql, input: NewSubjectMatchDecision): Promise<boolean>;
+  /** The hub persons the index links these record keys to now. */
+  hubPersonsOfRecords(sql: Sql, recordKeys: readonly string[]): Promise<string[]>;
+  /** Keeps a subject-level answer as decisions that the record is (not) each of these hub persons, as the index keeps its own. */
+  keepPairDecisions(sql: Sql, input: { readonly recordKey: string; readonly hubPersonIds: readonly string[]; readonly decision: 'confirmed' | 'rejected'; readonly by: string; readonly at: Date }): Promise<void>;
+  /** The latest decision that the record is or is not one of these hub persons, if any. */
+  latestPairDecision(sql: Sql, recordKey: string, hubPersonIds: readonly string[]): Promise<{ decision: 'confirmed' | 'rejected'; decidedBy: string } | undefined>;
 }
 
 /** The person index's rows: sealed records, keyed digests, links, questions and decisions. */

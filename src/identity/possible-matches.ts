@@ -11,7 +11,9 @@
  * keeps the duty of care), the hub manager once the owner has revealed it. Every decision is kept
  * and audited (who, when, the reason's hash; the reason itself sealed). Confirming a subject-level
  * candidate rejects the subject's other candidates that are provably other people (a different
- * valid NHS number, UPN or PNC id), and links the record into the person index.
+ * valid NHS number, UPN or PNC id), and links the record into the person index. A subject-level
+ * answer is kept about the record and the subject's hub person, and later referrals apply it
+ * (src/identity/earlier-decisions.ts).
  */
 import { MashError } from '../lib/errors.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -22,6 +24,7 @@ import { isSubjectMatchId, standingOf, type StoredSubjectMatch } from '../model/
 import type { ItemRecord } from '../model/item.ts';
 import type { Principal } from '../model/principal.ts';
 import type { Db } from '../store/db.ts';
+import { keepSubjectDecision } from './earlier-decisions.ts';
 import type { Matcher } from './engine/matcher.ts';
 import type { PersonIndex } from './person-index.ts';
 import { linkPersons, recordKeyOf } from './person-linking.ts';
@@ -109,6 +112,8 @@ async function decideSubjectMatch(deps: PossibleMatchDeps, principal: Principal,
     const decision = confirm ? ('confirmed' as const) : ('rejected' as const);
     const recorded = await store.recordSubjectMatchDecision(tx, { referralId, match: current, owner: record.agency, decision, cause: 'practitioner', by: principal.sub, reason: request.reason, at });
     if (!recorded) throw new MashError('MATCH.ALREADY_DECIDED', `possible match ${matchId} was already decided`);
+    // The answer holds beyond this referral: kept about the record and the subject's hub person (earlier-decisions.ts).
+    await keepSubjectDecision(deps, tx, { referralId, match: current, decision, by: principal.sub, at });
     await deps.audit(tx, {
       at,
       actor: principal.sub,

@@ -30,7 +30,8 @@ export interface SubjectMatch {
 /** A practitioner's answer to a subject-level possible match, or the rejection that followed from confirming another record. */
 export interface SubjectMatchDecision {
   readonly decision: 'confirmed' | 'rejected';
-  readonly cause: 'practitioner' | 'conflicts-with-confirmed';
+  /** `earlier-decision`: a practitioner's answer about the same record and the same hub person in an earlier referral, applied here. */
+  readonly cause: 'practitioner' | 'conflicts-with-confirmed' | 'earlier-decision';
   readonly decidedBy: string;
   readonly decidedAt: string;
 }

@@ -35,7 +35,7 @@ export interface CompletionDeps extends Pick<ResearchDeps, 'db' | 'vault' | 'clo
   /** How many waves of household members to look up beyond the referral's subjects (default 1). */
   readonly familyDepth: number;
   /** Identity, built once by the composition root: wave matching, household discovery, linking. */
-  readonly identity: Pick<Identity, 'matchWave' | 'discoverHousehold' | 'linkPersons'>;
+  readonly identity: Pick<Identity, 'matchWave' | 'discoverHousehold' | 'linkPersons' | 'applyEarlierDecisions'>;
   /** The working-hours SLA clock: a next wave's priority is its referral's working time left (DESIGN.md rule 4). */
   readonly sla: Pick<SlaClock, 'calendar'>;
   /** Start the next wave's jobs. */
@@ -76,9 +76,11 @@ export async function completeResearch(data: ReferralJobData, deps: CompletionDe
     const waveLookups = lookups.filter((l) => (l.wave ?? 1) === wave && isAnsweredLookup(l.status));
     // The records matched to one subject across the wave must be one person; otherwise they wait for a practitioner.
     const matches = deps.identity.matchWave(waveLookups, subjects, facts);
-    await recordSubjectMatches(tx, data.referralId, matches);
+    await recordSubjectMatches(tx, data.referralId, matches, at);
     // The same people across referrals over time: link this wave's matched records into the hub person index.
     await deps.identity.linkPersons(tx, { referralId: data.referralId, at, actor: deps.actor }, waveLookups, facts, matches);
+    // A record a practitioner already answered for the same person in an earlier referral is not asked again.
+    await deps.identity.applyEarlierDecisions(tx, { referralId: data.referralId, at, actor: deps.actor }, waveLookups, facts);
 
     if (wave <= deps.familyDepth) {
       // Wave 1 searches around the referred children; later waves around the members found.
@@ -148,9 +150,10 @@ async function completeReruns(data: ReferralJobData, referral: ReferralRecord, d
     const subjects = [...referral.input.subjects, ...discovered.map((d) => d.subject)];
     const facts: Fact[] = await listFacts(tx, deps.vault, data.referralId, IDENTITY_FACT_KINDS);
     const matches = deps.identity.matchWave(waveAnswered, subjects, facts);
-    await recordSubjectMatches(tx, data.referralId, matches);
+    await recordSubjectMatches(tx, data.referralId, matches, at);
     const rerunIds = new Set(rerun.map((l) => l.id));
     await deps.identity.linkPersons(tx, { referralId: data.referralId, at, actor: deps.actor }, rerun, facts, matches.filter((m) => rerunIds.has(m.lookupId)));
+    await deps.identity.applyEarlierDecisions(tx, { referralId: data.referralId, at, actor: deps.actor }, rerun, facts);
     await offerNewProductVersion(tx, data.referralId, at);
     return true;
   });

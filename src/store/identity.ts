@@ -11,6 +11,7 @@ import { subjectMatchId, type DiscoveredSubject, type NewSubjectMatchDecision, t
 import type { ItemRecord } from '../model/item.ts';
 import type { LookupRecord } from '../model/lookup.ts';
 import type { ReferralRecord } from '../model/referral.ts';
+import { newId } from '../lib/ids.ts';
 import type { Sql } from './db.ts';
 import { listItems } from './items.ts';
 import { discoveredSubjectAad, getReferral } from './referrals.ts';
@@ -43,19 +44,22 @@ export async function listDiscoveredSubjects(sql: Sql, vault: Vault, referralId:
  * Record how a wave's person records matched their subjects, in one statement (a referral's
  * waves match dozens of records: one round trip each was a good part of its store time,
  * docs/decisions.md "CPU per referral"). A record matched again (a re-run) keeps the latest.
+ * `at` is when the wave matched: a possible match keeps the time it was first raised, for the
+ * review queue's order (migration 020).
  */
-export async function recordSubjectMatches(sql: Sql, referralId: string, matches: readonly SubjectMatch[]): Promise<void> {
+export async function recordSubjectMatches(sql: Sql, referralId: string, matches: readonly SubjectMatch[], at: Date): Promise<void> {
   // One row per (lookup, record): an upsert cannot change the same row twice in one statement.
   const latest = new Map(matches.map((m) => [`${m.lookupId}\u0000${m.personRef}`, m]));
   if (latest.size === 0) return;
   const rows = [...latest.values()];
   await sql.query(
-    `INSERT INTO subject_matches (referral_id, lookup_id, person_ref, subject_ref, outcome, score, probability, evidence, reason)
-     SELECT $1, m.lookup_id, m.person_ref, m.subject_ref, m.outcome, m.score, m.probability, m.evidence::jsonb, m.reason
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::text[])
-            AS m (lookup_id, person_ref, subject_ref, outcome, score, probability, evidence, reason)
+    `INSERT INTO subject_matches (referral_id, lookup_id, person_ref, subject_ref, outcome, score, probability, evidence, reason, match_id, raised_at)
+     SELECT $1, m.lookup_id, m.person_ref, m.subject_ref, m.outcome, m.score, m.probability, m.evidence::jsonb, m.reason, m.match_id, $11
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::text[], $10::text[])
+            AS m (lookup_id, person_ref, subject_ref, outcome, score, probability, evidence, reason, match_id)
      ON CONFLICT (lookup_id, person_ref) DO UPDATE SET outcome = EXCLUDED.outcome, score = EXCLUDED.score, probability = EXCLUDED.probability,
-       evidence = EXCLUDED.evidence, reason = EXCLUDED.reason`,
+       evidence = EXCLUDED.evidence, reason = EXCLUDED.reason,
+       raised_at = CASE WHEN subject_matches.outcome = EXCLUDED.outcome THEN subject_matches.raised_at ELSE EXCLUDED.raised_at END`,
     [
       referralId,
       rows.map((m) => m.lookupId),
@@ -66,6 +70,8 @@ export async function recordSubjectMatches(sql: Sql, referralId: string, matches
       rows.map((m) => String(m.probability)),
       rows.map((m) => JSON.stringify(m.evidence)),
       rows.map((m) => m.reason),
+      rows.map((m) => subjectMatchId(m.lookupId, m.personRef)),
+      at,
     ],
   );
 }
@@ -148,6 +154,48 @@ export async function subjectMatchDecisionReason(sql: Sql, vault: Vault, referra
 }
 
 /**
+ * The hub persons the index links these record keys to now (a merge moves links to the survivor):
+ * who a subject is across referrals, read from the records matched to it.
+ */
+export async function hubPersonsOfRecords(sql: Sql, recordKeys: readonly string[]): Promise<string[]> {
+  if (recordKeys.length === 0) return [];
+  const rows = await sql.query<{ hub_person_id: string }>(
+    `SELECT DISTINCT l.hub_person_id FROM person_index_records AS r JOIN person_links AS l ON l.record_id = r.id
+      WHERE r.record_key = ANY ($1::text[]) ORDER BY l.hub_person_id`,
+    [[...recordKeys]],
+  );
+  return rows.map((r) => r.hub_person_id);
+}
+
+/**
+ * Keeps a practitioner's subject-level answer as the index keeps its own: the record is (or is
+ * not) each of these hub persons (person_pair_decisions, no possible-match id). Later resolutions
+ * of the record key and later referrals' subject matching follow it.
+ */
+export async function keepPairDecisions(
+  sql: Sql,
+  input: { readonly recordKey: string; readonly hubPersonIds: readonly string[]; readonly decision: 'confirmed' | 'rejected'; readonly by: string; readonly at: Date },
+): Promise<void> {
+  for (const hubPersonId of input.hubPersonIds) {
+    await sql.query(
+      `INSERT INTO person_pair_decisions (id, record_key, hub_person_id, decision, possible_match_id, decided_by, decided_at) VALUES ($1, $2, $3, $4, NULL, $5, $6)`,
+      [newId(), input.recordKey, hubPersonId, input.decision, input.by, input.at],
+    );
+  }
+}
+
+/** The latest decision that the record is or is not one of these hub persons; undefined when none was taken. */
+export async function latestPairDecision(sql: Sql, recordKey: string, hubPersonIds: readonly string[]): Promise<{ decision: 'confirmed' | 'rejected'; decidedBy: string } | undefined> {
+  if (hubPersonIds.length === 0) return undefined;
+  const rows = await sql.query<{ decision: 'confirmed' | 'rejected'; decided_by: string }>(
+    `SELECT decision, decided_by FROM person_pair_decisions WHERE record_key = $1 AND hub_person_id = ANY ($2::uuid[]) ORDER BY decided_at DESC, id LIMIT 1`,
+    [recordKey, [...hubPersonIds]],
+  );
+  const row = rows[0];
+  return row === undefined ? undefined : { decision: row.decision, decidedBy: row.decided_by };
+}
+
+/**
  * What identity's decisions and the picture's identity section read and write of a referral, as
  * identity's `IdentityStore` port asks for them (src/identity/port.ts; docs/decisions.md "One home
  * for identity"). Every method takes `sql`, the caller's handle: inside a transaction, its `tx`.
@@ -165,6 +213,9 @@ export interface IdentityRows {
   candidateRecordOf(sql: Sql, referralId: string, lookupId: string, personRef: string): Promise<{ itemId: string; agency: Agency; revealed: boolean } | undefined>;
   /** False, writing nothing, when the record was already decided. */
   recordSubjectMatchDecision(sql: Sql, input: NewSubjectMatchDecision): Promise<boolean>;
+  hubPersonsOfRecords(sql: Sql, recordKeys: readonly string[]): Promise<string[]>;
+  keepPairDecisions(sql: Sql, input: { readonly recordKey: string; readonly hubPersonIds: readonly string[]; readonly decision: 'confirmed' | 'rejected'; readonly by: string; readonly at: Date }): Promise<void>;
+  latestPairDecision(sql: Sql, recordKey: string, hubPersonIds: readonly string[]): Promise<{ decision: 'confirmed' | 'rejected'; decidedBy: string } | undefined>;
 }
 
 /** The identity rows of the store, case content opened and sealed with `vault`. */
@@ -183,5 +234,8 @@ export function createIdentityStore(vault: Vault): IdentityRows {
     listSubjectMatches,
     candidateRecordOf,
     recordSubjectMatchDecision: (sql, input) => recordSubjectMatchDecision(sql, vault, input),
+    hubPersonsOfRecords,
+    keepPairDecisions,
+    latestPairDecision,
   };
 }

@@ -84,6 +84,14 @@ const ROUTES: readonly RouteCase[] = [
     allowed: ['manager', 'health-practitioner'],
     request: ({ candidateReferralId, revealedMatch }) => ({ method: 'POST', path: `/v1/referrals/${candidateReferralId}/possible-matches/${revealedMatch}`, body: { decision: 'reject', reason: 'Synthetic.' } }),
   },
+  // The review queue of possible matches across referrals: the manager and practitioners; each entry is `identity:decide`'s to show.
+  { name: 'GET /v1/possible-matches', allowed: ['manager', 'police-practitioner', 'health-practitioner', 'outsider-practitioner'], request: () => ({ method: 'GET', path: '/v1/possible-matches?kind=subject' }) },
+  // Deciding from the queue: roles without a queue are refused; to the others a match they may not decide does not exist (404).
+  {
+    name: 'POST /v1/possible-matches/:matchId',
+    allowed: ['manager', 'police-practitioner', 'health-practitioner', 'outsider-practitioner'],
+    request: () => ({ method: 'POST', path: '/v1/possible-matches/pm-unknown', body: { decision: 'reject', reason: 'Synthetic.' } }),
+  },
   { name: 'POST /v1/referrals/:id/close', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/close`, body: { rationale: 'Synthetic closure.' } }) },
   { name: 'POST /v1/referrals/:id/assignments', allowed: ['manager'], request: ({ referralId }) => ({ method: 'POST', path: `/v1/referrals/${referralId}/assignments`, body: { subject: 'someone' } }) },
   // The referral's own product: practitioners of contributing agencies read it, the outsider may not.

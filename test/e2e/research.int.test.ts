@@ -5,9 +5,11 @@
  * - distributed: a gateway process and a separate BullMQ worker process on a real PostgreSQL and
  *   a real Redis, with the health simulator declared through MASH_CONNECTORS.
  * The same journey runs in both: submit the example referral, wait for the picture, and find the
- * child's health record in it with full provenance on every fact.
+ * child's health record in it with full provenance on every fact; the review queue of possible
+ * matches lists the referral's question to the manager and none to another agency.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateSigningKey, signToken } from '../../src/gateway/embedded-key.ts';
 import { startGatewayProcess } from '../support/gateway-process.ts';
 import { makeTempDir } from '../support/tmp.ts';
 import { seedEmbeddedStore } from '../support/templates.ts';
@@ -93,6 +95,23 @@ describe.each([
     expect(picture.chronology.some((e) => e.agencies.length >= 2)).toBe(true);
     expect(picture.chronology.map((e) => e.date)).toEqual([...picture.chronology.map((e) => e.date)].sort());
     expect(picture.family?.nodes.map((n) => n.role).sort()).toEqual(expect.arrayContaining(['child', 'parent', 'sibling']));
+
+    // The review queue across referrals: the step-father's housing record agrees on household
+    // details alone, a possible match its owner revealed (the simulators' housing connector reveals
+    // what is open or sensitive), so the manager may decide it; police, who contributed, may not.
+    const queue = async (token: string): Promise<{ possibleMatches: { id: string; kind: string; agency: string; referral: { id: string; sla: unknown } }[] }> => {
+      const response = await fetch(`${deployment.url}/v1/possible-matches`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { possibleMatches: { id: string; kind: string; agency: string; referral: { id: string; sla: unknown } }[] };
+    };
+    const view = (await (await fetch(`${deployment.url}/v1/referrals/${id}`, { headers: { authorization: `Bearer ${manager}` } })).json()) as { sla: object };
+    const pictured = (await (await fetch(`${deployment.url}/v1/referrals/${id}/picture`, { headers: { authorization: `Bearer ${manager}` } })).json()) as { possibleMatches: { id: string }[] };
+    const queued = (await queue(manager)).possibleMatches;
+    expect(queued.map((m) => [m.kind, m.agency, m.referral.id])).toEqual([['subject', 'housing', id]]);
+    expect(queued[0]?.referral.sla).toMatchObject(view.sla);
+    expect(queued.map((m) => m.id)).toEqual(pictured.possibleMatches.map((m) => m.id));
+    const police = await signToken(loadOrCreateSigningKey(deployment.dataDir), { sub: 'e2e-police', role: 'hub-practitioner', agency: 'police' }, { issuer: 'mash-gateway', audience: 'mash-gateway' });
+    expect((await queue(police)).possibleMatches).toEqual([]);
 
     // after the flow the audit chain verifies, for an auditor and only for an auditor.
     const verify = await fetch(`${deployment.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${await tokenIn(deployment.dataDir, 'auditor')}` } });

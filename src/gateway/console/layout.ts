@@ -18,9 +18,13 @@ export type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 /** What each role works on: the console's navigation. */
 const NAVIGATION: Readonly<Record<Role, readonly { readonly href: string; readonly label: string }[]>> = {
-  'hub-practitioner': [{ href: '/console/referrals', label: 'Referrals' }],
+  'hub-practitioner': [
+    { href: '/console/referrals', label: 'Referrals' },
+    { href: '/console/possible-matches', label: 'Possible matches' },
+  ],
   'hub-manager': [
     { href: '/console/referrals', label: 'Referrals' },
+    { href: '/console/possible-matches', label: 'Possible matches' },
     { href: '/console/failures', label: 'Failures' },
   ],
   'connector-admin': [

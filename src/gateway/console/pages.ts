@@ -103,14 +103,14 @@ export function continuePage(next: string): Markup {
 
 
 
-const RAG_TAGS: Readonly<Record<Rag, { readonly tag: string; readonly text: string }>> = {
+export const RAG_TAGS: Readonly<Record<Rag, { readonly tag: string; readonly text: string }>> = {
   red: { tag: 'govuk-tag--red', text: 'Red' },
   amber: { tag: 'govuk-tag--orange', text: 'Amber' },
   green: { tag: 'govuk-tag--green', text: 'Green' },
 };
 const THRESHOLDS: Readonly<Record<Threshold, string>> = { 'child-protection': 'Child protection', 'child-in-need': 'Child in need', 'early-help': 'Early help' };
 const STATUSES: Readonly<Record<ReferralStatus, string>> = { received: 'Received', researching: 'Researching', 'picture-ready': 'Picture ready', failed: 'Failed' };
-const STANDINGS: Readonly<Record<string, { readonly tag: string; readonly text: string }>> = {
+export const STANDINGS: Readonly<Record<string, { readonly tag: string; readonly text: string }>> = {
   'on-track': { tag: 'govuk-tag--grey', text: 'On track' },
   'at-risk': { tag: 'govuk-tag--yellow', text: 'At risk' },
   breached: { tag: 'govuk-tag--red', text: 'Breached' },
@@ -187,7 +187,7 @@ ${list.next === null ? '' : html`<p class="govuk-body"><a class="govuk-link" hre
 const definedOnly = (filters: QueueFilters): Record<string, string> => Object.fromEntries(Object.entries(filters).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
 
 /** "5 December 2026, 09:14" in the hub's time zone (UK). */
-function formatTime(iso: string): string {
+export function formatTime(iso: string): string {
   return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' }).format(new Date(iso));
 }
 

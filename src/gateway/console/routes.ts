@@ -22,6 +22,7 @@ import { PrincipalClaims, type Principal } from '../../model/principal.ts';
 import type { AppDeps, ConsoleOptions } from '../env.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerCaseRoutes } from './case-routes.ts';
+import { registerMatchQueueRoutes } from './match-queue.ts';
 import { render, requireUser, signedInUser } from './kit.ts';
 import { problemPage } from './layout.ts';
 import { createOidcSignIn } from './oidc.ts';
@@ -175,6 +176,7 @@ export function consoleRoutes(deps: AppDeps, cases: Cases, options: ConsoleOptio
   });
 
   registerCaseRoutes(app, deps, cases);
+  registerMatchQueueRoutes(app, deps, cases);
   registerAdminRoutes(app, deps);
 
   // Errors answer as pages, with the status the API would give and its words; a bug is logged and answered 500.

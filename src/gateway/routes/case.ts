@@ -37,9 +37,9 @@ export const PublishBody = z
 
 const AssignBody = z.object({ subject: z.string().min(1).max(200) }).strict();
 
-const MatchBody = z.object({ decision: z.enum(['confirm', 'reject']), reason: z.string().trim().min(1).max(2000) }).strict().meta({ id: 'PossibleMatchDecision' });
+export const MatchBody = z.object({ decision: z.enum(['confirm', 'reject']), reason: z.string().trim().min(1).max(2000) }).strict().meta({ id: 'PossibleMatchDecision' });
 
-const MatchDecided = z
+export const MatchDecided = z
   .object({
     matchId: z.string(),
     kind: z.enum(['subject', 'person-index']),
