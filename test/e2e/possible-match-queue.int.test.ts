@@ -244,7 +244,7 @@ describe('the review queue of possible matches, through the real process', () =>
     expect(again.status).toBe(409);
     expect(((await again.json()) as { code: string }).code).toBe('MATCH.ALREADY_DECIDED');
 
-    // The referral's own record of it: out of its picture, audited as any decision.
+    // The referral's own record of it: out of its picture, audited like every decision.
     expect((await picture(HOUSING, first)).possibleMatches).toEqual([]);
     const audit = await call({ role: 'auditor' }, 'GET', `/v1/audit/entries?referralId=${first}&action=identity.match-decided`);
     const entries = ((await audit.json()) as { entries: { actor: string; subject: string; detail: string }[] }).entries;
