@@ -74,6 +74,8 @@ const CALLERS: Readonly<Record<string, Caller>> = {
   'GET /v1/audit/export': { role: 'auditor', query: { format: 'fhir-ndjson' } },
   'GET /v1/audit/report': { role: 'auditor', query: { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' } },
   'GET /v1/reports/performance': { role: 'hub-manager', query: { from: '2026-01-01', to: '2026-12-31T00:00:00Z' } },
+  'GET /v1/person-index/models': { role: 'hub-manager' },
+  'POST /v1/person-index/models/estimate': { role: 'hub-manager' },
 };
 
 let harness: FirewallHarness;
