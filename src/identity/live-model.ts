@@ -155,9 +155,10 @@ export function createLiveModel(options: LiveModelOptions): LiveModel {
       return { version, matcher: await matcherOf(sql, version) };
     },
     async estimate(request) {
-      const snapshot = await db.transaction((tx) => store.trainingSnapshot(tx, maxRecords));
-      const known = await store.versionForFingerprint(db, snapshot.fingerprint);
+      // The cheap question first: a schedule that finds the index unchanged opens no record.
+      const known = await store.versionForFingerprint(db, await store.fingerprint(db));
       if (known !== undefined) return { kind: 'unchanged', version: known };
+      const snapshot = await db.transaction((tx) => store.trainingSnapshot(tx, maxRecords));
       const trained = train([...snapshot.records]);
       const reasons = [...(trained.failed === undefined ? [] : [trained.failed]), ...judgeEstimation({ records: snapshot.records.length, trainingPairs: trained.trainingPairs, estimation: trained.estimation }, rules)];
       const status = reasons.length === 0 ? 'active' : 'refused';

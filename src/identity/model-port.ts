@@ -18,6 +18,8 @@ export interface ModelStore {
   listVersions(sql: Sql): Promise<ModelVersionSummary[]>;
   /** The latest version recorded for the index's records as they are now, if any. */
   versionForFingerprint(sql: Sql, fingerprint: string): Promise<ModelVersionSummary | undefined>;
+  /** The index's fingerprint (record count and highest id), without opening a record. */
+  fingerprint(sql: Sql): Promise<string>;
   /** The index's fingerprint and its most recent records, opened (in this process only). */
   trainingSnapshot(sql: Sql, limit: number): Promise<TrainingSnapshot>;
   /** Records a version (an active one supersedes the active one), unless the same records were estimated since. */

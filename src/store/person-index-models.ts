@@ -40,6 +40,8 @@ export interface ModelRows {
   listVersions(sql: Sql): Promise<ModelVersionSummary[]>;
   /** The latest version recorded for these records, if any (an unchanged index is not estimated again). */
   versionForFingerprint(sql: Sql, fingerprint: string): Promise<ModelVersionSummary | undefined>;
+  /** The index's fingerprint: its record count and highest record id (one index-only aggregate, no record opened). */
+  fingerprint(sql: Sql): Promise<string>;
   /** The index's fingerprint and its `limit` most recent records, opened. */
   trainingSnapshot(sql: Sql, limit: number): Promise<TrainingSnapshot>;
   /**
@@ -93,6 +95,13 @@ const summaryOf = (row: VersionRow): ModelVersionSummary => {
   };
 };
 
+/** Records and the highest record id: ids only grow, so any record added or forgotten changes the pair. */
+async function fingerprintOf(sql: Sql): Promise<{ fingerprint: string; total: number }> {
+  const counts = await sql.query<{ total: number; highest: number | null }>('SELECT count(*)::int AS total, max(id)::float8 AS highest FROM person_index_records');
+  const total = counts[0]?.total ?? 0;
+  return { fingerprint: `${total}:${counts[0]?.highest ?? 0}`, total };
+}
+
 /** The model versions' rows under an index key (32 bytes, `deriveIndexKey(masterKey)`). */
 export function createModelStore(indexKey: Uint8Array): ModelRows {
   const codec = createIndexCodec(indexKey);
@@ -125,11 +134,11 @@ export function createModelStore(indexKey: Uint8Array): ModelRows {
       return (await sql.query<VersionRow>(`SELECT ${SUMMARY_COLUMNS} FROM person_index_models ORDER BY version DESC`)).map(summaryOf);
     },
     versionForFingerprint,
+    fingerprint: async (sql) => (await fingerprintOf(sql)).fingerprint,
     async trainingSnapshot(sql, limit) {
-      const counts = await sql.query<{ total: number; highest: number | null }>('SELECT count(*)::int AS total, max(id)::float8 AS highest FROM person_index_records');
-      const total = counts[0]?.total ?? 0;
+      const { fingerprint, total } = await fingerprintOf(sql);
       const rows = await sql.query<{ record_key: string; sealed_record: Uint8Array }>('SELECT record_key, sealed_record FROM person_index_records ORDER BY id DESC LIMIT $1', [limit]);
-      return { fingerprint: `${total}:${counts[0]?.highest ?? 0}`, total, records: rows.map((row) => codec.openRecord(row.record_key, row.sealed_record)) };
+      return { fingerprint, total, records: rows.map((row) => codec.openRecord(row.record_key, row.sealed_record)) };
     },
     async recordVersion(sql, input) {
       await sql.query('SELECT pg_advisory_xact_lock($1)', [ESTIMATION_LOCK]);
