@@ -27,6 +27,10 @@ const zebedeeElsewhere: IndexedRecord = { id: 'z-2', given: ['Zebedee'], family:
 // Only a shortened name and a birth date one out (0.6 bits, p ≈ 0.60).
 const zeb: IndexedRecord = { id: 'z-3', given: ['Zeb'], family: 'Quartermain', birthDate: '2015-06-15', sex: 'male' };
 
+// A girl's GP record, and her housing record without a birth date: at most a possible match, whatever the score.
+const ottoline: IndexedRecord = { id: 'o-1', given: ['Ottoline'], family: 'Fairweather', birthDate: '2012-02-03', sex: 'female', addressLines: ['9 Birch Row'], postcode: 'HX3 5QT', town: 'Halifax' };
+const ottolineAtHome: IndexedRecord = { id: 'o-2', given: ['Ottoline'], family: 'Fairweather', addressLines: ['9 Birch Row'], postcode: 'HX3 5QT' };
+
 /** Rolled back after answering: how a record would resolve, leaving the index as it was. */
 class Rollback extends Error {
   readonly resolution: Resolution;
@@ -80,6 +84,11 @@ describe.each(STORE_KINDS)('the live person index model on $name', (kind) => {
     expect(first).toMatchObject({ outcome: 'new', modelVersion: 0 });
     const [person] = await index.personsOfReferral(db, referralId);
     expect(person?.records[0]).toMatchObject({ recordKey: 'health:gp:z-1', modelVersion: 0 });
+    // A possible match names the version that scored it too.
+    await db.transaction((tx) => index.resolve(tx, { recordKey: 'health:gp:o-1', referralId, record: ottoline }, clock.now()));
+    const possible = await db.transaction((tx) => index.resolve(tx, { recordKey: 'housing:hms:o-2', referralId, record: ottolineAtHome }, clock.now()));
+    expect(possible).toMatchObject({ outcome: 'possible', modelVersion: 0 });
+    expect(await index.pendingMatches(db, referralId)).toEqual([expect.objectContaining({ id: possible.possibleMatchId, recordKey: 'housing:hms:o-2', modelVersion: 0 })]);
   });
 
   it('applies the configured outcome bands: a pair moves between possible and match, and between possible and none', async () => {
@@ -91,19 +100,19 @@ describe.each(STORE_KINDS)('the live person index model on $name', (kind) => {
     expect(await tryResolve(db, byDefault.index, referralId, 'police:rms:z-3', zeb, clock.now())).toMatchObject({ outcome: 'possible' });
     expect(await tryResolve(db, sui.index, referralId, 'police:rms:z-3', zeb, clock.now())).toMatchObject({ outcome: 'new' });
     // Nothing was kept of the tries.
-    expect((await index.personsOfReferral(db, referralId)).flatMap((p) => p.records)).toHaveLength(1);
+    expect((await index.personsOfReferral(db, referralId)).flatMap((p) => p.records)).toHaveLength(3);
   });
 
   it('refuses an estimation on too few records: recorded with its reasons, audited, and the prior stays active', async () => {
     const outcome = await models.estimate({ trigger: 'request', actor: 'manager-1' });
     expect(outcome.kind).toBe('refused');
-    expect(outcome.version).toMatchObject({ version: 1, status: 'refused', records: 1, requestedBy: 'manager-1' });
+    expect(outcome.version).toMatchObject({ version: 1, status: 'refused', records: 3, requestedBy: 'manager-1' });
     expect(outcome.version.reasons.map((r) => r.code)).toContain('too-few-records');
     expect(await db.transaction((tx) => models.active(tx))).toMatchObject({ version: 0 });
     const audit = await db.query<{ action: string; subject: string; detail: string }>("SELECT action, subject, detail::text AS detail FROM audit_log WHERE action LIKE 'person-index.model.%'");
     expect(audit).toEqual([expect.objectContaining({ action: 'person-index.model.refused', subject: 'model-version:1' })]);
     const detail = JSON.parse(audit[0]?.detail ?? '{}') as { version: number; records: number; reasons: string[] };
-    expect(detail).toMatchObject({ version: 1, records: 1 });
+    expect(detail).toMatchObject({ version: 1, records: 3 });
     expect(detail.reasons).toContain('too-few-records');
     // The same records again: nothing new is recorded.
     expect(await models.estimate({ trigger: 'schedule', actor: 'system:worker' })).toMatchObject({ kind: 'unchanged', version: { version: 1 } });
@@ -121,7 +130,7 @@ describe.each(STORE_KINDS)('the live person index model on $name', (kind) => {
     expect([a.kind, b.kind].sort()).toEqual(['activated', 'unchanged']);
     expect(a.version.version).toBe(2);
     expect(b.version.version).toBe(2);
-    expect(a.version).toMatchObject({ status: 'active', kind: 'estimated', records: records.length + 1, converged: true, reasons: [] });
+    expect(a.version).toMatchObject({ status: 'active', kind: 'estimated', records: records.length + 3, converged: true, reasons: [] });
     expect(a.version.trainingPairs).toBeGreaterThan(50);
 
     const versions = await models.list();
