@@ -16,11 +16,12 @@
  * Personal data: the records are opened only in the process estimating, inside this call; the
  * store seals the term frequencies; audit entries and outcomes carry counts, codes and versions.
  */
+import { createHash } from 'node:crypto';
 import type { Clock } from '../lib/clock.ts';
 import type { ModelVersionSummary, RefusalReason } from '../model/person-index-model.ts';
 import type { Db, Sql } from '../store/db.ts';
 import { candidatePairs } from './engine/blocking.ts';
-import { FIELDS } from './engine/comparators.ts';
+import { FIELDS, LEVELS } from './engine/comparators.ts';
 import { compareCandidates, estimateFromCompared, type EstimateOptions, type Estimation } from './engine/estimate.ts';
 import { createMatcher, type Matcher } from './engine/matcher.ts';
 import { assertModel, defaultModel, type MatchModel, type OutcomeThresholds } from './engine/model.ts';
@@ -75,6 +76,16 @@ export interface LiveModelOptions {
   readonly em?: Pick<EstimateOptions, 'maxIterations' | 'tolerance' | 'sampleSize'> | undefined;
 }
 
+/**
+ * The engine's comparison shape (fields and their levels, in order): part of every version's data
+ * fingerprint, so a release whose engine compares differently estimates again even on unchanged
+ * records, and a stored version of another shape is never used to score (see `active`).
+ */
+export const ENGINE_SHAPE = createHash('sha256')
+  .update(FIELDS.map((field) => `${field}=${LEVELS[field].join('|')}`).join(';'))
+  .digest('hex')
+  .slice(0, 16);
+
 /** Matchers kept per version: the active one and the few before it that transactions still in flight may use. */
 const CACHED_VERSIONS = 4;
 
@@ -111,18 +122,33 @@ export function createLiveModel(options: LiveModelOptions): LiveModel {
   const maxRecords = options.maxRecords ?? 200_000;
   const banded = (model: MatchModel): MatchModel => (options.thresholds === undefined ? model : { ...model, thresholds: options.thresholds });
   const prior = createMatcher(banded(defaultModel()));
-  const cache = new Map<number, Matcher>();
 
-  const matcherOf = async (sql: Sql, version: number): Promise<Matcher> => {
+  const cache = new Map<number, ActiveMatcher>();
+
+  /**
+   * The matcher of a version. A version this release's engine cannot use (trained on another
+   * comparison shape, before an upgrade) scores nothing: the prior does, and the link says version
+   * 0, until the schedule trains a version of this shape (the fingerprint includes it).
+   */
+  const matcherOf = async (sql: Sql, version: number): Promise<ActiveMatcher> => {
     const cached = cache.get(version);
     if (cached !== undefined) return cached;
     const stored = await store.readVersion(sql, version);
     if (stored === undefined) throw new Error(`person index: model version ${version} is not stored`);
-    const matcher = stored.kind === 'prior' ? prior : createMatcher(banded(modelOf(stored.parameters, stored.termFrequencies)));
-    cache.set(version, matcher);
+    let active: ActiveMatcher = { version: 0, matcher: prior };
+    if (stored.kind !== 'prior' && stored.dataFingerprint?.endsWith(`:${ENGINE_SHAPE}`) === true) {
+      try {
+        active = { version, matcher: createMatcher(banded(modelOf(stored.parameters, stored.termFrequencies))) };
+      } catch {
+        // Malformed for this engine: the prior scores (above).
+      }
+    }
+    cache.set(version, active);
     for (const old of cache.keys()) if (cache.size > CACHED_VERSIONS && old !== version) cache.delete(old);
-    return matcher;
+    return active;
   };
+  /** The index's fingerprint as versions are keyed: its records, and the engine's comparison shape. */
+  const fingerprintOf = (records: string): string => `${records}:${ENGINE_SHAPE}`;
 
   /** Runs EM when there is enough to run it on; the counts either way. */
   const train = (records: Parameters<typeof prepareRecord>[0][]): { trainingPairs: number; candidatePairs: number; estimation?: Estimation; failed?: RefusalReason } => {
@@ -150,15 +176,13 @@ export function createLiveModel(options: LiveModelOptions): LiveModel {
 
   return {
     prior,
-    async active(sql) {
-      const version = await store.activeVersion(sql);
-      return { version, matcher: await matcherOf(sql, version) };
-    },
+    active: async (sql) => matcherOf(sql, await store.activeVersion(sql)),
     async estimate(request) {
       // The cheap question first: a schedule that finds the index unchanged opens no record.
-      const known = await store.versionForFingerprint(db, await store.fingerprint(db));
+      const known = await store.versionForFingerprint(db, fingerprintOf(await store.fingerprint(db)));
       if (known !== undefined) return { kind: 'unchanged', version: known };
       const snapshot = await db.transaction((tx) => store.trainingSnapshot(tx, maxRecords));
+      const fingerprint = fingerprintOf(snapshot.fingerprint);
       const trained = train([...snapshot.records]);
       const reasons = [...(trained.failed === undefined ? [] : [trained.failed]), ...judgeEstimation({ records: snapshot.records.length, trainingPairs: trained.trainingPairs, estimation: trained.estimation }, rules)];
       const status = reasons.length === 0 ? 'active' : 'refused';
@@ -178,7 +202,7 @@ export function createLiveModel(options: LiveModelOptions): LiveModel {
           iterations: estimation?.iterations ?? 0,
           converged: estimation?.converged ?? false,
           expectedMatches: estimation?.expectedMatches ?? null,
-          dataFingerprint: snapshot.fingerprint,
+          dataFingerprint: fingerprint,
           parameters,
           termFrequencies: estimation?.model.termFrequencies ?? null,
           reasons,
@@ -203,7 +227,7 @@ export function createLiveModel(options: LiveModelOptions): LiveModel {
         }
         return result;
       });
-      const version = await summaryFor(snapshot.fingerprint);
+      const version = await summaryFor(fingerprint);
       if (recorded.kind === 'unchanged') return { kind: 'unchanged', version };
       return status === 'active' ? { kind: 'activated', version } : { kind: 'refused', version };
     },
