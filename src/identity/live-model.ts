@@ -69,7 +69,7 @@ export interface LiveModelOptions {
   readonly clock: Clock;
   /** The configured outcome bands (log2 odds), applied to every version; the model's own without them. */
   readonly thresholds?: OutcomeThresholds | undefined;
-  /** The most recent records an estimation trains on (default 200,000): bounds its memory and time. */
+  /** The most recent records an estimation trains on (default 50,000): bounds its memory and time (docs/decisions.md). */
   readonly maxRecords?: number | undefined;
   readonly rules?: QualityRules | undefined;
   /** EM options (default: at most 1,000 iterations). */
@@ -119,7 +119,7 @@ function modelOf(parameters: unknown, termFrequencies: unknown): MatchModel {
 export function createLiveModel(options: LiveModelOptions): LiveModel {
   const { db, store, clock } = options;
   const rules = options.rules ?? DEFAULT_QUALITY_RULES;
-  const maxRecords = options.maxRecords ?? 200_000;
+  const maxRecords = options.maxRecords ?? 50_000;
   const banded = (model: MatchModel): MatchModel => (options.thresholds === undefined ? model : { ...model, thresholds: options.thresholds });
   const prior = createMatcher(banded(defaultModel()));
 
