@@ -111,8 +111,45 @@ export const EnvSchema = z.object({
   MASH_REPEAT_CONCERN_NOTIFICATIONS: z.coerce.number().int().min(2).max(100).default(3),
   MASH_REPEAT_CONCERN_AGENCIES: z.coerce.number().int().min(1).max(20).default(2),
   MASH_REPEAT_CONCERN_MONTHS: z.coerce.number().int().min(1).max(120).default(12),
+  // The person index's model (docs/decisions.md "The live person index trains its own model",
+  // "Outcome bands are configuration"): how often it is estimated again ('off': never), and the
+  // posterior probabilities of the automatic-match and possible-match bands (unset: 8 and 0 bits).
+  MASH_MODEL_ESTIMATION_EVERY: z
+    .string()
+    .default('1d')
+    .transform((text, ctx) => {
+      if (text === 'off') return undefined;
+      const seconds = parseDurationSeconds(text);
+      if (seconds === undefined || seconds < 1 || seconds > 30 * 86_400) {
+        ctx.addIssue({ code: 'custom', message: 'must be off, or a duration from 1 s to 30 days, such as 12h or 1d' });
+        return z.NEVER;
+      }
+      return seconds;
+    }),
+  MASH_MATCH_AUTO_PROBABILITY: z.coerce.number().gt(0, 'must be a probability strictly between 0 and 1').lt(1, 'must be a probability strictly between 0 and 1').optional(),
+  MASH_MATCH_POSSIBLE_PROBABILITY: z.coerce.number().gt(0, 'must be a probability strictly between 0 and 1').lt(1, 'must be a probability strictly between 0 and 1').optional(),
   LOG_LEVEL: LogLevel.default('info'),
 });
+
+/** Log2 odds of a posterior probability: the scale the matcher's score and thresholds are on. */
+export const bitsOf = (probability: number): number => Math.log2(probability / (1 - probability));
+
+/** Today's bands in log2 odds: automatic match at ≥ 8 bits (posterior 256/257 ≈ 0.9961), possible at ≥ 0 bits (0.5). */
+const DEFAULT_MATCH_BITS = 8;
+const DEFAULT_POSSIBLE_BITS = 0;
+
+/** The outcome bands from their variables (probabilities), checked: the possible band must lie below the automatic one. */
+function readMatchBands(e: z.infer<typeof EnvSchema>): Config['matching'] {
+  const match = e.MASH_MATCH_AUTO_PROBABILITY === undefined ? DEFAULT_MATCH_BITS : bitsOf(e.MASH_MATCH_AUTO_PROBABILITY);
+  const possible = e.MASH_MATCH_POSSIBLE_PROBABILITY === undefined ? DEFAULT_POSSIBLE_BITS : bitsOf(e.MASH_MATCH_POSSIBLE_PROBABILITY);
+  if (!(possible < match)) {
+    const auto = e.MASH_MATCH_AUTO_PROBABILITY ?? 'its default 0.9961 (8 bits)';
+    const maybe = e.MASH_MATCH_POSSIBLE_PROBABILITY ?? 'its default 0.5 (0 bits)';
+    const variable = e.MASH_MATCH_POSSIBLE_PROBABILITY === undefined ? 'MASH_MATCH_AUTO_PROBABILITY' : 'MASH_MATCH_POSSIBLE_PROBABILITY';
+    throw new ConfigError(variable, `the possible-match band must lie below the automatic one: MASH_MATCH_POSSIBLE_PROBABILITY must be below MASH_MATCH_AUTO_PROBABILITY (possible ${String(maybe)}, automatic ${String(auto)})`);
+  }
+  return { matchBits: match, possibleBits: possible };
+}
 
 /**
  * Sign-in through the council's identity provider (OpenID Connect, code flow with PKCE), and how
@@ -190,6 +227,14 @@ export interface Config {
   readonly metrics: { readonly onGateway: boolean; readonly port: number | undefined; readonly host: string };
   /** When a child's notifications make a repeat concern (src/model/repeat-concern.ts). */
   readonly repeatConcern: RepeatConcernRule;
+  /**
+   * The person index's outcome bands in log2 odds (the matcher's score): at or above `matchBits`
+   * an automatic match (still only with person-level evidence), at or above `possibleBits` a
+   * possible match for a practitioner; applied to every model version.
+   */
+  readonly matching: { readonly matchBits: number; readonly possibleBits: number };
+  /** How often the person index's model is estimated again from its records; undefined: never. */
+  readonly modelEstimationEveryMs: number | undefined;
   readonly logLevel: z.infer<typeof LogLevel>;
 }
 
@@ -258,6 +303,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     slaAtRiskFraction: e.MASH_SLA_AT_RISK,
     metrics: { onGateway: e.MASH_METRICS_ON_GATEWAY === 'on', port: e.MASH_METRICS_PORT, host: e.MASH_METRICS_HOST },
     repeatConcern: { minNotifications: e.MASH_REPEAT_CONCERN_NOTIFICATIONS, minAgencies: e.MASH_REPEAT_CONCERN_AGENCIES, windowMonths: e.MASH_REPEAT_CONCERN_MONTHS },
+    matching: readMatchBands(e),
+    modelEstimationEveryMs: e.MASH_MODEL_ESTIMATION_EVERY === undefined ? undefined : e.MASH_MODEL_ESTIMATION_EVERY * 1000,
     logLevel: e.LOG_LEVEL,
   };
 }

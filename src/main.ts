@@ -30,7 +30,7 @@ import { applyRetention } from './case/retention.ts';
 import { createIdentityAccess } from './case/identity-access.ts';
 import { createFeedbackNotifier } from './host/feedback.ts';
 import { createHostPublisher, type HostSettings } from './host/publisher.ts';
-import { createIdentity, createMatcher, defaultModel, type Identity } from './identity/index.ts';
+import { createIdentity, createLiveModel, type Identity } from './identity/index.ts';
 import { buildChronology } from './mapping/chronology.ts';
 import { buildFamily } from './mapping/family.ts';
 import { completeResearch } from './research/complete.ts';
@@ -50,6 +50,7 @@ import { openStore } from './store/open.ts';
 import { createVault, type Vault } from './store/vault.ts';
 import { createIdentityStore } from './store/identity.ts';
 import { createPersonIndexStore, deriveIndexKey, type PersonIndexRows } from './store/person-index.ts';
+import { createModelStore, type ModelRows } from './store/person-index-models.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
 
 type Closer = () => Promise<void>;
@@ -83,10 +84,12 @@ async function main(): Promise<void> {
 
   let vault: Vault;
   let personIndexRows: PersonIndexRows;
+  let modelRows: ModelRows;
   try {
     const masterKey = resolveMasterKey({ ...config.masterKey, embedded: config.databaseUrl === undefined, env: process.env });
     vault = createVault(masterKey);
     personIndexRows = createPersonIndexStore(deriveIndexKey(masterKey));
+    modelRows = createModelStore(deriveIndexKey(masterKey));
   } catch (error) {
     exitWith(error instanceof ConfigError ? `configuration error: ${error.message}` : `cannot load the master key: ${describeError(error)}`);
   }
@@ -100,11 +103,23 @@ async function main(): Promise<void> {
     exitWith(error instanceof ConfigError ? `configuration error: ${error.message}` : `cannot load the audit signing key: ${describeError(error)}`);
   }
   const actor = `system:${config.role}`;
-  // Identity over its ports, with the one matcher built from the model (docs/decisions.md "One home for identity").
+  // The person index's live model: its active version, read per resolution, and its estimation;
+  // the configured outcome bands apply to every version (docs/decisions.md "The live person index
+  // trains its own model", "Outcome bands are configuration").
+  const models = createLiveModel({
+    db,
+    store: modelRows,
+    audit: appendAudit,
+    clock: systemClock,
+    thresholds: { match: config.matching.matchBits, possible: config.matching.possibleBits, requirePersonalEvidence: true },
+  });
+  // Identity over its ports, with the prior's matcher for subject matching and the live model for
+  // the person index (docs/decisions.md "One home for identity").
   const identity = createIdentity({
     db,
     clock: systemClock,
-    matcher: createMatcher(defaultModel()),
+    matcher: models.prior,
+    models,
     store: createIdentityStore(vault),
     personIndexStore: personIndexRows,
     audit: appendAudit,
@@ -259,6 +274,18 @@ function jobWork(deps: JobWorkDeps): JobWork {
             breakerState: (connectorId) => guards.breakerState(connectorId),
           }),
       },
+      // The person index's model, estimated again from its own records (docs/decisions.md "The live person index trains its own model").
+      ...(config.modelEstimationEveryMs === undefined || identity.models === undefined
+        ? {}
+        : {
+            'model-estimation': {
+              everyMs: config.modelEstimationEveryMs,
+              run: async () => {
+                const outcome = await identity.models?.estimate({ trigger: 'schedule', actor });
+                if (outcome !== undefined && outcome.kind !== 'unchanged') logger.info({ version: outcome.version.version, outcome: outcome.kind, records: outcome.version.records, reasons: outcome.version.reasons.map((r) => r.code) }, 'person index model estimated');
+              },
+            },
+          }),
       ...(retentionDays === undefined
         ? {}
         : {

@@ -115,6 +115,9 @@ const MAPPINGS: Readonly<Record<AuditAction, Mapping>> = {
   // A practitioner's decision on a person match changes who the case record is about.
   'identity.match-decided': record('U'),
   'identity.linked': record('U'),
+  // The person index's model estimated again (activated or refused): the hub's own configuration changes.
+  'person-index.model.estimated': { pattern: 'security', type: dcm('110113', 'Security Alert'), subtype: [dcm('110129', 'Security Configuration')], action: 'U' },
+  'person-index.model.refused': { pattern: 'security', type: dcm('110113', 'Security Alert'), subtype: [dcm('110129', 'Security Configuration')], action: 'E' },
   // Retention: the case content is destroyed (crypto-shredded); the audit chain stays.
   'retention.destroyed': record('D'),
   'lookup.completed': { pattern: 'query', type: dcm('110112', 'Query'), subtype: [], action: 'E' },

@@ -42,7 +42,9 @@ export type AuditAction =
   | 'retention.destroyed'
   | 'research.next-wave'
   | 'identity.match-decided'
-  | 'identity.linked';
+  | 'identity.linked'
+  | 'person-index.model.estimated'
+  | 'person-index.model.refused';
 
 export type AuditDetailValue = string | number | boolean | null | readonly string[];
 

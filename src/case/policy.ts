@@ -38,6 +38,10 @@ export const ACTIONS = [
   // Operational figures (GET /metrics): counts by connector, agency and kind, never case content.
   'metrics:read',
   'report:read',
+  // The person index's model versions (counts, status, reasons; no personal data), and running an
+  // estimation now (docs/decisions.md "The live person index trains its own model").
+  'model:read',
+  'model:estimate',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -112,7 +116,10 @@ export function authorize(principal: Principal, action: Action, context: PolicyC
         // Operational figures (GET /metrics).
         action === 'metrics:read' ||
         // Performance reports (governance rec. 13): counts only, for the manager and the board.
-        action === 'report:read'
+        action === 'report:read' ||
+        // The manager runs the hub: which model links its people, and when it is estimated again.
+        action === 'model:read' ||
+        action === 'model:estimate'
         ? allow
         : deny(`role ${role} may not ${action}`);
     case 'hub-practitioner': {

@@ -28,6 +28,7 @@ import { possibleMatchRoutes } from './routes/possible-matches.ts';
 import { productRoutes } from './routes/products.ts';
 import { referralRoutes } from './routes/referrals.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { personIndexRoutes } from './routes/person-index.ts';
 import { jsonRequestBody } from './request-body.ts';
 import { textRequestTarget } from './request-target.ts';
 import { validationHook } from './validation.ts';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   if (deps.console !== undefined) app.route('/', consoleRoutes(deps, cases, deps.console));
   app.route('/v1/reports', withLibraryErrorsConverted(reportRoutes(deps)));
   app.route('/v1/possible-matches', withLibraryErrorsConverted(possibleMatchRoutes(cases)));
+  app.route('/v1/person-index', withLibraryErrorsConverted(personIndexRoutes(deps)));
 
   app.notFound((c) => new MashError('ROUTE.NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).getResponse(c.req.path));
 

@@ -19,6 +19,7 @@ import type { Db, Sql } from '../store/db.ts';
 import type { Matcher } from './engine/matcher.ts';
 import { applyEarlierDecisions } from './earlier-decisions.ts';
 import { discoverHousehold } from './household.ts';
+import type { LiveModel } from './live-model.ts';
 import { createPersonIndex, type PersonIndex } from './person-index.ts';
 import { linkPersons, type LinkContext, type LinkedPersons } from './person-linking.ts';
 import { pictureIdentity, type PictureIdentity, type PictureView } from './picture.ts';
@@ -32,6 +33,11 @@ export interface IdentityDeps {
   readonly clock: Clock;
   /** Built once from the model (`createMatcher(defaultModel())`). */
   readonly matcher: Matcher;
+  /**
+   * The person index's live model (src/identity/live-model.ts): the index scores with its active
+   * version and records it on every link. Without it the index scores with `matcher`, unversioned.
+   */
+  readonly models?: LiveModel | undefined;
   readonly store: IdentityStore;
   readonly personIndexStore: PersonIndexStore;
   readonly audit: AppendAudit;
@@ -43,6 +49,8 @@ export interface IdentityDeps {
 export interface Identity {
   readonly matcher: Matcher;
   readonly personIndex: PersonIndex;
+  /** The person index's model versions and their estimation, when identity was built with a live model. */
+  readonly models: LiveModel | undefined;
   /** Matches every person record of a wave's finished lookups to its subject (src/identity/subject-matching.ts). */
   matchWave(lookups: readonly WaveLookup[], subjects: readonly Subject[], facts: readonly Fact[]): SubjectMatch[];
   /** The household members named in the records matched to `around`: the next wave's subjects. */
@@ -70,16 +78,18 @@ export interface Identity {
 /** Builds identity over its ports. */
 export function createIdentity(deps: IdentityDeps): Identity {
   const { matcher } = deps;
-  const personIndex = createPersonIndex({ store: deps.personIndexStore, matcher });
+  const models = deps.models;
+  const personIndex = createPersonIndex({ store: deps.personIndexStore, matcher, activeModel: models === undefined ? undefined : (sql) => models.active(sql) });
   const full = { ...deps, personIndex };
   return {
     matcher,
     personIndex,
+    models,
     matchWave: (lookups, subjects, facts) => matchWave(matcher, lookups, subjects, facts),
     discoverHousehold: (around, matches, facts, existing, nextRef, wave) => discoverHousehold(matcher, around, matches, facts, existing, nextRef, wave),
     linkPersons: (tx, context, lookups, facts, matches) => linkPersons(full, tx, context, lookups, facts, matches),
     applyEarlierDecisions: (tx, context, lookups, facts) => applyEarlierDecisions(full, tx, context, lookups, facts),
     decidePossibleMatch: (principal, referralId, matchId, request) => decidePossibleMatch(full, principal, referralId, matchId, request),
-    pictureIdentity: (referralId, view, lookups) => pictureIdentity({ ...full, sections: deps.pictureSections }, referralId, view, lookups),
+    pictureIdentity: (referralId, view, lookups) => pictureIdentity({ ...full, sections: deps.pictureSections, subjectModelVersion: models === undefined ? null : 0 }, referralId, view, lookups),
   };
 }

@@ -17,6 +17,9 @@
  *   `candidatePairs`) are here for batch linkage (`src/linkage/`: the `link` command). EM
  *   estimation (`estimateModel`, `estimateFromCompared`) serves both the `link` command and the
  *   live person index's scheduled re-estimation.
+ * - The live model (`createLiveModel`): the person index's active model version, its scheduled
+ *   re-estimation from the index's own records, and the checks that refuse a degenerate fit
+ *   (`judgeEstimation`), over the `ModelStore` port.
  * - The pure rules behind the operations, for tests and tools: `matchWave`, `discoverHousehold`,
  *   `provablyDifferent`, `subjectRecord`, `recordKeyOf`, `createPersonIndex`.
  */
@@ -33,6 +36,9 @@ export { compareCandidates, estimateFromCompared, estimateModel, TERM_FIELDS, ty
 export { parseIsoDate, personRecordFromFact, prepareRecord, type PersonRecord, type PreparedRecord } from './engine/record.ts';
 
 export { discoverHousehold } from './household.ts';
+export { createLiveModel, type ActiveMatcher, type EstimationOutcome, type EstimationRequest, type LiveModel, type LiveModelOptions } from './live-model.ts';
+export type { AppendModelAudit, ModelAuditEntry, ModelStore } from './model-port.ts';
+export { DEFAULT_QUALITY_RULES, judgeEstimation, type EstimationFacts, type QualityRules } from './model-quality.ts';
 export { createPersonIndex, type CandidateReport, type DecisionFailure, type DecisionOutcome, type MatchDecision, type PersonIndex, type PersonIndexOptions, type Resolution, type ResolveInput, type ResolveOutcome } from './person-index.ts';
 export { recordKeyOf, type LinkContext, type LinkedPersons } from './person-linking.ts';
 export type { PictureIdentity, PictureView } from './picture.ts';

@@ -66,6 +66,8 @@ export interface Resolution {
   readonly evidence: readonly MatchEvidence[];
   /** Set when the outcome is `possible` and the question is still open. */
   readonly possibleMatchId?: string;
+  /** The model version that scored the link (for a record already indexed, the one that scored it then); null for an unversioned matcher. */
+  readonly modelVersion: number | null;
   /** How the candidates were found (counts only), for benchmarks and diagnostics. */
   readonly candidates: CandidateReport;
 }
@@ -122,8 +124,14 @@ export interface PersonIndex {
 /** Options of `createPersonIndex`. */
 export interface PersonIndexOptions {
   readonly store: PersonIndexStore;
-  /** The matcher the composition root built from the model. */
+  /** The matcher the composition root built from the model: used, unversioned, when `activeModel` is not given. */
   readonly matcher: Pick<Matcher, 'compare'>;
+  /**
+   * The live model's active version and its matcher, read in the resolving transaction, so every
+   * process scores with the version active when it resolves (src/identity/live-model.ts); each
+   * link records the version that scored it.
+   */
+  readonly activeModel?: ((sql: Sql) => Promise<{ readonly version: number; readonly matcher: Pick<Matcher, 'compare'> }>) | undefined;
   /** Records opened and compared per resolution, best-ranked first (default 40). */
   readonly maxCandidates?: number;
   /** A blocking key whose block holds at most this many records is selective (default 100). */
@@ -142,7 +150,7 @@ const NO_SEARCH = (keys: number): CandidateReport => ({ keys, commonKeys: 0, ign
 
 /** The answer for a record already indexed, from its stored link: a decision counts as its outcome. */
 function existingResolution(link: StoredLink): Resolution {
-  const base = { hubPersonId: link.hubPersonId, score: link.score, evidence: link.evidence, candidates: NO_SEARCH(0) };
+  const base = { hubPersonId: link.hubPersonId, score: link.score, evidence: link.evidence, modelVersion: link.modelVersion, candidates: NO_SEARCH(0) };
   switch (link.outcome) {
     case 'match':
     case 'confirmed':
@@ -171,9 +179,16 @@ interface Prepared {
   readonly digests: readonly string[];
 }
 
+/** The matcher a resolution scores with, and the model version it was built from (null: unversioned). */
+interface Scorer {
+  readonly version: number | null;
+  readonly matcher: Pick<Matcher, 'compare'>;
+}
+
 /** Builds the person index over the store's rows and the composition root's matcher. */
 export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
-  const { store, matcher } = options;
+  const { store } = options;
+  const scorerFor = async (sql: Sql): Promise<Scorer> => (options.activeModel === undefined ? { version: null, matcher: options.matcher } : await options.activeModel(sql));
   const limits: CandidateLimits = {
     maxCandidates: positive(options.maxCandidates, 40, 'maxCandidates'),
     maxPerKey: positive(options.maxPerKey, 100, 'maxPerKey'),
@@ -187,7 +202,7 @@ export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
   };
 
   /** The best comparison per hub person, best person first. */
-  const rank = (record: IndexedRecord, candidates: readonly IndexedCandidate[]): RankedPerson[] => {
+  const rank = (matcher: Scorer['matcher'], record: IndexedRecord, candidates: readonly IndexedCandidate[]): RankedPerson[] => {
     const best = new Map<string, RankedPerson>();
     for (const candidate of candidates) {
       const comparison = matcher.compare(record, candidate.record);
@@ -211,27 +226,27 @@ export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
   };
 
   /** The persons to judge the record against, best first: a confirmed person's records, or the blocking candidates minus rejected persons. */
-  const candidatesFor = async (sql: Sql, prepared: Prepared): Promise<{ ranked: RankedPerson[]; report: CandidateReport; confirmedBy: string | undefined }> => {
+  const candidatesFor = async (sql: Sql, matcher: Scorer['matcher'], prepared: Prepared): Promise<{ ranked: RankedPerson[]; report: CandidateReport; confirmedBy: string | undefined }> => {
     const { record, digests } = prepared;
     const decisions = await decisionsFor(sql, record.id);
     if (decisions.confirmed !== undefined) {
       const records = await store.recordsOfPerson(sql, decisions.confirmed.person, limits.maxCandidates);
       // A practitioner said this record is that person: link, with the evidence of its best record
       // (unless retention has since forgotten all its records: then search as usual).
-      if (records.length > 0) return { ranked: rank(record, records), report: { ...NO_SEARCH(digests.length), found: records.length, compared: records.length }, confirmedBy: decisions.confirmed.by };
+      if (records.length > 0) return { ranked: rank(matcher, record, records), report: { ...NO_SEARCH(digests.length), found: records.length, compared: records.length }, confirmedBy: decisions.confirmed.by };
     }
     const search = await store.searchCandidates(sql, digests, limits, decisions.rejected);
     return {
-      ranked: rank(record, search.candidates),
+      ranked: rank(matcher, record, search.candidates),
       report: { keys: digests.length, commonKeys: search.commonKeys, ignoredKeys: search.ignoredKeys, found: search.found, compared: search.candidates.length },
       confirmedBy: undefined,
     };
   };
 
   /** One resolution of a record the index does not hold yet, its locks held. */
-  const resolveLocked = async (sql: Sql, prepared: Prepared, at: Date): Promise<Resolution> => {
+  const resolveLocked = async (sql: Sql, scorer: Scorer, prepared: Prepared, at: Date): Promise<Resolution> => {
     const { input, record, digests } = prepared;
-    const { ranked, report, confirmedBy } = await candidatesFor(sql, prepared);
+    const { ranked, report, confirmedBy } = await candidatesFor(sql, scorer.matcher, prepared);
     const best = ranked[0];
     const outcome: ResolveOutcome = confirmedBy !== undefined ? 'match' : best === undefined || best.comparison.outcome === 'non-match' ? 'new' : best.comparison.outcome;
     const hubPersonId = outcome === 'match' && best !== undefined ? best.person : newId();
@@ -250,11 +265,12 @@ export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
       outcome: linkOutcome,
       score: best?.comparison.score ?? null,
       evidence,
+      modelVersion: scorer.version,
       matchedRecordId: best === undefined || outcome === 'new' ? null : best.recordId,
       decidedBy: confirmedBy ?? null,
       question: possibleMatchId === null || best === undefined ? null : { id: possibleMatchId, candidatePersonId: best.person },
     });
-    return { hubPersonId, outcome, score: best?.comparison.score ?? null, evidence, ...(possibleMatchId === null ? {} : { possibleMatchId }), candidates: report };
+    return { hubPersonId, outcome, score: best?.comparison.score ?? null, evidence, modelVersion: scorer.version, ...(possibleMatchId === null ? {} : { possibleMatchId }), candidates: report };
   };
 
   const resolveMany = async (sql: Sql, inputs: readonly ResolveInput[], at: Date): Promise<Resolution[]> => {
@@ -271,6 +287,8 @@ export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
     }
     const resolutions: Resolution[] = [];
     const indexedHere = new Set<string>();
+    // The version active now, read once, after the locks: every record of this call is scored with it.
+    let scorer: Scorer | undefined;
     for (const p of prepared) {
       const link = known.get(`${p.input.referralId}\u0000${p.input.recordKey}`);
       if (link !== undefined) {
@@ -283,7 +301,8 @@ export function createPersonIndex(options: PersonIndexOptions): PersonIndex {
         resolutions.push(existingResolution(again));
         continue;
       }
-      resolutions.push(await resolveLocked(sql, p, at));
+      scorer ??= await scorerFor(sql);
+      resolutions.push(await resolveLocked(sql, scorer, p, at));
       indexedHere.add(p.input.recordKey);
     }
     return resolutions;

@@ -48,6 +48,8 @@ export interface PictureIdentityDeps {
   readonly store: IdentityStore;
   readonly personIndex: PersonIndex;
   readonly sections: PictureSections;
+  /** The model version subject-level matches are scored with (the prior, 0, with a live model); null when unversioned. */
+  readonly subjectModelVersion?: number | null | undefined;
 }
 
 /** Why a person-index possible match waits for a practitioner. */
@@ -86,7 +88,7 @@ async function possibleMatchesFor(
     .flatMap((m) => {
       const item = candidates.get(key(m.lookupId, m.personRef));
       if (item === undefined) return [];
-      return [{ id: m.id, kind: 'subject' as const, agency: item.agency, subjectRef: m.subjectRef, score: m.score, evidence: [...m.evidence], reason: m.reason ?? 'a practitioner must decide', candidate: candidateOf(item) }];
+      return [{ id: m.id, kind: 'subject' as const, agency: item.agency, subjectRef: m.subjectRef, score: m.score, evidence: [...m.evidence], modelVersion: deps.subjectModelVersion ?? null, reason: m.reason ?? 'a practitioner must decide', candidate: candidateOf(item) }];
     });
 
   const connectorOf = new Map(lookups.map((l) => [l.id, l.connectorId]));
@@ -107,6 +109,7 @@ async function possibleMatchesFor(
       subjectRef: item === undefined ? null : (subjectOf.get(key(item.fact.provenance.lookupId, item.fact.personRef)) ?? null),
       score: m.score,
       evidence: m.evidence.map((e) => ({ field: e.field, level: e.level, weight: e.weight })),
+      modelVersion: m.modelVersion,
       reason: PERSON_INDEX_REASON,
       candidate: item === undefined ? null : candidateOf(item),
     }];
@@ -127,6 +130,19 @@ export async function pictureIdentity(deps: PictureIdentityDeps, referralId: str
   const possibleMatches = await possibleMatchesFor(deps, referralId, view, matches, lookups);
   const agencyOf = new Map(lookups.map((l) => [l.id, l.agency]));
   const personFacts = visible.filter((i) => i.fact.kind === 'person');
+  // How the person index linked each record seen in this referral: shown beside the record, only
+  // for records the audience sees (the person facts handed over), with the model version that scored it.
+  const connectorOfLookup = new Map(lookups.map((l) => [l.id, l.connectorId]));
+  const linkOf = new Map<string, NonNullable<Picture['persons'][number]['records'][number]['personLink']>>();
+  for (const person of await deps.personIndex.personsOfReferral(deps.db, referralId)) {
+    for (const r of person.records) {
+      linkOf.set(r.recordKey, { hubPersonId: person.hubPersonId, outcome: r.outcome, score: r.score, evidence: r.evidence.map((e) => ({ field: e.field, level: e.level, weight: e.weight })), modelVersion: r.modelVersion });
+    }
+  }
+  const personLinkOf = (item: ItemRecord): Picture['persons'][number]['records'][number]['personLink'] => {
+    const connectorId = connectorOfLookup.get(item.fact.provenance.lookupId);
+    return item.fact.kind !== 'person' || connectorId === undefined ? null : (linkOf.get(recordKeyOf(item.fact, connectorId)) ?? null);
+  };
   const subjects = [
     ...referral.input.subjects.map((subject) => ({ subject, wave: 1, relationship: null })),
     ...discovered.map((d) => ({ subject: d.subject, wave: d.wave, relationship: d.relationship })),
@@ -150,7 +166,7 @@ export async function pictureIdentity(deps: PictureIdentityDeps, referralId: str
         .flatMap((m) => {
           const fact = personFacts.find((i) => i.fact.personRef === m.personRef && i.fact.provenance.lookupId === m.lookupId);
           const outcome = m.decision?.decision === 'confirmed' ? ('confirmed' as const) : ('match' as const);
-          return fact === undefined ? [] : [{ personRef: m.personRef, agency: fact.agency, factId: fact.fact.id, outcome, score: m.score, probability: m.probability, evidence: [...m.evidence] }];
+          return fact === undefined ? [] : [{ personRef: m.personRef, agency: fact.agency, factId: fact.fact.id, outcome, score: m.score, probability: m.probability, evidence: [...m.evidence], personLink: personLinkOf(fact) }];
         }),
       awaitingDecision: [...waiting].sort(([a], [b]) => a.localeCompare(b)).map(([agency, records]) => ({ agency, records })),
     };

@@ -16,7 +16,7 @@ export type KeyedKind = (typeof KEYED_KINDS)[number];
  * Work the engine starts on a schedule (BullMQ job schedulers, or the in-process runner's
  * timers). Each is idempotent and safe to run in several processes at once.
  */
-export const PERIODIC_KINDS = ['audit-seal', 'audit-checkpoint', 'outbox-sweep', 'recovery-sweep', 'retention', 'lookup-recovery'] as const;
+export const PERIODIC_KINDS = ['audit-seal', 'audit-checkpoint', 'outbox-sweep', 'recovery-sweep', 'retention', 'lookup-recovery', 'model-estimation'] as const;
 export type PeriodicKind = (typeof PERIODIC_KINDS)[number];
 
 export type JobKind = KeyedKind | PeriodicKind;
@@ -32,6 +32,7 @@ export const QUEUE_NAMES = {
   'recovery-sweep': 'mash-recovery-sweep',
   retention: 'mash-retention',
   'lookup-recovery': 'mash-lookup-recovery',
+  'model-estimation': 'mash-model-estimation',
 } as const satisfies Record<JobKind, string>;
 
 /**

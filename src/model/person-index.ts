@@ -75,6 +75,8 @@ export interface StoredLink {
   readonly outcome: LinkOutcome;
   readonly score: number | null;
   readonly evidence: readonly MatchEvidence[];
+  /** The model version that scored the link (person_index_models); null when the scorer was not a versioned model. */
+  readonly modelVersion: number | null;
   /** The record's open question, if one is pending. */
   readonly pendingMatchId: string | null;
 }
@@ -103,6 +105,8 @@ export interface IndexEntry {
   readonly outcome: LinkOutcome;
   readonly score: number | null;
   readonly evidence: readonly MatchEvidence[];
+  /** The model version that scored the link (person_index_models); null when the scorer was not a versioned model. */
+  readonly modelVersion: number | null;
   /** The record it was matched with (or the candidate of its question). */
   readonly matchedRecordId: number | null;
   readonly decidedBy: string | null;
@@ -130,6 +134,8 @@ export interface PersonRecordLink {
   readonly outcome: LinkOutcome;
   readonly score: number | null;
   readonly evidence: readonly MatchEvidence[];
+  /** The model version that scored the link (person_index_models); null when the scorer was not a versioned model. */
+  readonly modelVersion: number | null;
   /** The record it was matched with, when that record is seen in the same referral. */
   readonly matchedRecordKey: string | null;
   readonly decidedBy: string | null;
@@ -156,6 +162,8 @@ export interface PendingMatch {
   readonly candidatePersonId: string;
   readonly score: number;
   readonly evidence: readonly MatchEvidence[];
+  /** The model version that scored the link (person_index_models); null when the scorer was not a versioned model. */
+  readonly modelVersion: number | null;
   readonly createdAt: Date;
 }
 

@@ -28,6 +28,9 @@ export const PossibleMatch = z
     subjectRef: z.string().nullable().meta({ description: 'The subject the record may be (subject), or the subject it is matched to (person-index), when known.' }),
     score: z.number().meta({ description: 'log2 odds that the record is the person.' }),
     evidence: z.array(MatchEvidence),
+    modelVersion: z.number().int().nullable().optional().meta({
+      description: "The version of the person index's match model that scored it (GET /v1/person-index/models); subject-level matches are scored with the prior, version 0. Absent in pictures stored before versions were recorded.",
+    }),
     reason: z.string().meta({ description: 'Why a practitioner must decide, e.g. "5 distinct people match this subject".' }),
     candidate: z
       .object({
@@ -73,6 +76,17 @@ export const Picture = z.object({
           score: z.number(),
           probability: z.number(),
           evidence: z.array(MatchEvidence),
+          personLink: z
+            .object({
+              hubPersonId: z.string(),
+              outcome: z.enum(['match', 'possible', 'new', 'confirmed', 'rejected']),
+              score: z.number().nullable().meta({ description: 'log2 odds of the comparison behind the link; null when no candidate was found.' }),
+              evidence: z.array(MatchEvidence),
+              modelVersion: z.number().int().nullable().meta({ description: "The version of the person index's match model that scored the link (GET /v1/person-index/models)." }),
+            })
+            .nullable()
+            .optional()
+            .meta({ description: 'How the hub person index linked this record across referrals: to which hub person, how, with which evidence and which model version. Null when the record is not indexed.' }),
         }),
       ),
       awaitingDecision: z.array(z.object({ agency: Agency, records: z.number().int() })).meta({

@@ -60,6 +60,7 @@ const SHOWN_DATA: Readonly<Record<JobKind, z.ZodType>> = {
   'recovery-sweep': z.object({}).strict(),
   retention: z.object({}).strict(),
   'lookup-recovery': z.object({}).strict(),
+  'model-estimation': z.object({}).strict(),
 };
 
 /** The board: a Hono app to mount at {@link QUEUE_DASHBOARD_PATH}, and its Redis connection to close. */

@@ -17,6 +17,7 @@ export const PERIODIC_FAILURE: Readonly<Record<PeriodicKind, { readonly code: st
   'recovery-sweep': { code: 'RECOVERY.SWEEP_FAILED', message: 'recovery sweep failed' },
   retention: { code: 'RETENTION.FAILED', message: 'retention sweep failed' },
   'lookup-recovery': { code: 'RECOVERY.LOOKUPS_FAILED', message: 'lookup recovery failed' },
+  'model-estimation': { code: 'PERSON_INDEX.ESTIMATION_FAILED', message: 'person index model estimation failed' },
 };
 
 /** How long a periodic kind stays quiet about our store or queue being away after saying so. */

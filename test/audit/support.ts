@@ -90,6 +90,9 @@ export function entryOfEveryAction(at: Date, referralId: string): Record<AuditAc
     'research.next-wave': { ...base, actor: 'system:worker', action: 'research.next-wave', detail: { wave: 2, subjects: 2, relationships: ['parent', 'sibling'], lookups: 10 } },
     'identity.match-decided': { ...base, actor: 'practitioner-health', action: 'identity.match-decided', agency: 'health', subject: 'match_0123456789abcdef', detail: { decision: 'confirmed' } },
     'identity.linked': { ...base, actor: 'system:worker', action: 'identity.linked', detail: { linked: 3, possible: 1, created: 2 } },
+    // The person index's model: no referral, counts and reason codes only.
+    'person-index.model.estimated': { at, actor: 'system:worker', action: 'person-index.model.estimated', subject: 'model-version:2', detail: { version: 2, trigger: 'schedule', records: 5000, trainingPairs: 1200, candidatePairs: 9000, iterations: 41, converged: true, reasons: [] } },
+    'person-index.model.refused': { at, actor: 'manager-1', action: 'person-index.model.refused', subject: 'model-version:3', detail: { version: 3, trigger: 'request', records: 12, trainingPairs: 0, candidatePairs: 0, iterations: 0, converged: false, reasons: ['too-few-records', 'too-few-pairs'] } },
     'retention.destroyed': { ...base, actor: 'system:worker', action: 'retention.destroyed', detail: { owners: ['hub', 'health', 'police'], retentionDays: 365 } },
   };
 }

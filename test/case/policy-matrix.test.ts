@@ -104,6 +104,9 @@ const ROUTES: readonly RouteCase[] = [
   { name: 'GET /v1/audit/report', allowed: ['auditor'], request: () => ({ method: 'GET', path: '/v1/audit/report?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z' }) },
   // Performance reports (governance rec. 13): counts only, the manager's, for the board.
   { name: 'GET /v1/reports/performance', allowed: ['manager'], request: () => ({ method: 'GET', path: '/v1/reports/performance?from=2026-01-01&to=2027-01-01' }) },
+  // The person index's model versions (counts and status, no personal data), and an estimation run now: the manager's.
+  { name: 'GET /v1/person-index/models', allowed: ['manager'], request: () => ({ method: 'GET', path: '/v1/person-index/models' }) },
+  { name: 'POST /v1/person-index/models/estimate', allowed: ['manager'], request: () => ({ method: 'POST', path: '/v1/person-index/models/estimate' }) },
   { name: 'GET /v1/connectors', allowed: ['police-admin'], request: () => ({ method: 'GET', path: '/v1/connectors' }) },
   {
     name: 'PUT /v1/connectors/:id (a police connector)',

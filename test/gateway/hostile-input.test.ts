@@ -76,6 +76,8 @@ const CALLERS: Readonly<Record<string, Caller>> = {
   'GET /v1/reports/performance': { role: 'hub-manager', query: { from: '2026-01-01', to: '2026-12-31T00:00:00Z' } },
   'GET /v1/possible-matches': { role: 'hub-practitioner', agency: 'police', query: { kind: 'subject', agency: 'police', limit: '10' } },
   'POST /v1/possible-matches/{matchId}': { role: 'hub-manager', body: { decision: 'reject', reason: 'Synthetic.' } },
+  'GET /v1/person-index/models': { role: 'hub-manager' },
+  'POST /v1/person-index/models/estimate': { role: 'hub-manager' },
 };
 
 let harness: FirewallHarness;

@@ -62,7 +62,8 @@ describe.each(STORE_KINDS)('possible matches on $name', (kind) => {
       expect(possible.outcome).toBe('possible');
       const pending = await pendingInPicture(first, EDUCATION);
       expect(pending).toHaveLength(1);
-      expect(pending[0]).toMatchObject({ kind: 'person-index', agency: 'education' });
+      // With the version of the person index's model that scored it (the prior, 0, before any estimation).
+      expect(pending[0]).toMatchObject({ kind: 'person-index', agency: 'education', modelVersion: 0 });
       // Not revealed by its owner: not the manager's, nor another agency's, to see or decide.
       expect(await pendingInPicture(first)).toEqual([]);
       expect(await pendingInPicture(first, HOUSING)).toEqual([]);

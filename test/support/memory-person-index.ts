@@ -17,6 +17,7 @@ export interface MemoryRecord {
   outcome: LinkOutcome;
   score: number | null;
   evidence: readonly MatchEvidence[];
+  modelVersion: number | null;
   matchedRecordId: number | null;
   decidedBy: string | null;
 }
@@ -29,6 +30,7 @@ interface MemoryQuestion {
   readonly candidateRecordId: number | null;
   readonly score: number;
   readonly evidence: readonly MatchEvidence[];
+  readonly modelVersion?: number | null;
   status: 'pending' | 'confirmed' | 'rejected';
   reason: string | null;
   readonly createdAt: Date;
@@ -74,7 +76,7 @@ export function memoryPersonIndexStore(blockingKeys: (record: IndexedRecord) => 
     seed(recordKey, record, hubPersonId, outcome = 'new') {
       const full: IndexedRecord = { ...record, id: recordKey };
       const recordId = records.length + 1;
-      records.push({ recordId, recordKey, record: full, digests: digestKeys(blockingKeys(full)), hubPersonId, outcome, score: null, evidence: [], matchedRecordId: null, decidedBy: null });
+      records.push({ recordId, recordKey, record: full, digests: digestKeys(blockingKeys(full)), hubPersonId, outcome, score: null, evidence: [], modelVersion: null, matchedRecordId: null, decidedBy: null });
       return recordId;
     },
     digestKeys,
@@ -98,7 +100,7 @@ export function memoryPersonIndexStore(blockingKeys: (record: IndexedRecord) => 
         if (record === undefined) continue;
         sightings.add(`${record.recordId}:${referralId}`);
         const pending = questions.find((q) => q.recordId === record.recordId && q.status === 'pending');
-        links.set(recordKey, { recordId: record.recordId, hubPersonId: record.hubPersonId, outcome: record.outcome, score: record.score, evidence: record.evidence, pendingMatchId: pending?.id ?? null });
+        links.set(recordKey, { recordId: record.recordId, hubPersonId: record.hubPersonId, outcome: record.outcome, score: record.score, evidence: record.evidence, modelVersion: record.modelVersion, pendingMatchId: pending?.id ?? null });
       }
       return Promise.resolve(links);
     },
@@ -130,12 +132,13 @@ export function memoryPersonIndexStore(blockingKeys: (record: IndexedRecord) => 
         outcome: entry.outcome,
         score: entry.score,
         evidence: entry.evidence,
+        modelVersion: entry.modelVersion,
         matchedRecordId: entry.matchedRecordId,
         decidedBy: entry.decidedBy,
       });
       sightings.add(`${recordId}:${entry.referralId}`);
       if (entry.question !== null) {
-        questions.push({ id: entry.question.id, recordId, referralId: entry.referralId, candidatePersonId: entry.question.candidatePersonId, candidateRecordId: entry.matchedRecordId, score: entry.score ?? 0, evidence: entry.evidence, status: 'pending', reason: null, createdAt: entry.at });
+        questions.push({ id: entry.question.id, recordId, referralId: entry.referralId, candidatePersonId: entry.question.candidatePersonId, candidateRecordId: entry.matchedRecordId, score: entry.score ?? 0, evidence: entry.evidence, modelVersion: entry.modelVersion, status: 'pending', reason: null, createdAt: entry.at });
       }
       return Promise.resolve();
     },
@@ -168,7 +171,7 @@ export function memoryPersonIndexStore(blockingKeys: (record: IndexedRecord) => 
     confirmLink(_sql, question, by) {
       log('confirmLink');
       const record = records.find((r) => r.recordId === question.recordId);
-      if (record !== undefined) Object.assign(record, { outcome: 'confirmed', score: question.score, evidence: question.evidence, matchedRecordId: question.candidateRecordId, decidedBy: by });
+      if (record !== undefined) Object.assign(record, { outcome: 'confirmed', score: question.score, evidence: question.evidence, modelVersion: questions.find((q) => q.id === question.id)?.modelVersion ?? null, matchedRecordId: question.candidateRecordId, decidedBy: by });
       return Promise.resolve();
     },
     rejectLink(_sql, question, by) {
@@ -185,7 +188,7 @@ export function memoryPersonIndexStore(blockingKeys: (record: IndexedRecord) => 
         .filter((q) => q.status === 'pending' && sightings.has(`${q.recordId}:${referralId}`))
         .map((q) => {
           const { recordKey, hubPersonId } = questionOf(q);
-          return { id: q.id, recordKey, hubPersonId, candidatePersonId: q.candidatePersonId, score: q.score, evidence: q.evidence, createdAt: q.createdAt };
+          return { id: q.id, recordKey, hubPersonId, candidatePersonId: q.candidatePersonId, score: q.score, evidence: q.evidence, modelVersion: q.modelVersion ?? null, createdAt: q.createdAt };
         });
       return Promise.resolve(pending);
     },

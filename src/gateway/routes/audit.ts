@@ -72,7 +72,7 @@ const entriesRoute = createRoute({
       referralId: z.uuid().optional(),
       actor: z.string().min(1).max(200).optional(),
       agency: Agency.optional().meta({ description: "The entry's agency column or, for lookups and notices, the agency in its detail." }),
-      action: z.string().regex(/^[a-z]+(\.[a-z-]+)+$/, 'must be an audit action such as picture.viewed').max(60).optional(),
+      action: z.string().regex(/^[a-z]+(-[a-z]+)*(\.[a-z-]+)+$/, 'must be an audit action such as picture.viewed').max(60).optional(),
       from: Instant.optional().meta({ description: 'Inclusive.' }),
       to: Instant.optional().meta({ description: 'Exclusive.' }),
       after: z.string().regex(/^\d{1,18}$/, 'must be a seq from a previous page').default('0'),

@@ -100,9 +100,9 @@ export async function mergePersons(sql: Sql, from: string, into: string, possibl
        UPDATE possible_matches AS pm SET status = 'confirmed', decided_by = $2, decided_at = $3
        FROM person_links AS l
        WHERE l.record_id = pm.record_id AND pm.status = 'pending' AND l.hub_person_id = pm.candidate_person_id AND pm.id <> $1
-       RETURNING pm.record_id, pm.score, pm.evidence, pm.candidate_record_id
+       RETURNING pm.record_id, pm.score, pm.evidence, pm.candidate_record_id, pm.model_version
      )
-     UPDATE person_links AS l SET outcome = 'confirmed', score = closed.score, evidence = closed.evidence,
+     UPDATE person_links AS l SET outcome = 'confirmed', score = closed.score, evidence = closed.evidence, model_version = closed.model_version,
        matched_record_id = closed.candidate_record_id, decided_by = $2, linked_at = $3
      FROM closed WHERE l.record_id = closed.record_id AND l.outcome = 'possible'`,
     [possibleMatchId, by, at],
@@ -110,12 +110,13 @@ export async function mergePersons(sql: Sql, from: string, into: string, possibl
   return moved.length;
 }
 
-/** Marks a record's link confirmed by a practitioner, with the question's score and evidence. */
+/** Marks a record's link confirmed by a practitioner, with the question's score, evidence and the model version that scored it. */
 export async function confirmLink(sql: Sql, question: IndexQuestion, by: string, at: Date): Promise<void> {
   await sql.query(
-    `UPDATE person_links SET outcome = 'confirmed', score = $2, evidence = $3::jsonb, matched_record_id = $4::bigint, decided_by = $5, linked_at = $6
+    `UPDATE person_links SET outcome = 'confirmed', score = $2, evidence = $3::jsonb, matched_record_id = $4::bigint, decided_by = $5, linked_at = $6,
+       model_version = (SELECT pm.model_version FROM possible_matches AS pm WHERE pm.id = $7::uuid)
      WHERE record_id = $1`,
-    [question.recordId, question.score, JSON.stringify(question.evidence), question.candidateRecordId === null ? null : String(question.candidateRecordId), by, at],
+    [question.recordId, question.score, JSON.stringify(question.evidence), question.candidateRecordId === null ? null : String(question.candidateRecordId), by, at, question.id],
   );
 }
 

@@ -59,6 +59,7 @@ interface LinkRow {
   outcome: LinkOutcome;
   score: number | null;
   evidence: unknown;
+  model_version: number | null;
   possible_match_id: string | null;
 }
 
@@ -72,7 +73,7 @@ export async function sightRecords(sql: Sql, recordKeys: readonly string[], refe
   if (recordKeys.length === 0) return links;
   const rows = await sql.query<LinkRow & { record_key: string }>(
     `WITH link AS (
-       SELECT r.id, r.record_key, l.hub_person_id, l.outcome, l.score, l.evidence,
+       SELECT r.id, r.record_key, l.hub_person_id, l.outcome, l.score, l.evidence, l.model_version,
               (SELECT pm.id FROM possible_matches AS pm WHERE pm.record_id = r.id AND pm.status = 'pending' ORDER BY pm.created_at LIMIT 1) AS possible_match_id
          FROM person_index_records AS r JOIN person_links AS l ON l.record_id = r.id
         WHERE r.record_key = ANY($1::text[])
@@ -86,13 +87,13 @@ export async function sightRecords(sql: Sql, recordKeys: readonly string[], refe
        ON CONFLICT (referral_id, record_id) DO UPDATE SET subject_ref = EXCLUDED.subject_ref
         WHERE person_index_sightings.subject_ref IS NULL AND EXCLUDED.subject_ref IS NOT NULL
      )
-     SELECT id::float8 AS id, record_key, hub_person_id, outcome, score, evidence, possible_match_id FROM link`,
+     SELECT id::float8 AS id, record_key, hub_person_id, outcome, score, evidence, model_version, possible_match_id FROM link`,
     [[...new Set(recordKeys)], referralId, at, [...subjectOf.keys()], [...subjectOf.values()]],
   );
   for (const row of rows) {
     if (links.has(row.record_key)) continue;
     const evidence = EvidenceList.safeParse(row.evidence);
-    links.set(row.record_key, { recordId: row.id, hubPersonId: row.hub_person_id, outcome: row.outcome, score: row.score, evidence: evidence.success ? evidence.data : [], pendingMatchId: row.possible_match_id });
+    links.set(row.record_key, { recordId: row.id, hubPersonId: row.hub_person_id, outcome: row.outcome, score: row.score, evidence: evidence.success ? evidence.data : [], modelVersion: row.model_version, pendingMatchId: row.possible_match_id });
   }
   return links;
 }
@@ -119,11 +120,11 @@ WITH person AS (
 ), seen AS (
   INSERT INTO person_index_sightings (record_id, referral_id, seen_at, subject_ref) SELECT rec.id, $3, $6, $15 FROM rec
 ), link AS (
-  INSERT INTO person_links (record_id, hub_person_id, outcome, score, evidence, matched_record_id, decided_by, linked_at)
-  SELECT rec.id, $1::uuid, $8, $9, $10::jsonb, $11::bigint, $12, $6 FROM rec
+  INSERT INTO person_links (record_id, hub_person_id, outcome, score, evidence, matched_record_id, decided_by, linked_at, model_version)
+  SELECT rec.id, $1::uuid, $8, $9, $10::jsonb, $11::bigint, $12, $6, $16::integer FROM rec
 ), question AS (
-  INSERT INTO possible_matches (id, record_id, referral_id, candidate_person_id, candidate_record_id, score, evidence, status, created_at)
-  SELECT $13::uuid, rec.id, $3, $14::uuid, $11::bigint, $9, $10::jsonb, 'pending', $6 FROM rec WHERE $13::uuid IS NOT NULL
+  INSERT INTO possible_matches (id, record_id, referral_id, candidate_person_id, candidate_record_id, score, evidence, status, created_at, model_version)
+  SELECT $13::uuid, rec.id, $3, $14::uuid, $11::bigint, $9, $10::jsonb, 'pending', $6, $16::integer FROM rec WHERE $13::uuid IS NOT NULL
 )
 SELECT rec.id::float8 AS id FROM rec`;
 
@@ -145,5 +146,6 @@ export async function insertEntry(codec: IndexCodec, sql: Sql, entry: IndexEntry
     entry.question?.id ?? null,
     entry.question?.candidatePersonId ?? null,
     entry.subjectRef ?? null,
+    entry.modelVersion,
   ]);
 }

@@ -24,11 +24,12 @@ export async function personsOfReferral(sql: Sql, referralId: string): Promise<R
     outcome: LinkOutcome;
     score: number | null;
     evidence: unknown;
+    model_version: number | null;
     matched_record_key: string | null;
     decided_by: string | null;
     linked_at: Date;
   }>(
-    `SELECT l.hub_person_id, r.record_key, l.outcome, l.score, l.evidence, m.record_key AS matched_record_key, l.decided_by, l.linked_at
+    `SELECT l.hub_person_id, r.record_key, l.outcome, l.score, l.evidence, l.model_version, m.record_key AS matched_record_key, l.decided_by, l.linked_at
      FROM person_index_sightings AS s
      JOIN person_index_records AS r ON r.id = s.record_id
      JOIN person_links AS l ON l.record_id = r.id
@@ -46,6 +47,7 @@ export async function personsOfReferral(sql: Sql, referralId: string): Promise<R
       outcome: row.outcome,
       score: row.score,
       evidence: evidenceOf(row.evidence),
+      modelVersion: row.model_version,
       matchedRecordKey: row.matched_record_key,
       decidedBy: row.decided_by,
       linkedAt: row.linked_at,
@@ -69,8 +71,8 @@ export async function personsOfReferral(sql: Sql, referralId: string): Promise<R
 
 /** Possible matches still waiting for a practitioner, for records seen in a referral. */
 export async function pendingMatches(sql: Sql, referralId: string): Promise<PendingMatch[]> {
-  const rows = await sql.query<{ id: string; record_key: string; hub_person_id: string; candidate_person_id: string; score: number; evidence: unknown; created_at: Date }>(
-    `SELECT pm.id, r.record_key, l.hub_person_id, pm.candidate_person_id, pm.score, pm.evidence, pm.created_at
+  const rows = await sql.query<{ id: string; record_key: string; hub_person_id: string; candidate_person_id: string; score: number; evidence: unknown; model_version: number | null; created_at: Date }>(
+    `SELECT pm.id, r.record_key, l.hub_person_id, pm.candidate_person_id, pm.score, pm.evidence, pm.model_version, pm.created_at
      FROM possible_matches AS pm
      JOIN person_index_records AS r ON r.id = pm.record_id
      JOIN person_links AS l ON l.record_id = pm.record_id
@@ -86,6 +88,7 @@ export async function pendingMatches(sql: Sql, referralId: string): Promise<Pend
     candidatePersonId: r.candidate_person_id,
     score: r.score,
     evidence: evidenceOf(r.evidence),
+    modelVersion: r.model_version,
     createdAt: r.created_at,
   }));
 }
