@@ -18,16 +18,16 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../lib/clock.ts';
-import type { ModelVersionSummary, RefusalReason } from '../model/person-index-model.ts';
+import type { ModelVersionSummary } from '../model/person-index-model.ts';
 import type { Db, Sql } from '../store/db.ts';
-import { candidatePairs } from './engine/blocking.ts';
 import { FIELDS, LEVELS } from './engine/comparators.ts';
-import { compareCandidates, estimateFromCompared, type EstimateOptions, type Estimation } from './engine/estimate.ts';
+import type { EstimateOptions } from './engine/estimate.ts';
 import { createMatcher, type Matcher } from './engine/matcher.ts';
 import { assertModel, defaultModel, type MatchModel, type OutcomeThresholds } from './engine/model.ts';
-import { prepareRecord } from './engine/record.ts';
+import type { PersonRecord } from './engine/record.ts';
 import type { AppendModelAudit, ModelStore } from './model-port.ts';
 import { DEFAULT_QUALITY_RULES, judgeEstimation, type QualityRules } from './model-quality.ts';
+import { trainInThread, type TrainingOptions, type TrainingResult } from './model-training.ts';
 import { z } from 'zod';
 
 /** The matcher the index scores with now, and the version it was built from. */
@@ -89,8 +89,6 @@ export const ENGINE_SHAPE = createHash('sha256')
 /** Matchers kept per version: the active one and the few before it that transactions still in flight may use. */
 const CACHED_VERSIONS = 4;
 
-/** Pairs sharing a person-level key train m unless there are fewer than this (estimate.ts `patternsOf`, which then trains on every candidate). */
-const FEW_PERSONAL_PAIRS = 20;
 
 // The stored parameters: the model without its term frequencies. Checked loosely here (a model may
 // gain fields and levels), then in full by `assertModel`.
@@ -150,22 +148,14 @@ export function createLiveModel(options: LiveModelOptions): LiveModel {
   /** The index's fingerprint as versions are keyed: its records, and the engine's comparison shape. */
   const fingerprintOf = (records: string): string => `${records}:${ENGINE_SHAPE}`;
 
-  /** Runs EM when there is enough to run it on; the counts either way. */
-  const train = (records: Parameters<typeof prepareRecord>[0][]): { trainingPairs: number; candidatePairs: number; estimation?: Estimation; failed?: RefusalReason } => {
-    const prepared = records.map(prepareRecord);
-    const compared = compareCandidates(prepared, candidatePairs(prepared));
-    let personal = 0;
-    for (const p of compared.personal) personal += p;
-    const candidates = compared.left.length;
-    const trainingPairs = personal < FEW_PERSONAL_PAIRS ? candidates : personal;
-    if (records.length < rules.minRecords || trainingPairs < rules.minTrainingPairs) return { trainingPairs, candidatePairs: candidates };
-    try {
-      const estimation = estimateFromCompared(prepared, compared, { maxIterations: 1_000, ...options.em, ...(options.thresholds === undefined ? {} : { thresholds: options.thresholds }) });
-      return { trainingPairs, candidatePairs: candidates, estimation };
-    } catch (error) {
-      // The engine's errors name fields and counts, never values; the class name is enough here.
-      return { trainingPairs, candidatePairs: candidates, failed: { code: 'estimation-failed', message: `the estimation failed (${error instanceof Error ? error.name : 'unknown error'})` } };
-    }
+  /** Runs the training in a thread of its own (model-training.ts says why). */
+  const train = (records: readonly PersonRecord[]): Promise<TrainingResult> => {
+    const training: TrainingOptions = {
+      minRecords: rules.minRecords,
+      minTrainingPairs: rules.minTrainingPairs,
+      em: { maxIterations: 1_000, ...options.em, ...(options.thresholds === undefined ? {} : { thresholds: options.thresholds }) },
+    };
+    return trainInThread(records, training);
   };
 
   const summaryFor = async (fingerprint: string): Promise<ModelVersionSummary> => {
@@ -183,7 +173,7 @@ export function createLiveModel(options: LiveModelOptions): LiveModel {
       if (known !== undefined) return { kind: 'unchanged', version: known };
       const snapshot = await db.transaction((tx) => store.trainingSnapshot(tx, maxRecords));
       const fingerprint = fingerprintOf(snapshot.fingerprint);
-      const trained = train([...snapshot.records]);
+      const trained = await train(snapshot.records);
       const reasons = [...(trained.failed === undefined ? [] : [trained.failed]), ...judgeEstimation({ records: snapshot.records.length, trainingPairs: trained.trainingPairs, estimation: trained.estimation }, rules)];
       const status = reasons.length === 0 ? 'active' : 'refused';
       const estimation = trained.estimation;
