@@ -4,23 +4,14 @@
  * a child it already knows; at start the index writes every record's keys again from its sealed
  * record, once, on both stores (docs/decisions.md "Blocking keys are re-keyed when they change").
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCKING_SCHEME, blockingKeys, createMatcher, createPersonIndex, defaultModel } from '../../src/identity/index.ts';
 import type { IndexedRecord } from '../../src/model/person-index.ts';
-import type { Db, Sql } from '../../src/store/db.ts';
+import type { Db } from '../../src/store/db.ts';
 import { createIndexCodec, createPersonIndexStore, deriveIndexKey } from '../../src/store/person-index.ts';
 import { openTestStore, STORE_KINDS } from '../support/stores.ts';
-
-async function newReferral(sql: Sql): Promise<string> {
-  const id = randomUUID();
-  await sql.query(
-    `INSERT INTO referrals (id, status, rag, threshold, received_at, sla_due_at, sla_at_risk_at, submitted_by, sealed_body)
-     VALUES ($1, 'received', 'red', 'child-protection', now(), now(), now(), 'test', '\\x00'::bytea)`,
-    [id],
-  );
-  return id;
-}
+import { loadingReferral } from './support/model-index.ts';
 
 // Synthetic people only: one child as the GP and, with a slip in the surname, the school hold him.
 const health: IndexedRecord = { id: 'x', given: ['Ibrahim'], family: 'Fadgelock', birthDate: '2016-06-24', sex: 'male', postcode: 'WF17 8HR' };
@@ -45,7 +36,7 @@ describe.each(STORE_KINDS)('person index re-keying on $name', (kind) => {
     const at = new Date('2026-12-05T09:00:00Z');
     expect(await db.transaction((tx) => index.ensureKeyScheme(tx, at))).toEqual({ from: '1', to: BLOCKING_SCHEME, records: 0 });
 
-    const referral = await newReferral(db);
+    const referral = await loadingReferral(db);
     const first = await db.transaction((tx) => index.resolve(tx, { recordKey: 'health:gp:p-1', referralId: referral, record: health }, at));
     // As an older release filed it: other key names, so other digests.
     const old = blockingKeys({ ...health, id: 'health:gp:p-1' }).map((k) => codec.digest(`v1-${k}`));
@@ -72,7 +63,7 @@ describe.each(STORE_KINDS)('person index re-keying on $name', (kind) => {
 
     expect((await db.transaction((tx) => store.searchCandidates(tx, schoolDigests, limits, []))).found).toBe(1);
     // And resolving it links it to the child's hub person.
-    const later = await newReferral(db);
+    const later = await loadingReferral(db);
     const second = await db.transaction((tx) => index.resolve(tx, { recordKey: 'education:mis:s-9', referralId: later, record: school }, at));
     expect(second.outcome).toBe('match');
     expect(second.hubPersonId).toBe(first.hubPersonId);

@@ -12,7 +12,7 @@ import { Rag, ReferralStatus } from '../../model/referral.ts';
 import type { AppDeps } from '../env.ts';
 import { DecisionBody, PublishBody, ReleaseBody } from '../routes/case.ts';
 import { factsSection, managerSection, previewBody, releaseRestSection, undecidedBody } from './case-pages.ts';
-import { formOf, render, requireUser } from './kit.ts';
+import { formOf, matchDecisionOf, render, requireUser } from './kit.ts';
 import { page } from './layout.ts';
 import { queuePage, referralPage } from './pages.ts';
 import { chronologySection, familySection, possibleMatchesSection } from './people.ts';
@@ -139,23 +139,13 @@ export function registerCaseRoutes(app: Hono<ConsoleEnv>, deps: AppDeps, cases: 
     return backTo(c, id, 'released', `#item-${itemId}`);
   });
 
-  const MatchForm = z.object({ decision: z.enum(['confirm', 'reject']), reason: z.string().trim().min(1).max(2000) });
   app.post('/console/referrals/:id/matches/:matchId', async (c) => {
     const posted = await formOf(c);
     if (posted instanceof Response) return posted;
     const id = referralIdOf(c);
-    const matchId = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).safeParse(c.req.param('matchId'));
-    if (!matchId.success) throw new MashError('MATCH.NOT_FOUND', 'no possible match has this address');
-    const parsed = MatchForm.safeParse({ decision: posted.form.decision, reason: posted.form.reason ?? '' });
-    if (!parsed.success) {
-      const fields = new Set(parsed.error.issues.map((issue) => issue.path[0]));
-      const errors = [
-        ...(fields.has('decision') ? [{ href: `#confirm-${matchId.data}`, text: 'Select whether this is the same person' }] : []),
-        ...(fields.has('reason') ? [{ href: `#reason-${matchId.data}`, text: 'Enter the reason for your decision' }] : []),
-      ];
-      return showReferral(c, posted.user, id, { errors, status: 400 });
-    }
-    await cases.of(posted.user.principal).decidePossibleMatch(id, matchId.data, parsed.data);
+    const answer = matchDecisionOf(c.req.param('matchId'), posted.form);
+    if ('errors' in answer) return showReferral(c, posted.user, id, { errors: answer.errors, status: 400 });
+    await cases.of(posted.user.principal).decidePossibleMatch(id, answer.matchId, answer.decision);
     return backTo(c, id, 'matched');
   });
 

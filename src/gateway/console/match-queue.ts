@@ -14,7 +14,7 @@ import type { Cases } from '../../case/repository.ts';
 import { MashError } from '../../lib/errors.ts';
 import type { WorkingCalendar } from '../../model/working-calendar.ts';
 import type { AppDeps } from '../env.ts';
-import { formOf, render, requireUser } from './kit.ts';
+import { formOf, matchDecisionOf, render, requireUser } from './kit.ts';
 import { agencyName, csrfInput, page, tableHead, type Markup } from './layout.ts';
 import { formatTime, RAG_TAGS, slaCountdown, STANDINGS } from './pages.ts';
 import type { ConsoleEnv, ConsoleUser } from './session.ts';
@@ -22,8 +22,6 @@ import type { ConsoleEnv, ConsoleUser } from './session.ts';
 const PATH = '/console/possible-matches';
 const PAGE_SIZE = 25;
 const QueueQuery = z.object({ cursor: z.string().min(1).max(300).optional(), done: z.literal('matched').optional() });
-const MatchForm = z.object({ decision: z.enum(['confirm', 'reject']), reason: z.string().trim().min(1).max(2000) });
-const MatchId = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/);
 
 interface Clock {
   readonly now: Date;
@@ -118,18 +116,9 @@ export function registerMatchQueueRoutes(app: Hono<ConsoleEnv>, deps: AppDeps, c
   app.post(`${PATH}/:matchId`, async (c) => {
     const posted = await formOf(c);
     if (posted instanceof Response) return posted;
-    const matchId = MatchId.safeParse(c.req.param('matchId'));
-    if (!matchId.success) throw new MashError('MATCH.NOT_FOUND', 'no possible match has this address');
-    const parsed = MatchForm.safeParse({ decision: posted.form.decision, reason: posted.form.reason ?? '' });
-    if (!parsed.success) {
-      const fields = new Set(parsed.error.issues.map((issue) => issue.path[0]));
-      const errors = [
-        ...(fields.has('decision') ? [{ href: `#confirm-${matchId.data}`, text: 'Select whether this is the same person' }] : []),
-        ...(fields.has('reason') ? [{ href: `#reason-${matchId.data}`, text: 'Enter the reason for your decision' }] : []),
-      ];
-      return show(c, posted.user, { errors, status: 400 });
-    }
-    await cases.of(posted.user.principal).decideQueuedMatch(matchId.data, parsed.data);
+    const answer = matchDecisionOf(c.req.param('matchId'), posted.form);
+    if ('errors' in answer) return show(c, posted.user, { errors: answer.errors, status: 400 });
+    await cases.of(posted.user.principal).decideQueuedMatch(answer.matchId, answer.decision);
     return c.redirect(`${PATH}?done=matched`, 303);
   });
 }
