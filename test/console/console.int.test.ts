@@ -197,6 +197,19 @@ describe('the console in a browser', () => {
       expect(await health.count()).toBeGreaterThan(0);
       expect(await health.count()).toBeLessThan(all);
       for (const row of await health.all()) expect(await row.locator('td').nth(3).textContent()).toContain('Health');
+      // Every matched record says how it was matched, and its evidence can be read: comparisons,
+      // levels and weights, and for the link across referrals the model version that scored it.
+      const records = page.locator('#records ~ ul.govuk-list > li');
+      expect(await records.count()).toBeGreaterThanOrEqual(5);
+      const first = records.first();
+      expect(await first.textContent()).toMatch(/matched automatically|confirmed by a practitioner/);
+      await first.getByText('Why this record is this person').click();
+      const rows = first.locator('details[open] tbody tr');
+      expect(await rows.count()).toBeGreaterThan(0);
+      expect(await rows.first().locator('td').nth(2).textContent()).toMatch(/^[+-]\d+\.\d$/);
+      const acrossReferrals = page.locator('#records ~ ul.govuk-list details').filter({ hasText: 'Why it was linked across referrals' });
+      expect(await acrossReferrals.count()).toBeGreaterThan(0);
+      expect(await acrossReferrals.first().locator('caption').textContent({ timeout: 1_000 })).toMatch(/scored by model version \d+/);
       await expectAccessible(page, 'referral-family-chronology');
     } finally {
       await context.close();
@@ -211,6 +224,10 @@ describe('the console in a browser', () => {
       await signIn(owner.page, { name: 'Kim Owner', role: 'hub-practitioner', agency: match.agency });
       await owner.page.goto(`${base()}/console/referrals/${referralId}`);
       const card = owner.page.locator(`#match-${match.id}`);
+      // The owner can read why the record may be the person before deciding.
+      await card.getByText(/Why it may be this person \(\d+\.\d %\)/).click();
+      expect(await card.locator('details[open] caption').textContent()).toContain('scored by model version 0');
+      expect(await card.locator('details[open] tbody tr').count()).toBeGreaterThan(0);
       await card.getByRole('button', { name: /Save/ }).click();
       expect(await owner.page.locator('.govuk-error-summary').textContent()).toContain('Select whether this is the same person');
       await owner.page.locator(`#match-${match.id}`).getByLabel('No, reject').check();

@@ -15,7 +15,7 @@ import { factsSection, managerSection, previewBody, releaseRestSection, undecide
 import { formOf, matchDecisionOf, render, requireUser } from './kit.ts';
 import { page } from './layout.ts';
 import { queuePage, referralPage } from './pages.ts';
-import { chronologySection, familySection, possibleMatchesSection } from './people.ts';
+import { chronologySection, familySection, possibleMatchesSection, recordsSection } from './people.ts';
 import type { ConsoleEnv, ConsoleUser } from './session.ts';
 
 const QueueQuery = z
@@ -70,7 +70,7 @@ export function registerCaseRoutes(app: Hono<ConsoleEnv>, deps: AppDeps, cases: 
     const view = await repository.status(id);
     const picture = Picture.parse(JSON.parse((await repository.picture(id)).json));
     const chronology = { agency: c.req.query('agency'), kind: c.req.query('kind') };
-    const sections = [possibleMatchesSection(user, id, picture), familySection(picture), chronologySection(id, picture, chronology), releaseRestSection(user, id, picture), factsSection(user, id, picture), managerSection(user, id)];
+    const sections = [possibleMatchesSection(user, id, picture), familySection(picture), recordsSection(picture), chronologySection(id, picture, chronology), releaseRestSection(user, id, picture), factsSection(user, id, picture), managerSection(user, id)];
     return render(c, referralPage(user, view, { now: deps.clock.now(), calendar: deps.sla.calendar }, { sections, notice: extra.notice, errors: extra.errors }), extra.status ?? 200);
   };
 

@@ -142,6 +142,60 @@ ${shown.map(
 }`;
 }
 
+/** The words a practitioner reads for a comparison's field (the engine's names otherwise). */
+const FIELD_NAMES: Readonly<Record<string, string>> = {
+  given: 'First name', family: 'Family name', birthDate: 'Date of birth', sex: 'Sex', address: 'Address', town: 'Town',
+  email: 'E-mail', otherId: 'Other identifier', nhsUnchecked: 'NHS number (not checked)', nhsNumber: 'NHS number', upn: 'UPN', pncId: 'PNC ID',
+};
+
+type Evidence = Picture['possibleMatches'][number]['evidence'];
+
+/**
+ * Why two records were judged one person (or may be): each comparison, the level it reached and
+ * its weight in bits, and the model version that scored it — the evidence the hub keeps with
+ * every link (docs/decisions.md "The live person index trains its own model"), for the
+ * practitioner to read. Closed by default (GOV.UK details).
+ */
+export function evidenceDetails(summary: string, evidence: Evidence, modelVersion: number | null | undefined): Markup {
+  const counted = evidence.filter((e) => e.weight !== 0);
+  const uncounted = evidence.filter((e) => e.weight === 0);
+  return html`<details class="govuk-details govuk-!-margin-bottom-2"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">${summary}</span></summary>
+<div class="govuk-details__text">
+<table class="govuk-table govuk-!-font-size-16"><caption class="govuk-table__caption govuk-table__caption--s">Comparisons and their weights${modelVersion === null || modelVersion === undefined ? '' : `, scored by model version ${modelVersion}`}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Compared</th><th scope="col" class="govuk-table__header">Result</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Weight (bits)</th></tr></thead>
+<tbody class="govuk-table__body">${counted.map((e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${FIELD_NAMES[e.field] ?? e.field}</td><td class="govuk-table__cell">${e.level}</td><td class="govuk-table__cell govuk-table__cell--numeric">${e.weight > 0 ? '+' : ''}${e.weight.toFixed(1)}</td></tr>`)}</tbody>
+</table>
+${uncounted.length === 0 ? '' : html`<p class="govuk-body-s">Not counted: ${uncounted.map((e) => `${FIELD_NAMES[e.field] ?? e.field} (${e.level})`).join(', ')}.</p>`}
+</div></details>`;
+}
+
+const HOW_LINKED: Readonly<Record<string, string>> = {
+  match: 'matched automatically', possible: 'possible match, awaiting a decision', new: 'a new person to the hub', confirmed: 'confirmed by a practitioner', rejected: 'rejected by a practitioner',
+};
+
+/**
+ * How each record in the picture came to be this case's person: matched automatically or
+ * confirmed, with what probability and evidence; and how the hub person index linked it across
+ * referrals (to which hub person, scored by which model version).
+ */
+export function recordsSection(picture: Picture): Markup {
+  const persons = picture.persons.filter((p) => p.records.length > 0);
+  if (persons.length === 0) return html``;
+  return html`<h2 class="govuk-heading-m" id="records">How the records were matched</h2>
+${persons.map(
+  (p) => html`<h3 class="govuk-heading-s">${personName(picture, p.subjectRef)} <span class="govuk-caption-s">${p.role}</span></h3>
+<ul class="govuk-list">
+${p.records.map(
+  (r) => html`<li id="record-${r.factId}"><p class="govuk-body govuk-!-margin-bottom-1"><strong>${agencyName(r.agency)}</strong> record ${r.personRef}: ${r.outcome === 'confirmed' ? 'confirmed by a practitioner' : 'matched automatically'} (${(r.probability * 100).toFixed(1)} %)${
+    r.personLink === null || r.personLink === undefined ? '' : html`; across referrals, ${HOW_LINKED[r.personLink.outcome] ?? r.personLink.outcome} (hub person ${r.personLink.hubPersonId.slice(0, 8)})`
+  }</p>
+${evidenceDetails('Why this record is this person', r.evidence, 0)}
+${r.personLink === null || r.personLink === undefined || r.personLink.evidence.length === 0 ? '' : evidenceDetails('Why it was linked across referrals', r.personLink.evidence, r.personLink.modelVersion)}</li>`,
+)}
+</ul>`,
+)}`;
+}
+
 /** Possible matches the viewer may decide: their own agency's records (identity:decide). */
 export function possibleMatchesSection(user: ConsoleUser, referralId: string, picture: Picture): Markup {
   const mine = picture.possibleMatches.filter((m) => user.principal.role === 'hub-practitioner' && m.agency === user.principal.agency);
@@ -156,6 +210,7 @@ ${mine.map((m) => {
 <div class="govuk-summary-card__title-wrapper"><h3 class="govuk-summary-card__title">${name}${candidate === null ? '' : html` <span class="govuk-body-s">(${candidate.agencyRecordId})</span>`} may be ${personName(picture, m.subjectRef ?? '')}</h3></div>
 <div class="govuk-summary-card__content">
 <p class="govuk-body-s">${m.reason}</p>
+${evidenceDetails(`Why it may be this person (${((1 / (1 + 2 ** -m.score)) * 100).toFixed(1)} %)`, m.evidence, m.modelVersion)}
 <form method="post" action="/console/referrals/${referralId}/matches/${m.id}" novalidate>
 ${csrfInput(user)}
 <div class="govuk-form-group"><fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Is this the same person?</legend>
