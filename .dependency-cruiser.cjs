@@ -2,7 +2,7 @@
  * Layer rules of DESIGN.md "Layout": dependencies point inward.
  * lib ← model ← mapping; adapters know nothing of the hub; identity knows model, lib and the store's
  * port types, behind one public entry; batch linkage stays out of the runtime; gateway and queue never
- * import each other; only main.ts (the composition root) imports everything.
+ * import each other; only main.ts and src/main/ (the composition root) import everything.
  */
 const layer = (from, allowed, comment) => ({
   name: `${from}-layers`,
@@ -64,8 +64,8 @@ module.exports = {
     {
       name: 'only-main-imports-everything',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/cli/'] },
-      to: { path: '^src/(main\\.ts|cli/)' },
+      from: { path: '^src/', pathNot: ['^src/main(\\.ts$|/)', '^src/cli/'] },
+      to: { path: '^src/(main\\.ts|main/|cli/)' },
     },
     {
       // The simulators are a product part (docs/decisions.md): they speak the agencies' wire formats,
@@ -79,7 +79,7 @@ module.exports = {
       // Only the composition root starts the simulators (embedded mode).
       name: 'only-main-imports-simulators',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '\\.test\\.ts$'] },
+      from: { path: '^src/', pathNot: ['^src/main(\\.ts$|/)', '\\.test\\.ts$'] },
       to: { path: '^simulators/' },
     },
     {
@@ -87,7 +87,7 @@ module.exports = {
       // starts it; the rest of the hub sees only the scheduling ports of src/model/jobs.ts.
       name: 'job-engine-from-main',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/queue/'] },
+      from: { path: '^src/', pathNot: ['^src/main(\\.ts$|/)', '^src/queue/'] },
       to: { path: '^src/queue/(engine|bullmq|in-process)\\.ts$' },
     },
     {
@@ -111,7 +111,7 @@ module.exports = {
     {
       name: 'metrics-from-main',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/metrics/'] },
+      from: { path: '^src/', pathNot: ['^src/main(\\.ts$|/)', '^src/metrics/'] },
       to: { path: '^src/metrics/' },
     },
     {

@@ -3,12 +3,8 @@
  * app and workers. The only module that imports everything. `MASH_ROLE` picks what this process
  * runs: `all` (embedded default), `gateway` (HTTP only) or `worker` (jobs only).
  */
-import { readFileSync } from 'node:fs';
-import { serve, type ServerType } from '@hono/node-server';
-import { checkpointIfDue } from './audit/checkpoints.ts';
 import { appendAudit } from './audit/log.ts';
 import { loadAuditSigner, type AuditSigner } from './audit/signing.ts';
-import { sealAll } from './audit/seal.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createSlaClock, type SlaClock } from './model/working-calendar.ts';
 import { createApp } from './gateway/app.ts';
@@ -17,31 +13,18 @@ import { createTokenVerifier, type TokenVerifier } from './gateway/token-verifie
 import { ConfigError, describeError } from './lib/errors.ts';
 import { systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
-import type { Metrics } from './lib/metrics.ts';
 import { createPrometheusMetrics } from './metrics/prometheus.ts';
 import { startMetricsServer } from './metrics/server.ts';
 import { readStoreFigures } from './store/metrics-figures.ts';
 import { startJobEngine, type JobEngine } from './queue/engine.ts';
 import { createQueueDashboard } from './queue/dashboard.ts';
-import { deliverMessage, sweepOutbox, type OutboxDeps } from './queue/outbox.ts';
-import type { JobWork } from './queue/runner.ts';
-import { createPictures, type Pictures } from './case/pictures.ts';
-import { applyRetention } from './case/retention.ts';
+import { createPictures } from './case/pictures.ts';
 import { createIdentityAccess } from './case/identity-access.ts';
-import { createFeedbackNotifier } from './host/feedback.ts';
-import { createHostPublisher, type HostSettings } from './host/publisher.ts';
-import { createIdentity, createLiveModel, type Identity } from './identity/index.ts';
+import { createIdentity, createLiveModel } from './identity/index.ts';
 import { buildChronology } from './mapping/chronology.ts';
 import { buildFamily } from './mapping/family.ts';
-import { completeResearch } from './research/complete.ts';
-import { resumeResearch } from './research/intake.ts';
-import { executeLookup, type ResearchDeps } from './research/lookup.ts';
-import { createConnectorGuards } from './research/connector-guard.ts';
-import { recoverLookups } from './research/rerun.ts';
 import { memoryRateWindow, type RateWindow } from './research/rate-limit.ts';
 import { redisRateWindow } from './queue/rate-limit-redis.ts';
-import { recordBreakerChange } from './store/connector-health.ts';
-import { defaultRegistry } from './research/kits.ts';
 import { declareConnectors as declareConnectorsOf } from './research/connector-admin.ts';
 import type { Db } from './store/db.ts';
 import { DataDirLockedError } from './store/lock.ts';
@@ -52,15 +35,8 @@ import { createIdentityStore } from './store/identity.ts';
 import { createPersonIndexStore, deriveIndexKey, type PersonIndexRows } from './store/person-index.ts';
 import { createModelStore, type ModelRows } from './store/person-index-models.ts';
 import { startEmbeddedSimulators, type EmbeddedSimulators } from '../simulators/embedded.ts';
-
-type Closer = () => Promise<void>;
-
-/** How often committed audit entries are chained (docs/decisions.md, "The audit chain is sealed just after commit"). */
-const AUDIT_SEAL_EVERY_MS = 200;
-/** How often a due checkpoint is looked for (MASH_AUDIT_CHECKPOINT_EVERY / _MS say when one is due). */
-const AUDIT_CHECKPOINT_EVERY_MS = 1_000;
-/** How often the outbox is swept for due messages whose job was lost (a crash, Redis data lost, a failed enqueue). */
-const OUTBOX_SWEEP_EVERY_MS = 1_000;
+import { jobWork } from './main/job-work.ts';
+import { closeServer, exitWith, installShutdown, listen, printBanner, serverUrl, type Closer } from './main/process.ts';
 
 async function main(): Promise<void> {
   const config = readConfigOrExit();
@@ -177,130 +153,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** What `jobWork` needs from the composition root. */
-interface JobWorkDeps {
-  readonly config: Config;
-  readonly db: Db;
-  readonly vault: Vault;
-  readonly identity: Identity;
-  /** Stored pictures, built again after each change research makes. */
-  readonly pictures: Pictures;
-  readonly auditSigner: AuditSigner;
-  readonly logger: Logger;
-  readonly actor: string;
-  /** The working-hours SLA clock: research priority follows the referral's due time. */
-  readonly sla: SlaClock;
-  /** Where connector rate limits count sends: memory, or Redis when distributed. */
-  readonly rateWindow: RateWindow;
-  /** Where lookups, breakers, rate-limit waits, pictures ready and deliveries are counted. */
-  readonly metrics: Metrics;
-  /** The host products are pushed to; without one, hosts pull. */
-  readonly hostUrl: string | undefined;
-  /** The engine this work runs in, for the follow-up work it schedules (late bound). */
-  readonly jobs: () => JobEngine;
-}
-
-/**
- * Every kind of background work a job-running process registers (docs/decisions.md, "One job
- * engine, one retry policy"): a processor per keyed kind, and each periodic kind with its
- * schedule. The engine runs them; nothing here loops.
- */
-function jobWork(deps: JobWorkDeps): JobWork {
-  const { config, db, vault, identity, logger, actor } = deps;
-  const guards = createConnectorGuards({
-    rateWindow: deps.rateWindow,
-    clock: systemClock,
-    logger,
-    // Best effort: a breaker change the store misses is written again at the next change.
-    onBreakerChange: (change) => {
-      deps.metrics.breakerChanged({ connectorId: change.connectorId, state: change.state });
-      recordBreakerChange(db, change).catch((error: unknown) => {
-        logger.warn({ connectorId: change.connectorId, err: describeError(error) }, 'could not record a breaker change');
-      });
-    },
-    onRateLimitWait: (connectorId, waitedMs) => deps.metrics.rateLimitWaited({ connectorId, seconds: waitedMs / 1000 }),
-  });
-  const researchDeps: ResearchDeps = { db, vault, registry: defaultRegistry(), clock: systemClock, logger, env: process.env, actor, guards, caseChanged: (referralId) => deps.pictures.caseChanged(referralId), metrics: deps.metrics };
-  if (deps.hostUrl === undefined) logger.warn({ code: 'HOST.NOT_CONFIGURED' }, 'no MASH_HOST_URL: products wait for hosts to pull them (GET /v1/products)');
-  const outboxDeps: OutboxDeps = {
-    db,
-    vault,
-    clock: systemClock,
-    logger,
-    actor,
-    env: process.env,
-    host: deps.hostUrl === undefined ? undefined : { publisher: createHostPublisher({ format: config.hostSystem.format }), settings: hostSettings(deps.hostUrl, config) },
-    feedback: createFeedbackNotifier(),
-    maxAttempts: config.outbox.attempts,
-    backoffMs: config.outbox.backoffMs,
-    leaseMs: config.outbox.leaseMs,
-    deliveries: { deliver: (requests) => deps.jobs().deliver(requests) },
-    metrics: deps.metrics,
-  };
-  const retentionDays = config.retention.days;
-  return {
-    processors: {
-      lookup: (data) => executeLookup(data, researchDeps),
-      referral: (data) => completeResearch(data, { ...researchDeps, familyDepth: config.familyDepth, identity, sla: deps.sla, schedule: (plan) => deps.jobs().schedule(plan) }),
-      delivery: async (data) => {
-        await deliverMessage(data, outboxDeps);
-      },
-    },
-    periodic: {
-      // Committed audit entries are chained a moment after commit; one sealer works at a time.
-      'audit-seal': { everyMs: AUDIT_SEAL_EVERY_MS, run: () => sealAll(db) },
-      'audit-checkpoint': {
-        everyMs: AUDIT_CHECKPOINT_EVERY_MS,
-        run: () => checkpointIfDue(db, deps.auditSigner, { every: config.audit.checkpointEvery, maxAgeMs: config.audit.checkpointMaxAgeMs }, systemClock),
-      },
-      // The store is the source of truth: whatever it shows due or unfinished is handed to the
-      // engine again, at start and on a schedule (work lost with Redis or a crash is picked up).
-      'outbox-sweep': { everyMs: OUTBOX_SWEEP_EVERY_MS, atStart: true, run: () => sweepOutbox(outboxDeps) },
-      'recovery-sweep': { everyMs: config.recoverySweepMs, atStart: true, run: () => resumeResearch({ db, scheduler: deps.jobs(), logger, clock: systemClock, sla: deps.sla }) },
-      // Lookups that failed while their agency was away run again once it answers (docs/decisions.md "Resilient connectors").
-      'lookup-recovery': {
-        everyMs: config.lookupRecoveryMs,
-        atStart: true,
-        run: () =>
-          recoverLookups({
-            db,
-            clock: systemClock,
-            logger,
-            actor,
-            scheduler: deps.jobs(),
-            calendar: deps.sla.calendar,
-            caseChanged: (referralId) => deps.pictures.caseChanged(referralId),
-            probeAfterMs: config.lookupRecoveryMs,
-            breakerState: (connectorId) => guards.breakerState(connectorId),
-          }),
-      },
-      // The person index's model, estimated again from its own records (docs/decisions.md "The live person index trains its own model").
-      ...(config.modelEstimationEveryMs === undefined || identity.models === undefined
-        ? {}
-        : {
-            'model-estimation': {
-              everyMs: config.modelEstimationEveryMs,
-              run: async () => {
-                const outcome = await identity.models?.estimate({ trigger: 'schedule', actor });
-                if (outcome !== undefined && outcome.kind !== 'unchanged') logger.info({ version: outcome.version.version, outcome: outcome.kind, records: outcome.version.records, reasons: outcome.version.reasons.map((r) => r.code) }, 'person index model estimated');
-              },
-            },
-          }),
-      ...(retentionDays === undefined
-        ? {}
-        : {
-            retention: {
-              everyMs: config.retention.sweepMs,
-              run: async () => {
-                const destroyed = await applyRetention({ db, vault, clock: systemClock, personIndex: identity.personIndex }, retentionDays, actor);
-                if (destroyed.length > 0) logger.info({ referrals: destroyed.length }, 'retention destroyed case content');
-              },
-            },
-          }),
-    },
-  };
-}
-
 function readConfigOrExit(): Config {
   try {
     return loadConfig(process.env);
@@ -308,11 +160,6 @@ function readConfigOrExit(): Config {
     if (error instanceof ConfigError) exitWith(`configuration error: ${error.message}`);
     throw error;
   }
-}
-
-function exitWith(message: string): never {
-  process.stderr.write(`mash: ${message}\n`);
-  process.exit(1);
 }
 
 /**
@@ -333,18 +180,6 @@ async function declareConnectors(config: Config, db: Db, vault: Vault, logger: L
   return simulators;
 }
 
-function hostSettings(baseUrl: string, config: Config): HostSettings {
-  let auth: HostSettings['auth'] = { kind: 'none' };
-  if (config.hostSystem.tokenFile !== undefined) {
-    try {
-      auth = { kind: 'bearer', token: readFileSync(config.hostSystem.tokenFile, 'utf8').trim() };
-    } catch {
-      exitWith('configuration error: MASH_HOST_TOKEN_FILE: cannot read the file');
-    }
-  }
-  return { baseUrl, auth, timeoutMs: 15_000, maxResponseBytes: 1024 * 1024 };
-}
-
 function tokenVerifier(config: Config, logger: Logger): TokenVerifier {
   const { jwt } = config;
   const rules = { issuer: jwt.issuer, audience: jwt.audience, maxLifetimeSeconds: jwt.maxLifetimeSeconds, clockSkewSeconds: jwt.clockSkewSeconds };
@@ -352,101 +187,6 @@ function tokenVerifier(config: Config, logger: Logger): TokenVerifier {
   if (jwt.publicKeyPem !== undefined) return createTokenVerifier({ publicKey: jwt.publicKeyPem, ...rules });
   if (config.databaseUrl !== undefined) logger.warn({ code: 'AUTH.EMBEDDED_KEY' }, 'no MASH_JWKS_URL or MASH_JWT_PUBLIC_KEY: verifying tokens with the data directory key');
   return createTokenVerifier({ publicKey: loadOrCreateSigningKey(config.dataDir).publicKey, ...rules });
-}
-
-function listen(fetch: (request: Request) => Response | Promise<Response>, config: Config): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname: config.host, port: config.port }, () => resolve(server));
-    server.once('error', reject);
-  });
-}
-
-function serverUrl(server: ServerType, config: Config): string {
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
-
-function closeServer(server: ServerType): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-function printBanner(config: Config, url: string, hostSimulatorUrl: string | undefined): void {
-  const embeddedKey = config.jwt.jwksUrl === undefined && config.jwt.publicKeyPem === undefined;
-  const lines = [
-    `MASH Gateway listening on ${url}  (role ${config.role}, store ${config.databaseUrl === undefined ? `PGlite in ${config.dataDir}` : 'PostgreSQL'}, jobs ${config.redisUrl === undefined ? 'in-process' : 'BullMQ'})`,
-    `  ready:    curl ${url}/readyz`,
-    `  API docs: ${url}/docs`,
-  ];
-  if (config.console !== undefined && config.role !== 'worker') lines.push(`  console:  ${url}/console${config.console.demoSignIn ? ' (demonstration sign-in: choose a role)' : ''}`);
-  // Products are pushed to the host simulator unless MASH_HOST_URL names a real host.
-  if (hostSimulatorUrl !== undefined && config.hostSystem.url === undefined) lines.push(`  host case system simulator: ${hostSimulatorUrl} (what it received: curl ${hostSimulatorUrl}/mash-products)`);
-  if (embeddedKey) {
-    lines.push(
-      '  send the example referral:',
-      '    TOKEN=$(npm run --silent token -- --role referral-intake)',
-      `    curl -s -X POST ${url}/v1/referrals -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data @examples/referral.json`,
-      '  then read its picture (use the id from the answer):',
-      '    TOKEN=$(npm run --silent token -- --role hub-manager)',
-      `    curl -s ${url}/v1/referrals/<id>/picture -H "Authorization: Bearer $TOKEN"`,
-    );
-  }
-  process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-/**
- * SIGTERM/SIGINT: stop taking work, let what is running finish, close the store, exit 0
- * (docs/decisions.md, "Crash recovery in seconds"). The HTTP server stops accepting and finishes
- * its requests, and the job engine stops taking jobs and waits for the running ones — together
- * for at most the grace period less a reserve for closing the rest. Jobs still running then are
- * left for recovery, as after a crash (their rows say unfinished; BullMQ's lock on them lapses), and
- * the process still exits 0: leaving them is the design, not a failure. Only a close that overruns
- * the whole grace period exits 1. A signal that arrives while shutting down is ignored, not fatal:
- * Ctrl-C on `npm start` delivers SIGINT twice (from the terminal, and forwarded by npm), and the
- * second must not cut the first's orderly close of the store short.
- */
-function installShutdown(closers: Closer[], logger: Logger, graceMs: number): void {
-  let stopping = false;
-  const shutdown = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    const startedAt = Date.now();
-    // What closing the store and the connections may still need after the drain.
-    const drainUntil = startedAt + graceMs - Math.min(2_000, Math.floor(graceMs / 4));
-    const force = setTimeout(() => {
-      logger.error({ code: 'SHUTDOWN.TIMEOUT' }, 'shutdown took too long; exiting');
-      process.exit(1);
-    }, graceMs);
-    force.unref();
-    logger.info({ graceMs }, 'shutting down: finishing running work');
-    for (const close of closers) {
-      const until = Date.now() < drainUntil ? drainUntil : startedAt + graceMs - 250;
-      try {
-        if ((await settlesBy(close(), until)) === 'late') {
-          logger.warn({ code: 'SHUTDOWN.DRAIN_INCOMPLETE' }, 'work still running at the end of the grace period is left for recovery');
-        }
-      } catch (error) {
-        logger.warn({ code: 'SHUTDOWN.CLOSE_FAILED', error: describeError(error) }, 'a component failed to close');
-      }
-    }
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown());
-  process.on('SIGINT', () => void shutdown());
-}
-
-/** Whether `promise` settles before the clock reaches `until` (a rejection is thrown at once). */
-async function settlesBy(promise: Promise<void>, until: number): Promise<'settled' | 'late'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), Math.max(0, until - Date.now()));
-  });
-  try {
-    return await Promise.race([promise.then(() => 'settled' as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 main().catch((error: unknown) => {
