@@ -15,8 +15,9 @@ import { MashError } from '../../lib/errors.ts';
 import type { WorkingCalendar } from '../../model/working-calendar.ts';
 import type { AppDeps } from '../env.ts';
 import { formOf, matchDecisionOf, render, requireUser } from './kit.ts';
-import { agencyName, csrfInput, page, tableHead, type Markup } from './layout.ts';
+import { agencyName, page, tableHead, type Markup } from './layout.ts';
 import { formatTime, RAG_TAGS, slaCountdown, STANDINGS } from './pages.ts';
+import { matchDecisionForm } from './people.ts';
 import type { ConsoleEnv, ConsoleUser } from './session.ts';
 
 const PATH = '/console/possible-matches';
@@ -46,16 +47,7 @@ function card(user: ConsoleUser, entry: PossibleMatchQueueEntry): Markup {
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Evidence</dt><dd class="govuk-summary-list__value">${entry.evidence.map((e) => `${e.field}: ${e.level}`).join('; ') || 'None recorded'}</dd></div>
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Likelihood</dt><dd class="govuk-summary-list__value">${`${(entry.probability * 100).toFixed(1)}%`} (score ${entry.score.toFixed(1)})</dd></div>
 </dl>
-<form method="post" action="${PATH}/${id}" novalidate>
-${csrfInput(user)}
-<div class="govuk-form-group"><fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Is this the same person?</legend>
-<div class="govuk-radios govuk-radios--inline govuk-radios--small" data-module="govuk-radios">
-<div class="govuk-radios__item"><input class="govuk-radios__input" id="confirm-${id}" name="decision" type="radio" value="confirm"><label class="govuk-label govuk-radios__label" for="confirm-${id}">Yes, confirm</label></div>
-<div class="govuk-radios__item"><input class="govuk-radios__input" id="reject-${id}" name="decision" type="radio" value="reject"><label class="govuk-label govuk-radios__label" for="reject-${id}">No, reject</label></div>
-</div></fieldset></div>
-<div class="govuk-form-group"><label class="govuk-label" for="reason-${id}">Reason</label><textarea class="govuk-textarea" id="reason-${id}" name="reason" rows="2"></textarea></div>
-<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Save<span class="govuk-visually-hidden"> the decision for referral ${referralName(entry)}</span></button>
-</form>
+${matchDecisionForm(user, `${PATH}/${id}`, id, `the decision for referral ${referralName(entry)}`)}
 </div>
 </div>`;
 }

@@ -196,6 +196,24 @@ ${r.personLink === null || r.personLink === undefined || r.personLink.evidence.l
 )}`;
 }
 
+/**
+ * The answer to a possible match — same person or not, and why — wherever it is asked (a
+ * referral's page, the review queue); its fields' ids are those the error summary links to
+ * (kit.ts `matchDecisionOf`). `saving` completes the button's hidden text for screen readers.
+ */
+export function matchDecisionForm(user: ConsoleUser, action: string, matchId: string, saving: string): Markup {
+  return html`<form method="post" action="${action}" novalidate>
+${csrfInput(user)}
+<div class="govuk-form-group"><fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Is this the same person?</legend>
+<div class="govuk-radios govuk-radios--inline govuk-radios--small" data-module="govuk-radios">
+<div class="govuk-radios__item"><input class="govuk-radios__input" id="confirm-${matchId}" name="decision" type="radio" value="confirm"><label class="govuk-label govuk-radios__label" for="confirm-${matchId}">Yes, confirm</label></div>
+<div class="govuk-radios__item"><input class="govuk-radios__input" id="reject-${matchId}" name="decision" type="radio" value="reject"><label class="govuk-label govuk-radios__label" for="reject-${matchId}">No, reject</label></div>
+</div></fieldset></div>
+<div class="govuk-form-group"><label class="govuk-label" for="reason-${matchId}">Reason</label><textarea class="govuk-textarea" id="reason-${matchId}" name="reason" rows="2"></textarea></div>
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Save<span class="govuk-visually-hidden"> ${saving}</span></button>
+</form>`;
+}
+
 /** Possible matches the viewer may decide: their own agency's records (identity:decide). */
 export function possibleMatchesSection(user: ConsoleUser, referralId: string, picture: Picture): Markup {
   const mine = picture.possibleMatches.filter((m) => user.principal.role === 'hub-practitioner' && m.agency === user.principal.agency);
@@ -211,16 +229,7 @@ ${mine.map((m) => {
 <div class="govuk-summary-card__content">
 <p class="govuk-body-s">${m.reason}</p>
 ${evidenceDetails(`Why it may be this person (${((1 / (1 + 2 ** -m.score)) * 100).toFixed(1)} %)`, m.evidence, m.modelVersion)}
-<form method="post" action="/console/referrals/${referralId}/matches/${m.id}" novalidate>
-${csrfInput(user)}
-<div class="govuk-form-group"><fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Is this the same person?</legend>
-<div class="govuk-radios govuk-radios--inline govuk-radios--small" data-module="govuk-radios">
-<div class="govuk-radios__item"><input class="govuk-radios__input" id="confirm-${m.id}" name="decision" type="radio" value="confirm"><label class="govuk-label govuk-radios__label" for="confirm-${m.id}">Yes, confirm</label></div>
-<div class="govuk-radios__item"><input class="govuk-radios__input" id="reject-${m.id}" name="decision" type="radio" value="reject"><label class="govuk-label govuk-radios__label" for="reject-${m.id}">No, reject</label></div>
-</div></fieldset></div>
-<div class="govuk-form-group"><label class="govuk-label" for="reason-${m.id}">Reason</label><textarea class="govuk-textarea" id="reason-${m.id}" name="reason" rows="2"></textarea></div>
-<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Save<span class="govuk-visually-hidden"> the decision on ${name}</span></button>
-</form>
+${matchDecisionForm(user, `/console/referrals/${referralId}/matches/${m.id}`, m.id, `the decision on ${name}`)}
 </div>
 </div>`;
 })}`;
